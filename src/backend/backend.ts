@@ -1,0 +1,155 @@
+/**
+ * Choosing the tfjs backend that every tensor, kernel and jitted program runs on.
+ *
+ * Order of preference: `tensorflow` (the native TensorFlow binding from
+ * `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`), then `wasm`, then `cpu`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BackendError } from '../errors';
+
+/** The backends brainstate-ts knows how to start, in order of preference. */
+export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+/** A backend name that {@link init} accepts. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** Native packages that register the `tensorflow` backend, tried in this order. */
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+
+/** Why each backend failed to load on this machine (for error messages and skipped specs). */
+const loadFailures = new Map<BackendName, string>();
+
+function isBackendName(name: string): name is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(name);
+}
+
+/** Loads the package that registers `name` with tfjs; returns why it failed, or null. */
+function loadPackage(name: BackendName): string | null {
+  if (name === 'cpu') return null; // bundled with @tensorflow/tfjs
+  if (name === 'wasm') {
+    try {
+      require('@tensorflow/tfjs-backend-wasm');
+      return null;
+    } catch (e) {
+      return `@tensorflow/tfjs-backend-wasm failed to load (${(e as Error).message})`;
+    }
+  }
+  const reasons: string[] = [];
+  for (const pkg of NATIVE_PACKAGES) {
+    try {
+      require(pkg);
+      if (tf.findBackendFactory('tensorflow') != null) return null;
+      reasons.push(`${pkg} loaded but registered no 'tensorflow' backend`);
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0];
+      reasons.push(`${pkg}: ${msg}`);
+    }
+  }
+  return reasons.join('; ');
+}
+
+async function tryStart(name: BackendName): Promise<string | null> {
+  const failure = loadPackage(name);
+  if (failure != null) return failure;
+  try {
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    if (!ok || tf.getBackend() !== name) return `tf.setBackend('${name}') returned false`;
+    return null;
+  } catch (e) {
+    return `tf.setBackend('${name}') threw: ${(e as Error).message}`;
+  }
+}
+
+function installHint(name: BackendName): string {
+  switch (name) {
+    case 'tensorflow':
+      return 'install @tensorflow/tfjs-node-gpu (CUDA GPUs) or @tensorflow/tfjs-node (CPU); their install ' +
+        'script downloads libtensorflow, so it needs network access to storage.googleapis.com';
+    case 'wasm':
+      return 'install @tensorflow/tfjs-backend-wasm@4.22.0';
+    case 'cpu':
+      return 'reinstall @tensorflow/tfjs@4.22.0';
+  }
+}
+
+/**
+ * Starts a backend and makes it tfjs's current one. Call it once, before the first tensor.
+ *
+ * With no `name`, `BRAINSTATE_BACKEND` decides; without that, the first of
+ * `tensorflow`, `wasm`, `cpu` that starts. A name that is unknown or cannot start is a
+ * {@link BackendError} saying why and what to install.
+ *
+ * @param name `'tensorflow' | 'wasm' | 'cpu'`, to force one.
+ * @returns the name of the backend now in use.
+ * @example
+ * ```ts
+ * import * as bst from 'brainstate-ts';
+ * const name = await bst.backend.init();          // e.g. 'wasm' where tfjs-node is not installed
+ * console.log(name === bst.backend.name());       // true
+ * ```
+ */
+export async function init(name?: string): Promise<BackendName> {
+  tf.env().set('PROD', true);
+  const requested = name ?? process.env.BRAINSTATE_BACKEND ?? undefined;
+  if (requested != null && requested !== '') {
+    if (!isBackendName(requested)) {
+      const from = name != null ? 'backend.init' : 'BRAINSTATE_BACKEND';
+      throw new BackendError(
+        `${from}: unknown backend '${requested}'; expected one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}.`);
+    }
+    const failure = await tryStart(requested);
+    if (failure != null) {
+      loadFailures.set(requested, failure);
+      throw new BackendError(
+        `backend.init: backend '${requested}' cannot start here: ${failure}. To use it, ${installHint(requested)}. ` +
+        `Available now: ${(await available()).join(', ')}.`);
+    }
+    return requested;
+  }
+  for (const candidate of BACKEND_NAMES) {
+    const failure = await tryStart(candidate);
+    if (failure == null) return candidate;
+    loadFailures.set(candidate, failure);
+  }
+  throw new BackendError('backend.init: no backend could start: ' +
+    [...loadFailures].map(([n, why]) => `${n}: ${why}`).join('; '));
+}
+
+/**
+ * The name of the backend in use (`'tensorflow'`, `'wasm'` or `'cpu'`).
+ *
+ * @example
+ * ```ts
+ * await bst.backend.init('cpu');
+ * bst.backend.name(); // 'cpu'
+ * ```
+ */
+export function name(): string {
+  return tf.getBackend();
+}
+
+/**
+ * The backends whose packages load on this machine (without switching to them).
+ *
+ * @example
+ * ```ts
+ * const names = await bst.backend.available(); // e.g. ['wasm', 'cpu']
+ * ```
+ */
+export async function available(): Promise<BackendName[]> {
+  return BACKEND_NAMES.filter((n) => {
+    if (loadFailures.has(n)) return false;
+    const failure = loadPackage(n);
+    if (failure != null) loadFailures.set(n, failure);
+    return failure == null;
+  });
+}
+
+/** Why `name` cannot load here, or undefined when it can (or was never tried). */
+export function whyUnavailable(name: BackendName): string | undefined {
+  if (!loadFailures.has(name)) {
+    const failure = loadPackage(name);
+    if (failure != null) loadFailures.set(name, failure);
+  }
+  return loadFailures.get(name);
+}

@@ -1,0 +1,2 @@
+export { init, name, available, whyUnavailable, BACKEND_NAMES } from './backend';
+export type { BackendName } from './backend';

@@ -1,0 +1,56 @@
+/**
+ * Every error brainstate-ts throws on purpose derives from {@link BrainStateError}.
+ *
+ * Messages follow one pattern: `where: what was expected, what was given, and what
+ * to do`. Catch a subclass to handle one family of failures.
+ *
+ * @example
+ * ```ts
+ * try { bst.backend.init('tpu'); } catch (e) { if (e instanceof bst.BrainStateError) console.log(e.message); }
+ * ```
+ */
+export class BrainStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** A backend was asked for that is unknown or cannot load. */
+export class BackendError extends BrainStateError {}
+
+/** A state was used in a way its kind or lifetime does not allow. */
+export class StateError extends BrainStateError {}
+
+/** A state was written, inside a transform, with a value of another shape or dtype. */
+export class StateShapeError extends StateError {}
+
+/** A decorator was used where it cannot work (wrong field type, missing reflect-metadata, ...). */
+export class DecoratorError extends BrainStateError {}
+
+/** A filter list did not cover every state, or a filter itself is malformed. */
+export class FilterError extends BrainStateError {}
+
+/** A module graph could not be split, merged or walked. */
+export class GraphError extends BrainStateError {}
+
+/** Something about a traced call (jit, grad, loops) cannot be traced or replayed. */
+export class TraceError extends BrainStateError {}
+
+/** A traced tensor's value was read while tracing: the value is not known until replay. */
+export class TracerValueError extends TraceError {}
+
+/** Gradient transforms were misused (non-scalar loss, bad argnums, ...). */
+export class GradientError extends BrainStateError {}
+
+/** Optimisers were misused (update before registering, mismatched grads tree, ...). */
+export class OptimizerError extends BrainStateError {}
+
+/** A checkpoint file is corrupt, truncated, or does not match its target. */
+export class CheckpointError extends BrainStateError {}
+
+/** An internal invariant broke: this is a bug in brainstate-ts, please report it. */
+export function internalError(message: string): BrainStateError {
+  return new BrainStateError(`internal: ${message}`);
+}

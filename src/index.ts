@@ -1,0 +1,27 @@
+/**
+ * brainstate-ts: BrainState's programming model (states, modules, a graph walker and a
+ * jit for stateful code) in TypeScript on TensorFlow.js.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import * as bst from 'brainstate-ts';
+ * await bst.backend.init();
+ * const s = new bst.HiddenState(tf.scalar(0));
+ * ```
+ */
+import './side-effects';
+
+import * as backend from './backend';
+import * as nn from './nn';
+
+export { backend, nn };
+export {
+  State, ShortTermState, HiddenState, LongTermState, ParamState, RandomState,
+} from './state';
+export type { StateOptions, StateClass, StateValue } from './state';
+export {
+  BrainStateError, BackendError, StateError, StateShapeError, DecoratorError, FilterError, GraphError,
+  TraceError, TracerValueError, GradientError, OptimizerError, CheckpointError,
+} from './errors';
+export { stateOf } from '../decorators/fields';

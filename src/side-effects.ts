@@ -1,0 +1,6 @@
+/**
+ * The only module with import-time effects: everything that must happen once, before
+ * any other brainstate-ts code runs. `src/index.ts` imports it first.
+ */
+// Decorators record field types and declarations with reflect-metadata.
+import 'reflect-metadata';

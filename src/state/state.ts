@@ -122,11 +122,14 @@ export class State<T extends StateValue = tf.Tensor> {
   }
 
   /**
-   * Marks a state created inside a trace as unusable once that trace has ended.
+   * Retires a state created inside a trace once that trace has ended: its value is
+   * released (under the memory rule) and any later use is a TraceError.
    * @internal
    */
-  markDeadAfterTrace(traceName: string): void {
+  retireAfterTrace(traceName: string): void {
+    if (this._deadTrace !== undefined) return;
     this._deadTrace = traceName;
+    if (this._value !== undefined) release(this._value);
   }
 
   /** A human-readable label: the name if set, else the kind. */

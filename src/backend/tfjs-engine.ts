@@ -1,0 +1,248 @@
+/**
+ * The one module that touches tfjs's private engine and backend members.
+ *
+ * The jit records kernels as tfjs dispatches them, guards value reads while tracing,
+ * and replays kernels straight through the kernel registry on tensor infos. All of
+ * that needs members tfjs does not export as API; they live here, behind a self-test
+ * that runs once before first use, so a tfjs upgrade touches only this file.
+ *
+ * Members used (stable from tfjs 4.0 to 4.22): `engine.runKernelFunc`,
+ * `engine.makeTensor`, `engine.makeTensorFromTensorInfo`, `engine.state.scopeStack`,
+ * `engine.backend`, `backend.incRef / disposeData / readSync / write`, and the
+ * value-reading methods of `Tensor.prototype`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BrainStateError } from '../errors';
+
+/** The tfjs versions this adapter was written and tested against. */
+export const SUPPORTED_TFJS = '4.x (tested with 4.22.0)';
+
+/** A tensor info as kernels take and return it. */
+export interface TensorInfo {
+  readonly dataId: object;
+  readonly shape: number[];
+  readonly dtype: tf.DataType;
+}
+
+/** What a registered kernel function returns (backends return infos; tfjs-node may return tensors). */
+export type KernelOutput = TensorInfo | TensorInfo[];
+
+/** A kernel's `kernelFunc`, called on tensor infos. */
+export type KernelFunc = (params: {
+  inputs: Record<string, TensorInfo> | TensorInfo[];
+  backend: KernelBackendLike;
+  attrs: Record<string, unknown>;
+}) => KernelOutput;
+
+/** The parts of a tfjs `KernelBackend` the jit uses. */
+export interface KernelBackendLike {
+  incRef(dataId: object): void;
+  disposeData(dataId: object, force?: boolean): boolean;
+  readSync(dataId: object): ArrayLike<number> | Uint8Array[];
+  write(values: ArrayLike<number> | Uint8Array[], shape: number[], dtype: tf.DataType): object;
+  numDataIds(): number;
+}
+
+/** What a kernel dispatch looks like to the recording hook. */
+export interface KernelInvocation {
+  readonly kernelName: string;
+  readonly inputs: Record<string, tf.Tensor | null | undefined> | (tf.Tensor | null | undefined)[];
+  readonly attrs: Record<string, unknown> | undefined;
+}
+
+/** Notified of kernels and tensor creation while a trace is being recorded. */
+export interface EngineListener {
+  /** An outermost registered kernel has run. */
+  onKernel(invocation: KernelInvocation, outputs: tf.Tensor[]): void;
+  /** A tensor is being made from JS values (a constant, or a tfjs random op's buffer). */
+  onMakeTensor(scopeNames: readonly string[]): void;
+  /** A tensor's value is being read in JS; `method` is the public method called. */
+  onRead(tensor: tf.Tensor, method: string): void;
+}
+
+interface EnginePrivate {
+  runKernelFunc(params: { kernelName?: string; inputs: unknown; attrs?: unknown; forwardFunc?: unknown }): unknown;
+  makeTensor(values: unknown, shape: number[], dtype: tf.DataType, backend?: unknown): tf.Tensor;
+  makeTensorFromTensorInfo(info: TensorInfo, backend?: unknown): tf.Tensor;
+  backend: KernelBackendLike;
+  backendName: string;
+  state: { scopeStack: { name: string }[]; gradientDepth: number };
+  isTapeOn(): boolean;
+}
+
+/** Tensor methods that read values into JS; each is guarded while tracing. */
+const READ_METHODS = ['dataSync', 'data', 'array', 'arraySync', 'bytes', 'buffer', 'bufferSync', 'print',
+  'dataToGPU'] as const;
+
+let engine: EnginePrivate | undefined;
+let listener: EngineListener | undefined;
+/** > 0 while an outermost recorded kernel runs: kernels it dispatches itself are not recorded. */
+let kernelDepth = 0;
+/** > 0 while the hooks must let everything through (the jit's own bookkeeping). */
+let paused = 0;
+
+function fail(what: string): never {
+  throw new BrainStateError(`brainstate-ts: this version of @tensorflow/tfjs (${tf.version_core}) lacks ${what}, ` +
+    `which the jit needs. brainstate-ts supports @tensorflow/tfjs ${SUPPORTED_TFJS}; install that version.`);
+}
+
+/** Checks every private member the jit relies on, then installs the hooks (once). */
+function ensureInstalled(): EnginePrivate {
+  if (engine !== undefined) return engine;
+  const e = tf.engine() as unknown as EnginePrivate;
+  for (const m of ['runKernelFunc', 'makeTensor', 'makeTensorFromTensorInfo', 'isTapeOn'] as const) {
+    if (typeof e[m] !== 'function') fail(`engine.${m}()`);
+  }
+  if (e.state == null || !Array.isArray(e.state.scopeStack)) fail('engine.state.scopeStack');
+  if (typeof tf.getKernel !== 'function') fail('tf.getKernel()');
+  for (const m of READ_METHODS) {
+    if (typeof (tf.Tensor.prototype as unknown as Record<string, unknown>)[m] !== 'function') fail(`Tensor.${m}()`);
+  }
+
+  const runKernelFunc = e.runKernelFunc;
+  e.runKernelFunc = function (this: EnginePrivate, params) {
+    const l = listener;
+    // Custom-gradient ops (no kernelName) are transparent: their inner kernels are recorded.
+    if (l === undefined || paused > 0 || kernelDepth > 0 || params.kernelName == null) {
+      return runKernelFunc.call(this, params);
+    }
+    kernelDepth++;
+    let out: unknown;
+    try {
+      out = runKernelFunc.call(this, params);
+    } finally {
+      kernelDepth--;
+    }
+    l.onKernel(params as KernelInvocation, Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor]);
+    return out;
+  };
+
+  const makeTensor = e.makeTensor;
+  e.makeTensor = function (this: EnginePrivate, values, shape, dtype, backend) {
+    const l = listener;
+    if (l !== undefined && paused === 0) l.onMakeTensor(this.state.scopeStack.map((s) => s.name));
+    return makeTensor.call(this, values, shape, dtype, backend);
+  };
+
+  const proto = tf.Tensor.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const m of READ_METHODS) {
+    const original = proto[m];
+    proto[m] = function (this: tf.Tensor, ...args: unknown[]) {
+      const l = listener;
+      if (l !== undefined && paused === 0) l.onRead(this, m);
+      return original.apply(this, args);
+    };
+  }
+
+  engine = e;
+  selfTest(e);
+  return e;
+}
+
+/** Runs a kernel through the registry on tensor infos and checks the result, once at start-up. */
+function selfTest(e: EnginePrivate): void {
+  const kernel = tf.getKernel('Add', tf.getBackend());
+  if (kernel == null) fail(`a registered 'Add' kernel for backend '${tf.getBackend()}'`);
+  const a = tf.tensor1d([1, 2]);
+  try {
+    const out = kernel.kernelFunc({ inputs: { a, b: a }, backend: e.backend as never, attrs: {} }) as TensorInfo;
+    const t = e.makeTensorFromTensorInfo(out);
+    const v = t.dataSync();
+    t.dispose();
+    if (v[0] !== 2 || v[1] !== 4) fail('kernel replay through tf.getKernel(...).kernelFunc');
+  } finally {
+    a.dispose();
+  }
+  if (typeof e.backend.incRef !== 'function' || typeof e.backend.disposeData !== 'function') {
+    fail('backend.incRef() / backend.disposeData()');
+  }
+}
+
+/** Makes the recording hooks report to `l` until {@link stopListening}. Nested listening is an error. */
+export function startListening(l: EngineListener): void {
+  ensureInstalled();
+  if (listener !== undefined) throw new BrainStateError('internal: a trace is already being recorded');
+  listener = l;
+  kernelDepth = 0;
+}
+
+/** Stops reporting to the current listener. */
+export function stopListening(): void {
+  listener = undefined;
+}
+
+/** Runs `fn` with the hooks silent (for the jit's own tensor bookkeeping during a trace). */
+export function unrecorded<R>(fn: () => R): R {
+  paused++;
+  try {
+    return fn();
+  } finally {
+    paused--;
+  }
+}
+
+/** The engine, with the hooks installed. */
+function eng(): EnginePrivate {
+  return engine ?? ensureInstalled();
+}
+
+/** The current backend, as kernels receive it. */
+export function currentBackend(): KernelBackendLike {
+  return eng().backend;
+}
+
+/** The registered kernel function for `kernelName` on the current backend, or undefined. */
+export function lookupKernel(kernelName: string, backendName: string): KernelFunc | undefined {
+  const k = tf.getKernel(kernelName, backendName);
+  return k == null ? undefined : (k.kernelFunc as unknown as KernelFunc);
+}
+
+/** Wraps a kernel output info (one backend reference) in a tracked tensor the caller owns. */
+export function tensorFromInfo(info: TensorInfo): tf.Tensor {
+  if ((info as unknown as tf.Tensor).rank != null && info instanceof tf.Tensor) return info; // tfjs-node kernels
+  return eng().makeTensorFromTensorInfo(info);
+}
+
+/** A new tensor object sharing `t`'s data, holding its own backend reference. */
+export function aliasTensor(t: TensorInfo): tf.Tensor {
+  const e = eng();
+  e.backend.incRef(t.dataId);
+  return e.makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
+}
+
+/** Adds one backend reference to `info`'s data (to hand the same data out twice). */
+export function incRef(info: TensorInfo): void {
+  eng().backend.incRef(info.dataId);
+}
+
+/** Drops the backend reference a kernel output info holds. */
+export function disposeInfo(info: TensorInfo): void {
+  if (info instanceof tf.Tensor) {
+    info.dispose();
+    return;
+  }
+  eng().backend.disposeData(info.dataId);
+}
+
+/** A tensor with a copy of `t`'s data under a new data id (so aliases stay distinguishable). */
+export function copyTensor(t: tf.Tensor): tf.Tensor {
+  return unrecorded(() => {
+    const e = eng();
+    const values = e.backend.readSync(t.dataId);
+    const dataId = e.backend.write(values, t.shape.slice(), t.dtype);
+    return e.makeTensorFromTensorInfo({ dataId, shape: t.shape.slice(), dtype: t.dtype });
+  });
+}
+
+/**
+ * True while tfjs records a gradient tape (inside tf.grads and friends): kernels run
+ * outside the engine would be invisible to it, so jitted functions run eagerly then.
+ */
+export function isTapeOn(): boolean {
+  return eng().isTapeOn();
+}
+
+/** Names of the op scopes now open (innermost last), e.g. `randomNormal__op`. */
+export function openScopeNames(): string[] {
+  return eng().state.scopeStack.map((s) => s.name);
+}

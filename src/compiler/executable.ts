@@ -1,0 +1,145 @@
+/**
+ * Replays a {@link Program} on the current backend: kernels are looked up once, then
+ * each call runs them straight through the kernel registry on tensor infos, with no
+ * op-level dispatch, disposing every intermediate right after its last use.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  aliasTensor, currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, TensorInfo,
+  tensorFromInfo,
+} from '../backend/tfjs-engine';
+import { TraceError } from '../errors';
+import type { State, StateValue } from '../state/state';
+import { tensorLeaves } from '../state/tree';
+import { liveOuts, Program, ValueId } from './ir';
+
+/** How one output slot gets its tensor. */
+interface OutputSlot {
+  readonly value: ValueId;
+  /** True for the first use of a kernel result: the slot takes the kernel's reference. */
+  readonly take: boolean;
+}
+
+/** The states a program reads, with which of their leaves feed which input value. */
+interface StateFeed {
+  readonly state: State<StateValue>;
+  readonly leaves: readonly { leaf: number; value: ValueId }[];
+}
+
+/** Results of one replay: tensors the caller owns. */
+export interface ReplayResult {
+  readonly outputs: (tf.Tensor | undefined)[];
+  /** New value leaves per write, in `program.writes` order. */
+  readonly writes: tf.Tensor[][];
+}
+
+export class Executable {
+  private readonly kernels: KernelFunc[];
+  private readonly freeAfter: ValueId[][];
+  private readonly owned: boolean[];
+  private readonly slots: OutputSlot[];
+  private readonly argFeeds: { leaf: number; value: ValueId }[] = [];
+  private readonly stateFeeds: StateFeed[] = [];
+  private readonly backend: KernelBackendLike;
+
+  constructor(readonly program: Program, readonly backendName: string) {
+    this.backend = currentBackend();
+    this.kernels = program.nodes.map((n) => {
+      const k = lookupKernel(n.kernel, backendName);
+      if (k === undefined) {
+        throw new TraceError(`jit(${program.name}): kernel '${n.kernel}' is not registered for backend ` +
+          `'${backendName}'; this op cannot run here.`);
+      }
+      return k;
+    });
+    this.owned = new Array(program.values.length).fill(false);
+    for (const n of program.nodes) for (const o of n.outputs) this.owned[o] = true;
+
+    // Last use of each owned value; values that are program results are never freed.
+    const live = new Set(liveOuts(program));
+    const lastUse = new Map<ValueId, number>();
+    program.nodes.forEach((n, i) => {
+      for (const v of n.inputs) if (v >= 0) lastUse.set(v, i);
+      for (const o of n.outputs) if (!lastUse.has(o)) lastUse.set(o, i); // unused result: free at once
+    });
+    this.freeAfter = program.nodes.map(() => []);
+    for (const [v, i] of lastUse) if (this.owned[v] && !live.has(v)) this.freeAfter[i].push(v);
+
+    const taken = new Set<ValueId>();
+    const slotOf = (v: ValueId): OutputSlot => {
+      const take = this.owned[v] && !taken.has(v);
+      if (take) taken.add(v);
+      return { value: v, take };
+    };
+    this.slots = [];
+    for (const o of program.outputs) if (o.kind === 'value') this.slots.push(slotOf(o.value));
+    for (const w of program.writes) for (const v of w.values) this.slots.push(slotOf(v));
+
+    const byState = new Map<State<StateValue>, { leaf: number; value: ValueId }[]>();
+    for (const i of program.inputs) {
+      if (i.source.kind === 'arg') {
+        this.argFeeds.push({ leaf: i.source.leaf, value: i.value });
+      } else {
+        let list = byState.get(i.source.state);
+        if (list === undefined) byState.set(i.source.state, (list = []));
+        list.push({ leaf: i.source.leaf, value: i.value });
+      }
+    }
+    for (const [state, leaves] of byState) this.stateFeeds.push({ state, leaves });
+  }
+
+  /** Runs the program on `args` (the call's tensor leaves) and the states' current values. */
+  run(args: readonly tf.Tensor[]): ReplayResult {
+    const p = this.program;
+    const vals: (TensorInfo | undefined)[] = new Array(p.values.length);
+    for (const f of this.argFeeds) vals[f.value] = args[f.leaf];
+    for (const f of this.stateFeeds) {
+      const leaves = tensorLeaves(f.state.rawValue());
+      for (const l of f.leaves) vals[l.value] = leaves[l.leaf];
+    }
+    for (const c of p.constants) vals[c.value] = c.tensor;
+
+    const nodes = p.nodes;
+    const backend = this.backend;
+    let i = 0;
+    try {
+      for (; i < nodes.length; i++) {
+        const n = nodes[i];
+        let inputs: Record<string, TensorInfo> | TensorInfo[];
+        if (n.inputNames === null) {
+          inputs = n.inputs.map((v) => vals[v]!);
+        } else {
+          inputs = {};
+          for (let j = 0; j < n.inputs.length; j++) {
+            const v = n.inputs[j];
+            if (v >= 0) inputs[n.inputNames[j]] = vals[v]!;
+          }
+        }
+        const out = this.kernels[i]({ inputs, backend, attrs: n.attrs as Record<string, unknown> });
+        if (Array.isArray(out)) for (let j = 0; j < out.length; j++) vals[n.outputs[j]] = out[j];
+        else vals[n.outputs[0]] = out;
+        for (const v of this.freeAfter[i]) {
+          disposeInfo(vals[v]!);
+          vals[v] = undefined;
+        }
+      }
+    } catch (e) {
+      for (let v = 0; v < vals.length; v++) if (this.owned[v] && vals[v] !== undefined) disposeInfo(vals[v]!);
+      throw e;
+    }
+
+    const tensors = this.slots.map((s) => {
+      const info = vals[s.value]!;
+      if (s.take) return tensorFromInfo(info);
+      if (this.owned[s.value]) {
+        incRef(info);
+        return tensorFromInfo({ dataId: info.dataId, shape: info.shape, dtype: info.dtype });
+      }
+      return aliasTensor(info);
+    });
+    let k = 0;
+    const outputs = p.outputs.map((o) => (o.kind === 'value' ? tensors[k++] : undefined));
+    const writes = p.writes.map((w) => w.values.map(() => tensors[k++]));
+    return { outputs, writes };
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The traced program: plain data that passes rewrite, the printer prints and the
+ * executor replays.
+ *
+ * Values are numbered; each is defined once, by an input, a constant or a kernel node.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { State, StateValue } from '../state/state';
+import type { TreeDef } from '../util/pytree';
+
+/** Index of a value in {@link Program.values}. */
+export type ValueId = number;
+
+/** Static type of a value. */
+export interface ValueType {
+  readonly shape: readonly number[];
+  readonly dtype: tf.DataType;
+}
+
+/** Where an input value comes from at each call. */
+export type InputSource =
+  | { readonly kind: 'arg'; readonly leaf: number }
+  | { readonly kind: 'state'; readonly state: State<StateValue>; readonly leaf: number };
+
+/** One program input. */
+export interface ProgramInput {
+  readonly value: ValueId;
+  readonly source: InputSource;
+}
+
+/** A value fixed at trace time (a literal, a captured tensor, or a folded result); the program owns `tensor`. */
+export interface ProgramConstant {
+  readonly value: ValueId;
+  readonly tensor: tf.Tensor;
+}
+
+/** One kernel application. */
+export interface KernelNode {
+  /** The tfjs kernel name (`Add`, `MatMul`, ...) or a fused kernel's name. */
+  readonly kernel: string;
+  /** Input names for a named-input kernel, or null when the kernel takes an array of inputs. */
+  readonly inputNames: readonly string[] | null;
+  /** Input values, in `inputNames` order; -1 where a named input was absent. */
+  readonly inputs: readonly ValueId[];
+  readonly attrs: Readonly<Record<string, unknown>>;
+  readonly outputs: readonly ValueId[];
+  /**
+   * Set by the recorder when every input was a constant: the outputs the trace
+   * computed (owned by the node until a pass folds or drops it).
+   */
+  readonly folded?: readonly tf.Tensor[];
+}
+
+/** A state written by the program: the leaves of its new value, in its tree's order. */
+export interface StateWrite {
+  readonly state: State<StateValue>;
+  readonly tree: TreeDef;
+  readonly values: readonly ValueId[];
+}
+
+/** A leaf of the program's result: a computed value, or a non-tensor returned as is. */
+export type OutputLeaf = { readonly kind: 'value'; readonly value: ValueId } | { readonly kind: 'static'; readonly value: unknown };
+
+/** A traced program. */
+export interface Program {
+  /** A name for printing (the traced function's name). */
+  readonly name: string;
+  readonly values: readonly ValueType[];
+  readonly inputs: readonly ProgramInput[];
+  readonly constants: readonly ProgramConstant[];
+  readonly nodes: readonly KernelNode[];
+  readonly outputTree: TreeDef;
+  readonly outputs: readonly OutputLeaf[];
+  readonly writes: readonly StateWrite[];
+}
+
+/** Every value the program reads at its end: outputs and state writes. */
+export function liveOuts(p: Program): ValueId[] {
+  const out: ValueId[] = [];
+  for (const o of p.outputs) if (o.kind === 'value') out.push(o.value);
+  for (const w of p.writes) out.push(...w.values);
+  return out;
+}
+
+/** Releases the tensors a program owns (constants and unfolded trace results). */
+export function disposeProgram(p: Program): void {
+  for (const c of p.constants) if (!c.tensor.isDisposed) c.tensor.dispose();
+  for (const n of p.nodes) for (const t of n.folded ?? []) if (!t.isDisposed) t.dispose();
+}

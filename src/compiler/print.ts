@@ -1,0 +1,81 @@
+/**
+ * Prints a {@link Program} as stable text, one definition per line, like a jaxpr:
+ *
+ * ```
+ * program softplus
+ *   in    a:f32[7]  arg 0
+ *   const b:f32[] = 0
+ *   let   c:f32[7] = Abs(a)
+ *   ...
+ *   out   (h)
+ *   write sum <- i
+ * ```
+ */
+import type { State, StateValue } from '../state/state';
+import type { KernelNode, Program, ValueId, ValueType } from './ir';
+
+const DTYPE_SHORT: Record<string, string> = { float32: 'f32', int32: 'i32', bool: 'bool', complex64: 'c64', string: 'str' };
+
+/** `f32[2,3]`. */
+export function typeText(t: ValueType): string {
+  return `${DTYPE_SHORT[t.dtype] ?? t.dtype}[${t.shape.join(',')}]`;
+}
+
+/** Value names in order of definition: a, b, ..., z, ba, bb, ... */
+function nameOf(index: number): string {
+  let s = '';
+  let n = index;
+  do {
+    s = String.fromCharCode(97 + (n % 26)) + s;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  return s;
+}
+
+function attrText(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(attrText).join(',')}]`;
+  if (ArrayBuffer.isView(v)) return `[${Array.from(v as unknown as ArrayLike<number>).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${k}=${attrText((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return typeof v === 'string' ? v : String(v);
+}
+
+function kernelText(n: KernelNode, name: (v: ValueId) => string): string {
+  const keys = Object.keys(n.attrs).filter((k) => n.attrs[k] !== undefined && n.attrs[k] !== null).sort();
+  const attrs = keys.length === 0 ? '' : `{${keys.map((k) => `${k}=${attrText(n.attrs[k])}`).join(', ')}}`;
+  const args = n.inputs.map((v) => (v < 0 ? '_' : name(v)));
+  return `${n.kernel}${attrs}(${args.join(', ')})`;
+}
+
+/**
+ * The program as text. `stateLabel` names a state (its path when known).
+ */
+export function printProgram(p: Program, stateLabel: (s: State<StateValue>) => string,
+  constantText: (id: ValueId) => string): string {
+  const names = new Map<ValueId, string>();
+  const name = (v: ValueId): string => {
+    let s = names.get(v);
+    if (s === undefined) {
+      s = nameOf(names.size);
+      names.set(v, s);
+    }
+    return s;
+  };
+  const decl = (v: ValueId): string => `${name(v)}:${typeText(p.values[v])}`;
+  const lines = [`program ${p.name}`];
+  for (const i of p.inputs) {
+    const src = i.source.kind === 'arg' ? `arg ${i.source.leaf}` :
+      `state ${stateLabel(i.source.state)} (${i.source.state.kind})` + (i.source.leaf > 0 ? ` leaf ${i.source.leaf}` : '');
+    lines.push(`  in    ${decl(i.value)}  ${src}`);
+  }
+  for (const c of p.constants) lines.push(`  const ${decl(c.value)} = ${constantText(c.value)}`);
+  for (const n of p.nodes) {
+    const outs = n.outputs.map(decl).join(' ');
+    lines.push(`  let   ${outs} = ${kernelText(n, name)}`);
+  }
+  const outs = p.outputs.map((o) => (o.kind === 'value' ? name(o.value) : JSON.stringify(o.value) ?? String(o.value)));
+  lines.push(`  out   (${outs.join(', ')})`);
+  for (const w of p.writes) lines.push(`  write ${stateLabel(w.state)} <- ${w.values.map(name).join(', ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,167 @@
+/**
+ * Records the kernels a traced call dispatches into a {@link Program}.
+ *
+ * The traced function runs once, for real, on the real backend. Every tensor it
+ * touches is mapped to a program value by its data id, shape and dtype (tfjs shares
+ * data ids between aliases such as clones and same-shape reshapes, which hold equal
+ * data, so the mapping is exact). Tensors the recorder has not seen were made outside
+ * the traced computation (literals, captured tensors): they become constants.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  aliasTensor, EngineListener, KernelInvocation, unrecorded,
+} from '../backend/tfjs-engine';
+import { TraceError, TracerValueError } from '../errors';
+import type { KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
+
+/** tfjs ops that fill a buffer with JS random numbers: in a trace those numbers would freeze. */
+const TFJS_RANDOM_OPS = ['randomNormal', 'randomUniform', 'randomUniformInt', 'randomStandardNormal',
+  'randomGamma', 'truncatedNormal', 'dropout', 'multinomial', 'rand'];
+
+interface Entry {
+  readonly key: string;
+  readonly id: ValueId;
+}
+
+/** How a value was defined, for messages. */
+type Origin = { kind: 'input'; what: string } | { kind: 'const' } | { kind: 'kernel'; kernel: string };
+
+export class Recorder implements EngineListener {
+  readonly values: ValueType[] = [];
+  readonly inputs: ProgramInput[] = [];
+  readonly constants: ProgramConstant[] = [];
+  readonly nodes: KernelNode[] = [];
+  private readonly origins: Origin[] = [];
+  private readonly byDataId = new Map<object, Entry[]>();
+
+  /** `fnName` names the traced function in messages. */
+  constructor(private readonly fnName: string) {}
+
+  private static keyOf(t: { shape: readonly number[]; dtype: string }): string {
+    return `${t.dtype}[${t.shape.join(',')}]`;
+  }
+
+  private newValue(t: { shape: readonly number[]; dtype: tf.DataType }, origin: Origin): ValueId {
+    this.values.push({ shape: t.shape.slice(), dtype: t.dtype });
+    this.origins.push(origin);
+    return this.values.length - 1;
+  }
+
+  private bind(t: tf.Tensor, id: ValueId): void {
+    const key = Recorder.keyOf(t);
+    const list = this.byDataId.get(t.dataId);
+    if (list === undefined) {
+      this.byDataId.set(t.dataId, [{ key, id }]);
+      return;
+    }
+    const i = list.findIndex((e) => e.key === key);
+    if (i >= 0) list[i] = { key, id };
+    else list.push({ key, id });
+  }
+
+  /** The value `t` is bound to, if any. */
+  find(t: tf.Tensor): ValueId | undefined {
+    const list = this.byDataId.get(t.dataId);
+    if (list === undefined) return undefined;
+    const key = Recorder.keyOf(t);
+    for (const e of list) if (e.key === key) return e.id;
+    return undefined;
+  }
+
+  /** Registers `t` as a program input. `t` must have a data id no other bound tensor has. */
+  addInput(t: tf.Tensor, source: ProgramInput['source'], what: string): ValueId {
+    const id = this.newValue(t, { kind: 'input', what });
+    this.inputs.push({ value: id, source });
+    this.bind(t, id);
+    return id;
+  }
+
+  /** The value of `t`, making it a constant (owned by the program) when it was made outside the trace. */
+  valueOf(t: tf.Tensor, where: string): ValueId {
+    const found = this.find(t);
+    if (found !== undefined) return found;
+    if (t instanceof tf.Variable) {
+      throw new TraceError(`jit(${this.fnName}): ${where} is a tf.Variable ('${t.name}'), whose value can change ` +
+        'between calls without the jit seeing it; hold it in a bst.ParamState (or another State) instead.');
+    }
+    if (t.isDisposed) {
+      throw new TraceError(`jit(${this.fnName}): ${where} is a disposed tensor; keep it alive while tracing.`);
+    }
+    const id = this.newValue(t, { kind: 'const' });
+    this.constants.push({ value: id, tensor: unrecorded(() => tf.keep(aliasTensor(t))) });
+    this.bind(t, id);
+    return id;
+  }
+
+  isConstant(id: ValueId): boolean {
+    return this.origins[id].kind === 'const';
+  }
+
+  onKernel(inv: KernelInvocation, outputs: tf.Tensor[]): void {
+    const isArray = Array.isArray(inv.inputs);
+    const named = inv.inputs as Record<string, tf.Tensor | null | undefined>;
+    const names = isArray ? null : Object.keys(named);
+    const list = isArray ? (inv.inputs as (tf.Tensor | null | undefined)[]) : names!.map((n) => named[n]);
+    const inputs = list.map((t, i) => (t == null ? -1 :
+      this.valueOf(t, `input '${names == null ? i : names[i]}' of kernel ${inv.kernelName}`)));
+    const outIds = outputs.map((t) => {
+      const id = this.newValue(t, { kind: 'kernel', kernel: inv.kernelName });
+      this.bind(t, id);
+      return id;
+    });
+    const allConstant = inputs.every((id) => id < 0 || this.isConstant(id));
+    this.nodes.push({
+      kernel: inv.kernelName,
+      inputNames: names,
+      inputs,
+      attrs: copyAttrs(inv.attrs ?? {}, inv.kernelName, this.fnName),
+      outputs: outIds,
+      // The trace already computed these; a pass may turn the node into constants.
+      folded: allConstant ? unrecorded(() => outputs.map((t) => tf.keep(aliasTensor(t)))) : undefined,
+    });
+  }
+
+  onMakeTensor(scopeNames: readonly string[]): void {
+    for (const scope of scopeNames) {
+      const op = scope.endsWith('__op') ? scope.slice(0, -4) : scope;
+      if (TFJS_RANDOM_OPS.includes(op)) {
+        throw new TraceError(`jit(${this.fnName}): tf.${op}() draws its numbers in JavaScript, so a jitted call ` +
+          'would replay the same numbers forever; use bst.random (random.normal, random.uniform, random.bernoulli, ' +
+          'nn.Dropout), whose key is a state that the compiled program reads and advances at every call.');
+      }
+    }
+  }
+
+  onRead(t: tf.Tensor, method: string): void {
+    const id = this.find(t);
+    if (id === undefined || this.isConstant(id)) return;
+    const what = this.describe(id);
+    throw new TracerValueError(`jit(${this.fnName}): ${method}() read the value of a traced tensor ` +
+      `(${Recorder.keyOf(t)}, ${what}) while tracing; its value is only known when the compiled program runs. ` +
+      'Make the value a static argument (staticArgnums / staticArgnames), select with tf.where instead of ' +
+      'an if on a value, use transform.cond for branches, or move the read outside the jitted function.');
+  }
+
+  /** How value `id` was defined, for messages. */
+  describe(id: ValueId): string {
+    const o = this.origins[id];
+    return o.kind === 'input' ? o.what : o.kind === 'const' ? 'a constant' : `the result of ${o.kernel}`;
+  }
+}
+
+/** A deep copy of kernel attributes; tensors there cannot be replayed and are an error. */
+function copyAttrs(attrs: Record<string, unknown>, kernel: string, fnName: string): Record<string, unknown> {
+  const copy = (v: unknown): unknown => {
+    if (v == null || typeof v !== 'object') return v;
+    if (v instanceof tf.Tensor) {
+      throw new TraceError(`jit(${fnName}): kernel ${kernel} takes a tensor as an attribute, which cannot be ` +
+        'replayed; this op is not supported inside jit.');
+    }
+    if (ArrayBuffer.isView(v)) return (v as unknown as { slice(): unknown }).slice();
+    if (Array.isArray(v)) return v.map(copy);
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = copy((v as Record<string, unknown>)[k]);
+    return out;
+  };
+  return copy(attrs) as Record<string, unknown>;
+}

@@ -1,0 +1,222 @@
+/**
+ * `transform.jit`: trace a function once per signature into a program of tfjs kernels,
+ * cache it, and replay it, reading and writing the states it touched.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { isTapeOn } from '../backend/tfjs-engine';
+import { Executable } from '../compiler/executable';
+import { disposeProgram } from '../compiler/ir';
+import { printProgram } from '../compiler/print';
+import { TraceError } from '../errors';
+import type { State, StateValue } from '../state/state';
+import { valueSignature } from '../state/tree';
+import { unflatten } from '../util/pytree';
+import { CallPlan, planCall, StaticSpec } from './signature';
+import { isTracing, StateLabeler, traceCall, Traced } from './trace';
+import { isJitDisabled } from './disable';
+
+/** Options of {@link jit}. */
+export interface JitOptions {
+  /** Indices of arguments that are static: part of the cache key, passed to the function as is. */
+  staticArgnums?: number | readonly number[];
+  /** Keys of a last options-object argument that are static. */
+  staticArgnames?: string | readonly string[];
+  /** A name for messages and printing (defaults to the function's name). */
+  name?: string;
+}
+
+/** Any function a jit can wrap. */
+// The argument list is checked at the call site through Parameters<F>.
+export type AnyFunction = (...args: never[]) => unknown;
+
+/** The traced program of one signature, as `lower(...)` returns it. */
+export interface Lowered {
+  /** The program as stable text (inputs with state paths, kernels with attributes, outputs, writes). */
+  toString(): string;
+  /** Number of kernels the program runs per call. */
+  readonly numKernels: number;
+}
+
+/** The object `jit` returns: callable like the function, plus cache controls. */
+export interface JittedFunction<F extends AnyFunction> {
+  (...args: Parameters<F>): ReturnType<F>;
+  /** Traces and compiles for these arguments; runs nothing and writes no state. */
+  compile(...args: Parameters<F>): void;
+  /** Drops every cached program (`traceCount` keeps counting). */
+  clearCache(): void;
+  /** The program traced for these arguments (tracing it if needed). */
+  lower(...args: Parameters<F>): Lowered;
+  /** The wrapped function. */
+  readonly originFun: F;
+  /** How many traces so far (`compile` and `lower` included); never reset. */
+  readonly traceCount: number;
+  /** How many programs are cached now. */
+  readonly cacheSize: number;
+}
+
+interface CacheEntry {
+  readonly traced: Traced;
+  readonly executable: Executable;
+  readonly states: readonly [State<StateValue>, string][];
+}
+
+function toList<T>(x: T | readonly T[] | undefined): T[] {
+  return x === undefined ? [] : Array.isArray(x) ? [...(x as T[])] : [x as T];
+}
+
+/** The engine behind one jitted function (one per instance for `@jit` methods). */
+export class JitCore {
+  private readonly cache = new Map<string, CacheEntry[]>();
+  private readonly spec: StaticSpec;
+  readonly name: string;
+  traceCount = 0;
+
+  constructor(readonly fn: (...args: unknown[]) => unknown, opts: JitOptions, private readonly thisArg: unknown,
+    private readonly label: StateLabeler) {
+    this.name = opts.name ?? (fn.name || 'anonymous');
+    if (fn.constructor?.name === 'AsyncFunction') {
+      throw new TraceError(`jit(${this.name}): async functions cannot be jitted; a traced call must be synchronous. ` +
+        'Make the function synchronous and read values after the call.');
+    }
+    const argnums = toList(opts.staticArgnums);
+    for (const k of argnums) {
+      if (!Number.isInteger(k)) {
+        throw new TraceError(`jit(${this.name}): staticArgnums must be integers, got ${String(k)}.`);
+      }
+    }
+    this.spec = { argnums, argnames: toList(opts.staticArgnames) };
+  }
+
+  get cacheSize(): number {
+    let n = 0;
+    for (const list of this.cache.values()) n += list.length;
+    return n;
+  }
+
+  /** Calls the function: replays a cached program, or traces one (then returns the traced results). */
+  call(args: unknown[]): unknown {
+    // Inline when disabled, when nested in another trace, or under a gradient tape
+    // (a replay runs kernels behind the tape's back).
+    if (isJitDisabled() || isTracing() || isTapeOn()) return this.fn.apply(this.thisArg, args);
+    const plan = planCall(args, this.spec, this.name);
+    try {
+      const entry = this.find(plan);
+      if (entry === undefined) return this.trace(plan, true).result;
+      const { outputs, writes } = entry.executable.run(plan.leaves);
+      const p = entry.executable.program;
+      p.writes.forEach((w, i) => w.state.setRaw(unflatten(w.tree, writes[i]) as StateValue));
+      let k = 0;
+      return unflatten(p.outputTree, p.outputs.map((o) => (o.kind === 'value' ? outputs[k++] : (k++, o.value))));
+    } finally {
+      for (const t of plan.madeScalars) t.dispose();
+    }
+  }
+
+  private find(plan: CallPlan): CacheEntry | undefined {
+    const list = this.cache.get(plan.key);
+    if (list === undefined) return undefined;
+    // A state whose shape or dtype changed since the trace needs a new trace, never a wrong replay.
+    return list.find((e) => e.states.every(([s, sig]) => valueSignature(s.rawValue()) === sig));
+  }
+
+  private trace(plan: CallPlan, commit: boolean): { entry: CacheEntry; result: unknown } {
+    this.traceCount++;
+    const { traced, result } = traceCall(this.name, this.fn, this.thisArg, plan, this.label, commit);
+    let executable: Executable;
+    try {
+      executable = new Executable(traced.program, tf.getBackend());
+    } catch (e) {
+      disposeProgram(traced.program);
+      throw e;
+    }
+    const entry: CacheEntry = { traced, executable, states: [...traced.states] };
+    const list = this.cache.get(plan.key);
+    if (list === undefined) this.cache.set(plan.key, [entry]);
+    else list.push(entry);
+    return { entry, result };
+  }
+
+  /** The cache entry for `args`, tracing (without running) when there is none. */
+  entryFor(args: unknown[]): CacheEntry {
+    const plan = planCall(args, this.spec, this.name);
+    try {
+      return this.find(plan) ?? this.trace(plan, false).entry;
+    } finally {
+      for (const t of plan.madeScalars) t.dispose();
+    }
+  }
+
+  lower(args: unknown[]): Lowered {
+    const p = this.entryFor(args).executable.program;
+    const constText = (id: number): string => {
+      const c = p.constants.find((k) => k.value === id)!;
+      return c.tensor.size <= 6 ? JSON.stringify(c.tensor.arraySync()) : `<${c.tensor.size} values>`;
+    };
+    const text = printProgram(p, this.label, constText);
+    return { toString: () => text, numKernels: p.nodes.length };
+  }
+
+  clearCache(): void {
+    for (const list of this.cache.values()) for (const e of list) disposeProgram(e.executable.program);
+    this.cache.clear();
+  }
+}
+
+/** Default state names: the state's name, else its kind numbered by first appearance. */
+export function defaultLabeler(): StateLabeler {
+  const seen = new Map<State<StateValue>, string>();
+  return (s) => {
+    let l = seen.get(s);
+    if (l === undefined) {
+      l = s.name ?? `${s.kind}#${seen.size}`;
+      seen.set(s, l);
+    }
+    return l;
+  };
+}
+
+/** Wraps a {@link JitCore} in a callable {@link JittedFunction}. */
+export function makeJitted<F extends AnyFunction>(core: JitCore, fn: F): JittedFunction<F> {
+  const jitted = ((...args: unknown[]) => core.call(args)) as unknown as JittedFunction<F>;
+  Object.defineProperties(jitted, {
+    compile: { value: (...args: unknown[]) => { core.entryFor(args); } },
+    clearCache: { value: () => core.clearCache() },
+    lower: { value: (...args: unknown[]) => core.lower(args) },
+    originFun: { value: fn },
+    traceCount: { get: () => core.traceCount },
+    cacheSize: { get: () => core.cacheSize },
+    name: { value: `jit(${core.name})` },
+  });
+  return jitted;
+}
+
+/**
+ * Compiles `fn`: the first call with a new signature traces it into a program of tfjs
+ * kernels; later calls replay that program. States read inside are inputs (read
+ * afresh each call), states written are outputs (written back after the call).
+ *
+ * @param fn the function; it may read and write states, captured or through `this`.
+ * @param opts `staticArgnums`, `staticArgnames`, `name`.
+ * @returns a {@link JittedFunction}, callable like `fn`.
+ * @example
+ * ```ts
+ * const softplus = bst.transform.jit((x: tf.Tensor) =>
+ *   tf.add(tf.log1p(tf.exp(tf.neg(tf.abs(x)))), tf.maximum(x, 0)));
+ * softplus(tf.linspace(-5, 5, 7)).print();   // traced once
+ * softplus(tf.linspace(-5, 5, 7)).print();   // replayed
+ * console.log(softplus.traceCount);           // 1
+ * ```
+ * @see disableJit
+ */
+export function jit<F extends AnyFunction>(fn: F, opts?: JitOptions): JittedFunction<F>;
+export function jit(opts: JitOptions): <F extends AnyFunction>(fn: F) => JittedFunction<F>;
+export function jit<F extends AnyFunction>(fnOrOpts: F | JitOptions, opts: JitOptions = {}):
+  JittedFunction<F> | (<G extends AnyFunction>(fn: G) => JittedFunction<G>) {
+  if (typeof fnOrOpts !== 'function') {
+    const o = fnOrOpts ?? {};
+    return <G extends AnyFunction>(fn: G) => jit(fn, o);
+  }
+  const fn = fnOrOpts;
+  const core = new JitCore(fn as unknown as (...args: unknown[]) => unknown, opts, undefined, defaultLabeler());
+  return makeJitted(core, fn);
+}

@@ -1,0 +1,179 @@
+/**
+ * Tracing one call: run the function once, for real, while recording every kernel it
+ * dispatches and every state it reads or writes, then build the program.
+ *
+ * State writes go to a shadow map and reach the states only when the whole call has
+ * succeeded, so a call that throws leaves every state as it was.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { aliasTensor, copyTensor, startListening, stopListening, unrecorded } from '../backend/tfjs-engine';
+import { Program, OutputLeaf, StateWrite, disposeProgram } from '../compiler/ir';
+import { DEFAULT_PASSES, runPasses } from '../compiler/passes';
+import { Recorder } from '../compiler/recorder';
+import { StateShapeError, TraceError } from '../errors';
+import { State, StateValue, holderCount } from '../state/state';
+import { StateObserver, withObserver } from '../state/stack';
+import { isTensor, valueSignature } from '../state/tree';
+import { flatten, mapLeaves, unflatten } from '../util/pytree';
+import type { CallPlan } from './signature';
+
+/** Names a state in messages and printed programs (its path, when the jit knows the module). */
+export type StateLabeler = (s: State<StateValue>) => string;
+
+/** Intercepts state access during a trace: reads become inputs, writes become outputs. */
+class TraceObserver implements StateObserver {
+  /** The traced value of each external state read so far (a copy, or what was written). */
+  readonly current = new Map<State<StateValue>, StateValue>();
+  /** Signature of each external state touched, at trace time (checked before every replay). */
+  readonly touched = new Map<State<StateValue>, string>();
+  readonly written = new Set<State<StateValue>>();
+  readonly local = new Set<State<StateValue>>();
+
+  constructor(private readonly recorder: Recorder, private readonly fnName: string,
+    private readonly label: StateLabeler) {}
+
+  read(state: State<StateValue>): StateValue {
+    if (this.local.has(state)) return state.rawValue();
+    const seen = this.current.get(state);
+    if (seen !== undefined) return seen;
+    const raw = state.rawValue();
+    let leaf = 0;
+    // A copy gives the input its own data id, so aliases (the same tensor passed
+    // twice, or also held by another state) stay distinct program inputs.
+    const copy = mapLeaves(raw, (t) => {
+      const c = copyTensor(t as tf.Tensor);
+      this.recorder.addInput(c, { kind: 'state', state, leaf }, `state ${this.label(state)}`);
+      leaf++;
+      return c;
+    }, isTensor) as StateValue;
+    this.current.set(state, copy);
+    this.touched.set(state, valueSignature(raw));
+    return copy;
+  }
+
+  write(state: State<StateValue>, value: StateValue): void {
+    if (this.local.has(state)) {
+      state.setRaw(value);
+      return;
+    }
+    const before = valueSignature(state.rawValue());
+    const after = valueSignature(value);
+    if (before !== after) {
+      throw new StateShapeError(`jit(${this.fnName}): state ${this.label(state)} (${state.kind}) holds ${before} ` +
+        `but the traced call wrote ${after}; inside a jitted call a state keeps its shape and dtype. Cast or ` +
+        'reshape the new value, or change the state outside the jitted function (which then retraces).');
+    }
+    if (!this.touched.has(state)) this.touched.set(state, before);
+    this.current.set(state, value);
+    this.written.add(state);
+  }
+
+  created(state: State<StateValue>): void {
+    this.local.add(state);
+  }
+}
+
+/** A traced, optimised program plus what the cache needs to decide when it may replay it. */
+export interface Traced {
+  readonly program: Program;
+  /** External states the program reads or writes, with their signatures at trace time. */
+  readonly states: ReadonlyMap<State<StateValue>, string>;
+}
+
+/** What a trace hands back: the program, and the call's results if `commit` was asked for. */
+export interface TraceResult {
+  readonly traced: Traced;
+  readonly result: unknown;
+}
+
+let tracing = 0;
+
+/** True while some jitted function is being traced (nested jitted calls then inline). */
+export function isTracing(): boolean {
+  return tracing > 0;
+}
+
+/**
+ * Traces `fn` on the call described by `plan`. With `commit`, the real results are
+ * returned and state writes applied (the first call of a signature); without, the
+ * results are discarded and no state changes (`compile`, `lower`).
+ */
+export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, thisArg: unknown, plan: CallPlan,
+  label: StateLabeler, commit: boolean): TraceResult {
+  const recorder = new Recorder(fnName);
+  const observer = new TraceObserver(recorder, fnName, label);
+  let outLeaves: OutputLeaf[] = [];
+  let outTree: ReturnType<typeof flatten>[1] | undefined;
+  let writes: StateWrite[] = [];
+  let kept: { outputs: (tf.Tensor | undefined)[]; writes: tf.Tensor[][] };
+  tracing++;
+  startListening(recorder);
+  try {
+    kept = tf.tidy(() => {
+      const copies = plan.leaves.map((t, i) => {
+        const c = copyTensor(t);
+        recorder.addInput(c, { kind: 'arg', leaf: i }, `argument leaf ${i}`);
+        return c;
+      });
+      const args = plan.rebuild(copies);
+      const result = withObserver(observer, () => fn.apply(thisArg, args));
+      if (result != null && typeof (result as Promise<unknown>).then === 'function') {
+        throw new TraceError(`jit(${fnName}): the function returned a Promise; jitted functions must be ` +
+          'synchronous (tfjs kernels are synchronous; read values after the call instead of awaiting inside).');
+      }
+      const [leaves, def] = flatten(result, (x) => isTensor(x) || x instanceof State);
+      outTree = def;
+      const outputs: (tf.Tensor | undefined)[] = [];
+      outLeaves = leaves.map((leaf, j) => {
+        if (leaf instanceof State) {
+          throw new TraceError(`jit(${fnName}): the result (leaf ${j}) is a ${leaf.kind}; return state.value instead.`);
+        }
+        if (isTensor(leaf)) {
+          // The caller owns what a jitted call returns: never a state's own tensor object.
+          outputs.push(unrecorded(() => aliasTensor(leaf)));
+          return { kind: 'value', value: recorder.valueOf(leaf, `result leaf ${j}`) };
+        }
+        outputs.push(undefined);
+        return { kind: 'static', value: leaf };
+      });
+      const written: tf.Tensor[][] = [];
+      writes = [...observer.written].map((state) => {
+        const [wl, tree] = flatten(observer.current.get(state), isTensor);
+        written.push(wl as tf.Tensor[]);
+        return { state, tree, values: (wl as tf.Tensor[]).map((t) => recorder.valueOf(t, `new value of state ${label(state)}`)) };
+      });
+      return { outputs, writes: written } as unknown as tf.TensorContainer;
+    }) as unknown as { outputs: (tf.Tensor | undefined)[]; writes: tf.Tensor[][] };
+  } catch (e) {
+    disposeProgram({ name: fnName, values: [], inputs: [], constants: recorder.constants, nodes: recorder.nodes,
+      outputTree: { kind: 'leaf' }, outputs: [], writes: [] });
+    for (const s of observer.local) s.retireAfterTrace(fnName);
+    throw e;
+  } finally {
+    stopListening();
+    tracing--;
+  }
+
+  let result: unknown;
+  if (commit) {
+    writes.forEach((w, i) => w.state.setRaw(unflatten(w.tree, kept.writes[i]) as StateValue));
+    let k = 0;
+    result = unflatten(outTree!, outLeaves.map((o) => (o.kind === 'value' ? kept.outputs[k++] : (k++, o.value))));
+  } else {
+    for (const t of kept.outputs) t?.dispose();
+    for (const ws of kept.writes) for (const t of ws) if (!t.isDisposed && holderCount(t) === 0) t.dispose();
+  }
+  for (const s of observer.local) s.retireAfterTrace(fnName);
+
+  const raw: Program = {
+    name: fnName,
+    values: recorder.values,
+    inputs: recorder.inputs,
+    constants: recorder.constants,
+    nodes: recorder.nodes,
+    outputTree: outTree!,
+    outputs: outLeaves,
+    writes,
+  };
+  return { traced: { program: runPasses(raw, DEFAULT_PASSES), states: observer.touched }, result };
+}

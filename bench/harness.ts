@@ -1,0 +1,78 @@
+/**
+ * Timing variants of one workload side by side: interleaved blocks, medians, ratios.
+ *
+ * The host drifts (up to 2x within a minute), so variants are never timed one after
+ * the other in long runs: each block times every variant once, in rotating order,
+ * and the median of the blocks is reported.
+ */
+
+/** One way to run a workload step (eager tfjs, our jit, ...). */
+export interface Variant {
+  readonly name: string;
+  /** Runs `reps` steps and waits for the last result (e.g. reads one element). */
+  run(reps: number): void;
+  /** Releases what the variant allocated. */
+  dispose?(): void;
+}
+
+/** A workload at one size, with the variants to compare. */
+export interface Case {
+  readonly workload: string;
+  readonly size: string;
+  /** Steps per timed block: enough for a block to last a few milliseconds. */
+  readonly reps: number;
+  readonly variants: Variant[];
+}
+
+/** Median milliseconds per step of each variant. */
+export interface CaseResult {
+  readonly workload: string;
+  readonly size: string;
+  readonly backend: string;
+  readonly msPerStep: Record<string, number>;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Times every variant of `c` in `blocks` interleaved blocks after one warm-up block each. */
+export function timeCase(c: Case, backend: string, blocks = 9): CaseResult {
+  for (const v of c.variants) v.run(Math.max(1, Math.ceil(c.reps / 4))); // warm-up (and first traces)
+  const samples: Record<string, number[]> = {};
+  for (const v of c.variants) samples[v.name] = [];
+  for (let b = 0; b < blocks; b++) {
+    for (let k = 0; k < c.variants.length; k++) {
+      const v = c.variants[(b + k) % c.variants.length];
+      const t0 = performance.now();
+      v.run(c.reps);
+      samples[v.name].push((performance.now() - t0) / c.reps);
+    }
+  }
+  const msPerStep: Record<string, number> = {};
+  for (const v of c.variants) msPerStep[v.name] = median(samples[v.name]);
+  for (const v of c.variants) v.dispose?.();
+  return { workload: c.workload, size: c.size, backend, msPerStep };
+}
+
+/** Formats results as one table: time per step of each variant, and its speed-up over the first. */
+export function formatTable(results: readonly CaseResult[]): string {
+  const names: string[] = [];
+  for (const r of results) for (const n of Object.keys(r.msPerStep)) if (!names.includes(n)) names.push(n);
+  const header = ['workload', 'size', 'backend', ...names.map((n) => `${n} (ms)`), ...names.slice(1).map((n) => `${n} speed-up`)];
+  const rows = results.map((r) => {
+    const base = r.msPerStep[names[0]];
+    return [r.workload, r.size, r.backend,
+      ...names.map((n) => (r.msPerStep[n] === undefined ? '-' : fmt(r.msPerStep[n]))),
+      ...names.slice(1).map((n) => (r.msPerStep[n] === undefined ? '-' : `${(base / r.msPerStep[n]).toFixed(2)}x`))];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function fmt(ms: number): string {
+  return ms >= 10 ? ms.toFixed(1) : ms >= 0.1 ? ms.toFixed(3) : ms.toFixed(4);
+}

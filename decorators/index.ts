@@ -10,4 +10,4 @@ import '../src/side-effects';
 
 export { param, hidden, stateOf } from './fields';
 export type { FieldOptions, FieldDecorator } from './fields';
-export { jit } from './methods';
+export { jit, jitted } from './methods';

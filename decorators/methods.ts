@@ -3,7 +3,7 @@
  * created at first access, with `this` as part of the function.
  */
 import { DecoratorError } from '../src/errors';
-import { defaultLabeler, JitCore, JitOptions, makeJitted, AnyFunction } from '../src/transform/jit';
+import { defaultLabeler, JitCore, JitOptions, JittedFunction, makeJitted, AnyFunction } from '../src/transform/jit';
 import { requireReflectMetadata, JIT_METHODS_KEY } from './metadata';
 
 const PER_INSTANCE: unique symbol = Symbol('brainstate.jittedMethods');
@@ -88,4 +88,26 @@ export function jit(opts: JitOptions | number | readonly number[] = {}): MethodD
       },
     };
   };
+}
+
+/**
+ * The typed view of a `@jit` method: TypeScript cannot let a decorator change a
+ * method's type, so `jitted(module.step)` gives access to `traceCount`, `clearCache()`,
+ * `lower(...)` and the rest with their types. Throws when `fn` is not jitted.
+ *
+ * @example
+ * ```ts
+ * const m = new RunningMean();
+ * m.step(tf.ones([4]));
+ * jitted(m.step).traceCount;   // 1
+ * jitted(m.step).clearCache();
+ * ```
+ */
+export function jitted<F extends AnyFunction>(fn: F): JittedFunction<F> {
+  const j = fn as unknown as Partial<JittedFunction<F>>;
+  if (typeof fn !== 'function' || typeof j.clearCache !== 'function' || typeof j.lower !== 'function') {
+    throw new DecoratorError(`jitted: expected a method decorated with @jit (or a transform.jit result), got ` +
+      `${typeof fn === 'function' ? `the plain function ${fn.name || '(anonymous)'}` : typeof fn}.`);
+  }
+  return fn as unknown as JittedFunction<F>;
 }

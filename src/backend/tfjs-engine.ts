@@ -54,6 +54,12 @@ export interface KernelInvocation {
 export interface EngineListener {
   /** An outermost registered kernel has run. */
   onKernel(invocation: KernelInvocation, outputs: tf.Tensor[]): void;
+  /**
+   * An `Identity` kernel ran inside another kernel: the engine cloning a tensor to
+   * save it for the backward pass. On some backends (wasm) the clone is a copy with a
+   * new data id, so it must be bound to the value of its input.
+   */
+  onNestedIdentity(input: tf.Tensor, output: tf.Tensor): void;
   /** A tensor is being made from JS values (a constant, or a tfjs random op's buffer). */
   onMakeTensor(scopeNames: readonly string[]): void;
   /** A tensor's value is being read in JS; `method` is the public method called. */
@@ -103,8 +109,13 @@ function ensureInstalled(): EnginePrivate {
   e.runKernelFunc = function (this: EnginePrivate, params) {
     const l = listener;
     // Custom-gradient ops (no kernelName) are transparent: their inner kernels are recorded.
-    if (l === undefined || paused > 0 || kernelDepth > 0 || params.kernelName == null) {
-      return runKernelFunc.call(this, params);
+    if (l === undefined || paused > 0 || params.kernelName == null) return runKernelFunc.call(this, params);
+    if (kernelDepth > 0) {
+      const out = runKernelFunc.call(this, params);
+      if (params.kernelName === 'Identity') {
+        l.onNestedIdentity((params.inputs as { x: tf.Tensor }).x, out as tf.Tensor);
+      }
+      return out;
     }
     kernelDepth++;
     let out: unknown;

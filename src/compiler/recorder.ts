@@ -121,6 +121,11 @@ export class Recorder implements EngineListener {
     });
   }
 
+  onNestedIdentity(input: tf.Tensor, output: tf.Tensor): void {
+    const id = this.find(input);
+    if (id !== undefined && this.find(output) === undefined) this.bind(output, id);
+  }
+
   onMakeTensor(scopeNames: readonly string[]): void {
     for (const scope of scopeNames) {
       const op = scope.endsWith('__op') ? scope.slice(0, -4) : scope;

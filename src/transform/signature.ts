@@ -95,7 +95,7 @@ export function planCall(args: readonly unknown[], spec: StaticSpec, fnName: str
     const sig: string[] = [];
     flat.forEach((leaf, j) => {
       if (leaf instanceof State) {
-        throw new TraceError(`jit(${fnName}): ${where}${flat.length > 1 ? ` (leaf ${j})` : ''} is a ${leaf.kind}; ` +
+        throw new TraceError(`jit(${fnName}): ${where}${def.kind !== 'leaf' ? ` (leaf ${j})` : ''} is a ${leaf.kind}; ` +
           'states cannot be passed to a jitted function: pass state.value, or read the state inside the function ' +
           '(the jit tracks it and writes it back).');
       }

@@ -257,3 +257,47 @@ export function isTapeOn(): boolean {
 export function openScopeNames(): string[] {
   return eng().state.scopeStack.map((s) => s.name);
 }
+
+/** Backends whose tensor memory fused kernels can read and write directly. */
+export const FUSION_BACKENDS: readonly string[] = ['cpu', 'wasm'];
+
+interface CpuBackendPrivate {
+  data: { get(dataId: object): { values: ArrayLike<number> } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: unknown): TensorInfo;
+}
+
+interface WasmBackendPrivate {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): ArrayLike<number>;
+}
+
+function typedArrayFor(dtype: tf.DataType, size: number): Float32Array | Int32Array | Uint8Array {
+  return dtype === 'float32' ? new Float32Array(size) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
+}
+
+/**
+ * Runs a fused kernel in place on the backend's own memory: `loop` reads the inputs'
+ * typed arrays and fills freshly allocated outputs (one reference each).
+ */
+export function runOnBackendMemory(backendName: string, inputs: readonly TensorInfo[],
+  outputs: readonly { shape: number[]; dtype: tf.DataType }[],
+  loop: (ins: ArrayLike<number>[], outs: { [i: number]: number }[]) => void): TensorInfo[] {
+  const b = eng().backend as unknown;
+  if (backendName === 'cpu') {
+    const cpu = b as CpuBackendPrivate;
+    const ins = inputs.map((t) => cpu.data.get(t.dataId).values);
+    const arrays = outputs.map((o) => typedArrayFor(o.dtype, o.shape.reduce((x, y) => x * y, 1)));
+    loop(ins, arrays);
+    return outputs.map((o, i) => cpu.makeTensorInfo(o.shape, o.dtype, arrays[i]));
+  }
+  if (backendName === 'wasm') {
+    const wasm = b as WasmBackendPrivate;
+    // Allocate first: an allocation can grow the heap and detach earlier views.
+    const infos = outputs.map((o) => wasm.makeOutput(o.shape, o.dtype));
+    const ins = inputs.map((t) => wasm.typedArrayFromHeap(t));
+    const outs = infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number });
+    loop(ins, outs);
+    return infos;
+  }
+  throw new BrainStateError(`internal: fused kernels cannot run on backend '${backendName}'`);
+}

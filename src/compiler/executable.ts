@@ -5,9 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  aliasTensor, currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, TensorInfo,
-  tensorFromInfo,
+  aliasTensor, currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, runOnBackendMemory,
+  TensorInfo, tensorFromInfo,
 } from '../backend/tfjs-engine';
+import { compileFusedLoop } from './fusion/codegen-js';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
@@ -45,6 +46,11 @@ export class Executable {
   constructor(readonly program: Program, readonly backendName: string) {
     this.backend = currentBackend();
     this.kernels = program.nodes.map((n) => {
+      if (n.fused !== undefined) {
+        const loop = compileFusedLoop(n.fused);
+        const outs = n.outputs.map((o) => ({ shape: [...program.values[o].shape], dtype: program.values[o].dtype }));
+        return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, loop);
+      }
       const k = lookupKernel(n.kernel, backendName);
       if (k === undefined) {
         throw new TraceError(`jit(${program.name}): kernel '${n.kernel}' is not registered for backend ` +

@@ -44,11 +44,42 @@ export interface KernelNode {
   readonly inputs: readonly ValueId[];
   readonly attrs: Readonly<Record<string, unknown>>;
   readonly outputs: readonly ValueId[];
+  /** Set on a fused kernel (kernel `Fused`): what it computes per element. */
+  readonly fused?: FusedSpec;
   /**
    * Set by the recorder when every input was a constant: the outputs the trace
    * computed (owned by the node until a pass folds or drops it).
    */
   readonly folded?: readonly tf.Tensor[];
+}
+
+/** How a fused kernel reads one of its inputs. */
+export type FusedInput =
+  /** Same shape as the domain: element i. */
+  | { readonly mode: 'full'; readonly dtype: tf.DataType }
+  /** One value for every element (size 1, read once). */
+  | { readonly mode: 'scalar'; readonly dtype: tf.DataType }
+  /** A constant whose elements are all equal: inlined into the code, never read. */
+  | { readonly mode: 'literal'; readonly dtype: tf.DataType; readonly value: number }
+  /** Broadcast along some axes: element strides per domain axis (0 where broadcast). */
+  | { readonly mode: 'strided'; readonly dtype: tf.DataType; readonly strides: readonly number[] };
+
+/** One elementwise op inside a fused kernel; `args` are refs (inputs first, then earlier ops). */
+export interface FusedOp {
+  readonly kernel: string;
+  readonly args: readonly number[];
+  readonly attrs: Readonly<Record<string, unknown>>;
+  readonly dtype: tf.DataType;
+}
+
+/** What a fused elementwise kernel computes over its domain, element by element. */
+export interface FusedSpec {
+  /** The iteration domain: every op's result has this shape. */
+  readonly shape: readonly number[];
+  readonly inputs: readonly FusedInput[];
+  readonly ops: readonly FusedOp[];
+  /** Refs of the ops whose results leave the kernel, in `node.outputs` order. */
+  readonly outputs: readonly number[];
 }
 
 /** A state written by the program: the leaves of its new value, in its tree's order. */

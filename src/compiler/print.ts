@@ -41,7 +41,22 @@ function attrText(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
 }
 
+function fusedText(n: KernelNode, name: (v: ValueId) => string): string {
+  const spec = n.fused!;
+  const nIn = spec.inputs.length;
+  let k = 0;
+  const inputNames = spec.inputs.map((inp) => (inp.mode === 'literal' ? String(inp.value) : name(n.inputs[k++])));
+  const ref = (r: number): string => (r < nIn ? inputNames[r] : `t${r - nIn}`);
+  const ops = spec.ops.map((op, j) => {
+    const keys = Object.keys(op.attrs).filter((a) => op.attrs[a] != null).sort();
+    const attrs = keys.length === 0 ? '' : `{${keys.map((a) => `${a}=${attrText(op.attrs[a])}`).join(', ')}}`;
+    return `t${j}=${op.kernel}${attrs}(${op.args.map(ref).join(', ')})`;
+  });
+  return `Fused(${n.inputs.map(name).join(', ')}) { ${ops.join('; ')} -> ${spec.outputs.map(ref).join(', ')} }`;
+}
+
 function kernelText(n: KernelNode, name: (v: ValueId) => string): string {
+  if (n.fused !== undefined) return fusedText(n, name);
   const keys = Object.keys(n.attrs).filter((k) => n.attrs[k] !== undefined && n.attrs[k] !== null).sort();
   const attrs = keys.length === 0 ? '' : `{${keys.map((k) => `${k}=${attrText(n.attrs[k])}`).join(', ')}}`;
   const args = n.inputs.map((v) => (v < 0 ? '_' : name(v)));

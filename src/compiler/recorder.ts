@@ -104,12 +104,13 @@ export class Recorder implements EngineListener {
     const list = isArray ? (inv.inputs as (tf.Tensor | null | undefined)[]) : names!.map((n) => named[n]);
     const inputs = list.map((t, i) => (t == null ? -1 :
       this.valueOf(t, `input '${names == null ? i : names[i]}' of kernel ${inv.kernelName}`)));
+    // A kernel over constants only yields constants (folded by a pass), so folding cascades.
+    const allConstant = inputs.every((id) => id < 0 || this.isConstant(id));
     const outIds = outputs.map((t) => {
-      const id = this.newValue(t, { kind: 'kernel', kernel: inv.kernelName });
+      const id = this.newValue(t, allConstant ? { kind: 'const' } : { kind: 'kernel', kernel: inv.kernelName });
       this.bind(t, id);
       return id;
     });
-    const allConstant = inputs.every((id) => id < 0 || this.isConstant(id));
     this.nodes.push({
       kernel: inv.kernelName,
       inputNames: names,

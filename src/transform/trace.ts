@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { aliasTensor, copyTensor, startListening, stopListening, unrecorded } from '../backend/tfjs-engine';
 import { Program, OutputLeaf, StateWrite, disposeProgram } from '../compiler/ir';
-import { DEFAULT_PASSES, runPasses } from '../compiler/passes';
+import { passesFor, runPasses } from '../compiler/passes';
 import { Recorder } from '../compiler/recorder';
 import { StateShapeError, TraceError } from '../errors';
 import { State, StateValue, holderCount } from '../state/state';
@@ -175,5 +175,5 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
     outputs: outLeaves,
     writes,
   };
-  return { traced: { program: runPasses(raw, DEFAULT_PASSES), states: observer.touched }, result };
+  return { traced: { program: runPasses(raw, passesFor(tf.getBackend())), states: observer.touched }, result };
 }

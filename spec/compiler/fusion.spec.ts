@@ -1,0 +1,113 @@
+/**
+ * Elementwise fusion: fused programs agree with unfused ones within 1e-6 relative on
+ * the whole op suite, the LIF step becomes one kernel, and fused calls do not leak.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import * as bst from '../../src';
+import { fusedLoopSource } from '../../src/compiler/fusion/codegen-js';
+import { CASES, tensorsOf } from '../transform/op-cases';
+
+/** Runs `fn` with BRAINSTATE_FUSION set to `on`, restoring it afterwards. */
+function withFusion<R>(on: boolean, fn: () => R): R {
+  const saved = process.env.BRAINSTATE_FUSION;
+  process.env.BRAINSTATE_FUSION = on ? '1' : '0';
+  try {
+    return fn();
+  } finally {
+    if (saved === undefined) delete process.env.BRAINSTATE_FUSION; else process.env.BRAINSTATE_FUSION = saved;
+  }
+}
+
+describe('elementwise fusion', () => {
+  describe('fused equals unfused within 1e-6 relative on the op suite', () => {
+    for (const [name, fn, inputs] of CASES) {
+      it(name, () => {
+        tf.tidy(() => {
+          const xs = inputs();
+          const unfused = bst.transform.jit(fn, { name });
+          const fused = bst.transform.jit(fn, { name });
+          withFusion(false, () => unfused.compile(...xs));
+          withFusion(true, () => fused.compile(...xs));
+          const a = tensorsOf(fused(...xs));
+          const b = tensorsOf(unfused(...xs));
+          expect(a.length).to.equal(b.length);
+          a.forEach((t, i) => {
+            expect(t.shape).to.deep.equal(b[i].shape);
+            expect(t.dtype).to.equal(b[i].dtype);
+            const x = t.dataSync();
+            const y = b[i].dataSync();
+            for (let k = 0; k < x.length; k++) {
+              const d = Math.abs(Number(x[k]) - Number(y[k]));
+              if (!(d <= 1e-6 * Math.max(1, Math.abs(Number(y[k]))) || (Number.isNaN(x[k]) && Number.isNaN(y[k])))) {
+                expect.fail(`output ${i} element ${k}: fused ${x[k]} vs unfused ${y[k]}`);
+              }
+            }
+          });
+          fused.clearCache();
+          unfused.clearCache();
+        });
+      });
+    }
+  });
+
+  it('turns the LIF step into one fused kernel (the scalar 0 inlined, no Tile)', () => {
+    const v = new bst.HiddenState(tf.zeros([100]), { name: 'v' });
+    const step = bst.transform.jit(function lif(i: tf.Tensor) {
+      const next = tf.add(v.value, tf.mul(0.01, tf.add(tf.neg(v.value), i)));
+      const spike = tf.greaterEqual(next, 1);
+      v.value = tf.where(spike, 0 as unknown as tf.Tensor, next);
+      return spike;
+    });
+    const lowered = withFusion(true, () => step.lower(tf.ones([100])));
+    expect(lowered.numKernels).to.equal(1);
+    expect(lowered.toString()).to.equal([
+      'program lif',
+      '  in    a:f32[100]  arg 0',
+      '  in    b:f32[100]  state v (HiddenState)',
+      '  let   c:bool[100] d:f32[100] = Fused(b, a) { t0=Neg(b); t1=Add(t0, a); t2=Multiply(0.009999999776482582, t1); ' +
+        't3=Add(b, t2); t4=GreaterEqual(t3, 1); t5=Select(t4, 0, t3) -> t4, t5 }',
+      '  out   (c)',
+      '  write v <- d',
+    ].join('\n'));
+  });
+
+  it('BRAINSTATE_FUSION=0 keeps the kernels apart', () => {
+    const f = bst.transform.jit((x: tf.Tensor) => tf.exp(tf.neg(tf.abs(x))));
+    expect(withFusion(false, () => f.lower(tf.ones([4]))).numKernels).to.equal(3);
+    f.clearCache();
+    expect(withFusion(true, () => f.lower(tf.ones([4]))).numKernels).to.equal(1);
+  });
+
+  it('generates one loop reading each input once (nested loops for broadcasts)', () => {
+    const src = fusedLoopSource({
+      shape: [2, 3],
+      inputs: [{ mode: 'full', dtype: 'float32' }, { mode: 'strided', dtype: 'float32', strides: [0, 1] }],
+      ops: [{ kernel: 'Add', args: [0, 1], attrs: {}, dtype: 'float32' }, { kernel: 'Exp', args: [2], attrs: {}, dtype: 'float32' }],
+      outputs: [3],
+    });
+    expect(src).to.contain('for (let i0 = 0; i0 < 2; i0++)').and.contain('const j1 = b0_1 + i1 * 1;')
+      .and.contain('Math.fround(Math.exp(v0))');
+    expect(src.match(/x0\[/g)!.length).to.equal(1);
+  });
+
+  it('10,000 fused calls leave numTensors and numBytes flat', function () {
+    this.timeout(120000);
+    const v = new bst.HiddenState(tf.zeros([64]));
+    const step = bst.transform.jit((i: tf.Tensor) => {
+      const next = tf.add(v.value, tf.mul(0.1, tf.sub(i, v.value)));
+      const spike = tf.greaterEqual(next, 1);
+      v.value = tf.where(spike, tf.zerosLike(next), next);
+      return spike;
+    });
+    const i = tf.fill([64], 1.5);
+    withFusion(true, () => step(i).dispose());
+    expect(step.lower(i).toString()).to.contain('Fused');
+    const before = tf.memory();
+    for (let k = 0; k < 10000; k++) step(i).dispose();
+    const after = tf.memory();
+    expect(after.numTensors).to.equal(before.numTensors);
+    expect(after.numBytes).to.equal(before.numBytes);
+    expect((after as { numDataBuffers: number }).numDataBuffers).to.equal((before as { numDataBuffers: number }).numDataBuffers);
+  });
+});

@@ -91,6 +91,33 @@ describe('elementwise fusion', () => {
     expect(src.match(/x0\[/g)!.length).to.equal(1);
   });
 
+  it('wasm SIMD kernels agree with the JS loop (exp at the float32 limits, NaN, odd sizes)', function () {
+    if (bst.backend.name() !== 'wasm') this.skip(); // SIMD kernels run on the wasm heap only
+    const edge = [0, -0, 1e-8, -1e-8, 0.5, -0.5, 1, -1, 10, -10, 30, -30, 80, -80, 88.5, 88.8, -87, -88, -95, -103, -104,
+      200, -200, NaN, Infinity, -Infinity, 3.3, -7.1, 12.25];
+    const x = tf.tensor1d(edge);
+    const f = (t: tf.Tensor) => [tf.exp(tf.mul(t, 1)), tf.sigmoid(tf.mul(t, 1)), tf.greater(tf.abs(t), 5)];
+    const simd = bst.transform.jit(f);
+    const loop = bst.transform.jit(f);
+    const saved = process.env.BRAINSTATE_SIMD;
+    process.env.BRAINSTATE_SIMD = '0';
+    try { loop.compile(x); } finally { if (saved === undefined) delete process.env.BRAINSTATE_SIMD; else process.env.BRAINSTATE_SIMD = saved; }
+    simd.compile(x);
+    const a = simd(x) as tf.Tensor[];
+    const b = loop(x) as tf.Tensor[];
+    const eager = f(x);
+    a.forEach((t, i) => {
+      const u = t.dataSync();
+      const v = b[i].dataSync();
+      const w = eager[i].dataSync();
+      for (let k = 0; k < u.length; k++) {
+        const ok = (p: number, q: number) => (Number.isNaN(p) && Number.isNaN(q)) || p === q ||
+          Math.abs(p - q) <= 1e-6 * Math.abs(q) || Math.abs(p - q) < 1.2e-38; // below float32's smallest normal, backends may flush to 0
+        if (!ok(u[k], v[k]) || !ok(u[k], w[k])) expect.fail(`output ${i} at x=${edge[k]}: simd ${u[k]}, loop ${v[k]}, eager ${w[k]}`);
+      }
+    });
+  });
+
   it('10,000 fused calls leave numTensors and numBytes flat', function () {
     this.timeout(120000);
     const v = new bst.HiddenState(tf.zeros([64]));

@@ -269,6 +269,34 @@ interface CpuBackendPrivate {
 interface WasmBackendPrivate {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): ArrayLike<number>;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm: { asm?: { memory?: { buffer: ArrayBuffer } } };
+}
+
+/**
+ * tfjs-wasm's heap (the WebAssembly.Memory its module exports), for generated kernels
+ * that work in place; undefined when not on wasm, not exported, or shared (threads).
+ */
+export function wasmHeap(): { buffer: ArrayBuffer } | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const mem = (eng().backend as unknown as WasmBackendPrivate).wasm?.asm?.memory;
+  if (mem == null || !(mem.buffer instanceof ArrayBuffer)) return undefined;
+  return mem;
+}
+
+/**
+ * Runs a generated kernel on tfjs-wasm's heap: outputs are allocated, then `kernel`
+ * gets the byte offsets of the inputs and outputs, and the typed-array views of both
+ * (taken after the allocations, which can grow the heap).
+ */
+export function runOnWasmHeap(inputs: readonly TensorInfo[], outputs: readonly { shape: number[]; dtype: tf.DataType }[],
+  kernel: (ptrs: number[], ins: ArrayLike<number>[], outs: { [i: number]: number }[]) => void): TensorInfo[] {
+  const wasm = eng().backend as unknown as WasmBackendPrivate;
+  const infos = outputs.map((o) => wasm.makeOutput(o.shape, o.dtype));
+  const ptrs = [...inputs, ...infos].map((t) => wasm.dataIdMap.get(t.dataId)!.memoryOffset);
+  kernel(ptrs, inputs.map((t) => wasm.typedArrayFromHeap(t)),
+    infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number }));
+  return infos;
 }
 
 function typedArrayFor(dtype: tf.DataType, size: number): Float32Array | Int32Array | Uint8Array {

@@ -6,13 +6,37 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   aliasTensor, currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, runOnBackendMemory,
-  TensorInfo, tensorFromInfo,
+  runOnWasmHeap, TensorInfo, tensorFromInfo, wasmHeap,
 } from '../backend/tfjs-engine';
 import { compileFusedLoop } from './fusion/codegen-js';
+import { compileSimdKernel, simdSupports } from './fusion/codegen-wasm';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
-import { liveOuts, Program, ValueId } from './ir';
+import { FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
+
+/** Whether generated WebAssembly SIMD kernels are used on wasm (`BRAINSTATE_SIMD=0` turns them off). */
+function simdEnabled(): boolean {
+  return process.env.BRAINSTATE_SIMD !== '0';
+}
+
+/**
+ * The kernel function of a fused node: on wasm a SIMD kernel in place on the heap (the
+ * JS loop finishing the last size % 4 elements) where the ops allow, else the JS loop.
+ */
+function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendName: string): KernelFunc {
+  const loop = compileFusedLoop(spec);
+  const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
+  const heap = backendName === 'wasm' && simdEnabled() && simdSupports(spec) ? wasmHeap() : undefined;
+  if (heap === undefined) return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, loop);
+  const simd = compileSimdKernel(spec, heap);
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const body = size - (size % 4);
+  return ({ inputs }) => runOnWasmHeap(inputs as TensorInfo[], outs, (ptrs, ins, arrays) => {
+    if (body > 0) simd(...ptrs, body);
+    if (body < size) loop(ins, arrays, body);
+  });
+}
 
 /** How one output slot gets its tensor. */
 interface OutputSlot {
@@ -46,11 +70,7 @@ export class Executable {
   constructor(readonly program: Program, readonly backendName: string) {
     this.backend = currentBackend();
     this.kernels = program.nodes.map((n) => {
-      if (n.fused !== undefined) {
-        const loop = compileFusedLoop(n.fused);
-        const outs = n.outputs.map((o) => ({ shape: [...program.values[o].shape], dtype: program.values[o].dtype }));
-        return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, loop);
-      }
+      if (n.fused !== undefined) return fusedKernel(n.fused, n.outputs.map((o) => program.values[o]), backendName);
       const k = lookupKernel(n.kernel, backendName);
       if (k === undefined) {
         throw new TraceError(`jit(${program.name}): kernel '${n.kernel}' is not registered for backend ` +

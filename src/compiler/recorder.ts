@@ -33,6 +33,8 @@ export class Recorder implements EngineListener {
   readonly nodes: KernelNode[] = [];
   private readonly origins: Origin[] = [];
   private readonly byDataId = new Map<object, Entry[]>();
+  /** Saved clones whose input was not bound yet when the engine made them (see onKernel). */
+  private readonly unboundClones: [tf.Tensor, tf.Tensor][] = [];
 
   /** `fnName` names the traced function in messages. */
   constructor(private readonly fnName: string) {}
@@ -120,11 +122,20 @@ export class Recorder implements EngineListener {
       // The trace already computed these; a pass may turn the node into constants.
       folded: allConstant ? unrecorded(() => outputs.map((t) => tf.keep(aliasTensor(t)))) : undefined,
     });
+    // Clones the tape saved of this kernel's outputs (tanh, exp, sigmoid save their result)
+    // were made before the outputs were bound: bind them now.
+    if (this.unboundClones.length > 0) {
+      for (const [input, output] of this.unboundClones.splice(0)) {
+        const id = this.find(input);
+        if (id !== undefined && this.find(output) === undefined) this.bind(output, id);
+      }
+    }
   }
 
   onNestedIdentity(input: tf.Tensor, output: tf.Tensor): void {
     const id = this.find(input);
-    if (id !== undefined && this.find(output) === undefined) this.bind(output, id);
+    if (id === undefined) this.unboundClones.push([input, output]);
+    else if (this.find(output) === undefined) this.bind(output, id);
   }
 
   onMakeTensor(scopeNames: readonly string[]): void {

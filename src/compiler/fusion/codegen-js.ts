@@ -6,8 +6,12 @@
 import type { FusedSpec } from '../ir';
 import { ELEMENTWISE_OPS, FUSED_HELPERS, roundTo } from './ops';
 
-/** A compiled fused kernel: reads `inputs` (non-literal inputs, in order), fills `outputs`. */
-export type FusedLoop = (inputs: ArrayLike<number>[], outputs: { [i: number]: number }[]) => void;
+/**
+ * A compiled fused kernel: reads `inputs` (non-literal inputs, in order) and fills
+ * `outputs`, from element `start` (default 0; only kernels without broadcast inputs
+ * honour it, for the tail a SIMD kernel leaves).
+ */
+export type FusedLoop = (inputs: ArrayLike<number>[], outputs: { [i: number]: number }[], start?: number) => void;
 
 function literal(v: number): string {
   return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : `(${String(v)})`;
@@ -57,7 +61,7 @@ export function fusedLoopSource(spec: FusedSpec): string {
   spec.outputs.forEach((r, m) => body.push(`o${m}[i] = ${name(r)};`));
 
   if (strided.length === 0) {
-    lines.push(`for (let i = 0; i < ${size}; i++) {`, ...body.map((l) => `  ${l}`), '}');
+    lines.push(`for (let i = start | 0; i < ${size}; i++) {`, ...body.map((l) => `  ${l}`), '}');
   } else {
     // Nested loops over the domain; each strided input keeps its own offset.
     const dims = spec.shape;
@@ -83,5 +87,5 @@ export function fusedLoopSource(spec: FusedSpec): string {
 export function compileFusedLoop(spec: FusedSpec): FusedLoop {
   const src = fusedLoopSource(spec);
   // eslint-disable-next-line no-new-func
-  return new Function(`${FUSED_HELPERS}\nreturn function fused(inputs, outputs) {\n${src}\n};`)() as FusedLoop;
+  return new Function(`${FUSED_HELPERS}\nreturn function fused(inputs, outputs, start) {\n${src}\n};`)() as FusedLoop;
 }

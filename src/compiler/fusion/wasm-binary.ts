@@ -1,0 +1,125 @@
+/**
+ * A minimal WebAssembly binary writer: one module importing a memory and exporting one
+ * function, enough for generated SIMD kernels. Instructions are appended as bytes; the
+ * helpers below name the opcodes used.
+ */
+
+/** Value types. */
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+
+/** Unsigned LEB128. */
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  let v = n >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 (for i32.const). */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  let v = n | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function name(s: string): number[] {
+  const bytes = [...Buffer.from(s, 'utf8')];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/** Builds the bytes of a module: `(import "env" "memory" (memory 1))`, one exported function `run`. */
+export function buildModule(params: number[], locals: number[], body: number[]): Uint8Array {
+  const type = [0x60, ...vec(params.map((p) => [p])), ...uleb(0)];
+  const imports = vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]]);
+  const localDecls = vec(locals.map((t) => [...uleb(1), t]));
+  const code = [...localDecls, ...body, 0x0b];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([type])),
+    ...section(2, imports),
+    ...section(3, vec([uleb(0)])),
+    ...section(7, vec([[...name('run'), 0x00, ...uleb(0)]])),
+    ...section(10, vec([[...uleb(code.length), ...code]])),
+  ];
+  return new Uint8Array(bytes);
+}
+
+/** Core opcodes used by the generators. */
+export const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  localGet: (i: number) => [0x20, ...uleb(i)],
+  localSet: (i: number) => [0x21, ...uleb(i)],
+  localTee: (i: number) => [0x22, ...uleb(i)],
+  i32Const: (v: number) => [0x41, ...sleb(v)],
+  i32Add: [0x6a],
+  i32Shl: [0x74],
+  i32GeU: [0x4f],
+  f32Load: [0x2a, 0x02, 0x00],
+  i32Load8U: [0x2d, 0x00, 0x00],
+  /** A SIMD instruction: the 0xfd prefix and its LEB opcode. */
+  simd: (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm],
+};
+
+/** SIMD opcodes (the final WebAssembly SIMD proposal). */
+export const simd = {
+  load: 0x00, store: 0x0b, const: 0x0c,
+  i32x4Splat: 0x11, f32x4Splat: 0x13,
+  f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Lt: 0x43, f32x4Gt: 0x44, f32x4Le: 0x45, f32x4Ge: 0x46,
+  not: 0x4d, and: 0x4e, andnot: 0x4f, or: 0x50, xor: 0x51, bitselect: 0x52,
+  store32Lane: 0x5a, load32Zero: 0x5c,
+  f32x4Ceil: 0x67, f32x4Floor: 0x68, f32x4Trunc: 0x69, f32x4Nearest: 0x6a,
+  i8x16NarrowI16x8U: 0x66, i16x8NarrowI32x4U: 0x86, i16x8ExtendLowI8x16U: 0x89,
+  i32x4ExtendLowI16x8U: 0xa9, i32x4Neg: 0xa1, i32x4Shl: 0xab, i32x4ShrS: 0xac, i32x4Add: 0xae, i32x4Sub: 0xb1,
+  i32x4MinS: 0xb6, i32x4MaxS: 0xb8,
+  f32x4Abs: 0xe0, f32x4Neg: 0xe1, f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7,
+  f32x4Min: 0xe8, f32x4Max: 0xe9,
+  i32x4TruncSatF32x4S: 0xf8, f32x4ConvertI32x4S: 0xfa,
+};
+
+/** A memarg: alignment exponent and offset. */
+export function memarg(alignLog2: number, offset = 0): number[] {
+  return [...uleb(alignLog2), ...uleb(offset)];
+}
+
+/** `v128.const` with four f32 lanes equal to `v`. */
+export function f32x4Const(v: number): number[] {
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < 4; i++) view.setFloat32(i * 4, v, true);
+  return op.simd(simd.const, ...bytes);
+}
+
+/** `v128.const` with four i32 lanes equal to `v`. */
+export function i32x4Const(v: number): number[] {
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < 4; i++) view.setInt32(i * 4, v, true);
+  return op.simd(simd.const, ...bytes);
+}

@@ -10,6 +10,7 @@ import {
 } from '../backend/tfjs-engine';
 import { compileFusedLoop } from './fusion/codegen-js';
 import { compileSimdKernel, simdSupports } from './fusion/codegen-wasm';
+import { runCopying, scratchMemory } from './fusion/scratch';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
@@ -27,15 +28,27 @@ function simdEnabled(): boolean {
 function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendName: string): KernelFunc {
   const loop = compileFusedLoop(spec);
   const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
-  const heap = backendName === 'wasm' && simdEnabled() && simdSupports(spec) ? wasmHeap() : undefined;
-  if (heap === undefined) return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, loop);
-  const simd = compileSimdKernel(spec, heap);
   const size = spec.shape.reduce((a, b) => a * b, 1);
   const body = size - (size % 4);
-  return ({ inputs }) => runOnWasmHeap(inputs as TensorInfo[], outs, (ptrs, ins, arrays) => {
-    if (body > 0) simd(...ptrs, body);
-    if (body < size) loop(ins, arrays, body);
-  });
+  const simdOk = simdEnabled() && simdSupports(spec) && body > 0;
+  const heap = backendName === 'wasm' && simdOk ? wasmHeap() : undefined;
+  if (heap !== undefined) {
+    // In place on tfjs-wasm's heap.
+    const simd = compileSimdKernel(spec, heap);
+    return ({ inputs }) => runOnWasmHeap(inputs as TensorInfo[], outs, (ptrs, ins, arrays) => {
+      simd(...ptrs, body);
+      if (body < size) loop(ins, arrays, body);
+    });
+  }
+  if (backendName === 'cpu' && simdOk) {
+    // The cpu backend's arrays live in JS: copy through a private heap.
+    const simd = compileSimdKernel(spec, scratchMemory());
+    return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, (ins, arrays) => {
+      runCopying(spec, simd, body, ins, arrays);
+      if (body < size) loop(ins, arrays, body);
+    });
+  }
+  return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, loop);
 }
 
 /** How one output slot gets its tensor. */

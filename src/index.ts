@@ -14,6 +14,7 @@ import './side-effects';
 
 import * as backend from './backend';
 import * as nn from './nn';
+import * as graph from './graph';
 
 export { backend, nn };
 export {
@@ -25,3 +26,5 @@ export {
   TraceError, TracerValueError, GradientError, OptimizerError, CheckpointError,
 } from './errors';
 export { stateOf } from '../decorators/fields';
+export { graph };
+export { TreefyState, NestedDict, FlatDict } from './graph';

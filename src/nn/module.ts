@@ -2,6 +2,14 @@
  * `nn.Module`: the base class of every model and dynamical system.
  */
 import { BrainStateError } from '../errors';
+import type { Filter } from '../graph/filters';
+import type { FlatDict } from '../graph/flat-dict';
+import type { NestedDict } from '../graph/nested-dict';
+// The graph ops do not import this file at load time (they recognise modules by the
+// GRAPH_NODE brand), so importing them here makes no cycle.
+import { nodes as graphNodes, states as graphStates } from '../graph/split';
+import { GRAPH_NODE } from '../graph/walker';
+import type { State } from '../state/state';
 
 /**
  * The base of every module. Subclasses declare states as fields (`@param`, `@hidden`,
@@ -37,4 +45,52 @@ export class Module {
 
   /** Hook called by `nn.resetAllStates` on every module: reset hidden states here. */
   resetState(..._args: unknown[]): void {}
+
+  /**
+   * The brand by which the graph walker recognises modules.
+   * @internal
+   */
+  get [GRAPH_NODE](): true {
+    return true;
+  }
+
+  /**
+   * This module's live states by path (not copies), as `graph.states(this, ...filters)`:
+   * one tree for no filter or one, else one tree per filter.
+   *
+   * @example
+   * ```ts
+   * const lin = new TinyLinear();
+   * lin.states(bst.ParamState).toFlat().keys();   // [['bias'], ['weight']]
+   * lin.states().weight.value;                    // the weight tensor
+   * ```
+   * @param filters - see `graph.Filter`.
+   * @returns a NestedDict of States, or one per filter.
+   * @see graph.states
+   */
+  states(filter?: Filter): NestedDict<State>;
+  states<F extends readonly [Filter, Filter, ...Filter[]]>(...filters: F): { -readonly [K in keyof F]: NestedDict<State> };
+  states(...filters: (Filter | undefined)[]): NestedDict<State> | NestedDict<State>[] {
+    // The implementation signature of graph.states (its overloads cannot take a rest array).
+    return (graphStates as (node: object, ...f: (Filter | undefined)[]) => NestedDict<State> | NestedDict<State>[])(
+      this, ...filters);
+  }
+
+  /**
+   * The modules of this graph by path, this one at `[]`, as `graph.nodes(this, ...filters)`.
+   *
+   * @example
+   * ```ts
+   * net.nodes().keys();   // [[], ['layers', 0], ['layers', 1]]
+   * ```
+   * @param filters - see `graph.Filter`.
+   * @returns a FlatDict of modules, or one per filter.
+   * @see graph.nodes
+   */
+  nodes(filter?: Filter): FlatDict<Module>;
+  nodes<F extends readonly [Filter, Filter, ...Filter[]]>(...filters: F): { -readonly [K in keyof F]: FlatDict<Module> };
+  nodes(...filters: (Filter | undefined)[]): FlatDict<Module> | FlatDict<Module>[] {
+    return (graphNodes as (node: object, ...f: (Filter | undefined)[]) => FlatDict<Module> | FlatDict<Module>[])(
+      this, ...filters);
+  }
 }

@@ -15,6 +15,7 @@ import './side-effects';
 import * as backend from './backend';
 import * as nn from './nn';
 import * as graph from './graph';
+import * as transform from './transform';
 
 export { backend, nn };
 export {
@@ -28,3 +29,4 @@ export {
 export { stateOf } from '../decorators/fields';
 export { graph };
 export { TreefyState, NestedDict, FlatDict } from './graph';
+export { transform };

@@ -16,6 +16,7 @@ import * as backend from './backend';
 import * as nn from './nn';
 import * as graph from './graph';
 import * as transform from './transform';
+import * as optim from './optim';
 
 export { backend, nn };
 export {
@@ -30,3 +31,4 @@ export { stateOf } from '../decorators/fields';
 export { graph };
 export { TreefyState, NestedDict, FlatDict } from './graph';
 export { transform };
+export { optim };

@@ -1,0 +1,254 @@
+/**
+ * The optimiser base: registered weights, a step counter and per-weight slots (moments)
+ * that are all states, so that a jitted training step (forward, backward, update)
+ * replays exactly as the eager step would, bias corrections and schedules included.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { OptimizerError } from '../errors';
+import { Module } from '../nn/module';
+import { LongTermState, State, StateValue } from '../state/state';
+import { tensorLeaves } from '../state/tree';
+import { unflatten } from '../util/pytree';
+import { LearningRate, Schedule, toSchedule } from './schedule';
+import { collectWeights, matchGrads, TrainableWeights, Weights } from './weights';
+
+/**
+ * A state of an optimiser (step count, moments, bias-correction powers): long-lived, so
+ * graph filters can keep it apart from the model's `ParamState`s.
+ *
+ * @example
+ * ```ts
+ * const opt = new bst.optim.Adam(1e-3);
+ * opt.step instanceof bst.optim.OptimState;   // true
+ * ```
+ */
+export class OptimState<T extends StateValue = tf.Tensor> extends LongTermState<T> {}
+
+/**
+ * Options every optimiser takes (braintools' names).
+ *
+ * @example
+ * ```ts
+ * new bst.optim.SGD(0.1, { weightDecay: 1e-4, gradClipNorm: 5 });
+ * ```
+ */
+export interface OptimizerOptions {
+  /** L2 penalty added to each gradient: `g + weightDecay * p` (default 0). */
+  weightDecay?: number;
+  /** Rescale all gradients together when their global L2 norm exceeds this (default: no clipping). */
+  gradClipNorm?: number;
+}
+
+/** What one update of one tensor leaf computes. */
+export interface LeafUpdate {
+  readonly param: tf.Tensor;
+  readonly slots: tf.Tensor[];
+}
+
+/**
+ * The base of every optimiser. Subclasses name their per-weight slots and say how one
+ * leaf is updated; the base registers weights, matches grads, clips, applies weight
+ * decay, evaluates the schedule and writes every state.
+ *
+ * @example
+ * ```ts
+ * const opt = new bst.optim.SGD(0.1);
+ * opt.registerTrainableWeights(model.states(bst.ParamState));
+ * const grads = bst.transform.grad(lossFn, { gradStates: model.states(bst.ParamState) })(x, y);
+ * opt.update(grads);
+ * ```
+ */
+export abstract class Optimizer extends Module {
+  /** Updates applied so far (int32 scalar state). */
+  readonly step: OptimState<tf.Scalar>;
+  /** Slot states (moments) per registered state, by slot name; each holds a tree like the state's value. */
+  readonly slots: Record<string, OptimState<StateValue>[]> = {};
+  /** The learning-rate schedule. */
+  readonly lr: Schedule;
+  readonly weightDecay: number;
+  readonly gradClipNorm: number | undefined;
+  private weights!: Weights | undefined;
+
+  /** The names of this optimiser's per-weight slots (`['m', 'v']` for Adam). */
+  protected abstract readonly slotNames: readonly string[];
+
+  constructor(lr: LearningRate, options: OptimizerOptions = {}) {
+    super();
+    const name = new.target.name;
+    this.lr = toSchedule(lr, name);
+    this.weightDecay = options.weightDecay ?? 0;
+    this.gradClipNorm = options.gradClipNorm;
+    if (!Number.isFinite(this.weightDecay) || this.weightDecay < 0) {
+      throw new OptimizerError(`${name}: expected weightDecay to be a non-negative number, got ${String(this.weightDecay)}.`);
+    }
+    if (this.gradClipNorm !== undefined && !(this.gradClipNorm > 0)) {
+      throw new OptimizerError(`${name}: expected gradClipNorm to be a positive number, got ${String(this.gradClipNorm)}.`);
+    }
+    this.step = new OptimState(tf.scalar(0, 'int32'), { name: 'step' });
+    // Not a field the graph walker follows: the weights belong to the model.
+    Object.defineProperty(this, 'weights', { value: undefined, writable: true, enumerable: false });
+  }
+
+  /**
+   * Registers the states to train and creates their slots (zeros). Call once, eagerly.
+   *
+   * @example
+   * ```ts
+   * opt.registerTrainableWeights(model.states(bst.ParamState));   // or [w, b], or one state
+   * ```
+   * @param weights - live states: one, an array or object of them, or a NestedDict.
+   * @throws OptimizerError for leaves that are not states, non-float32 values, or a second call.
+   */
+  registerTrainableWeights(weights: TrainableWeights): void {
+    const where = `${this.constructor.name}.registerTrainableWeights`;
+    if (this.weights !== undefined) {
+      throw new OptimizerError(`${where}: weights are already registered (${plural(this.weights.leaves.length, 'tensor')}); ` +
+        'register all of them in one call, or make a new optimiser for another set.');
+    }
+    const w = collectWeights(weights, where);
+    for (const name of this.slotNames) {
+      this.slots[name] = w.entries.map((e) => new OptimState(
+        unflatten(e.def, w.leaves.slice(e.first, e.first + e.count).map((l) => tf.zeros(l.shape.slice()))) as StateValue,
+        { name: `${name}:${e.state.name ?? e.first}` }));
+    }
+    this.initExtraStates();
+    this.weights = w;
+  }
+
+  /** The registered states, in registration order (empty before registering). */
+  get trainableStates(): State<StateValue>[] {
+    return this.weights?.entries.map((e) => e.state) ?? [];
+  }
+
+  /**
+   * The learning rate the next update will use, from the step state.
+   *
+   * @example
+   * ```ts
+   * opt.currentLr().print();
+   * ```
+   * @returns a float32 scalar the caller owns.
+   */
+  currentLr(): tf.Scalar {
+    const step = this.step.value;
+    return tf.tidy(() => this.lr(tf.cast(step, 'float32') as tf.Scalar));
+  }
+
+  /**
+   * Applies one update: `grads` as `transform.grad` returns them for the registered
+   * states (same structure; a tree of `TreefyState` gradients works too).
+   *
+   * @example
+   * ```ts
+   * const grads = bst.transform.grad(loss, { gradStates: params })(x, y);
+   * opt.update(grads);
+   * ```
+   * @param grads - the gradients.
+   * @throws OptimizerError before registering, or when the grads tree does not match.
+   */
+  override update(grads: unknown): void {
+    const where = `${this.constructor.name}.update`;
+    const w = this.weights;
+    if (w === undefined) {
+      throw new OptimizerError(`${where}: no trainable weights are registered; call ` +
+        'optimizer.registerTrainableWeights(model.states(bst.ParamState)) once before updating.');
+    }
+    const g = matchGrads(grads, w, where);
+    // Read every state before the tidy and write after it, so that under jit the traced
+    // inputs and the new values outlive the tidy's scope.
+    const params = w.entries.map((e) => e.state.value);
+    const paramLeaves = w.entries.flatMap((e, i) => leavesOf(params[i], e.count));
+    const slotVals = this.slotNames.map((n) => this.slots[n].flatMap((s, i) => leavesOf(s.value, w.entries[i].count)));
+    const step = this.step.value;
+    const extra = this.extraStates().map((s) => s.value);
+
+    const out = tf.tidy(() => {
+      const stepF = tf.cast(step, 'float32') as tf.Scalar;
+      const lr = this.lr(stepF);
+      let gs = g;
+      if (this.gradClipNorm !== undefined) gs = clipByGlobalNorm(gs, this.gradClipNorm);
+      const { context, extra: nextExtra } = this.beginStep(stepF, lr, extra);
+      const newParams: tf.Tensor[] = [];
+      const newSlots: tf.Tensor[][] = this.slotNames.map(() => []);
+      paramLeaves.forEach((p, i) => {
+        const gi = this.weightDecay > 0 && this.couplesWeightDecay() ? tf.add(gs[i], tf.mul(this.weightDecay, p)) : gs[i];
+        const u = this.updateLeaf(p, gi, slotVals.map((s) => s[i]), context);
+        newParams.push(u.param);
+        u.slots.forEach((s, k) => newSlots[k].push(s));
+      });
+      return { newParams, newSlots, nextExtra, nextStep: tf.add(step, tf.scalar(1, 'int32')) };
+    });
+
+    w.entries.forEach((e, i) => {
+      e.state.value = unflatten(e.def, out.newParams.slice(e.first, e.first + e.count)) as StateValue;
+    });
+    this.slotNames.forEach((n, k) => this.slots[n].forEach((s, i) => {
+      const e = w.entries[i];
+      s.value = unflatten(e.def, out.newSlots[k].slice(e.first, e.first + e.count)) as StateValue;
+    }));
+    this.extraStates().forEach((s, i) => { s.value = out.nextExtra[i]; });
+    this.step.value = out.nextStep as tf.Scalar;
+  }
+
+  /** Creates optimiser-wide states beyond `step` (Adam's bias-correction powers). */
+  protected initExtraStates(): void {}
+
+  /** The optimiser-wide states beyond `step`, in a fixed order. */
+  protected extraStates(): OptimState[] {
+    return [];
+  }
+
+  /** Whether `weightDecay` is added to the gradient (L2); AdamW decays the weights instead. */
+  protected couplesWeightDecay(): boolean {
+    return true;
+  }
+
+  /**
+   * Per-update values shared by every leaf, and the next values of {@link extraStates}.
+   * Runs inside the update's tidy; return tensors only through the result.
+   */
+  protected beginStep(step: tf.Scalar, lr: tf.Scalar, extra: tf.Tensor[]): { context: StepContext; extra: tf.Tensor[] } {
+    return { context: { step, lr, values: [] }, extra };
+  }
+
+  /** One leaf's update: the new parameter and the new slot values (in `slotNames` order). */
+  protected abstract updateLeaf(param: tf.Tensor, grad: tf.Tensor, slots: tf.Tensor[], ctx: StepContext): LeafUpdate;
+}
+
+/** What {@link Optimizer.beginStep} hands every leaf update. */
+export interface StepContext {
+  /** The step count before this update (float32). */
+  readonly step: tf.Scalar;
+  /** The learning rate of this update. */
+  readonly lr: tf.Scalar;
+  /** Subclass-specific per-update values (Adam: the bias-corrected step size). */
+  readonly values: tf.Tensor[];
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function leavesOf(value: StateValue, count: number): tf.Tensor[] {
+  const out = tensorLeaves(value);
+  if (out.length !== count) throw new OptimizerError(`internal: expected ${count} leaves, found ${out.length}`);
+  return out;
+}
+
+/**
+ * `gs` scaled by `maxNorm / norm` when their global L2 norm exceeds `maxNorm`, else
+ * unchanged (optax's `clip_by_global_norm`); tf ops only, so it works under jit.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = bst.optim.clipByGlobalNorm([tf.tensor1d([3, 0]), tf.scalar(4)], 1);   // [0.6, 0], 0.8
+ * ```
+ * @param gs - the gradients.
+ * @param maxNorm - the largest global norm let through.
+ * @returns the clipped gradients (new tensors).
+ */
+export function clipByGlobalNorm(gs: readonly tf.Tensor[], maxNorm: number): tf.Tensor[] {
+  const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
+  const scale = tf.where(tf.greater(norm, maxNorm), tf.div(maxNorm, norm), tf.onesLike(norm));
+  return gs.map((g) => tf.mul(g, scale));
+}

@@ -13,6 +13,8 @@ export interface Variant {
   run(reps: number): void;
   /** Releases what the variant allocated. */
   dispose?(): void;
+  /** A figure computed rather than timed (e.g. the bandwidth limit), in ms per step. */
+  fixedMs?: number;
 }
 
 /** A workload at one size, with the variants to compare. */
@@ -40,12 +42,13 @@ function median(xs: number[]): number {
 
 /** Times every variant of `c` in `blocks` interleaved blocks after one warm-up block each. */
 export function timeCase(c: Case, backend: string, blocks = 9): CaseResult {
-  for (const v of c.variants) v.run(Math.max(1, Math.ceil(c.reps / 4))); // warm-up (and first traces)
+  const timed = c.variants.filter((v) => v.fixedMs === undefined);
+  for (const v of timed) v.run(Math.max(1, Math.ceil(c.reps / 4))); // warm-up (and first traces)
   const samples: Record<string, number[]> = {};
-  for (const v of c.variants) samples[v.name] = [];
+  for (const v of c.variants) samples[v.name] = v.fixedMs === undefined ? [] : [v.fixedMs];
   for (let b = 0; b < blocks; b++) {
-    for (let k = 0; k < c.variants.length; k++) {
-      const v = c.variants[(b + k) % c.variants.length];
+    for (let k = 0; k < timed.length; k++) {
+      const v = timed[(b + k) % timed.length];
       const t0 = performance.now();
       v.run(c.reps);
       samples[v.name].push((performance.now() - t0) / c.reps);
@@ -57,7 +60,7 @@ export function timeCase(c: Case, backend: string, blocks = 9): CaseResult {
   return { workload: c.workload, size: c.size, backend, msPerStep };
 }
 
-/** Formats results as one table: time per step of each variant, and its speed-up over the first. */
+/** Formats results as one table: time per step of each variant, and each one's speed-up over the first (eager). */
 export function formatTable(results: readonly CaseResult[]): string {
   const names: string[] = [];
   for (const r of results) for (const n of Object.keys(r.msPerStep)) if (!names.includes(n)) names.push(n);

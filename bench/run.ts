@@ -14,7 +14,7 @@ import { lifCase } from './workloads/lif';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 
-function cases(): (() => Case)[] {
+function cases(): (() => Promise<Case>)[] {
   return [
     () => lifCase(1e3),
     () => lifCase(1e6),
@@ -24,7 +24,7 @@ function cases(): (() => Case)[] {
 async function child(backendName: string): Promise<void> {
   await bst.backend.init(backendName);
   const results: CaseResult[] = [];
-  for (const make of cases()) results.push(timeCase(make(), backendName, QUICK ? 3 : 9));
+  for (const make of cases()) results.push(timeCase(await make(), backendName, QUICK ? 3 : 9));
   process.stdout.write(`RESULTS ${JSON.stringify(results)}\n`);
 }
 

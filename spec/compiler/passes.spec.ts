@@ -4,28 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
-import type { KernelNode, Program, ValueType } from '../../src/compiler/ir';
 import { eliminateDeadCode, elideIdentities, foldConstants } from '../../src/compiler/passes';
-import { printProgram } from '../../src/compiler/print';
-
-const f32 = (...shape: number[]): ValueType => ({ shape, dtype: 'float32' });
-const node = (kernel: string, inputs: number[], outputs: number[], attrs = {}, folded?: tf.Tensor[]): KernelNode =>
-  ({ kernel, inputNames: inputs.length === 1 ? ['x'] : inputs.map((_, i) => 'ab'[i] ?? `i${i}`), inputs, attrs, outputs, folded });
-
-function print(p: Program): string {
-  return printProgram(p, (s) => s.name ?? s.kind, (id) => {
-    const c = p.constants.find((k) => k.value === id)!;
-    return JSON.stringify(c.tensor.arraySync());
-  });
-}
-
-function program(values: ValueType[], nodes: KernelNode[], outputs: number[], constants: Program['constants'] = []): Program {
-  return {
-    name: 'p', values, inputs: [{ value: 0, source: { kind: 'arg', leaf: 0 } }], constants, nodes,
-    outputTree: { kind: 'array', children: outputs.map(() => ({ kind: 'leaf' as const })) },
-    outputs: outputs.map((value) => ({ kind: 'value' as const, value })), writes: [],
-  };
-}
+import { f32, node, print, program } from './program-helpers';
 
 describe('compiler passes', () => {
   it('fold-constants turns kernels over constants into constants', () => {

@@ -162,14 +162,21 @@ export class JitCore {
   }
 }
 
-/** Default state names: the state's name, else its kind numbered by first appearance. */
+/**
+ * Default state names: the state's name, else its kind; numbered (`weight#1`) when two
+ * different states would print alike.
+ */
 export function defaultLabeler(): StateLabeler {
   const seen = new Map<State<StateValue>, string>();
+  const taken = new Set<string>();
   return (s) => {
     let l = seen.get(s);
     if (l === undefined) {
-      l = s.name ?? `${s.kind}#${seen.size}`;
+      const base = s.name ?? s.kind;
+      l = base;
+      for (let k = 1; taken.has(l); k++) l = `${base}#${k}`;
       seen.set(s, l);
+      taken.add(l);
     }
     return l;
   };

@@ -2,15 +2,23 @@ import { eliminateDeadCode } from './dce';
 import { elideIdentities } from './elide-identities';
 import { foldConstants } from './fold-constants';
 import { fuseElementwise } from './fuse-elementwise';
+import { explicitMatMulTranspose } from './matmul-transpose';
+import { eliminateCommonSubexpressions } from './cse';
+import { simplifyAlgebra } from './simplify';
 import { FUSION_BACKENDS } from '../../backend/tfjs-engine';
 import type { Pass } from './pass';
 
 export { runPasses, renameUses } from './pass';
 export type { Pass } from './pass';
-export { eliminateDeadCode, elideIdentities, foldConstants, fuseElementwise };
+export {
+  eliminateCommonSubexpressions, eliminateDeadCode, elideIdentities, explicitMatMulTranspose, foldConstants, fuseElementwise,
+  simplifyAlgebra,
+};
 
 /** The passes every jitted program goes through, in order. */
-export const DEFAULT_PASSES: readonly Pass[] = [foldConstants, elideIdentities, eliminateDeadCode];
+export const DEFAULT_PASSES: readonly Pass[] = [
+  foldConstants, elideIdentities, simplifyAlgebra, eliminateCommonSubexpressions, eliminateDeadCode,
+];
 
 /** Whether elementwise fusion is on: `BRAINSTATE_FUSION=0` turns it off (read at each compile). */
 export function fusionEnabled(): boolean {
@@ -19,6 +27,8 @@ export function fusionEnabled(): boolean {
 
 /** The pass pipeline for a program that will run on `backendName`. */
 export function passesFor(backendName: string): readonly Pass[] {
-  if (!fusionEnabled() || !FUSION_BACKENDS.includes(backendName)) return DEFAULT_PASSES;
-  return [...DEFAULT_PASSES, fuseElementwise, eliminateDeadCode];
+  const passes = [...DEFAULT_PASSES];
+  if (backendName === 'wasm') passes.push(explicitMatMulTranspose);
+  if (fusionEnabled() && FUSION_BACKENDS.includes(backendName)) passes.push(fuseElementwise, eliminateDeadCode);
+  return passes;
 }

@@ -1,0 +1,132 @@
+/**
+ * CSE, algebraic simplification and the wasm matMul rewrite, each with its program
+ * before and after (inline snapshots), and checked to compute the same values.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import * as bst from '../../src';
+import type { Program } from '../../src/compiler/ir';
+import {
+  eliminateCommonSubexpressions, eliminateDeadCode, explicitMatMulTranspose, simplifyAlgebra,
+} from '../../src/compiler/passes';
+import { f32, konst, node, print, program, typed } from './program-helpers';
+import { expectTensorClose } from '../helpers';
+
+describe('cse', () => {
+  it('merges kernels with the same name, attributes and inputs', () => {
+    const p = program([f32(3), f32(3), f32(3), f32(3), f32(3)], [
+      node('Exp', [0], [1]),
+      node('Exp', [0], [2]),
+      node('Add', [1, 2], [3]),
+      node('Exp', [0], [4], { unused: 1 }),
+    ], [3, 4]);
+    expect(print(eliminateCommonSubexpressions.run(p))).to.equal([
+      'program p',
+      '  in    a:f32[3]  arg 0',
+      '  let   b:f32[3] = Exp(a)',
+      '  let   c:f32[3] = Add(b, b)',
+      '  let   d:f32[3] = Exp{unused=1}(a)',
+      '  out   (c, d)',
+    ].join('\n'));
+  });
+
+  it('merges chains (later duplicates see earlier merges)', () => {
+    const p = program([f32(2), f32(2), f32(2), f32(2), f32(2), f32(2)], [
+      node('Neg', [0], [1]), node('Neg', [0], [2]), node('Exp', [1], [3]), node('Exp', [2], [4]), node('Add', [3, 4], [5]),
+    ], [5]);
+    expect(print(eliminateDeadCode.run(eliminateCommonSubexpressions.run(p))).split('\n').length).to.equal(6);
+  });
+
+  it('in a traced program: the same cast twice becomes one', () => {
+    const f = bst.transform.jit((x: tf.Tensor, m: tf.Tensor) => tf.add(tf.mul(x, tf.cast(m, 'float32')), tf.cast(m, 'float32')));
+    const text = f.lower(tf.ones([4]), tf.ones([4], 'int32')).toString();
+    expect(text.match(/Cast/g)!.length).to.equal(1);
+  });
+});
+
+describe('simplify', () => {
+  it('drops x*1, 1*x, x/1, x-0 and x+(-0), but keeps x+0 (it would turn -0 into +0)', () => {
+    const consts: Program['constants'][number][] = [];
+    konst(1, consts, 1);
+    konst(0, consts, 2);
+    konst(-0, consts, 3);
+    const p = program([f32(3), f32(), f32(), f32(), f32(3), f32(3), f32(3), f32(3), f32(3), f32(3)], [
+      node('Multiply', [0, 1], [4]),
+      node('Multiply', [1, 4], [5]),
+      node('RealDiv', [5, 1], [6]),
+      node('Sub', [6, 2], [7]),
+      node('Add', [7, 3], [8]),
+      node('Add', [8, 2], [9]),
+    ], [9], consts);
+    expect(print(eliminateDeadCode.run(simplifyAlgebra.run(p)))).to.equal([
+      'program p',
+      '  in    a:f32[3]  arg 0',
+      '  const b:f32[] = 0',
+      '  let   c:f32[3] = Add(a, b)',
+      '  out   (c)',
+    ].join('\n'));
+  });
+
+  it('keeps x*1 when the 1 broadcasts x to a larger shape', () => {
+    const consts: Program['constants'][number][] = [];
+    konst(1, consts, 1, [2, 3]);
+    const p = program([f32(3), f32(2, 3), f32(2, 3)], [node('Multiply', [0, 1], [2])], [2], consts);
+    expect(simplifyAlgebra.run(p)).to.equal(p);
+  });
+
+  it('folds reshape of reshape, and casts of casts of bools', () => {
+    const p = program([typed('bool', 4), typed('float32', 4), typed('bool', 4), typed('int32', 4), typed('float32', 4),
+      typed('float32', 2, 2), typed('float32', 4, 1)], [
+      node('Cast', [0], [1], { dtype: 'float32' }),
+      node('Cast', [1], [2], { dtype: 'bool' }),
+      node('Cast', [0], [3], { dtype: 'int32' }),
+      node('Cast', [3], [4], { dtype: 'float32' }),
+      node('Reshape', [4], [5], { shape: [2, 2] }),
+      node('Reshape', [5], [6], { shape: [4, 1] }),
+    ], [2, 6]);
+    expect(print(eliminateDeadCode.run(simplifyAlgebra.run(p)))).to.equal([
+      'program p',
+      '  in    a:bool[4]  arg 0',
+      '  let   b:f32[4] = Cast{dtype=float32}(a)',
+      '  let   c:f32[4,1] = Reshape{shape=[4,1]}(b)',
+      '  out   (a, c)',
+    ].join('\n'));
+  });
+
+  it('in a traced program the result is unchanged', () => {
+    const fn = (x: tf.Tensor) => tf.add(tf.sub(tf.mul(tf.div(x, 1), 1), 0), tf.reshape(tf.reshape(x, [2, 2]), [4]));
+    const f = bst.transform.jit(fn);
+    const x = tf.tensor1d([1, -2, 3.5, -0]);
+    expectTensorClose(f(x), fn(x), 0);
+    expect(f.lower(x).numKernels).to.be.at.most(2);
+  });
+});
+
+describe('explicit matMul transpose (wasm)', () => {
+  it('rewrites transposed operands as Transpose + plain BatchMatMul', () => {
+    const p = program([f32(4, 3), f32(4, 2), f32(3, 2)], [
+      { kernel: 'BatchMatMul', inputNames: ['a', 'b'], inputs: [0, 1], attrs: { transposeA: true, transposeB: false }, outputs: [2] },
+    ], [2]);
+    p.inputs.length = 0;
+    (p.inputs as Program['inputs'][number][]).push({ value: 0, source: { kind: 'arg', leaf: 0 } }, { value: 1, source: { kind: 'arg', leaf: 1 } });
+    expect(print(explicitMatMulTranspose.run(p))).to.equal([
+      'program p',
+      '  in    a:f32[4,3]  arg 0',
+      '  in    b:f32[4,2]  arg 1',
+      '  let   c:f32[3,4] = Transpose{perm=[1,0]}(a)',
+      '  let   d:f32[3,2] = BatchMatMul{transposeA=false, transposeB=false}(c, b)',
+      '  out   (d)',
+    ].join('\n'));
+  });
+
+  it('a jitted product with transposed operands equals eager on this backend', () => {
+    const fn = (a: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(a, b, true, false), tf.matMul(b, a, true, false).transpose());
+    const f = bst.transform.jit(fn);
+    const a = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const b = tf.tensor2d([[0.5, -1, 2], [1, 0, -2]]);
+    expectTensorClose(f(a, b), fn(a, b), 1e-5);
+    const text = f.lower(a, b).toString();
+    if (bst.backend.name() === 'wasm') expect(text).to.contain('Transpose').and.not.contain('transposeA=true');
+    else expect(text).to.contain('transposeA=true');
+  });
+});

@@ -14,11 +14,12 @@ export function node(kernel: string, inputs: number[], outputs: number[], attrs:
   return { kernel, inputNames: inputs.length === 1 ? ['x'] : inputs.map((_, i) => 'ab'[i] ?? `i${i}`), inputs, attrs, outputs, folded };
 }
 
-/** A program whose value 0 is argument 0, returning `outputs`. */
+/** A program whose values 0..numArgs-1 are its arguments, returning `outputs`. */
 export function program(values: ValueType[], nodes: KernelNode[], outputs: number[],
-  constants: Program['constants'] = []): Program {
+  constants: Program['constants'] = [], numArgs = 1): Program {
+  const inputs = [...Array(numArgs).keys()].map((i) => ({ value: i, source: { kind: 'arg' as const, leaf: i } }));
   return {
-    name: 'p', values, inputs: [{ value: 0, source: { kind: 'arg', leaf: 0 } }], constants, nodes,
+    name: 'p', values, inputs, constants, nodes,
     outputTree: { kind: 'array', children: outputs.map(() => ({ kind: 'leaf' as const })) },
     outputs: outputs.map((value) => ({ kind: 'value' as const, value })), writes: [],
   };

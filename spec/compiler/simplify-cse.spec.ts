@@ -106,9 +106,7 @@ describe('explicit matMul transpose (wasm)', () => {
   it('rewrites transposed operands as Transpose + plain BatchMatMul', () => {
     const p = program([f32(4, 3), f32(4, 2), f32(3, 2)], [
       { kernel: 'BatchMatMul', inputNames: ['a', 'b'], inputs: [0, 1], attrs: { transposeA: true, transposeB: false }, outputs: [2] },
-    ], [2]);
-    p.inputs.length = 0;
-    (p.inputs as Program['inputs'][number][]).push({ value: 0, source: { kind: 'arg', leaf: 0 } }, { value: 1, source: { kind: 'arg', leaf: 1 } });
+    ], [2], [], 2);
     expect(print(explicitMatMulTranspose.run(p))).to.equal([
       'program p',
       '  in    a:f32[4,3]  arg 0',

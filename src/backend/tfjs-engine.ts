@@ -169,17 +169,27 @@ function selfTest(e: EnginePrivate): void {
   }
 }
 
-/** Makes the recording hooks report to `l` until {@link stopListening}. Nested listening is an error. */
+const listenerStack: EngineListener[] = [];
+
+/**
+ * Makes the recording hooks report to `l` until {@link stopListening}. Listeners nest:
+ * a loop body traced inside a jitted function records into its own program.
+ */
 export function startListening(l: EngineListener): void {
   ensureInstalled();
-  if (listener !== undefined) throw new BrainStateError('internal: a trace is already being recorded');
+  if (kernelDepth !== 0) throw new BrainStateError('internal: a trace cannot start inside a kernel');
+  if (listener !== undefined) listenerStack.push(listener);
   listener = l;
-  kernelDepth = 0;
 }
 
-/** Stops reporting to the current listener. */
+/** Stops reporting to the current listener (the enclosing one, if any, resumes). */
 export function stopListening(): void {
-  listener = undefined;
+  listener = listenerStack.pop();
+}
+
+/** The listener now recording, if any. */
+export function currentListener(): EngineListener | undefined {
+  return listener;
 }
 
 /** Runs `fn` with the hooks silent (for the jit's own tensor bookkeeping during a trace). */
@@ -251,6 +261,11 @@ export function copyTensor(t: tf.Tensor): tf.Tensor {
  */
 export function isTapeOn(): boolean {
   return eng().isTapeOn();
+}
+
+/** The first element of a tensor info's data, read on the host (a loop's or branch's predicate). */
+export function readScalar(info: TensorInfo): number {
+  return Number((eng().backend.readSync(info.dataId) as ArrayLike<number>)[0]);
 }
 
 /** Names of the op scopes now open (innermost last), e.g. `randomNormal__op`. */

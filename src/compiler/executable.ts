@@ -5,12 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  aliasTensor, currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, runOnBackendMemory,
+  currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, runOnBackendMemory,
   runOnWasmHeap, TensorInfo, tensorFromInfo, wasmHeap,
 } from '../backend/tfjs-engine';
 import { compileFusedLoop } from './fusion/codegen-js';
 import { compileSimdKernel, simdSupports } from './fusion/codegen-wasm';
 import { runCopying, scratchMemory } from './fusion/scratch';
+import { controlKernel } from './control';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
@@ -84,6 +85,7 @@ export class Executable {
     this.backend = currentBackend();
     this.kernels = program.nodes.map((n) => {
       if (n.fused !== undefined) return fusedKernel(n.fused, n.outputs.map((o) => program.values[o]), backendName);
+      if (n.control !== undefined) return controlKernel(n.control, backendName);
       const k = lookupKernel(n.kernel, backendName);
       if (k === undefined) {
         throw new TraceError(`jit(${program.name}): kernel '${n.kernel}' is not registered for backend ` +
@@ -130,6 +132,20 @@ export class Executable {
   /** Runs the program on `args` (the call's tensor leaves) and the states' current values. */
   run(args: readonly tf.Tensor[]): ReplayResult {
     const p = this.program;
+    const tensors = this.execute(args).map(tensorFromInfo);
+    let k = 0;
+    const outputs = p.outputs.map((o) => (o.kind === 'value' ? tensors[k++] : undefined));
+    const writes = p.writes.map((w) => w.values.map(() => tensors[k++]));
+    return { outputs, writes };
+  }
+
+  /**
+   * Runs the program on tensor infos: `args` by argument leaf, states read as they are
+   * now. Returns one info per result leaf then per state-write leaf, each holding one
+   * backend reference the caller owns.
+   */
+  execute(args: readonly TensorInfo[]): TensorInfo[] {
+    const p = this.program;
     const vals: (TensorInfo | undefined)[] = new Array(p.values.length);
     for (const f of this.argFeeds) vals[f.value] = args[f.leaf];
     for (const f of this.stateFeeds) {
@@ -140,9 +156,8 @@ export class Executable {
 
     const nodes = p.nodes;
     const backend = this.backend;
-    let i = 0;
     try {
-      for (; i < nodes.length; i++) {
+      for (let i = 0; i < nodes.length; i++) {
         const n = nodes[i];
         let inputs: Record<string, TensorInfo> | TensorInfo[];
         if (n.inputNames === null) {
@@ -167,18 +182,11 @@ export class Executable {
       throw e;
     }
 
-    const tensors = this.slots.map((s) => {
+    return this.slots.map((s) => {
       const info = vals[s.value]!;
-      if (s.take) return tensorFromInfo(info);
-      if (this.owned[s.value]) {
-        incRef(info);
-        return tensorFromInfo({ dataId: info.dataId, shape: info.shape, dtype: info.dtype });
-      }
-      return aliasTensor(info);
+      if (s.take) return info;
+      incRef(info); // a second use of a result, or an input / constant handed out
+      return { dataId: info.dataId, shape: info.shape, dtype: info.dtype };
     });
-    let k = 0;
-    const outputs = p.outputs.map((o) => (o.kind === 'value' ? tensors[k++] : undefined));
-    const writes = p.writes.map((w) => w.values.map(() => tensors[k++]));
-    return { outputs, writes };
   }
 }

@@ -44,6 +44,8 @@ export interface KernelNode {
   readonly inputs: readonly ValueId[];
   readonly attrs: Readonly<Record<string, unknown>>;
   readonly outputs: readonly ValueId[];
+  /** Set on a control-flow node (kernels `Scan`, `While`, `Cond`): its sub-programs. */
+  readonly control?: ControlSpec;
   /** Set on a fused kernel (kernel `Fused`): what it computes per element. */
   readonly fused?: FusedSpec;
   /**
@@ -82,6 +84,58 @@ export interface FusedSpec {
   readonly outputs: readonly number[];
 }
 
+/** Called every `every` steps of a loop while it runs (progress bars). */
+export interface ProgressHook {
+  readonly every: number;
+  tick(step: number, total: number): void;
+}
+
+/**
+ * A scan: `length` steps of `body`. Outer inputs are [carry init..., xs..., invariants...],
+ * outer outputs [final carry..., stacked ys...]. The body's argument leaves receive
+ * carries (`carryArgs[k]`), row i of each x (`xArgs[k]`) and invariants; its outputs
+ * are [new carry..., ys...].
+ */
+export interface ScanSpec {
+  readonly kind: 'scan';
+  readonly body: Program;
+  readonly length: number;
+  readonly carryArgs: readonly number[];
+  readonly xArgs: readonly number[];
+  readonly invariantArgs: readonly number[];
+  readonly numYs: number;
+  readonly progress?: ProgressHook;
+}
+
+/**
+ * A while loop. Outer inputs are [carry init..., cond invariants..., body invariants...],
+ * outputs the final carry. `cond` returns one bool scalar; `body` returns the new carry.
+ * `condCarryArgs[k]` / `bodyCarryArgs[k]` is the argument leaf receiving carry k (-1: unused).
+ */
+export interface WhileSpec {
+  readonly kind: 'while';
+  readonly cond: Program;
+  readonly body: Program;
+  readonly condCarryArgs: readonly number[];
+  readonly condInvariantArgs: readonly number[];
+  readonly bodyCarryArgs: readonly number[];
+  readonly bodyInvariantArgs: readonly number[];
+}
+
+/** A two-way branch: outer inputs [pred, args...]; both branches take `args` and return alike. */
+export interface CondSpec {
+  readonly kind: 'cond';
+  /** [false branch, true branch]. */
+  readonly branches: readonly [Program, Program];
+}
+
+export type ControlSpec = ScanSpec | WhileSpec | CondSpec;
+
+/** The sub-programs of a control node. */
+export function subPrograms(c: ControlSpec): Program[] {
+  return c.kind === 'scan' ? [c.body] : c.kind === 'while' ? [c.cond, c.body] : [...c.branches];
+}
+
 /** A state written by the program: the leaves of its new value, in its tree's order. */
 export interface StateWrite {
   readonly state: State<StateValue>;
@@ -116,5 +170,8 @@ export function liveOuts(p: Program): ValueId[] {
 /** Releases the tensors a program owns (constants and unfolded trace results). */
 export function disposeProgram(p: Program): void {
   for (const c of p.constants) if (!c.tensor.isDisposed) c.tensor.dispose();
-  for (const n of p.nodes) for (const t of n.folded ?? []) if (!t.isDisposed) t.dispose();
+  for (const n of p.nodes) {
+    for (const t of n.folded ?? []) if (!t.isDisposed) t.dispose();
+    if (n.control !== undefined) for (const sub of subPrograms(n.control)) disposeProgram(sub);
+  }
 }

@@ -55,6 +55,18 @@ function fusedText(n: KernelNode, name: (v: ValueId) => string): string {
   return `Fused(${n.inputs.map(name).join(', ')}) { ${ops.join('; ')} -> ${spec.outputs.map(ref).join(', ')} }`;
 }
 
+function controlText(n: KernelNode, name: (v: ValueId) => string, stateLabel: (s: State<StateValue>) => string,
+  constantText: (p: Program, id: ValueId) => string): string {
+  const c = n.control!;
+  const head = c.kind === 'scan' ? `Scan{length=${c.length}, carry=${c.carryArgs.length}, xs=${c.xArgs.length}}`
+    : c.kind === 'while' ? `While{carry=${c.bodyCarryArgs.length}}` : 'Cond';
+  const subs = c.kind === 'scan' ? [['body', c.body]] as const : c.kind === 'while' ? [['cond', c.cond], ['body', c.body]] as const
+    : [['false', c.branches[0]], ['true', c.branches[1]]] as const;
+  const inner = subs.map(([label, sub]) => `    ${label}:\n` +
+    printProgram(sub, stateLabel, (id) => constantText(sub, id)).split('\n').map((l) => `      ${l}`).join('\n'));
+  return `${head}(${n.inputs.map(name).join(', ')})\n${inner.join('\n')}`;
+}
+
 function kernelText(n: KernelNode, name: (v: ValueId) => string): string {
   if (n.fused !== undefined) return fusedText(n, name);
   const keys = Object.keys(n.attrs).filter((k) => n.attrs[k] !== undefined && n.attrs[k] !== null).sort();
@@ -68,6 +80,10 @@ function kernelText(n: KernelNode, name: (v: ValueId) => string): string {
  */
 export function printProgram(p: Program, stateLabel: (s: State<StateValue>) => string,
   constantText: (id: ValueId) => string): string {
+  const subConstText = (sub: Program, id: ValueId): string => {
+    const c = sub.constants.find((k) => k.value === id)!;
+    return c.tensor.size <= 6 ? JSON.stringify(c.tensor.arraySync()) : `<${c.tensor.size} values>`;
+  };
   const names = new Map<ValueId, string>();
   const name = (v: ValueId): string => {
     let s = names.get(v);
@@ -87,7 +103,8 @@ export function printProgram(p: Program, stateLabel: (s: State<StateValue>) => s
   for (const c of p.constants) lines.push(`  const ${decl(c.value)} = ${constantText(c.value)}`);
   for (const n of p.nodes) {
     const outs = n.outputs.map(decl).join(' ');
-    lines.push(`  let   ${outs} = ${kernelText(n, name)}`);
+    const text = n.control !== undefined ? controlText(n, name, stateLabel, subConstText) : kernelText(n, name);
+    lines.push(`  let   ${outs} = ${text}`);
   }
   const outs = p.outputs.map((o) => (o.kind === 'value' ? name(o.value) : JSON.stringify(o.value) ?? String(o.value)));
   lines.push(`  out   (${outs.join(', ')})`);

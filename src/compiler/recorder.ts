@@ -12,7 +12,7 @@ import {
   aliasTensor, EngineListener, KernelInvocation, unrecorded,
 } from '../backend/tfjs-engine';
 import { TraceError, TracerValueError } from '../errors';
-import type { KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
+import type { ControlSpec, KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
 
 /** tfjs ops that fill a buffer with JS random numbers: in a trace those numbers would freeze. */
 const TFJS_RANDOM_OPS = ['randomNormal', 'randomUniform', 'randomUniformInt', 'randomStandardNormal',
@@ -36,8 +36,29 @@ export class Recorder implements EngineListener {
   /** Saved clones whose input was not bound yet when the engine made them (see onKernel). */
   private readonly unboundClones: [tf.Tensor, tf.Tensor][] = [];
 
-  /** `fnName` names the traced function in messages. */
-  constructor(private readonly fnName: string) {}
+  /** Outer traced tensors a nested sub-program uses without being passed them. */
+  readonly captured: { tensor: tf.Tensor; leaf: number }[] = [];
+  private argCount = 0;
+
+  /**
+   * `fnName` names the traced function in messages. `outer` is the recorder of the
+   * enclosing trace when this one records a loop body or branch.
+   */
+  constructor(private readonly fnName: string, private readonly outer?: Recorder) {}
+
+  /** Registers `t` as the next positional argument of the program; returns its leaf index. */
+  addArg(t: tf.Tensor, what: string): number {
+    const leaf = this.argCount++;
+    this.addInput(t, { kind: 'arg', leaf }, what);
+    return leaf;
+  }
+
+  /** Whether `t` is a traced (non-constant) value here or in an enclosing trace. */
+  isTraced(t: tf.Tensor): boolean {
+    const id = this.find(t);
+    if (id !== undefined) return !this.isConstant(id);
+    return this.outer?.isTraced(t) ?? false;
+  }
 
   private static keyOf(t: { shape: readonly number[]; dtype: string }): string {
     return `${t.dtype}[${t.shape.join(',')}]`;
@@ -82,6 +103,12 @@ export class Recorder implements EngineListener {
   valueOf(t: tf.Tensor, where: string): ValueId {
     const found = this.find(t);
     if (found !== undefined) return found;
+    if (this.outer?.isTraced(t)) {
+      // A value of the enclosing trace captured by a closure: an argument, not a constant.
+      const leaf = this.addArg(t, `a value captured from the enclosing trace`);
+      this.captured.push({ tensor: t, leaf });
+      return this.find(t)!;
+    }
     if (t instanceof tf.Variable) {
       throw new TraceError(`jit(${this.fnName}): ${where} is a tf.Variable ('${t.name}'), whose value can change ` +
         'between calls without the jit seeing it; hold it in a bst.ParamState (or another State) instead.');
@@ -132,6 +159,20 @@ export class Recorder implements EngineListener {
     }
   }
 
+  /**
+   * Records a control-flow node whose outputs were computed by running it directly
+   * (not through the engine): `inputs` are outer tensors, `outputs` its results.
+   */
+  recordControl(kernel: string, control: ControlSpec, inputs: readonly tf.Tensor[], outputs: readonly tf.Tensor[]): void {
+    const ins = inputs.map((t, i) => this.valueOf(t, `input ${i} of ${kernel}`));
+    const outs = outputs.map((t) => {
+      const id = this.newValue(t, { kind: 'kernel', kernel });
+      this.bind(t, id);
+      return id;
+    });
+    this.nodes.push({ kernel, inputNames: null, inputs: ins, attrs: {}, outputs: outs, control });
+  }
+
   onNestedIdentity(input: tf.Tensor, output: tf.Tensor): void {
     const id = this.find(input);
     if (id === undefined) this.unboundClones.push([input, output]);
@@ -150,9 +191,9 @@ export class Recorder implements EngineListener {
   }
 
   onRead(t: tf.Tensor, method: string): void {
+    if (!this.isTraced(t)) return;
     const id = this.find(t);
-    if (id === undefined || this.isConstant(id)) return;
-    const what = this.describe(id);
+    const what = id === undefined ? 'a value of the enclosing trace' : this.describe(id);
     throw new TracerValueError(`jit(${this.fnName}): ${method}() read the value of a traced tensor ` +
       `(${Recorder.keyOf(t)}, ${what}) while tracing; its value is only known when the compiled program runs. ` +
       'Make the value a static argument (staticArgnums / staticArgnames), select with tf.where instead of ' +

@@ -6,3 +6,9 @@ export type {
   GradOptions, ValueAndGradOptions, GradStatesSpec, GradFunction, GradFn, ValueAndGradFn, GradResult,
   ValueAndGradResult, GradsOf, StateGradsOf, ArgGradsOf, AuxOf,
 } from './grad-types';
+export { scan, forLoop } from './scan';
+export type { LoopOptions } from './scan';
+export { ProgressBar } from './progress';
+export type { ProgressReporter, ProgressBarOptions } from './progress';
+export { whileLoop } from './while-loop';
+export { cond } from './cond';

@@ -28,9 +28,20 @@ class TraceObserver implements StateObserver {
   readonly touched = new Map<State<StateValue>, string>();
   readonly written = new Set<State<StateValue>>();
   readonly local = new Set<State<StateValue>>();
+  /**
+   * The input copies made for state reads. Kept (a loop body traced inside this call
+   * has its own tidy scope, and its reads of outer states must survive it) and disposed
+   * when the trace ends, unless a state now holds them.
+   */
+  readonly copies: tf.Tensor[] = [];
 
   constructor(private readonly recorder: Recorder, private readonly fnName: string,
     private readonly label: StateLabeler) {}
+
+  disposeCopies(): void {
+    for (const c of this.copies) if (!c.isDisposed && holderCount(c) === 0) c.dispose();
+    this.copies.length = 0;
+  }
 
   read(state: State<StateValue>): StateValue {
     if (this.local.has(state)) return state.rawValue();
@@ -41,7 +52,8 @@ class TraceObserver implements StateObserver {
     // A copy gives the input its own data id, so aliases (the same tensor passed
     // twice, or also held by another state) stay distinct program inputs.
     const copy = mapLeaves(raw, (t) => {
-      const c = copyTensor(t as tf.Tensor);
+      const c = tf.keep(copyTensor(t as tf.Tensor));
+      this.copies.push(c);
       this.recorder.addInput(c, { kind: 'state', state, leaf }, `state ${this.label(state)}`);
       leaf++;
       return c;
@@ -148,11 +160,14 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
     disposeProgram({ name: fnName, values: [], inputs: [], constants: recorder.constants, nodes: recorder.nodes,
       outputTree: { kind: 'leaf' }, outputs: [], writes: [] });
     for (const s of observer.local) s.retireAfterTrace(fnName);
+    observer.disposeCopies();
     throw e;
   } finally {
     stopListening();
     tracing--;
   }
+  // After the commit: a copy written back to a state is held by it and survives.
+  const disposeCopies = () => observer.disposeCopies();
 
   let result: unknown;
   if (commit) {
@@ -164,6 +179,7 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
     for (const ws of kept.writes) for (const t of ws) if (!t.isDisposed && holderCount(t) === 0) t.dispose();
   }
   for (const s of observer.local) s.retireAfterTrace(fnName);
+  disposeCopies();
 
   const raw: Program = {
     name: fnName,

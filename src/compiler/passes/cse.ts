@@ -20,7 +20,7 @@ export const eliminateCommonSubexpressions: Pass = {
     const seen = new Map<string, KernelNode>();
     const nodes: KernelNode[] = [];
     for (const n of p.nodes) {
-      if (n.fused !== undefined || n.folded !== undefined) {
+      if (n.fused !== undefined || n.folded !== undefined || n.control !== undefined) {
         nodes.push(n);
         continue;
       }

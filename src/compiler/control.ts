@@ -1,0 +1,137 @@
+/**
+ * Running control-flow nodes: a scan or while loop runs its compiled body step after
+ * step on tensor infos (no signature check, no op dispatch per step), carrying values
+ * from one step to the next; a cond runs one of two compiled branches.
+ */
+import {
+  disposeInfo, KernelFunc, lookupKernel, readScalar, TensorInfo, currentBackend, incRef,
+} from '../backend/tfjs-engine';
+import { TraceError } from '../errors';
+import { Executable } from './executable';
+import type { CondSpec, ControlSpec, ScanSpec, WhileSpec } from './ir';
+
+function kernelOrThrow(name: string, backendName: string): KernelFunc {
+  const k = lookupKernel(name, backendName);
+  if (k === undefined) throw new TraceError(`internal: kernel '${name}' is not registered for backend '${backendName}'`);
+  return k;
+}
+
+/** The kernel function of a control node. */
+export function controlKernel(spec: ControlSpec, backendName: string): KernelFunc {
+  switch (spec.kind) {
+    case 'scan':
+      return scanKernel(spec, backendName);
+    case 'while':
+      return whileKernel(spec, backendName);
+    case 'cond':
+      return condKernel(spec, backendName);
+  }
+}
+
+/** A new reference to `t` (an input handed out as an output). */
+function shared(t: TensorInfo): TensorInfo {
+  incRef(t);
+  return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
+}
+
+function scanKernel(spec: ScanSpec, backendName: string): KernelFunc {
+  const body = new Executable(spec.body, backendName);
+  const slice = kernelOrThrow('Slice', backendName);
+  const reshape = kernelOrThrow('Reshape', backendName);
+  const pack = kernelOrThrow('Pack', backendName);
+  const nC = spec.carryArgs.length;
+  const nX = spec.xArgs.length;
+  const argCount = spec.body.inputs.length;
+  return ({ inputs }) => {
+    const ins = inputs as TensorInfo[];
+    const backend = currentBackend();
+    const xs = ins.slice(nC, nC + nX);
+    const args: TensorInfo[] = new Array(argCount);
+    spec.invariantArgs.forEach((a, k) => { args[a] = ins[nC + nX + k]; });
+    let carry = ins.slice(0, nC);
+    let ownCarry = false;
+    const ys: TensorInfo[][] = Array.from({ length: spec.numYs }, () => []);
+    const rows = (x: TensorInfo, i: number): TensorInfo => {
+      const rest = x.shape.slice(1);
+      const one = slice({ inputs: { x }, backend, attrs: { begin: [i, ...rest.map(() => 0)], size: [1, ...rest] } }) as TensorInfo;
+      const row = reshape({ inputs: { x: one }, backend, attrs: { shape: rest } }) as TensorInfo;
+      disposeInfo(one);
+      return row;
+    };
+    try {
+      for (let i = 0; i < spec.length; i++) {
+        const slices = xs.map((x) => rows(x, i));
+        slices.forEach((t, k) => { args[spec.xArgs[k]] = t; });
+        carry.forEach((t, k) => { args[spec.carryArgs[k]] = t; });
+        let out: TensorInfo[];
+        try {
+          out = body.execute(args);
+        } finally {
+          slices.forEach(disposeInfo);
+        }
+        if (ownCarry) carry.forEach(disposeInfo);
+        carry = out.slice(0, nC);
+        ownCarry = true;
+        for (let j = 0; j < spec.numYs; j++) ys[j].push(out[nC + j]);
+        if (spec.progress !== undefined && ((i + 1) % spec.progress.every === 0 || i + 1 === spec.length)) {
+          spec.progress.tick(i + 1, spec.length);
+        }
+      }
+      const stacked = ys.map((list) => {
+        const t = pack({ inputs: list, backend, attrs: { axis: 0 } }) as TensorInfo;
+        list.forEach(disposeInfo);
+        list.length = 0;
+        return t;
+      });
+      return [...(ownCarry ? carry : carry.map(shared)), ...stacked];
+    } catch (e) {
+      if (ownCarry) carry.forEach(disposeInfo);
+      ys.forEach((list) => list.forEach(disposeInfo));
+      throw e;
+    }
+  };
+}
+
+function whileKernel(spec: WhileSpec, backendName: string): KernelFunc {
+  const cond = new Executable(spec.cond, backendName);
+  const body = new Executable(spec.body, backendName);
+  const nC = spec.bodyCarryArgs.length;
+  const nCI = spec.condInvariantArgs.length;
+  return ({ inputs }) => {
+    const ins = inputs as TensorInfo[];
+    const condArgs: TensorInfo[] = new Array(spec.cond.inputs.length);
+    const bodyArgs: TensorInfo[] = new Array(spec.body.inputs.length);
+    spec.condInvariantArgs.forEach((a, k) => { condArgs[a] = ins[nC + k]; });
+    spec.bodyInvariantArgs.forEach((a, k) => { bodyArgs[a] = ins[nC + nCI + k]; });
+    let carry = ins.slice(0, nC);
+    let ownCarry = false;
+    try {
+      for (;;) {
+        carry.forEach((t, k) => {
+          if (spec.condCarryArgs[k] >= 0) condArgs[spec.condCarryArgs[k]] = t;
+          if (spec.bodyCarryArgs[k] >= 0) bodyArgs[spec.bodyCarryArgs[k]] = t;
+        });
+        const [p] = cond.execute(condArgs);
+        const go = readScalar(p) !== 0;
+        disposeInfo(p);
+        if (!go) break;
+        const next = body.execute(bodyArgs);
+        if (ownCarry) carry.forEach(disposeInfo);
+        carry = next;
+        ownCarry = true;
+      }
+      return ownCarry ? carry : carry.map(shared);
+    } catch (e) {
+      if (ownCarry) carry.forEach(disposeInfo);
+      throw e;
+    }
+  };
+}
+
+function condKernel(spec: CondSpec, backendName: string): KernelFunc {
+  const branches = spec.branches.map((b) => new Executable(b, backendName));
+  return ({ inputs }) => {
+    const [pred, ...args] = inputs as TensorInfo[];
+    return branches[readScalar(pred) !== 0 ? 1 : 0].execute(args);
+  };
+}

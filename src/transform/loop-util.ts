@@ -1,0 +1,79 @@
+/**
+ * Helpers shared by the control-flow transforms: running a control node for real while
+ * tracing, and taking trees apart.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { currentBackend, currentListener, tensorFromInfo, TensorInfo } from '../backend/tfjs-engine';
+import { controlKernel } from '../compiler/control';
+import type { ControlSpec } from '../compiler/ir';
+import { Recorder } from '../compiler/recorder';
+import { TraceError } from '../errors';
+import type { State, StateValue } from '../state/state';
+import type { StateObserver } from '../state/stack';
+import { isTensor, tensorLeaves } from '../state/tree';
+import { flatten, TreeDef, unflatten } from '../util/pytree';
+import type { SubTrace } from './subtrace';
+
+/** Tensor leaves of `tree` (numbers become float32 scalars) and its structure. */
+export function tensorTree(tree: unknown, what: string): [tf.Tensor[], TreeDef] {
+  const [leaves, def] = flatten(tree, isTensor);
+  return [leaves.map((l, i) => {
+    if (isTensor(l)) return l;
+    if (typeof l === 'number') return tf.scalar(l);
+    throw new TraceError(`${what}: leaf ${i} is ${typeof l} ${String(l)}; expected tensors (or numbers).`);
+  }), def];
+}
+
+/** Row `i` of `x` along its leading axis. */
+export function rowOf(x: tf.Tensor, i: number): tf.Tensor {
+  return tf.tidy(() => tf.squeeze(tf.slice(x, [i, ...x.shape.slice(1).map(() => 0)], [1, ...x.shape.slice(1)]), [0]));
+}
+
+/** The leading length shared by every leaf of `xs`, or an error naming the mismatch. */
+export function leadingLength(xs: readonly tf.Tensor[], what: string, given?: number): number {
+  if (xs.length === 0) {
+    if (given === undefined) throw new TraceError(`${what}: no xs to loop over; pass { length } to loop a fixed number of times.`);
+    return given;
+  }
+  const lens = xs.map((x) => (x.rank === 0 ? -1 : x.shape[0]));
+  if (lens.some((n) => n < 0)) throw new TraceError(`${what}: xs leaves must have a leading axis; got a scalar.`);
+  if (lens.some((n) => n !== lens[0]) || (given !== undefined && given !== lens[0])) {
+    throw new TraceError(`${what}: every xs leaf must have the same leading length` +
+      `${given !== undefined ? ` (length ${given})` : ''}; got ${lens.join(', ')}.`);
+  }
+  return lens[0];
+}
+
+/** The recorder of the enclosing trace. */
+export function enclosingRecorder(what: string): Recorder {
+  const r = currentListener();
+  if (!(r instanceof Recorder)) throw new TraceError(`internal: ${what} traced without a recorder`);
+  return r;
+}
+
+/**
+ * Runs a control node on real tensors (the first, tracing call must return real
+ * results), records it in the enclosing program, and returns its results as tensors.
+ */
+export function runAndRecord(kernel: string, spec: ControlSpec, inputs: readonly tf.Tensor[], what: string): tf.Tensor[] {
+  const recorder = enclosingRecorder(what);
+  const run = controlKernel(spec, tf.getBackend());
+  const infos = run({ inputs: inputs as unknown as TensorInfo[], backend: currentBackend(), attrs: {} }) as TensorInfo[];
+  const outs = infos.map(tensorFromInfo);
+  recorder.recordControl(kernel, spec, inputs, outs);
+  return outs;
+}
+
+/** The outer tensors feeding a sub-trace's state arguments, by state, in `states` order. */
+export function outerLeaves(sub: SubTrace, states: readonly State<StateValue>[]): tf.Tensor[] {
+  return states.flatMap((s) => tensorLeaves(sub.stateArgs.find((a) => a.state === s)!.outer));
+}
+
+/** Writes the final values of `sub`'s written states to the enclosing observer. */
+export function writeBack(parent: StateObserver, sub: SubTrace, finals: readonly tf.Tensor[]): void {
+  let k = 0;
+  for (const w of sub.written) {
+    parent.write(w.state, unflatten(w.tree, finals.slice(k, k + w.count)) as StateValue);
+    k += w.count;
+  }
+}

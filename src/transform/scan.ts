@@ -1,0 +1,172 @@
+/**
+ * `transform.scan` and `transform.forLoop`: loop a function over the leading axis of
+ * its inputs, carrying values (and states) from step to step and stacking the outputs.
+ *
+ * Eagerly they loop in JS. Under jit the body is traced once into a sub-program and the
+ * compiled program runs it `length` times inside one call.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { unrecorded } from '../backend/tfjs-engine';
+import type { ScanSpec } from '../compiler/ir';
+import { TraceError } from '../errors';
+import { currentObserver } from '../state/stack';
+import { isPlainObject, isTensor } from '../state/tree';
+import { flatten, mapLeaves, TreeDef, treeDefKey, unflatten } from '../util/pytree';
+import { holderCount } from '../state/state';
+import { leadingLength, outerLeaves, rowOf, runAndRecord, tensorTree, writeBack } from './loop-util';
+import { ProgressReporter, toReporter } from './progress';
+import { subTrace } from './subtrace';
+import { isTracing } from './trace';
+
+/** Options of {@link scan} and {@link forLoop}. */
+export interface LoopOptions {
+  /** A progress bar: a reporter, or a number of steps per tick (draws a bar on stderr). */
+  pbar?: ProgressReporter | number;
+  /** The number of steps, when there are no xs to loop over. */
+  length?: number;
+}
+
+function isLoopOptions(x: unknown): x is LoopOptions {
+  return isPlainObject(x) && Object.keys(x).length > 0 &&
+    Object.keys(x).every((k) => k === 'pbar' || k === 'length') && !Object.values(x).some(isTensor);
+}
+
+/**
+ * Scans `fn` over the leading axis of `xs`: `fn(carry, x) → [carry, y]`, returning the
+ * final carry and the ys stacked along a new leading axis. States `fn` writes are
+ * carried from step to step.
+ *
+ * @example
+ * ```ts
+ * const [total, running] = bst.transform.scan(
+ *   (acc: tf.Tensor, x: tf.Tensor) => { const s = tf.add(acc, x); return [s, s]; },
+ *   tf.scalar(0), tf.tensor1d([1, 2, 3]));
+ * // total = 6, running = [1, 3, 6]
+ * ```
+ * @see forLoop
+ */
+export function scan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xs: X, opts: LoopOptions = {}): [C, Y] {
+  const [xLeaves, xDef] = tensorTree(xs, 'scan: xs');
+  const length = leadingLength(xLeaves, 'scan', opts.length);
+  const reporter = toReporter(opts.pbar);
+  return isTracing() ? tracedScan(fn, init, xLeaves, xDef, length, reporter) : eagerScan(fn, init, xLeaves, xDef, length, reporter);
+}
+
+function eagerScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: tf.Tensor[], xDef: TreeDef, length: number,
+  reporter: ProgressReporter | undefined): [C, Y] {
+  // Tensors the caller owns (init) or that are kept as outputs (ys) must outlive the carry.
+  const keep = new Set(flatten(init, isTensor)[0]);
+  let carry = init;
+  const ys: tf.Tensor[][] = [];
+  let yDef: TreeDef | undefined;
+  const every = reporter?.every ?? 1;
+  for (let i = 0; i < length; i++) {
+    const out = tf.tidy(() => {
+      const x = unflatten(xDef, xLeaves.map((t) => rowOf(t, i))) as X;
+      const r = fn(carry, x);
+      if (!Array.isArray(r) || r.length !== 2) {
+        throw new TraceError('scan: the function must return [carry, y]; got ' + (Array.isArray(r) ? `${r.length} items` : typeof r) + '.');
+      }
+      // A state's own tensor is disposed by the state's next write: hand out clones.
+      return mapLeaves(r, (t) => (isTensor(t) && holderCount(t) > 0 ? tf.clone(t) : t), isTensor) as tf.TensorContainer;
+    }) as unknown as [C, Y];
+    const next = new Set(flatten(out, isTensor)[0]);
+    const [yl, yd] = flatten(out[1], isTensor);
+    for (const t of yl) keep.add(t);
+    for (const t of flatten(carry, isTensor)[0] as tf.Tensor[]) if (!keep.has(t) && !next.has(t)) t.dispose();
+    carry = out[0];
+    yDef = yd;
+    yl.forEach((t, j) => (ys[j] ??= []).push(t as tf.Tensor));
+    if (reporter !== undefined && ((i + 1) % every === 0 || i + 1 === length)) reporter.tick(i + 1, length);
+  }
+  if (yDef === undefined) return [carry, [] as unknown as Y];
+  const carried = new Set(flatten(carry, isTensor)[0]);
+  const stacked = ys.map((list) => {
+    const s = tf.stack(list);
+    list.forEach((t) => { if (!carried.has(t)) t.dispose(); });
+    return s;
+  });
+  return [carry, unflatten(yDef, stacked) as Y];
+}
+
+function tracedScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: tf.Tensor[], xDef: TreeDef, length: number,
+  reporter: ProgressReporter | undefined): [C, Y] {
+  if (length < 1) throw new TraceError('scan: under jit a loop needs at least one step (its body is traced on step 0).');
+  const parent = currentObserver()!;
+  const [carryLeaves, carryDef] = tensorTree(init, 'scan: init');
+  const nC = carryLeaves.length;
+  const nX = xLeaves.length;
+  const row0 = unrecorded(() => xLeaves.map((x) => tf.keep(rowOf(x, 0))));
+  let sub;
+  try {
+    sub = subTrace('scan body', (args) => {
+      const carry = unflatten(carryDef, args.slice(0, nC)) as C;
+      const x = unflatten(xDef, args.slice(nC)) as X;
+      const r = fn(carry, x);
+      if (!Array.isArray(r) || r.length !== 2) throw new TraceError('scan: the function must return [carry, y].');
+      return r;
+    }, [...carryLeaves, ...row0]);
+  } finally {
+    row0.forEach((t) => t.dispose());
+  }
+  const out = sub.outTree;
+  if (out.kind !== 'array' || out.children.length !== 2 || treeDefKey(out.children[0]) !== treeDefKey(carryDef)) {
+    throw new TraceError(`scan: the new carry must have the structure of init (${treeDefKey(carryDef)}); ` +
+      `got ${out.kind === 'array' && out.children.length === 2 ? treeDefKey(out.children[0]) : 'no [carry, y] pair'}.`);
+  }
+  const p = sub.program;
+  p.outputs.slice(0, nC).forEach((o, k) => {
+    const t = p.values[(o as { value: number }).value];
+    const c = carryLeaves[k];
+    if (t.dtype !== c.dtype || t.shape.join() !== c.shape.join()) {
+      throw new TraceError(`scan: carry leaf ${k} is ${c.dtype}[${c.shape}] but the body returned ${t.dtype}[${t.shape}]; ` +
+        'a carry keeps its shape and dtype from step to step.');
+    }
+  });
+  const nY = sub.numExplicitOut - nC;
+  const written = sub.written.map((w) => w.state);
+  const invariant = sub.stateArgs.filter((a) => !written.includes(a.state));
+  // Body results reordered to [carry..., written states..., ys...].
+  const explicitOut = p.outputs.slice(0, sub.numExplicitOut);
+  const stateOut = p.outputs.slice(sub.numExplicitOut);
+  const body = { ...p, outputs: [...explicitOut.slice(0, nC), ...stateOut, ...explicitOut.slice(nC)] };
+  const spec: ScanSpec = {
+    kind: 'scan',
+    body,
+    length,
+    carryArgs: [...carryLeaves.map((_, k) => k), ...written.flatMap((s) => sub.stateArgs.find((a) => a.state === s)!.leaves)],
+    xArgs: xLeaves.map((_, k) => nC + k),
+    invariantArgs: [...invariant.flatMap((a) => a.leaves), ...sub.captured.map((c) => c.leaf)],
+    numYs: nY,
+    progress: reporter === undefined ? undefined : { every: reporter.every ?? 1, tick: (s, t) => reporter.tick(s, t) },
+  };
+  const inputs = [...carryLeaves, ...outerLeaves(sub, written), ...xLeaves,
+    ...outerLeaves(sub, invariant.map((a) => a.state)), ...sub.captured.map((c) => c.tensor)];
+  const results = runAndRecord('Scan', spec, inputs, 'scan');
+  const nS = stateOut.length;
+  writeBack(parent, sub, results.slice(nC, nC + nS));
+  const children = (out as { children: readonly TreeDef[] }).children;
+  return [unflatten(carryDef, results.slice(0, nC)) as C, unflatten(children[1], results.slice(nC + nS, nC + nS + nY)) as Y];
+}
+
+/**
+ * Runs `fn` once per row of `xs` (all sliced along their leading axis) and stacks what
+ * it returns. States written inside are carried from step to step; under jit the whole
+ * loop is one compiled call. A last argument `{ pbar }` shows progress.
+ *
+ * @example
+ * ```ts
+ * const v = new bst.HiddenState(tf.scalar(0));
+ * const trace = bst.transform.forLoop((i: tf.Tensor) => { v.value = tf.add(v.value, i); return v.value; },
+ *   tf.tensor1d([1, 2, 3]));
+ * // trace = [1, 3, 6], v = 6
+ * ```
+ * @see scan
+ */
+export function forLoop<Y>(fn: (...xs: tf.Tensor[]) => Y, ...xsAndOptions: (tf.Tensor | LoopOptions | unknown)[]): Y {
+  const last = xsAndOptions[xsAndOptions.length - 1];
+  const opts = isLoopOptions(last) ? last : {};
+  const xs = isLoopOptions(last) ? xsAndOptions.slice(0, -1) : xsAndOptions;
+  const [, ys] = scan((carry: never[], x: unknown[]) => [carry, fn(...(x as tf.Tensor[]))], [] as never[], xs, opts);
+  return ys;
+}

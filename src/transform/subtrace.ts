@@ -1,0 +1,166 @@
+/**
+ * Tracing a function nested in a traced call (a loop body, a loop condition, a branch)
+ * into a program of its own.
+ *
+ * Inside, reads of outer states become arguments of the sub-program (their outer traced
+ * values are kept to feed the control node), writes become extra results; nothing
+ * reaches the outer trace until the control node is recorded and its results written.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { copyTensor, currentListener, startListening, stopListening } from '../backend/tfjs-engine';
+import type { Program } from '../compiler/ir';
+import { passesFor, runPasses } from '../compiler/passes';
+import { Recorder } from '../compiler/recorder';
+import { StateShapeError, TraceError } from '../errors';
+import { holderCount, State, StateValue } from '../state/state';
+import { currentObserver, StateObserver, withObserver } from '../state/stack';
+import { isTensor, valueSignature } from '../state/tree';
+import { flatten, mapLeaves, TreeDef } from '../util/pytree';
+
+/** An outer state the sub-program reads: its argument leaves and its outer traced value. */
+export interface StateArg {
+  readonly state: State<StateValue>;
+  readonly leaves: readonly number[];
+  readonly outer: StateValue;
+}
+
+/** A traced sub-program and how its arguments and results relate to the outer trace. */
+export interface SubTrace {
+  /** Arguments: the explicit leaves, then state leaves; results: explicit, then written states' leaves. */
+  readonly program: Program;
+  readonly outTree: TreeDef;
+  readonly numExplicitOut: number;
+  readonly stateArgs: readonly StateArg[];
+  /** Written states, in result order, each with its number of leaves and value tree. */
+  readonly written: readonly { state: State<StateValue>; count: number; tree: TreeDef }[];
+  /** Outer traced tensors the function captured: extra arguments fed with these tensors. */
+  readonly captured: readonly { tensor: tf.Tensor; leaf: number }[];
+}
+
+class SubObserver implements StateObserver {
+  readonly current = new Map<State<StateValue>, StateValue>();
+  readonly args = new Map<State<StateValue>, StateArg>();
+  readonly written: State<StateValue>[] = [];
+  readonly local = new Set<State<StateValue>>();
+  readonly copies: tf.Tensor[] = [];
+
+  constructor(private readonly recorder: Recorder, private readonly parent: StateObserver, private readonly what: string,
+    private readonly forbidWrites: boolean) {}
+
+  read(state: State<StateValue>): StateValue {
+    if (this.local.has(state)) return state.rawValue();
+    const seen = this.current.get(state);
+    if (seen !== undefined) return seen;
+    const outer = this.parent.read(state);
+    const leaves: number[] = [];
+    // Copies kept past this sub-trace's scope: an enclosing sub-trace may read them.
+    const copy = mapLeaves(outer, (t) => {
+      const c = tf.keep(copyTensor(t as tf.Tensor));
+      this.copies.push(c);
+      leaves.push(this.recorder.addArg(c, `state ${state.label()}`));
+      return c;
+    }, isTensor) as StateValue;
+    this.args.set(state, { state, leaves, outer });
+    this.current.set(state, copy);
+    return copy;
+  }
+
+  write(state: State<StateValue>, value: StateValue): void {
+    if (this.local.has(state)) {
+      state.setRaw(value);
+      return;
+    }
+    if (this.forbidWrites) {
+      throw new TraceError(`${this.what}: the function wrote state ${state.label()}; a loop condition only reads ` +
+        'states. Move the write into the loop body.');
+    }
+    const before = valueSignature(this.read(state)); // a written state is carried: read its value in
+    const after = valueSignature(value);
+    if (before !== after) {
+      throw new StateShapeError(`${this.what}: state ${state.label()} (${state.kind}) holds ${before} but the body ` +
+        `wrote ${after}; a state keeps its shape and dtype from step to step. Cast or reshape the new value.`);
+    }
+    if (!this.written.includes(state)) this.written.push(state);
+    this.current.set(state, value);
+  }
+
+  created(state: State<StateValue>): void {
+    this.local.add(state);
+  }
+
+  finish(what: string): void {
+    for (const s of this.local) s.retireAfterTrace(what);
+    for (const c of this.copies) if (!c.isDisposed && holderCount(c) === 0) c.dispose();
+  }
+}
+
+/**
+ * Traces `fn(...rebuild(explicit))` into a sub-program. `explicit` are real tensors
+ * standing for the explicit arguments (carry leaves, a row of each x); the function
+ * runs once for real on copies of them, and nothing it computes survives.
+ */
+export function subTrace(what: string, fn: (args: tf.Tensor[]) => unknown, explicit: readonly tf.Tensor[],
+  opts: { forbidWrites?: boolean } = {}): SubTrace {
+  const parent = currentObserver();
+  if (parent === undefined) throw new TraceError(`internal: ${what} traced outside a trace`);
+  const outer = currentListener();
+  const recorder = new Recorder(what, outer instanceof Recorder ? outer : undefined);
+  const observer = new SubObserver(recorder, parent, what, opts.forbidWrites === true);
+  let outTree: TreeDef = { kind: 'leaf' };
+  const outputs: number[] = [];
+  const written: { state: State<StateValue>; count: number; tree: TreeDef }[] = [];
+  startListening(recorder);
+  try {
+    tf.tidy(() => {
+      const copies = explicit.map((t, i) => {
+        const c = copyTensor(t);
+        recorder.addArg(c, `argument leaf ${i}`);
+        return c;
+      });
+      const result = withObserver(observer, () => fn(copies));
+      const [leaves, def] = flatten(result, (x) => isTensor(x) || x instanceof State);
+      outTree = def;
+      leaves.forEach((leaf, j) => {
+        if (!isTensor(leaf)) {
+          throw new TraceError(`${what}: result leaf ${j} is ${leaf instanceof State ? `a ${leaf.kind}; return state.value`
+            : `${typeof leaf} ${String(leaf)}; a traced loop body or branch returns tensors only`}.`);
+        }
+        outputs.push(recorder.valueOf(leaf, `result leaf ${j}`));
+      });
+      for (const state of observer.written) {
+        const [wl, tree] = flatten(observer.current.get(state), isTensor);
+        written.push({ state, count: wl.length, tree });
+        for (const t of wl as tf.Tensor[]) outputs.push(recorder.valueOf(t, `new value of state ${state.label()}`));
+      }
+    });
+  } finally {
+    stopListening();
+    observer.finish(what);
+  }
+  const numExplicitOut = outputs.length - written.reduce((n, w) => n + w.count, 0);
+  const raw: Program = {
+    name: what,
+    values: recorder.values,
+    inputs: recorder.inputs,
+    constants: recorder.constants,
+    nodes: recorder.nodes,
+    outputTree: { kind: 'array', children: outputs.map(() => ({ kind: 'leaf' as const })) },
+    outputs: outputs.map((value) => ({ kind: 'value' as const, value })),
+    writes: [],
+  };
+  return {
+    program: runPasses(raw, passesFor(tf.getBackend())),
+    outTree,
+    numExplicitOut,
+    stateArgs: [...observer.args.values()],
+    written,
+    captured: recorder.captured,
+  };
+}
+
+/** The observer a control node reports its state writes to: the one active where it was called. */
+export function enclosingObserver(): StateObserver {
+  const o = currentObserver();
+  if (o === undefined) throw new TraceError('internal: no enclosing trace');
+  return o;
+}

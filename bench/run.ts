@@ -11,6 +11,7 @@ import * as path from 'path';
 import * as bst from 'brainstate-ts';
 import { CaseResult, formatTable, timeCase, Case } from './harness';
 import { lifCase } from './workloads/lif';
+import { lifSimCase } from './workloads/lif-sim';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 
@@ -18,6 +19,7 @@ function cases(): (() => Promise<Case>)[] {
   return [
     () => lifCase(1e3),
     () => lifCase(1e6),
+    () => lifSimCase(1e4),
   ];
 }
 

@@ -4,7 +4,7 @@
  * from one step to the next; a cond runs one of two compiled branches.
  */
 import {
-  disposeInfo, KernelFunc, lookupKernel, readScalar, TensorInfo, currentBackend, incRef,
+  disposeInfo, KernelFunc, lookupKernel, readScalar, rowAccess, TensorInfo, currentBackend, incRef,
 } from '../backend/tfjs-engine';
 import { TraceError } from '../errors';
 import { Executable } from './executable';
@@ -39,6 +39,7 @@ function scanKernel(spec: ScanSpec, backendName: string): KernelFunc {
   const slice = kernelOrThrow('Slice', backendName);
   const reshape = kernelOrThrow('Reshape', backendName);
   const pack = kernelOrThrow('Pack', backendName);
+  const direct = rowAccess(backendName);
   const nC = spec.carryArgs.length;
   const nX = spec.xArgs.length;
   const argCount = spec.body.inputs.length;
@@ -52,6 +53,7 @@ function scanKernel(spec: ScanSpec, backendName: string): KernelFunc {
     let ownCarry = false;
     const ys: TensorInfo[][] = Array.from({ length: spec.numYs }, () => []);
     const rows = (x: TensorInfo, i: number): TensorInfo => {
+      if (direct !== undefined && x.dtype !== 'string' && x.dtype !== 'complex64') return direct.row(x, i);
       const rest = x.shape.slice(1);
       const one = slice({ inputs: { x }, backend, attrs: { begin: [i, ...rest.map(() => 0)], size: [1, ...rest] } }) as TensorInfo;
       const row = reshape({ inputs: { x: one }, backend, attrs: { shape: rest } }) as TensorInfo;
@@ -78,7 +80,8 @@ function scanKernel(spec: ScanSpec, backendName: string): KernelFunc {
         }
       }
       const stacked = ys.map((list) => {
-        const t = pack({ inputs: list, backend, attrs: { axis: 0 } }) as TensorInfo;
+        const t = direct !== undefined && list[0].dtype !== 'string' && list[0].dtype !== 'complex64'
+          ? direct.stack(list) : pack({ inputs: list, backend, attrs: { axis: 0 } }) as TensorInfo;
         list.forEach(disposeInfo);
         list.length = 0;
         return t;

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import * as bst from '../../src';
 import type { Program } from '../../src/compiler/ir';
 import {
-  eliminateCommonSubexpressions, eliminateDeadCode, explicitMatMulTranspose, simplifyAlgebra,
+  eliminateCasts, eliminateCommonSubexpressions, eliminateDeadCode, explicitMatMulTranspose, simplifyAlgebra,
 } from '../../src/compiler/passes';
 import { f32, konst, node, print, program, typed } from './program-helpers';
 import { expectTensorClose } from '../helpers';
@@ -74,7 +74,7 @@ describe('simplify', () => {
     expect(simplifyAlgebra.run(p)).to.equal(p);
   });
 
-  it('folds reshape of reshape, and casts of casts of bools', () => {
+  it('folds reshape of reshape (simplify), and casts of casts of bools (cast elimination)', () => {
     const p = program([typed('bool', 4), typed('float32', 4), typed('bool', 4), typed('int32', 4), typed('float32', 4),
       typed('float32', 2, 2), typed('float32', 4, 1)], [
       node('Cast', [0], [1], { dtype: 'float32' }),
@@ -84,7 +84,7 @@ describe('simplify', () => {
       node('Reshape', [4], [5], { shape: [2, 2] }),
       node('Reshape', [5], [6], { shape: [4, 1] }),
     ], [2, 6]);
-    expect(print(eliminateDeadCode.run(simplifyAlgebra.run(p)))).to.equal([
+    expect(print(eliminateDeadCode.run(eliminateCasts.run(simplifyAlgebra.run(p))))).to.equal([
       'program p',
       '  in    a:bool[4]  arg 0',
       '  let   b:f32[4] = Cast{dtype=float32}(a)',

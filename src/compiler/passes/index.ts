@@ -5,19 +5,21 @@ import { fuseElementwise } from './fuse-elementwise';
 import { explicitMatMulTranspose } from './matmul-transpose';
 import { eliminateCommonSubexpressions } from './cse';
 import { simplifyAlgebra } from './simplify';
+import { eliminateCasts } from './cast-elimination';
 import { FUSION_BACKENDS } from '../../backend/tfjs-engine';
 import type { Pass } from './pass';
 
 export { runPasses, renameUses } from './pass';
+export { rewritePass } from './rewrite';
 export type { Pass } from './pass';
 export {
   eliminateCommonSubexpressions, eliminateDeadCode, elideIdentities, explicitMatMulTranspose, foldConstants, fuseElementwise,
-  simplifyAlgebra,
+  simplifyAlgebra, eliminateCasts,
 };
 
 /** The passes every jitted program goes through, in order. */
 export const DEFAULT_PASSES: readonly Pass[] = [
-  foldConstants, elideIdentities, simplifyAlgebra, eliminateCommonSubexpressions, eliminateDeadCode,
+  foldConstants, elideIdentities, simplifyAlgebra, eliminateCasts, eliminateCommonSubexpressions, eliminateDeadCode,
 ];
 
 /** Whether elementwise fusion is on: `BRAINSTATE_FUSION=0` turns it off (read at each compile). */

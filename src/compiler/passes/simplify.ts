@@ -1,10 +1,11 @@
 /**
  * Algebraic simplification, only where the result is bit-identical for every input:
- * x*1, 1*x, x/1, x-0, x+(-0) become x (x+(+0) is not: it turns -0 into +0); a reshape
- * of a reshape becomes one reshape; a cast of a cast of a bool becomes one cast.
+ * x*1, 1*x, x/1, x-0, x+(-0) become x (x+(+0) is not: it turns -0 into +0), and a
+ * reshape of a reshape becomes one reshape.
  */
 import type { KernelNode, Program, ValueId } from '../ir';
-import { Pass, renameUses } from './pass';
+import type { Pass } from './pass';
+import { rewritePass } from './rewrite';
 
 /** The value of a constant whose elements are all equal (read once at compile time). */
 function splat(p: Program, v: ValueId): number | undefined {
@@ -44,41 +45,11 @@ function identityInput(p: Program, n: KernelNode): ValueId | undefined {
   }
 }
 
-export const simplifyAlgebra: Pass = {
-  name: 'simplify',
-  run(p) {
-    const alias = new Map<ValueId, ValueId>();
-    const resolve = (v: ValueId): ValueId => alias.get(v) ?? v;
-    const producer = new Map<ValueId, KernelNode>();
-    const nodes: KernelNode[] = [];
-    let changed = false;
-    for (const n0 of p.nodes) {
-      const n: KernelNode = { ...n0, inputs: n0.inputs.map((v) => (v < 0 ? v : resolve(v))) };
-      const id = identityInput(p, n);
-      if (id !== undefined) {
-        alias.set(n.outputs[0], id);
-        changed = true;
-        continue;
-      }
-      const src = n.inputs.length === 1 ? producer.get(n.inputs[0]) : undefined;
-      let out: KernelNode = n;
-      if (n.kernel === 'Reshape' && src?.kernel === 'Reshape') {
-        out = { ...n, inputs: [src.inputs[0]] }; // reshape(reshape(x)) = reshape(x)
-      } else if (n.kernel === 'Cast' && src?.kernel === 'Cast' && p.values[src.inputs[0]]?.dtype === 'bool') {
-        // A bool cast to int32 or float32 is exactly 0 / 1: casting back gives the bool,
-        // casting on needs one cast from the bool.
-        if (n.attrs.dtype === 'bool') {
-          alias.set(n.outputs[0], src.inputs[0]);
-          changed = true;
-          continue;
-        }
-        out = { ...n, inputs: [src.inputs[0]] };
-      }
-      if (out !== n) changed = true;
-      for (const o of out.outputs) producer.set(o, out);
-      nodes.push(out);
-    }
-    if (!changed) return p;
-    return renameUses({ ...p, nodes }, resolve);
-  },
-};
+export const simplifyAlgebra: Pass = rewritePass('simplify', (p, n, producer) => {
+  const id = identityInput(p, n);
+  if (id !== undefined) return { alias: id };
+  const src = n.inputs.length === 1 ? producer(n.inputs[0]) : undefined;
+  // reshape(reshape(x)) = reshape(x)
+  if (n.kernel === 'Reshape' && src?.kernel === 'Reshape') return { node: { ...n, inputs: [src.inputs[0]] } };
+  return undefined;
+});

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ELEMENTWISE_OPS, resultDtype } from '../fusion/ops';
+import { splatValue } from '../constants';
 import type { FusedInput, FusedOp, FusedSpec, KernelNode, Program, ValueId, ValueType } from '../ir';
 import { liveOuts } from '../ir';
 import type { Pass } from './pass';
@@ -48,15 +49,6 @@ function fusible(n: KernelNode, values: readonly ValueType[]): boolean {
   if (!ins.every((v) => broadcastsTo(values[v].shape, out.shape))) return false;
   if (n.kernel === 'Select' && !sameShape(values[ins[0]].shape, out.shape)) return false;
   return resultDtype(n.kernel, ins.map((v) => values[v].dtype), n.attrs) === out.dtype;
-}
-
-/** The value of a constant whose elements are all equal, else undefined. */
-function splatValue(t: tf.Tensor): number | undefined {
-  if (t.dtype === 'string' || t.dtype === 'complex64') return undefined;
-  const v = t.dataSync();
-  const first = v[0];
-  for (let i = 1; i < v.length; i++) if (!Object.is(v[i], first)) return undefined;
-  return Number(first);
 }
 
 export const fuseElementwise: Pass = {

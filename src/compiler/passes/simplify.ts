@@ -6,15 +6,7 @@
 import type { KernelNode, Program, ValueId } from '../ir';
 import type { Pass } from './pass';
 import { rewritePass } from './rewrite';
-
-/** The value of a constant whose elements are all equal (read once at compile time). */
-function splat(p: Program, v: ValueId): number | undefined {
-  const c = p.constants.find((k) => k.value === v);
-  if (c === undefined || c.tensor.dtype === 'string' || c.tensor.dtype === 'complex64') return undefined;
-  const d = c.tensor.dataSync();
-  for (let i = 1; i < d.length; i++) if (!Object.is(d[i], d[0])) return undefined;
-  return Number(d[0]);
-}
+import { constantSplat } from '../constants';
 
 function sameType(p: Program, a: ValueId, b: ValueId): boolean {
   const x = p.values[a];
@@ -28,7 +20,7 @@ function identityInput(p: Program, n: KernelNode): ValueId | undefined {
   const [a, b] = n.inputs;
   const out = n.outputs[0];
   const keep = (x: ValueId, c: ValueId, ok: (v: number) => boolean) => {
-    const s = splat(p, c);
+    const s = constantSplat(p, c);
     return s !== undefined && ok(s) && sameType(p, x, out) ? x : undefined;
   };
   switch (n.kernel) {

@@ -8,6 +8,10 @@ import * as bst from '../../src';
 import { fusedLoopSource } from '../../src/compiler/fusion/codegen-js';
 import { CASES, tensorsOf } from '../transform/op-cases';
 
+function expectClose(a: number, b: number): void {
+  expect(Math.abs(a - b)).to.be.below(1e-6);
+}
+
 /** Runs `fn` with BRAINSTATE_FUSION set to `on`, restoring it afterwards. */
 function withFusion<R>(on: boolean, fn: () => R): R {
   const saved = process.env.BRAINSTATE_FUSION;
@@ -114,6 +118,52 @@ describe('elementwise fusion', () => {
           Math.abs(p - q) <= 1e-6 * Math.abs(q) || Math.abs(p - q) < 1.2e-38; // below float32's smallest normal, backends may flush to 0
         if (!ok(u[k], v[k]) || !ok(u[k], w[k])) expect.fail(`output ${i} at x=${edge[k]}: simd ${u[k]}, loop ${v[k]}, eager ${w[k]}`);
       }
+    });
+  });
+
+  describe('state updates in place', () => {
+    const make = () => {
+      const v = new bst.HiddenState(tf.fill([64], 0.5));
+      const step = bst.transform.jit((i: tf.Tensor) => {
+        const next = tf.add(v.value, tf.mul(0.1, tf.sub(i, v.value)));
+        v.value = tf.where(tf.greaterEqual(next, 1), tf.zerosLike(next), next);
+        return tf.sum(next); // a non-fused kernel after the update: no in-place
+      });
+      const pure = bst.transform.jit((i: tf.Tensor) => {
+        v.value = tf.add(v.value, tf.mul(0.1, tf.sub(i, v.value)));
+      });
+      return { v, step, pure };
+    };
+
+    it('write the new value into the old buffer when nothing else holds it', () => {
+      const { v, pure } = make();
+      const i = tf.fill([64], 1.5);
+      pure(i); // trace
+      const id = v.value.dataId;
+      pure(i);
+      expect(v.value.dataId).to.equal(id);
+      const after1 = Math.fround(0.5 + Math.fround(Math.fround(0.1) * Math.fround(1.5 - 0.5)));
+      expectClose(v.value.dataSync()[0], after1 + 0.1 * (1.5 - after1)); // two steps, the second in place
+    });
+
+    it('never when the old value is still referenced (a clone), which keeps its numbers', () => {
+      const { v, pure } = make();
+      const i = tf.fill([64], 1.5);
+      pure(i);
+      const kept = tf.clone(v.value);
+      const before = Array.from(kept.dataSync());
+      pure(i);
+      expect(v.value.dataId).to.not.equal(kept.dataId);
+      expect(Array.from(kept.dataSync())).to.deep.equal(before);
+    });
+
+    it('never when a kernel that could fail runs after the update', () => {
+      const { v, step } = make();
+      const i = tf.fill([64], 1.5);
+      step(i).dispose();
+      const id = v.value.dataId;
+      step(i).dispose();
+      expect(v.value.dataId).to.not.equal(id);
     });
   });
 

@@ -273,6 +273,33 @@ export function openScopeNames(): string[] {
   return eng().state.scopeStack.map((s) => s.name);
 }
 
+/**
+ * Which input's buffer each output may be written into (-1: none), and a check that the
+ * input's data is dead after this kernel apart from the one state that will let it go.
+ */
+export interface OutputReuse {
+  readonly inputOf: readonly number[];
+  canReuse(input: TensorInfo): boolean;
+}
+
+/** For each output, a new reference to the input buffer it reuses, when that is safe now. */
+function reuseFor(inputs: readonly TensorInfo[], outputs: readonly { shape: number[]; dtype: tf.DataType }[],
+  reuse: OutputReuse | undefined): (TensorInfo | undefined)[] {
+  if (reuse === undefined) return outputs.map(() => undefined);
+  const backend = eng().backend as unknown as { refCount(dataId: object): number; incRef(dataId: object): void };
+  const used = new Set<number>();
+  return outputs.map((o, m) => {
+    const k = reuse.inputOf[m];
+    if (k < 0 || used.has(k)) return undefined;
+    const t = inputs[k];
+    // Only this tensor references the data: no clone, no other state, no output alias.
+    if (t.dtype !== o.dtype || backend.refCount(t.dataId) !== 1 || !reuse.canReuse(t)) return undefined;
+    used.add(k);
+    backend.incRef(t.dataId);
+    return { dataId: t.dataId, shape: o.shape, dtype: o.dtype };
+  });
+}
+
 /** Backends whose tensor memory fused kernels can read and write directly. */
 export const FUSION_BACKENDS: readonly string[] = ['cpu', 'wasm'];
 
@@ -305,9 +332,11 @@ export function wasmHeap(): { buffer: ArrayBuffer } | undefined {
  * (taken after the allocations, which can grow the heap).
  */
 export function runOnWasmHeap(inputs: readonly TensorInfo[], outputs: readonly { shape: number[]; dtype: tf.DataType }[],
-  kernel: (ptrs: number[], ins: ArrayLike<number>[], outs: { [i: number]: number }[]) => void): TensorInfo[] {
+  kernel: (ptrs: number[], ins: ArrayLike<number>[], outs: { [i: number]: number }[]) => void,
+  reuse?: OutputReuse): TensorInfo[] {
   const wasm = eng().backend as unknown as WasmBackendPrivate;
-  const infos = outputs.map((o) => wasm.makeOutput(o.shape, o.dtype));
+  const reused = reuseFor(inputs, outputs, reuse);
+  const infos = outputs.map((o, m) => reused[m] ?? wasm.makeOutput(o.shape, o.dtype));
   const ptrs = [...inputs, ...infos].map((t) => wasm.dataIdMap.get(t.dataId)!.memoryOffset);
   kernel(ptrs, inputs.map((t) => wasm.typedArrayFromHeap(t)),
     infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number }));
@@ -324,19 +353,22 @@ function typedArrayFor(dtype: tf.DataType, size: number): Float32Array | Int32Ar
  */
 export function runOnBackendMemory(backendName: string, inputs: readonly TensorInfo[],
   outputs: readonly { shape: number[]; dtype: tf.DataType }[],
-  loop: (ins: ArrayLike<number>[], outs: { [i: number]: number }[]) => void): TensorInfo[] {
+  loop: (ins: ArrayLike<number>[], outs: { [i: number]: number }[]) => void, reuse?: OutputReuse): TensorInfo[] {
   const b = eng().backend as unknown;
   if (backendName === 'cpu') {
     const cpu = b as CpuBackendPrivate;
     const ins = inputs.map((t) => cpu.data.get(t.dataId).values);
-    const arrays = outputs.map((o) => typedArrayFor(o.dtype, o.shape.reduce((x, y) => x * y, 1)));
-    loop(ins, arrays);
-    return outputs.map((o, i) => cpu.makeTensorInfo(o.shape, o.dtype, arrays[i]));
+    const reused = reuseFor(inputs, outputs, reuse);
+    const arrays = outputs.map((o, m) => (reused[m] !== undefined ? ins[reuse!.inputOf[m]] as Float32Array
+      : typedArrayFor(o.dtype, o.shape.reduce((x, y) => x * y, 1))));
+    loop(ins, arrays as unknown as { [i: number]: number }[]);
+    return outputs.map((o, i) => reused[i] ?? cpu.makeTensorInfo(o.shape, o.dtype, arrays[i]));
   }
   if (backendName === 'wasm') {
     const wasm = b as WasmBackendPrivate;
     // Allocate first: an allocation can grow the heap and detach earlier views.
-    const infos = outputs.map((o) => wasm.makeOutput(o.shape, o.dtype));
+    const reused = reuseFor(inputs, outputs, reuse);
+    const infos = outputs.map((o, m) => reused[m] ?? wasm.makeOutput(o.shape, o.dtype));
     const ins = inputs.map((t) => wasm.typedArrayFromHeap(t));
     const outs = infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number });
     loop(ins, outs);

@@ -6,14 +6,14 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, runOnBackendMemory,
-  runOnWasmHeap, TensorInfo, tensorFromInfo, wasmHeap,
+  runOnWasmHeap, TensorInfo, tensorFromInfo, wasmHeap, OutputReuse,
 } from '../backend/tfjs-engine';
 import { compileFusedLoop } from './fusion/codegen-js';
 import { compileSimdKernel, simdSupports } from './fusion/codegen-wasm';
 import { runCopying, scratchMemory } from './fusion/scratch';
 import { controlKernel } from './control';
 import { TraceError } from '../errors';
-import type { State, StateValue } from '../state/state';
+import { holderCount, State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
 import { FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
 
@@ -26,7 +26,8 @@ function simdEnabled(): boolean {
  * The kernel function of a fused node: on wasm a SIMD kernel in place on the heap (the
  * JS loop finishing the last size % 4 elements) where the ops allow, else the JS loop.
  */
-function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendName: string): KernelFunc {
+function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendName: string,
+  reuse: OutputReuse | undefined): KernelFunc {
   const loop = compileFusedLoop(spec);
   const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
   const size = spec.shape.reduce((a, b) => a * b, 1);
@@ -39,7 +40,7 @@ function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendNam
     return ({ inputs }) => runOnWasmHeap(inputs as TensorInfo[], outs, (ptrs, ins, arrays) => {
       simd(...ptrs, body);
       if (body < size) loop(ins, arrays, body);
-    });
+    }, reuse);
   }
   if (backendName === 'cpu' && simdOk) {
     // The cpu backend's arrays live in JS: copy through a private heap.
@@ -47,9 +48,36 @@ function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendNam
     return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, (ins, arrays) => {
       runCopying(spec, simd, body, ins, arrays);
       if (body < size) loop(ins, arrays, body);
-    });
+    }, reuse);
   }
-  return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, loop);
+  return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, loop, reuse);
+}
+
+/**
+ * Memory planning for state updates: a fused kernel may write a state's new value into
+ * the buffer of its old value when that old value is read by this kernel only, the
+ * new value goes only to that state, and no kernel that could fail runs after it (a
+ * call that throws must leave the state as it was). Whether the old buffer is really
+ * dead (no clone, no other state holding it) is checked at each call.
+ */
+function planReuse(p: Program, index: number): OutputReuse | undefined {
+  const n = p.nodes[index];
+  if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined)) return undefined;
+  const uses = new Map<ValueId, number>();
+  const bump = (v: ValueId) => uses.set(v, (uses.get(v) ?? 0) + 1);
+  for (const m of p.nodes) for (const v of m.inputs) if (v >= 0) bump(v);
+  for (const o of p.outputs) if (o.kind === 'value') bump(o.value);
+  const written = new Map<ValueId, { state: State<StateValue>; leaf: number }>();
+  for (const w of p.writes) w.values.forEach((v, leaf) => { bump(v); written.set(v, { state: w.state, leaf }); });
+  const nonLiteral = n.fused.inputs.filter((i) => i.mode !== 'literal');
+  const inputOf = n.outputs.map((o) => {
+    const w = written.get(o);
+    if (w === undefined || uses.get(o) !== 1) return -1;
+    return n.inputs.findIndex((v, k) => uses.get(v) === 1 && nonLiteral[k].mode === 'full' &&
+      p.inputs.some((i) => i.value === v && i.source.kind === 'state' && i.source.state === w.state && i.source.leaf === w.leaf));
+  });
+  if (inputOf.every((k) => k < 0)) return undefined;
+  return { inputOf, canReuse: (t) => t instanceof tf.Tensor && holderCount(t) === 1 };
 }
 
 /** How one output slot gets its tensor. */
@@ -83,8 +111,10 @@ export class Executable {
 
   constructor(readonly program: Program, readonly backendName: string) {
     this.backend = currentBackend();
-    this.kernels = program.nodes.map((n) => {
-      if (n.fused !== undefined) return fusedKernel(n.fused, n.outputs.map((o) => program.values[o]), backendName);
+    this.kernels = program.nodes.map((n, i) => {
+      if (n.fused !== undefined) {
+        return fusedKernel(n.fused, n.outputs.map((o) => program.values[o]), backendName, planReuse(program, i));
+      }
       if (n.control !== undefined) return controlKernel(n.control, backendName);
       const k = lookupKernel(n.kernel, backendName);
       if (k === undefined) {

@@ -14,11 +14,14 @@ import './side-effects';
 
 import * as backend from './backend';
 import * as nn from './nn';
+import * as environ from './environ';
+import * as random from './random';
 import * as graph from './graph';
 import * as transform from './transform';
 import * as optim from './optim';
 
 export { backend, nn };
+export { environ, random };
 export {
   State, ShortTermState, HiddenState, LongTermState, ParamState, RandomState,
 } from './state';

@@ -4,3 +4,7 @@
  */
 // Decorators record field types and declarations with reflect-metadata.
 import 'reflect-metadata';
+
+// The random-number kernels (Threefry-2x32) for the cpu, wasm and tensorflow backends.
+import { registerRandomKernels } from './random/kernels';
+registerRandomKernels();

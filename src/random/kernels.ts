@@ -1,0 +1,207 @@
+/**
+ * The random-number kernels, registered with tfjs for the `cpu`, `wasm` and
+ * `tensorflow` backends so that every draw is one kernel dispatched through
+ * `tf.engine().runKernel`: a jit records it like any other op and replays it with the
+ * key it reads from `random.DEFAULT` at each call, so the numbers never freeze.
+ *
+ * Keys are `int32[2]` tensors holding the uint32 bit patterns of a JAX Threefry key.
+ * Each kernel reads its key with `backend.readSync` (the key is two numbers), computes
+ * in JavaScript with the functions of `threefry.ts`, and writes its output with
+ * `backend.write`; both are backend-generic, so one kernel function serves every backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BrainStateError, internalError } from '../errors';
+import {
+  normalFromBits, randintFromBits, truncatedNormalFromBits, randomBits, splitKeys, threefry2x32, uniformFromBits,
+} from './threefry';
+
+/** `threefry_2x32(key, counts)` of JAX: inputs `{key, counts}` (int32), output int32 like counts. */
+export const THREEFRY_2X32 = 'BrainStateThreefry2x32';
+/** `split(key, num)`: input `{key}`, attrs `{num, partitionable}`, output int32 `[num, 2]`. */
+export const RANDOM_SPLIT = 'BrainStateRandomSplit';
+/** `random_bits(key, 32, shape)`: input `{key}`, attrs `{shape, partitionable}`, output int32 bits. */
+export const RANDOM_BITS = 'BrainStateRandomBits';
+/** `uniform(key, shape, minval, maxval)`: attrs `{shape, minval, maxval, partitionable}`, float32. */
+export const RANDOM_UNIFORM = 'BrainStateRandomUniform';
+/** Standard `normal(key, shape)`: attrs `{shape, partitionable}`, float32. */
+export const RANDOM_NORMAL = 'BrainStateRandomNormal';
+/** `truncated_normal(key, lower, upper, shape)`: attrs `{shape, lower, upper, partitionable}`, float32. */
+export const RANDOM_TRUNCATED_NORMAL = 'BrainStateRandomTruncatedNormal';
+/** `randint(key, shape, minval, maxval)`: attrs `{shape, minval, maxval, partitionable}`, int32. */
+export const RANDOM_INT = 'BrainStateRandomInt';
+
+/** Every kernel name this module registers. */
+export const RANDOM_KERNEL_NAMES: readonly string[] =
+  [THREEFRY_2X32, RANDOM_SPLIT, RANDOM_BITS, RANDOM_UNIFORM, RANDOM_NORMAL, RANDOM_TRUNCATED_NORMAL, RANDOM_INT];
+
+/** Backends the kernels are registered for (the kernels only use `readSync` and `write`). */
+export const RANDOM_KERNEL_BACKENDS: readonly string[] = ['cpu', 'wasm', 'tensorflow'];
+
+type Backend = tf.KernelBackend;
+interface Output { values: Int32Array | Float32Array; shape: number[]; dtype: 'int32' | 'float32' }
+
+function readKey(backend: Backend, key: tf.TensorInfo | undefined, kernel: string): [number, number] {
+  if (key == null || key.dtype !== 'int32' || key.shape.length !== 1 || key.shape[0] !== 2) {
+    throw new BrainStateError(`${kernel}: expected a key of shape [2] and dtype int32, got ` +
+      (key == null ? 'no key' : `shape [${key.shape.join(',')}] dtype ${key.dtype}`) +
+      '; make keys with random.prngKey(seed) or random.splitKey().');
+  }
+  const data = backend.readSync(key.dataId) as ArrayLike<number>;
+  return [data[0] >>> 0, data[1] >>> 0];
+}
+
+function shapeAttr(attrs: tf.NamedAttrMap | undefined, kernel: string): number[] {
+  const shape = attrs?.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
+    throw internalError(`${kernel}: attr shape must be an array of non-negative integers, got ${String(shape)}`);
+  }
+  return shape as number[];
+}
+
+function numberAttr(attrs: tf.NamedAttrMap | undefined, name: string, kernel: string): number {
+  const v = attrs?.[name];
+  if (typeof v !== 'number') throw internalError(`${kernel}: attr ${name} must be a number, got ${String(v)}`);
+  return v;
+}
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Computations of the kernels: inputs and attrs to the output values. */
+const COMPUTE: Record<string, (backend: Backend, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => Output> = {
+  [THREEFRY_2X32]: (backend, inputs) => {
+    const [k0, k1] = readKey(backend, inputs.key, THREEFRY_2X32);
+    const counts = inputs.counts;
+    if (counts == null || counts.dtype !== 'int32') {
+      throw new BrainStateError(`${THREEFRY_2X32}: expected int32 counts, got ${counts?.dtype ?? 'none'}.`);
+    }
+    const bits = threefry2x32(k0, k1, backend.readSync(counts.dataId) as Int32Array);
+    return { values: new Int32Array(bits.buffer, bits.byteOffset, bits.length), shape: counts.shape, dtype: 'int32' };
+  },
+  [RANDOM_SPLIT]: (backend, inputs, attrs) => {
+    const [k0, k1] = readKey(backend, inputs.key, RANDOM_SPLIT);
+    const num = numberAttr(attrs, 'num', RANDOM_SPLIT);
+    const keys = splitKeys(k0, k1, num, attrs.partitionable !== false);
+    return { values: new Int32Array(keys.buffer), shape: [num, 2], dtype: 'int32' };
+  },
+  [RANDOM_BITS]: (backend, inputs, attrs) => {
+    const [k0, k1] = readKey(backend, inputs.key, RANDOM_BITS);
+    const shape = shapeAttr(attrs, RANDOM_BITS);
+    const bits = randomBits(k0, k1, sizeOf(shape), attrs.partitionable !== false);
+    return { values: new Int32Array(bits.buffer, bits.byteOffset, bits.length), shape, dtype: 'int32' };
+  },
+  [RANDOM_UNIFORM]: (backend, inputs, attrs) => {
+    const [k0, k1] = readKey(backend, inputs.key, RANDOM_UNIFORM);
+    const shape = shapeAttr(attrs, RANDOM_UNIFORM);
+    const lo = numberAttr(attrs, 'minval', RANDOM_UNIFORM);
+    const hi = numberAttr(attrs, 'maxval', RANDOM_UNIFORM);
+    const bits = randomBits(k0, k1, sizeOf(shape), attrs.partitionable !== false);
+    const out = new Float32Array(bits.length);
+    for (let i = 0; i < bits.length; i++) out[i] = uniformFromBits(bits[i], lo, hi);
+    return { values: out, shape, dtype: 'float32' };
+  },
+  [RANDOM_NORMAL]: (backend, inputs, attrs) => {
+    const [k0, k1] = readKey(backend, inputs.key, RANDOM_NORMAL);
+    const shape = shapeAttr(attrs, RANDOM_NORMAL);
+    const bits = randomBits(k0, k1, sizeOf(shape), attrs.partitionable !== false);
+    const out = new Float32Array(bits.length);
+    for (let i = 0; i < bits.length; i++) out[i] = normalFromBits(bits[i]);
+    return { values: out, shape, dtype: 'float32' };
+  },
+  [RANDOM_TRUNCATED_NORMAL]: (backend, inputs, attrs) => {
+    const [k0, k1] = readKey(backend, inputs.key, RANDOM_TRUNCATED_NORMAL);
+    const shape = shapeAttr(attrs, RANDOM_TRUNCATED_NORMAL);
+    const lower = numberAttr(attrs, 'lower', RANDOM_TRUNCATED_NORMAL);
+    const upper = numberAttr(attrs, 'upper', RANDOM_TRUNCATED_NORMAL);
+    const bits = randomBits(k0, k1, sizeOf(shape), attrs.partitionable !== false);
+    const out = new Float32Array(bits.length);
+    for (let i = 0; i < bits.length; i++) out[i] = truncatedNormalFromBits(bits[i], lower, upper);
+    return { values: out, shape, dtype: 'float32' };
+  },
+  [RANDOM_INT]: (backend, inputs, attrs) => {
+    const [k0, k1] = readKey(backend, inputs.key, RANDOM_INT);
+    const shape = shapeAttr(attrs, RANDOM_INT);
+    const lo = numberAttr(attrs, 'minval', RANDOM_INT);
+    const hi = numberAttr(attrs, 'maxval', RANDOM_INT);
+    const partitionable = attrs.partitionable !== false;
+    const size = sizeOf(shape);
+    // As JAX: split the key in two, draw the high and the low word from each half.
+    const halves = splitKeys(k0, k1, 2, partitionable);
+    const higher = randomBits(halves[0], halves[1], size, partitionable);
+    const lower = randomBits(halves[2], halves[3], size, partitionable);
+    const out = new Int32Array(size);
+    for (let i = 0; i < size; i++) out[i] = randintFromBits(higher[i], lower[i], lo, hi);
+    return { values: out, shape, dtype: 'int32' };
+  },
+};
+
+function kernelFunc(name: string): tf.KernelFunc {
+  const compute = COMPUTE[name];
+  return ({ inputs, backend, attrs }) => {
+    const b = backend as Backend;
+    const { values, shape, dtype } = compute(b, inputs, attrs ?? {});
+    return { dataId: b.write(values, shape, dtype), shape, dtype };
+  };
+}
+
+/**
+ * Registers the random kernels for every backend in {@link RANDOM_KERNEL_BACKENDS}.
+ * Idempotent: a kernel already registered is left alone (no warning, no throw).
+ * `src/side-effects.ts` calls it once; the random ops call it again lazily.
+ *
+ * @example
+ * ```ts
+ * registerRandomKernels();
+ * tf.getKernel('BrainStateRandomNormal', 'cpu') != null; // true
+ * ```
+ */
+export function registerRandomKernels(): void {
+  for (const backendName of RANDOM_KERNEL_BACKENDS) {
+    for (const kernelName of RANDOM_KERNEL_NAMES) {
+      if (tf.getKernel(kernelName, backendName) != null) continue;
+      tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc(kernelName) });
+    }
+  }
+}
+
+let partitionable = true;
+
+/**
+ * Chooses how Threefry counters are laid out, as JAX's `jax_threefry_partitionable` flag:
+ * `true` (the default, as JAX since 0.5.0) or `false` (JAX's original layout, whose
+ * published test values the specs check). Changing it changes every number drawn
+ * afterwards; jitted functions keep the layout they were traced with.
+ *
+ * @example
+ * ```ts
+ * bst.random.setThreefryPartitionable(false);   // numbers of JAX < 0.5
+ * bst.random.setThreefryPartitionable(true);
+ * ```
+ */
+export function setThreefryPartitionable(on: boolean): void {
+  partitionable = on;
+}
+
+/**
+ * Whether Threefry counters use JAX's partitionable layout (see {@link setThreefryPartitionable}).
+ *
+ * @example
+ * ```ts
+ * bst.random.threefryPartitionable(); // true
+ * ```
+ */
+export function threefryPartitionable(): boolean {
+  return partitionable;
+}
+
+let registered = false;
+
+/** Dispatches kernel `name` through the engine, registering the kernels on first use. */
+export function runRandomKernel(name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap): tf.Tensor {
+  if (!registered) {
+    registerRandomKernels();
+    registered = true;
+  }
+  return tf.engine().runKernel(name, inputs, { ...attrs, partitionable }) as tf.Tensor;
+}

@@ -43,6 +43,20 @@ describe('jit and states', () => {
     expect(jitted(c.bump).traceCount).to.equal(1);
   });
 
+  it('a state written inside a tf.tidy in the traced function keeps its value (as eagerly)', () => {
+    const s = new bst.HiddenState(tf.scalar(1));
+    const f = bst.transform.jit((x: tf.Tensor) => tf.tidy(() => { s.value = tf.add(s.value, x); return tf.mul(s.value, 2); }));
+    expectTensorClose(f(tf.scalar(1)), [4]);
+    expectTensorClose(f(tf.scalar(1)), [6]);
+    expect(s.value.dataSync()[0]).to.equal(3);
+    const g = bst.transform.jit((x: tf.Tensor) => bst.transform.forLoop((r: tf.Tensor) => tf.tidy(() => {
+      s.value = tf.add(s.value, r);
+      return s.value;
+    }), x));
+    expectTensorClose(g(tf.ones([3])) as tf.Tensor, [4, 5, 6]);
+    expect(s.value.dataSync()[0]).to.equal(6);
+  });
+
   it('returns tensors the caller owns, never a state\'s own value', () => {
     const s = new bst.HiddenState(tf.scalar(1));
     const f = bst.transform.jit(() => {

@@ -14,7 +14,7 @@ import { Recorder } from '../compiler/recorder';
 import { StateShapeError, TraceError } from '../errors';
 import { holderCount, State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
-import { isTensor, valueSignature } from '../state/tree';
+import { isTensor, tensorLeaves, valueSignature } from '../state/tree';
 import { flatten, mapLeaves, TreeDef } from '../util/pytree';
 
 /** An outer state the sub-program reads: its argument leaves and its outer traced value. */
@@ -81,6 +81,7 @@ class SubObserver implements StateObserver {
         `wrote ${after}; a state keeps its shape and dtype from step to step. Cast or reshape the new value.`);
     }
     if (!this.written.includes(state)) this.written.push(state);
+    for (const t of tensorLeaves(value)) this.copies.push(tf.keep(t)); // survives the caller's tf.tidy
     this.current.set(state, value);
   }
 

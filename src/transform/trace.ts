@@ -13,7 +13,7 @@ import { Recorder } from '../compiler/recorder';
 import { StateShapeError, TraceError } from '../errors';
 import { State, StateValue, holderCount } from '../state/state';
 import { StateObserver, withObserver } from '../state/stack';
-import { isTensor, valueSignature } from '../state/tree';
+import { isTensor, tensorLeaves, valueSignature } from '../state/tree';
 import { flatten, mapLeaves, unflatten } from '../util/pytree';
 import type { CallPlan } from './signature';
 
@@ -76,6 +76,9 @@ class TraceObserver implements StateObserver {
         'reshape the new value, or change the state outside the jitted function (which then retraces).');
     }
     if (!this.touched.has(state)) this.touched.set(state, before);
+    // As a state keeps its value alive across tf.tidy, so must the shadow write; what is
+    // not committed in the end is disposed with the copies.
+    for (const t of tensorLeaves(value)) this.copies.push(tf.keep(t));
     this.current.set(state, value);
     this.written.add(state);
   }

@@ -185,6 +185,16 @@ describe('cond', () => {
     expectThrowsWith(() => j(tf.scalar(true, 'bool'), tf.scalar(1)), bst.TraceError, 'result leaf 0 is float32[] in the true branch');
   });
 
+  it('under a gradient inside jit, a traced branch or while loop is a clear error, not a wrong gradient', () => {
+    const x = tf.scalar(2);
+    const g = T.jit((v: tf.Tensor) => tf.grad((y: tf.Tensor) => T.cond(tf.greater(y, 0), (z: tf.Tensor) => tf.square(z),
+      (z: tf.Tensor) => z, y))(v));
+    expectThrowsWith(() => g(x), bst.TraceError, 'cannot be differentiated', 'tf.where');
+    const h = T.jit((v: tf.Tensor) => tf.grad((y: tf.Tensor) => T.whileLoop((c: tf.Tensor) => tf.less(c, 10),
+      (c: tf.Tensor) => tf.mul(c, y), tf.scalar(1)))(v));
+    expectThrowsWith(() => h(x), bst.TraceError, 'whileLoop', 'forLoop / scan');
+  });
+
   it('a JS boolean picks the branch statically', () => {
     expectTensorClose(T.cond(false, (x: tf.Tensor) => x, (x: tf.Tensor) => tf.neg(x), tf.scalar(3)), [-3]);
   });

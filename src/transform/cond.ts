@@ -4,6 +4,7 @@
  * compiled program picks one at run time.
  */
 import * as tf from '@tensorflow/tfjs';
+import { isTapeOn } from '../backend/tfjs-engine';
 import type { Program, ValueType } from '../compiler/ir';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
@@ -31,6 +32,11 @@ export function cond<R>(pred: tf.Tensor | boolean, trueFn: (...ops: tf.Tensor[])
     throw new TraceError(`cond: pred must be a boolean scalar tensor (or a boolean); got ${isTensor(pred) ? `shape [${pred.shape}]` : typeof pred}.`);
   }
   if (!isTracing()) return (pred.dataSync()[0] ? trueFn : falseFn)(...operands);
+  if (isTapeOn()) {
+    throw new TraceError('cond: a branch on a traced predicate inside a gradient under jit cannot be differentiated ' +
+      '(the compiled branch is invisible to tfjs\'s gradient tape); compute both results and select with ' +
+      'tf.where(pred, a, b), or take the gradient outside the branch.');
+  }
   return tracedCond(pred, trueFn, falseFn, operands);
 }
 

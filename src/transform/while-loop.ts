@@ -3,6 +3,7 @@
  * loop; under jit both functions are traced once and the compiled program loops.
  */
 import * as tf from '@tensorflow/tfjs';
+import { isTapeOn } from '../backend/tfjs-engine';
 import type { WhileSpec } from '../compiler/ir';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
@@ -61,6 +62,11 @@ function eagerWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, ini
 }
 
 function tracedWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, init: C): C {
+  if (isTapeOn()) {
+    throw new TraceError('whileLoop: a loop with a traced condition inside a gradient under jit cannot be ' +
+      'differentiated (as in JAX, reverse-mode through while_loop is unsupported); use forLoop / scan with a fixed ' +
+      'number of steps.');
+  }
   const parent = currentObserver()!;
   const [carryLeaves, carryDef] = tensorTree(init, 'whileLoop: init');
   const nC = carryLeaves.length;

@@ -19,6 +19,7 @@ import * as random from './random';
 import * as graph from './graph';
 import * as transform from './transform';
 import * as optim from './optim';
+import * as checkpoint from './checkpoint';
 
 export { backend, nn };
 export { environ, random };
@@ -35,3 +36,4 @@ export { graph };
 export { TreefyState, NestedDict, FlatDict } from './graph';
 export { transform };
 export { optim };
+export { checkpoint };

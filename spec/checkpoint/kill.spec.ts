@@ -1,0 +1,119 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { expect } from 'chai';
+import * as bst from '../../src';
+import { Big, bigValues, tempDir } from './fixtures';
+
+const root = path.join(__dirname, '..', '..');
+const child = path.join(__dirname, 'save-loop.child.ts');
+
+/** What one run of the child saw before it was killed. */
+interface KillRun {
+  /** The last `start i` the child printed. */
+  started: number;
+  /** The last `done i` the child printed. */
+  done: number;
+  /** The temporary files left in the directory after the kill, with their sizes. */
+  leftovers: { name: string; size: number }[];
+  /** The size of the checkpoint file after the kill. */
+  fileSize: number;
+}
+
+/**
+ * Spawns the saving child, waits until at least two saves completed, then kills it with
+ * SIGKILL as soon as the third (or a later) save's temporary file has bytes in it.
+ */
+function killDuringSave(dir: string, file: string): Promise<KillRun> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath,
+      ['--conditions=brainstate-source', '-r', 'ts-node/register/transpile-only', child, file],
+      { cwd: root, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let killed = false;
+    let done = -1;
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = [...out.matchAll(/done (\d+)/g)];
+      if (m.length > 0) done = Number(m[m.length - 1][1]);
+    });
+    proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const poll = setInterval(() => {
+      if (killed || done < 1) return;
+      for (const name of fs.readdirSync(dir)) {
+        if (!name.endsWith('.tmp')) continue;
+        let size = 0;
+        try {
+          size = fs.statSync(path.join(dir, name)).size;
+        } catch {
+          continue; // renamed away between readdir and stat
+        }
+        if (size > 0) {
+          killed = proc.kill('SIGKILL');
+          return;
+        }
+      }
+    }, 1);
+    proc.on('close', (code, signal) => {
+      clearInterval(poll);
+      if (signal !== 'SIGKILL') {
+        reject(new Error(`the saving child exited on its own (code ${code}, signal ${signal}):\n${out}\n${err}`));
+        return;
+      }
+      const starts = [...out.matchAll(/start (\d+)/g)];
+      const dones = [...out.matchAll(/done (\d+)/g)];
+      resolve({
+        started: Number(starts[starts.length - 1][1]),
+        done: dones.length === 0 ? -1 : Number(dones[dones.length - 1][1]),
+        leftovers: fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))
+          .map((name) => ({ name, size: fs.statSync(path.join(dir, name)).size })),
+        fileSize: fs.statSync(file).size,
+      });
+    });
+  });
+}
+
+/** Asserts `model` holds exactly the values of save number `i`, bit for bit. */
+function expectSaveNumber(model: Big, i: number): void {
+  expect(model.counter.value.dataSync()[0]).to.equal(i);
+  const v = bigValues(i);
+  const same = (a: ArrayBufferView, b: ArrayBufferView): boolean =>
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  expect(same(model.weight.value.dataSync() as Float32Array, v.weight), 'weight bits').to.equal(true);
+  expect(same(model.ids.value.dataSync() as Int32Array, v.ids), 'ids bits').to.equal(true);
+  expect(Array.from(model.mask.value.dataSync())).to.deep.equal(Array.from(v.mask));
+}
+
+describe('checkpoint: save → kill → load', () => {
+  it('a process killed with SIGKILL mid-save leaves the previous complete checkpoint, bit-exact', async function () {
+    this.timeout(240000);
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = path.join(dir, 'big.safetensors');
+      let midWrite: KillRun | undefined;
+      // A kill can land just after the rename; then try again (it lands mid-write nearly always).
+      for (let attempt = 0; attempt < 4 && midWrite === undefined; attempt++) {
+        for (const n of fs.readdirSync(dir)) fs.rmSync(path.join(dir, n));
+        const run = await killDuringSave(dir, file);
+        expect(run.done, 'saves completed before the kill').to.be.at.least(1);
+
+        const model = new Big();
+        bst.checkpoint.load(file, model);
+        const saved = model.counter.value.dataSync()[0];
+        if (run.leftovers.length > 0) {
+          // Killed before the rename: the file is the previous save, whole.
+          expect(run.leftovers[0].size, 'the temporary file is partial').to.be.below(run.fileSize);
+          expect(saved).to.equal(run.started - 1);
+          midWrite = run;
+        } else {
+          expect(saved).to.be.oneOf([run.done, run.started]);
+        }
+        expectSaveNumber(model, saved);
+      }
+      expect(midWrite, 'a kill landed while the temporary file was being written').to.not.equal(undefined);
+    } finally {
+      cleanup();
+    }
+  });
+});

@@ -21,7 +21,15 @@ export class AssertionError extends BrainStateError {
   readonly showDiff = false;
 }
 
-/** Options of {@link expectTensorClose}: the test is `|actual - expected| <= atol + rtol * |expected|`. */
+/**
+ * Options of {@link expectTensorClose}: the test is `|actual - expected| <= atol + rtol * |expected|`.
+ *
+ * @example
+ * ```ts
+ * const loose: CloseOptions = { rtol: 1e-3, atol: 1e-4, message: 'loss after 10 steps' };
+ * expectTensorClose(loss, 0.25, loose);
+ * ```
+ */
 export interface CloseOptions {
   /** Relative tolerance (default `1e-5`, float32's few last bits). */
   rtol?: number;

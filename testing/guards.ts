@@ -10,7 +10,14 @@ import type { AnyFunction, JittedFunction } from '../src/transform/jit';
 import { flatten } from '../src/util/pytree';
 import { AssertionError } from './assert';
 
-/** Options of {@link noLeaks}. */
+/**
+ * Options of {@link noLeaks}.
+ *
+ * @example
+ * ```ts
+ * noLeaks(() => model.step(x), { times: 10, warmup: 2, name: 'model.step' });
+ * ```
+ */
 export interface NoLeaksOptions {
   /** Calls that are measured (default 3, at least 2). */
   times?: number;

@@ -8,7 +8,15 @@ import { Expose, Type, instanceToPlain, plainToInstance } from 'class-transforme
 import { CheckpointError } from '../errors';
 import type { Key, Path } from '../graph/path';
 
-/** The manifest format this version writes; `load` reads this version and older ones. */
+/**
+ * The manifest format version this version of brainstate-ts writes; `load` reads this
+ * version and older ones, and names a newer one as needing an upgrade.
+ *
+ * @example
+ * ```ts
+ * bst.checkpoint.inspect('model.safetensors').version === bst.checkpoint.FORMAT_VERSION;   // true
+ * ```
+ */
 export const FORMAT_VERSION = 1;
 
 /** The `format` field of every manifest, so other JSON in `__metadata__` is not mistaken for one. */
@@ -17,22 +25,22 @@ export const FORMAT_NAME = 'brainstate-ts/checkpoint';
 /** The `__metadata__` key under which the manifest JSON is stored. */
 export const MANIFEST_KEY = 'brainstate_ts.manifest';
 
-/** The tensor dtypes a checkpoint stores: tfjs name → safetensors name and bytes per element. */
-export const DTYPES = {
-  float32: { code: 'F32', bytes: 4 },
-  int32: { code: 'I32', bytes: 4 },
-  bool: { code: 'BOOL', bytes: 1 },
-} as const;
-
 /**
- * A tensor dtype a checkpoint can hold.
+ * A tensor dtype a checkpoint can hold (safetensors `F32`, `I32`, `BOOL`).
  *
  * @example
  * ```ts
  * const d: bst.checkpoint.CheckpointDtype = 'float32';
  * ```
  */
-export type CheckpointDtype = keyof typeof DTYPES;
+export type CheckpointDtype = 'float32' | 'int32' | 'bool';
+
+/** The tensor dtypes a checkpoint stores: tfjs name → safetensors name and bytes per element. */
+export const DTYPES: { readonly [D in CheckpointDtype]: { readonly code: string; readonly bytes: number } } = {
+  float32: { code: 'F32', bytes: 4 },
+  int32: { code: 'I32', bytes: 4 },
+  bool: { code: 'BOOL', bytes: 1 },
+};
 
 /** True for the tfjs dtypes a checkpoint can store. */
 export function isCheckpointDtype(d: unknown): d is CheckpointDtype {
@@ -108,9 +116,9 @@ export class StateRecord {
  * ```
  */
 export class Manifest {
-  /** Always {@link FORMAT_NAME}. */
+  /** Always `'brainstate-ts/checkpoint'`. */
   @Expose() format!: string;
-  /** The manifest format version ({@link FORMAT_VERSION} when written by this version). */
+  /** The manifest format version ({@link FORMAT_VERSION} when written by this version of brainstate-ts). */
   @Expose() version!: number;
   /** SHA-256 (hex) of the tensor bytes, checked on load. */
   @Expose() dataSha256!: string;

@@ -84,6 +84,14 @@ describe('forLoop', () => {
     expect(jitted.shape).to.deep.equal([2, 2]);
   });
 
+  it('under a gradient (eager or inside jit) the loop unrolls on the tape and differentiates', () => {
+    const f = (w: tf.Tensor) => tf.sum(T.forLoop((x: tf.Tensor) => tf.mul(tf.sin(x), w), tf.tensor1d([0.5, 1, 2])) as tf.Tensor);
+    const eager = tf.grad(f)(tf.scalar(1.5));
+    const jitted = T.jit((w: tf.Tensor) => tf.grad(f)(w))(tf.scalar(1.5));
+    expectTensorClose(eager, [Math.sin(0.5) + Math.sin(1) + Math.sin(2)], 1e-5);
+    expectTensorClose(jitted, eager, 1e-6);
+  });
+
   it('1,000 jitted loop calls leave numTensors flat', function () {
     this.timeout(60000);
     const v = new bst.HiddenState(tf.zeros([4]));

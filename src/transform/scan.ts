@@ -17,6 +17,7 @@ import { leadingLength, outerLeaves, rowOf, runAndRecord, tensorTree, writeBack 
 import { ProgressReporter, toReporter } from './progress';
 import { subTrace } from './subtrace';
 import { isTracing } from './trace';
+import { isTapeOn } from '../backend/tfjs-engine';
 
 /** Options of {@link scan} and {@link forLoop}. */
 export interface LoopOptions {
@@ -49,7 +50,8 @@ export function scan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xs: X, op
   const [xLeaves, xDef] = tensorTree(xs, 'scan: xs');
   const length = leadingLength(xLeaves, 'scan', opts.length);
   const reporter = toReporter(opts.pbar);
-  return isTracing() ? tracedScan(fn, init, xLeaves, xDef, length, reporter) : eagerScan(fn, init, xLeaves, xDef, length, reporter);
+  // Under a gradient tape the loop runs unrolled, so the tape (and the jit recording it) sees every step.
+  return isTracing() && !isTapeOn() ? tracedScan(fn, init, xLeaves, xDef, length, reporter) : eagerScan(fn, init, xLeaves, xDef, length, reporter);
 }
 
 function eagerScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: tf.Tensor[], xDef: TreeDef, length: number,

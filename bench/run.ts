@@ -12,6 +12,7 @@ import * as bst from 'brainstate-ts';
 import { CaseResult, formatTable, timeCase, Case } from './harness';
 import { lifCase } from './workloads/lif';
 import { lifSimCase } from './workloads/lif-sim';
+import { withJaxMlp } from './workloads/mlp-jax';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 
@@ -20,6 +21,7 @@ function cases(): (() => Promise<Case>)[] {
     () => lifCase(1e3),
     () => lifCase(1e6),
     () => lifSimCase(1e4),
+    () => import('./workloads/mlp').then(async (m) => withJaxMlp(await m.mlpCase(128), 128)),
   ];
 }
 

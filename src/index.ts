@@ -14,14 +14,14 @@ import './side-effects';
 
 import * as backend from './backend';
 import * as nn from './nn';
+import * as graph from './graph';
 import * as environ from './environ';
 import * as random from './random';
-import * as graph from './graph';
 import * as transform from './transform';
 import * as optim from './optim';
 import * as checkpoint from './checkpoint';
 
-export { backend, nn };
+export { backend, nn, transform };
 export { environ, random };
 export {
   State, ShortTermState, HiddenState, LongTermState, ParamState, RandomState,
@@ -34,6 +34,5 @@ export {
 export { stateOf } from '../decorators/fields';
 export { graph };
 export { TreefyState, NestedDict, FlatDict } from './graph';
-export { transform };
 export { optim };
 export { checkpoint };

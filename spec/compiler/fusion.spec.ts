@@ -121,6 +121,23 @@ describe('elementwise fusion', () => {
     });
   });
 
+  it('SIMD kernels take int32 inputs cast to float32, and step', () => {
+    const f = (m: tf.Tensor, x: tf.Tensor) => tf.add(tf.mul(tf.cast(m, 'float32'), x), tf.step(tf.sub(x, 0.5), 0.3));
+    const m = tf.tensor1d([0, 1, -3, 7, 2147483647, -2147483648, 5, 9, 1], 'int32');
+    const x = tf.tensor1d([0.5, NaN, -1, 2, 1e-8, 3, 0.25, -0.5, 0.75]);
+    const simd = bst.transform.jit(f);
+    const loop = bst.transform.jit(f);
+    const saved = process.env.BRAINSTATE_SIMD;
+    process.env.BRAINSTATE_SIMD = '0';
+    try { loop.compile(m, x); } finally { if (saved === undefined) delete process.env.BRAINSTATE_SIMD; else process.env.BRAINSTATE_SIMD = saved; }
+    expect(simd.lower(m, x).numKernels).to.equal(1);
+    const a = Array.from(simd(m, x).dataSync());
+    const b = Array.from(loop(m, x).dataSync());
+    const e = Array.from(f(m, x).dataSync());
+    expect(a.map(String)).to.deep.equal(b.map(String));
+    a.forEach((v, k) => expect(Number.isNaN(v) ? 'NaN' : Math.abs(v - e[k]) <= 1e-6 * Math.max(1, Math.abs(e[k]))).to.not.equal(false));
+  });
+
   describe('state updates in place', () => {
     const make = () => {
       const v = new bst.HiddenState(tf.fill([64], 0.5));

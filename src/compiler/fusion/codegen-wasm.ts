@@ -105,6 +105,12 @@ const SIMD_OPS: Readonly<Record<string, Emit>> = {
     return [...x, ...op.localSet(t), ...select([...g, ...f32x4Const(0), ...op.simd(simd.f32x4Lt)], f32x4Const(-1),
       select([...g, ...f32x4Const(0), ...op.simd(simd.f32x4Gt)], f32x4Const(1), f32x4Const(0)))];
   },
+  Step: ([x], a, tmp) => {
+    const t = tmp();
+    const g = op.localGet(t);
+    return [...x, ...op.localSet(t), ...select([...g, ...g, ...op.simd(simd.f32x4Ne)], g,
+      select([...g, ...f32x4Const(0), ...op.simd(simd.f32x4Gt)], f32x4Const(1), f32x4Const(num(a.alpha))))];
+  },
   Exp: ([x], _a, tmp) => expOf(x, tmp),
   Sigmoid: ([x], _a, tmp) => [...f32x4Const(1), ...f32x4Const(1), ...expOf([...x, ...op.simd(simd.f32x4Neg)], tmp),
     ...op.simd(simd.f32x4Add), ...op.simd(simd.f32x4Div)],
@@ -126,12 +132,16 @@ const SIMD_OPS: Readonly<Record<string, Emit>> = {
 export function simdSupports(spec: FusedSpec): boolean {
   const nIn = spec.inputs.length;
   const dtypeOf = (r: number) => (r < nIn ? spec.inputs[r].dtype : spec.ops[r - nIn].dtype);
-  if (spec.inputs.some((i) => i.mode === 'strided' || (i.dtype !== 'float32' && i.dtype !== 'bool'))) return false;
+  // int32 values are supported only as inputs that are cast to float32 (labels, counters).
+  const intOnlyCast = (k: number) => spec.ops.every((o) => !o.args.includes(k) || (o.kernel === 'Cast' && o.dtype === 'float32'));
+  if (spec.inputs.some((i, k) => i.mode === 'strided' ||
+    !(i.dtype === 'float32' || i.dtype === 'bool' || (i.dtype === 'int32' && intOnlyCast(k))))) return false;
   return spec.ops.every((o) => {
     if (o.dtype !== 'float32' && o.dtype !== 'bool') return false;
     if (o.kernel === 'Cast') {
       const from = dtypeOf(o.args[0]);
-      return (from === 'bool' || from === 'float32') && (o.dtype === 'float32' || o.dtype === 'bool');
+      return (from === 'bool' || from === 'float32' || (from === 'int32' && o.dtype === 'float32')) &&
+        (o.dtype === 'float32' || o.dtype === 'bool');
     }
     if ((o.kernel === 'ZerosLike' || o.kernel === 'OnesLike') && o.dtype !== 'float32') return false;
     if (SIMD_OPS[o.kernel] === undefined) return false;
@@ -167,7 +177,8 @@ export function compileSimdKernel(spec: FusedSpec, memory: WasmMemory): SimdKern
   const get = (r: number): number[] => {
     if (r < nIn && spec.inputs[r].mode === 'literal') {
       const inp = spec.inputs[r] as { value: number; dtype: string };
-      return inp.dtype === 'bool' ? i32x4Const(inp.value !== 0 ? -1 : 0) : f32x4Const(inp.value);
+      return inp.dtype === 'bool' ? i32x4Const(inp.value !== 0 ? -1 : 0)
+        : inp.dtype === 'int32' ? i32x4Const(inp.value) : f32x4Const(inp.value);
     }
     return op.localGet(valueLocal.get(r)!);
   };
@@ -178,6 +189,7 @@ export function compileSimdKernel(spec: FusedSpec, memory: WasmMemory): SimdKern
     const ptr = op.localGet(ptrParam.get(k)!);
     if (inp.mode === 'scalar') {
       if (inp.dtype === 'bool') pre.push(...ptr, ...op.i32Load8U, ...op.simd(simd.i32x4Splat), ...op.simd(simd.i32x4Neg));
+      else if (inp.dtype === 'int32') pre.push(...ptr, ...op.i32Load, ...op.simd(simd.i32x4Splat));
       else pre.push(...ptr, ...op.f32Load, ...op.simd(simd.f32x4Splat));
       pre.push(...op.localSet(l));
     } else if (inp.dtype === 'bool') {
@@ -196,6 +208,7 @@ export function compileSimdKernel(spec: FusedSpec, memory: WasmMemory): SimdKern
       const from = dtypeOf(o.args[0]);
       if (from === o.dtype) code = args[0];
       else if (from === 'bool') code = [...args[0], ...f32x4Const(1), ...op.simd(simd.and)];
+      else if (from === 'int32') code = [...args[0], ...op.simd(simd.f32x4ConvertI32x4S)];
       else code = [...args[0], ...f32x4Const(0), ...op.simd(simd.f32x4Ne)];
     } else {
       code = SIMD_OPS[o.kernel](args, o.attrs, tmp);

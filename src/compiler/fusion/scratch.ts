@@ -21,7 +21,7 @@ export function scratchMemory(): GrowableMemory {
   return memory!;
 }
 
-const BYTES: Record<string, number> = { float32: 4, bool: 1 };
+const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
 /**
  * Copies the inputs in, runs `simd` over the first `body` elements, copies the results
@@ -47,8 +47,9 @@ export function runCopying(spec: FusedSpec, simd: SimdKernel, body: number, ins:
   const buf = mem.buffer;
   live.forEach((inp, k) => {
     const n = inp.mode === 'scalar' ? 1 : body;
-    const src = ins[k] as Float32Array | Uint8Array;
-    const view = inp.dtype === 'bool' ? new Uint8Array(buf, ptrs[k], n) : new Float32Array(buf, ptrs[k], n);
+    const src = ins[k] as Float32Array | Int32Array | Uint8Array;
+    const view = inp.dtype === 'bool' ? new Uint8Array(buf, ptrs[k], n)
+      : inp.dtype === 'int32' ? new Int32Array(buf, ptrs[k], n) : new Float32Array(buf, ptrs[k], n);
     view.set(src.length === n ? src : src.subarray(0, n));
   });
   simd(...ptrs, body);

@@ -82,6 +82,7 @@ export const op = {
   i32Shl: [0x74],
   i32GeU: [0x4f],
   f32Load: [0x2a, 0x02, 0x00],
+  i32Load: [0x28, 0x02, 0x00],
   i32Load8U: [0x2d, 0x00, 0x00],
   /** A SIMD instruction: the 0xfd prefix and its LEB opcode. */
   simd: (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm],

@@ -328,18 +328,19 @@ export function wasmHeap(): { buffer: ArrayBuffer } | undefined {
 
 /**
  * Runs a generated kernel on tfjs-wasm's heap: outputs are allocated, then `kernel`
- * gets the byte offsets of the inputs and outputs, and the typed-array views of both
- * (taken after the allocations, which can grow the heap).
+ * gets the byte offsets of the inputs and outputs, and a function making the
+ * typed-array views of both (after the allocations, which can grow the heap).
  */
 export function runOnWasmHeap(inputs: readonly TensorInfo[], outputs: readonly { shape: number[]; dtype: tf.DataType }[],
-  kernel: (ptrs: number[], ins: ArrayLike<number>[], outs: { [i: number]: number }[]) => void,
+  kernel: (ptrs: number[], views: () => [ArrayLike<number>[], { [i: number]: number }[]]) => void,
   reuse?: OutputReuse): TensorInfo[] {
   const wasm = eng().backend as unknown as WasmBackendPrivate;
   const reused = reuseFor(inputs, outputs, reuse);
   const infos = outputs.map((o, m) => reused[m] ?? wasm.makeOutput(o.shape, o.dtype));
   const ptrs = [...inputs, ...infos].map((t) => wasm.dataIdMap.get(t.dataId)!.memoryOffset);
-  kernel(ptrs, inputs.map((t) => wasm.typedArrayFromHeap(t)),
-    infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number }));
+  // Typed-array views only when asked for (a JS tail loop): making them costs per call.
+  kernel(ptrs, () => [inputs.map((t) => wasm.typedArrayFromHeap(t)),
+    infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number })]);
   return infos;
 }
 

@@ -37,9 +37,9 @@ function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendNam
   if (heap !== undefined) {
     // In place on tfjs-wasm's heap.
     const simd = compileSimdKernel(spec, heap);
-    return ({ inputs }) => runOnWasmHeap(inputs as TensorInfo[], outs, (ptrs, ins, arrays) => {
+    return ({ inputs }) => runOnWasmHeap(inputs as TensorInfo[], outs, (ptrs, views) => {
       simd(...ptrs, body);
-      if (body < size) loop(ins, arrays, body);
+      if (body < size) loop(...views(), body);
     }, reuse);
   }
   if (backendName === 'cpu' && simdOk) {

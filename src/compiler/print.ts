@@ -75,15 +75,18 @@ function kernelText(n: KernelNode, name: (v: ValueId) => string): string {
   return `${n.kernel}${attrs}(${args.join(', ')})`;
 }
 
+/** A constant's values when it has at most 6 elements, else its size. */
+export function defaultConstantText(p: Program, id: ValueId): string {
+  const c = p.constants.find((k) => k.value === id)!;
+  return c.tensor.size <= 6 ? JSON.stringify(c.tensor.arraySync()) : `<${c.tensor.size} values>`;
+}
+
 /**
  * The program as text. `stateLabel` names a state (its path when known).
  */
 export function printProgram(p: Program, stateLabel: (s: State<StateValue>) => string,
-  constantText: (id: ValueId) => string): string {
-  const subConstText = (sub: Program, id: ValueId): string => {
-    const c = sub.constants.find((k) => k.value === id)!;
-    return c.tensor.size <= 6 ? JSON.stringify(c.tensor.arraySync()) : `<${c.tensor.size} values>`;
-  };
+  constantText: (id: ValueId) => string = (id) => defaultConstantText(p, id)): string {
+  const subConstText = defaultConstantText;
   const names = new Map<ValueId, string>();
   const name = (v: ValueId): string => {
     let s = names.get(v);

@@ -148,11 +148,7 @@ export class JitCore {
 
   lower(args: unknown[]): Lowered {
     const p = this.entryFor(args).executable.program;
-    const constText = (id: number): string => {
-      const c = p.constants.find((k) => k.value === id)!;
-      return c.tensor.size <= 6 ? JSON.stringify(c.tensor.arraySync()) : `<${c.tensor.size} values>`;
-    };
-    const text = printProgram(p, this.label, constText);
+    const text = printProgram(p, this.label);
     return { toString: () => text, numKernels: p.nodes.length };
   }
 

@@ -5,6 +5,7 @@
  * runs (under a jit, at trace time: they are constants of the compiled program).
  */
 import { BrainStateError } from '../errors';
+import { withRestore } from '../util/scoped';
 
 /** The settings brainstate-ts itself reads; any other key is allowed too. */
 export interface EnvironSettings {
@@ -110,19 +111,9 @@ export function context<R>(settings: EnvironSettings, fn: () => R): R {
     if (stack === undefined) contexts.set(k, (stack = []));
     stack.push(settings[k]);
   }
-  const restore = (): void => {
+  return withRestore(fn, () => {
     for (const k of keys) contexts.get(k)?.pop();
-  };
-  let result: R;
-  try {
-    result = fn();
-  } catch (e) {
-    restore();
-    throw e;
-  }
-  if (result instanceof Promise) return result.finally(restore) as unknown as R;
-  restore();
-  return result;
+  });
 }
 
 /**

@@ -12,6 +12,7 @@ import { BrainStateError } from '../errors';
 import { RandomState } from '../state';
 import { RANDOM_SPLIT, runRandomKernel } from './kernels';
 import { seedToKey } from './threefry';
+import { withRestore } from '../util/scoped';
 
 /** `RandomState` whose key is made on first use, so importing the library makes no tensor. */
 class DefaultRandomState extends RandomState {
@@ -187,18 +188,10 @@ export function splitKey(n?: number): tf.Tensor {
 export function seedContext<R>(seedOrKey: number | tf.Tensor, fn: () => R): R {
   const saved = tf.clone(DEFAULT.value);
   tf.keep(saved);
-  const restore = (): void => { DEFAULT.value = saved; };
-  let result: R;
-  try {
+  return withRestore(() => {
     seed(seedOrKey);
-    result = fn();
-  } catch (e) {
-    restore();
-    throw e;
-  }
-  if (result instanceof Promise) return result.finally(restore) as unknown as R;
-  restore();
-  return result;
+    return fn();
+  }, () => { DEFAULT.value = saved; });
 }
 
 /** Throws unless `shape` is an array of non-negative integers. */

@@ -54,3 +54,15 @@ export function expectThrowsWith(fn: () => unknown, cls: new (...args: never[]) 
   for (const f of fragments) expect(msg).to.contain(f);
   return caught as Error;
 }
+
+/** Runs `fn` with console.log captured; returns its result and the lines logged. */
+export async function captureLogs<R>(fn: () => Promise<R>): Promise<{ result: R; logs: string[] }> {
+  const logs: string[] = [];
+  const saved = console.log;
+  console.log = (...a: unknown[]) => { logs.push(a.join(' ')); };
+  try {
+    return { result: await fn(), logs };
+  } finally {
+    console.log = saved;
+  }
+}

@@ -1,21 +1,14 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import * as bst from '../src';
+import { captureLogs } from './helpers';
 
 describe('samples', () => {
   it('running-mean prints the seed numbers (means 1.50, 2.00, 2.50; sum 30, count 12)', async () => {
     const backendBefore = bst.backend.name();
     const { main } = await import('../samples/running-mean');
-    const logs: string[] = [];
-    const saved = console.log;
-    console.log = (...a: unknown[]) => { logs.push(a.join(' ')); };
-    let result: Awaited<ReturnType<typeof main>>;
-    try {
-      process.env.BRAINSTATE_BACKEND = backendBefore;
-      result = await main();
-    } finally {
-      console.log = saved;
-    }
+    process.env.BRAINSTATE_BACKEND = backendBefore;
+    const { result, logs } = await captureLogs(() => main());
     expect(result.means.map((m) => m.toFixed(2))).to.deep.equal(['1.50', '2.00', '2.50']);
     expect(result.sum).to.equal(30);
     expect(result.count).to.equal(12);

@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
 import * as bst from '../../src';
+import { captureLogs } from '../helpers';
 
 describe('samples: mlp', () => {
   it('learns two spirals with a jitted Adam step and writes the loss curve', async () => {
@@ -14,16 +15,9 @@ describe('samples: mlp', () => {
     const { main } = await import('../../samples/mlp');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bst-mlp-'));
     const svgPath = path.join(dir, 'loss.svg');
-    const logs: string[] = [];
-    const saved = console.log;
-    console.log = (...a: unknown[]) => { logs.push(a.join(' ')); };
-    let result: Awaited<ReturnType<typeof main>>;
-    try {
-      process.env.BRAINSTATE_BACKEND = backendBefore;
-      result = await main({ pointsPerClass: 50, hidden: 32, steps: 250, lr: 0.03, logEvery: 50, svgPath });
-    } finally {
-      console.log = saved;
-    }
+    process.env.BRAINSTATE_BACKEND = backendBefore;
+    const { result, logs } = await captureLogs(() =>
+      main({ pointsPerClass: 50, hidden: 32, steps: 250, lr: 0.03, logEvery: 50, svgPath }));
     expect(result.traceCount).to.equal(1);
     expect(result.losses).to.have.length(250);
     expect(result.losses[249]).to.be.lessThan(result.losses[0] / 10);

@@ -145,7 +145,7 @@ describe('graph: clone', () => {
     expect(cloned).to.be.instanceOf(bst.nn.Linear).and.not.equal(model);
     expect(cloned.weight).to.not.equal(model.weight);
     const original = values(cloned.weight.value.weight);
-    model.weight.value = { weight: tf.add(model.weight.value.weight, 1), bias: model.weight.value.bias as tf.Tensor };
+    model.weight.value = { weight: tf.add(model.weight.value.weight, 1), bias: (model.weight.value as { bias: tf.Tensor }).bias };
     expect(values(cloned.weight.value.weight)).to.deep.equal(original);
   });
 

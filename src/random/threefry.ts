@@ -168,7 +168,7 @@ export function erf(x: number): number {
 }
 
 /** float32 `nextafter(x, +-inf)`. */
-function nextafter32(x: number, up: boolean): number {
+export function nextafter32(x: number, up: boolean): number {
   const f = new Float32Array([x]);
   const i = new Int32Array(f.buffer);
   if (f[0] === 0) i[0] = up ? 1 : -2147483647;

@@ -56,6 +56,11 @@ export class KeyState extends RandomStateKind<tf.Tensor> {
     super(seedOrKey === undefined ? LAZY : keyOf(seedOrKey, 'RandomState', false), options);
   }
 
+  /** How messages name a method: `random.seed` on `random.DEFAULT` (the module function), else `RandomState.seed`. */
+  protected where(method: string): string {
+    return this.name === 'random.DEFAULT' ? `random.${method}` : `RandomState.${method}`;
+  }
+
   private materialize(): void {
     if (Array.isArray(super.rawValue())) this.setRaw(keyFromSeed(randomSeed()));
   }
@@ -89,7 +94,7 @@ export class KeyState extends RandomStateKind<tf.Tensor> {
    * ```
    */
   seed(seedOrKey?: SeedOrKey): void {
-    this.value = keyOf(seedOrKey ?? randomSeed(), 'RandomState.seed');
+    this.value = keyOf(seedOrKey ?? randomSeed(), this.where('seed'));
   }
 
   /**
@@ -101,7 +106,7 @@ export class KeyState extends RandomStateKind<tf.Tensor> {
    * ```
    */
   setKey(key: SeedOrKey): void {
-    this.value = keyOf(key, 'RandomState.setKey');
+    this.value = keyOf(key, this.where('setKey'));
   }
 
   /**
@@ -118,7 +123,7 @@ export class KeyState extends RandomStateKind<tf.Tensor> {
    */
   splitKey(n?: number, options: { backup?: boolean } = {}): tf.Tensor {
     if (options.backup === true) this.backupKey();
-    return advanceKey(this, n, 'RandomState.splitKey');
+    return advanceKey(this, n, this.where('splitKey'));
   }
 
   /**
@@ -131,7 +136,7 @@ export class KeyState extends RandomStateKind<tf.Tensor> {
    */
   splitKeys(n: number, options: { backup?: boolean } = {}): tf.Tensor {
     if (!Number.isInteger(n) || n < 1) {
-      throw new BrainStateError(`RandomState.splitKeys: expected n to be a positive integer, got ${n}.`);
+      throw new BrainStateError(`${this.where('splitKeys')}: expected n to be a positive integer, got ${n}.`);
     }
     return this.splitKey(n, options);
   }
@@ -150,7 +155,7 @@ export class KeyState extends RandomStateKind<tf.Tensor> {
    */
   backupKey(): void {
     if (this.backup !== undefined) {
-      throw new BrainStateError(`${this.label()}.backupKey: the key has been backed up and not restored yet; ` +
+      throw new BrainStateError(`${this.where('backupKey')}: the key has been backed up and not restored yet; ` +
         'call restoreKey() first (BrainState: "The random key has been backed up, and has not been restored.").');
     }
     const depth = observerDepth();
@@ -170,11 +175,11 @@ export class KeyState extends RandomStateKind<tf.Tensor> {
   restoreKey(): void {
     const b = this.backup;
     if (b === undefined) {
-      throw new BrainStateError(`${this.label()}.restoreKey: the key has not been backed up; call backupKey() ` +
+      throw new BrainStateError(`${this.where('restoreKey')}: the key has not been backed up; call backupKey() ` +
         'first (BrainState: "The random key has not been backed up.").');
     }
     if (b.depth !== observerDepth()) {
-      throw new BrainStateError(`${this.label()}.restoreKey: the key was backed up ${b.depth > 0 ? 'inside' : 'outside'} ` +
+      throw new BrainStateError(`${this.where('restoreKey')}: the key was backed up ${b.depth > 0 ? 'inside' : 'outside'} ` +
         `a traced call and is restored ${b.depth > 0 ? 'outside' : 'inside'} one; back up and restore within the ` +
         'same jitted call (or both outside).');
     }

@@ -58,6 +58,10 @@ function invert(u: tf.Tensor, p0: tf.Tensor, ratio: (p: tf.Tensor, k: number) =>
   return x;
 }
 
+function asFloat(x: Scalarish, shape: number[]): tf.Tensor {
+  return tf.broadcastTo(tf.cast(typeof x === 'number' ? tf.scalar(x) : x, 'float32'), shape);
+}
+
 /** Picks, per element, the first accepted of the rounds (else the fallback). */
 function firstAccepted(candidates: tf.Tensor, accept: tf.Tensor, fallback: tf.Tensor): tf.Tensor {
   const c = tf.unstack(candidates);
@@ -67,13 +71,17 @@ function firstAccepted(candidates: tf.Tensor, accept: tf.Tensor, fallback: tf.Te
   return out;
 }
 
+/** Which branches to build: both (tensor parameters), or the one number parameters pick. */
+type Branches = 'both' | 'inversion' | 'rejection';
+
 /** Poisson counts (float32) for `lam` of `shape` (already broadcast). */
-function poissonFrom(key: tf.Tensor, lam: tf.Tensor, shape: number[]): tf.Tensor {
+function poissonFrom(key: tf.Tensor, lam: tf.Tensor, shape: number[], branches: Branches): tf.Tensor {
   const [ki, ku, kv] = subkeys(key, 3);
-  const small = tf.less(lam, SMALL_MEAN);
+  const small = branches === 'both' ? tf.less(lam, SMALL_MEAN) : tf.cast(tf.fill(shape, branches === 'inversion' ? 1 : 0, 'int32'), 'bool');
   // Inversion branch (its lam set to 0 where unused).
   const ls = tf.where(small, lam, tf.zerosLike(lam));
   const inv = invert(uniformBits(ki, shape), tf.exp(tf.neg(ls)), (p, k) => tf.mul(p, tf.div(ls, k + 1)));
+  if (branches === 'inversion') return inv;
   // PTRS branch (its lam set to a harmless 1e5 where unused, as JAX does).
   const l = tf.where(small, tf.fill(shape, 1e5), lam);
   const b = tf.add(0.931, tf.mul(2.53, tf.sqrt(l)));
@@ -97,7 +105,7 @@ function poissonFrom(key: tf.Tensor, lam: tf.Tensor, shape: number[]): tf.Tensor
   const accept = tf.logicalOr(fast, tf.logicalAnd(tf.logicalNot(reject), tf.lessEqual(lhs, logPmf)));
   const last = tf.unstack(k)[REJECTION_ROUNDS - 1];
   const ptrs = firstAccepted(k, accept, tf.where(tf.isFinite(last), tf.maximum(last, 0), tf.round(l)));
-  return tf.where(small, inv, ptrs);
+  return branches === 'rejection' ? ptrs : tf.where(small, inv, ptrs);
 }
 
 /** Poisson counts (int32). */
@@ -106,21 +114,23 @@ export function poisson(src: KeySource, lam: Scalarish = 1, shape?: readonly num
   checkParam(lam, 'lam', where, { atLeast: 0 });
   const s = drawShape(shape, [lam], where);
   return drawWith(src, 'poisson', options.key, (key) =>
-    tf.cast(poissonFrom(key, tf.broadcastTo(tf.cast(typeof lam === 'number' ? tf.scalar(lam) : lam, 'float32'), s), s),
-      'int32'));
+    tf.cast(poissonFrom(key, asFloat(lam, s), s,
+      typeof lam === 'number' ? (lam < SMALL_MEAN ? 'inversion' : 'rejection') : 'both'), 'int32'));
 }
 
 /** Binomial counts (float32) for `n`, `p` of `shape` (already broadcast; n integral, p in [0, 1]). */
-function binomialFrom(key: tf.Tensor, n: tf.Tensor, p: tf.Tensor, shape: number[]): tf.Tensor {
+function binomialFrom(key: tf.Tensor, n: tf.Tensor, p: tf.Tensor, shape: number[], branches: Branches): tf.Tensor {
   const [ki, ku, kv] = subkeys(key, 3);
   const flip = tf.greater(p, 0.5);
   const q = tf.where(flip, tf.sub(1, p), p);
-  const small = tf.lessEqual(tf.mul(n, q), SMALL_MEAN);
+  const small = branches === 'both' ? tf.lessEqual(tf.mul(n, q), SMALL_MEAN)
+    : tf.cast(tf.fill(shape, branches === 'inversion' ? 1 : 0, 'int32'), 'bool');
   // Inversion: p0 = (1 - q)^n, p_{k+1} = p_k (n - k) / (k + 1) q / (1 - q).
   const ni = tf.where(small, n, tf.zerosLike(n));
   const odds = tf.div(q, tf.sub(1, q));
   const inv = invert(uniformBits(ki, shape), tf.exp(tf.mul(ni, tf.log1p(tf.neg(q)))),
     (pk, k) => tf.mul(pk, tf.mul(tf.div(tf.relu(tf.sub(ni, k)), k + 1), odds)));
+  if (branches === 'inversion') return tf.where(flip, tf.sub(n, inv), inv);
   // BTRS with JAX's constants (count 1e4 and q 0.5 where unused).
   const cnt = tf.where(small, tf.fill(shape, 1e4), n);
   const pr = tf.where(small, tf.fill(shape, 0.5), q);
@@ -142,22 +152,18 @@ function binomialFrom(key: tf.Tensor, n: tf.Tensor, p: tf.Tensor, shape: number[
   const kk = tf.clipByValue(k, 0, Number.MAX_VALUE);
   const nk = tf.relu(tf.sub(cnt, kk));
   const v = tf.log(tf.div(tf.mul(v0, alpha), tf.add(tf.div(a, tf.square(us)), b)));
-  const ub = tf.addN([
+  const ub = [
     tf.mul(tf.add(m, 0.5), tf.log(tf.div(tf.add(m, 1), tf.mul(r, tf.add(tf.sub(cnt, m), 1))))),
     tf.mul(tf.add(cnt, 1), tf.log(tf.div(tf.add(tf.sub(cnt, m), 1), tf.add(nk, 1)))),
     tf.mul(tf.add(kk, 0.5), tf.log(tf.div(tf.mul(r, tf.add(nk, 1)), tf.add(kk, 1)))),
     stirlingTail(m), stirlingTail(tf.sub(cnt, m)), tf.neg(stirlingTail(kk)), tf.neg(stirlingTail(nk)),
-  ]);
+  ].reduce((x, y) => tf.add(x, y));
   const accept = tf.logicalOr(fast, tf.logicalAnd(tf.logicalNot(reject), tf.lessEqual(v, ub)));
   const last = tf.unstack(k)[REJECTION_ROUNDS - 1];
   const fallback = tf.where(tf.isFinite(last), tf.clipByValue(last, 0, Number.MAX_VALUE), tf.round(c));
   const btrs = tf.minimum(firstAccepted(k, accept, fallback), cnt);
-  const x = tf.where(small, inv, btrs);
+  const x = branches === 'rejection' ? btrs : tf.where(small, inv, btrs);
   return tf.where(flip, tf.sub(n, x), x);
-}
-
-function asFloat(x: Scalarish, shape: number[]): tf.Tensor {
-  return tf.broadcastTo(tf.cast(typeof x === 'number' ? tf.scalar(x) : x, 'float32'), shape);
 }
 
 /** Binomial counts (int32) of `n` trials with success probability `p`. */
@@ -168,7 +174,8 @@ export function binomial(src: KeySource, n: Scalarish, p: Scalarish, shape?: rea
   checkParam(p, 'p', where, { atLeast: 0, atMost: 1 });
   const s = drawShape(shape, [n, p], where);
   return drawWith(src, 'binomial', options.key, (key) =>
-    tf.cast(binomialFrom(key, tf.floor(asFloat(n, s)), asFloat(p, s), s), 'int32'));
+    tf.cast(binomialFrom(key, tf.floor(asFloat(n, s)), asFloat(p, s), s, typeof n === 'number' && typeof p === 'number'
+      ? (n * Math.min(p, 1 - p) <= SMALL_MEAN ? 'inversion' : 'rejection') : 'both'), 'int32'));
 }
 
 /**
@@ -206,7 +213,7 @@ export function multinomial(src: KeySource, n: Scalarish, pvals: tf.Tensor | rea
     const counts: tf.Tensor[] = [];
     for (let i = 0; i < k - 1; i++) {
       const cond = tf.clipByValue(tf.divNoNan(ps[i], mass), 0, 1);
-      const x = binomialFrom(keys[i], left, cond, batch);
+      const x = binomialFrom(keys[i], left, cond, batch, 'both');
       counts.push(x);
       left = tf.sub(left, x);
       mass = tf.sub(mass, ps[i]);

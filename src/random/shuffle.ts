@@ -67,11 +67,16 @@ export function permutation(src: KeySource, x: number | tf.Tensor, options: Perm
       // One permutation for every fibre: JAX shuffles arange(n) (for 1-D x, x itself: the same order).
       return tf.gather(x, shuffleIndicesOf(key, [x.shape[axis]], 0), axis);
     }
-    // Each fibre on its own: move the axis last and gather with batch dimensions.
+    // Each fibre on its own: move the axis last, flatten, and gather by flat index
+    // (row * n + index; tf.gather's batchDims is wrong on wasm in tfjs 4.22).
     const perm = x.shape.map((_d, i) => i).filter((i) => i !== axis).concat([axis]);
     const inv = perm.map((_p, i) => perm.indexOf(i));
-    const idx = tf.transpose(shuffleIndicesOf(key, x.shape, axis), perm);
-    return tf.transpose(tf.gather(tf.transpose(x, perm), idx, x.rank - 1, x.rank - 1), inv);
+    const moved = tf.transpose(x, perm);
+    const n = x.shape[axis];
+    const rows = x.size / n;
+    const idx = tf.reshape(tf.transpose(shuffleIndicesOf(key, x.shape, axis), perm), [rows, n]);
+    const flat = tf.add(idx, tf.mul(tf.range(0, rows, 1, 'int32').reshape([rows, 1]), tf.scalar(n, 'int32')));
+    return tf.transpose(tf.reshape(tf.gather(tf.reshape(moved, [-1]), tf.reshape(flat, [-1])), moved.shape), inv);
   });
 }
 

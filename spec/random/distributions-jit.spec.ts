@@ -67,6 +67,15 @@ const DRAWS: [string, (rng: bst.random.RandomState) => tf.Tensor][] = [
   ['weibullMin', (r) => r.weibullMin(2, [2], { scale: 3 })],
   ['pareto', (r) => r.pareto(tf.tensor1d([1, 3]))],
   ['rand / randn', (r) => tf.concat([r.rand(2), r.randn(2)])],
+  ['loggamma', (r) => r.loggamma(tf.tensor1d([0.01, 3]))],
+  ['negativeBinomial', (r) => r.negativeBinomial(tf.tensor1d([2, 20]), 0.4)],
+  ['f', (r) => r.f(3, tf.tensor1d([4, 9]))],
+  ['noncentralChisquare', (r) => r.noncentralChisquare(tf.tensor1d([0.5, 3]), 2)],
+  ['wald', (r) => r.wald(1, tf.tensor1d([0.5, 2]))],
+  ['maxwell', (r) => r.maxwell([2])],
+  ['triangular', (r) => r.triangular(0, 1, 3, [2])],
+  ['randLike / randnLike / randintLike', (r) => tf.concat([r.randLike(tf.zeros([2])), r.randnLike(tf.zeros([2])),
+    tf.cast(r.randintLike(tf.zeros([2], 'int32'), 0, 5), 'float32')])],
 ];
 
 describe('random: every distribution under jit', () => {

@@ -120,6 +120,26 @@ const CASES: [string, () => tf.Tensor, Moments][] = [
   ['weibull(1.5)', () => random.weibull(1.5, [N]),
     fromRaw(gammaFn(1 + 1 / 1.5), gammaFn(1 + 2 / 1.5), gammaFn(1 + 3 / 1.5), gammaFn(1 + 4 / 1.5))],
   ['pareto(6)', () => random.pareto(6, [N]), fromRaw(6 / 5, 6 / 4, 6 / 3, 6 / 2)],
+  ['negativeBinomial(5, 0.5)', () => random.negativeBinomial(5, 0.5, [N]), mvk(5, 10, 1.3)],
+  ['f(5, 20)', () => random.f(5, 20, [N]), mvk(20 / 18, 18400 / 25920, 12 * 14154 / 19320)],
+  ['noncentralChisquare(3, 2)', () => random.noncentralChisquare(3, 2, [N]), mvk(5, 14, 12 * 11 / 49)],
+  ['noncentralChisquare(0.5, 2) (df <= 1 branch)', () => random.noncentralChisquare(0.5, 2, [N]),
+    mvk(2.5, 2 * 4.5, 12 * 8.5 / 4.5 ** 2)],
+  ['wald(1, 2)', () => random.wald(1, 2, [N]), mvk(1, 0.5, 7.5)],
+  ['maxwell', () => random.maxwell([N]), mvk(2 * Math.sqrt(2 / Math.PI), (3 * Math.PI - 8) / Math.PI,
+    4 * (-96 + 40 * Math.PI - 3 * Math.PI ** 2) / (3 * Math.PI - 8) ** 2)],
+  ['triangular(-1, 0, 2)', () => random.triangular(-1, 0, 2, [N]), mvk(1 / 3, 7 / 18, -0.6)],
+  ['loggamma(2)', () => random.loggamma(2, [N]),
+    mvk(1 - EULER, Math.PI ** 2 / 6 - 1, (Math.PI ** 4 / 15 - 6) / (Math.PI ** 2 / 6 - 1) ** 2)],
+  ['loggamma(0.01) (the sample itself underflows)', () => random.loggamma(0.01, [N]), (() => {
+    // psi(a) = psi(a + 1) - 1 / a, psi'(a) = psi'(a + 1) + 1 / a^2; the +1 terms by series at 1.01.
+    const a = 0.01;
+    const psi1 = -EULER + 0.01 * (Math.PI ** 2 / 6) - 0.0001 * 1.2020569031595942 + 1e-6 * (Math.PI ** 4 / 90);
+    const tri1 = Math.PI ** 2 / 6 - 2 * 0.01 * 1.2020569031595942 + 3 * 0.0001 * (Math.PI ** 4 / 90);
+    // Excess kurtosis psi'''(a) / psi'(a)^2 with psi'''(a) ~ 6 / a^4 dominating.
+    const tri = tri1 + 1 / (a * a);
+    return mvk(psi1 - 1 / a, tri, (6 / a ** 4 + 6 * 1.0823232337111382) / tri ** 2);
+  })()],
 ];
 
 describe('random: moments (N = 40,000 from a fixed seed; mean and variance within 5 standard errors)', () => {

@@ -72,10 +72,10 @@ function firstAccepted(candidates: tf.Tensor, accept: tf.Tensor, fallback: tf.Te
 }
 
 /** Which branches to build: both (tensor parameters), or the one number parameters pick. */
-type Branches = 'both' | 'inversion' | 'rejection';
+export type Branches = 'both' | 'inversion' | 'rejection';
 
 /** Poisson counts (float32) for `lam` of `shape` (already broadcast). */
-function poissonFrom(key: tf.Tensor, lam: tf.Tensor, shape: number[], branches: Branches): tf.Tensor {
+export function poissonFrom(key: tf.Tensor, lam: tf.Tensor, shape: number[], branches: Branches): tf.Tensor {
   const [ki, ku, kv] = subkeys(key, 3);
   const small = branches === 'both' ? tf.less(lam, SMALL_MEAN) : tf.cast(tf.fill(shape, branches === 'inversion' ? 1 : 0, 'int32'), 'bool');
   // Inversion branch (its lam set to 0 where unused).

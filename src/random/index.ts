@@ -14,11 +14,17 @@
  */
 export {
   DEFAULT, seed, splitKey, splitKeys, backupKey, restoreKey, getKey, setKey, seedContext, defaultRng, cloneRng,
-  normal, standardNormal, randn, uniform, rand, truncatedNormal, bernoulli, randint, categorical, permutation,
-  shuffle, choice, exponential, standardExponential, gamma, standardGamma, beta, dirichlet, chisquare, standardT, t,
-  poisson, binomial, multinomial, geometric, gumbel, laplace, logistic, cauchy, standardCauchy, lognormal, rayleigh,
-  weibull, weibullMin, pareto,
 } from './default';
+export {
+  normal, standardNormal, randn, uniform, rand, truncatedNormal, bernoulli, randint, categorical, permutation,
+  shuffle, choice, randLike, randnLike, randintLike,
+} from './functions-basic';
+export {
+  exponential, standardExponential, gamma, standardGamma, beta, dirichlet, chisquare, standardT, t, poisson,
+  binomial, multinomial, geometric, gumbel, laplace, logistic, cauchy, standardCauchy, lognormal, rayleigh, weibull,
+  weibullMin, pareto, loggamma, negativeBinomial, f, noncentralChisquare, wald, maxwell, triangular,
+} from './functions-families';
+export { BasicDraws } from './basic-draws';
 export { RandomState } from './random-state';
 export { KeyState } from './key-state';
 export type { SeedOrKey } from './key-state';

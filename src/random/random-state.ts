@@ -7,19 +7,15 @@
  * `options.key` to draw from that key instead (the state is then not touched).
  */
 import * as tf from '@tensorflow/tfjs';
-import * as C from './continuous';
-import type { KeyOptions, NormalOptions, TruncatedNormalOptions, UniformOptions } from './continuous';
+import * as M from './compound';
+import type { KeyOptions } from './continuous';
 import * as N from './counts';
-import * as D from './discrete';
-import type { CategoricalOptions } from './discrete';
 import * as G from './gamma';
 import type { GammaOptions } from './gamma';
 import * as I from './inverse-cdf';
 import type { LocScaleOptions, LognormalOptions, ScaleOptions } from './inverse-cdf';
-import { KeyState } from './key-state';
+import { BasicDraws } from './basic-draws';
 import type { Scalarish } from './params';
-import * as S from './shuffle';
-import type { ChoiceOptions, PermutationOptions } from './shuffle';
 
 /**
  * A random generator state: a `State` whose value is a JAX Threefry key (`int32[2]`),
@@ -34,7 +30,7 @@ import type { ChoiceOptions, PermutationOptions } from './shuffle';
  * ```
  * @see random.DEFAULT
  */
-export class RandomState extends KeyState {
+export class RandomState extends BasicDraws {
   /**
    * A new, independent state whose key is split off this one (which advances), as
    * BrainState's `clone`.
@@ -51,152 +47,6 @@ export class RandomState extends KeyState {
     } finally {
       k.dispose();
     }
-  }
-
-  /**
-   * Normal samples `mean + std * z`, `z` as `jax.random.normal` draws it (`sqrt(2) erfinv(u)`): a key gives JAX's numbers.
-   *
-   * @example
-   * ```ts
-   * rng.normal([3, 4], { std: 0.1 });
-   * ```
-   */
-  normal(shape: readonly number[], options: NormalOptions = {}): tf.Tensor {
-    return C.normal(this, shape, options);
-  }
-
-  /**
-   * Standard normal samples (BrainState's `standard_normal`).
-   *
-   * @example
-   * ```ts
-   * rng.standardNormal([5]);
-   * ```
-   */
-  standardNormal(shape: readonly number[] = [], options: KeyOptions = {}): tf.Tensor {
-    return C.normal(this, shape, options);
-  }
-
-  /**
-   * Standard normal samples of shape `dims` (BrainState's `randn(*dn)`).
-   *
-   * @example
-   * ```ts
-   * rng.randn(2, 3);
-   * ```
-   */
-  randn(...dims: number[]): tf.Tensor {
-    return C.normal(this, dims);
-  }
-
-  /**
-   * Uniform samples in `[minval, maxval)`, as `jax.random.uniform` (a key gives JAX's numbers).
-   *
-   * @example
-   * ```ts
-   * rng.uniform([1000], { minval: -1, maxval: 1 });
-   * ```
-   */
-  uniform(shape: readonly number[], options: UniformOptions = {}): tf.Tensor {
-    return C.uniform(this, shape, options);
-  }
-
-  /**
-   * Uniform samples in [0, 1) of shape `dims` (BrainState's `rand(*dn)`).
-   *
-   * @example
-   * ```ts
-   * rng.rand(2, 3);
-   * ```
-   */
-  rand(...dims: number[]): tf.Tensor {
-    return C.uniform(this, dims);
-  }
-
-  /**
-   * A normal (`loc`, `scale`) truncated to `(lower, upper)`, as `jax.random.truncated_normal` / BrainState (inverse-CDF sampling; a key gives JAX's numbers).
-   *
-   * @example
-   * ```ts
-   * rng.truncatedNormal(-2, 2, [64, 32]);   // every value in (-2, 2)
-   * ```
-   */
-  truncatedNormal(lower: number, upper: number, shape: readonly number[], options: TruncatedNormalOptions = {}): tf.Tensor {
-    return C.truncatedNormal(this, lower, upper, shape, options);
-  }
-
-  /**
-   * Booleans that are true with probability `p`, as `jax.random.bernoulli` (`uniform < p`).
-   *
-   * @example
-   * ```ts
-   * rng.bernoulli(0.8, [4, 5]);
-   * ```
-   */
-  bernoulli(p: Scalarish = 0.5, shape?: readonly number[], options: KeyOptions = {}): tf.Tensor {
-    return D.bernoulli(this, p, shape, options);
-  }
-
-  /**
-   * int32 integers in `[low, high)`, as `jax.random.randint`.
-   *
-   * @example
-   * ```ts
-   * rng.randint(1, 7, [10]);   // dice
-   * ```
-   */
-  randint(low: number, high: number, shape: readonly number[], options: KeyOptions = {}): tf.Tensor {
-    return D.randint(this, low, high, shape, options);
-  }
-
-  /**
-   * Category indices (int32) from unnormalised log-probabilities, by the Gumbel-max trick, as `jax.random.categorical` (a key gives JAX's indices).
-   *
-   * @example
-   * ```ts
-   * rng.categorical(tf.log(tf.tensor1d([0.2, 0.3, 0.5])), { shape: [100] });
-   * ```
-   */
-  categorical(logits: tf.Tensor, options: CategoricalOptions = {}): tf.Tensor {
-    return D.categorical(this, logits, options);
-  }
-
-  /**
-   * `x` permuted along `axis` (a number `n`: a permutation of `0 .. n-1`), as `jax.random.permutation` (sort-based shuffle; a key gives JAX's order). `independent` permutes every fibre on its own.
-   *
-   * @example
-   * ```ts
-   * rng.permutation(10);                              // int32 [10]
-   * rng.permutation(tf.range(0, 6).reshape([2, 3]), { axis: 1 });
-   * ```
-   */
-  permutation(x: number | tf.Tensor, options: PermutationOptions = {}): tf.Tensor {
-    return S.permutation(this, x, options);
-  }
-
-  /**
-   * `x` permuted along `axis` (BrainState's `shuffle`: a new tensor, tensors are immutable).
-   *
-   * @example
-   * ```ts
-   * rng.shuffle(tf.range(0, 5));
-   * ```
-   */
-  shuffle(x: tf.Tensor, options: { axis?: number; key?: tf.Tensor } = {}): tf.Tensor {
-    return S.permutation(this, x, options);
-  }
-
-  /**
-   * Samples from `a` (a number `n`: from `0 .. n-1`) with or without replacement, optionally weighted by `p`, as `jax.random.choice` (a key gives JAX's indices).
-   *
-   * @example
-   * ```ts
-   * rng.choice(5, [3], { replace: false });
-   * rng.choice(tf.tensor1d([10, 20, 30]), [8], { p: [0.1, 0.1, 0.8] });
-   * ```
-   */
-  choice(a: number | tf.Tensor, shape: readonly number[] = [], options: ChoiceOptions = {}): tf.Tensor {
-    return S.choice(this, a, shape, options);
   }
 
   /**
@@ -474,5 +324,89 @@ export class RandomState extends KeyState {
    */
   pareto(a: Scalarish, shape?: readonly number[], options: KeyOptions = {}): tf.Tensor {
     return I.pareto(this, a, shape, options);
+  }
+
+  /**
+   * The logarithm of Gamma(a, 1) samples, accurate where the sample itself would underflow (BrainState's `loggamma`).
+   *
+   * @example
+   * ```ts
+   * rng.loggamma(0.01, [100]);
+   * ```
+   */
+  loggamma(a: Scalarish, shape?: readonly number[], options: KeyOptions = {}): tf.Tensor {
+    return M.loggamma(this, a, shape, options);
+  }
+
+  /**
+   * Negative binomial counts (int32): failures before the `n`-th success, drawn as Poisson(Gamma(n, (1 - p) / p)) as BrainState.
+   *
+   * @example
+   * ```ts
+   * rng.negativeBinomial(5, 0.5, [100]);
+   * ```
+   */
+  negativeBinomial(n: Scalarish, p: Scalarish, shape?: readonly number[], options: KeyOptions = {}): tf.Tensor {
+    return M.negativeBinomial(this, n, p, shape, options);
+  }
+
+  /**
+   * Fisher's F samples, a ratio of scaled chi-squares.
+   *
+   * @example
+   * ```ts
+   * rng.f(3, 5, [100]);
+   * ```
+   */
+  f(dfnum: Scalarish, dfden: Scalarish, shape?: readonly number[], options: KeyOptions = {}): tf.Tensor {
+    return M.f(this, dfnum, dfden, shape, options);
+  }
+
+  /**
+   * Noncentral chi-square samples, with BrainState's Poisson-mixture formula.
+   *
+   * @example
+   * ```ts
+   * rng.noncentralChisquare(3, 1, [100]);
+   * ```
+   */
+  noncentralChisquare(df: Scalarish, nonc: Scalarish, shape?: readonly number[], options: KeyOptions = {}): tf.Tensor {
+    return M.noncentralChisquare(this, df, nonc, shape, options);
+  }
+
+  /**
+   * Wald (inverse Gaussian) samples, BrainState's cancellation-free formula.
+   *
+   * @example
+   * ```ts
+   * rng.wald(1, 2, [100]);
+   * ```
+   */
+  wald(mean: Scalarish, scale: Scalarish, shape?: readonly number[], options: KeyOptions = {}): tf.Tensor {
+    return M.wald(this, mean, scale, shape, options);
+  }
+
+  /**
+   * Maxwell samples: the length of a 3-D standard normal vector.
+   *
+   * @example
+   * ```ts
+   * rng.maxwell([100]);
+   * ```
+   */
+  maxwell(shape: readonly number[] = [], options: KeyOptions = {}): tf.Tensor {
+    return M.maxwell(this, shape, options);
+  }
+
+  /**
+   * Triangular samples on `[left, right]` peaking at `mode`, by inverting the CDF as BrainState.
+   *
+   * @example
+   * ```ts
+   * rng.triangular(-1, 0, 2, [50]);
+   * ```
+   */
+  triangular(left: number, mode: number, right: number, shape: readonly number[] = [], options: KeyOptions = {}): tf.Tensor {
+    return M.triangular(this, left, mode, right, shape, options);
   }
 }

@@ -38,8 +38,8 @@ export function checkKey(key: tf.Tensor, where: string): void {
 }
 
 /**
- * A new key from an integer seed, as `jax.random.PRNGKey(seed)`: `[0, seed]` for seeds
- * in `[0, 2^32)`, `[0, seed mod 2^32]` for negative ones.
+ * A new key from an integer seed, as `jax.random.PRNGKey(seed)` (x64 off, JAX's default):
+ * `[0, seed mod 2^32]` (so `[0, seed]` for seeds in `[0, 2^32)`).
  *
  * @param seed an integer.
  * @returns an int32 tensor of shape [2] (uint32 bit patterns); the caller owns it.

@@ -12,7 +12,7 @@ import { expect } from 'chai';
 import * as bst from '../../src';
 
 const { random } = bst;
-const N = 40000;
+const N = 20000;
 
 /** ln Gamma(x), Lanczos (g = 7, n = 9), for raw moments E[X^n] of Weibull and friends. */
 function lgamma(x: number): number {
@@ -142,7 +142,7 @@ const CASES: [string, () => tf.Tensor, Moments][] = [
   })()],
 ];
 
-describe('random: moments (N = 40,000 from a fixed seed; mean and variance within 5 standard errors)', () => {
+describe('random: moments (N = 20,000 from a fixed seed; mean and variance within 5 standard errors)', () => {
   before(() => random.seed(20240601));
 
   for (const [name, draw, m] of CASES) {

@@ -172,6 +172,21 @@ describe('graph: clone', () => {
   });
 });
 
+describe('graph: modules holding a RandomState', () => {
+  it('split / merge / clone keep the key tensor (no copy); the clone then draws on its own', () => {
+    const m = new Box({ rng: new bst.RandomState(5), w: new bst.ParamState(tf.ones([2])) });
+    const before = tf.memory().numTensors;
+    const c = graph.clone(m);
+    expect(tf.memory().numTensors).to.equal(before);
+    const rng = c.rng as bst.RandomState;
+    expect(rng).to.be.instanceOf(bst.RandomState).and.not.equal(m.rng);
+    expect(values(rng.value)).to.deep.equal(values((m.rng as bst.RandomState).value));
+    expect(values(rng.normal([3]))).to.deep.equal(values((m.rng as bst.RandomState).normal([3])));
+    rng.normal([1]);
+    expect(values(rng.value)).to.not.deep.equal(values((m.rng as bst.RandomState).value));
+  });
+});
+
 describe('graph: popStates', () => {
   it('TestPopStates.test_pop_removes_matching_states', () => {
     const net = new Net();

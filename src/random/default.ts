@@ -140,6 +140,13 @@ export function seedContext<R>(seedOrKey: SeedOrKey, fn: () => R): R {
   }, () => { DEFAULT.value = saved; });
 }
 
+/** A new state for a seed, or for a copy of a key (checked), so the caller keeps theirs. */
+function fresh(seedOrKey: SeedOrKey): RandomState {
+  const rng = new RandomState(0);
+  rng.setKey(seedOrKey);
+  return rng;
+}
+
 /**
  * {@link DEFAULT} with no argument, else a new {@link RandomState} for the seed or key,
  * as BrainState's `default_rng`.
@@ -151,7 +158,7 @@ export function seedContext<R>(seedOrKey: SeedOrKey, fn: () => R): R {
  * ```
  */
 export function defaultRng(seedOrKey?: SeedOrKey): RandomState {
-  return seedOrKey === undefined ? DEFAULT : new RandomState(seedOrKey);
+  return seedOrKey === undefined ? DEFAULT : fresh(seedOrKey);
 }
 
 /**
@@ -164,6 +171,6 @@ export function defaultRng(seedOrKey?: SeedOrKey): RandomState {
  * ```
  */
 export function cloneRng(seedOrKey?: SeedOrKey, options: { clone?: boolean } = {}): RandomState {
-  if (seedOrKey !== undefined) return new RandomState(seedOrKey);
+  if (seedOrKey !== undefined) return fresh(seedOrKey);
   return options.clone === false ? DEFAULT : DEFAULT.clone();
 }

@@ -22,9 +22,10 @@ interface Backup {
 /** The placeholder value of a state whose key is drawn on first use (an empty tree holds no tensor). */
 const LAZY = [] as unknown as tf.Tensor;
 
-function keyOf(seedOrKey: SeedOrKey, where: string, check = true): tf.Tensor {
+/** A key tensor for a seed (new) or a key (a copy, after checking it). */
+function keyOf(seedOrKey: SeedOrKey, where: string): tf.Tensor {
   if (seedOrKey instanceof tf.Tensor) {
-    if (check) checkKey(seedOrKey, where);
+    checkKey(seedOrKey, where);
     return tf.clone(seedOrKey);
   }
   checkSeed(seedOrKey, where);
@@ -47,13 +48,16 @@ export class KeyState extends RandomStateKind<tf.Tensor> {
   private backup: Backup | undefined;
 
   /**
-   * @param seedOrKey - an integer seed (the key `prngKey(seed)`), a key tensor (copied;
-   *   checked when a draw uses it, so a batch of keys for later per-lane use is allowed),
-   *   or nothing: a seed from `Math.random`, drawn when the key is first used.
+   * @param seedOrKey - an integer seed (the key `prngKey(seed)`), a key tensor (held as
+   *   it is, like any state value, so `treefyMerge` and `clone` of modules that hold a
+   *   RandomState copy nothing; checked when a draw uses it, so a batch of keys for
+   *   per-lane use is allowed), or nothing: a seed from `Math.random`, drawn when the key
+   *   is first used.
    * @param options - the state's `name` and `tag`.
    */
   constructor(seedOrKey?: SeedOrKey, options: StateOptions = {}) {
-    super(seedOrKey === undefined ? LAZY : keyOf(seedOrKey, 'RandomState', false), options);
+    super(seedOrKey === undefined ? LAZY
+      : seedOrKey instanceof tf.Tensor ? seedOrKey : keyOf(seedOrKey, 'RandomState'), options);
   }
 
   /** How messages name a method: `random.seed` on `random.DEFAULT` (the module function), else `RandomState.seed`. */

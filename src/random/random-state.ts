@@ -41,12 +41,7 @@ export class RandomState extends BasicDraws {
    * ```
    */
   clone(): RandomState {
-    const k = this.splitKey();
-    try {
-      return new RandomState(k, { name: this.name, tag: this.tag });
-    } finally {
-      k.dispose();
-    }
+    return new RandomState(this.splitKey(), { name: this.name, tag: this.tag });
   }
 
   /**

@@ -24,8 +24,10 @@ import * as checkpoint from './checkpoint';
 export { backend, nn, transform };
 export { environ, random };
 export {
-  State, ShortTermState, HiddenState, LongTermState, ParamState, RandomState,
+  State, ShortTermState, HiddenState, LongTermState, ParamState,
 } from './state';
+/** BrainState's `random.RandomState`: the `RandomState` kind, with the distributions as methods. */
+export { RandomState } from './random';
 export type { StateOptions, StateClass, StateValue } from './state';
 export {
   BrainStateError, BackendError, StateError, StateShapeError, DecoratorError, FilterError, GraphError,

@@ -150,6 +150,21 @@ function ensureInstalled(): EnginePrivate {
   return e;
 }
 
+/**
+ * Dispatches a registered kernel by name on tensors, as tfjs's own ops do (so a trace
+ * records it and the tape sees it). For the project's custom kernels (`bst.random`'s
+ * Threefry kernels). `Engine.runKernel` is part of tfjs's typed API, so it needs no
+ * self-test; it is wrapped here so that every engine call sits in this one file.
+ *
+ * @example
+ * ```ts
+ * const key = runKernel('BrainStateRandomSplit', { key: tf.tensor1d([0, 0], 'int32') }, { num: 2 }) as tf.Tensor;
+ * ```
+ */
+export function runKernel(kernelName: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap): tf.Tensor | tf.Tensor[] {
+  return tf.engine().runKernel(kernelName, inputs, attrs) as tf.Tensor | tf.Tensor[];
+}
+
 /** Runs a kernel through the registry on tensor infos and checks the result, once at start-up. */
 function selfTest(e: EnginePrivate): void {
   const kernel = tf.getKernel('Add', tf.getBackend());

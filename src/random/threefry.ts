@@ -168,7 +168,7 @@ export function erf(x: number): number {
 }
 
 /** float32 `nextafter(x, +-inf)`. */
-function nextafter32(x: number, up: boolean): number {
+export function nextafter32(x: number, up: boolean): number {
   const f = new Float32Array([x]);
   const i = new Int32Array(f.buffer);
   if (f[0] === 0) i[0] = up ? 1 : -2147483647;
@@ -217,12 +217,11 @@ export function randintFromBits(higher: number, lower: number, minval: number, m
 }
 
 /**
- * The key of an integer seed, as `jax.random.PRNGKey(seed)` (x64 off): `[0, seed mod 2^32]`
- * for seeds below 2^32 (negative ones included), `[floor(seed / 2^32), seed mod 2^32]`
- * above, as with x64 on.
+ * The key of an integer seed, as `jax.random.PRNGKey(seed)` with JAX's default x64 off:
+ * `[0, seed mod 2^32]` for every seed (negative ones and ones of 2^32 or more included:
+ * JAX keeps the low 32 bits, and BrainState's `seed` reduces modulo 2^32 likewise).
  */
 export function seedToKey(seed: number): [number, number] {
   const lo = ((seed % 4294967296) + 4294967296) % 4294967296;
-  const hi = seed >= 4294967296 ? Math.floor(seed / 4294967296) >>> 0 : 0;
-  return [hi, lo >>> 0];
+  return [0, lo >>> 0];
 }

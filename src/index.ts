@@ -31,8 +31,7 @@ export {
   BrainStateError, BackendError, StateError, StateShapeError, DecoratorError, FilterError, GraphError,
   TraceError, TracerValueError, GradientError, OptimizerError, CheckpointError,
 } from './errors';
-export { stateOf } from '../decorators/fields';
 export { graph };
-export { TreefyState, NestedDict, FlatDict } from './graph';
+export { TreefyState, NestedDict, FlatDict, stateOf } from './graph';
 export { optim };
 export { checkpoint };

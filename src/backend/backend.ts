@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors';
+import { processListeners, removeListenersAddedSince } from './process-handlers';
 
 /** The backends brainstate-ts knows how to start, in order of preference. */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -50,6 +51,7 @@ function loadPackage(name: BackendName): string | null {
 async function tryStart(name: BackendName): Promise<string | null> {
   const failure = loadPackage(name);
   if (failure != null) return failure;
+  const listeners = processListeners();
   try {
     const ok = await tf.setBackend(name);
     await tf.ready();
@@ -57,6 +59,9 @@ async function tryStart(name: BackendName): Promise<string | null> {
     return null;
   } catch (e) {
     return `tf.setBackend('${name}') threw: ${(e as Error).message}`;
+  } finally {
+    // The wasm backend's emscripten glue rethrows uncaught errors (see process-handlers.ts).
+    removeListenersAddedSince(listeners);
   }
 }
 

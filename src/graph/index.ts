@@ -12,6 +12,7 @@
  */
 export { treefySplit, treefyStates, states, nodes, graphDef } from './split';
 export { treefyMerge } from './merge';
+export { stateOf } from './state-of';
 export type { MergeLeaf } from './merge';
 export { GraphDef } from './graphdef';
 export type { NodeDef, StateDef, AttrDef, NodeKind } from './graphdef';

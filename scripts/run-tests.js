@@ -52,6 +52,13 @@ if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-
   process.exit(1);
 }
 
+console.log('> tsc --noEmit -p browser/tsconfig.json');
+if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', 'browser/tsconfig.json']) !== 0) {
+  console.log('type-check of the browser code failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
 let backends = process.env.BRAINSTATE_BACKEND ? [process.env.BRAINSTATE_BACKEND] : ['cpu', 'wasm'];
 const extraSkips = [];
 if (!process.env.BRAINSTATE_BACKEND) {

@@ -8,7 +8,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-export const root = path.join(__dirname, '..', '..');
+import { root } from '../../scripts/ensure-built';
+
+export { ensureBuilt, root } from '../../scripts/ensure-built';
 
 /** Dependencies the app links from this repository (the package's own, and the tools the app runs). */
 const LINKED = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'class-transformer', 'cli-progress',
@@ -26,24 +28,6 @@ export function sh(cmd: string, args: string[], cwd: string, env: Record<string,
 /** Node with `args`, in `cwd`; stdout. */
 export function node(args: string[], cwd: string, env: Record<string, string> = {}): string {
   return sh(process.execPath, args, cwd, env).stdout;
-}
-
-/** The newest modification time under `dir` (files only). */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Builds dist/ unless it is newer than every source file. */
-export function ensureBuilt(): void {
-  const marker = path.join(root, 'dist', 'src', 'index.js');
-  const sources = Math.max(...['src', 'decorators', 'testing'].map((d) => newest(path.join(root, d))));
-  if (fs.existsSync(marker) && newest(path.join(root, 'dist')) >= sources) return;
-  node([require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], root);
 }
 
 /**

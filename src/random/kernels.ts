@@ -1,5 +1,5 @@
 /**
- * The random-number kernels, registered with tfjs for the `cpu`, `wasm` and
+ * The random-number kernels, registered with tfjs for the `cpu`, `wasm`, `webgl` and
  * `tensorflow` backends so that every draw is one kernel dispatched through
  * `tf.engine().runKernel`: a jit records it like any other op and replays it with the
  * key it reads from `random.DEFAULT` at each call, so the numbers never freeze.
@@ -35,7 +35,7 @@ export const RANDOM_KERNEL_NAMES: readonly string[] =
   [THREEFRY_2X32, RANDOM_SPLIT, RANDOM_BITS, RANDOM_UNIFORM, RANDOM_NORMAL, RANDOM_TRUNCATED_NORMAL, RANDOM_INT];
 
 /** Backends the kernels are registered for (the kernels only use `readSync` and `write`). */
-export const RANDOM_KERNEL_BACKENDS: readonly string[] = ['cpu', 'wasm', 'tensorflow'];
+export const RANDOM_KERNEL_BACKENDS: readonly string[] = ['cpu', 'wasm', 'tensorflow', 'webgl'];
 
 type Backend = tf.KernelBackend;
 interface Output { values: Int32Array | Float32Array; shape: number[]; dtype: 'int32' | 'float32' }

@@ -9,6 +9,7 @@
  * await bst.backend.init();
  * const s = new bst.HiddenState(tf.scalar(0));
  * ```
+ * @module brainstate-ts
  */
 import './side-effects';
 

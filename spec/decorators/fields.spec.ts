@@ -114,6 +114,20 @@ describe(`@param / @hidden (${compilation})`, () => {
     }, bst.DecoratorError, 'Plain.w', 'extends bst.nn.Module');
   });
 
+  if (decoratorWorld === 'legacy') {
+    it('under experimentalDecorators, fail when reflect-metadata is not loaded', () => {
+      const r = Reflect as unknown as Record<string, unknown>;
+      const saved = r.getMetadata;
+      r.getMetadata = undefined;
+      try {
+        expectThrowsWith(() => (param() as (t: object, k: string) => void)(TinyLinear.prototype, 'extra'),
+          bst.DecoratorError, '@param on TinyLinear.extra', "import 'reflect-metadata'");
+      } finally {
+        r.getMetadata = saved;
+      }
+    });
+  }
+
   it('check an unannotated field at its first assignment', () => {
     class Loose extends bst.nn.Module {
       @param w = tf.scalar(1);

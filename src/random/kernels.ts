@@ -146,7 +146,7 @@ function kernelFunc(name: string): tf.KernelFunc {
 }
 
 /**
- * Registers the random kernels for every backend in {@link RANDOM_KERNEL_BACKENDS}.
+ * Registers the random kernels for every backend in `RANDOM_KERNEL_BACKENDS`.
  * Idempotent: a kernel already registered is left alone (no warning, no throw).
  * `src/side-effects.ts` calls it once; the random ops call it again lazily.
  *

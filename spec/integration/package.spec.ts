@@ -103,10 +103,10 @@ describe(`the packed package in a fresh app${FULL ? ' (full)' : ' (fast subset; 
     tsc('tsconfig.bundler.json');
     tsc('tsconfig.bundler-legacy.json');
     const esbuildBin = path.join(app, 'node_modules', 'esbuild', 'bin', 'esbuild');
-    sh(esbuildBin, ['bundler/app.ts', '--bundle', '--platform=node', '--format=esm',
-      '--outfile=out/bundle.mjs', '--target=es2022', '--external:@tensorflow/*', '--external:class-transformer', '--external:reflect-metadata',
+    sh(esbuildBin, ['bundler/app.ts', '--bundle', '--platform=node', '--format=cjs',
+      '--outfile=out/bundle.cjs', '--target=es2022', '--external:@tensorflow/*', '--external:class-transformer', '--external:reflect-metadata',
       '--external:cli-progress', '--log-level=warning'], app);
-    expectQuickStart(node(['out/bundle.mjs'], app));
+    expectQuickStart(node(['out/bundle.cjs'], app));
   });
 
   it('tsc, moduleResolution node10 (TypeScript default for module commonjs): typesVersions finds the subpaths', () => {

@@ -4,14 +4,12 @@
  * under standard (TC39) decorators and under `experimentalDecorators`; TypeScript picks
  * the overload that matches the tsconfig.
  */
+import { DecoratorError } from '../src/errors';
 import { HiddenState, ParamState, StateClass } from '../src/state/state';
 import { decorateLegacyField, decorateStandardField, FieldOptions, StandardFieldContext } from './field-worlds';
 
 export type { FieldOptions } from './field-worlds';
 export { stateOf } from '../src/graph/state-of';
-
-
-
 
 /**
  * What `@param(...)` / `@hidden(...)` return: a decorator for each world.
@@ -46,7 +44,7 @@ function makeFieldDecorator(decorator: string, defaultKind: StateClass, options:
   return ((...args: unknown[]) => {
     if (isStandardContext(args[1])) return decorateStandardField(decorator, defaultKind, options, args[1]);
     if (isLegacyCall(args)) return decorateLegacyField(decorator, defaultKind, options, args[0], args[1], args[2]);
-    throw new TypeError(`@${decorator}: called with ${args.length} argument(s) that are neither a standard ` +
+    throw new DecoratorError(`@${decorator}: called with ${args.length} argument(s) that are neither a standard ` +
       'decorator context nor (prototype, key); use it as `@' + decorator + '` or `@' + decorator + '({ ... })` on a field.');
   }) as FieldDecorator;
 }

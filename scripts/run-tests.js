@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: type-check everything, run the specs once per backend, print one summary line.
+// `npm test`: type-check everything, build dist/, run the specs once per backend (and the
+// decorator specs again under standard decorators), the integration specs once, and print
+// one summary line.
 //
 // Backends: BRAINSTATE_BACKEND if set; else cpu and wasm, plus tensorflow when
 // @tensorflow/tfjs-node(-gpu) loads here (otherwise it is reported as skipped, with why).
@@ -36,6 +38,27 @@ if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-
   process.exit(1);
 }
 
+// dist/ (as the package ships it): the standard-decorator run, the package and the browser specs use it.
+console.log('> tsc -p tsconfig.build.json');
+if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json']) !== 0) {
+  console.log('build failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+console.log('> tsc --noEmit -p spec/decorators/tsconfig.standard.json');
+if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', 'spec/decorators/tsconfig.standard.json']) !== 0) {
+  console.log('type-check of the standard-decorator specs failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+console.log('> tsc --noEmit -p browser/tsconfig.json');
+if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', 'browser/tsconfig.json']) !== 0) {
+  console.log('type-check of the browser code failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
 let backends = process.env.BRAINSTATE_BACKEND ? [process.env.BRAINSTATE_BACKEND] : ['cpu', 'wasm'];
 const extraSkips = [];
 if (!process.env.BRAINSTATE_BACKEND) {
@@ -47,19 +70,29 @@ if (!process.env.BRAINSTATE_BACKEND) {
 const total = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
 const lines = [];
-for (const backend of backends) {
-  console.log(`\n> mocha (BRAINSTATE_BACKEND=${backend})`);
+/** One mocha run; its counts go to the total and one summary line. */
+function mochaRun(label, args, env) {
+  console.log(`\n> mocha ${args.join(' ')} (${label})`);
   const t0 = Date.now();
-  const code = run(process.execPath, [require.resolve('mocha/bin/mocha.js')],
-    { BRAINSTATE_BACKEND: backend, TS_NODE_TRANSPILE_ONLY: 'true' });
-  const file = path.join(results, `${backend}.json`);
+  const code = run(process.execPath, [require.resolve('mocha/bin/mocha.js'), ...args],
+    { TS_NODE_TRANSPILE_ONLY: 'true', BRAINSTATE_TEST_LABEL: label, ...env });
+  const file = path.join(results, `${label}.json`);
   const counts = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : { passed: 0, failed: 1, skipped: 0 };
   if (code !== 0 && counts.failed === 0) counts.failed = 1; // mocha crashed before reporting
   if (code !== 0) exitCode = 1;
   for (const k of Object.keys(total)) total[k] += counts[k];
-  lines.push(`${backend}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped ` +
+  lines.push(`${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped ` +
     `(${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
+
+for (const backend of backends) {
+  mochaRun(backend, [], { BRAINSTATE_BACKEND: backend });
+  // The decorator specs again, compiled with standard decorators against dist/ (spec/decorators/world.ts).
+  mochaRun(`${backend}-standard-decorators`, ['--config', 'spec/decorators/.mocharc.standard.json'],
+    { BRAINSTATE_BACKEND: backend, TS_NODE_PROJECT: 'spec/decorators/tsconfig.standard.json' });
+}
+// Once, whatever the backends: the packed tarball, the browser bundle, child processes.
+mochaRun('integration', ['--config', 'spec/integration/.mocharc.json'], { BRAINSTATE_BACKEND: 'cpu' });
 console.log('\nSummary by backend:');
 for (const l of lines) console.log(`  ${l}`);
 for (const s of extraSkips) console.log(`  ${s}`);

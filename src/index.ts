@@ -9,6 +9,7 @@
  * await bst.backend.init();
  * const s = new bst.HiddenState(tf.scalar(0));
  * ```
+ * @module brainstate-ts
  */
 import './side-effects';
 
@@ -33,8 +34,7 @@ export {
   BrainStateError, BackendError, StateError, StateShapeError, DecoratorError, FilterError, GraphError,
   TraceError, TracerValueError, GradientError, OptimizerError, CheckpointError,
 } from './errors';
-export { stateOf } from '../decorators/fields';
 export { graph };
-export { TreefyState, NestedDict, FlatDict } from './graph';
+export { TreefyState, NestedDict, FlatDict, stateOf } from './graph';
 export { optim };
 export { checkpoint };

@@ -2,13 +2,16 @@
  * Choosing the tfjs backend that every tensor, kernel and jitted program runs on.
  *
  * Order of preference: `tensorflow` (the native TensorFlow binding from
- * `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`), then `wasm`, then `cpu`.
+ * `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`), then `wasm`, then `webgl`
+ * (browsers only), then `cpu`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors';
+import { processListeners, removeListenersAddedSince } from './process-handlers';
+import { envVar } from '../util/env';
 
 /** The backends brainstate-ts knows how to start, in order of preference. */
-export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow', 'wasm', 'webgl', 'cpu'] as const;
 /** A backend name that {@link init} accepts. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
@@ -25,6 +28,10 @@ function isBackendName(name: string): name is BackendName {
 /** Loads the package that registers `name` with tfjs; returns why it failed, or null. */
 function loadPackage(name: BackendName): string | null {
   if (name === 'cpu') return null; // bundled with @tensorflow/tfjs
+  if (name === 'webgl') {
+    // Bundled with @tensorflow/tfjs, which registers it only in a browser.
+    return tf.findBackendFactory('webgl') != null ? null : 'webgl runs only in a browser (tfjs registers it there)';
+  }
   if (name === 'wasm') {
     try {
       require('@tensorflow/tfjs-backend-wasm');
@@ -50,6 +57,7 @@ function loadPackage(name: BackendName): string | null {
 async function tryStart(name: BackendName): Promise<string | null> {
   const failure = loadPackage(name);
   if (failure != null) return failure;
+  const listeners = processListeners();
   try {
     const ok = await tf.setBackend(name);
     await tf.ready();
@@ -57,6 +65,9 @@ async function tryStart(name: BackendName): Promise<string | null> {
     return null;
   } catch (e) {
     return `tf.setBackend('${name}') threw: ${(e as Error).message}`;
+  } finally {
+    // The wasm backend's emscripten glue rethrows uncaught errors (see process-handlers.ts).
+    removeListenersAddedSince(listeners);
   }
 }
 
@@ -67,6 +78,8 @@ function installHint(name: BackendName): string {
         'script downloads libtensorflow, so it needs network access to storage.googleapis.com';
     case 'wasm':
       return 'install @tensorflow/tfjs-backend-wasm@4.22.0';
+    case 'webgl':
+      return 'run in a browser with WebGL';
     case 'cpu':
       return 'reinstall @tensorflow/tfjs@4.22.0';
   }
@@ -79,7 +92,7 @@ function installHint(name: BackendName): string {
  * `tensorflow`, `wasm`, `cpu` that starts. A name that is unknown or cannot start is a
  * {@link BackendError} saying why and what to install.
  *
- * @param name `'tensorflow' | 'wasm' | 'cpu'`, to force one.
+ * @param name `'tensorflow' | 'wasm' | 'webgl' | 'cpu'`, to force one (`webgl` in browsers).
  * @returns the name of the backend now in use.
  * @example
  * ```ts
@@ -90,7 +103,7 @@ function installHint(name: BackendName): string {
  */
 export async function init(name?: string): Promise<BackendName> {
   tf.env().set('PROD', true);
-  const requested = name ?? process.env.BRAINSTATE_BACKEND ?? undefined;
+  const requested = name ?? envVar('BRAINSTATE_BACKEND') ?? undefined;
   if (requested != null && requested !== '') {
     if (!isBackendName(requested)) {
       const from = name != null ? 'backend.init' : 'BRAINSTATE_BACKEND';

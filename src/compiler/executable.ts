@@ -16,10 +16,11 @@ import { TraceError } from '../errors';
 import { holderCount, State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
 import { FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
+import { envVar } from '../util/env';
 
 /** Whether generated WebAssembly SIMD kernels are used on wasm (`BRAINSTATE_SIMD=0` turns them off). */
 function simdEnabled(): boolean {
-  return process.env.BRAINSTATE_SIMD !== '0';
+  return envVar('BRAINSTATE_SIMD') !== '0';
 }
 
 /**

@@ -17,6 +17,7 @@ export type { FlattenOptions } from './flatten';
 export { popStates, updateStates } from './update';
 export { iterLeaf, iterNode } from './iterate';
 export type { IterOptions } from './iterate';
+export { stateOf } from './state-of';
 export type { MergeLeaf } from './merge';
 export { GraphDef } from './graphdef';
 export type { NodeDef, StateDef, AttrDef, NodeKind } from './graphdef';

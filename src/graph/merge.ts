@@ -2,11 +2,11 @@
  * Putting a module graph back together: `treefyMerge(graphDef, ...trees)` builds a new
  * module of the same classes and structure around new states holding the trees' values.
  */
-import { decoratedStates } from '../../decorators/metadata';
 import { GraphError } from '../errors';
 import { State, StateOptions } from '../state/state';
 import { describeNonTensor, StateValue } from '../state/tree';
 import { GraphDef, NodeDef } from './graphdef';
+import { decoratedStates } from './node-metadata';
 import { eachLeaf, NestedDict, NestedDictBase } from './nested-dict';
 import { formatPath, Key, Path, pathKey } from './path';
 import { TreefyState } from './treefy-state';

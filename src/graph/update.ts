@@ -5,7 +5,7 @@
  * before changing anything, so a call that throws leaves the graph and every state as
  * it was.
  */
-import { declaredFields, decoratedStates } from '../../decorators/metadata';
+import { declaredFields, decoratedStates } from './node-metadata';
 import { GraphError } from '../errors';
 import { State, StateValue } from '../state/state';
 import { describeNonTensor, isPlainObject, stateValueProblem } from '../state/tree';

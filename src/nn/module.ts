@@ -68,7 +68,7 @@ export class Module {
    * @returns a NestedDict of States, or one per filter.
    * @see graph.states
    */
-  states(filter?: Filter): NestedDict<State>;
+  states(filters?: Filter): NestedDict<State>;
   states<F extends readonly [Filter, Filter, ...Filter[]]>(...filters: F): { -readonly [K in keyof F]: NestedDict<State> };
   states(...filters: (Filter | undefined)[]): NestedDict<State> | NestedDict<State>[] {
     // The implementation signature of graph.states (its overloads cannot take a rest array).
@@ -87,7 +87,7 @@ export class Module {
    * @returns a FlatDict of modules, or one per filter.
    * @see graph.nodes
    */
-  nodes(filter?: Filter): FlatDict<Module>;
+  nodes(filters?: Filter): FlatDict<Module>;
   nodes<F extends readonly [Filter, Filter, ...Filter[]]>(...filters: F): { -readonly [K in keyof F]: FlatDict<Module> };
   nodes(...filters: (Filter | undefined)[]): FlatDict<Module> | FlatDict<Module>[] {
     return (graphNodes as (node: object, ...f: (Filter | undefined)[]) => FlatDict<Module> | FlatDict<Module>[])(

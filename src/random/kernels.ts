@@ -1,5 +1,5 @@
 /**
- * The random-number kernels, registered with tfjs for the `cpu`, `wasm` and
+ * The random-number kernels, registered with tfjs for the `cpu`, `wasm`, `webgl` and
  * `tensorflow` backends so that every draw is one kernel dispatched through
  * `tf.engine().runKernel`: a jit records it like any other op and replays it with the
  * key it reads from `random.DEFAULT` at each call, so the numbers never freeze.
@@ -44,7 +44,7 @@ export const RANDOM_KERNEL_NAMES: readonly string[] = [THREEFRY_2X32, RANDOM_SPL
   RANDOM_NORMAL, RANDOM_TRUNCATED_NORMAL, RANDOM_INT, RANDOM_SHUFFLE];
 
 /** Backends the kernels are registered for (the kernels only use `readSync` and `write`). */
-export const RANDOM_KERNEL_BACKENDS: readonly string[] = ['cpu', 'wasm', 'tensorflow'];
+export const RANDOM_KERNEL_BACKENDS: readonly string[] = ['cpu', 'wasm', 'tensorflow', 'webgl'];
 
 type Backend = tf.KernelBackend;
 interface Output { values: Int32Array | Float32Array; shape: number[]; dtype: 'int32' | 'float32' }
@@ -164,7 +164,7 @@ function kernelFunc(name: string): tf.KernelFunc {
 }
 
 /**
- * Registers the random kernels for every backend in {@link RANDOM_KERNEL_BACKENDS}.
+ * Registers the random kernels for every backend in `RANDOM_KERNEL_BACKENDS`.
  * Idempotent: a kernel already registered is left alone (no warning, no throw).
  * `src/side-effects.ts` calls it once; the random ops call it again lazily.
  *

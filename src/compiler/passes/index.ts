@@ -8,6 +8,7 @@ import { simplifyAlgebra } from './simplify';
 import { eliminateCasts } from './cast-elimination';
 import { FUSION_BACKENDS } from '../../backend/tfjs-engine';
 import type { Pass } from './pass';
+import { envVar } from '../../util/env';
 
 export { runPasses, renameUses } from './pass';
 export { rewritePass } from './rewrite';
@@ -24,7 +25,7 @@ export const DEFAULT_PASSES: readonly Pass[] = [
 
 /** Whether elementwise fusion is on: `BRAINSTATE_FUSION=0` turns it off (read at each compile). */
 export function fusionEnabled(): boolean {
-  return process.env.BRAINSTATE_FUSION !== '0';
+  return envVar('BRAINSTATE_FUSION') !== '0';
 }
 
 /** The pass pipeline for a program that will run on `backendName`. */

@@ -2,11 +2,15 @@
  * Pytrees: nested containers whose leaves transforms map over (JAX's pytrees).
  *
  * Containers are arrays, plain objects, and any object implementing the
- * {@link PYTREE_NODE} protocol (NestedDict, TreefyState). Everything else is a leaf.
- * Flattening yields the leaves in a stable order plus a {@link TreeDef} that rebuilds
- * the same structure around new leaves and prints to a string that two structures
- * share exactly when they are the same.
+ * {@link PYTREE_NODE} protocol (NestedDict, TreefyState). `undefined` and `null` are
+ * empty containers (JAX's `None`): they have no leaves and rebuild as themselves, so a
+ * loop body or branch that returns nothing has nothing to stack. Everything else is a
+ * leaf. Flattening yields the leaves in a stable order plus a {@link TreeDef} that
+ * rebuilds the same structure around new leaves and prints to a string that two
+ * structures share exactly when they are the same. A tree that contains itself is a
+ * {@link CyclicTreeError}, never an endless walk.
  */
+import { TraceError } from '../errors';
 import { isPlainObject } from '../state/tree';
 
 /** Method key of the protocol by which a class declares itself a pytree container. */
@@ -34,33 +38,79 @@ function isContainer(x: unknown): x is PytreeContainer {
 /** The structure of a pytree without its leaves. */
 export type TreeDef =
   | { readonly kind: 'leaf' }
+  | { readonly kind: 'none'; readonly value: null | undefined }
   | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
   | { readonly kind: 'object'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] }
   | { readonly kind: 'node'; readonly parts: PytreeParts; readonly children: readonly TreeDef[] };
 
+/** One step from a container to a child: an array index, an object key, or a container's child position. */
+export type TreeStep = { readonly index: number } | { readonly key: string } | { readonly child: number };
+
+/** A path inside a tree as messages print it after the tree's own name: `[0].self`, `.a[2]`, `<child 1>`. */
+export function formatTreeSteps(steps: readonly TreeStep[]): string {
+  return steps.map((s) => ('index' in s ? `[${s.index}]` : 'key' in s
+    ? (/^[A-Za-z_$][\w$]*$/.test(s.key) ? `.${s.key}` : `[${JSON.stringify(s.key)}]`) : `<child ${s.child}>`)).join('');
+}
+
+/**
+ * A tree contains itself (an array or object reachable from its own children): it has
+ * no finite list of leaves. `path` leads from the root to the repeated container, `back`
+ * (a prefix of `path`) to where that container first appears.
+ */
+export class CyclicTreeError extends TraceError {
+  constructor(readonly path: readonly TreeStep[], readonly back: readonly TreeStep[]) {
+    super(`pytree: expected a tree, but the value at (root)${formatTreeSteps(path)} is the container at ` +
+      `(root)${formatTreeSteps(back)} again (a cycle); trees of tensors cannot contain themselves. Pass the ` +
+      'parts that hold tensors, or hold cyclic structures in a module (the graph walker follows cycles once).');
+  }
+}
+
 /** Leaves of `tree` in order, and the structure to rebuild it with `unflatten`. */
 export function flatten(tree: unknown, isLeaf?: (x: unknown) => boolean): [unknown[], TreeDef] {
   const leaves: unknown[] = [];
-  const def = walk(tree, leaves, isLeaf);
+  const def = walk(tree, leaves, isLeaf, [], new Map());
   return [leaves, def];
 }
 
-function walk(x: unknown, leaves: unknown[], isLeaf?: (x: unknown) => boolean): TreeDef {
+/** `open`: the containers on the way from the root to here, each with its path (cycle detection). */
+function walk(x: unknown, leaves: unknown[], isLeaf: ((x: unknown) => boolean) | undefined, path: TreeStep[],
+  open: Map<object, readonly TreeStep[]>): TreeDef {
   if (isLeaf?.(x)) {
     leaves.push(x);
     return { kind: 'leaf' };
   }
-  if (Array.isArray(x)) return { kind: 'array', children: x.map((c) => walk(c, leaves, isLeaf)) };
-  if (isContainer(x)) {
-    const parts = x[PYTREE_NODE]();
-    return { kind: 'node', parts, children: parts.children.map((c) => walk(c, leaves, isLeaf)) };
+  if (x === undefined || x === null) return { kind: 'none', value: x };
+  const array = Array.isArray(x);
+  const container = !array && isContainer(x);
+  const plain = !array && !container && isPlainObject(x);
+  if (!array && !container && !plain) {
+    leaves.push(x);
+    return { kind: 'leaf' };
   }
-  if (isPlainObject(x)) {
-    const keys = Object.keys(x);
-    return { kind: 'object', keys, children: keys.map((k) => walk(x[k], leaves, isLeaf)) };
+  const obj = x as object;
+  const seen = open.get(obj);
+  if (seen !== undefined) throw new CyclicTreeError(path.slice(), seen);
+  open.set(obj, path.slice());
+  const child = (c: unknown, step: TreeStep): TreeDef => {
+    path.push(step);
+    try {
+      return walk(c, leaves, isLeaf, path, open);
+    } finally {
+      path.pop();
+    }
+  };
+  try {
+    if (array) return { kind: 'array', children: (x as unknown[]).map((c, i) => child(c, { index: i })) };
+    if (container) {
+      const parts = (x as PytreeContainer)[PYTREE_NODE]();
+      return { kind: 'node', parts, children: parts.children.map((c, i) => child(c, { child: i })) };
+    }
+    const rec = x as Record<string, unknown>;
+    const keys = Object.keys(rec);
+    return { kind: 'object', keys, children: keys.map((k) => child(rec[k], { key: k })) };
+  } finally {
+    open.delete(obj);
   }
-  leaves.push(x);
-  return { kind: 'leaf' };
 }
 
 /** Rebuilds a tree of `def`'s structure around `leaves` (consumed in order). */
@@ -70,6 +120,8 @@ export function unflatten(def: TreeDef, leaves: readonly unknown[]): unknown {
     switch (d.kind) {
       case 'leaf':
         return leaves[i++];
+      case 'none':
+        return d.value;
       case 'array':
         return d.children.map(build);
       case 'object': {
@@ -88,6 +140,7 @@ export function unflatten(def: TreeDef, leaves: readonly unknown[]): unknown {
 
 /** The number of leaves a tree of this structure has. */
 export function numLeaves(def: TreeDef): number {
+  if (def.kind === 'none') return 0;
   return def.kind === 'leaf' ? 1 : def.children.reduce((n, c) => n + numLeaves(c), 0);
 }
 
@@ -96,6 +149,8 @@ export function treeDefKey(def: TreeDef): string {
   switch (def.kind) {
     case 'leaf':
       return '*';
+    case 'none':
+      return def.value === null ? 'null' : 'undefined';
     case 'array':
       return `[${def.children.map(treeDefKey).join(',')}]`;
     case 'object':

@@ -3,6 +3,7 @@
  * cache it, and replay it, reading and writing the states it touched.
  */
 import * as tf from '@tensorflow/tfjs';
+import { noteUse } from '../backend/readiness';
 import { isTapeOn } from '../backend/tfjs-engine';
 import { Executable } from '../compiler/executable';
 import { disposeProgram } from '../compiler/ir';
@@ -12,7 +13,7 @@ import type { State, StateValue } from '../state/state';
 import { valueSignature } from '../state/tree';
 import { unflatten } from '../util/pytree';
 import { CallPlan, planCall, StaticSpec } from './signature';
-import { isTracing, StateLabeler, traceCall, Traced } from './trace';
+import { assertLiveState, isTracing, StateLabeler, traceCall, Traced } from './trace';
 import { isJitDisabled } from './disable';
 
 /** Options of {@link jit}. */
@@ -81,7 +82,13 @@ export class JitCore {
     const argnums = toList(opts.staticArgnums);
     for (const k of argnums) {
       if (!Number.isInteger(k)) {
-        throw new TraceError(`jit(${this.name}): staticArgnums must be integers, got ${String(k)}.`);
+        throw new TraceError(`jit(${this.name}): expected staticArgnums to be non-negative integers, got ${String(k)}; ` +
+          'e.g. staticArgnums: [1].');
+      }
+      if (k < 0) {
+        // As BrainState: an index from the end would change meaning with the number of arguments passed.
+        throw new TraceError(`jit(${this.name}): staticArgnums ${k} is negative; negative indices are not supported ` +
+          '(as in BrainState). Use the non-negative index of the positional argument.');
       }
     }
     this.spec = { argnums, argnames: toList(opts.staticArgnames) };
@@ -99,9 +106,11 @@ export class JitCore {
     // (a replay runs kernels behind the tape's back).
     if (isJitDisabled() || isTracing() || isTapeOn()) return this.fn.apply(this.thisArg, args);
     const plan = planCall(args, this.spec, this.name);
+    noteUse(`jit(${this.name}) was called`);
     try {
       const entry = this.find(plan);
       if (entry === undefined) return this.trace(plan, true).result;
+      for (const [s] of entry.states) assertLiveState(s, this.name, this.label);
       const { outputs, writes } = entry.executable.run(plan.leaves);
       const p = entry.executable.program;
       p.writes.forEach((w, i) => w.state.setRaw(unflatten(w.tree, writes[i]) as StateValue));

@@ -55,8 +55,10 @@ describe('grad: errors', () => {
     const a = tf.ones([2]);
     expectThrowsWith(() => bst.transform.grad(f, { argnums: 2 })(a, a),
       bst.GradientError, 'argnums 2 is out of range for a call with 2 arguments', 'valid: 0..1');
-    expectThrowsWith(() => bst.transform.grad(f, { argnums: [0, -3] })(a, a),
-      bst.GradientError, 'argnums -3 is out of range');
+    // issue 12: negative argnums are errors (as BrainState), already when the transform is made.
+    expectThrowsWith(() => bst.transform.grad(f, { argnums: [0, -3] }), bst.GradientError, 'argnums -3 is negative',
+      'non-negative index');
+    expectThrowsWith(() => bst.transform.valueAndGrad(f, { argnums: -1 }), bst.GradientError, 'argnums -1 is negative');
     expectThrowsWith(() => bst.transform.grad(f, { argnums: [1, 1] })(a, a), bst.GradientError, 'twice');
     expectThrowsWith(() => bst.transform.grad(f, { argnums: 0.5 })(a, a), bst.GradientError, 'integer', '0.5');
     expectThrowsWith(() => bst.transform.grad(() => tf.scalar(1))(), bst.GradientError,

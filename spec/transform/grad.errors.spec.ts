@@ -90,4 +90,33 @@ describe('grad: errors', () => {
     expect(Array.from(step().dataSync())).to.deep.equal([2, 2]);
     expect(h.value.dataSync()[0]).to.equal(1);
   });
+
+  it('issue 12: a gradStates state the function never reads is an error naming its path, unless checkStates: false', () => {
+    const first = new bst.nn.Linear(2, 3);
+    const net = new bst.nn.Sequential(first, new bst.nn.Linear(3, 1));
+    const h = new bst.HiddenState(tf.scalar(0), { name: 'h' });
+    const x = tf.ones([4, 2]);
+    // Only the first layer is used: the second's weight would get a zero gradient whatever the loss.
+    const loss = () => {
+      h.value = tf.add(h.value, 1);
+      return tf.mean(first.call(x) as tf.Tensor);
+    };
+    const params = net.states(bst.ParamState);
+    const msg = expectThrowsWith(() => bst.transform.grad(loss, { gradStates: params })(), bst.GradientError,
+      "never read ['layers', 1, 'weight'] (ParamState 'weight')", 'checkStates: false').message;
+    expect(msg).to.not.contain("['layers', 0, 'weight']");
+    expect(h.value.dataSync()[0]).to.equal(0);                       // nothing was written
+    const unnamed = new bst.ParamState(tf.scalar(1), { name: 'w' });
+    expectThrowsWith(() => bst.transform.valueAndGrad(() => tf.sum(x), { gradStates: { w: unnamed } })(),
+      bst.GradientError, "valueAndGrad(anonymous)", "never read ['w'] (ParamState 'w')");
+    // Under jit the same error, and the call changes nothing.
+    expectThrowsWith(() => bst.transform.jit(() => bst.transform.grad(loss, { gradStates: params })())(),
+      bst.GradientError, "['layers', 1, 'weight']");
+    expect(h.value.dataSync()[0]).to.equal(0);
+    // checkStates: false: zero gradients for the unread state, as BrainState's check_states=False.
+    const grads = bst.transform.grad(loss, { gradStates: params, checkStates: false })();
+    const g1 = grads.get(['layers', 1, 'weight']) as unknown as { weight: tf.Tensor; bias: tf.Tensor };
+    expect(Array.from(g1.weight.dataSync())).to.deep.equal([0, 0, 0]);
+    expect(h.value.dataSync()[0]).to.equal(1);
+  });
 });

@@ -207,8 +207,19 @@ export function makeJitted<F extends AnyFunction>(core: JitCore, fn: F): JittedF
  * kernels; later calls replay that program. States read inside are inputs (read
  * afresh each call), states written are outputs (written back after the call).
  *
+ * Arguments that are not static are trees (arrays, plain objects) whose leaves are
+ * tensors; a number becomes a float32 scalar input (as in JAX), and an array of numbers
+ * or a typed array becomes one tensor input, exactly as `tf.tensor(value)` makes it (as
+ * eager tfjs ops accept them). `undefined` / `null` are empty, booleans are keyed by
+ * value, modules by identity. Anything else (a string, a function, a `Date`, another
+ * class instance) is a `TraceError` saying to mark it static: the trace would bake it in.
+ * The signature also holds the backend: a program runs only on the backend it was traced
+ * on, and after `backend.init()` switches backends the function traces again.
+ *
  * @param fn the function; it may read and write states, captured or through `this`.
- * @param opts `staticArgnums`, `staticArgnames`, `name`.
+ * @param opts `staticArgnums` (non-negative indices), `staticArgnames`, `name`.
+ * @throws TraceError for an argument it cannot trace (see above), a cyclic argument, or a
+ *   negative `staticArgnums`; StateError for a state whose value was disposed outside it.
  * @returns a {@link JittedFunction}, callable like `fn`.
  * @example
  * ```ts

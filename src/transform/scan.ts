@@ -36,7 +36,9 @@ function isLoopOptions(x: unknown): x is LoopOptions {
 /**
  * Scans `fn` over the leading axis of `xs`: `fn(carry, x) → [carry, y]`, returning the
  * final carry and the ys stacked along a new leading axis. States `fn` writes are
- * carried from step to step.
+ * carried from step to step. A `y` of `undefined` gives `undefined` ys. With zero steps
+ * the carry is `init` and the ys are empty (leading axis 0, shapes from the body, which is
+ * run once on zeros in a sandbox that keeps no state write), as in JAX, eagerly and jitted.
  *
  * @example
  * ```ts
@@ -182,7 +184,9 @@ function tracedScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: t
 /**
  * Runs `fn` once per row of `xs` (all sliced along their leading axis) and stacks what
  * it returns. States written inside are carried from step to step; under jit the whole
- * loop is one compiled call. A last argument `{ pbar }` shows progress.
+ * loop is one compiled call. A last argument `{ pbar }` shows progress. A body that
+ * returns nothing (only writes states) makes `forLoop` return `undefined`; zero steps
+ * give empty stacked outputs (see {@link scan}).
  *
  * @example
  * ```ts

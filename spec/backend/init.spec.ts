@@ -46,7 +46,7 @@ describe('backend: programs and init() (issue 12)', () => {
     // Two one-time warnings: use without init, then init() moving the tensors made before it.
     expect(warnings).to.have.length(2);
     expect(warnings[0]).to.contain('a State was created before backend.init() was called')
-      .and.contain("tfjs's default backend 'cpu'").and.contain('await bst.backend.init()');
+      .and.contain("tfjs's current backend 'cpu'").and.contain('await bst.backend.init()');
     expect(warnings[1]).to.contain("backend.init() switched from 'cpu' to 'wasm'")
       .and.contain('tfjs moves each one').and.contain('trace again').and.contain('before creating any tensor');
   });

@@ -60,8 +60,8 @@ export function noteUse(what: string): void {
   const backend = startedBackend();
   if (backend === null) return; // no tensor yet (a state made empty, as random.DEFAULT at import)
   warnedNoInit = true;
-  warn(`brainstate-ts: ${what} before backend.init() was called; it runs on tfjs's default backend ` +
-    `'${backend}'${backend === 'cpu' ? ' (plain JavaScript, the slowest)' : ''}. Call ` +
+  warn(`brainstate-ts: ${what} before backend.init() was called; it runs on tfjs's current backend ` +
+    `'${backend}'${backend === 'cpu' ? ' (which tfjs picks by itself in Node: plain JavaScript, the slowest)' : ''}. Call ` +
     '`await bst.backend.init()` once at start-up, before creating tensors: it picks tensorflow, then wasm, then cpu ' +
     "(BRAINSTATE_BACKEND or init('cpu') forces one).");
 }

@@ -110,7 +110,8 @@ export class JitCore {
     try {
       const entry = this.find(plan);
       if (entry === undefined) return this.trace(plan, true).result;
-      for (const [s] of entry.states) assertLiveState(s, this.name, this.label);
+      const states = entry.states;
+      for (let i = 0; i < states.length; i++) assertLiveState(states[i][0], this.name, this.label);
       const { outputs, writes } = entry.executable.run(plan.leaves);
       const p = entry.executable.program;
       p.writes.forEach((w, i) => w.state.setRaw(unflatten(w.tree, writes[i]) as StateValue));

@@ -139,8 +139,14 @@ function leafName(value: unknown, j: number, where: string, def: TreeDef): strin
 
 /** Takes a call's arguments apart into a {@link CallPlan}. */
 export function planCall(args: readonly unknown[], spec: StaticSpec, fnName: string): CallPlan {
-  tf.backend(); // starts tfjs's default backend if none is yet, so that the name below is the one the trace runs on
-  const parts: string[] = [tf.getBackend()]; // a program belongs to the backend it was traced on
+  // A program belongs to the backend it was traced on. With none started yet, start tfjs's
+  // default now, so that the key names the backend the trace will run on.
+  let backendName = tf.getBackend();
+  if (backendName == null) {
+    tf.backend();
+    backendName = tf.getBackend();
+  }
+  const parts: string[] = [backendName];
   const leaves: tf.Tensor[] = [];
   const madeScalars: tf.Tensor[] = [];
   // Per argument: static (kept as is) or a flattened tree whose leaf i is tensor or static.
@@ -155,7 +161,9 @@ export function planCall(args: readonly unknown[], spec: StaticSpec, fnName: str
     sig.push(`${t.dtype}[${t.shape.join(',')}]`);
   };
 
-  const planTree = (value: unknown, where: string, howStatic: string): TreePlan => {
+  /** `argIndex`: the argument's index, or -1 for the traced part of the options object (for messages). */
+  const planTree = (value: unknown, where: string, argIndex: number): TreePlan => {
+    const howStatic = () => (argIndex < 0 ? 'add its key to staticArgnames' : `staticArgnums: [${argIndex}]`);
     let flat: unknown[];
     let def: TreeDef;
     try {
@@ -169,6 +177,10 @@ export function planCall(args: readonly unknown[], spec: StaticSpec, fnName: str
     const items: ({ t: number } | { s: unknown })[] = [];
     const sig: string[] = [];
     flat.forEach((leaf, j) => {
+      if (isTensor(leaf) && !leaf.isDisposed) {
+        addTensor(leaf, items, sig); // the common case first
+        return;
+      }
       const name = () => leafName(value, j, where, def);
       if (leaf instanceof State) {
         throw new TraceError(`jit(${fnName}): ${name()} is a ${leaf.kind}; ` +
@@ -188,7 +200,7 @@ export function planCall(args: readonly unknown[], spec: StaticSpec, fnName: str
         if (numericArrayShape(leaf) === 'ragged') {
           throw new TraceError(`jit(${fnName}): ${name()} is a ragged array of numbers (rows of different lengths); ` +
             'an array of numbers becomes one tensor, as tf.tensor(value) makes it, which needs a rectangular array. ' +
-            `Pass tensors (tf.tensor per row), or mark the argument static (${howStatic}).`);
+            `Pass tensors (tf.tensor per row), or mark the argument static (${howStatic()}).`);
         }
         // As eager tfjs ops take a TensorLike: exactly the tensor tf.tensor(value) makes (dtype inferred likewise).
         const t = tf.tensor(leaf as TypedArray | number[]);
@@ -200,7 +212,7 @@ export function planCall(args: readonly unknown[], spec: StaticSpec, fnName: str
       } else {
         throw new TraceError(`jit(${fnName}): ${name()} is ${describeArgument(leaf)}; a traced argument holds ` +
           'tensors, numbers or arrays of numbers (each becomes a traced tensor), and the trace would bake anything ' +
-          `else in. Mark it static (${howStatic}) so that its value is part of the cache key, or pass a tensor.`);
+          `else in. Mark it static (${howStatic()}) so that its value is part of the cache key, or pass a tensor.`);
       }
     });
     parts.push(`${treeDefKey(def)}:${sig.join(';')}`);
@@ -222,10 +234,10 @@ export function planCall(args: readonly unknown[], spec: StaticSpec, fnName: str
         const dynamicPart: Record<string, unknown> = {};
         for (const k of Object.keys(arg)) (spec.argnames.includes(k) ? staticPart : dynamicPart)[k] = arg[k];
         parts.push(`O${staticKey(staticPart, `${where} (static names)`, fnName)}`);
-        plans.push({ kind: 'options', staticPart, tree: planTree(dynamicPart, where, 'add its key to staticArgnames') });
+        plans.push({ kind: 'options', staticPart, tree: planTree(dynamicPart, where, -1) });
         return;
       }
-      plans.push(planTree(arg, where, `staticArgnums: [${i}]`));
+      plans.push(planTree(arg, where, i));
     });
   } catch (e) {
     for (const t of madeScalars) t.dispose();

@@ -26,6 +26,7 @@ export type StateLabeler = (s: State<StateValue>) => string;
  */
 export function assertLiveState(state: State<StateValue>, fnName: string, label: StateLabeler): void {
   const raw = state.rawValue();
+  if (raw instanceof tf.Tensor && !raw.isDisposed) return; // every replay checks: the common case first
   const leaves = tensorLeaves(raw);
   const dead = leaves.findIndex((t) => t.isDisposed);
   if (dead < 0) return;

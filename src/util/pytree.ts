@@ -68,49 +68,75 @@ export class CyclicTreeError extends TraceError {
 /** Leaves of `tree` in order, and the structure to rebuild it with `unflatten`. */
 export function flatten(tree: unknown, isLeaf?: (x: unknown) => boolean): [unknown[], TreeDef] {
   const leaves: unknown[] = [];
-  const def = walk(tree, leaves, isLeaf, [], new Map());
+  const def = walk(tree, leaves, isLeaf, 0, { root: tree, checked: false });
   return [leaves, def];
 }
 
-/** `open`: the containers on the way from the root to here, each with its path (cycle detection). */
-function walk(x: unknown, leaves: unknown[], isLeaf: ((x: unknown) => boolean) | undefined, path: TreeStep[],
-  open: Map<object, readonly TreeStep[]>): TreeDef {
-  if (isLeaf?.(x)) {
+/**
+ * Nesting depth past which a tree is checked for a cycle. Real trees are a few levels
+ * deep; a cycle reaches any depth. Checking only then keeps the walk, which runs on every
+ * jitted call, free of bookkeeping.
+ */
+const SUSPICIOUS_DEPTH = 256;
+
+interface WalkContext {
+  readonly root: unknown;
+  checked: boolean;
+}
+
+function walk(x: unknown, leaves: unknown[], isLeaf: ((x: unknown) => boolean) | undefined, depth: number,
+  ctx: WalkContext): TreeDef {
+  if (isLeaf !== undefined && isLeaf(x)) {
     leaves.push(x);
-    return { kind: 'leaf' };
+    return LEAF;
   }
   if (x === undefined || x === null) return { kind: 'none', value: x };
-  const array = Array.isArray(x);
-  const container = !array && isContainer(x);
-  const plain = !array && !container && isPlainObject(x);
-  if (!array && !container && !plain) {
-    leaves.push(x);
-    return { kind: 'leaf' };
+  if (depth >= SUSPICIOUS_DEPTH && !ctx.checked) {
+    ctx.checked = true;
+    throwIfCyclic(ctx.root, isLeaf);
   }
-  const obj = x as object;
-  const seen = open.get(obj);
-  if (seen !== undefined) throw new CyclicTreeError(path.slice(), seen);
-  open.set(obj, path.slice());
-  const child = (c: unknown, step: TreeStep): TreeDef => {
-    path.push(step);
-    try {
-      return walk(c, leaves, isLeaf, path, open);
-    } finally {
-      path.pop();
-    }
+  if (Array.isArray(x)) {
+    const children: TreeDef[] = new Array(x.length);
+    for (let i = 0; i < x.length; i++) children[i] = walk(x[i], leaves, isLeaf, depth + 1, ctx);
+    return { kind: 'array', children };
+  }
+  if (isContainer(x)) {
+    const parts = x[PYTREE_NODE]();
+    const children: TreeDef[] = new Array(parts.children.length);
+    for (let i = 0; i < parts.children.length; i++) children[i] = walk(parts.children[i], leaves, isLeaf, depth + 1, ctx);
+    return { kind: 'node', parts, children };
+  }
+  if (isPlainObject(x)) {
+    const keys = Object.keys(x);
+    const children: TreeDef[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) children[i] = walk(x[keys[i]], leaves, isLeaf, depth + 1, ctx);
+    return { kind: 'object', keys, children };
+  }
+  leaves.push(x);
+  return LEAF;
+}
+
+const LEAF: TreeDef = { kind: 'leaf' };
+
+/** Walks `tree` as {@link flatten} does, tracking paths, and throws a CyclicTreeError at the first cycle. */
+function throwIfCyclic(tree: unknown, isLeaf: ((x: unknown) => boolean) | undefined): void {
+  const path: TreeStep[] = [];
+  const open = new Map<object, number>(); // containers on the current path, with their depth
+  const go = (x: unknown): void => {
+    if ((isLeaf !== undefined && isLeaf(x)) || x === undefined || x === null) return;
+    const array = Array.isArray(x);
+    const container = !array && isContainer(x);
+    if (!array && !container && !isPlainObject(x)) return;
+    const depth = open.get(x as object);
+    if (depth !== undefined) throw new CyclicTreeError(path.slice(), path.slice(0, depth));
+    open.set(x as object, path.length);
+    const visit = (c: unknown, step: TreeStep) => { path.push(step); go(c); path.pop(); };
+    if (array) (x as unknown[]).forEach((c, i) => visit(c, { index: i }));
+    else if (container) (x as PytreeContainer)[PYTREE_NODE]().children.forEach((c, i) => visit(c, { child: i }));
+    else for (const [k, c] of Object.entries(x as Record<string, unknown>)) visit(c, { key: k });
+    open.delete(x as object);
   };
-  try {
-    if (array) return { kind: 'array', children: (x as unknown[]).map((c, i) => child(c, { index: i })) };
-    if (container) {
-      const parts = (x as PytreeContainer)[PYTREE_NODE]();
-      return { kind: 'node', parts, children: parts.children.map((c, i) => child(c, { child: i })) };
-    }
-    const rec = x as Record<string, unknown>;
-    const keys = Object.keys(rec);
-    return { kind: 'object', keys, children: keys.map((k) => child(rec[k], { key: k })) };
-  } finally {
-    open.delete(obj);
-  }
+  go(tree);
 }
 
 /** Rebuilds a tree of `def`'s structure around `leaves` (consumed in order). */

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
 import { Block, checkpointError, expectSameBits, snapshot, tempDir } from './fixtures';
@@ -98,6 +99,37 @@ describe('checkpoint: a corrupt or truncated file is a CheckpointError, never a 
     h2['dense/weight/weight'].data_offsets = [w[0] + 4, w[1] + 4];
     expect(loadBytes(join(h2, data))).to.contain('tensors must be back to back');
     expect(loadBytes(Buffer.concat([good, Buffer.from([0, 0, 0, 0])]))).to.contain('follow the header');
+  });
+
+  it('issue 12: data_offsets swapped or reordered between tensors, or overlapping, name the tensor', () => {
+    const { header, data } = split(good);
+    // Reordered: bias first, weight after it. Every size still matches and the data checksum still holds.
+    const h1 = JSON.parse(JSON.stringify(header)) as Header;
+    h1['dense/weight/bias'].data_offsets = [0, 16];
+    h1['dense/weight/weight'].data_offsets = [16, 64];
+    expect(loadBytes(join(h1, data))).to.contain("tensor 'dense/weight/weight' of ['dense', 'weight'] has data_offsets " +
+      '[16, 64], but checkpoint.save writes tensors back to back in manifest order, which puts it at [0, 48]');
+    // Overlapping: bias starts inside weight.
+    const h2 = JSON.parse(JSON.stringify(header)) as Header;
+    h2['dense/weight/bias'].data_offsets = [40, 56];
+    expect(loadBytes(join(h2, data))).to.contain("tensor 'dense/weight/bias' starts at data byte 40, expected 48");
+  });
+
+  it('issue 12: two same-sized tensors whose data_offsets are swapped (values would silently trade places)', () => {
+    class Pair extends bst.nn.Module {
+      a = new bst.ParamState(tf.tensor1d([1, 2]));
+      b = new bst.ParamState(tf.tensor1d([3, 4]));
+    }
+    const file = path.join(dir, 'pair.safetensors');
+    bst.checkpoint.save(file, new Pair());
+    const { header, data } = split(fs.readFileSync(file));
+    const [ea, eb] = [header.a.data_offsets, header.b.data_offsets];
+    [header.a.data_offsets, header.b.data_offsets] = [eb, ea];
+    fs.writeFileSync(file, join(header, data));
+    const target = new Pair();
+    const msg = checkpointError(() => bst.checkpoint.load(file, target));
+    expect(msg).to.contain(`tensor 'a' of ['a'] has data_offsets [${eb[0]}, ${eb[1]}]`).and.contain('swapped');
+    expect(Array.from(target.a.value.dataSync())).to.deep.equal([1, 2]);
   });
 
   it('an unsupported dtype or a malformed entry', () => {

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors';
 import { processListeners, removeListenersAddedSince } from './process-handlers';
 import { envVar } from '../util/env';
+import { markInitCalled, noteInitDone } from './readiness';
 
 /** The backends brainstate-ts knows how to start, in order of preference. */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'webgl', 'cpu'] as const;
@@ -87,6 +88,9 @@ function installHint(name: BackendName): string {
 
 /**
  * Starts a backend and makes it tfjs's current one. Call it once, before the first tensor.
+ * Tensors made before it stay on the backend tfjs started by itself (cpu in Node) and are
+ * moved on first use, and functions jitted before it trace again: a one-time warning says
+ * so. Using states or jitted functions with no `init()` at all also warns once.
  *
  * With no `name`, `BRAINSTATE_BACKEND` decides; without that, the first of
  * `tensorflow`, `wasm`, `cpu` that starts. A name that is unknown or cannot start is a
@@ -102,6 +106,13 @@ function installHint(name: BackendName): string {
  * ```
  */
 export async function init(name?: string): Promise<BackendName> {
+  const before = markInitCalled();
+  const chosen = await start(name);
+  noteInitDone(before, chosen);
+  return chosen;
+}
+
+async function start(name: string | undefined): Promise<BackendName> {
   tf.env().set('PROD', true);
   const requested = name ?? envVar('BRAINSTATE_BACKEND') ?? undefined;
   if (requested != null && requested !== '') {

@@ -263,6 +263,11 @@ export function disposeInfo(info: TensorInfo): void {
 /** A tensor with a copy of `t`'s data under a new data id (so aliases stay distinguishable). */
 export function copyTensor(t: tf.Tensor): tf.Tensor {
   return unrecorded(() => {
+    if (t.dtype === 'complex64') {
+      // Backends keep complex data as two float32 parts (cpu: `complexTensorInfos`), which a
+      // raw read/write of interleaved values does not rebuild: copy through the parts instead.
+      return tf.tidy(() => tf.complex(tf.real(t), tf.imag(t)));
+    }
     const e = eng();
     const values = e.backend.readSync(t.dataId);
     const dataId = e.backend.write(values, t.shape.slice(), t.dtype);

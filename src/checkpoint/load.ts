@@ -72,6 +72,7 @@ function readCheckpoint(fnName: string, file: string): Checkpoint {
   }
   for (const name of parsed.entries.keys()) if (!used.has(name)) problems.push(`tensor '${name}' belongs to no state`);
   if (problems.length > 0) throw corrupt(file, `its manifest and header disagree: ${problems.join('; ')}`);
+  checkManifestOrder(manifest, parsed, file);
   const sha = createHash('sha256').update(parsed.data).digest('hex');
   if (sha !== manifest.dataSha256) {
     throw corrupt(file, `its tensor bytes have SHA-256 ${sha.slice(0, 12)}…, but the manifest recorded ` +
@@ -83,6 +84,27 @@ function readCheckpoint(fnName: string, file: string): Checkpoint {
     }
   }
   return { manifest, file: parsed };
+}
+
+/**
+ * `save` writes the tensors back to back in manifest order, so each must sit exactly
+ * where that order puts it. The layout checks (as Python's safetensors does them) cannot
+ * see two same-sized tensors whose data_offsets were swapped, and the data checksum does
+ * not cover the header: this does, naming the first misplaced tensor.
+ */
+function checkManifestOrder(manifest: Manifest, parsed: ParsedFile, file: string): void {
+  let at = 0;
+  for (const s of manifest.states) {
+    for (const t of s.tensors) {
+      const e = parsed.entries.get(t.name)!;
+      if (e.begin !== at) {
+        throw corrupt(file, `tensor '${t.name}' of ${formatPath(s.path)} has data_offsets [${e.begin}, ${e.end}], but ` +
+          `checkpoint.save writes tensors back to back in manifest order, which puts it at [${at}, ${at + e.end - e.begin}] ` +
+          '(the header\'s offsets were reordered or swapped between tensors)');
+      }
+      at = e.end;
+    }
+  }
 }
 
 /** A new tensor with an entry's bytes (copied, so the file buffer can be collected). */

@@ -3,6 +3,7 @@
  * and write goes through the state, so that transforms can see it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { noteUse } from '../backend/readiness';
 import { StateError, TraceError } from '../errors';
 import { currentObserver } from './stack';
 import { StateValue, describeValue, stateValueProblem, tensorLeaves } from './tree';
@@ -75,6 +76,7 @@ export class State<T extends StateValue = tf.Tensor> {
     this.name = options.name;
     this.tag = options.tag;
     this.checkValue(value, 'constructor');
+    noteUse('a State was created');
     const observer = currentObserver();
     this.setRaw(value);
     if (observer?.created != null) observer.created(this as unknown as State<StateValue>);

@@ -13,8 +13,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as nodePath from 'path';
 
-/** This machine's tag in temporary file names. */
-const HOST = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+let host: string | undefined;
+
+/**
+ * This machine's tag in temporary file names. Computed on first use, not at import: the
+ * browser bundle maps `os` and `crypto` to empty modules, and must still load this file.
+ */
+function hostTag(): string {
+  return (host ??= createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8));
+}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -24,14 +31,14 @@ function escapeRegExp(s: string): string {
 export function tempPathFor(file: string): string {
   const abs = nodePath.resolve(file);
   return nodePath.join(nodePath.dirname(abs),
-    `.${nodePath.basename(abs)}.${HOST}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    `.${nodePath.basename(abs)}.${hostTag()}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
 
 /** The pid of the writer of temporary file `name` of a save of `base` on this host, or undefined. */
 export function tempWriterPid(base: string, name: string): number | undefined {
   const b = escapeRegExp(base);
   const m = new RegExp(`^\\.${b}\\.([0-9a-f]{8})-(\\d+)-[0-9a-f]{8}\\.tmp$`).exec(name);
-  if (m !== null) return m[1] === HOST ? Number(m[2]) : undefined;
+  if (m !== null) return m[1] === hostTag() ? Number(m[2]) : undefined;
   // Files of brainstate-ts 0.1 (`.<name>.<pid>.<random>.tmp`, no host): taken as this host's.
   const legacy = new RegExp(`^\\.${b}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`).exec(name);
   return legacy === null ? undefined : Number(legacy[1]);

@@ -8,3 +8,7 @@ import 'reflect-metadata';
 // The random-number kernels (Threefry-2x32) for the cpu, wasm and tensorflow backends.
 import { registerRandomKernels } from './random/kernels';
 registerRandomKernels();
+
+// The event-driven connectivity kernels (CSR products and their gradients) for cpu and wasm.
+import { registerEventKernels } from './event/csr-kernels';
+registerEventKernels();

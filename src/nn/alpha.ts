@@ -101,8 +101,8 @@ export interface DualExponOptions {
   /** Rise time constant (default 1). */
   tauRise?: DynParam;
   /**
-   * Amplitude; default: the factor that makes the peak of the response to one unit of
-   * input equal to 1, as brainpy.state.
+   * Amplitude; default brainpy.state's factor
+   * `tauDecay / (tauDecay - tauRise) * (tauRise / tauDecay) ^ (tauRise / (tauRise - tauDecay))`.
    */
   A?: DynParam;
   /** Initial value of both components (default 0). */

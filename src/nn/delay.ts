@@ -102,7 +102,7 @@ export class Delay extends Module {
         [this.maxLength, ...slotShape.map(() => 1)]);
       const value = x.dtype === this.dtype ? x : tf.cast(x, this.dtype);
       return [tf.where(mask, tf.broadcastTo(tf.expandDims(value, 0), h.value.shape), h.value),
-        tf.mod(tf.add(ptr.value, 1), this.maxLength)];
+        tf.mod(tf.add(ptr.value, tf.scalar(1, 'int32')), tf.scalar(this.maxLength, 'int32'))];
     });
     h.value = hist;
     ptr.value = next;
@@ -120,7 +120,8 @@ export class Delay extends Module {
     }
     const ptr = this.writePtr;
     return tf.tidy(() => {
-      const slot = tf.mod(tf.add(ptr.value, this.maxLength - 1 - step), this.maxLength);
+      const slot = tf.mod(tf.add(ptr.value, tf.scalar(this.maxLength - 1 - step, 'int32')),
+        tf.scalar(this.maxLength, 'int32'));
       return tf.gather(h.value, slot);
     });
   }

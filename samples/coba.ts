@@ -16,10 +16,9 @@
  * Run: node --conditions=brainstate-source -r ts-node/register/transpile-only samples/coba.ts
  *      (options: --n 4000 --duration 1000 --chunk 1000 --out coba-raster.svg --rates coba-rates.svg)
  */
-import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
-import { ratePlotSvg, rasterSvg } from './spike-plots';
+import { cliArgs, RunResult, runSpikingNet } from './lib/spiking-run';
 
 /** The network's constants (Brette et al. 2007, benchmark 1, in mV and ms). */
 export const COBA_PARAMS = {
@@ -86,91 +85,23 @@ export interface CobaOptions {
   quiet?: boolean;
 }
 
-/** What a run measured. */
-export interface CobaResult {
-  rateE: number;
-  rateI: number;
-  totalSpikes: number;
-  /** Milliseconds of wall time per simulated step, after the first (tracing) chunk. */
-  msPerStep: number;
-  /** Seconds of the first chunk beyond a steady chunk: tracing and compiling. */
-  traceSeconds: number;
-  backend: string;
-}
-
-/** Runs the network; returns the E and I rates (Hz) and the time per step. */
-export async function main(opts: CobaOptions = {}): Promise<CobaResult> {
-  const n = opts.n ?? 4000;
+/** Runs the network; prints the E and I rates (Hz) and the time per step, writes the plots. */
+export async function main(opts: CobaOptions = {}): Promise<RunResult> {
   const dt = COBA_PARAMS.dt;
   const steps = Math.round((opts.duration ?? 1000) / dt);
-  const chunk = Math.min(opts.chunk ?? 1000, steps);
-  if (steps % chunk !== 0) throw new Error(`the number of steps (${steps}) must be a multiple of chunk (${chunk})`);
-  const backend = await bst.backend.init();
+  await bst.backend.init();
   bst.environ.set({ dt });
   bst.random.seed(opts.seed ?? 42);
-  const net = new CobaNet(n, opts.seed ?? 42);
+  const net = new CobaNet(opts.n ?? 4000, opts.seed ?? 42);
   bst.nn.initAllStates(net);
-
-  const runChunk = bst.transform.jit((k: number) =>
-    bst.transform.forLoop(() => net.update(), { length: k }) as tf.Tensor, { staticArgnums: 0 });
-  const counts = new Float64Array(n);
-  const shownE = Math.min(net.nE, 320);
-  const shownI = Math.min(net.nI, 80);
-  const raster: [number, number][] = [];
-  const popE = new Float64Array(steps);
-  const popI = new Float64Array(steps);
-  const chunkMs: number[] = [];
-  for (let done = 0; done < steps; done += chunk) {
-    const t0 = performance.now();
-    const spikes = runChunk(chunk);
-    const values = spikes.dataSync();
-    chunkMs.push(performance.now() - t0);
-    spikes.dispose();
-    for (let s = 0; s < chunk; s++) {
-      const row = s * n;
-      for (let i = 0; i < n; i++) {
-        if (values[row + i] === 0) continue;
-        counts[i]++;
-        if (i < net.nE) popE[done + s]++; else popI[done + s]++;
-        if (i < shownE) raster.push([done + s, i]);
-        else if (i >= net.nE && i < net.nE + shownI) raster.push([done + s, shownE + i - net.nE]);
-      }
-    }
-  }
-  const seconds = (steps * dt) / 1000;
-  let sumE = 0;
-  let sumI = 0;
-  for (let i = 0; i < n; i++) (i < net.nE ? (sumE += counts[i]) : (sumI += counts[i]));
-  const rateE = sumE / net.nE / seconds;
-  const rateI = sumI / net.nI / seconds;
-  const steady = chunkMs.length > 1 ? chunkMs.slice(1) : chunkMs;
-  const msPerStep = steady.reduce((a, b) => a + b, 0) / (steady.length * chunk);
-  const traceSeconds = Math.max(0, chunkMs[0] - msPerStep * chunk) / 1000;
-  const out = opts.out ?? 'coba-raster.svg';
-  const ratesOut = opts.rates ?? 'coba-rates.svg';
-  fs.writeFileSync(out, rasterSvg(raster, { steps, neurons: shownE + shownI, firstInhibitory: shownE, dt,
-    title: `COBA, ${n} neurons (${shownE} E and ${shownI} I shown)` }));
-  fs.writeFileSync(ratesOut, ratePlotSvg([{ name: 'E', color: '#1f5fbf', counts: popE, size: net.nE },
-    { name: 'I', color: '#c0392b', counts: popI, size: net.nI }], { dt, binSteps: 10 }));
-  if (opts.quiet !== true) {
-    console.log(`COBA: ${n} neurons, ${steps} steps of ${dt} ms on ${backend} (${steps / chunk} jitted forLoop chunks)`);
-    console.log(`E ${rateE.toFixed(1)} Hz`);
-    console.log(`I ${rateI.toFixed(1)} Hz`);
-    console.log(`${msPerStep.toFixed(3)} ms per simulated step (${(msPerStep * 10).toFixed(2)} s per simulated ` +
-      `second); first chunk +${traceSeconds.toFixed(2)} s to trace and compile`);
-    console.log(`raster written to ${out}, population rates to ${ratesOut}`);
-  }
-  return { rateE, rateI, totalSpikes: sumE + sumI, msPerStep, traceSeconds, backend };
+  return runSpikingNet(net, { name: 'COBA', steps, chunk: Math.min(opts.chunk ?? 1000, steps), dt,
+    out: opts.out ?? 'coba-raster.svg', rates: opts.rates ?? 'coba-rates.svg', quiet: opts.quiet });
 }
 
 if (require.main === module) {
-  const arg = (name: string): string | undefined => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
-  const num = (name: string) => (arg(name) === undefined ? undefined : Number(arg(name)));
-  main({ n: num('n'), duration: num('duration'), chunk: num('chunk'), seed: num('seed'), out: arg('out'),
-    rates: arg('rates') }).catch((e) => {
+  const a = cliArgs();
+  main({ n: a.num('n'), duration: a.num('duration'), chunk: a.num('chunk'), seed: a.num('seed'), out: a.str('out'),
+    rates: a.str('rates') }).catch((e) => {
     console.error(e);
     process.exit(1);
   });

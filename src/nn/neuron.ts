@@ -58,6 +58,9 @@ export abstract class Neuron extends Dynamics {
   /** The spikes of the current state (or of the potential given). */
   abstract getSpike(V?: tf.Tensor): tf.Tensor;
 
+  /** One step of `environ.get('dt')` with input current `x`; returns the spikes. */
+  abstract override update(x?: tf.Tensor | number): tf.Tensor;
+
   /** An initial value of the neurons' shape (with an optional batch axis). */
   protected initial(spec: InitSpec, batchSize: number | undefined, name: string): tf.Tensor {
     const where = `${this.constructor.name}.initState`;

@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as bst from '../../src';
-import { captureLogs } from '../helpers';
+import * as tf from '@tensorflow/tfjs';
+import { captureLogs, expectNoLeaks } from '../helpers';
 
 /**
  * samples/coba and samples/cuba, small (800 neurons, in-degree 80 as at full size, 200 ms):
@@ -39,4 +40,15 @@ describe('samples/coba and samples/cuba (small)', () => {
       }
     });
   }
+
+  it('numTensors and numBytes stay flat over 100 jitted forLoop chunks of the COBA network', async () => {
+    const { CobaNet } = await import('../../samples/coba');
+    bst.environ.set({ dt: 0.1 });
+    const net = new CobaNet(400, 1);
+    bst.nn.initAllStates(net);
+    const chunk = bst.transform.jit(() => bst.transform.forLoop(() => net.update(), { length: 5 }) as tf.Tensor);
+    chunk().dispose();
+    expectNoLeaks(() => chunk().dispose(), 100);
+    expect(chunk.traceCount).to.equal(1);
+  });
 });

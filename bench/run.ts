@@ -34,6 +34,11 @@ async function child(backendName: string): Promise<void> {
   const results: CaseResult[] = [];
   for (const make of cases()) results.push(timeCase(await make(), backendName, QUICK ? 3 : 9));
   process.stdout.write(`RESULTS ${JSON.stringify(results)}\n`);
+}
+
+/** COBA in a process of its own, so its memory figures are its own. */
+async function cobaChild(backendName: string): Promise<void> {
+  await bst.backend.init(backendName);
   const coba: CobaRow[] = COBA_SIZES.map((n) => runCoba(n, cobaDuration(n, QUICK)));
   process.stdout.write(`COBA ${JSON.stringify(coba)}\n`);
 }
@@ -64,10 +69,11 @@ function main(): void {
   const backends = (process.env.BENCH_BACKENDS ?? 'cpu,wasm').split(',');
   const all: CaseResult[] = [];
   const coba: CobaRow[] = [];
+  const spawnChild = (mode: string, b: string) => spawnSync(process.execPath, ['--conditions=brainstate-source', '-r',
+    'ts-node/register/transpile-only', __filename, mode, b], { encoding: 'utf8',
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' }, maxBuffer: 1 << 26 });
   for (const b of backends) {
-    const r = spawnSync(process.execPath, ['--conditions=brainstate-source', '-r', 'ts-node/register/transpile-only',
-      __filename, '--child', b], { encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-      maxBuffer: 1 << 26 });
+    const r = spawnChild('--child', b);
     const line = r.stdout.split('\n').find((l) => l.startsWith('RESULTS '));
     if (r.status !== 0 || line === undefined) {
       console.error(`bench on ${b} failed:\n${r.stderr}`);
@@ -75,8 +81,15 @@ function main(): void {
       continue;
     }
     all.push(...(JSON.parse(line.slice(8)) as CaseResult[]));
-    const cobaLine = r.stdout.split('\n').find((l) => l.startsWith('COBA '));
-    if (cobaLine !== undefined) coba.push(...(JSON.parse(cobaLine.slice(5)) as CobaRow[]));
+    if (COBA_SIZES.length === 0) continue;
+    const c = spawnChild('--coba-child', b);
+    const cobaLine = c.stdout.split('\n').find((l) => l.startsWith('COBA '));
+    if (c.status !== 0 || cobaLine === undefined) {
+      console.error(`COBA bench on ${b} failed:\n${c.stderr}`);
+      process.exitCode = 1;
+      continue;
+    }
+    coba.push(...(JSON.parse(cobaLine.slice(5)) as CobaRow[]));
   }
   coba.push(...brian2Rows());
   console.log(formatTable(all));
@@ -92,6 +105,8 @@ function main(): void {
 
 if (process.argv[2] === '--child') {
   child(process.argv[3]).catch((e) => { console.error(e); process.exit(1); });
+} else if (process.argv[2] === '--coba-child') {
+  cobaChild(process.argv[3]).catch((e) => { console.error(e); process.exit(1); });
 } else {
   main();
 }

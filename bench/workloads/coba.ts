@@ -24,9 +24,9 @@ export interface CobaRow {
   readonly buildSeconds: number;
   /** Seconds to draw the connectivity and make the states. */
   readonly setupSeconds?: number;
-  /** Bytes held by tensors after the run (tfjs' own count). */
+  /** Bytes the network's tensors hold (tfjs' own count). */
   readonly tensorBytes?: number;
-  /** Resident set size of the process after the run. */
+  /** Resident set size of the process after the run (COBA runs in its own process, sizes ascending). */
   readonly rssBytes?: number;
 }
 
@@ -47,6 +47,7 @@ export function runCoba(n: number, duration: number, chunk = 100): CobaRow {
   const dt = COBA_PARAMS.dt;
   bst.environ.set({ dt });
   bst.random.seed(42);
+  const bytesBefore = tf.memory().numBytes;
   const t0 = performance.now();
   const net = new CobaNet(n, 42);
   bst.nn.initAllStates(net);
@@ -76,9 +77,13 @@ export function runCoba(n: number, duration: number, chunk = 100): CobaRow {
     impl: 'brainstate-ts jit forLoop', backend: bst.backend.name(), n, steps: Math.ceil(steps / k) * k, msPerStep,
     rateE: sumE / net.nE / seconds, rateI: sumI / net.nI / seconds,
     buildSeconds: Math.max(0, times[0] - median(steady)) / 1000, setupSeconds,
-    tensorBytes: tf.memory().numBytes, rssBytes: process.memoryUsage().rss,
+    tensorBytes: tf.memory().numBytes - bytesBefore, rssBytes: process.memoryUsage().rss,
   };
   run.clearCache();
+  // Release this size's network before the next one (connectivity indices, then state values).
+  (net.E.comm as bst.event.SparseConn).dispose();
+  (net.I.comm as bst.event.SparseConn).dispose();
+  for (const s of [...net.states().toFlat().values(), counts]) s.value = tf.scalar(0);
   return row;
 }
 

@@ -86,6 +86,15 @@ export class SparseConn extends Module {
     return this.update(spikes);
   }
 
+  /**
+   * Releases the index tensors (kept outside any `tf.tidy` while the module lives); the
+   * module cannot be called afterwards. The weight is a state: it is released when the
+   * state is written or dropped.
+   */
+  dispose(): void {
+    this.layout.dispose();
+  }
+
   /** The dense `[nPre, nPost]` weight matrix (duplicate synapses summed): for checks and small models. */
   toDense(): tf.Tensor2D {
     return this.layout.toDense(this.weight.value);

@@ -7,7 +7,7 @@
  * as each row finishes. BENCH_QUICK=1 times 3 blocks instead of 9 (about a third of the
  * time); BENCH_BACKENDS=cpu (or wasm) runs one backend.
  */
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
@@ -16,8 +16,12 @@ import { CaseResult, formatTable, timeCase, Case } from './harness';
 import { lifCase } from './workloads/lif';
 import { lifSimCase } from './workloads/lif-sim';
 import { withJaxMlp } from './workloads/mlp-jax';
+import { cobaDuration, CobaRow, formatCobaTable, runCoba } from './workloads/coba';
+import { findBrian2, runBrian2Coba } from './brian2';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+/** COBA sizes (BENCH_COBA_SIZES, comma-separated; empty or 0 skips COBA). */
+const COBA_SIZES = (process.env.BENCH_COBA_SIZES ?? '4000,40000,400000').split(',').map(Number).filter((n) => n > 0);
 
 function cases(): (() => Promise<Case>)[] {
   return [
@@ -81,25 +85,85 @@ function runBackend(b: string, started: number, at: string): Promise<CaseResult[
   });
 }
 
+/** COBA in a process of its own, so its memory figures are its own. */
+async function cobaChild(backendName: string): Promise<void> {
+  await bst.backend.init(backendName);
+  const coba: CobaRow[] = COBA_SIZES.map((n) => runCoba(n, cobaDuration(n, QUICK)));
+  process.stdout.write(`COBA ${JSON.stringify(coba)}\n`);
+}
+
+/** Brian2's COBA rows (cython and C++ standalone, one thread) at the same sizes, or why they were skipped. */
+function brian2Rows(): CobaRow[] {
+  if (COBA_SIZES.length === 0) return [];
+  if (process.env.BENCH_BRIAN2 === '0') {
+    console.log('Brian2 skipped: BENCH_BRIAN2=0');
+    return [];
+  }
+  const found = findBrian2();
+  if ('skip' in found) {
+    console.log(found.skip);
+    return [];
+  }
+  const rows: CobaRow[] = [];
+  for (const n of COBA_SIZES) {
+    for (const target of ['cython', 'cpp_standalone'] as const) {
+      const r = runBrian2Coba(found.python, target, n, cobaDuration(n, QUICK));
+      if (typeof r === 'string') console.log(r); else rows.push(r);
+    }
+  }
+  return rows;
+}
+
+/** Runs COBA for backend `b` in a child process of its own; its rows, or undefined when it failed. */
+function runCobaChild(b: string, started: number, at: string): CobaRow[] | undefined {
+  console.log(`${at} ${b}: COBA at ${COBA_SIZES.join(', ')} neurons (a process of its own)`);
+  const c = spawnSync(process.execPath, ['--conditions=brainstate-source', '-r', 'ts-node/register/transpile-only',
+    __filename, '--coba-child', b], { encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    maxBuffer: 1 << 26 });
+  const cobaLine = c.stdout.split('\n').find((l) => l.startsWith('COBA '));
+  if (c.status !== 0 || cobaLine === undefined) {
+    console.error(`COBA bench on ${b} failed:\n${c.stderr}`);
+    process.exitCode = 1;
+    return undefined;
+  }
+  const rows = JSON.parse(cobaLine.slice(5)) as CobaRow[];
+  const elapsed = ((Date.now() - started) / 1000).toFixed(0);
+  for (const r of rows) {
+    console.log(`${at} ${b} [${elapsed} s] COBA ${r.n} neurons: ${r.msPerStep.toPrecision(3)} ms/step, ` +
+      `E ${r.rateE.toFixed(1)} Hz, I ${r.rateI.toFixed(1)} Hz`);
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const backends = (process.env.BENCH_BACKENDS ?? 'cpu,wasm').split(',');
   const all: CaseResult[] = [];
+  const coba: CobaRow[] = [];
   const started = Date.now();
   for (const [i, b] of backends.entries()) {
-    const rows = await runBackend(b, started, `[backend ${i + 1}/${backends.length}]`);
+    const at = `[backend ${i + 1}/${backends.length}]`;
+    const rows = await runBackend(b, started, at);
     if (rows !== undefined) all.push(...rows);
+    if (COBA_SIZES.length > 0) coba.push(...(runCobaChild(b, started, at) ?? []));
   }
+  coba.push(...brian2Rows());
   console.log('');
   console.log(formatTable(all));
+  if (coba.length > 0) {
+    coba.sort((a, b) => a.n - b.n);
+    console.log(`\n${formatCobaTable(coba)}`);
+  }
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), results: all }, null, 2));
+  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), results: all, coba }, null, 2));
   console.log(`\nwritten: bench/results/latest.json (medians of interleaved blocks; speed-up = eager / variant; ` +
     `${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
 }
 
 if (process.argv[2] === '--child') {
   child(process.argv[3]).catch((e) => { console.error(e); process.exit(1); });
+} else if (process.argv[2] === '--coba-child') {
+  cobaChild(process.argv[3]).catch((e) => { console.error(e); process.exit(1); });
 } else {
   void main();
 }

@@ -21,6 +21,7 @@ import * as random from './random';
 import * as transform from './transform';
 import * as optim from './optim';
 import * as checkpoint from './checkpoint';
+import * as event from './event';
 
 export { backend, nn, transform };
 export { environ, random };
@@ -38,3 +39,4 @@ export { graph };
 export { TreefyState, NestedDict, FlatDict, stateOf } from './graph';
 export { optim };
 export { checkpoint };
+export { event };

@@ -15,3 +15,7 @@ if ((Symbol as unknown as { metadata?: symbol }).metadata === undefined) {
 // The random-number kernels (Threefry-2x32) for the cpu, wasm and tensorflow backends.
 import { registerRandomKernels } from './random/kernels';
 registerRandomKernels();
+
+// The event-driven connectivity kernels (CSR products and their gradients) for cpu and wasm.
+import { registerEventKernels } from './event/csr-kernels';
+registerEventKernels();

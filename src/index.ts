@@ -24,7 +24,7 @@ import * as checkpoint from './checkpoint';
 export { backend, nn, transform };
 export { environ, random };
 export {
-  State, ShortTermState, HiddenState, LongTermState, ParamState, RandomState,
+  State, ShortTermState, HiddenState, LongTermState, ParamState, RandomState, BatchState,
 } from './state';
 export type { StateOptions, StateClass, StateValue } from './state';
 export {

@@ -8,3 +8,7 @@ import 'reflect-metadata';
 // The random-number kernels (Threefry-2x32) for the cpu, wasm and tensorflow backends.
 import { registerRandomKernels } from './random/kernels';
 registerRandomKernels();
+
+// Training kernels tfjs lacks or gets wrong (conv and max-pool gradients, UnsortedSegmentSum).
+import { registerTrainingKernels } from './backend/training-kernels';
+registerTrainingKernels();

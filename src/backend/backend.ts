@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors';
+import { registerTrainingKernels } from './training-kernels';
 
 /** The backends brainstate-ts knows how to start, in order of preference. */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -50,6 +51,8 @@ function loadPackage(name: BackendName): string | null {
 async function tryStart(name: BackendName): Promise<string | null> {
   const failure = loadPackage(name);
   if (failure != null) return failure;
+  // Loading a backend package registers its kernels, over the fixes for the wrong ones.
+  registerTrainingKernels();
   try {
     const ok = await tf.setBackend(name);
     await tf.ready();

@@ -1,7 +1,7 @@
 /**
  * `Embedding`, as BrainState's `nn.Embedding`: a table `[numEmbeddings, ...embeddingSize]`
  * looked up by integer indices. Its gradient is tfjs's `UnsortedSegmentSum`, which the
- * wasm backend lacks; brainstate-ts registers one (`src/backend/wasm-kernels`).
+ * wasm backend lacks; brainstate-ts registers one (`src/backend/training-kernels`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError } from '../errors';

@@ -79,16 +79,28 @@ function poolOnce(x: tf.Tensor, kind: PoolKind, k: number[], s: number[], pad: '
   return kind === 'max' ? tf.maxPool3d(x as tf.Tensor5D, k3, s3, pad) : tf.avgPool3d(x as tf.Tensor5D, k3, s3, pad);
 }
 
+/** JAX's `padtype_to_pads` for `'SAME'`: the low side gets the smaller half. */
+export function samePads(shape: readonly number[], k: number[], s: number[]): [number, number][] {
+  return k.map((kk, d) => {
+    const n = shape[d];
+    const total = Math.max((Math.ceil(n / s[d]) - 1) * s[d] + kk - n, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  });
+}
+
 /**
- * Pools `[N, ...spatial, C]`. Explicit padding pads with -inf (max) or zeros (average),
- * and the average then divides by the number of real elements in each window, as
- * BrainState does (and as tfjs's `'same'` mode does).
+ * Pools `[N, ...spatial, C]`. Padding (also `'SAME'`, turned into explicit pads) pads
+ * with -inf (max) or zeros (average), and the average then divides by the number of
+ * real elements in each window, as BrainState does. tfjs's own `'same'` modes are not
+ * used: in tfjs 4.22 the `AvgPoolGrad` / `AvgPool3DGrad` of a `'same'` pooling are wrong
+ * on every backend, and tfjs-wasm's `MaxPool3D` pads `'same'` windows with zeros.
  */
 export function pool(x: tf.Tensor, kind: PoolKind, k: number[], s: number[], padding: Padding): tf.Tensor {
-  if (!Array.isArray(padding)) return poolOnce(x, kind, k, s, padding === 'SAME' ? 'same' : 'valid');
-  if (!padding.some(([a, b]) => a > 0 || b > 0)) return poolOnce(x, kind, k, s, 'valid');
+  if (padding === 'SAME') padding = samePads(x.shape.slice(1, -1), k, s);
+  if (padding === 'VALID' || !padding.some(([a, b]) => a > 0 || b > 0)) return poolOnce(x, kind, k, s, 'valid');
+  const explicit = padding;
   return tf.tidy(() => {
-    const pads: [number, number][] = [[0, 0], ...padding, [0, 0]];
+    const pads: [number, number][] = [[0, 0], ...explicit, [0, 0]];
     if (kind === 'max') return poolOnce(tf.pad(x, pads, -Infinity), 'max', k, s, 'valid');
     const sums = poolOnce(tf.pad(x, pads), 'avg', k, s, 'valid');
     const ones = tf.ones([1, ...x.shape.slice(1, -1), 1]);

@@ -101,8 +101,9 @@ export class LBFGS extends Optimizer {
     }
     // Two-loop recursion over indices (count mod m + k) mod m, k = 0..m-1.
     const idx0 = tf.cast(tf.mod(count, m), 'int32');
-    const rowOf = (mem: tf.Tensor, k: number) => tf.reshape(tf.gather(mem, tf.reshape(tf.mod(tf.add(idx0, k), m), [1])), [-1]);
-    const rhoOf = (k: number) => tf.reshape(tf.gather(rhos, tf.reshape(tf.mod(tf.add(idx0, k), m), [1])), []);
+    const at = (k: number) => tf.reshape(tf.mod(tf.add(idx0, tf.scalar(k, 'int32')), tf.scalar(m, 'int32')), [1]);
+    const rowOf = (mem: tf.Tensor, k: number) => tf.reshape(tf.gather(mem, at(k)), [-1]);
+    const rhoOf = (k: number) => tf.reshape(tf.gather(rhos, at(k)), []);
     let v: tf.Tensor = g;
     const alphas: tf.Tensor[] = new Array(m);
     for (let k = m - 1; k >= 0; k--) {

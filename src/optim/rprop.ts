@@ -17,8 +17,9 @@ export interface RpropOptions extends OptimizerOptions {
 /**
  * Rprop: per element, the step size grows by `etas[1]` while the gradient keeps its
  * sign and shrinks by `etas[0]` when it flips (skipping that step), clipped to
- * `stepSizes`; `p ← p − step · sign(g)`. `lr` is the initial step size, and (as in
- * braintools) no schedule is applied on top. Step sizes and the previous update are states.
+ * `stepSizes`; the step `step · sign(g)` is applied one update later, as optax's
+ * `rprop` (which braintools uses) does. `lr` is the initial step size, and (as in
+ * braintools) no schedule is applied on top. Step sizes and the previous step are states.
  *
  * @example
  * ```ts
@@ -64,6 +65,9 @@ export class Rprop extends Optimizer {
       this.stepSizes[0], this.stepSizes[1]);
     const step = tf.where(tf.equal(s, 0), slots[0], grown);
     const prev = tf.where(tf.less(s, 0), tf.zerosLike(grad), tf.mul(step, tf.sign(grad)));
-    return { param: tf.sub(param, prev), slots: [step, prev] };
+    // optax applies the step of the previous update (zero where the sign just flipped):
+    // a one-update lag that braintools, and so BrainState users, get too.
+    const applied = tf.where(tf.less(s, 0), tf.zerosLike(grad), slots[1]);
+    return { param: tf.sub(param, applied), slots: [step, prev] };
   }
 }

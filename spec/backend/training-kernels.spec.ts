@@ -3,8 +3,8 @@
  * gradient of tfjs's conv, pooling and gather ops, on the backend under test, against
  * central finite differences of the forward op along a random direction. Before those
  * kernels, on tfjs 4.22: tfjs-wasm had no Conv2DBackpropFilter or UnsortedSegmentSum,
- * its Conv3DBackprop* and MaxPoolGrad (overlapping windows) were wrong, and so was
- * tfjs-cpu's MaxPool3DGrad. (tfjs's `'same'` average-pooling gradient is wrong on both;
+ * its Conv3DBackprop*, MaxPool3D (negative windows) and MaxPoolGrad (overlapping windows)
+ * were wrong, and so was tfjs-cpu's MaxPool3DGrad. (tfjs's `'same'` average-pooling gradient is wrong on both;
  * nn.AvgPool* avoids it, see spec/nn/pooling.spec.ts.)
  */
 import * as tf from '@tensorflow/tfjs';
@@ -71,6 +71,13 @@ describe(`training kernels (backend ${tf.getBackend()})`, () => {
       });
     }
   }
+
+  it('maxPool3d of all-negative windows is their maximum, not 0', () => {
+    const x = tf.reshape(tf.neg(tf.range(1, 17)), [1, 2, 2, 4, 1]) as tf.Tensor5D;
+    expect(Array.from(tf.maxPool3d(x, [2, 2, 2], 2, 'valid').dataSync())).to.deep.equal([-1, -3]);
+    expect(Array.from(tf.maxPool3d(x, [1, 1, 2], [1, 1, 2], 'same').dataSync())).to.deep.equal(
+      [-1, -3, -5, -7, -9, -11, -13, -15]);
+  });
 
   it('gather (UnsortedSegmentSum) gradients, with repeated and dropped ids', () => {
     const table = rand([5, 3, 2], 8);

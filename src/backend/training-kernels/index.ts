@@ -6,14 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CONV_BACKPROP_KERNELS } from './conv-backprop';
-import { MAX_POOL_GRAD_KERNELS } from './max-pool-grad';
+import { MAX_POOL_KERNELS } from './max-pool';
 import type { KernelRecord } from './record';
 import { UNSORTED_SEGMENT_SUM } from './unsorted-segment-sum';
 
 export type { KernelRecord } from './record';
 
 /** Every kernel this module registers, in registration order. */
-export const TRAINING_KERNELS: readonly KernelRecord[] = [...CONV_BACKPROP_KERNELS, ...MAX_POOL_GRAD_KERNELS,
+export const TRAINING_KERNELS: readonly KernelRecord[] = [...CONV_BACKPROP_KERNELS, ...MAX_POOL_KERNELS,
   UNSORTED_SEGMENT_SUM];
 
 /**

@@ -148,3 +148,44 @@ export function maxPoolBackprop(x: ArrayLike<number>, dy: ArrayLike<number>, g: 
     }
   }
 }
+
+/**
+ * The filter gradient by direct accumulation, `dW[k, c, o] += x[window(k), c] · dy[o]`
+ * over every output position, innermost over the output channels (contiguous in both
+ * `dy` and `dW`). For backends whose matrix product is JavaScript too (tfjs-cpu), this
+ * beats building patches.
+ */
+export function filterGradientDirect(x: ArrayLike<number>, dy: ArrayLike<number>, g: Geometry, dw: Float32Array): void {
+  const { D, H, W, C, CO } = g;
+  dw.fill(0);
+  let row = 0;
+  for (let b = 0; b < g.B; b++) {
+    const xb = b * D * H * W * C;
+    for (let od = 0; od < g.OD; od++) {
+      for (let oh = 0; oh < g.OH; oh++) {
+        for (let ow = 0; ow < g.OW; ow++, row += CO) {
+          for (let kd = 0; kd < g.fd; kd++) {
+            const id = od * g.sd + kd * g.dd - g.front;
+            if (id < 0 || id >= D) continue;
+            for (let kh = 0; kh < g.fh; kh++) {
+              const ih = oh * g.sh + kh * g.dh - g.top;
+              if (ih < 0 || ih >= H) continue;
+              for (let kw = 0; kw < g.fw; kw++) {
+                const iw = ow * g.sw + kw * g.dw - g.left;
+                if (iw < 0 || iw >= W) continue;
+                const xi = xb + ((id * H + ih) * W + iw) * C;
+                const wk = ((kd * g.fh + kh) * g.fw + kw) * C * CO;
+                for (let ch = 0; ch < C; ch++) {
+                  const xv = x[xi + ch];
+                  if (xv === 0) continue;
+                  const wb = wk + ch * CO;
+                  for (let o = 0; o < CO; o++) dw[wb + o] += xv * dy[row + o];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -12,9 +12,10 @@ export interface KernelRecord {
   /**
    * `'missing'`: the backend has none, and ours is registered only while that holds.
    * `'wrong'`: the backend's own gives wrong numbers (measured against finite differences
-   * in spec/backend/training-kernels.spec.ts) and is replaced.
+   * in spec/backend/training-kernels.spec.ts) and is replaced. `'slow'`: the backend's
+   * own is right but far too slow to train with, and is replaced.
    */
-  readonly reason: 'missing' | 'wrong';
+  readonly reason: 'missing' | 'wrong' | 'slow';
   /** What fails without it. */
   readonly why: string;
 }

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import { loadMnist } from './data/mnist';
-import { LoopResult, trainClassifier } from './train-loop';
+import { LoopResult, trainClassifier } from './shared/train-loop';
 
 /** Sizes of the run. */
 export interface ConvMnistOptions {

@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
-import type { MnistSet } from './data/mnist';
-import { lossCurveSvg } from './mlp';
+import type { MnistSet } from '../data/mnist';
+import { lossCurveSvg } from '../mlp';
 
 /** Sizes of a training run. */
 export interface LoopOptions {

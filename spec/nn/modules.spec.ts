@@ -133,3 +133,28 @@ describe('nn: recurrent cells over sequences', () => {
     expectTensorClose(tf.matMul(q, q, false, true), tf.eye(5), 1e-5);
   });
 });
+
+describe('nn: Sequential indexing and growth', () => {
+  it('at / slice / pick share the layers; append / extend / insert grow it; sizes follow the layers', () => {
+    const a = new nn.Linear(4, 8);
+    const b = new nn.Linear(8, 3);
+    const seq = new nn.Sequential(a, new nn.ReLU(), new nn.Dropout(0.9), b);
+    expect(seq.length).to.equal(4);
+    expect(seq.at(0)).to.equal(a);
+    expect(seq.at(-1)).to.equal(b);
+    expect(() => seq.at(4)).to.throw(bst.BrainStateError, 'out of range');
+    expect(seq.inSize).to.deep.equal([4]);
+    expect(seq.outSize).to.deep.equal([3]);
+    const head = seq.slice(0, 2);
+    expect(head.outSize).to.deep.equal([8]);
+    expect(head.at(0)).to.equal(a);
+    expect(seq.pick([0, 3]).call(tf.ones([2, 4])).shape).to.deep.equal([2, 3]);
+    seq.append(new nn.Linear(3, 5)).insert(0, bst.nn.relu);
+    expect(seq.length).to.equal(6);
+    expect(seq.outSize).to.deep.equal([5]);
+    expect(seq.inSize).to.equal(undefined);
+    seq.extend([new nn.ReLU()]);
+    expect(bst.environ.context({ fit: false }, () => seq.call(tf.ones([2, 4]))).shape).to.deep.equal([2, 5]);
+    expect(seq.states(bst.ParamState).toFlat().size).to.equal(3);
+  });
+});

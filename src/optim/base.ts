@@ -11,8 +11,8 @@ import { tensorLeaves } from '../state/tree';
 import { unflatten } from '../util/pytree';
 import { LearningRate, Schedule, toSchedule } from './schedule';
 import { collectWeights, matchGrads, TrainableWeights, Weights } from './weights';
-import { leavesWithPaths, TreeKey } from '../transform/grad-tree';
-import { flatten } from '../util/pytree';
+import { clipByGlobalNorm, gradClipValue } from './clip';
+import { loadStateDictInto, OptimizerStateDict, stateDictOf } from './state-dict';
 
 /**
  * A state of an optimiser (step count, moments, bias-correction powers): long-lived, so
@@ -24,6 +24,9 @@ import { flatten } from '../util/pytree';
  * opt.step instanceof bst.optim.OptimState;   // true
  * ```
  */
+export type { OptimizerStateDict } from './state-dict';
+export { clipByGlobalNorm, gradClipValue } from './clip';
+
 export class OptimState<T extends StateValue = tf.Tensor> extends LongTermState<T> {}
 
 /**
@@ -59,17 +62,6 @@ export interface ParamGroup {
   readonly states: State<StateValue>[];
 }
 
-/**
- * What {@link Optimizer.stateDict} returns: every state of the optimiser (step count,
- * moments, powers, ...) by its path, as tensors the caller owns, and the groups'
- * hyper-parameters.
- */
-export interface OptimizerStateDict {
-  /** State values by path (`'step'`, `'slots/m/0/weight'`, ...). */
-  readonly states: Record<string, tf.Tensor>;
-  /** Per parameter group: its weight decay and how many states it holds. */
-  readonly groups: { weightDecay: number; size: number }[];
-}
 
 /** What one update of one tensor leaf computes. */
 export interface LeafUpdate {
@@ -233,12 +225,7 @@ export abstract class Optimizer extends Module {
    * @see loadStateDict
    */
   stateDict(): OptimizerStateDict {
-    const states: Record<string, tf.Tensor> = {};
-    for (const [path, st] of this.states().toFlat().entries()) {
-      const inner = leavesWithPathsOf(st.value as StateValue);
-      inner.forEach(({ path: p, leaf }) => { states[[...path, ...p].map(String).join('/')] = tf.clone(leaf); });
-    }
-    return { states, groups: this.groups.map((g) => ({ weightDecay: g.weightDecay, size: g.states.length })) };
+    return stateDictOf(this, this.groups.map((g) => ({ weightDecay: g.weightDecay, size: g.states.length })));
   }
 
   /**
@@ -249,37 +236,7 @@ export abstract class Optimizer extends Module {
    * @see stateDict
    */
   loadStateDict(dict: OptimizerStateDict): void {
-    const where = `${this.constructor.name}.loadStateDict`;
-    if (dict === null || typeof dict !== 'object' || typeof dict.states !== 'object') {
-      throw new OptimizerError(`${where}: expected what stateDict() returned ({ states, groups }), got ${String(dict)}.`);
-    }
-    const targets: { state: State<StateValue>; path: string[]; keys: string[]; def: unknown }[] = [];
-    const problems: string[] = [];
-    const seen = new Set<string>();
-    for (const [path, st] of this.states().toFlat().entries()) {
-      const value = st.value as StateValue;
-      const inner = leavesWithPathsOf(value);
-      const keys = inner.map(({ path: p }) => [...path, ...p].map(String).join('/'));
-      inner.forEach(({ leaf }, i) => {
-        const k = keys[i];
-        seen.add(k);
-        const t = dict.states[k];
-        if (t === undefined) problems.push(`missing '${k}'`);
-        else if (t.dtype !== leaf.dtype || t.shape.join(',') !== leaf.shape.join(',')) {
-          problems.push(`'${k}' is ${t.dtype}[${t.shape.join(',')}], expected ${leaf.dtype}[${leaf.shape.join(',')}]`);
-        }
-      });
-      targets.push({ state: st as State<StateValue>, path: path.map(String), keys, def: flatten(value, isTensorLeaf)[1] });
-    }
-    for (const k of Object.keys(dict.states)) if (!seen.has(k)) problems.push(`extra '${k}'`);
-    if (problems.length > 0) {
-      throw new OptimizerError(`${where}: the state dict does not match this optimiser: ${problems.slice(0, 8).join('; ')}` +
-        `${problems.length > 8 ? ` and ${problems.length - 8} more` : ''}. Load a state dict saved from an optimiser of ` +
-        'the same class over the same weights.');
-    }
-    for (const t of targets) {
-      t.state.value = unflatten(t.def as never, t.keys.map((k) => tf.clone(dict.states[k]))) as StateValue;
-    }
+    loadStateDictInto(this, dict, `${this.constructor.name}.loadStateDict`);
   }
 
   /** The registered states, in registration order (empty before registering). */
@@ -426,45 +383,3 @@ function leavesOf(value: StateValue, count: number): tf.Tensor[] {
   return out;
 }
 
-/**
- * Every gradient element clipped to `[-maxAbs, maxAbs]` (optax's `clip`, braintools'
- * `grad_clip_value`); tf ops only, so it works under jit.
- *
- * @example
- * ```ts
- * bst.optim.gradClipValue([tf.tensor1d([3, -0.5, -4])], 1)[0].print();   // [1, -0.5, -1]
- * ```
- * @param gs - the gradients.
- * @param maxAbs - the largest magnitude let through.
- * @returns the clipped gradients (new tensors).
- */
-export function gradClipValue(gs: readonly tf.Tensor[], maxAbs: number): tf.Tensor[] {
-  return gs.map((g) => tf.clipByValue(g, -maxAbs, maxAbs));
-}
-
-/** Tensor leaves of a state value with their paths inside it. */
-function leavesWithPathsOf(value: StateValue): { path: TreeKey[]; leaf: tf.Tensor }[] {
-  return leavesWithPaths(value, isTensorLeaf).map(({ path, leaf }) => ({ path: path.slice(), leaf: leaf as tf.Tensor }));
-}
-
-function isTensorLeaf(x: unknown): boolean {
-  return x instanceof tf.Tensor;
-}
-
-/**
- * `gs` scaled by `maxNorm / norm` when their global L2 norm exceeds `maxNorm`, else
- * unchanged (optax's `clip_by_global_norm`); tf ops only, so it works under jit.
- *
- * @example
- * ```ts
- * const [a, b] = bst.optim.clipByGlobalNorm([tf.tensor1d([3, 0]), tf.scalar(4)], 1);   // [0.6, 0], 0.8
- * ```
- * @param gs - the gradients.
- * @param maxNorm - the largest global norm let through.
- * @returns the clipped gradients (new tensors).
- */
-export function clipByGlobalNorm(gs: readonly tf.Tensor[], maxNorm: number): tf.Tensor[] {
-  const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
-  const scale = tf.where(tf.greater(norm, maxNorm), tf.div(maxNorm, norm), tf.onesLike(norm));
-  return gs.map((g) => tf.mul(g, scale));
-}

@@ -22,9 +22,9 @@ export { Conv1d, Conv2d, Conv3d, ConvBase } from './conv';
 export type { ConvOptions, ConvParams } from './conv';
 export { ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from './conv-transpose';
 export type { ConvTransposeOptions } from './conv-transpose';
-export type { PaddingSpec } from './conv-ops';
+export type { PaddingSpec, Padding } from './conv-ops';
 export { MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, Pool } from './pooling';
-export type { PoolOptions } from './pooling';
+export type { PoolOptions, PoolKind } from './pooling';
 export {
   AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
 } from './adaptive-pooling';

@@ -60,7 +60,8 @@ export function toPoolLayout(x: tf.Tensor, nd: number, channelAxis: number | nul
   return { x: folded, restore };
 }
 
-type PoolKind = 'max' | 'avg';
+/** Which reduction a pooling layer applies. */
+export type PoolKind = 'max' | 'avg';
 
 /** One tfjs pooling call on `[N, ...spatial, C]` with a mode padding. */
 function poolOnce(x: tf.Tensor, kind: PoolKind, k: number[], s: number[], pad: 'same' | 'valid'): tf.Tensor {

@@ -29,6 +29,8 @@ function cases(): (() => Promise<Case>)[] {
     () => lifCase(1e6),
     () => lifSimCase(1e4),
     () => import('./workloads/mlp').then(async (m) => withJaxMlp(await m.mlpCase(128), 128)),
+    () => import('./workloads/conv-net').then((m) => m.convNetCase(64)),
+    () => import('./workloads/lstm').then((m) => m.lstmCase(16)),
   ];
 }
 

@@ -26,7 +26,7 @@ import * as event from './event';
 export { backend, nn, transform };
 export { environ, random };
 export {
-  State, ShortTermState, HiddenState, LongTermState, ParamState,
+  State, ShortTermState, HiddenState, LongTermState, ParamState, BatchState,
 } from './state';
 /** BrainState's `random.RandomState`: the `RandomState` kind, with the distributions as methods. */
 export { RandomState } from './random';

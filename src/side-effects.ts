@@ -19,3 +19,6 @@ registerRandomKernels();
 // The event-driven connectivity kernels (CSR products and their gradients) for cpu and wasm.
 import { registerEventKernels } from './event/csr-kernels';
 registerEventKernels();
+// Training kernels tfjs lacks or gets wrong (conv and max-pool gradients, UnsortedSegmentSum).
+import { registerTrainingKernels } from './backend/training-kernels';
+registerTrainingKernels();

@@ -10,6 +10,7 @@ import { BackendError } from '../errors';
 import { processListeners, removeListenersAddedSince } from './process-handlers';
 import { envVar } from '../util/env';
 import { markInitCalled, noteInitDone } from './readiness';
+import { registerTrainingKernels } from './training-kernels';
 
 /** The backends brainstate-ts knows how to start, in order of preference. */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'webgl', 'cpu'] as const;
@@ -59,6 +60,8 @@ async function tryStart(name: BackendName): Promise<string | null> {
   const failure = loadPackage(name);
   if (failure != null) return failure;
   const listeners = processListeners();
+  // Loading a backend package registers its kernels, over the fixes for the wrong ones.
+  registerTrainingKernels();
   try {
     const ok = await tf.setBackend(name);
     await tf.ready();

@@ -168,6 +168,13 @@ export class HiddenState<T extends StateValue = tf.Tensor> extends ShortTermStat
 /** Long-lived state (BrainState's `LongTermState`): kept across trials (running statistics, ...). */
 export class LongTermState<T extends StateValue = tf.Tensor> extends State<T> {}
 
+/**
+ * Batch statistics (BrainState's `BatchState`): long-lived values a layer updates from
+ * the data while fitting, such as `BatchNorm`'s running mean and variance. Not trainable:
+ * gradients and optimisers select `ParamState`, filters can pick these by class.
+ */
+export class BatchState<T extends StateValue = tf.Tensor> extends LongTermState<T> {}
+
 /** A trainable parameter (weights, biases). Gradients and optimisers select these. */
 export class ParamState<T extends StateValue = tf.Tensor> extends LongTermState<T> {}
 

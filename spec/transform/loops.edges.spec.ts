@@ -127,3 +127,41 @@ describe('loops of zero steps (issue 12: JAX\'s empty ys, eagerly and under jit 
     expect(forLoop(() => tf.ones([3]), { length: 0 }).shape).to.deep.equal([0, 3]);
   });
 });
+
+describe('a loop output that is a state value inside a transform (issue 12)', () => {
+  // Found when RNN cells were unrolled under grad inside jit: the loop stacked its ys and
+  // disposed them, but the last y was also the shadow-written value of a state, which the
+  // transform then committed: the state held a disposed tensor.
+  const make = () => {
+    const h = new bst.HiddenState(tf.zeros([2]));
+    const w = new bst.ParamState(tf.tensor1d([0.5, 2]));
+    const loss = (x: tf.Tensor): tf.Scalar => {
+      const [, ys] = scan((c: tf.Tensor[], xt: tf.Tensor): [tf.Tensor[], tf.Tensor] => {
+        h.value = tf.add(tf.mul(h.value, w.value), xt);
+        return [c, h.value];
+      }, [] as tf.Tensor[], x);
+      return tf.sum(ys) as tf.Scalar;
+    };
+    return { h, w, loss };
+  };
+
+  it('issue 12: scan under grad returning a written state value leaves the state alive, eagerly and jitted', () => {
+    const xs = tf.ones([3, 2]);
+    const eager = make();
+    const [gE, lE] = bst.transform.grad(() => eager.loss(xs), { gradStates: [eager.w], returnValue: true })();
+    expect(eager.h.value.isDisposed).to.equal(false);
+    const traced = make();
+    const step = jit((x: tf.Tensor) => {
+      traced.h.value = tf.zeros([2]);
+      return bst.transform.grad(() => traced.loss(x), { gradStates: [traced.w], returnValue: true })();
+    });
+    for (let i = 0; i < 3; i++) {
+      const [g, l] = step(xs) as [tf.Tensor[], tf.Tensor];
+      expect(traced.h.value.isDisposed, `call ${i}`).to.equal(false);
+      expectTensorClose(l, lE as tf.Tensor);
+      expectTensorClose(g[0], (gE as tf.Tensor[])[0]);
+      expectTensorClose(traced.h.value, eager.h.value);
+    }
+    expect(step.traceCount).to.equal(1);
+  });
+});

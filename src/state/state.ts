@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { noteUse } from '../backend/readiness';
 import { StateError, TraceError } from '../errors';
-import { currentObserver } from './stack';
+import { currentObserver, heldByObservers } from './stack';
 import { StateValue, describeValue, stateValueProblem, tensorLeaves } from './tree';
 
 export type { StateValue } from './tree';
@@ -47,6 +47,15 @@ function release(value: StateValue): void {
 /** The number of states that hold `tensor` now (0 when none does). */
 export function holderCount(tensor: tf.Tensor): number {
   return holders.get(tensor) ?? 0;
+}
+
+/**
+ * Whether `tensor` is a state's value: held by a state, or, inside a transform, by a
+ * shadow write or as the value a state read returned. A loop or transform that hands a
+ * tensor out and later disposes what it handed out must clone such a tensor first.
+ */
+export function isStateValue(tensor: tf.Tensor): boolean {
+  return holderCount(tensor) > 0 || heldByObservers(tensor);
 }
 
 /**

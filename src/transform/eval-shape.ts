@@ -43,6 +43,11 @@ class SandboxObserver implements StateObserver {
     this.shadow.set(state, value);
   }
 
+  holds(tensor: tf.Tensor): boolean {
+    for (const v of this.shadow.values()) if (tensorLeaves(v).includes(tensor)) return true;
+    return false;
+  }
+
   created(state: State<StateValue>): void {
     this.local.add(state);
   }

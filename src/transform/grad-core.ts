@@ -77,6 +77,12 @@ class GradObserver implements StateObserver {
     }, isTensor) as StateValue);
   }
 
+  holds(tensor: tf.Tensor): boolean {
+    for (const v of this.pending.values()) if (tensorLeaves(v).includes(tensor)) return true;
+    for (const v of this.targets.values()) if (tensorLeaves(v).includes(tensor)) return true;
+    return false;
+  }
+
   created(state: State<StateValue>): void {
     this.outer?.created?.(state);
   }

@@ -12,7 +12,7 @@ import { TraceError } from '../errors';
 import { currentObserver } from '../state/stack';
 import { isPlainObject, isTensor } from '../state/tree';
 import { flatten, mapLeaves, TreeDef, treeDefKey, unflatten } from '../util/pytree';
-import { holderCount } from '../state/state';
+import { isStateValue } from '../state/state';
 import { leadingLength, outerLeaves, rowOf, runAndRecord, tensorTree, writeBack } from './loop-util';
 import { ProgressReporter, toReporter } from './progress';
 import { evalShape } from './eval-shape';
@@ -96,7 +96,7 @@ function eagerScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: tf
       const r = fn(carry, x);
       checkPair(r);
       // A state's own tensor is disposed by the state's next write: hand out clones.
-      return mapLeaves(r, (t) => (isTensor(t) && holderCount(t) > 0 ? tf.clone(t) : t), isTensor) as tf.TensorContainer;
+      return mapLeaves(r, (t) => (isTensor(t) && isStateValue(t) ? tf.clone(t) : t), isTensor) as tf.TensorContainer;
     }) as unknown as [C, Y];
     const next = new Set(flatten(out, isTensor)[0]);
     const [yl, yd] = flatten(out[1], isTensor);

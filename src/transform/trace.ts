@@ -101,6 +101,11 @@ class TraceObserver implements StateObserver {
     this.written.add(state);
   }
 
+  holds(tensor: tf.Tensor): boolean {
+    for (const v of this.current.values()) if (tensorLeaves(v).includes(tensor)) return true;
+    return false;
+  }
+
   created(state: State<StateValue>): void {
     this.local.add(state);
   }

@@ -35,8 +35,8 @@ async function onBackend<T>(name: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A small MLP with dropout trained by a jitted Adam step; returns the losses of `steps` steps. */
-async function mlpLosses(steps: number, jit: boolean): Promise<number[]> {
+/** A small MLP with dropout and its Adam training step (fresh weights from seed 7), and a batch. */
+function mlpTrainer(): { step: (x: tf.Tensor, y: tf.Tensor) => tf.Scalar; x: tf.Tensor; y: tf.Tensor } {
   bst.random.seed(7);
   const net = new bst.nn.Sequential(new bst.nn.Linear(64, 48), new bst.nn.ReLU(), new bst.nn.Dropout(0.8),
     new bst.nn.Linear(48, 10));
@@ -51,6 +51,12 @@ async function mlpLosses(steps: number, jit: boolean): Promise<number[]> {
     opt.update(grads);
     return value;
   };
+  return { step, x, y };
+}
+
+/** The losses of `steps` training steps of {@link mlpTrainer}, jitted or eager (in fit mode: dropout on). */
+async function mlpLosses(steps: number, jit: boolean): Promise<number[]> {
+  const { step, x, y } = mlpTrainer();
   const run = jit ? bst.transform.jit(step) : (xb: tf.Tensor, yb: tf.Tensor) => tf.tidy(() => step(xb, yb));
   const losses: number[] = [];
   await bst.environ.context({ fit: true }, async () => {
@@ -112,6 +118,18 @@ describe('backend: webgpu', () => {
     expect(jitted).to.be.at.most(eager);
     step.clearCache();
     tf.dispose([input, vEager.value, vJit.value]);
+
+    const mlp = mlpTrainer();
+    const mlpJit = bst.transform.jit(mlp.step);
+    bst.environ.context({ fit: true }, () => {
+      mlpJit(mlp.x, mlp.y).dispose(); // trace
+      tf.tidy(() => { mlp.step(mlp.x, mlp.y); });
+      const e = countDispatches(() => tf.tidy(() => { mlp.step(mlp.x, mlp.y); })).dispatches;
+      const j = countDispatches(() => mlpJit(mlp.x, mlp.y).dispose()).dispatches;
+      console.log(`      MLP 64-48-10 (Adam, dropout), batch 32: ${e} dispatches per eager step, ${j} per jitted (unfused) step`);
+      expect(j).to.be.at.most(e);
+    });
+    mlpJit.clearCache();
   });
 
   it('a jitted MLP step (Adam, dropout through the WGSL random kernels) gives the losses of cpu', async function () {
@@ -149,6 +167,19 @@ describe('backend: webgpu', () => {
         expect(Math.abs(g - c), `${k}[${i}]: webgpu ${g}, cpu ${c}`).to.be.at.most(2.4e-7 * Math.max(1, Math.abs(c)));
       });
     }
+  });
+
+  it('tf.unstack / tf.stack of int32 GPU data are exact beyond 2^24 (random keys depend on it)', async () => {
+    // 1,500 keys made on the GPU by the WGSL split kernel: full-range int32 bit patterns.
+    const keys = bst.random.split(bst.random.prngKey(99), 1500);
+    expect(canReadSync(keys)).to.equal(false);
+    const all = Array.from(await keys.data());
+    expect(all.some((v) => Math.abs(v) > 2 ** 24)).to.equal(true);
+    const rows = tf.unstack(keys);
+    for (const i of [0, 1, 777, 1499]) expect(Array.from(await rows[i].data())).to.deep.equal(all.slice(2 * i, 2 * i + 2));
+    const back = tf.stack(rows.slice(0, 3));
+    expect(Array.from(await back.data())).to.deep.equal(all.slice(0, 6));
+    tf.dispose([keys, back, ...rows]);
   });
 
   it('a synchronous read of GPU data is a BackendError naming await t.data()', () => {

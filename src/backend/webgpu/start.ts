@@ -10,9 +10,11 @@
  * Software adapters run WebGPU on the CPU and are slower than tfjs-wasm, so
  * `backend.init()` without a name skips them; `init('webgpu')` accepts them.
  */
+import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { processEnv, resolveWebGPUConfig, WebGPUConfig, WebGPUOptions } from './config';
 import { GPUAdapterLike, GPUDeviceLike, GPULike, requestAdapter, requestDevice, summarize, WebGPUAdapterSummary } from './adapter';
+import { installExactInt32Kernels } from './exact-int32';
 import { dawnFlags, installGlobals, loadDawn, prepareGLEnvironment } from './dawn';
 import { findSwiftShaderIcd, hasVulkanLoader, mayHaveGpu, SOFTWARE_VULKAN_HINT, userVulkanDrivers } from './vulkan-icd';
 
@@ -76,32 +78,56 @@ async function fromDawn(config: WebGPUConfig, allowSoftware: boolean): Promise<F
     return { gpu, adapter, summary: summarize(adapter, config.featureLevel, `dawn (backend ${backendLabel}, ${drivers})`),
       globals: dawn.globals };
   };
-  let found: Found | undefined;
-  try {
-    found = await attempt(userDrivers ?? 'system drivers');
-  } catch (e) {
-    return (e as Error).message;
-  }
-  if (found !== undefined && (!found.summary.software || allowSoftware)) return found;
-  if (found !== undefined) return `the only adapter, '${found.summary.description}', ${SOFTWARE_SKIPPED}`;
+  const system = async (): Promise<Found | undefined | string> => {
+    try {
+      return await attempt(userDrivers ?? 'system drivers');
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  // Without a GPU device node the system's drivers can only offer software rasterisers
+  // (Dawn rejects Mesa's lavapipe, with a warning): go to SwiftShader first then.
+  const swiftShaderFirst = allowSoftware && vulkanish && userDrivers === undefined && !mayHaveGpu();
   const none = `Dawn (backend ${backendLabel}, feature level ${config.featureLevel}) found no adapter`;
-  if (!allowSoftware) return `${none} on the system's drivers, and software adapters are used only when asked for 'webgpu' by name`;
-  if (!vulkanish) return `${none}; try another dawnBackend (${config.dawnBackend === 'opengles' ? 'Mesa GL needs libegl1' : 'vulkan'})`;
-  if (userDrivers !== undefined) return `${none} with ${userDrivers} (unset it to let brainstate-ts find SwiftShader)`;
+  if (!swiftShaderFirst) {
+    const found = await system();
+    if (typeof found === 'string') return found;
+    if (found !== undefined && (!found.summary.software || allowSoftware)) return found;
+    if (found !== undefined) return `the only adapter, '${found.summary.description}', ${SOFTWARE_SKIPPED}`;
+    if (!allowSoftware) return `${none} on the system's drivers, and software adapters are used only when asked for 'webgpu' by name`;
+    if (!vulkanish) return `${none}; try another dawnBackend (${config.dawnBackend === 'opengles' ? 'Mesa GL needs libegl1' : 'vulkan'})`;
+    if (userDrivers !== undefined) return `${none} with ${userDrivers} (unset it to let brainstate-ts find SwiftShader)`;
+  }
   if (!hasVulkanLoader()) return `${none}: the Vulkan loader libvulkan.so.1 is missing; ${SOFTWARE_VULKAN_HINT}`;
   const icd = findSwiftShaderIcd(config.vulkanIcd, env);
   if (icd === undefined) {
+    const fallback = swiftShaderFirst ? await system() : undefined;
+    if (fallback !== undefined && typeof fallback !== 'string') return fallback;
     return config.vulkanIcd !== undefined ? `${none}, and the Vulkan ICD '${config.vulkanIcd}' does not exist`
       : `${none} (no hardware Vulkan driver), and SwiftShader's Vulkan ICD was not found; ${SOFTWARE_VULKAN_HINT}`;
   }
   // The Vulkan loader reads this when Dawn makes its instance: a new create() sees it.
   process.env.VK_ICD_FILENAMES = icd;
   try {
-    found = await attempt(`VK_ICD_FILENAMES=${icd}`);
+    return (await attempt(`VK_ICD_FILENAMES=${icd}`)) ?? `${none}, not even with VK_ICD_FILENAMES=${icd}`;
   } catch (e) {
     return (e as Error).message;
   }
-  return found ?? `${none}, not even with VK_ICD_FILENAMES=${icd}`;
+}
+
+/**
+ * Runs `fn` with `XDG_RUNTIME_DIR` set (to the temp folder) when it is unset on Linux:
+ * Vulkan drivers (SwiftShader included) probe Wayland as they start and print
+ * `error: XDG_RUNTIME_DIR is invalid or not set` on headless machines otherwise.
+ */
+async function withXdgRuntimeDir<T>(fn: () => Promise<T>): Promise<T> {
+  if (process.platform !== 'linux' || (process.env.XDG_RUNTIME_DIR ?? '') !== '') return fn();
+  process.env.XDG_RUNTIME_DIR = os.tmpdir();
+  try {
+    return await fn();
+  } finally {
+    delete process.env.XDG_RUNTIME_DIR;
+  }
 }
 
 /**
@@ -121,7 +147,7 @@ export async function startWebGPU(opts: WebGPUOptions | undefined, allowSoftware
       found = `the adapter '${found.summary.description}' ${SOFTWARE_SKIPPED}`;
     }
   } else if (inNode()) {
-    found = await fromDawn(config, allowSoftware);
+    found = await withXdgRuntimeDir(() => fromDawn(config, allowSoftware));
   } else {
     found = 'this browser has no navigator.gpu (WebGPU is off or unsupported; Chromium on Linux needs ' +
       '--enable-unsafe-webgpu)';
@@ -137,6 +163,7 @@ export async function startWebGPU(opts: WebGPUOptions | undefined, allowSoftware
   if (found.globals !== undefined) installGlobals(found.gpu, found.globals);
   try {
     registerTfjsBackend(device, found.adapter);
+    installExactInt32Kernels();
   } catch (e) {
     return `@tensorflow/tfjs-backend-webgpu failed to load (${(e as Error).message.split('\n')[0]}); ` +
       'npm install @tensorflow/tfjs-backend-webgpu@4.22.0';

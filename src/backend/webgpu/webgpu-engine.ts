@@ -93,10 +93,13 @@ export function copyOnGpu(backend: unknown, t: Info): tf.Tensor | undefined {
   return b.readToGPU(t.dataId).tensorRef;
 }
 
-/** Runs a WGSL compute `program` on `inputs`; the output info holds one reference the caller owns. */
+/**
+ * Runs a WGSL compute `program` on `inputs`; the output info holds one reference the caller
+ * owns. With `output`, writes into that tensor's buffer instead of a new one.
+ */
 export function runProgram(backend: unknown, program: WebGPUProgram, inputs: Info[], outputDtype: tf.DataType,
-  uniforms?: ProgramUniform[]): Info {
-  return (backend as WebGPUBackendPrivate).runWebGPUProgram(program, inputs, outputDtype, uniforms);
+  uniforms?: ProgramUniform[], output?: Info): Info {
+  return (backend as WebGPUBackendPrivate).runWebGPUProgram(program, inputs, outputDtype, uniforms, output);
 }
 
 /**

@@ -14,7 +14,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, BrainStateError } from '../errors';
-import { canReadGpuSync, copyOnGpu, gpuIdle, isOnHost, isWebGPUBackend, selfTestWebGPU, syncReadError } from './webgpu/webgpu-engine';
+import { canReadSync, recordHostConstant } from './webgpu/host-reads';
+
+export { backendIdle, canReadSync, hostConstant, readHeld } from './webgpu/host-reads';
+export type { HostConstant } from './webgpu/host-reads';
+import { canReadGpuSync, copyOnGpu, isOnHost, isWebGPUBackend, selfTestWebGPU, syncReadError } from './webgpu/webgpu-engine';
 
 /** The tfjs versions this adapter was written and tested against. */
 export const SUPPORTED_TFJS = '4.x (tested with 4.22.0)';
@@ -84,19 +88,6 @@ const READ_METHODS = ['dataSync', 'data', 'array', 'arraySync', 'bytes', 'buffer
 /** Of those, the ones that read synchronously (impossible for GPU data on webgpu in Node). */
 const SYNC_READ_METHODS: readonly string[] = ['dataSync', 'arraySync', 'bufferSync', 'print'];
 
-/**
- * What the host knows of constants made from JS values while a trace records: whether all
- * elements are equal (and to what), and the values of small ones. The compiler reads
- * these instead of the tensor, which on webgpu may by then live on the GPU only.
- */
-export interface HostConstant {
-  readonly splat: number | undefined;
-  /** The values when there are at most {@link HOST_CONSTANT_VALUES} of them. */
-  readonly values: ArrayLike<number> | undefined;
-}
-const HOST_CONSTANT_VALUES = 64;
-const hostConstants = new WeakMap<object, HostConstant>();
-
 let engine: EnginePrivate | undefined;
 let listener: EngineListener | undefined;
 /** > 0 while an outermost recorded kernel runs: kernels it dispatches itself are not recorded. */
@@ -151,7 +142,7 @@ function ensureInstalled(): EnginePrivate {
     const recording = l !== undefined && paused === 0;
     if (recording) l.onMakeTensor(this.state.scopeStack.map((s) => s.name));
     const t = makeTensor.call(this, values, shape, dtype, backend);
-    if (recording && ArrayBuffer.isView(values)) hostConstants.set(t.dataId, describeConstant(values as unknown as ArrayLike<number>));
+    if (recording && ArrayBuffer.isView(values)) recordHostConstant(t.dataId, values as unknown as ArrayLike<number>);
     return t;
   };
 
@@ -171,14 +162,6 @@ function ensureInstalled(): EnginePrivate {
   selfTest(e);
   selfTested.add(tf.getBackend());
   return e;
-}
-
-/** The splat value and (small) values of a constant's JS data. */
-function describeConstant(v: ArrayLike<number>): HostConstant {
-  const first = v[0];
-  let splat: number | undefined = v.length > 0 ? Number(first) : undefined;
-  for (let i = 1; i < v.length && splat !== undefined; i++) if (!Object.is(v[i], first)) splat = undefined;
-  return { splat, values: v.length <= HOST_CONSTANT_VALUES ? Array.from(v) : undefined };
 }
 
 /**
@@ -210,44 +193,6 @@ function selfTest(e: EnginePrivate): void {
   if (typeof e.backend.incRef !== 'function' || typeof e.backend.disposeData !== 'function') {
     fail('backend.incRef() / backend.disposeData()');
   }
-}
-
-/**
- * Whether `t`'s values can be read synchronously: always, except on webgpu outside
- * browsers when its data lives on the GPU only.
- */
-export function canReadSync(t: TensorInfo): boolean {
-  const b = tf.engine().backend as unknown;
-  if (!isWebGPUBackend(b) || canReadGpuSync()) return true;
-  return isOnHost(b, t.dataId);
-}
-
-/**
- * `t`'s values, read asynchronously, with `t`'s data held until they arrive (so `t` may be
- * disposed meanwhile; the read sees the data as it is now, later writes go to new data).
- */
-export function readHeld(t: TensorInfo): Promise<ArrayLike<number>> {
-  const b = eng().backend as unknown as KernelBackendLike & { read(dataId: object): Promise<unknown> };
-  b.incRef(t.dataId);
-  let p: Promise<unknown>;
-  try {
-    p = b.read(t.dataId);
-  } catch (e) {
-    b.disposeData(t.dataId);
-    throw e;
-  }
-  return p.then((v) => v as ArrayLike<number>).finally(() => b.disposeData(t.dataId));
-}
-
-/** Resolves when the backend has finished the work queued so far (webgpu runs asynchronously; others at once). */
-export async function backendIdle(): Promise<void> {
-  const b = eng().backend;
-  if (isWebGPUBackend(b)) await gpuIdle(b);
-}
-
-/** What was recorded of `t` when it was made from JS values during a trace, if anything. */
-export function hostConstant(t: TensorInfo): HostConstant | undefined {
-  return hostConstants.get(t.dataId);
 }
 
 /** Backends the self-test has run on. */

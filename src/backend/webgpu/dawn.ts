@@ -14,6 +14,9 @@ export interface DawnModule {
 
 let dawn: DawnModule | undefined;
 
+/** Why the `webgpu` backend cannot start in Node without the package. */
+export const DAWN_MISSING = "the npm package 'webgpu' (Dawn's Node bindings) is not installed: npm install webgpu";
+
 /** Loads the `webgpu` package; returns it, or why it could not load. */
 export function loadDawn(): DawnModule | string {
   if (dawn !== undefined) return dawn;
@@ -24,7 +27,7 @@ export function loadDawn(): DawnModule | string {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'MODULE_NOT_FOUND') {
-      return "the npm package 'webgpu' (Dawn's Node bindings) is not installed: npm install webgpu";
+      return DAWN_MISSING;
     }
     if (err.code === 'ERR_REQUIRE_ESM') {
       return `the npm package 'webgpu' is an ES module, which this Node (${process.version}) cannot require(); ` +

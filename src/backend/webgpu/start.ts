@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { processEnv, resolveWebGPUConfig, WebGPUConfig, WebGPUOptions } from './config';
 import { GPUAdapterLike, GPUDeviceLike, GPULike, requestAdapter, requestDevice, summarize, WebGPUAdapterSummary } from './adapter';
 import { installExactInt32Kernels } from './exact-int32';
-import { dawnFlags, installGlobals, loadDawn, prepareGLEnvironment } from './dawn';
+import { DAWN_MISSING, dawnFlags, installGlobals, loadDawn, prepareGLEnvironment } from './dawn';
 import { findSwiftShaderIcd, hasVulkanLoader, mayHaveGpu, SOFTWARE_VULKAN_HINT, userVulkanDrivers } from './vulkan-icd';
 
 interface Found {
@@ -54,14 +54,14 @@ async function fromNavigator(gpu: GPULike, config: WebGPUConfig, source: string)
 
 /** Dawn's adapter in Node: the system's drivers, then (when allowed) SwiftShader. */
 async function fromDawn(config: WebGPUConfig, allowSoftware: boolean): Promise<Found | string> {
-  const dawn = loadDawn();
-  if (typeof dawn === 'string') return dawn;
   const vulkanish = config.dawnBackend === undefined || config.dawnBackend === 'vulkan';
   const userDrivers = userVulkanDrivers(processEnv());
   if (!allowSoftware && vulkanish && userDrivers === undefined && !mayHaveGpu()) {
     return 'no GPU device node (/dev/dri/renderD*, /dev/nvidia*) exists, so there is no hardware adapter; ' +
       "software adapters are used only when asked for 'webgpu' by name";
   }
+  const dawn = loadDawn();
+  if (typeof dawn === 'string') return dawn;
   prepareGLEnvironment(config.dawnBackend);
   const env = processEnv();
   const flags = dawnFlags(config.dawnBackend, config.dawnFlags);
@@ -222,6 +222,10 @@ export function webgpuPackageProblem(): string | null {
     return "the npm package '@tensorflow/tfjs-backend-webgpu' is not installed: npm install @tensorflow/tfjs-backend-webgpu@4.22.0";
   }
   if (existingNavigatorGpu() !== undefined || !inNode()) return null;
-  const dawn = loadDawn();
-  return typeof dawn === 'string' ? dawn : null;
+  try {
+    require.resolve('webgpu');
+    return null;
+  } catch {
+    return DAWN_MISSING;
+  }
 }

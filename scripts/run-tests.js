@@ -4,7 +4,9 @@
 // one summary line.
 //
 // Backends: BRAINSTATE_BACKEND if set; else cpu and wasm, plus tensorflow when
-// @tensorflow/tfjs-node(-gpu) loads here (otherwise it is reported as skipped, with why).
+// @tensorflow/tfjs-node(-gpu) loads here, plus webgpu when it starts here (on a GPU, or on
+// SwiftShader, the software Vulkan driver .ci/run installs with chromium); a backend that
+// cannot start is reported as skipped, with why.
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -28,6 +30,18 @@ function nativeBackendProblem() {
   }
   return 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (their install script ' +
     'downloads libtensorflow, which this machine cannot reach)';
+}
+
+/** Why `init('webgpu')` fails here (in a child process, so this one stays GPU-free), or null. */
+function webgpuProblem() {
+  const probe = spawnSync(process.execPath, ['--conditions=brainstate-source', '-r', 'ts-node/register/transpile-only', '-e',
+    "require('./src/backend').init('webgpu').then((n) => { console.log('adapter: ' + " +
+    "require('./src/backend').webgpuAdapter().description); process.exit(0); }, " +
+    '(e) => { console.log(e.message); process.exit(1); })'], { cwd: root, encoding: 'utf8' });
+  const said = String(probe.stdout).trim().split('\n').pop() || String(probe.stderr).trim().split('\n')[0] || '';
+  if (probe.status !== 0) return said;
+  console.log(`webgpu starts here (${said})`);
+  return null;
 }
 
 const started = Date.now();
@@ -65,6 +79,9 @@ if (!process.env.BRAINSTATE_BACKEND) {
   const problem = nativeBackendProblem();
   if (problem == null) backends.unshift('tensorflow');
   else extraSkips.push(`tensorflow backend suite skipped: ${problem}`);
+  const gpuProblem = webgpuProblem();
+  if (gpuProblem == null) backends.push('webgpu');
+  else extraSkips.push(`webgpu backend suite skipped: ${gpuProblem}`);
 }
 
 const total = { passed: 0, failed: 0, skipped: 0 };

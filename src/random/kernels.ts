@@ -1,6 +1,6 @@
 /**
  * The random-number kernels, registered with tfjs for the `cpu`, `wasm`, `webgl` and
- * `tensorflow` backends so that every draw is one kernel dispatched through
+ * `tensorflow` backends (and, as WGSL programs, `webgpu`: webgpu-kernels.ts) so that every draw is one kernel dispatched through
  * `tf.engine().runKernel`: a jit records it like any other op and replays it with the
  * key it reads from `random.DEFAULT` at each call, so the numbers never freeze.
  *
@@ -16,6 +16,7 @@ import {
   normalFromBits, randintFromBits, truncatedNormalFromBits, randomBits, splitKeys, threefry2x32, uniformFromBits,
 } from './threefry';
 import { shuffleIndices } from './shuffle-bits';
+import { webgpuRandomKernels } from './webgpu-kernels';
 
 /** `threefry_2x32(key, counts)` of JAX: inputs `{key, counts}` (int32), output int32 like counts. */
 export const THREEFRY_2X32 = 'BrainStateThreefry2x32';
@@ -180,6 +181,12 @@ export function registerRandomKernels(): void {
       if (tf.getKernel(kernelName, backendName) != null) continue;
       tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc(kernelName) });
     }
+  }
+  // webgpu: the same kernels as WGSL programs (keys stay on the GPU; see webgpu-kernels.ts).
+  for (const [kernelName, kernelFunc] of webgpuRandomKernels({ threefry: THREEFRY_2X32, split: RANDOM_SPLIT,
+    bits: RANDOM_BITS, uniform: RANDOM_UNIFORM, normal: RANDOM_NORMAL, truncatedNormal: RANDOM_TRUNCATED_NORMAL,
+    randint: RANDOM_INT })) {
+    if (tf.getKernel(kernelName, 'webgpu') == null) tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc });
   }
 }
 

@@ -102,8 +102,13 @@ function mochaRun(label, args, env) {
     `(${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
+// On webgpu (SwiftShader in CI: a software GPU, about 0.3 ms per dispatch) the training samples,
+// layer and spiking-model suites take many minutes, so `npm test` runs a named subset there
+// (spec/.mocharc.webgpu-subset.json: the jit, compiler, transforms, states, graph, random and
+// optimiser-under-jit specs). The whole suite runs with `npm run test:webgpu`.
 for (const backend of backends) {
-  mochaRun(backend, [], { BRAINSTATE_BACKEND: backend });
+  mochaRun(backend, backend === 'webgpu' ? ['--config', 'spec/.mocharc.webgpu-subset.json'] : [],
+    { BRAINSTATE_BACKEND: backend });
   // The decorator specs again, compiled with standard decorators against dist/ (spec/decorators/world.ts).
   mochaRun(`${backend}-standard-decorators`, ['--config', 'spec/decorators/.mocharc.standard.json'],
     { BRAINSTATE_BACKEND: backend, TS_NODE_PROJECT: 'spec/decorators/tsconfig.standard.json' });

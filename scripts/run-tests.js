@@ -110,6 +110,8 @@ for (const backend of backends) {
   mochaRun(backend, backend === 'webgpu' ? ['--config', 'spec/.mocharc.webgpu-subset.json'] : [],
     { BRAINSTATE_BACKEND: backend });
   // The decorator specs again, compiled with standard decorators against dist/ (spec/decorators/world.ts).
+  // Decorators do not depend on the backend, and these specs read results synchronously: cpu and wasm.
+  if (backend === 'webgpu') continue;
   mochaRun(`${backend}-standard-decorators`, ['--config', 'spec/decorators/.mocharc.standard.json'],
     { BRAINSTATE_BACKEND: backend, TS_NODE_PROJECT: 'spec/decorators/tsconfig.standard.json' });
 }

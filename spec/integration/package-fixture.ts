@@ -13,7 +13,8 @@ import { root } from '../../scripts/ensure-built';
 export { ensureBuilt, root } from '../../scripts/ensure-built';
 
 /** Dependencies the app links from this repository (the package's own, and the tools the app runs). */
-const LINKED = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'class-transformer', 'cli-progress',
+const LINKED = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu',
+  '@tensorflow/tfjs-backend-cpu', 'class-transformer', 'cli-progress',
   'reflect-metadata', 'typescript', 'tsx', 'esbuild', '@types/node'];
 
 /** Runs a command; throws with its output when it fails. */

@@ -24,6 +24,8 @@ export interface Case {
   /** Steps per timed block: enough for a block to last a few milliseconds. */
   readonly reps: number;
   readonly variants: Variant[];
+  /** Floating-point operations of one step (matrix-product rows: the table shows GFLOP/s). */
+  readonly flops?: number;
 }
 
 /** Median milliseconds per step of each variant. */
@@ -32,6 +34,7 @@ export interface CaseResult {
   readonly size: string;
   readonly backend: string;
   readonly msPerStep: Record<string, number>;
+  readonly flops?: number;
 }
 
 function median(xs: number[]): number {
@@ -57,7 +60,7 @@ export function timeCase(c: Case, backend: string, blocks = 9): CaseResult {
   const msPerStep: Record<string, number> = {};
   for (const v of c.variants) msPerStep[v.name] = median(samples[v.name]);
   for (const v of c.variants) v.dispose?.();
-  return { workload: c.workload, size: c.size, backend, msPerStep };
+  return { workload: c.workload, size: c.size, backend, msPerStep, ...(c.flops === undefined ? {} : { flops: c.flops }) };
 }
 
 /** Formats results as one table: time per step of each variant, and each one's speed-up over the first (eager). */
@@ -69,6 +72,29 @@ export function formatTable(results: readonly CaseResult[]): string {
     const base = r.msPerStep[names[0]];
     return [r.workload, r.size, r.backend,
       ...names.map((n) => (r.msPerStep[n] === undefined ? '-' : fmt(r.msPerStep[n]))),
+      ...names.slice(1).map((n) => (r.msPerStep[n] === undefined ? '-' : `${(base / r.msPerStep[n]).toFixed(2)}x`))];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/**
+ * Formats matrix-product rows (results with `flops`): each variant's time and GFLOP/s,
+ * and each one's speed-up over the first (tfjs's own kernel).
+ */
+export function formatGemmTable(results: readonly CaseResult[]): string {
+  const names: string[] = [];
+  for (const r of results) for (const n of Object.keys(r.msPerStep)) if (!names.includes(n)) names.push(n);
+  const header = ['product', 'size', 'backend', ...names.map((n) => `${n} (ms, GFLOP/s)`),
+    ...names.slice(1).map((n) => `${n} speed-up`)];
+  const rows = results.map((r) => {
+    const base = r.msPerStep[names[0]];
+    const cell = (n: string) => {
+      const ms = r.msPerStep[n];
+      return ms === undefined ? '-' : `${fmt(ms)} (${((r.flops ?? 0) / ms / 1e6).toFixed(1)})`;
+    };
+    return [r.workload.replace(/^GEMM /, ''), r.size, r.backend, ...names.map(cell),
       ...names.slice(1).map((n) => (r.msPerStep[n] === undefined ? '-' : `${(base / r.msPerStep[n]).toFixed(2)}x`))];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

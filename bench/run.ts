@@ -12,12 +12,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import * as bst from 'brainstate-ts';
-import { CaseResult, formatTable, timeCase, Case } from './harness';
+import { CaseResult, formatGemmTable, formatTable, timeCase, Case } from './harness';
 import { lifCase } from './workloads/lif';
 import { lifSimCase } from './workloads/lif-sim';
 import { withJaxMlp } from './workloads/mlp-jax';
 import { cobaDuration, CobaRow, formatCobaTable, runCoba } from './workloads/coba';
 import { findBrian2, runBrian2Coba } from './brian2';
+import { PRODUCTS as GEMM_PRODUCTS } from './workloads/gemm';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 /** COBA sizes (BENCH_COBA_SIZES, comma-separated; empty or 0 skips COBA). */
@@ -31,6 +32,7 @@ function cases(): (() => Promise<Case>)[] {
     () => import('./workloads/mlp').then(async (m) => withJaxMlp(await m.mlpCase(128), 128)),
     () => import('./workloads/conv-net').then((m) => m.convNetCase(64)),
     () => import('./workloads/lstm').then((m) => m.lstmCase(16)),
+    ...GEMM_PRODUCTS.map((p) => () => import('./workloads/gemm').then((m) => m.gemmCase(p))),
   ];
 }
 
@@ -150,7 +152,9 @@ async function main(): Promise<void> {
   }
   coba.push(...brian2Rows());
   console.log('');
-  console.log(formatTable(all));
+  console.log(formatTable(all.filter((r) => r.flops === undefined)));
+  const gemm = all.filter((r) => r.flops !== undefined);
+  if (gemm.length > 0) console.log(`\n${formatGemmTable(gemm)}`);
   if (coba.length > 0) {
     coba.sort((a, b) => a.n - b.n);
     console.log(`\n${formatCobaTable(coba)}`);

@@ -22,3 +22,6 @@ registerEventKernels();
 // Training kernels tfjs lacks or gets wrong (conv and max-pool gradients, UnsortedSegmentSum).
 import { registerTrainingKernels } from './backend/training-kernels';
 registerTrainingKernels();
+// Matrix products through the generated WebAssembly SIMD GEMM on cpu and wasm (tfjs's are slow there).
+import { registerMatMulKernels } from './backend/gemm';
+registerMatMulKernels();

@@ -11,6 +11,7 @@ import { processListeners, removeListenersAddedSince } from './process-handlers'
 import { envVar } from '../util/env';
 import { markInitCalled, noteInitDone } from './readiness';
 import { registerTrainingKernels } from './training-kernels';
+import { registerMatMulKernels } from './gemm';
 import { installEngineHooks } from './tfjs-engine';
 import { startWebGPU, webgpuPackageProblem, WebGPUOptions } from './webgpu';
 
@@ -72,6 +73,7 @@ async function tryStart(name: BackendName, byName: boolean, opts: InitOptions): 
   const listeners = processListeners();
   // Loading a backend package registers its kernels, over the fixes for the wrong ones.
   registerTrainingKernels();
+  registerMatMulKernels();
   try {
     const ok = await tf.setBackend(name);
     await tf.ready();

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CONV_BACKPROP_KERNELS } from './conv-backprop';
 import { MAX_POOL_KERNELS } from './max-pool';
+import type { KernelFunc } from '../tfjs-engine';
 import type { KernelRecord } from './record';
 import { UNSORTED_SEGMENT_SUM } from './unsorted-segment-sum';
 
@@ -25,8 +26,17 @@ export const TRAINING_KERNELS: readonly KernelRecord[] = [...CONV_BACKPROP_KERNE
  * @returns the records now registered.
  */
 export function registerTrainingKernels(): readonly KernelRecord[] {
+  return registerKernelRecords(TRAINING_KERNELS);
+}
+
+/**
+ * Registers `records` as {@link registerTrainingKernels} does. A replaced kernel's
+ * `setupFunc` and `disposeFunc` are kept (tfjs runs them when the backend starts, and a
+ * record may still call the replaced kernel: see `KernelRecord.keepReplaced`).
+ */
+export function registerKernelRecords(records: readonly KernelRecord[]): readonly KernelRecord[] {
   const out: KernelRecord[] = [];
-  for (const k of TRAINING_KERNELS) {
+  for (const k of records) {
     const existing = tf.getKernel(k.kernelName, k.backendName);
     if (existing != null) {
       if (existing.kernelFunc === (k.kernelFunc as unknown)) {
@@ -34,10 +44,12 @@ export function registerTrainingKernels(): readonly KernelRecord[] {
         continue;
       }
       if (k.reason === 'missing') continue;
+      k.keepReplaced?.(existing.kernelFunc as unknown as KernelFunc);
       tf.unregisterKernel(k.kernelName, k.backendName);
     }
     tf.registerKernel({ kernelName: k.kernelName, backendName: k.backendName,
-      kernelFunc: k.kernelFunc as unknown as tf.KernelFunc });
+      kernelFunc: k.kernelFunc as unknown as tf.KernelFunc, setupFunc: existing?.setupFunc,
+      disposeFunc: existing?.disposeFunc });
     out.push(k);
   }
   return out;

@@ -18,4 +18,9 @@ export interface KernelRecord {
   readonly reason: 'missing' | 'wrong' | 'slow';
   /** What fails without it. */
   readonly why: string;
+  /**
+   * Called with the backend's own kernel when this one replaces it (a `'slow'` kernel
+   * may hand small inputs back to it).
+   */
+  readonly keepReplaced?: (replaced: KernelFunc) => void;
 }

@@ -1,0 +1,114 @@
+/**
+ * The options of brainstate-ts's matrix-product kernel, in one place: read once from the
+ * environment (validated), changeable at run time with {@link setMatMulOptions}.
+ *
+ * - `BRAINSTATE_GEMM=0|1`: route large `BatchMatMul`s on cpu and wasm through the
+ *   generated WebAssembly SIMD GEMM (default 1).
+ * - `BRAINSTATE_GEMM_THREADS=auto|N`: threads per product (default `auto`: 2 in Node on a
+ *   machine with at least 2 cores, 1 elsewhere); 1 keeps everything on the calling thread.
+ * - `BRAINSTATE_GEMM_FMA=auto|0|1`: use relaxed-SIMD `f32x4.relaxed_madd` where the
+ *   WebAssembly engine validates it (default `auto`: where it validates).
+ */
+import { BackendError } from '../../errors';
+import { envVar } from '../../util/env';
+
+/** Options of the matrix-product kernel (see {@link setMatMulOptions}). */
+export interface MatMulOptions {
+  /** Use the generated GEMM for products it is faster on (false: tfjs's own kernels always). */
+  readonly enabled: boolean;
+  /** Threads sharing one large product (1: the calling thread only). */
+  readonly threads: number;
+  /** Fused multiply-add (`relaxed_madd`): `'auto'` where the engine validates it. */
+  readonly fma: boolean | 'auto';
+}
+
+function parseBool(name: string, fallback: boolean): boolean {
+  const v = envVar(name);
+  if (v === undefined || v === '') return fallback;
+  if (v === '0' || v === '1') return v === '1';
+  throw new BackendError(`${name}: expected '0' or '1', got '${v}'. Unset it for the default (${fallback ? 1 : 0}).`);
+}
+
+function parseThreads(): number | 'auto' {
+  const v = envVar('BRAINSTATE_GEMM_THREADS');
+  if (v === undefined || v === '' || v === 'auto') return 'auto';
+  const n = Number(v);
+  if (Number.isInteger(n) && n >= 1 && n <= 64) return n;
+  throw new BackendError(`BRAINSTATE_GEMM_THREADS: expected 'auto' or an integer from 1 to 64, got '${v}'. ` +
+    'Use 1 to keep matrix products on the calling thread.');
+}
+
+function parseFma(): boolean | 'auto' {
+  const v = envVar('BRAINSTATE_GEMM_FMA');
+  if (v === undefined || v === '' || v === 'auto') return 'auto';
+  if (v === '0' || v === '1') return v === '1';
+  throw new BackendError(`BRAINSTATE_GEMM_FMA: expected 'auto', '0' or '1', got '${v}'.`);
+}
+
+/** Cores of this machine in Node; 1 where that cannot be known (browsers: threads stay off). */
+function nodeCores(): number {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (p?.versions?.node === undefined) return 1;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const os = require('os') as { availableParallelism?: () => number; cpus?: () => unknown[] };
+    return os.availableParallelism?.() ?? os.cpus?.().length ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
+/** Threads `'auto'` resolves to: two where there are two cores (measured: bench/workloads/gemm.ts). */
+function autoThreads(): number {
+  return Math.min(2, nodeCores());
+}
+
+let options: MatMulOptions | undefined;
+
+/** The options now in force (read from the environment on first use). */
+export function matMulOptions(): MatMulOptions {
+  if (options === undefined) {
+    const threads = parseThreads();
+    options = { enabled: parseBool('BRAINSTATE_GEMM', true), threads: threads === 'auto' ? autoThreads() : threads,
+      fma: parseFma() };
+  }
+  return options;
+}
+
+const listeners: (() => void)[] = [];
+
+/** Calls `fn` after every change of the options (the kernel drops what it compiled or started). */
+export function onMatMulOptionsChange(fn: () => void): void {
+  listeners.push(fn);
+}
+
+/**
+ * Changes how `tf.matMul` runs on the cpu and wasm backends (and everything built on it:
+ * `nn.Linear`, convolution gradients, jitted programs). Fields left out keep their value.
+ * Results do not depend on `threads` (each output element is summed in the same order);
+ * with `fma` they differ from tfjs's kernels in the last bits.
+ *
+ * @param next `enabled`: use the generated WebAssembly GEMM where it is faster; `threads`:
+ *   threads per large product (`'auto'`: 2 in Node on 2+ cores); `fma`: fused multiply-add
+ *   where the engine has relaxed SIMD (`'auto'`).
+ * @returns the options now in force.
+ * @example
+ * ```ts
+ * bst.backend.setMatMulOptions({ threads: 1 }); // keep products on the calling thread
+ * bst.backend.matMulOptions().threads;          // 1
+ * ```
+ */
+export function setMatMulOptions(next: { enabled?: boolean; threads?: number | 'auto'; fma?: boolean | 'auto' }): MatMulOptions {
+  const cur = matMulOptions();
+  const threads = next.threads ?? cur.threads;
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
+    throw new BackendError(`backend.setMatMulOptions: expected threads 'auto' or an integer from 1 to 64, got ${String(threads)}.`);
+  }
+  if (next.fma !== undefined && next.fma !== 'auto' && typeof next.fma !== 'boolean') {
+    throw new BackendError(`backend.setMatMulOptions: expected fma true, false or 'auto', got ${String(next.fma)}.`);
+  }
+  options = { enabled: next.enabled ?? cur.enabled, threads: threads === 'auto' ? autoThreads() : threads,
+    fma: next.fma ?? cur.fma };
+  for (const fn of listeners) fn();
+  return options;
+}

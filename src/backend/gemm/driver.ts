@@ -13,10 +13,11 @@ export interface GemmExports {
   /**
    * `C[M, N] = A · B` (K >= 1) with A[i, k] at `a + 4 (i sAm + k sAk)`, B[k, j] at
    * `b + 4 (k sBk + j sBn)`, C row-major with `ldc` floats per row; `scratch` is 16-byte
-   * aligned with {@link scratchBytes} free bytes; `kc`, `mc`, `nc` the block sizes.
+   * aligned with {@link scratchBytes} free bytes; `kc`, `mc`, `nc` the block sizes;
+   * `directB` (1, only with `sBn == 1`): full panels of B are read in place, not packed.
    */
   gemm(a: number, sAm: number, sAk: number, b: number, sBk: number, sBn: number, c: number, ldc: number, M: number,
-    N: number, K: number, scratch: number, kc: number, mc: number, nc: number): void;
+    N: number, K: number, scratch: number, kc: number, mc: number, nc: number, directB: number): void;
 }
 
 /** Tile and block sizes the module and its callers agree on. */

@@ -231,16 +231,19 @@ function macro(o: GemmModuleOptions) {
 }
 
 /**
- * `gemm(a, sAm, sAk, b, sBk, sBn, c, ldc, M, N, K, scratch, kc, mc, nc)`: the whole
- * product (K >= 1), blocked as in Goto's algorithm: for each block of `nc` columns and
- * each block of `kc` steps of the shared dimension, that block of B is packed once (so
- * it stays in L2), then for each block of `mc` rows A is packed and swept by the
- * macro-kernel. `scratch` holds `roundUp(mc, MR) kc + roundUp(nc, NR) kc + MR NR` floats.
+ * `gemm(a, sAm, sAk, b, sBk, sBn, c, ldc, M, N, K, scratch, kc, mc, nc, directB)`: the
+ * whole product (K >= 1), blocked as in Goto's algorithm: for each block of `nc`
+ * columns and each block of `kc` steps of the shared dimension, that block of B is
+ * packed once (so it stays in L2), then for each block of `mc` rows A is packed and
+ * swept by the macro-kernel. With `directB` (only when `sBn == 1`), the full NR-wide
+ * panels of B are read where they are instead (for at most MR rows, a packed panel would
+ * be read once: the copy would only add to the time); the last partial panel is packed.
+ * `scratch` holds `roundUp(mc, MR) kc + roundUp(nc, NR) kc + MR NR` floats.
  */
 function gemm(o: GemmModuleOptions) {
-  const f = new FunctionBuilder('gemm', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [a, sAm, sAk, b, sBk, sBn, c, ldc, M, N, K, scratch, kc, mc, nc] =
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+  const f = new FunctionBuilder('gemm', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [a, sAm, sAk, b, sBk, sBn, c, ldc, M, N, K, scratch, kc, mc, nc, directB] =
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
   const pb = f.local(I32);
   const tile = f.local(I32);
   const j0 = f.local(I32);
@@ -249,27 +252,42 @@ function gemm(o: GemmModuleOptions) {
   const kb = f.local(I32);
   const i0 = f.local(I32);
   const mb = f.local(I32);
+  const bk = f.local(I32);
+  const nIn = f.local(I32);
   const roundUpTimesKc4 = (n: number, m: number): Code =>
     [...w.get(n), ...w.i32(m - 1), ...w.add, ...w.i32(m), ...w.divS, ...w.i32(m), ...w.mul, ...w.get(kc), ...w.mul, ...w.i32(2), ...w.shl];
   const min = (x: Code, y: Code, out: number): Code => [...x, ...y, ...x, ...y, ...w.ltS, ...w.select, ...w.set(out)];
   const x4 = (code: Code): Code => [...code, ...w.i32(2), ...w.shl];
+  // The macro-kernel over columns [col, col + n) of this block, B at `bAddr` with the given steps.
+  const macroCall = (bAddr: Code, col: Code, n: Code, bColBytes: Code, bRowBytes: Code): Code => [
+    ...w.get(scratch), ...bAddr,
+    ...w.get(c), ...x4([...w.get(i0), ...w.get(ldc), ...w.mul, ...w.get(j0), ...w.add, ...col, ...w.add]), ...w.add,
+    ...w.get(mb), ...n, ...w.get(kb), ...w.get(ldc), ...w.get(k0), ...w.i32(0), ...w.gtS, ...w.get(tile),
+    ...bColBytes, ...bRowBytes, ...w.call(FN.macro),
+  ];
   const body: Code = [
     ...w.get(scratch), ...roundUpTimesKc4(mc, o.mr), ...w.add, ...w.set(pb),
     ...w.get(pb), ...roundUpTimesKc4(nc, o.nr), ...w.add, ...w.set(tile),
     ...w.forLoop(j0, w.i32(0), w.get(N), 0, [
       ...min(w.get(nc), [...w.get(N), ...w.get(j0), ...w.sub], nb),
+      // Columns read in place: whole panels, and only when asked.
+      ...w.get(directB), ...w.get(nb), ...w.i32(-o.nr), ...w.and, ...w.mul, ...w.set(nIn),
       ...w.forLoop(k0, w.i32(0), w.get(K), 0, [
         ...min(w.get(kc), [...w.get(K), ...w.get(k0), ...w.sub], kb),
         ...w.get(b), ...x4([...w.get(k0), ...w.get(sBk), ...w.mul, ...w.get(j0), ...w.get(sBn), ...w.mul, ...w.add]), ...w.add,
-        ...w.get(sBk), ...w.get(sBn), ...w.get(pb), ...w.get(kb), ...w.get(nb), ...w.call(FN.packB),
+        ...w.set(bk),
+        ...w.if([...w.get(nIn), ...w.get(nb), ...w.ltS], [
+          ...w.get(bk), ...x4([...w.get(nIn), ...w.get(sBn), ...w.mul]), ...w.add,
+          ...w.get(sBk), ...w.get(sBn), ...w.get(pb), ...w.get(kb), ...w.get(nb), ...w.get(nIn), ...w.sub, ...w.call(FN.packB),
+        ]),
         ...w.forLoop(i0, w.i32(0), w.get(M), 0, [
           ...min(w.get(mc), [...w.get(M), ...w.get(i0), ...w.sub], mb),
           ...w.get(a), ...x4([...w.get(i0), ...w.get(sAm), ...w.mul, ...w.get(k0), ...w.get(sAk), ...w.mul, ...w.add]), ...w.add,
           ...w.get(sAm), ...w.get(sAk), ...w.get(scratch), ...w.get(mb), ...w.get(kb), ...w.call(FN.packA),
-          ...w.get(scratch), ...w.get(pb),
-          ...w.get(c), ...x4([...w.get(i0), ...w.get(ldc), ...w.mul, ...w.get(j0), ...w.add]), ...w.add,
-          ...w.get(mb), ...w.get(nb), ...w.get(kb), ...w.get(ldc), ...w.get(k0), ...w.i32(0), ...w.gtS, ...w.get(tile),
-          ...x4(w.get(kb)), ...w.i32(o.nr * 4), ...w.call(FN.macro),
+          ...w.if([...w.get(nIn), ...w.i32(0), ...w.gtS],
+            macroCall(w.get(bk), w.i32(0), w.get(nIn), w.i32(4), x4(w.get(sBk)))),
+          ...w.if([...w.get(nIn), ...w.get(nb), ...w.ltS],
+            macroCall(w.get(pb), w.get(nIn), [...w.get(nb), ...w.get(nIn), ...w.sub], x4(w.get(kb)), w.i32(o.nr * 4))),
           ...w.get(i0), ...w.get(mc), ...w.add, ...w.set(i0),
         ]),
         ...w.get(k0), ...w.get(kc), ...w.add, ...w.set(k0),

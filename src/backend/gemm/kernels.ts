@@ -6,9 +6,14 @@
  * Why: tfjs-cpu multiplies in JavaScript (the MLP 784-256-10 training step took 134 ms
  * on cpu against 6 ms in @jax-js/jax), and tfjs-wasm's XNNPACK path is slow with a
  * transposed operand (Xᵀ·Y at 128x784, 128x256: 24-31 ms, against 1.1-1.3 ms here) and
- * about 1.6x slower than this kernel without one. Products too small to gain, other
- * dtypes, and shapes that do not multiply (so that tfjs throws its own error) go to the
- * kernel that was replaced.
+ * 1.2-1.6x slower than this kernel without one. Every float32 product comes here, the
+ * smallest too: from 1x1x1 to 96x96x96 this kernel's call cost was at most tfjs's on
+ * both backends (measured: 2-6 µs against 4-9 µs), and on wasm that also retires tfjs's
+ * XNNPACK cache of packed operands keyed by data id, which returned wrong numbers for a
+ * second reshape of one tensor (docs/sharp-bits.md #13). The one shape where XNNPACK is
+ * faster is a matrix-vector product (1x784x256: 17 µs against 37 µs; its packed weights
+ * stay cached across calls). Other dtypes, and shapes that do not multiply (so that tfjs
+ * throws its own error), go to the kernel that was replaced.
  */
 import { BrainStateError } from '../../errors';
 import {
@@ -21,12 +26,6 @@ import { MatMulPlan, planMacs, planMatMul } from './plan';
 import { runCopying, runInPlace, scratchFor, threadsNow } from './runner';
 
 type BackendName = 'cpu' | 'wasm';
-
-/**
- * Multiply-adds below which tfjs's own kernel is as fast (call and allocation costs
- * dominate); measured in bench/workloads/gemm.ts.
- */
-export const MIN_MACS: Readonly<Record<BackendName, number>> = { cpu: 4096, wasm: 32768 };
 
 /**
  * Multiply-adds from which a product on wasm is copied out of tfjs's heap to be split
@@ -42,9 +41,7 @@ let simd: boolean | undefined;
 function routed(on: BackendName, a: TensorInfo, b: TensorInfo, plan: MatMulPlan | undefined): plan is MatMulPlan {
   if (plan === undefined || a.dtype !== 'float32' || b.dtype !== 'float32' || !matMulOptions().enabled) return false;
   simd ??= simdValidates();
-  if (!simd) return false;
-  // Without the replaced kernel (tfjs-wasm registered ours before its own) every float32 product comes here.
-  return replaced[on] === undefined || planMacs(plan) >= MIN_MACS[on];
+  return simd;
 }
 
 function zeros(out: { [i: number]: number } & { fill?(v: number): unknown }): void {

@@ -75,7 +75,8 @@ function privateMemory(): PrivateMemory {
 /** The arguments of the module's `gemm` for output batch entry `i`, with operands at `a`, `b` and output at `c`. */
 function argsFor(p: MatMulPlan, i: number, a: number, b: number, c: number, scratch: number): number[] {
   return [a + 4 * p.aIndex[i] * p.M * p.K, p.sAm, p.sAk, b + 4 * p.bIndex[i] * p.K * p.N, p.sBk, p.sBn,
-    c + 4 * i * p.M * p.N, p.N, p.M, p.N, p.K, scratch, BLOCKING.kc, BLOCKING.mc, BLOCKING.nc];
+    c + 4 * i * p.M * p.N, p.N, p.M, p.N, p.K, scratch, BLOCKING.kc, BLOCKING.mc, BLOCKING.nc,
+    p.sBn === 1 && p.M <= BLOCKING.mr ? 1 : 0];
 }
 
 /** Bytes of scratch one thread needs for `p` (plus 16 to align an unaligned allocation). */

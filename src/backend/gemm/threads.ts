@@ -3,7 +3,7 @@
  * `worker_threads`, a shared `WebAssembly.Memory`, and Atomics).
  *
  * Each worker instantiates the shared-memory GEMM module on the same memory and waits
- * on its own control block (32 int32 words at `ctl + 128 w`): the caller writes the 15
+ * on its own control block (32 int32 words at `ctl + 128 w`): the caller writes the 16
  * arguments of `gemm`, bumps the sequence number and notifies; the worker runs its part
  * and stores the sequence number as done. Workers spin briefly before they sleep (a
  * training step's products come back to back), are `unref`'d so they never keep a
@@ -21,7 +21,7 @@ const SEQ = 0;
 const CMD = 1;
 const ARGS = 2;
 /** Arguments of the module's `gemm`. */
-export const GEMM_ARGS = 15;
+export const GEMM_ARGS = 16;
 const READY = 20;
 const DONE = 21;
 const FAILED = 22;
@@ -47,7 +47,7 @@ for (;;) {
   seq = Atomics.load(s, ${SEQ});
   if (s[${CMD}] === -1) break;
   try {
-    gemm(s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15], s[16]);
+    gemm(s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15], s[16], s[17]);
   } catch (e) {
     Atomics.store(s, ${FAILED}, 1);
   }
@@ -117,7 +117,7 @@ export class GemmPool {
 
   /**
    * Runs `parts[0]` on the calling thread (through `local`) and `parts[1..]` on workers
-   * 0.., then waits for all. Each part is the 15 arguments of the module's `gemm`.
+   * 0.., then waits for all. Each part is the 16 arguments of the module's `gemm`.
    */
   run(parts: readonly number[][], local: (args: readonly number[]) => void, timeoutMs: number): void {
     const started: number[] = [];

@@ -5,7 +5,8 @@
  * Each backend runs in its own child process (a backend is chosen before the first
  * tensor); within it the variants are interleaved (see harness.ts). A line is printed
  * as each row finishes. BENCH_QUICK=1 times 3 blocks instead of 9 (about a third of the
- * time); BENCH_BACKENDS=cpu (or wasm) runs one backend.
+ * time); BENCH_BACKENDS=cpu (or wasm) runs one backend; BENCH_ONLY=MLP (a regular
+ * expression) runs the rows whose name matches; BENCH_COBA_SIZES=0 skips COBA.
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -24,16 +25,21 @@ const QUICK = process.env.BENCH_QUICK === '1';
 /** COBA sizes (BENCH_COBA_SIZES, comma-separated; empty or 0 skips COBA). */
 const COBA_SIZES = (process.env.BENCH_COBA_SIZES ?? '4000,40000,400000').split(',').map(Number).filter((n) => n > 0);
 
+/** Only the rows whose name matches BENCH_ONLY (a regular expression; e.g. `MLP|GEMM`), when set. */
+const ONLY = process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY === '' ? undefined : new RegExp(process.env.BENCH_ONLY);
+
 function cases(): (() => Promise<Case>)[] {
-  return [
-    () => lifCase(1e3),
-    () => lifCase(1e6),
-    () => lifSimCase(1e4),
-    () => import('./workloads/mlp').then(async (m) => withJaxMlp(await m.mlpCase(128), 128)),
-    () => import('./workloads/conv-net').then((m) => m.convNetCase(64)),
-    () => import('./workloads/lstm').then((m) => m.lstmCase(16)),
-    ...GEMM_PRODUCTS.map((p) => () => import('./workloads/gemm').then((m) => m.gemmCase(p))),
+  const all: [string, () => Promise<Case>][] = [
+    ['LIF step 1e3', () => lifCase(1e3)],
+    ['LIF step 1e6', () => lifCase(1e6)],
+    ['LIF simulation 1e4', () => lifSimCase(1e4)],
+    ['MLP step', () => import('./workloads/mlp').then(async (m) => withJaxMlp(await m.mlpCase(128), 128))],
+    ['conv-net step', () => import('./workloads/conv-net').then((m) => m.convNetCase(64))],
+    ['LSTM step', () => import('./workloads/lstm').then((m) => m.lstmCase(16))],
+    ...GEMM_PRODUCTS.map((p): [string, () => Promise<Case>] =>
+      [`GEMM ${p.label}`, () => import('./workloads/gemm').then((m) => m.gemmCase(p))]),
   ];
+  return all.filter(([name]) => ONLY === undefined || ONLY.test(name)).map(([, make]) => make);
 }
 
 async function child(backendName: string): Promise<void> {

@@ -2,7 +2,8 @@
  * One SGD training step of an MLP 784-256-10 (ReLU, softmax cross-entropy) on a batch
  * of 128: forward, backward (transform.grad over the ParamStates) and the update.
  * Eager runs the same code op by op under tfjs's tape; jit replays the one program
- * (with elementwise fusion off, and on); @jax-js/jax's jit(valueAndGrad) step is the
+ * (with elementwise fusion off, and on; and with tfjs's own matMul kernel instead of the
+ * generated GEMM); @jax-js/jax's jit(valueAndGrad) step is the
  * reference, on the same initial weights and data.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -40,24 +41,38 @@ function trainer(seed: number): Step {
   };
 }
 
-/** A jitted training step compiled with fusion on or off. */
-function jitVariant(name: string, x: tf.Tensor, y: tf.Tensor, fusion: boolean): Variant {
+/**
+ * A jitted training step compiled with fusion on or off; `matMul` (when given) are the
+ * matrix-product options it runs under (e.g. `{ enabled: false }`: tfjs's own kernel).
+ */
+function jitVariant(name: string, x: tf.Tensor, y: tf.Tensor, fusion: boolean,
+  matMul?: Parameters<typeof bst.backend.setMatMulOptions>[0]): Variant {
   const step = bst.transform.jit(trainer(0));
   const saved = process.env.BRAINSTATE_FUSION;
+  const savedMatMul = bst.backend.matMulOptions();
   process.env.BRAINSTATE_FUSION = fusion ? '1' : '0';
+  // Compiled under the options it runs with (the passes depend on which kernel multiplies).
+  if (matMul !== undefined) bst.backend.setMatMulOptions(matMul);
   try {
     step.compile(x, y);
   } finally {
     if (saved === undefined) delete process.env.BRAINSTATE_FUSION;
     else process.env.BRAINSTATE_FUSION = saved;
+    if (matMul !== undefined) bst.backend.setMatMulOptions(savedMatMul);
   }
   return {
     name,
     run(k) {
-      for (let r = 0; r < k; r++) {
-        const l = step(x, y);
-        if (r === k - 1) l.dataSync();
-        l.dispose();
+      const saved = bst.backend.matMulOptions();
+      if (matMul !== undefined) bst.backend.setMatMulOptions(matMul);
+      try {
+        for (let r = 0; r < k; r++) {
+          const l = step(x, y);
+          if (r === k - 1) l.dataSync();
+          l.dispose();
+        }
+      } finally {
+        if (matMul !== undefined) bst.backend.setMatMulOptions(saved);
       }
     },
     dispose() { step.clearCache(); },
@@ -125,8 +140,14 @@ export async function mlpCase(batch = 128): Promise<Case> {
       },
     },
     jitVariant('jit unfused', x, y, false),
+    // The jitted step as it was before the generated GEMM: tfjs's own BatchMatMul kernel.
+    jitVariant('jit, tfjs matMul', x, y, true, { enabled: false }),
     jitVariant('jit', x, y, true),
   ];
+  // The other thread count of the generated GEMM (worker threads are opt-in; see backend.setMatMulOptions).
+  const threads = bst.backend.matMulOptions().threads;
+  if (threads === 1) variants.push(jitVariant('jit, 2 GEMM threads', x, y, true, { threads: 2 }));
+  else variants.push(jitVariant('jit, 1 GEMM thread', x, y, true, { threads: 1 }));
   const jax = await loadJax();
   if (jax !== null) variants.push(jaxVariant(jax, x, y, batch));
   return { workload: 'MLP 784-256-10 SGD step', size: `batch=${batch}`, reps: 10, variants };

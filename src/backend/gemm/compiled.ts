@@ -23,8 +23,7 @@ interface WasmApi {
 export const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 /** Tile and block sizes (see the file comment). */
-export const BLOCKING: Blocking = { mr: 4, nr: 8, kc: 256, mc: 128,
-  nc: Number((globalThis as {process?: {env: Record<string, string>}}).process?.env.GEMM_NC ?? 256) };
+export const BLOCKING: Blocking = { mr: 4, nr: 8, kc: 256, mc: 128, nc: 256 };
 
 /** Maximum pages of the shared memory (4 GiB: address space only, committed as it grows). */
 export const SHARED_MAX_PAGES = 65536;

@@ -4,8 +4,11 @@
  *
  * - `BRAINSTATE_GEMM=0|1`: route large `BatchMatMul`s on cpu and wasm through the
  *   generated WebAssembly SIMD GEMM (default 1).
- * - `BRAINSTATE_GEMM_THREADS=auto|N`: threads per product (default `auto`: 2 in Node on a
- *   machine with at least 2 cores, 1 elsewhere); 1 keeps everything on the calling thread.
+ * - `BRAINSTATE_GEMM_THREADS=auto|N`: threads per large product (default 1: the calling
+ *   thread only; `auto`: 2 in Node on a machine with at least 2 cores). Worker threads are
+ *   opt-in because they help only when cores are idle: on a 2-core machine shared with
+ *   other processes, 2 threads made the MLP training step slower than 1 (the calling
+ *   thread waits for a worker the OS has not scheduled; bench/workloads/mlp.ts).
  * - `BRAINSTATE_GEMM_FMA=auto|0|1`: use relaxed-SIMD `f32x4.relaxed_madd` where the
  *   WebAssembly engine validates it (default `auto`: where it validates).
  */
@@ -31,7 +34,8 @@ function parseBool(name: string, fallback: boolean): boolean {
 
 function parseThreads(): number | 'auto' {
   const v = envVar('BRAINSTATE_GEMM_THREADS');
-  if (v === undefined || v === '' || v === 'auto') return 'auto';
+  if (v === undefined || v === '') return 1;
+  if (v === 'auto') return 'auto';
   const n = Number(v);
   if (Number.isInteger(n) && n >= 1 && n <= 64) return n;
   throw new BackendError(`BRAINSTATE_GEMM_THREADS: expected 'auto' or an integer from 1 to 64, got '${v}'. ` +
@@ -58,7 +62,7 @@ function nodeCores(): number {
   }
 }
 
-/** Threads `'auto'` resolves to: two where there are two cores (measured: bench/workloads/gemm.ts). */
+/** Threads `'auto'` resolves to: two where there are two cores (more did not pay on these machines). */
 function autoThreads(): number {
   return Math.min(2, nodeCores());
 }
@@ -88,14 +92,16 @@ export function onMatMulOptionsChange(fn: () => void): void {
  * Results do not depend on `threads` (each output element is summed in the same order);
  * with `fma` they differ from tfjs's kernels in the last bits.
  *
- * @param next `enabled`: use the generated WebAssembly GEMM where it is faster; `threads`:
- *   threads per large product (`'auto'`: 2 in Node on 2+ cores); `fma`: fused multiply-add
- *   where the engine has relaxed SIMD (`'auto'`).
+ * @param next `enabled`: use the generated WebAssembly GEMM (false: tfjs's own kernels);
+ *   `threads`: threads per large product (default 1; `'auto'`: 2 in Node on 2+ cores, worth
+ *   it only where those cores are otherwise idle); `fma`: fused multiply-add where the
+ *   engine has relaxed SIMD (`'auto'`).
  * @returns the options now in force.
  * @example
  * ```ts
- * bst.backend.setMatMulOptions({ threads: 1 }); // keep products on the calling thread
- * bst.backend.matMulOptions().threads;          // 1
+ * bst.backend.setMatMulOptions({ threads: 2 }); // a worker thread shares large products
+ * bst.backend.matMulOptions().threads;          // 2
+ * bst.backend.setMatMulOptions({ threads: 1 }); // back to the calling thread only
  * ```
  */
 export function setMatMulOptions(next: { enabled?: boolean; threads?: number | 'auto'; fma?: boolean | 'auto' }): MatMulOptions {

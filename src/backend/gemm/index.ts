@@ -9,7 +9,7 @@ import { MATMUL_KERNELS } from './kernels';
 
 export { matMulOptions, setMatMulOptions } from './config';
 export type { MatMulOptions } from './config';
-export { MATMUL_KERNELS } from './kernels';
+export { gemmRunsMatMul, MATMUL_KERNELS } from './kernels';
 export { closeGemmThreads } from './runner';
 
 /**

@@ -17,7 +17,7 @@
  */
 import { BrainStateError } from '../../errors';
 import {
-  KernelFunc, runOnBackendMemory, runOnWasmHeap, TensorInfo, wasmHeap, disposeInfo,
+  KernelFunc, lookupKernel, runOnBackendMemory, runOnWasmHeap, TensorInfo, wasmHeap, disposeInfo,
 } from '../tfjs-engine';
 import type { KernelRecord } from '../training-kernels';
 import { simdValidates, WasmMemory } from './compiled';
@@ -85,9 +85,23 @@ function batchMatMul(on: BackendName): KernelFunc {
   };
 }
 
+const kernelFuncs: Record<BackendName, KernelFunc> = { cpu: batchMatMul('cpu'), wasm: batchMatMul('wasm') };
+
+/**
+ * Whether float32 `BatchMatMul`s on `backendName` run through the generated GEMM now
+ * (registered, enabled, and the engine validates SIMD): its transposed operands cost
+ * nothing extra, so the jit keeps them rather than making the transposes explicit.
+ */
+export function gemmRunsMatMul(backendName: string): boolean {
+  if (backendName !== 'cpu' && backendName !== 'wasm') return false;
+  if (lookupKernel('BatchMatMul', backendName) !== kernelFuncs[backendName] || !matMulOptions().enabled) return false;
+  simd ??= simdValidates();
+  return simd;
+}
+
 function record(on: BackendName, why: string): KernelRecord {
   return {
-    kernelName: 'BatchMatMul', backendName: on, kernelFunc: batchMatMul(on), reason: 'slow', why,
+    kernelName: 'BatchMatMul', backendName: on, kernelFunc: kernelFuncs[on], reason: 'slow', why,
     keepReplaced: (k) => { replaced[on] = k; },
   };
 }

@@ -7,6 +7,7 @@ import { eliminateCommonSubexpressions } from './cse';
 import { simplifyAlgebra } from './simplify';
 import { eliminateCasts } from './cast-elimination';
 import { FUSION_BACKENDS } from '../../backend/tfjs-engine';
+import { gemmRunsMatMul } from '../../backend/gemm';
 import type { Pass } from './pass';
 import { envVar } from '../../util/env';
 
@@ -31,7 +32,8 @@ export function fusionEnabled(): boolean {
 /** The pass pipeline for a program that will run on `backendName`. */
 export function passesFor(backendName: string): readonly Pass[] {
   const passes = [...DEFAULT_PASSES];
-  if (backendName === 'wasm') passes.push(explicitMatMulTranspose);
+  // tfjs-wasm's own BatchMatMul is slow with a transposed operand; the generated GEMM is not.
+  if (backendName === 'wasm' && !gemmRunsMatMul('wasm')) passes.push(explicitMatMulTranspose);
   if (fusionEnabled() && FUSION_BACKENDS.includes(backendName)) passes.push(fuseElementwise, eliminateDeadCode);
   return passes;
 }

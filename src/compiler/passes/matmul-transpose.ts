@@ -2,7 +2,9 @@
  * tfjs-wasm's BatchMatMul takes a slow path when an operand is transposed: measured
  * here, Xᵀ·Y for X 128x784, Y 128x256 costs 24 ms with transposeA but 2.6 ms as an
  * explicit Transpose (0.3 ms) followed by a plain product. On the cpu backend the
- * transposed path is as fast or faster, so this pass runs for wasm only.
+ * transposed path is as fast or faster, so this pass runs for wasm only, and only when
+ * tfjs's own kernel does the products (the generated GEMM, src/backend/gemm, packs a
+ * transposed operand at no extra cost).
  */
 import type { KernelNode, Program, ValueId, ValueType } from '../ir';
 import type { Pass } from './pass';

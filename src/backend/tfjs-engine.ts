@@ -282,9 +282,12 @@ export interface OutputReuse {
   canReuse(input: TensorInfo): boolean;
 }
 
-/** For each output, a new reference to the input buffer it reuses, when that is safe now. */
+/**
+ * For each output, a new reference to the input buffer it reuses, when that is safe now.
+ * `storageFits(k, dtype)` says whether input k's storage can hold the output's values.
+ */
 function reuseFor(inputs: readonly TensorInfo[], outputs: readonly { shape: number[]; dtype: tf.DataType }[],
-  reuse: OutputReuse | undefined): (TensorInfo | undefined)[] {
+  reuse: OutputReuse | undefined, storageFits: (k: number, dtype: tf.DataType) => boolean = () => true): (TensorInfo | undefined)[] {
   if (reuse === undefined) return outputs.map(() => undefined);
   const backend = eng().backend as unknown as { refCount(dataId: object): number; incRef(dataId: object): void };
   const used = new Set<number>();
@@ -293,7 +296,7 @@ function reuseFor(inputs: readonly TensorInfo[], outputs: readonly { shape: numb
     if (k < 0 || used.has(k)) return undefined;
     const t = inputs[k];
     // Only this tensor references the data: no clone, no other state, no output alias.
-    if (t.dtype !== o.dtype || backend.refCount(t.dataId) !== 1 || !reuse.canReuse(t)) return undefined;
+    if (t.dtype !== o.dtype || backend.refCount(t.dataId) !== 1 || !storageFits(k, o.dtype) || !reuse.canReuse(t)) return undefined;
     used.add(k);
     backend.incRef(t.dataId);
     return { dataId: t.dataId, shape: o.shape, dtype: o.dtype };
@@ -359,7 +362,10 @@ export function runOnBackendMemory(backendName: string, inputs: readonly TensorI
   if (backendName === 'cpu') {
     const cpu = b as CpuBackendPrivate;
     const ins = inputs.map((t) => cpu.data.get(t.dataId).values);
-    const reused = reuseFor(inputs, outputs, reuse);
+    // tfjs-cpu can keep a float32 tensor in an Int32Array or Uint8Array (casts share storage):
+    // writing floats there would truncate them.
+    const reused = reuseFor(inputs, outputs, reuse, (k, dtype) => ins[k] instanceof
+      (dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array));
     const arrays = outputs.map((o, m) => (reused[m] !== undefined ? ins[reuse!.inputOf[m]] as Float32Array
       : typedArrayFor(o.dtype, o.shape.reduce((x, y) => x * y, 1))));
     loop(ins, arrays as unknown as { [i: number]: number }[]);

@@ -303,6 +303,16 @@ function reuseFor(inputs: readonly TensorInfo[], outputs: readonly { shape: numb
   });
 }
 
+/**
+ * Whether a kernel may write a new value into a dead input's buffer on `backendName`.
+ * Not on wasm: tfjs-wasm caches XNNPACK operators by tensor id (matMul packs its weight
+ * operand once per id, conv its filter), so data that changes under the same id makes a
+ * later matMul with that tensor use the old, cached packing.
+ */
+export function writesInPlace(backendName: string): boolean {
+  return backendName === 'cpu';
+}
+
 /** Backends whose tensor memory fused kernels can read and write directly. */
 export const FUSION_BACKENDS: readonly string[] = ['cpu', 'wasm'];
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, runOnBackendMemory,
-  runOnWasmHeap, TensorInfo, tensorFromInfo, wasmHeap, OutputReuse,
+  runOnWasmHeap, TensorInfo, tensorFromInfo, wasmHeap, OutputReuse, writesInPlace,
 } from '../backend/tfjs-engine';
 import { compileFusedLoop } from './fusion/codegen-js';
 import { compileSimdKernel, simdSupports } from './fusion/codegen-wasm';
@@ -66,7 +66,8 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
  * dead (no clone, no other state holding it, not an argument of the call) is checked at
  * each call.
  */
-function planReuse(p: Program, index: number, callArgs: () => readonly TensorInfo[]): OutputReuse | undefined {
+function planReuse(p: Program, index: number, backendName: string, callArgs: () => readonly TensorInfo[]): OutputReuse | undefined {
+  if (!writesInPlace(backendName)) return undefined;
   const n = p.nodes[index];
   if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined)) return undefined;
   const uses = new Map<ValueId, number>();
@@ -127,7 +128,7 @@ export class Executable {
     this.kernels = program.nodes.map((n, i) => {
       if (n.fused !== undefined) {
         return fusedKernel(n.fused, n.outputs.map((o) => program.values[o]), backendName,
-          planReuse(program, i, () => this.callArgs));
+          planReuse(program, i, backendName, () => this.callArgs));
       }
       if (n.control !== undefined) return controlKernel(n.control, backendName);
       const k = lookupKernel(n.kernel, backendName);

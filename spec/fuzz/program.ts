@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as bst from '../../src';
+import type { DiffCase } from './check';
 
 export type DType = 'float32' | 'int32' | 'bool';
 
@@ -55,6 +56,9 @@ export interface FuzzProgram {
   readonly args: readonly ArgSpec[];
   readonly body: readonly Stmt[];
   readonly outputs: readonly number[];
+  /** Outputs and states compared with the approx tolerance (downstream of a reordered kernel). */
+  readonly approxOutputs?: readonly number[];
+  readonly approxStates?: readonly number[];
 }
 
 /** Ids a statement defines. */
@@ -182,6 +186,18 @@ export function argsFor(p: FuzzProgram, c: number, states: readonly bst.State<tf
     made.push(t);
     return t;
   });
+}
+
+/** The program as a case for the differential check. */
+export function toCase(p: FuzzProgram): DiffCase {
+  return {
+    calls: p.calls,
+    makeStates: () => makeStates(p),
+    makeFn: (states) => makeFunction(p, states),
+    args: (c, states, made) => argsFor(p, c, states, made),
+    approxOutputs: p.approxOutputs,
+    approxStates: p.approxStates,
+  };
 }
 
 // JSON cannot hold NaN, the infinities or -0: the corpus stores them as strings.

@@ -263,6 +263,18 @@ export function isTapeOn(): boolean {
   return eng().isTapeOn();
 }
 
+/**
+ * The values kernels read for `t`, as stored. On cpu that is the backend's own array,
+ * which can differ from `dataSync()`: tfjs-cpu keeps an int32 `square` in a Float32Array
+ * (dataSync wraps it to int32; kernels compare the unwrapped value) and a float32 cast of
+ * an int32 in the Int32Array (dataSync rounds it to float32).
+ */
+export function storedValues(t: tf.Tensor): ArrayLike<number> {
+  const b = eng().backend as unknown as Partial<CpuBackendPrivate>;
+  if (tf.getBackend() === 'cpu' && b.data !== undefined) return b.data.get(t.dataId).values;
+  return t.dataSync() as ArrayLike<number>;
+}
+
 /** The first element of a tensor info's data, read on the host (a loop's or branch's predicate). */
 export function readScalar(info: TensorInfo): number {
   return Number((eng().backend.readSync(info.dataId) as ArrayLike<number>)[0]);
@@ -318,6 +330,7 @@ export const FUSION_BACKENDS: readonly string[] = ['cpu', 'wasm'];
 
 interface CpuBackendPrivate {
   data: { get(dataId: object): { values: ArrayLike<number> } };
+  incRef(dataId: object): void;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: unknown): TensorInfo;
 }
 
@@ -418,6 +431,13 @@ export function rowAccess(backendName: string): RowAccess | undefined {
         return cpu.makeTensorInfo(rest, x.dtype, vals(x).slice(i * n, (i + 1) * n));
       },
       stack(rows) {
+        // As tfjs-cpu's Pack: one row is a reshape sharing its data (a float32 cast of an
+        // int32 stays an Int32Array, values beyond 2^24 exact); more rows are copied into the
+        // dtype's array.
+        if (rows.length === 1) {
+          cpu.incRef(rows[0].dataId);
+          return { dataId: rows[0].dataId, shape: [1, ...rows[0].shape], dtype: rows[0].dtype };
+        }
         const n = size(rows[0].shape);
         const out = typedArrayFor(rows[0].dtype, n * rows.length);
         rows.forEach((r, k) => out.set(vals(r), k * n));

@@ -37,9 +37,9 @@ export function simdSupports(spec: FusedSpec, target: FusionTarget): boolean {
   const intOnlyCast = (k: number) => spec.ops.every((o) => !o.args.includes(k) || (o.kernel === 'Cast' && o.dtype === 'float32'));
   if (spec.inputs.some((i, k) => i.mode === 'strided' ||
     !(i.dtype === 'float32' || i.dtype === 'bool' || (i.dtype === 'int32' && intOnlyCast(k))))) return false;
-  // A float32 literal that is not a float32 number (a cpu tensor kept in an Int32Array) would round in a lane.
-  if (spec.inputs.some((i) => i.mode === 'literal' && i.dtype === 'float32' && Math.fround(i.value) !== i.value &&
-    !Number.isNaN(i.value))) return false;
+  // A literal outside its dtype's values (tfjs-cpu storage, see storedValues) would round or wrap in a lane.
+  if (spec.inputs.some((i) => i.mode === 'literal' && ((i.dtype === 'float32' && Math.fround(i.value) !== i.value &&
+    !Number.isNaN(i.value)) || (i.dtype === 'int32' && (i.value | 0) !== i.value)))) return false;
   return spec.ops.every((o, j) => {
     if (o.dtype !== 'float32' && o.dtype !== 'bool') return false;
     const form = formFor(o.kernel, target);

@@ -13,7 +13,8 @@
  * Kept out on purpose (known classes owned elsewhere, or tfjs's own undefined behaviour):
  * loop and branch bodies always return a tensor and never touch states; loops never have
  * length 0; no casts to bool on wasm (tfjs-wasm stores the raw byte, see docs/sharp-bits.md);
- * int32 divisors are at least 1; clip bounds satisfy lo < hi in float32. Widen `OPS` and
+ * int32 divisors are at least 1; clip bounds satisfy lo < hi in float32; no reverse of
+ * bool on wasm (tfjs-wasm corrupts its heap). Widen the op lists and
  * `GenOptions` to take more in.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -60,6 +61,8 @@ const REDUCE_FLOAT = ['sum', 'mean', 'max', 'min', 'prod', 'logSumExp', 'argMax'
 const REDUCE_INT = ['sum', 'max', 'min', 'prod', 'argMax'];
 
 const MAX_SIZE = 256;
+/** FUZZ_DEBUG=1 logs every op the generator tries (to find one that crashes a backend). */
+const debug = (): boolean => process.env.FUZZ_DEBUG === '1';
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 class Gen {
@@ -146,6 +149,7 @@ class Scope {
 
   op(op: string, args: Val[], attrs: unknown[] = [], approxResult = false): Val | undefined {
     if (!APPROX_SAFE.has(op) && args.some((a) => a.approx)) return undefined;
+    if (debug()) console.log(`gen: ${op}(${args.map((a) => `${a.dtype}[${a.shape}]`).join(', ')}) ${JSON.stringify(attrs)}`);
     const out = this.tryRun(() => [callOp(op, args.map((a) => a.t), attrs)]);
     if (out === undefined) return undefined;
     const v = this.add(out[0], approxResult || args.some((a) => a.approx));
@@ -338,7 +342,15 @@ class Scope {
       return x && (tA || tB) ? this.op('clipByValue', [x], [-4, 4]) : x;
     };
     const a2 = prep(a, tA ? [k, m] : [m, k]);
-    const b2 = a2 && prep(b, tB ? [n, k] : [k, n]);
+    let b2 = a2 && prep(b, tB ? [n, k] : [k, n]);
+    if (b2 && this.g.backend === 'wasm') {
+      // tfjs-wasm caches the packed weight operand by buffer: a second matMul with the same
+      // buffer under another shape reads out of bounds (docs/sharp-bits.md). Give every product
+      // a weight buffer of its own, never used again.
+      const fresh: Val | undefined = this.op('add', [b2, this.konstValue(0, 'float32')]);
+      if (fresh !== undefined) this.vals = this.vals.filter((v) => v !== fresh);
+      b2 = fresh;
+    }
     if (a2 && b2) this.op('matMul', [a2, b2], [tA, tB], tA || tB);
   }
 
@@ -373,7 +385,8 @@ class Scope {
         }
         return;
       case 'reverse':
-        if (rank >= 1) this.op('reverse', [a], [r.int(0, rank - 1)]);
+        // tfjs-wasm's Reverse treats bool data as 4-byte elements and corrupts its heap.
+        if (rank >= 1 && !(a.dtype === 'bool' && this.g.backend === 'wasm')) this.op('reverse', [a], [r.int(0, rank - 1)]);
         return;
       case 'broadcastTo':
         this.op('broadcastTo', [a], [[r.int(1, 3), ...a.shape]]);

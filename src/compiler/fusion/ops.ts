@@ -297,14 +297,21 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
     on: {
       wasm: {
         accepts: F32,
-        // XNNPACK rejects lo >= hi (the kernel then leaves its output unwritten): keep such clips unfused.
-        when: (c) => Math.fround(Number(c.attrs.clipValueMin)) < Math.fround(Number(c.attrs.clipValueMax)) &&
-          wasmClampMapsNaNToLower(),
+        // XNNPACK rejects lo >= hi (the kernel then leaves its output unwritten), and tfjs-wasm
+        // caches clamp operators by (lo, hi) compared with ==, so a bound of -0 reuses the
+        // operator made for +0 (or the reverse), whichever came first in the process: keep
+        // such clips unfused, replaying the backend's own kernel.
+        when: (c) => {
+          const lo = Math.fround(Number(c.attrs.clipValueMin));
+          const hi = Math.fround(Number(c.attrs.clipValueMax));
+          return lo < hi && lo !== 0 && hi !== 0 && wasmClampMapsNaNToLower();
+        },
         // XNNPACK's clamp: max(lo, x) then min(hi, .), in the pseudo-min/max form that maps NaN to lo.
         js: ([x], c) => `__clamp(${x}, ${f32Literal(c.attrs.clipValueMin)}, ${f32Literal(c.attrs.clipValueMax)})`,
         simd: ([x], c) => [...splat(c.attrs.clipValueMax), ...splat(c.attrs.clipValueMin), ...x, ...wasmOp.simd(simd.f32x4Pmax),
           ...wasmOp.simd(simd.f32x4Pmin)],
-        why: 'tfjs-wasm clamps with XNNPACK, whose x86 kernels map NaN to the lower bound; int32 data is read as float bits',
+        why: 'tfjs-wasm clamps with XNNPACK, whose x86 kernels map NaN to the lower bound; int32 data is read as float ' +
+          'bits; a bound of ±0 gives the sign of whichever of -0 / +0 was used first',
       },
     },
   }),

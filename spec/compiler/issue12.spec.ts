@@ -132,6 +132,13 @@ describe('issue 12: the jit never changes a result (compiler)', () => {
     });
   });
 
+  it('issue 12: CSE keeps clipByValue(x, -0, hi) apart from clipByValue(x, 0, hi) (JSON writes -0 as 0)', () => {
+    expectAgrees(caseOf({
+      fn: () => (x) => [tf.clipByValue(x, 0, 2), tf.clipByValue(x, -0, 2), tf.clipByValue(x, -1, -0), tf.clipByValue(x, -1, 0)],
+      calls: [f32([-0.9, -0, 0, 0.3, -1e-40, NaN, 3, -5]), f32([0.5, -0.5, 0, -0, 1, 2, 3, 4]), f32([-0, -0, 0, 0, 1, -1, 7, -7])],
+    }));
+  });
+
   it('issue 12: fusion never builds a cycle (two groups depending on each other through tile and sum)', () => {
     expectAgrees(caseOf({
       fn: () => (x) => {

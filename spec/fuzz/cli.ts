@@ -11,7 +11,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import * as bst from '../../src';
-import { checkCase, Disagreement, JitVariant, VARIANTS } from './check';
+import { checkCase, Disagreement } from './check';
+import { variantsFor } from './variants';
 import { generate } from './generate';
 import { minimise } from './minimise';
 import { printProgram } from './print';
@@ -57,11 +58,6 @@ function parse(argv: string[]): Args {
   return a;
 }
 
-/** The jit variants a configuration compares against eager. */
-export function variantsFor(simd: boolean): JitVariant[] {
-  return simd ? [VARIANTS.fused, VARIANTS.fusedNoSimd, VARIANTS.unfused] : [VARIANTS.fusedNoSimd, VARIANTS.unfused];
-}
-
 const fmt = (d: Disagreement) => `${d.variant}, call ${d.call}, ${d.what}: ${d.detail}`;
 
 /** Counts of one run of seeds. */
@@ -79,7 +75,7 @@ interface Tally {
 /** Checks seeds from `a.seed` in this process (a chunk of a larger run). */
 async function runChunk(a: Args): Promise<Tally> {
   const backend = await bst.backend.init(a.backend);
-  const variants = variantsFor(a.simd);
+  const variants = variantsFor(backend, a.simd);
   // A smaller program counts only if it fails the same way (same kind: output, state, memory, throws, ...).
   const kind = (d: Disagreement) => d.what.split(' ')[0];
   const failsLike = (k: string) => (p: FuzzProgram) => checkCase(toCase(p), variants).disagreements.some((d) => kind(d) === k);

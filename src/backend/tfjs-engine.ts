@@ -9,7 +9,9 @@
  * Members used (stable from tfjs 4.0 to 4.22): `engine.runKernelFunc`,
  * `engine.makeTensor`, `engine.makeTensorFromTensorInfo`, `engine.state.scopeStack`,
  * `engine.backend`, `backend.incRef / disposeData / readSync / write`, and the
- * value-reading methods of `Tensor.prototype`.
+ * value-reading methods of `Tensor.prototype`; on cpu `backend.data`, on wasm
+ * `backend.dataIdMap`, `makeOutput`, `typedArrayFromHeap` and `wasm.tfjs.disposeData /
+ * registerTensor` (checked where used).
  */
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError } from '../errors';
@@ -315,14 +317,9 @@ function reuseFor(inputs: readonly TensorInfo[], outputs: readonly { shape: numb
   });
 }
 
-/**
- * Whether a kernel may write a new value into a dead input's buffer on `backendName`.
- * Not on wasm: tfjs-wasm caches XNNPACK operators by tensor id (matMul packs its weight
- * operand once per id, conv its filter), so data that changes under the same id makes a
- * later matMul with that tensor use the old, cached packing.
- */
+/** Whether a kernel may write a new value into a dead input's buffer on `backendName`. */
 export function writesInPlace(backendName: string): boolean {
-  return backendName === 'cpu';
+  return backendName === 'cpu' || backendName === 'wasm';
 }
 
 /** Backends whose tensor memory fused kernels can read and write directly. */
@@ -337,8 +334,28 @@ interface CpuBackendPrivate {
 interface WasmBackendPrivate {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): ArrayLike<number>;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { asm?: { memory?: { buffer: ArrayBuffer } } };
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+  wasm: {
+    asm?: { memory?: { buffer: ArrayBuffer } };
+    tfjs: { disposeData(id: number): void; registerTensor(id: number, size: number, memoryOffset: number): void };
+  };
+}
+
+/**
+ * Tells tfjs-wasm that the data of `info` changed in place. Its C side caches XNNPACK
+ * operators by tensor id (matMul packs its weight operand once per id, conv its filter);
+ * a changed buffer under the same id would make a later matMul use the stale packing.
+ * Unregistering the id runs those caches' disposal callbacks (it frees no memory);
+ * registering it again points it back at the same buffer.
+ */
+function invalidateWasmCaches(wasm: WasmBackendPrivate, info: TensorInfo): void {
+  const d = wasm.dataIdMap.get(info.dataId)!;
+  const t = wasm.wasm.tfjs;
+  if (typeof t?.disposeData !== 'function' || typeof t.registerTensor !== 'function') {
+    fail('tfjs-wasm\'s module functions tfjs.disposeData / tfjs.registerTensor');
+  }
+  t.disposeData(d.id);
+  t.registerTensor(d.id, info.shape.reduce((a, b) => a * b, 1), d.memoryOffset);
 }
 
 /**
@@ -367,6 +384,7 @@ export function runOnWasmHeap(inputs: readonly TensorInfo[], outputs: readonly {
   // Typed-array views only when asked for (a JS tail loop): making them costs per call.
   kernel(ptrs, () => [inputs.map((t) => wasm.typedArrayFromHeap(t)),
     infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number })]);
+  reused.forEach((r) => { if (r !== undefined) invalidateWasmCaches(wasm, r); });
   return infos;
 }
 
@@ -402,6 +420,7 @@ export function runOnBackendMemory(backendName: string, inputs: readonly TensorI
     const ins = inputs.map((t) => wasm.typedArrayFromHeap(t));
     const outs = infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number });
     loop(ins, outs);
+    reused.forEach((r) => { if (r !== undefined) invalidateWasmCaches(wasm, r); });
     return infos;
   }
   throw new BrainStateError(`internal: fused kernels cannot run on backend '${backendName}'`);

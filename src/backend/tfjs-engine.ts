@@ -10,8 +10,8 @@
  * `engine.makeTensor`, `engine.makeTensorFromTensorInfo`, `engine.state.scopeStack`,
  * `engine.backend`, `backend.incRef / disposeData / readSync / write`, and the
  * value-reading methods of `Tensor.prototype`; on cpu `backend.data`, on wasm
- * `backend.dataIdMap`, `makeOutput`, `typedArrayFromHeap` and `wasm.tfjs.disposeData /
- * registerTensor` (checked where used).
+ * `backend.dataIdMap`, `makeOutput`, `typedArrayFromHeap` and the module exports
+ * `_dispose_data` / `_register_tensor` (checked where used).
  */
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError } from '../errors';
@@ -337,7 +337,9 @@ interface WasmBackendPrivate {
   dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
   wasm: {
     asm?: { memory?: { buffer: ArrayBuffer } };
-    tfjs: { disposeData(id: number): void; registerTensor(id: number, size: number, memoryOffset: number): void };
+    /** The module's exports, called directly (the `tfjs.*` cwrap wrappers cost more than the calls). */
+    _dispose_data?(id: number): void;
+    _register_tensor?(id: number, size: number, memoryOffset: number): void;
   };
 }
 
@@ -350,12 +352,12 @@ interface WasmBackendPrivate {
  */
 function invalidateWasmCaches(wasm: WasmBackendPrivate, info: TensorInfo): void {
   const d = wasm.dataIdMap.get(info.dataId)!;
-  const t = wasm.wasm.tfjs;
-  if (typeof t?.disposeData !== 'function' || typeof t.registerTensor !== 'function') {
-    fail('tfjs-wasm\'s module functions tfjs.disposeData / tfjs.registerTensor');
+  const m = wasm.wasm;
+  if (typeof m._dispose_data !== 'function' || typeof m._register_tensor !== 'function') {
+    fail('tfjs-wasm\'s module exports _dispose_data / _register_tensor');
   }
-  t.disposeData(d.id);
-  t.registerTensor(d.id, info.shape.reduce((a, b) => a * b, 1), d.memoryOffset);
+  m._dispose_data(d.id);
+  m._register_tensor(d.id, info.shape.reduce((a, b) => a * b, 1), d.memoryOffset);
 }
 
 /**

@@ -181,7 +181,10 @@ class Scope {
     if (!this.stmts.some((st) => st.k === 'op' && st.out === w!.id)) w = this.fresh(w);
     if (w === undefined) return false;
     this.stmts.push({ k: 'write', state: j, arg: w.id });
-    this.vals = this.vals.filter((x) => x.stateOf !== j);
+    // The state's old value (reads, aliasing arguments, earlier writes) is disposed eagerly;
+    // the written value is now the state's, and the next write disposes it in turn.
+    const written = w;
+    this.vals = this.vals.filter((x) => x.stateOf !== j).map((x) => (x === written ? { ...x, stateOf: j } : x));
     return true;
   }
 

@@ -247,12 +247,27 @@ export function disposeInfo(info: TensorInfo): void {
   eng().backend.disposeData(info.dataId);
 }
 
-/** A tensor with a copy of `t`'s data under a new data id (so aliases stay distinguishable). */
+/**
+ * A tensor with a copy of `t`'s data under a new data id (so aliases stay distinguishable).
+ * On cpu the copy keeps the stored array and its recorded dtype as they are: a float32
+ * cast of an int32 shares an Int32Array recorded as int32 (its values beyond 2^24 stay
+ * exact, and dataSync() returns them exact), and int32 `square` keeps a Float32Array;
+ * `readSync` would convert both.
+ */
 export function copyTensor(t: tf.Tensor): tf.Tensor {
   return unrecorded(() => {
     const e = eng();
-    const values = e.backend.readSync(t.dataId);
-    const dataId = e.backend.write(values, t.shape.slice(), t.dtype);
+    const cpu = e.backend as unknown as Partial<CpuBackendPrivate>;
+    let values: ArrayLike<number> | Uint8Array[];
+    let stored = t.dtype;
+    const entry = tf.getBackend() === 'cpu' && cpu.data !== undefined ? cpu.data.get(t.dataId) : undefined;
+    if (entry !== undefined && ArrayBuffer.isView(entry.values) && t.dtype !== 'complex64') {
+      values = (entry.values as unknown as Float32Array).slice();
+      stored = entry.dtype ?? t.dtype;
+    } else {
+      values = e.backend.readSync(t.dataId);
+    }
+    const dataId = e.backend.write(values, t.shape.slice(), stored);
     return e.makeTensorFromTensorInfo({ dataId, shape: t.shape.slice(), dtype: t.dtype });
   });
 }
@@ -326,7 +341,7 @@ export function writesInPlace(backendName: string): boolean {
 export const FUSION_BACKENDS: readonly string[] = ['cpu', 'wasm'];
 
 interface CpuBackendPrivate {
-  data: { get(dataId: object): { values: ArrayLike<number> } };
+  data: { get(dataId: object): { values: ArrayLike<number>; dtype?: tf.DataType } };
   incRef(dataId: object): void;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: unknown): TensorInfo;
 }

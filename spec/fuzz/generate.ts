@@ -311,7 +311,8 @@ class Scope {
       // Divisors of at least 1: int32 division by 0 (or INT32_MIN % -1) traps in tfjs-wasm.
       const abs = this.op('abs', [b]);
       b = abs && this.op('maximum', [abs, this.konstValue(1, 'int32')]);
-      if (b === undefined) return;
+      if (b !== undefined) this.op(op, [a, b]);
+      return;
     }
     if (r.chance(0.3)) this.op(op, [b, a]);
     else this.op(op, [a, b]);

@@ -7,7 +7,7 @@
  * backend. Anything else uses the JS loop.
  */
 import type { FusedSpec } from '../ir';
-import { buildModule, F32, f32x4Const, I32, i32x4Const, memarg, op, simd, V128 } from './wasm-binary';
+import { buildModule, f32x4Const, I32, i32x4Const, memarg, op, simd, V128 } from './wasm-binary';
 import { EmitContext, formFor, FusionTarget } from './ops';
 import { refDtype } from './codegen-js';
 
@@ -32,7 +32,6 @@ function contextOf(spec: FusedSpec, j: number): EmitContext {
  * as inputs cast to float32), no strided inputs, and every op with an exact SIMD form there.
  */
 export function simdSupports(spec: FusedSpec, target: FusionTarget): boolean {
-  const nIn = spec.inputs.length;
   // int32 values are supported only as inputs that are cast to float32 (labels, counters).
   const intOnlyCast = (k: number) => spec.ops.every((o) => !o.args.includes(k) || (o.kernel === 'Cast' && o.dtype === 'float32'));
   if (spec.inputs.some((i, k) => i.mode === 'strided' ||

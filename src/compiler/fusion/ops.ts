@@ -136,7 +136,7 @@ const XNN_APPROX: BackendForm = {
 // Sign: tfjs-wasm returns 0 for |x| < float32 epsilon (and NaN), tfjs-cpu only for 0 and NaN.
 const EPS = 1.1920928955078125e-7;
 
-/** v128 of `x` with four lanes, kept in a local, for ops that read their operand more than once. */
+/** tfjs-wasm's sign in four lanes: 1 from epsilon up, -1 from -epsilon down, else 0 (NaN included). */
 function signWasm(x: number[], tmp: () => number): number[] {
   const v = once(x, tmp);
   return [...v.set, ...select([...v.get, ...f32x4Const(EPS), ...wasmOp.simd(simd.f32x4Ge)], f32x4Const(1),

@@ -1,8 +1,9 @@
 /**
  * An excitatory/inhibitory network of leaky integrate-and-fire neurons (80% E, 20% I)
- * with sparse random connectivity and exponential synapses, simulated for 1,000 steps
- * of 0.1 ms: each chunk of steps is one jitted `forLoop` call. Writes a spike raster
- * (SVG) and prints the mean firing rates.
+ * with sparse random connectivity (event-driven: `event.FixedProb`, only the synapses of
+ * neurons that spiked are read) and exponential synapses, simulated for 1,000 steps of
+ * 0.1 ms: each chunk of steps is one jitted `forLoop` call. Writes a spike raster (SVG)
+ * and prints the mean firing rates.
  *
  * Run: node --conditions=brainstate-source -r ts-node/register/transpile-only samples/ei-network.ts
  *      (options: --n 4000 --steps 1000 --out ei-raster.svg)
@@ -28,8 +29,9 @@ class EINet extends bst.nn.Module {
   neurons: bst.nn.LIF;
   synE: bst.nn.Expon;
   synI: bst.nn.Expon;
-  wE: bst.ParamState;
-  wI: bst.ParamState;
+  /** Connectivity from the E and the I neurons to all, each with its weight as a ParamState. */
+  connE: bst.event.FixedProb;
+  connI: bst.event.FixedProb;
   /** The spikes of the last step, fed to the synapses at the next one. */
   spikes: bst.HiddenState;
 
@@ -41,10 +43,9 @@ class EINet extends bst.nn.Module {
       vInit: bst.random.uniform([n], { minval: -60, maxval: -50 }) });
     this.synE = new bst.nn.Expon(n, { tau: 5 });
     this.synI = new bst.nn.Expon(n, { tau: 10 });
-    // Sparse random connectivity: each pair connected with probability p.
-    const mask = (rows: number) => tf.cast(bst.random.bernoulli(p, [rows, n]), 'float32');
-    this.wE = new bst.ParamState(tf.mul(mask(this.nE), 0.6 * 20 / (n * p)));
-    this.wI = new bst.ParamState(tf.mul(mask(this.nI), 6.7 * 20 / (n * p)));
+    // Sparse random connectivity: every neuron reaches n * p others (drawn from random.DEFAULT).
+    this.connE = new bst.event.FixedProb(this.nE, n, p, 0.6 * 20 / (n * p));
+    this.connI = new bst.event.FixedProb(this.nI, n, p, 6.7 * 20 / (n * p));
     this.spikes = new bst.HiddenState(tf.zeros([n]));
   }
 
@@ -53,8 +54,8 @@ class EINet extends bst.nn.Module {
     const s = this.spikes.value;
     const sE = tf.slice(s, [0], [this.nE]);
     const sI = tf.slice(s, [this.nE], [this.nI]);
-    const gE = this.synE.update(tf.squeeze(tf.matMul(tf.expandDims(sE, 0), this.wE.value), [0]));
-    const gI = this.synI.update(tf.squeeze(tf.matMul(tf.expandDims(sI, 0), this.wI.value), [0]));
+    const gE = this.synE.update(this.connE.call(sE));
+    const gI = this.synI.update(this.connI.call(sI));
     const spike = this.neurons.update(tf.add(iExt, tf.sub(gE, gI)));
     this.spikes.value = spike;
     return spike;

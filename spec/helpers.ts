@@ -3,32 +3,67 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
+import { canReadSync, readHeld } from '../src/backend/tfjs-engine';
 
-/** Asserts `actual` has `expected`'s shape and dtype and values within `tol` (absolute + relative). */
+/**
+ * Asserts `actual` has `expected`'s shape and dtype and values within `tol` (absolute + relative).
+ *
+ * Values that can be read synchronously are compared at once. On webgpu in Node, data on
+ * the GPU cannot be (tfjs reads it through OffscreenCanvas there): the read starts now
+ * (seeing the data as it is now, even if the tensors are disposed right after) and the
+ * comparison runs when it arrives, before the test ends: spec/setup.ts makes every test
+ * await {@link settleDeferredChecks}, so a mismatch fails the test that made it.
+ */
 export function expectTensorClose(actual: tf.Tensor, expected: tf.Tensor | number | number[] | number[][],
-  tol = 1e-5): void {
+  tol = 1e-5, label = ''): void {
+  const what = label === '' ? '' : `${label}: `;
   const exp = expected instanceof tf.Tensor ? expected : tf.tensor(expected as number[]);
   try {
     if (expected instanceof tf.Tensor) {
-      expect(actual.shape, 'shape').to.deep.equal(exp.shape);
-      expect(actual.dtype, 'dtype').to.equal(exp.dtype);
+      expect(actual.shape, `${what}shape`).to.deep.equal(exp.shape);
+      expect(actual.dtype, `${what}dtype`).to.equal(exp.dtype);
     } else {
-      expect(actual.size, 'size').to.equal(exp.size);
+      expect(actual.size, `${what}size`).to.equal(exp.size);
     }
-    const a = actual.dataSync();
-    const b = exp.dataSync();
-    for (let i = 0; i < a.length; i++) {
-      const x = Number(a[i]);
-      const y = Number(b[i]);
-      if (Number.isNaN(x) && Number.isNaN(y)) continue;
-      if (!(Math.abs(x - y) <= tol + tol * Math.abs(y))) {
-        throw new Error(`element ${i}: got ${x}, expected ${y} (tol ${tol}); ` +
-          `got [${Array.from(a.slice(0, 8)).join(', ')}${a.length > 8 ? ', …' : ''}]`);
-      }
+    if (canReadSync(actual) && canReadSync(exp)) {
+      compareValues(actual.dataSync(), exp.dataSync(), tol, what);
+    } else {
+      const where = new Error('expectTensorClose (deferred until the GPU read arrives) called here');
+      deferred.push(Promise.all([readHeld(actual), readHeld(exp)]).then(([a, b]) => {
+        try {
+          compareValues(a, b, tol, what);
+        } catch (e) {
+          (e as Error).stack = `${(e as Error).message}\n${(where.stack ?? '').split('\n').slice(1).join('\n')}`;
+          throw e;
+        }
+      }));
     }
   } finally {
     if (!(expected instanceof tf.Tensor)) exp.dispose();
   }
+}
+
+function compareValues(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
+  for (let i = 0; i < a.length; i++) {
+    const x = Number(a[i]);
+    const y = Number(b[i]);
+    if (Number.isNaN(x) && Number.isNaN(y)) continue;
+    if (!(Math.abs(x - y) <= tol + tol * Math.abs(y))) {
+      throw new Error(`${what}element ${i}: got ${x}, expected ${y} (tol ${tol}); ` +
+        `got [${Array.from(a).slice(0, 8).join(', ')}${a.length > 8 ? ', …' : ''}]`);
+    }
+  }
+}
+
+/** Comparisons waiting for GPU reads (webgpu), settled at the end of each test. */
+const deferred: Promise<void>[] = [];
+
+/** Waits for every deferred {@link expectTensorClose}; throws the first mismatch. */
+export async function settleDeferredChecks(): Promise<void> {
+  const checks = deferred.splice(0);
+  const results = await Promise.allSettled(checks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 /** Runs `fn` `times` times and asserts that numTensors and numBytes end where they started. */

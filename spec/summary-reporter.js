@@ -1,5 +1,6 @@
 // A mocha reporter: the usual `spec` output, then one line `N passed, N failed, N skipped`
-// for this backend, also written to .test-results/<backend>.json for scripts/run-tests.js.
+// for this backend, also written to .test-results/<label>.json for scripts/run-tests.js
+// (the label is BRAINSTATE_TEST_LABEL, else the backend).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -16,10 +17,11 @@ class SummaryReporter extends Mocha.reporters.Spec {
     runner.on(EVENT_TEST_PENDING, () => counts.skipped++);
     runner.once(EVENT_RUN_END, () => {
       const backend = process.env.BRAINSTATE_BACKEND || 'auto';
-      console.log(`${backend}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+      const label = process.env.BRAINSTATE_TEST_LABEL || backend;
+      console.log(`${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
       const dir = path.join(__dirname, '..', '.test-results');
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, `${backend}.json`), JSON.stringify(counts));
+      fs.writeFileSync(path.join(dir, `${label}.json`), JSON.stringify(counts));
     });
   }
 }

@@ -9,6 +9,7 @@
  * await bst.backend.init();
  * const s = new bst.HiddenState(tf.scalar(0));
  * ```
+ * @module brainstate-ts
  */
 import './side-effects';
 
@@ -20,19 +21,22 @@ import * as random from './random';
 import * as transform from './transform';
 import * as optim from './optim';
 import * as checkpoint from './checkpoint';
+import * as event from './event';
 
 export { backend, nn, transform };
 export { environ, random };
 export {
-  State, ShortTermState, HiddenState, LongTermState, ParamState, RandomState,
+  State, ShortTermState, HiddenState, LongTermState, ParamState, BatchState,
 } from './state';
+/** BrainState's `random.RandomState`: the `RandomState` kind, with the distributions as methods. */
+export { RandomState } from './random';
 export type { StateOptions, StateClass, StateValue } from './state';
 export {
   BrainStateError, BackendError, StateError, StateShapeError, DecoratorError, FilterError, GraphError,
   TraceError, TracerValueError, GradientError, OptimizerError, CheckpointError,
 } from './errors';
-export { stateOf } from '../decorators/fields';
 export { graph };
-export { TreefyState, NestedDict, FlatDict } from './graph';
+export { TreefyState, NestedDict, FlatDict, stateOf } from './graph';
 export { optim };
 export { checkpoint };
+export { event };

@@ -15,7 +15,7 @@
  * expectTensorClose(y, [2, 4]);
  * assertMaxTraces(f, 1);
  * ```
- * @packageDocumentation
+ * @module brainstate-ts/testing
  */
 import '../src/side-effects';
 

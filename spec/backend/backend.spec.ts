@@ -21,7 +21,7 @@ describe('backend', () => {
     try { await bst.backend.init('tpu'); } catch (e) { err = e; }
     expect(err).to.be.instanceOf(bst.BackendError);
     expect((err as Error).message).to.contain("unknown backend 'tpu'")
-      .and.to.contain("'tensorflow', 'wasm', 'cpu'");
+      .and.to.contain("'tensorflow', 'webgpu', 'wasm', 'webgl', 'cpu'");
     expect(tf.getBackend()).to.equal(process.env.BRAINSTATE_BACKEND ?? tf.getBackend());
   });
 

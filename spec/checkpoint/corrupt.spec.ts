@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
 import { Block, checkpointError, expectSameBits, snapshot, tempDir } from './fixtures';
@@ -100,6 +101,37 @@ describe('checkpoint: a corrupt or truncated file is a CheckpointError, never a 
     expect(loadBytes(Buffer.concat([good, Buffer.from([0, 0, 0, 0])]))).to.contain('follow the header');
   });
 
+  it('issue 12: data_offsets swapped or reordered between tensors, or overlapping, name the tensor', () => {
+    const { header, data } = split(good);
+    // Reordered: bias first, weight after it. Every size still matches and the data checksum still holds.
+    const h1 = JSON.parse(JSON.stringify(header)) as Header;
+    h1['dense/weight/bias'].data_offsets = [0, 16];
+    h1['dense/weight/weight'].data_offsets = [16, 64];
+    expect(loadBytes(join(h1, data))).to.contain("tensor 'dense/weight/weight' of ['dense', 'weight'] has data_offsets " +
+      '[16, 64], but checkpoint.save writes tensors back to back in manifest order, which puts it at [0, 48]');
+    // Overlapping: bias starts inside weight.
+    const h2 = JSON.parse(JSON.stringify(header)) as Header;
+    h2['dense/weight/bias'].data_offsets = [40, 56];
+    expect(loadBytes(join(h2, data))).to.contain("tensor 'dense/weight/bias' starts at data byte 40, expected 48");
+  });
+
+  it('issue 12: two same-sized tensors whose data_offsets are swapped (values would silently trade places)', () => {
+    class Pair extends bst.nn.Module {
+      a = new bst.ParamState(tf.tensor1d([1, 2]));
+      b = new bst.ParamState(tf.tensor1d([3, 4]));
+    }
+    const file = path.join(dir, 'pair.safetensors');
+    bst.checkpoint.save(file, new Pair());
+    const { header, data } = split(fs.readFileSync(file));
+    const [ea, eb] = [header.a.data_offsets, header.b.data_offsets];
+    [header.a.data_offsets, header.b.data_offsets] = [eb, ea];
+    fs.writeFileSync(file, join(header, data));
+    const target = new Pair();
+    const msg = checkpointError(() => bst.checkpoint.load(file, target));
+    expect(msg).to.contain(`tensor 'a' of ['a'] has data_offsets [${eb[0]}, ${eb[1]}]`).and.contain('swapped');
+    expect(Array.from(target.a.value.dataSync())).to.deep.equal([1, 2]);
+  });
+
   it('an unsupported dtype or a malformed entry', () => {
     const { header, data } = split(good);
     header['mask'].dtype = 'F16';
@@ -115,13 +147,16 @@ describe('checkpoint: a corrupt or truncated file is a CheckpointError, never a 
     expect(loadBytes(bad)).to.contain('the data was changed or damaged after saving');
   });
 
-  it('a safetensors file without a brainstate-ts manifest', () => {
+  it('a safetensors file without a brainstate-ts manifest is read by tensor name; unknown names are listed', () => {
     const { header, data } = split(good);
-    expect(loadBytes(join({ ...header, __metadata__: { format: 'pt' } }, data)))
-      .to.contain('has no "brainstate_ts.manifest" manifest');
-    const noMeta: Record<string, unknown> = { ...header };
-    delete noMeta.__metadata__;
-    expect(loadBytes(join(noMeta, data))).to.contain('its header has no __metadata__');
+    const renamed: Record<string, unknown> = { __metadata__: { format: 'pt' } };
+    for (const [k, v] of Object.entries(header)) if (k !== '__metadata__') renamed[`model.${k}`] = v;
+    expect(loadBytes(join(renamed, data))).to.contain('plain safetensors file').and.contain('no tensor for')
+      .and.contain('tensors no state uses');
+    // With the names the target's paths give, the same file loads (spec/checkpoint/plain.spec.ts).
+    const file = path.join(dir, 'plain.safetensors');
+    fs.writeFileSync(file, join({ ...header, __metadata__: { format: 'pt' } }, data));
+    bst.checkpoint.load(file, target);
   });
 
   it('a malformed manifest, listing what is wrong', () => {

@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { expect } from 'chai';
@@ -117,4 +117,42 @@ describe('checkpoint: save → kill → load', () => {
       cleanup();
     }
   });
+
+  it('issue 12: the next save removes the temporary file a SIGKILLed writer left; a live writer\'s file stays',
+    async function () {
+      this.timeout(240000);
+      const { dir, cleanup } = tempDir();
+      // A live process standing for another writer that is saving the same target right now.
+      const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
+      try {
+        const file = path.join(dir, 'big.safetensors');
+        let run: KillRun | undefined;
+        for (let attempt = 0; attempt < 4 && (run === undefined || run.leftovers.length === 0); attempt++) {
+          for (const n of fs.readdirSync(dir)) fs.rmSync(path.join(dir, n));
+          run = await killDuringSave(dir, file);
+        }
+        expect(run!.leftovers, 'a kill landed before a rename, leaving a temporary file').to.have.length(1);
+        const dead = run!.leftovers[0].name;
+        const m = /^(\.big\.safetensors\.[0-9a-f]+-)(\d+)(-[0-9a-f]+\.tmp)$/.exec(dead);
+        expect(m, `temporary file name ${dead} carries the writer's host and pid`).to.not.equal(null);
+        // The same scheme for the live writer, and the 0.1 scheme (pid only) for a writer that has exited.
+        const live = `${m![1]}${sleeper.pid}${m![3]}`;
+        const exited = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+        const legacy = `.big.safetensors.${exited}.0badf00d.tmp`;
+        const other = '.other.safetensors.1-2-3.tmp'; // another target's: never touched
+        for (const n of [live, legacy, other]) fs.writeFileSync(path.join(dir, n), 'partial');
+
+        const model = new Big();
+        model.fill(7);
+        bst.checkpoint.save(file, model);
+        const left = fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')).sort();
+        expect(left).to.deep.equal([live, other].sort());
+        const loaded = new Big();
+        bst.checkpoint.load(file, loaded);
+        expectSaveNumber(loaded, 7);
+      } finally {
+        sleeper.kill('SIGKILL');
+        cleanup();
+      }
+    });
 });

@@ -55,8 +55,10 @@ describe('grad: errors', () => {
     const a = tf.ones([2]);
     expectThrowsWith(() => bst.transform.grad(f, { argnums: 2 })(a, a),
       bst.GradientError, 'argnums 2 is out of range for a call with 2 arguments', 'valid: 0..1');
-    expectThrowsWith(() => bst.transform.grad(f, { argnums: [0, -3] })(a, a),
-      bst.GradientError, 'argnums -3 is out of range');
+    // issue 12: negative argnums are errors (as BrainState), already when the transform is made.
+    expectThrowsWith(() => bst.transform.grad(f, { argnums: [0, -3] }), bst.GradientError, 'argnums -3 is negative',
+      'non-negative index');
+    expectThrowsWith(() => bst.transform.valueAndGrad(f, { argnums: -1 }), bst.GradientError, 'argnums -1 is negative');
     expectThrowsWith(() => bst.transform.grad(f, { argnums: [1, 1] })(a, a), bst.GradientError, 'twice');
     expectThrowsWith(() => bst.transform.grad(f, { argnums: 0.5 })(a, a), bst.GradientError, 'integer', '0.5');
     expectThrowsWith(() => bst.transform.grad(() => tf.scalar(1))(), bst.GradientError,
@@ -86,6 +88,35 @@ describe('grad: errors', () => {
     expect(h.value.dataSync()[0]).to.equal(0);
     bad = false;
     expect(Array.from(step().dataSync())).to.deep.equal([2, 2]);
+    expect(h.value.dataSync()[0]).to.equal(1);
+  });
+
+  it('issue 12: a gradStates state the function never reads is an error naming its path, unless checkStates: false', () => {
+    const first = new bst.nn.Linear(2, 3);
+    const net = new bst.nn.Sequential(first, new bst.nn.Linear(3, 1));
+    const h = new bst.HiddenState(tf.scalar(0), { name: 'h' });
+    const x = tf.ones([4, 2]);
+    // Only the first layer is used: the second's weight would get a zero gradient whatever the loss.
+    const loss = () => {
+      h.value = tf.add(h.value, 1);
+      return tf.mean(first.call(x) as tf.Tensor);
+    };
+    const params = net.states(bst.ParamState);
+    const msg = expectThrowsWith(() => bst.transform.grad(loss, { gradStates: params })(), bst.GradientError,
+      "never read ['layers', 1, 'weight'] (ParamState 'weight')", 'checkStates: false').message;
+    expect(msg).to.not.contain("['layers', 0, 'weight']");
+    expect(h.value.dataSync()[0]).to.equal(0);                       // nothing was written
+    const unnamed = new bst.ParamState(tf.scalar(1), { name: 'w' });
+    expectThrowsWith(() => bst.transform.valueAndGrad(() => tf.sum(x), { gradStates: { w: unnamed } })(),
+      bst.GradientError, "valueAndGrad(anonymous)", "never read ['w'] (ParamState 'w')");
+    // Under jit the same error, and the call changes nothing.
+    expectThrowsWith(() => bst.transform.jit(() => bst.transform.grad(loss, { gradStates: params })())(),
+      bst.GradientError, "['layers', 1, 'weight']");
+    expect(h.value.dataSync()[0]).to.equal(0);
+    // checkStates: false: zero gradients for the unread state, as BrainState's check_states=False.
+    const grads = bst.transform.grad(loss, { gradStates: params, checkStates: false })();
+    const g1 = grads.get(['layers', 1, 'weight']) as unknown as { weight: tf.Tensor; bias: tf.Tensor };
+    expect(Array.from(g1.weight.dataSync())).to.deep.equal([0, 0, 0]);
     expect(h.value.dataSync()[0]).to.equal(1);
   });
 });

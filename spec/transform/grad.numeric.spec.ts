@@ -37,19 +37,33 @@ function fixed(shape: number[], seed: number, scale = 1): tf.Tensor {
   return tf.tensor(v, shape);
 }
 
-const cases: { name: string; f: (x: tf.Tensor) => tf.Scalar; x: tf.Tensor }[] = [
-  { name: 'sum(sin(x) * x^2)', f: (x) => tf.sum(tf.mul(tf.sin(x), tf.square(x))), x: fixed([5], 1, 2) },
+// Inputs are made on first use (a getter), after spec/setup.ts started the backend: a
+// tensor made at load time would live on tfjs's default backend and be moved (issue 12).
+const cases: { name: string; f: (x: tf.Tensor) => tf.Scalar; readonly x: tf.Tensor }[] = [
+  { name: 'sum(sin(x) * x^2)', f: (x) => tf.sum(tf.mul(tf.sin(x), tf.square(x))),
+    get x() { return lazy(this, () => fixed([5], 1, 2)); } },
   { name: 'logSumExp(x) + sum(sqrt(x^2 + 1))',
-    f: (x) => tf.add(tf.logSumExp(x), tf.sum(tf.sqrt(tf.add(tf.square(x), 1)))) as tf.Scalar, x: fixed([2, 3], 2) },
+    f: (x) => tf.add(tf.logSumExp(x), tf.sum(tf.sqrt(tf.add(tf.square(x), 1)))) as tf.Scalar,
+    get x() { return lazy(this, () => fixed([2, 3], 2)); } },
   { name: 'mean(tanh(x @ W + b)^2) w.r.t. x',
-    f: (x) => tf.mean(tf.square(tf.tanh(tf.add(tf.matMul(x, fixed([3, 2], 3)), fixed([2], 4))))), x: fixed([4, 3], 5) },
+    f: (x) => tf.mean(tf.square(tf.tanh(tf.add(tf.matMul(x, fixed([3, 2], 3)), fixed([2], 4))))),
+    get x() { return lazy(this, () => fixed([4, 3], 5)); } },
   { name: 'softmax cross-entropy of a 2-layer MLP w.r.t. its input',
     f: (x) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3),
-      tf.matMul(tf.sigmoid(tf.matMul(x, fixed([4, 5], 6))), fixed([5, 3], 7))) as tf.Scalar, x: fixed([2, 4], 8) },
+      tf.matMul(tf.sigmoid(tf.matMul(x, fixed([4, 5], 6))), fixed([5, 3], 7))) as tf.Scalar,
+    get x() { return lazy(this, () => fixed([2, 4], 8)); } },
   { name: 'prod-like: sum(exp(x) / (1 + x^2)) * mean(x)',
     f: (x) => tf.mul(tf.sum(tf.div(tf.exp(x), tf.add(1, tf.square(x)))), tf.mean(x)) as tf.Scalar,
-    x: fixed([3], 9, 0.5) },
+    get x() { return lazy(this, () => fixed([3], 9, 0.5)); } },
 ];
+
+const made = new WeakMap<object, tf.Tensor>();
+/** The input of a case, made once. */
+function lazy(c: object, make: () => tf.Tensor): tf.Tensor {
+  let t = made.get(c);
+  if (t === undefined) made.set(c, (t = make()));
+  return t;
+}
 
 describe('grad: finite differences (float32, eps 1e-2, tol 1e-2 abs + rel)', () => {
   for (const c of cases) {

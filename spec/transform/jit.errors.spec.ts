@@ -59,7 +59,7 @@ describe('jit errors', () => {
     const s = new bst.ParamState(tf.ones([2]));
     const f = bst.transform.jit((x: unknown) => x as tf.Tensor);
     expectThrowsWith(() => f(s), bst.TraceError, 'argument 0 is a ParamState', 'pass state.value');
-    expectThrowsWith(() => f({ w: s }), bst.TraceError, 'argument 0 (leaf 0) is a ParamState');
+    expectThrowsWith(() => f({ w: s }), bst.TraceError, "argument 0 at ['w'] is a ParamState");
     const g = bst.transform.jit(() => s as unknown as tf.Tensor);
     expectThrowsWith(() => g(), bst.TraceError, 'the result (leaf 0) is a ParamState', 'return state.value');
   });
@@ -76,9 +76,11 @@ describe('jit errors', () => {
     v.dispose();
   });
 
-  it('staticArgnums must be integers', () => {
+  it('staticArgnums must be non-negative integers (issue 12: negative ones are errors, as in BrainState)', () => {
     expectThrowsWith(() => bst.transform.jit((x: tf.Tensor) => x, { staticArgnums: [0.5] }), bst.TraceError,
-      'staticArgnums must be integers, got 0.5');
+      'expected staticArgnums to be non-negative integers, got 0.5');
+    expectThrowsWith(() => bst.transform.jit((x: tf.Tensor, n: number) => tf.add(x, n), { staticArgnums: -1 }),
+      bst.TraceError, 'staticArgnums -1 is negative', 'non-negative index of the positional argument');
   });
 
   it('BRAINSTATE_DISABLE_JIT=1 runs every jitted function eagerly', function () {

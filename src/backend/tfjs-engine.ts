@@ -11,10 +11,16 @@
  * `engine.backend`, `backend.incRef / disposeData / readSync / write`, and the
  * value-reading methods of `Tensor.prototype`; on cpu `backend.data`, on wasm
  * `backend.dataIdMap`, `makeOutput`, `typedArrayFromHeap` and the module exports
- * `_dispose_data` / `_register_tensor` (checked where used).
+ * `_dispose_data` / `_register_tensor` (checked where used). On webgpu, also the members
+ * listed in `./webgpu/webgpu-engine.ts` (checked by the same self-test).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BrainStateError } from '../errors';
+import { BackendError, BrainStateError } from '../errors';
+import { canReadSync, recordHostConstant } from './webgpu/host-reads';
+
+export { backendIdle, canReadSync, hostConstant, readHeld } from './webgpu/host-reads';
+export type { HostConstant } from './webgpu/host-reads';
+import { canReadGpuSync, copyOnGpu, isOnHost, isWebGPUBackend, selfTestWebGPU, syncReadError } from './webgpu/webgpu-engine';
 
 /** The tfjs versions this adapter was written and tested against. */
 export const SUPPORTED_TFJS = '4.x (tested with 4.22.0)';
@@ -81,6 +87,8 @@ interface EnginePrivate {
 /** Tensor methods that read values into JS; each is guarded while tracing. */
 const READ_METHODS = ['dataSync', 'data', 'array', 'arraySync', 'bytes', 'buffer', 'bufferSync', 'print',
   'dataToGPU'] as const;
+/** Of those, the ones that read synchronously (impossible for GPU data on webgpu in Node). */
+const SYNC_READ_METHODS: readonly string[] = ['dataSync', 'arraySync', 'bufferSync', 'print'];
 
 let engine: EnginePrivate | undefined;
 let listener: EngineListener | undefined;
@@ -133,41 +141,90 @@ function ensureInstalled(): EnginePrivate {
   const makeTensor = e.makeTensor;
   e.makeTensor = function (this: EnginePrivate, values, shape, dtype, backend) {
     const l = listener;
-    if (l !== undefined && paused === 0) l.onMakeTensor(this.state.scopeStack.map((s) => s.name));
-    return makeTensor.call(this, values, shape, dtype, backend);
+    const recording = l !== undefined && paused === 0;
+    if (recording) l.onMakeTensor(this.state.scopeStack.map((s) => s.name));
+    const t = makeTensor.call(this, values, shape, dtype, backend);
+    if (recording && ArrayBuffer.isView(values)) recordHostConstant(t.dataId, values as unknown as ArrayLike<number>);
+    return t;
   };
 
   const proto = tf.Tensor.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
   for (const m of READ_METHODS) {
     const original = proto[m];
+    const sync = SYNC_READ_METHODS.includes(m);
     proto[m] = function (this: tf.Tensor, ...args: unknown[]) {
       const l = listener;
       if (l !== undefined && paused === 0) l.onRead(this, m);
+      if (sync && !this.isDisposed && !canReadSync(this)) throw syncReadError(`Tensor.${m}()`);
       return original.apply(this, args);
     };
   }
 
   engine = e;
   selfTest(e);
+  selfTested.add(tf.getBackend());
   return e;
 }
 
-/** Runs a kernel through the registry on tensor infos and checks the result, once at start-up. */
+/**
+ * Dispatches a registered kernel by name on tensors, as tfjs's own ops do (so a trace
+ * records it and the tape sees it). For the project's custom kernels (`bst.random`'s
+ * Threefry kernels). `Engine.runKernel` is part of tfjs's typed API, so it needs no
+ * self-test; it is wrapped here so that every engine call sits in this one file.
+ *
+ * @example
+ * ```ts
+ * const key = runKernel('BrainStateRandomSplit', { key: tf.tensor1d([0, 0], 'int32') }, { num: 2 }) as tf.Tensor;
+ * ```
+ */
+export function runKernel(kernelName: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap): tf.Tensor | tf.Tensor[] {
+  return tf.engine().runKernel(kernelName, inputs, attrs) as tf.Tensor | tf.Tensor[];
+}
+
+/**
+ * Runs a kernel through the registry on tensor infos and checks the result, once at
+ * start-up. The result is read synchronously only where that is possible: on webgpu in
+ * Node it is checked when tfjs-webgpu ran the tiny Add on its CPU kernels (it does for
+ * host inputs this small), else by shape and dtype only.
+ */
 function selfTest(e: EnginePrivate): void {
   const kernel = tf.getKernel('Add', tf.getBackend());
   if (kernel == null) fail(`a registered 'Add' kernel for backend '${tf.getBackend()}'`);
+  if (isWebGPUBackend(e.backend)) selfTestWebGPU(e.backend);
   const a = tf.tensor1d([1, 2]);
   try {
     const out = kernel.kernelFunc({ inputs: { a, b: a }, backend: e.backend as never, attrs: {} }) as TensorInfo;
     const t = e.makeTensorFromTensorInfo(out);
-    const v = t.dataSync();
-    t.dispose();
-    if (v[0] !== 2 || v[1] !== 4) fail('kernel replay through tf.getKernel(...).kernelFunc');
+    try {
+      if (t.dtype !== 'float32' || t.shape.length !== 1 || t.shape[0] !== 2) fail('kernel replay through tf.getKernel(...).kernelFunc');
+      if (canReadSync(t)) {
+        const v = t.dataSync();
+        if (v[0] !== 2 || v[1] !== 4) fail('kernel replay through tf.getKernel(...).kernelFunc');
+      }
+    } finally {
+      t.dispose();
+    }
   } finally {
     a.dispose();
   }
   if (typeof e.backend.incRef !== 'function' || typeof e.backend.disposeData !== 'function') {
     fail('backend.incRef() / backend.disposeData()');
+  }
+}
+
+/** Backends the self-test has run on. */
+const selfTested = new Set<string>();
+
+/**
+ * Installs the hooks and runs the self-test on the current backend if it has not run
+ * there yet. `backend.init` calls it, so members are checked (and webgpu's sync-read
+ * errors are clear) from the start, whichever backend came first.
+ */
+export function installEngineHooks(): void {
+  const e = ensureInstalled();
+  if (!selfTested.has(tf.getBackend())) {
+    selfTest(e);
+    selfTested.add(tf.getBackend());
   }
 }
 
@@ -253,15 +310,30 @@ export function disposeInfo(info: TensorInfo): void {
  * cast of an int32 shares an Int32Array recorded as int32 (its values beyond 2^24 stay
  * exact, and dataSync() returns them exact), and int32 `square` keeps a Float32Array;
  * `readSync` would convert both.
+ * On webgpu, GPU data is copied on the GPU (never read back).
  */
 export function copyTensor(t: tf.Tensor): tf.Tensor {
   return unrecorded(() => {
+    if (t.dtype === 'complex64') {
+      // Backends keep complex data as two float32 parts (cpu: `complexTensorInfos`), which a
+      // raw read/write of interleaved values does not rebuild: copy through the parts instead.
+      return tf.tidy(() => tf.complex(tf.real(t), tf.imag(t)));
+    }
     const e = eng();
+    if (isWebGPUBackend(e.backend)) {
+      const copy = copyOnGpu(e.backend, t);
+      if (copy !== undefined) {
+        // The copy has the shape the data was made with; `t` may be a reshape of it.
+        e.backend.incRef(copy.dataId);
+        copy.dispose();
+        return e.makeTensorFromTensorInfo({ dataId: copy.dataId, shape: t.shape.slice(), dtype: t.dtype });
+      }
+    }
     const cpu = e.backend as unknown as Partial<CpuBackendPrivate>;
     let values: ArrayLike<number> | Uint8Array[];
-    let stored = t.dtype;
+    let stored: tf.DataType = t.dtype;
     const entry = tf.getBackend() === 'cpu' && cpu.data !== undefined ? cpu.data.get(t.dataId) : undefined;
-    if (entry !== undefined && ArrayBuffer.isView(entry.values) && t.dtype !== 'complex64') {
+    if (entry !== undefined && ArrayBuffer.isView(entry.values)) {
       values = (entry.values as unknown as Float32Array).slice();
       stored = entry.dtype ?? t.dtype;
     } else {
@@ -292,9 +364,20 @@ export function storedValues(t: tf.Tensor): ArrayLike<number> {
   return t.dataSync() as ArrayLike<number>;
 }
 
-/** The first element of a tensor info's data, read on the host (a loop's or branch's predicate). */
+/**
+ * The first element of a tensor info's data, read on the host (a loop's or branch's
+ * predicate). On webgpu in Node a predicate that lives on the GPU cannot be read
+ * synchronously: that is a {@link BackendError} naming the way out.
+ */
 export function readScalar(info: TensorInfo): number {
-  return Number((eng().backend.readSync(info.dataId) as ArrayLike<number>)[0]);
+  const b = eng().backend;
+  if (isWebGPUBackend(b) && !canReadGpuSync() && !isOnHost(b, info.dataId)) {
+    throw new BackendError('transform.whileLoop / transform.cond in a jitted call: the predicate is on the GPU, and ' +
+      'the webgpu backend cannot read GPU data synchronously here (Node). An asynchronous call that awaits the ' +
+      'predicate (jitted.callAsync) is planned; until then run such code on the wasm or cpu backend, loop a fixed ' +
+      'number of times with transform.forLoop / scan, or select with tf.where.');
+  }
+  return Number((b.readSync(info.dataId) as ArrayLike<number>)[0]);
 }
 
 /** Names of the op scopes now open (innermost last), e.g. `randomNormal__op`. */

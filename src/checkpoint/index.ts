@@ -13,5 +13,6 @@ export { save } from './save';
 export type { SaveTree } from './save';
 export { load, inspect } from './load';
 export type { LoadTarget } from './load';
+export type { LoadOptions, TensorNames } from './plain';
 export { Manifest, StateRecord, TensorRecord, FORMAT_VERSION } from './format';
 export type { CheckpointDtype, ValueLayout } from './format';

@@ -18,6 +18,7 @@ import { MANIFEST_KEY, Manifest, StateRecord, corrupt, manifestFromJson } from '
 import { HeaderEntry, ParsedFile, parseFile } from './safetensors';
 import { checkTarget } from './match';
 import { SaveTree } from './save';
+import { isPlainFile, LoadOptions, loadPlain } from './plain';
 
 /**
  * What `checkpoint.load` writes into: a module (or a container of modules and states),
@@ -71,6 +72,7 @@ function readCheckpoint(fnName: string, file: string): Checkpoint {
   }
   for (const name of parsed.entries.keys()) if (!used.has(name)) problems.push(`tensor '${name}' belongs to no state`);
   if (problems.length > 0) throw corrupt(file, `its manifest and header disagree: ${problems.join('; ')}`);
+  checkManifestOrder(manifest, parsed, file);
   const sha = createHash('sha256').update(parsed.data).digest('hex');
   if (sha !== manifest.dataSha256) {
     throw corrupt(file, `its tensor bytes have SHA-256 ${sha.slice(0, 12)}…, but the manifest recorded ` +
@@ -82,6 +84,27 @@ function readCheckpoint(fnName: string, file: string): Checkpoint {
     }
   }
   return { manifest, file: parsed };
+}
+
+/**
+ * `save` writes the tensors back to back in manifest order, so each must sit exactly
+ * where that order puts it. The layout checks (as Python's safetensors does them) cannot
+ * see two same-sized tensors whose data_offsets were swapped, and the data checksum does
+ * not cover the header: this does, naming the first misplaced tensor.
+ */
+function checkManifestOrder(manifest: Manifest, parsed: ParsedFile, file: string): void {
+  let at = 0;
+  for (const s of manifest.states) {
+    for (const t of s.tensors) {
+      const e = parsed.entries.get(t.name)!;
+      if (e.begin !== at) {
+        throw corrupt(file, `tensor '${t.name}' of ${formatPath(s.path)} has data_offsets [${e.begin}, ${e.end}], but ` +
+          `checkpoint.save writes tensors back to back in manifest order, which puts it at [${at}, ${at + e.end - e.begin}] ` +
+          '(the header\'s offsets were reordered or swapped between tensors)');
+      }
+      at = e.end;
+    }
+  }
 }
 
 /** A new tensor with an entry's bytes (copied, so the file buffer can be collected). */
@@ -151,20 +174,32 @@ function targetStates(fnName: string, target: unknown): [Path, State<StateValue>
  * const loaded = bst.checkpoint.load('lin.safetensors', fresh);   // fresh now holds lin's values
  * loaded.toFlat().keys();                                          // [['weight']]
  * ```
- * @param file - a file written by `checkpoint.save`.
+ * A plain safetensors file (no manifest, e.g. written by Python's `safetensors` from a
+ * BrainState, JAX or PyTorch model) is loaded by tensor name: each tensor leaf's path
+ * joined by `.` or `/` (`layers.0.weight.bias`), or as `options.names` says; F64, F16,
+ * BF16 and other integer widths are converted to the state's dtype.
+ *
+ * @param file - a file written by `checkpoint.save`, or a plain safetensors file.
  * @param target - the module, or `graph.states(module)` (possibly filtered).
+ * @param options - `names` (tensor names by leaf path, or a function), `strict` (plain
+ *   files: unused tensors are an error unless `false`).
  * @returns the loaded tree: a NestedDict of TreefyStates holding the values now in the states.
  * @throws CheckpointError when the file cannot be read, is corrupt or truncated, or does not match.
  * @see save
  * @see inspect
  */
-export function load(file: string, target: LoadTarget): NestedDict<TreefyState<StateValue>> {
+export function load(file: string, target: LoadTarget, options: LoadOptions = {}): NestedDict<TreefyState<StateValue>> {
   const fnName = 'checkpoint.load';
   if (observerDepth() > 0) {
     throw new CheckpointError(`${fnName}: expected to run eagerly, but it was called inside a traced call (jit, grad ` +
       'or a loop), where loaded values would become constants; load before the call.');
   }
   const live = targetStates(fnName, target);
+  if (options.names !== undefined || isPlainFile(file, MANIFEST_KEY)) {
+    // A file from Python's safetensors (or a names mapping): tensors matched by name (plain.ts).
+    loadPlain(fnName, file, live, options);
+    return NestedDict.fromFlat(live.map(([p, s]): [Path, TreefyState<StateValue>] => [p, TreefyState.fromState(s)]));
+  }
   const ckpt = readCheckpoint(fnName, file);
   checkTarget(fnName, file, ckpt.manifest, ckpt.file.entries, live);
   const byPath = new Map(live.map(([p, s]) => [pathKey(p), s]));

@@ -2,7 +2,7 @@
  * `checkpoint.save`: the states of a module (or a state tree) into one safetensors file,
  * written atomically.
  */
-import { createHash, randomBytes } from 'crypto';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as nodePath from 'path';
@@ -21,6 +21,7 @@ import {
   isCheckpointDtype, manifestToJson, tensorName,
 } from './format';
 import { encodeHeader } from './safetensors';
+import { removeStaleTemps, tempPathFor } from './temp-files';
 
 /**
  * What `checkpoint.save` accepts: a module (or an array / plain object of modules and
@@ -145,11 +146,13 @@ function syncDir(dir: string): void {
 /**
  * Writes `chunks` to `file` atomically: a temporary file in the same directory, written,
  * fsynced and renamed over `file`, then the directory fsynced. A process killed at any
- * point leaves either the old file or the new one, never a mix.
+ * point leaves either the old file or the new one, never a mix; the temporary file it may
+ * leave is removed by the next save of `file` (see temp-files.ts).
  */
 export function writeAtomic(fnName: string, file: string, chunks: readonly Buffer[]): void {
   const dir = nodePath.dirname(nodePath.resolve(file));
-  const tmp = nodePath.join(dir, `.${nodePath.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  removeStaleTemps(file); // left by writers killed before their rename
+  const tmp = tempPathFor(file);
   let fd: number | undefined;
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -175,7 +178,8 @@ export function writeAtomic(fnName: string, file: string, chunks: readonly Buffe
  * one tensor per state path (`layers/0/weight/bias` for a tree value), and a manifest
  * (paths, kinds, tags, names, shapes, dtypes, format version, a SHA-256 of the data)
  * in the header's `__metadata__`. The write is atomic: a crash mid-save leaves the
- * previous file intact. Runs eagerly (not inside `jit`, `grad` or loops).
+ * previous file intact, and the temporary file a killed save leaves beside it is removed
+ * by the next save of the same file. Runs eagerly (not inside `jit`, `grad` or loops).
  *
  * @example
  * ```ts

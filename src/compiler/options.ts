@@ -16,10 +16,12 @@ export interface CompilerOptions {
   readonly simd: boolean;
 }
 
+import { envVar } from '../util/env';
+
 const overrides: Partial<CompilerOptions>[] = [];
 
 function envFlag(name: string): boolean {
-  return process.env[name] !== '0';
+  return envVar(name) !== '0';
 }
 
 /** The switches in force now: the innermost override, else the environment. */

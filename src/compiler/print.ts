@@ -11,6 +11,7 @@
  *   write sum <- i
  * ```
  */
+import { smallConstantValues } from './constants';
 import type { State, StateValue } from '../state/state';
 import type { KernelNode, Program, ValueId, ValueType } from './ir';
 
@@ -75,10 +76,19 @@ function kernelText(n: KernelNode, name: (v: ValueId) => string): string {
   return `${n.kernel}${attrs}(${args.join(', ')})`;
 }
 
+/** Flat values as nested arrays of `shape` (as `arraySync` gives them). */
+function nest(flat: number[], shape: readonly number[]): unknown {
+  if (shape.length === 0) return flat[0];
+  const n = flat.length / shape[0];
+  return Array.from({ length: shape[0] }, (_, i) => nest(flat.slice(i * n, (i + 1) * n), shape.slice(1)));
+}
+
 /** A constant's values when it has at most 6 elements, else its size. */
 export function defaultConstantText(p: Program, id: ValueId): string {
   const c = p.constants.find((k) => k.value === id)!;
-  return c.tensor.size <= 6 ? JSON.stringify(c.tensor.arraySync()) : `<${c.tensor.size} values>`;
+  if (c.tensor.size > 6) return `<${c.tensor.size} values>`;
+  const flat = smallConstantValues(c.tensor); // on webgpu: from the trace, not read back from the GPU
+  return flat === undefined ? `<${c.tensor.size} values>` : JSON.stringify(nest(Array.from(flat), c.tensor.shape));
 }
 
 /**

@@ -12,6 +12,12 @@
  */
 export { treefySplit, treefyStates, states, nodes, graphDef } from './split';
 export { treefyMerge } from './merge';
+export { flatten, unflatten, clone } from './flatten';
+export type { FlattenOptions } from './flatten';
+export { popStates, updateStates } from './update';
+export { iterLeaf, iterNode } from './iterate';
+export type { IterOptions } from './iterate';
+export { stateOf } from './state-of';
 export type { MergeLeaf } from './merge';
 export { GraphDef } from './graphdef';
 export type { NodeDef, StateDef, AttrDef, NodeKind } from './graphdef';

@@ -2,11 +2,11 @@
  * Putting a module graph back together: `treefyMerge(graphDef, ...trees)` builds a new
  * module of the same classes and structure around new states holding the trees' values.
  */
-import { decoratedStates } from '../../decorators/metadata';
 import { GraphError } from '../errors';
 import { State, StateOptions } from '../state/state';
 import { describeNonTensor, StateValue } from '../state/tree';
 import { GraphDef, NodeDef } from './graphdef';
+import { decoratedStates } from './node-metadata';
 import { eachLeaf, NestedDict, NestedDictBase } from './nested-dict';
 import { formatPath, Key, Path, pathKey } from './path';
 import { TreefyState } from './treefy-state';
@@ -32,18 +32,18 @@ function listPaths(paths: readonly Path[]): string {
 }
 
 /** Every leaf of every tree by path; a path given by two trees is an error. */
-function collectLeaves(trees: readonly unknown[]): Map<string, { path: Path; leaf: unknown; tree: number }> {
+function collectLeaves(trees: readonly unknown[], fnName: string): Map<string, { path: Path; leaf: unknown; tree: number }> {
   const byPath = new Map<string, { path: Path; leaf: unknown; tree: number }>();
   trees.forEach((t, i) => {
     if (!(t instanceof NestedDictBase)) {
-      throw new GraphError(`graph.treefyMerge: expected every tree to be a NestedDict (as treefySplit returns), ` +
+      throw new GraphError(`${fnName}: expected every tree to be a NestedDict (as treefySplit returns), ` +
         `but tree ${i + 1} is ${describeNonTensor(t)}; pass the trees treefySplit / treefyStates made.`);
     }
     eachLeaf(t as NestedDictBase<unknown>, [], (path, leaf) => {
       const k = pathKey(path);
       const prev = byPath.get(k);
       if (prev !== undefined) {
-        throw new GraphError(`graph.treefyMerge: expected each state path in exactly one tree, but ` +
+        throw new GraphError(`${fnName}: expected each state path in exactly one tree, but ` +
           `${formatPath(path)} is in tree ${prev.tree + 1} and tree ${i + 1}; pass each state once ` +
           '(e.g. the trees of one treefySplit).');
       }
@@ -54,11 +54,15 @@ function collectLeaves(trees: readonly unknown[]): Map<string, { path: Path; lea
 }
 
 /**
- * The new states, one per StateDef, with the trees' values (the same tensor objects).
- * Everything is checked before the first state is made, so a failed merge holds no tensor.
+ * The states of a rebuilt graph, one per StateDef: new states holding the trees' values
+ * (the same tensor objects), or, with `reuseLive`, the live `State` leaves themselves
+ * (as BrainState's `unflatten`). Everything is checked before the first state is made,
+ * so a failed merge holds no tensor.
  */
-function makeStates(graphDef: GraphDef<object>, trees: readonly unknown[]): State<StateValue>[] {
-  const leaves = collectLeaves(trees);
+function makeStates(graphDef: GraphDef<object>, trees: readonly unknown[], fnName: string,
+  reuseLive: boolean): State<StateValue>[] {
+  const leaves = collectLeaves(trees, fnName);
+  const live: (State<StateValue> | undefined)[] = [];
   const missing: Path[] = [];
   const values = graphDef.states.map((def): StateValue | undefined => {
     const k = pathKey(def.path);
@@ -77,30 +81,31 @@ function makeStates(graphDef: GraphDef<object>, trees: readonly unknown[]): Stat
     } else if (leaf instanceof State) {
       value = leaf.rawValue();
       type = leaf.constructor;
+      if (reuseLive) live[def.index] = leaf;
     } else {
-      throw new GraphError(`graph.treefyMerge: expected a TreefyState (or State) at ${formatPath(def.path)}, but ` +
+      throw new GraphError(`${fnName}: expected a TreefyState (or State) at ${formatPath(def.path)}, but ` +
         `tree ${entry.tree + 1} holds ${describeNonTensor(leaf)} there; keep the leaves TreefyStates ` +
         '(in NestedDict.map, return s.replace(newValue)).');
     }
     if (type !== def.type) {
-      throw new GraphError(`graph.treefyMerge: expected a ${def.type.name} at ${formatPath(def.path)} (as the ` +
+      throw new GraphError(`${fnName}: expected a ${def.type.name} at ${formatPath(def.path)} (as the ` +
         `GraphDef records), but tree ${entry.tree + 1} holds a ${(type as { name?: string }).name ?? '?'} there; ` +
         'pass the trees split from this GraphDef\'s module.');
     }
     return value;
   });
   if (missing.length > 0) {
-    throw new GraphError(`graph.treefyMerge: expected a value for every state of the GraphDef ` +
+    throw new GraphError(`${fnName}: expected a value for every state of the GraphDef ` +
       `(${graphDef.states.length}), but ${missing.length} ${missing.length === 1 ? 'is' : 'are'} in no tree: ` +
       `${listPaths(missing)}; pass every tree treefySplit returned (split with '...' last to keep them all).`);
   }
   if (leaves.size > 0) {
-    throw new GraphError(`graph.treefyMerge: expected only paths of the GraphDef's states, but the trees also ` +
+    throw new GraphError(`${fnName}: expected only paths of the GraphDef's states, but the trees also ` +
       `hold ${listPaths([...leaves.values()].map((e) => e.path))}; these belong to another module, or to a ` +
       'sharing this GraphDef records at another path: merge trees split from the same module.');
   }
   // The normal constructor: under a transform, the observer is told about each new state.
-  return graphDef.states.map((def, i) =>
+  return graphDef.states.map((def, i) => live[i] ??
     new (def.type as unknown as StateCtor)(values[i] as StateValue, { name: def.name, tag: def.tag }));
 }
 
@@ -165,11 +170,21 @@ function fill(def: NodeDef, target: object, built: readonly object[], states: re
 export function treefyMerge<M extends object, L extends MergeLeaf>(graphDef: GraphDef<M>,
   ...trees: NestedDict<L>[]): M;
 export function treefyMerge(graphDef: GraphDef<object>, ...trees: unknown[]): object {
+  return rebuild('graph.treefyMerge', graphDef, trees, false);
+}
+
+/**
+ * Builds the graph a GraphDef describes around states made from (or, with `reuseLive`,
+ * taken from) the trees' leaves.
+ * @internal
+ */
+export function rebuild(fnName: string, graphDef: GraphDef<object>, trees: readonly unknown[],
+  reuseLive: boolean): object {
   if (!(graphDef instanceof GraphDef)) {
-    throw new GraphError(`graph.treefyMerge: expected a GraphDef as the first argument, but received ` +
-      `${describeNonTensor(graphDef)}; pass the first element of what treefySplit returned.`);
+    throw new GraphError(`${fnName}: expected a GraphDef as the first argument, but received ` +
+      `${describeNonTensor(graphDef)}; pass the GraphDef that treefySplit / flatten returned.`);
   }
-  const states = makeStates(graphDef, trees);
+  const states = makeStates(graphDef, trees, fnName, reuseLive);
   const built = graphDef.nodes.map(allocate);
   graphDef.nodes.forEach((def, i) => fill(def, built[i], built, states));
   return built[0];

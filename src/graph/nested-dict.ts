@@ -193,7 +193,7 @@ export class NestedDictBase<L> implements PytreeContainer {
    * @param filters - the filters (see `graph.Filter`); none keeps everything.
    * @returns one tree, or one per filter.
    */
-  filter(filter?: Filter): NestedDict<L>;
+  filter(filters?: Filter): NestedDict<L>;
   filter<F extends readonly [Filter, Filter, ...Filter[]]>(...filters: F): { -readonly [K in keyof F]: NestedDict<L> };
   filter(...args: (Filter | undefined)[]): NestedDict<L> | NestedDict<L>[] {
     // A single `undefined` is an omitted optional filter passed on: no filter.

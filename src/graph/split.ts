@@ -92,7 +92,7 @@ function stateTrees<L>(fnName: string, node: object, filters: readonly Filter[],
  * @see treefyMerge
  * @see treefyStates
  */
-export function treefySplit<M extends object>(node: M): [GraphDef<M>, NestedDict];
+export function treefySplit<M extends object>(node: M, ...filters: []): [GraphDef<M>, NestedDict];
 export function treefySplit<M extends object, F extends readonly [Filter, ...Filter[]]>(node: M, ...filters: F):
   [GraphDef<M>, ...{ -readonly [K in keyof F]: NestedDict }];
 export function treefySplit(node: object, ...filters: Filter[]): [GraphDef<object>, ...NestedDict[]] {
@@ -117,7 +117,7 @@ export function treefySplit(node: object, ...filters: Filter[]): [GraphDef<objec
  * @see treefySplit
  * @see states
  */
-export function treefyStates(node: object, filter?: Filter): NestedDict;
+export function treefyStates(node: object, filters?: Filter): NestedDict;
 export function treefyStates<F extends readonly [Filter, Filter, ...Filter[]]>(node: object, ...filters: F):
   { -readonly [K in keyof F]: NestedDict };
 export function treefyStates(node: object, ...args: (Filter | undefined)[]): NestedDict | NestedDict[] {
@@ -141,7 +141,7 @@ export function treefyStates(node: object, ...args: (Filter | undefined)[]): Nes
  * @returns one NestedDict of States, or an array of them.
  * @see treefyStates
  */
-export function states(node: object, filter?: Filter): NestedDict<State>;
+export function states(node: object, filters?: Filter): NestedDict<State>;
 export function states<F extends readonly [Filter, Filter, ...Filter[]]>(node: object, ...filters: F):
   { -readonly [K in keyof F]: NestedDict<State> };
 export function states(node: object, ...args: (Filter | undefined)[]): NestedDict<State> | NestedDict<State>[] {
@@ -163,7 +163,7 @@ export function states(node: object, ...args: (Filter | undefined)[]): NestedDic
  * @param filters - see {@link Filter}.
  * @returns one FlatDict of modules, or one per filter.
  */
-export function nodes(node: object, filter?: Filter): FlatDict<Module>;
+export function nodes(node: object, filters?: Filter): FlatDict<Module>;
 export function nodes<F extends readonly [Filter, Filter, ...Filter[]]>(node: object, ...filters: F):
   { -readonly [K in keyof F]: FlatDict<Module> };
 export function nodes(node: object, ...args: (Filter | undefined)[]): FlatDict<Module> | FlatDict<Module>[] {

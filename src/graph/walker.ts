@@ -4,8 +4,9 @@
  * state, what is a node, and in which order and under which path each is found.
  *
  * What the walker follows, and nothing else (it never guesses from arbitrary values):
- * - fields declared by `@param` / `@hidden` (the decorators' metadata, inherited entries
- *   included, with the states in the instance's decorated-state map);
+ * - fields declared by `@param` / `@hidden` (the class metadata of `node-metadata.ts`,
+ *   inherited entries included, with the states in the instance's decorated-state map;
+ *   a plain field that hides a decorated one is an error that names the tsconfig fix);
  * - own enumerable fields holding a `State`, an `nn.Module`, or an array / plain object /
  *   `Map` that (at any depth) holds states or modules.
  * Every other field value (a tensor, a number, a string, a function, an instance of a
@@ -16,10 +17,10 @@
  * smallest one; a state or node reached again (shared, or through a cycle) is recorded as
  * a reference to its first visit, which also makes cycles terminate.
  */
-import { declaredFields, DECORATED_STATES, FieldDeclaration } from '../../decorators/metadata';
 import { GraphError } from '../errors';
 import { State, StateValue } from '../state/state';
 import { describeNonTensor, isPlainObject } from '../state/tree';
+import { assertNoHiddenFields, declaredFields, decoratedStatesIfAny, FieldDeclaration } from './node-metadata';
 import { compareKeys, formatPath, isKey, Key, Path } from './path';
 
 /**
@@ -161,6 +162,7 @@ export function walk(root: unknown, fnName: string, recordStructure: boolean): W
       declared = declaredFields(m);
       fieldsByProto.set(proto, declared);
     }
+    if (declared.length > 0) assertNoHiddenFields(m, fnName, declared);
     const keys = Object.keys(m);
     if (decorated !== undefined && decorated.size > 0) {
       for (let i = keys.length - 1; i >= 0; i--) if (decorated.has(keys[i])) keys.splice(i, 1);
@@ -194,7 +196,7 @@ export function walk(root: unknown, fnName: string, recordStructure: boolean): W
     const node: WalkedNode = { index, kind, value, path: Object.freeze(path.slice()), entries: [] };
     nodes.push(node);
     if (kind === 'module') {
-      const decorated = (value as { [DECORATED_STATES]?: Map<string, State<StateValue>> })[DECORATED_STATES];
+      const decorated = decoratedStatesIfAny(value);
       for (const key of moduleKeys(value, decorated)) {
         const s = decorated?.get(key);
         path.push(key);

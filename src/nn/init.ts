@@ -196,3 +196,51 @@ export class XavierUniform extends VarianceScaling {
 export class LecunNormal extends VarianceScaling {
   constructor(scale = 1) { super(scale, 'fan_in', 'truncated_normal'); }
 }
+
+/**
+ * LeCun uniform: variance `1 / fan_in`, uniform (BrainState's default for `Embedding`).
+ * @example
+ * ```ts
+ * new bst.nn.init.LecunUniform().call([100, 16]);
+ * ```
+ */
+export class LecunUniform extends VarianceScaling {
+  constructor(scale = 1) { super(scale, 'fan_in', 'uniform'); }
+}
+
+/**
+ * A (semi-)orthogonal matrix times `scale`, as BrainState's `Orthogonal` (the default
+ * weight initialiser of `GRUCell` and `MGUCell`): the Q of a QR decomposition of a
+ * normal matrix, sign-corrected so it is uniformly distributed; `axis` is the axis of
+ * the rows.
+ * @example
+ * ```ts
+ * const q = new bst.nn.init.Orthogonal().call([4, 4]);   // q qᵀ = I
+ * ```
+ */
+export class Orthogonal implements Initializer {
+  constructor(readonly scale = 1, readonly axis = -1) {}
+
+  call(shape: number[]): tf.Tensor {
+    if (shape.length < 2) {
+      throw new BrainStateError(`Orthogonal: expected a shape of rank 2 or more, got [${shape.join(',')}].`);
+    }
+    const axis = this.axis < 0 ? this.axis + shape.length : this.axis;
+    const nRows = shape[axis];
+    const nCols = shape.reduce((a, b) => a * b, 1) / nRows;
+    const m = nRows > nCols ? [nRows, nCols] : [nCols, nRows];
+    const a = random.normal(m);
+    return tf.tidy(() => {
+      const [q, r] = tf.linalg.qr(a as tf.Tensor2D);
+      a.dispose();
+      const d = tf.sign(tf.sum(tf.mul(r, tf.eye(r.shape[0], r.shape[1])), 0));
+      let qm: tf.Tensor = tf.mul(q, d);
+      if (nRows < nCols) qm = tf.transpose(qm);
+      const rest = shape.filter((_, i) => i !== axis);
+      qm = tf.reshape(qm, [nRows, ...rest]);
+      const perm = Array.from({ length: shape.length }, (_, i) => i).slice(1);
+      perm.splice(axis, 0, 0);
+      return tf.mul(tf.transpose(qm, perm), this.scale);
+    });
+  }
+}

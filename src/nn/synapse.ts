@@ -6,8 +6,7 @@ import { BrainStateError } from '../errors';
 import * as environ from '../environ';
 import { HiddenState } from '../state';
 import { InitSpec, param } from './init';
-import { DynParam, batchedShape, checkInputShape, toVarshape } from './lif';
-import { Module } from './module';
+import { Dynamics, DynParam, batchedShape, checkInputShape } from './dynamics';
 
 /** Options of {@link Expon}. */
 export interface ExponOptions {
@@ -20,8 +19,9 @@ export interface ExponOptions {
 /**
  * An exponentially decaying synaptic variable, `dg/dt = -g / tau`, plus the input `x`
  * added at each step. As brainpy.state, each `update(x)` takes one exponential-Euler step
- * (exact for this linear decay): `g = g * exp(-dt / tau) + x`, with `dt` from
- * `environ.get('dt')`, and returns `g` (a copy the caller owns).
+ * (exact for this linear decay): `g = g * exp(-dt / tau) + delta inputs + x`, with `dt`
+ * from `environ.get('dt')`, and returns `g` (a copy the caller owns). Projections
+ * (`AlignPostProj`) add their post-synaptic input as a delta input.
  *
  * @example
  * ```ts
@@ -31,17 +31,14 @@ export interface ExponOptions {
  * ```
  * @see LIF
  */
-export class Expon extends Module {
-  /** The synapses' shape. */
-  readonly varshape: number[];
+export class Expon extends Dynamics {
   readonly tau: DynParam;
   readonly gInit: InitSpec;
   /** The synaptic variable (made by `initState`). */
   g!: HiddenState;
 
   constructor(inSize: number | readonly number[], options: ExponOptions = {}) {
-    super();
-    this.varshape = toVarshape(inSize, 'Expon');
+    super(inSize, 'Expon');
     this.tau = options.tau ?? 8;
     this.gInit = options.gInit ?? 0;
   }
@@ -68,7 +65,7 @@ export class Expon extends Module {
     const dt = environ.getDt();
     if (x !== undefined && typeof x !== 'number') checkInputShape(x.shape, state.value.shape, 'Expon.update');
     const g = tf.tidy(() => {
-      const decayed = tf.mul(state.value, tf.exp(tf.div(-dt, this.tau)));
+      const decayed = this.withDeltaInputs(tf.mul(state.value, tf.exp(tf.div(-dt, this.tau))));
       return x === undefined ? decayed : tf.add(decayed, x);
     });
     state.value = g;

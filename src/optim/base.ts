@@ -11,6 +11,8 @@ import { tensorLeaves } from '../state/tree';
 import { unflatten } from '../util/pytree';
 import { LearningRate, Schedule, toSchedule } from './schedule';
 import { collectWeights, matchGrads, TrainableWeights, Weights } from './weights';
+import { clipByGlobalNorm, gradClipValue } from './clip';
+import { loadStateDictInto, OptimizerStateDict, stateDictOf } from './state-dict';
 
 /**
  * A state of an optimiser (step count, moments, bias-correction powers): long-lived, so
@@ -22,6 +24,9 @@ import { collectWeights, matchGrads, TrainableWeights, Weights } from './weights
  * opt.step instanceof bst.optim.OptimState;   // true
  * ```
  */
+export type { OptimizerStateDict } from './state-dict';
+export { clipByGlobalNorm, gradClipValue } from './clip';
+
 export class OptimState<T extends StateValue = tf.Tensor> extends LongTermState<T> {}
 
 /**
@@ -37,7 +42,26 @@ export interface OptimizerOptions {
   weightDecay?: number;
   /** Rescale all gradients together when their global L2 norm exceeds this (default: no clipping). */
   gradClipNorm?: number;
+  /** Clip every gradient element to `[-gradClipValue, gradClipValue]`, after `gradClipNorm` (optax's `clip`). */
+  gradClipValue?: number;
 }
+
+/** Options of {@link Optimizer.addParamGroup}. */
+export interface ParamGroupOptions {
+  /** The group's learning rate: a number or a schedule (default: the optimiser's). */
+  lr?: LearningRate;
+  /** The group's weight decay (default: the optimiser's). */
+  weightDecay?: number;
+}
+
+/** A parameter group: its learning rate and weight decay. */
+export interface ParamGroup {
+  readonly lr: Schedule;
+  readonly weightDecay: number;
+  /** The registered states in this group. */
+  readonly states: State<StateValue>[];
+}
+
 
 /** What one update of one tensor leaf computes. */
 export interface LeafUpdate {
@@ -67,7 +91,12 @@ export abstract class Optimizer extends Module {
   readonly lr: Schedule;
   readonly weightDecay: number;
   readonly gradClipNorm: number | undefined;
+  readonly gradClipValue: number | undefined;
   private weights!: Weights | undefined;
+  /** Parameter groups (the default group first); not walked: they hold the model's states. */
+  private groups!: ParamGroup[];
+  /** Per registered entry, the index of its group. */
+  private entryGroup!: number[];
 
   /** The names of this optimiser's per-weight slots (`['m', 'v']` for Adam). */
   protected abstract readonly slotNames: readonly string[];
@@ -84,9 +113,15 @@ export abstract class Optimizer extends Module {
     if (this.gradClipNorm !== undefined && !(this.gradClipNorm > 0)) {
       throw new OptimizerError(`${name}: expected gradClipNorm to be a positive number, got ${String(this.gradClipNorm)}.`);
     }
+    this.gradClipValue = options.gradClipValue;
+    if (this.gradClipValue !== undefined && !(this.gradClipValue > 0)) {
+      throw new OptimizerError(`${name}: expected gradClipValue to be a positive number, got ${String(this.gradClipValue)}.`);
+    }
     this.step = new OptimState(tf.scalar(0, 'int32'), { name: 'step' });
-    // Not a field the graph walker follows: the weights belong to the model.
+    // Not fields the graph walker follows: the weights belong to the model.
     Object.defineProperty(this, 'weights', { value: undefined, writable: true, enumerable: false });
+    Object.defineProperty(this, 'groups', { value: [], writable: true, enumerable: false });
+    Object.defineProperty(this, 'entryGroup', { value: [], writable: true, enumerable: false });
   }
 
   /**
@@ -108,11 +143,100 @@ export abstract class Optimizer extends Module {
     const w = collectWeights(weights, where);
     for (const name of this.slotNames) {
       this.slots[name] = w.entries.map((e) => new OptimState(
-        unflatten(e.def, w.leaves.slice(e.first, e.first + e.count).map((l) => tf.zeros(l.shape.slice()))) as StateValue,
+        unflatten(e.def, w.leaves.slice(e.first, e.first + e.count).map((l) => this.initialSlot(name, l.shape.slice()))) as StateValue,
         { name: `${name}:${e.state.name ?? e.first}` }));
     }
     this.initExtraStates();
     this.weights = w;
+    this.groups = [{ lr: this.lr, weightDecay: this.weightDecay, states: w.entries.map((e) => e.state) }];
+    this.entryGroup = w.entries.map(() => 0);
+    this.initLeafStates(w);
+  }
+
+  /** The starting value of slot `name` for a leaf of `shape` (zeros unless a subclass says otherwise). */
+  protected initialSlot(_name: string, shape: number[]): StateValue {
+    return tf.zeros(shape);
+  }
+
+  /** Creates optimiser states that depend on the registered leaves (LBFGS's memory). */
+  protected initLeafStates(_weights: Weights): void {}
+
+  /**
+   * Gives some registered states their own learning rate and weight decay (a parameter
+   * group, as PyTorch's and braintools' `add_param_group`; the group keeps this
+   * optimiser's algorithm). Register every state first, then move subsets into groups.
+   *
+   * @example
+   * ```ts
+   * opt.registerTrainableWeights(model.states(bst.ParamState));
+   * opt.addParamGroup(model.head.states(bst.ParamState), { lr: 1e-4, weightDecay: 0 });
+   * ```
+   * @param states - registered states: one, an array or object of them, or a NestedDict.
+   * @param options - `lr` (number or schedule), `weightDecay`.
+   * @returns the group's index.
+   * @throws OptimizerError before registering, or for a state that is not registered.
+   */
+  addParamGroup(states: TrainableWeights, options: ParamGroupOptions = {}): number {
+    const where = `${this.constructor.name}.addParamGroup`;
+    const w = this.weights;
+    if (w === undefined) {
+      throw new OptimizerError(`${where}: register the trainable weights first ` +
+        '(optimizer.registerTrainableWeights(model.states(bst.ParamState))), then move a subset into a group.');
+    }
+    const wd = options.weightDecay ?? this.weightDecay;
+    if (!Number.isFinite(wd) || wd < 0) {
+      throw new OptimizerError(`${where}: expected weightDecay to be a non-negative number, got ${String(wd)}.`);
+    }
+    const picked = collectWeights(states, where).entries.map((e) => e.state);
+    const index = this.groups.length;
+    for (const st of picked) {
+      const k = w.entries.findIndex((e) => e.state === st);
+      if (k < 0) {
+        throw new OptimizerError(`${where}: ${st.label()} is not registered with this optimiser; register every ` +
+          'trainable state with registerTrainableWeights first.');
+      }
+      this.entryGroup[k] = index;
+    }
+    this.groups.push({ lr: options.lr === undefined ? this.lr : toSchedule(options.lr, where), weightDecay: wd, states: picked });
+    // A state moved into the new group leaves the group it was in.
+    this.groups.forEach((g, i) => {
+      (g.states as State<StateValue>[]).splice(0, g.states.length,
+        ...w.entries.filter((_, k) => this.entryGroup[k] === i).map((e) => e.state));
+    });
+    return index;
+  }
+
+  /** The parameter groups (the default one first). */
+  get paramGroups(): readonly ParamGroup[] {
+    return this.groups;
+  }
+
+  /**
+   * Every state of this optimiser (step count, moments, ...) by path, as copies the
+   * caller owns, and the groups' weight decays (braintools' and PyTorch's `state_dict`).
+   * `checkpoint.save(file, optimizer)` stores the same states in a file.
+   *
+   * @example
+   * ```ts
+   * const saved = opt.stateDict();
+   * // ... train on ...
+   * opt.loadStateDict(saved);   // back to where it was
+   * ```
+   * @see loadStateDict
+   */
+  stateDict(): OptimizerStateDict {
+    return stateDictOf(this, this.groups.map((g) => ({ weightDecay: g.weightDecay, size: g.states.length })));
+  }
+
+  /**
+   * Writes a {@link stateDict} back: every path must exist with the same shape and dtype,
+   * and nothing is written unless all of them match. The tensors are copied.
+   *
+   * @throws OptimizerError naming every missing, extra or mismatched path.
+   * @see stateDict
+   */
+  loadStateDict(dict: OptimizerStateDict): void {
+    loadStateDictInto(this, dict, `${this.constructor.name}.loadStateDict`);
   }
 
   /** The registered states, in registration order (empty before registering). */
@@ -162,21 +286,23 @@ export abstract class Optimizer extends Module {
     const step = this.step.value;
     const extra = this.extraStates().map((s) => s.value);
 
+    const leafGroup = w.entries.flatMap((e, i) => new Array<number>(e.count).fill(this.entryGroup[i]));
+
     const out = tf.tidy(() => {
       const stepF = tf.cast(step, 'float32') as tf.Scalar;
       const lr = this.lr(stepF);
+      const lrs = this.groups.map((grp, i) => (i === 0 || grp.lr === this.lr ? lr : grp.lr(stepF)));
       let gs = g;
       if (this.gradClipNorm !== undefined) gs = clipByGlobalNorm(gs, this.gradClipNorm);
+      if (this.gradClipValue !== undefined) gs = gradClipValue(gs, this.gradClipValue);
       const { context, extra: nextExtra } = this.beginStep(stepF, lr, extra);
-      const newParams: tf.Tensor[] = [];
-      const newSlots: tf.Tensor[][] = this.slotNames.map(() => []);
-      paramLeaves.forEach((p, i) => {
-        const gi = this.weightDecay > 0 && this.couplesWeightDecay() ? tf.add(gs[i], tf.mul(this.weightDecay, p)) : gs[i];
-        const u = this.updateLeaf(p, gi, slotVals.map((s) => s[i]), context);
-        newParams.push(u.param);
-        u.slots.forEach((s, k) => newSlots[k].push(s));
-      });
-      return { newParams, newSlots, nextExtra, nextStep: tf.add(step, tf.scalar(1, 'int32')) };
+      const contexts = lrs.map((l) => (l === lr ? context : { ...context, lr: l }));
+      const decays = leafGroup.map((k) => this.groups[k].weightDecay);
+      const leafCtx = leafGroup.map((k) => contexts[k]);
+      const gd = gs.map((gi, i) => (decays[i] > 0 && this.couplesWeightDecay() ? tf.add(gi, tf.mul(decays[i], paramLeaves[i])) : gi));
+      const { params: newParams, slots: newSlots, extra: lastExtra } = this.updateLeaves(paramLeaves, gd,
+        slotVals, leafCtx, decays, nextExtra);
+      return { newParams, newSlots, nextExtra: lastExtra, nextStep: tf.add(step, tf.scalar(1, 'int32')) };
     });
 
     w.entries.forEach((e, i) => {
@@ -188,6 +314,26 @@ export abstract class Optimizer extends Module {
     }));
     this.extraStates().forEach((s, i) => { s.value = out.nextExtra[i]; });
     this.step.value = out.nextStep as tf.Scalar;
+  }
+
+  /**
+   * Updates every leaf: the new parameters, the new slots (per slot name, per leaf) and
+   * the new optimiser-wide states. The default applies {@link updateLeaf} leaf by leaf;
+   * optimisers that couple leaves (LBFGS) override it. Runs inside the update's tidy.
+   *
+   * @param decays - each leaf's weight decay (already added to its gradient when
+   *   {@link couplesWeightDecay} is true).
+   */
+  protected updateLeaves(params: tf.Tensor[], grads: tf.Tensor[], slots: tf.Tensor[][], ctx: StepContext[],
+    decays: number[], extra: tf.Tensor[]): { params: tf.Tensor[]; slots: tf.Tensor[][]; extra: tf.Tensor[] } {
+    const newParams: tf.Tensor[] = [];
+    const newSlots: tf.Tensor[][] = this.slotNames.map(() => []);
+    params.forEach((p, i) => {
+      const u = this.updateLeaf(p, grads[i], slots.map((s) => s[i]), { ...ctx[i], weightDecay: decays[i] });
+      newParams.push(u.param);
+      u.slots.forEach((s, k) => newSlots[k].push(s));
+    });
+    return { params: newParams, slots: newSlots, extra };
   }
 
   /** Creates optimiser-wide states beyond `step` (Adam's bias-correction powers). */
@@ -223,6 +369,8 @@ export interface StepContext {
   readonly lr: tf.Scalar;
   /** Subclass-specific per-update values (Adam: the bias-corrected step size). */
   readonly values: tf.Tensor[];
+  /** This leaf's weight decay (for optimisers that decay the update rather than the gradient). */
+  readonly weightDecay?: number;
 }
 
 function plural(n: number, word: string): string {
@@ -235,20 +383,3 @@ function leavesOf(value: StateValue, count: number): tf.Tensor[] {
   return out;
 }
 
-/**
- * `gs` scaled by `maxNorm / norm` when their global L2 norm exceeds `maxNorm`, else
- * unchanged (optax's `clip_by_global_norm`); tf ops only, so it works under jit.
- *
- * @example
- * ```ts
- * const [a, b] = bst.optim.clipByGlobalNorm([tf.tensor1d([3, 0]), tf.scalar(4)], 1);   // [0.6, 0], 0.8
- * ```
- * @param gs - the gradients.
- * @param maxNorm - the largest global norm let through.
- * @returns the clipped gradients (new tensors).
- */
-export function clipByGlobalNorm(gs: readonly tf.Tensor[], maxNorm: number): tf.Tensor[] {
-  const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
-  const scale = tf.where(tf.greater(norm, maxNorm), tf.div(maxNorm, norm), tf.onesLike(norm));
-  return gs.map((g) => tf.mul(g, scale));
-}

@@ -139,3 +139,134 @@ export function toSchedule(lr: LearningRate, where = 'optim'): Schedule {
   }
   return constant(lr);
 }
+
+/**
+ * `lr * gamma ** (number of milestones <= step)` (braintools' and PyTorch's
+ * `MultiStepLR`, counted in optimiser updates).
+ *
+ * @example
+ * ```ts
+ * const opt = new bst.optim.SGD(bst.optim.multiStepLR(0.1, [30, 80]));   // 0.1, 0.01 from 30, 0.001 from 80
+ * ```
+ * @param lr - the initial rate.
+ * @param milestones - increasing update counts at which the rate is multiplied by `gamma`.
+ * @param gamma - the factor (default 0.1).
+ * @returns the schedule.
+ */
+export function multiStepLR(lr: number, milestones: readonly number[], gamma = 0.1): Schedule {
+  checkPositive('optim.multiStepLR', 'lr', lr, true);
+  checkPositive('optim.multiStepLR', 'gamma', gamma, true);
+  checkIncreasing('optim.multiStepLR', 'milestones', milestones);
+  return (step) => tf.tidy(() => {
+    const passed = tf.sum(tf.cast(tf.greaterEqual(step, tf.tensor1d(milestones.slice())), 'float32'));
+    return tf.mul(lr, tf.pow(tf.scalar(gamma), passed)) as tf.Scalar;
+  });
+}
+
+/**
+ * `values[i]` for `boundaries[i-1] <= step < boundaries[i]` (braintools'
+ * `PiecewiseConstantSchedule`: `values` has one more entry than `boundaries`).
+ *
+ * @example
+ * ```ts
+ * const lr = bst.optim.piecewiseConstant([100, 200], [1e-2, 1e-3, 1e-4]);
+ * ```
+ * @param boundaries - increasing update counts.
+ * @param values - the rates, `boundaries.length + 1` of them.
+ * @returns the schedule.
+ */
+export function piecewiseConstant(boundaries: readonly number[], values: readonly number[]): Schedule {
+  checkIncreasing('optim.piecewiseConstant', 'boundaries', boundaries);
+  if (!Array.isArray(values) || values.length !== boundaries.length + 1) {
+    throw new OptimizerError(`optim.piecewiseConstant: expected ${boundaries.length + 1} values (one more than ` +
+      `boundaries), got ${JSON.stringify(values)}.`);
+  }
+  values.forEach((v, i) => checkPositive('optim.piecewiseConstant', `values[${i}]`, v, true));
+  return (step) => tf.tidy(() => {
+    const idx = tf.cast(tf.sum(tf.cast(tf.greaterEqual(step, tf.tensor1d(boundaries.slice())), 'float32')), 'int32');
+    return tf.reshape(tf.gather(tf.tensor1d(values.slice()), tf.reshape(idx, [1])), []) as tf.Scalar;
+  });
+}
+
+/**
+ * Linear warm-up from `warmupStartLr` to `lr` over `warmupSteps` updates, then cosine
+ * decay to `etaMin` at `totalSteps` (braintools' `WarmupCosineSchedule`).
+ *
+ * @example
+ * ```ts
+ * const opt = new bst.optim.AdamW(bst.optim.warmupCosine(1e-3, 100, 1000));
+ * ```
+ * @param lr - the peak rate.
+ * @param warmupSteps - updates of the warm-up.
+ * @param totalSteps - the update at which the decay ends.
+ * @param options - `warmupStartLr` (default 0), `etaMin` (default 0).
+ * @returns the schedule.
+ */
+export function warmupCosine(lr: number, warmupSteps: number, totalSteps: number,
+  options: { warmupStartLr?: number; etaMin?: number } = {}): Schedule {
+  checkPositive('optim.warmupCosine', 'lr', lr, true);
+  checkPositive('optim.warmupCosine', 'warmupSteps', warmupSteps, true);
+  checkPositive('optim.warmupCosine', 'totalSteps', totalSteps);
+  const start = options.warmupStartLr ?? 0;
+  const etaMin = options.etaMin ?? 0;
+  return (step) => tf.tidy(() => {
+    const alpha = tf.clipByValue(tf.div(step, Math.max(warmupSteps, 1)), 0, 1);
+    const progress = tf.clipByValue(tf.div(tf.sub(step, warmupSteps), Math.max(totalSteps - warmupSteps, 1)), 0, 1);
+    const cos = tf.div(tf.add(1, tf.cos(tf.mul(Math.PI, progress))), 2);
+    const warm = tf.add(start, tf.mul(lr - start, alpha));
+    const decay = tf.add(etaMin, tf.mul(lr - etaMin, cos));
+    return tf.where(tf.less(step, warmupSteps), warm, decay) as tf.Scalar;
+  });
+}
+
+/**
+ * The one-cycle policy (braintools' `OneCycleLR`): from `maxLr / divFactor` up to
+ * `maxLr` over the first `pctStart` of `totalSteps`, then down to
+ * `maxLr / finalDivFactor` (cosine or linear).
+ *
+ * @example
+ * ```ts
+ * const opt = new bst.optim.SGD(bst.optim.oneCycle(0.1, 1000));
+ * ```
+ * @param maxLr - the peak rate.
+ * @param totalSteps - updates in the cycle.
+ * @param options - `pctStart` (0.3), `annealStrategy` ('cos' or 'linear'), `divFactor` (25), `finalDivFactor` (1e4).
+ * @returns the schedule.
+ */
+export function oneCycle(maxLr: number, totalSteps: number, options: { pctStart?: number;
+  annealStrategy?: 'cos' | 'linear'; divFactor?: number; finalDivFactor?: number } = {}): Schedule {
+  checkPositive('optim.oneCycle', 'maxLr', maxLr, true);
+  checkPositive('optim.oneCycle', 'totalSteps', totalSteps);
+  const pct = options.pctStart ?? 0.3;
+  if (!(pct > 0 && pct < 1)) throw new OptimizerError(`optim.oneCycle: expected pctStart in (0, 1), got ${pct}.`);
+  const strategy = options.annealStrategy ?? 'cos';
+  if (strategy !== 'cos' && strategy !== 'linear') {
+    throw new OptimizerError(`optim.oneCycle: expected annealStrategy 'cos' or 'linear', got '${String(strategy)}'.`);
+  }
+  const base = maxLr / (options.divFactor ?? 25);
+  const min = maxLr / (options.finalDivFactor ?? 1e4);
+  const warmupSteps = pct * totalSteps;
+  return (step) => tf.tidy(() => {
+    const wp = tf.minimum(tf.div(step, warmupSteps), 1);
+    const warm = tf.add(base, tf.mul(wp, maxLr - base));
+    const ap = tf.clipByValue(tf.div(tf.sub(step, warmupSteps), (1 - pct) * totalSteps), 0, 1);
+    const factor = strategy === 'cos' ? tf.div(tf.add(1, tf.cos(tf.mul(Math.PI, ap))), 2) : tf.sub(1, ap);
+    const anneal = tf.add(min, tf.mul(factor, maxLr - min));
+    return tf.where(tf.lessEqual(step, warmupSteps), warm, anneal) as tf.Scalar;
+  });
+}
+
+/** BrainState's / braintools' name for {@link multiStepLR}. */
+export const MultiStepLR = multiStepLR;
+/** The API name for {@link piecewiseConstant} (braintools' `PiecewiseConstantSchedule`). */
+export const PiecewiseConstant = piecewiseConstant;
+/** The API name for {@link warmupCosine} (braintools' `WarmupCosineSchedule`). */
+export const WarmupCosine = warmupCosine;
+/** The API name for {@link oneCycle} (braintools' `OneCycleLR`). */
+export const OneCycle = oneCycle;
+
+function checkIncreasing(fnName: string, name: string, xs: readonly number[]): void {
+  if (!Array.isArray(xs) || !xs.every((x, i) => Number.isFinite(x) && x >= 0 && (i === 0 || x > xs[i - 1]))) {
+    throw new OptimizerError(`${fnName}: expected ${name} to be increasing non-negative numbers, got ${JSON.stringify(xs)}.`);
+  }
+}

@@ -1,62 +1,34 @@
 /**
- * Discrete distributions: `bernoulli` and `randint`, with JAX's exact numbers for a key.
+ * Discrete distributions drawn from one key: `bernoulli`, `randint` and `categorical`,
+ * with JAX's exact numbers for a key.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError } from '../errors';
-import { checkShape, drawWith } from './key';
-import { RANDOM_INT, RANDOM_UNIFORM, runRandomKernel } from './kernels';
+import type { KeyOptions } from './continuous';
+import { checkShape, drawWith, KeySource } from './key';
+import { RANDOM_INT, runRandomKernel } from './kernels';
+import { checkParam, drawShape, F32, Scalarish, uniformBits } from './params';
 
-/** Options of {@link bernoulli} and {@link randint}. */
-export interface DiscreteOptions {
-  /** Draw from this key instead of advancing `random.DEFAULT` (the key is not consumed). */
-  key?: tf.Tensor;
+/** Options of `categorical`. */
+export interface CategoricalOptions extends KeyOptions {
+  /** The axis of `logits` that holds the categories (default -1). */
+  axis?: number;
+  /** The output shape; it must end with `logits`' shape without `axis` (default: that shape). */
+  shape?: readonly number[];
 }
 
-/**
- * Samples booleans that are `true` with probability `p`, as `jax.random.bernoulli`
- * (`uniform(shape) < p`).
- *
- * @param p the probability of `true`, in [0, 1]: a number or a tensor that broadcasts.
- * @param shape the output shape; default: `p`'s shape (`[]` for a number).
- * @returns a bool tensor (the caller owns it).
- * @example
- * ```ts
- * const keep = bst.random.bernoulli(0.8, [4, 5]);   // about 80% true
- * ```
- * @see randint
- */
-export function bernoulli(p: number | tf.Tensor = 0.5, shape?: readonly number[],
-  options: DiscreteOptions = {}): tf.Tensor {
+/** `uniform(shape) < p`, as `jax.random.bernoulli`. */
+export function bernoulli(src: KeySource, p: Scalarish = 0.5, shape?: readonly number[],
+  options: KeyOptions = {}): tf.Tensor {
   const where = 'random.bernoulli';
-  if (typeof p === 'number') {
-    if (!(p >= 0 && p <= 1)) {
-      throw new BrainStateError(`${where}: expected p to be a probability in [0, 1], got ${p}.`);
-    }
-  } else if (!(p instanceof tf.Tensor)) {
-    throw new BrainStateError(`${where}: expected p to be a number or a tf.Tensor, got ${typeof p}.`);
-  }
-  const s = checkShape(shape ?? (typeof p === 'number' ? [] : p.shape), where);
-  return drawWith('bernoulli', options.key, (key) => {
-    const u = runRandomKernel(RANDOM_UNIFORM, { key }, { shape: s, minval: 0, maxval: 1 });
-    return tf.less(u, p);
-  });
+  checkParam(p, 'p', where, { atLeast: 0, atMost: 1 });
+  const s = drawShape(shape, [p], where);
+  return drawWith(src, 'bernoulli', options.key, (key) => tf.less(uniformBits(key, s), p));
 }
 
-/**
- * Samples int32 integers uniformly from `[low, high)`, as `jax.random.randint` (two
- * words of bits per number, reduced modulo the span; `high <= low` gives `low`).
- *
- * @param low the lowest value, inclusive (an integer).
- * @param high the upper bound, exclusive (an integer; above 2^31 - 1 means "up to int32 max").
- * @param shape the output shape.
- * @returns an int32 tensor of `shape` (the caller owns it).
- * @example
- * ```ts
- * const dice = bst.random.randint(1, 7, [10]);   // values in 1..6
- * ```
- * @see bernoulli
- */
-export function randint(low: number, high: number, shape: readonly number[], options: DiscreteOptions = {}): tf.Tensor {
+/** int32 in `[low, high)`, as `jax.random.randint`. */
+export function randint(src: KeySource, low: number, high: number, shape: readonly number[],
+  options: KeyOptions = {}): tf.Tensor {
   const where = 'random.randint';
   for (const [name, v] of [['low', low], ['high', high]] as const) {
     if (!Number.isSafeInteger(v)) {
@@ -65,6 +37,44 @@ export function randint(low: number, high: number, shape: readonly number[], opt
     }
   }
   const s = checkShape(shape, where);
-  return drawWith('randint', options.key, (key) =>
+  return drawWith(src, 'randint', options.key, (key) =>
     runRandomKernel(RANDOM_INT, { key }, { shape: s, minval: low, maxval: high }));
+}
+
+/** Standard Gumbel `-log(-log(u))`, `u` uniform in `[tiny, 1)`, as `jax.random.gumbel` (mode 'low'). */
+export function gumbelFrom(key: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  return tf.neg(tf.log(tf.neg(tf.log(uniformBits(key, shape, F32.tiny, 1)))));
+}
+
+/**
+ * Category indices (int32) drawn with the Gumbel-max trick, as `jax.random.categorical`:
+ * `argmax(gumbel(key, shape with the category axis) + logits)`.
+ */
+export function categorical(src: KeySource, logits: tf.Tensor, options: CategoricalOptions = {}): tf.Tensor {
+  const where = 'random.categorical';
+  checkParam(logits, 'logits', where);
+  if (logits.rank === 0) {
+    throw new BrainStateError(`${where}: expected logits with at least one axis (the categories), got a scalar.`);
+  }
+  const rank = logits.rank;
+  const axisIn = options.axis ?? -1;
+  if (!Number.isInteger(axisIn) || axisIn < -rank || axisIn >= rank) {
+    throw new BrainStateError(`${where}: expected axis to be an integer in [${-rank}, ${rank - 1}] for logits of ` +
+      `shape [${logits.shape.join(',')}], got ${axisIn}.`);
+  }
+  const axis = axisIn < 0 ? axisIn + rank : axisIn;
+  const batch = logits.shape.filter((_d, i) => i !== axis);
+  const shape = options.shape === undefined ? batch : checkShape(options.shape, where);
+  const tail = shape.slice(shape.length - batch.length);
+  if (shape.length < batch.length || !tail.every((d, i) => d === batch[i] || batch[i] === 1)) {
+    throw new BrainStateError(`${where}: expected shape to end with the batch shape [${batch.join(',')}] (logits ` +
+      `[${logits.shape.join(',')}] without axis ${axis}), got [${shape.join(',')}].`);
+  }
+  const prefix = shape.slice(0, shape.length - batch.length);
+  const gShape = [...prefix, ...tail];
+  gShape.splice(prefix.length + axis, 0, logits.shape[axis]);
+  return drawWith(src, 'categorical', options.key, (key) => {
+    const expanded = tf.reshape(logits, [...prefix.map(() => 1), ...logits.shape]);
+    return tf.argMax(tf.add(gumbelFrom(key, gShape), expanded), prefix.length + axis);
+  });
 }

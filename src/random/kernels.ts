@@ -1,6 +1,6 @@
 /**
- * The random-number kernels, registered with tfjs for the `cpu`, `wasm` and
- * `tensorflow` backends so that every draw is one kernel dispatched through
+ * The random-number kernels, registered with tfjs for the `cpu`, `wasm`, `webgl` and
+ * `tensorflow` backends (and, as WGSL programs, `webgpu`: webgpu-kernels.ts) so that every draw is one kernel dispatched through
  * `tf.engine().runKernel`: a jit records it like any other op and replays it with the
  * key it reads from `random.DEFAULT` at each call, so the numbers never freeze.
  *
@@ -11,9 +11,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError, internalError } from '../errors';
+import { runKernel } from '../backend/tfjs-engine';
 import {
   normalFromBits, randintFromBits, truncatedNormalFromBits, randomBits, splitKeys, threefry2x32, uniformFromBits,
 } from './threefry';
+import { shuffleIndices } from './shuffle-bits';
+import { webgpuRandomKernels } from './webgpu-kernels';
 
 /** `threefry_2x32(key, counts)` of JAX: inputs `{key, counts}` (int32), output int32 like counts. */
 export const THREEFRY_2X32 = 'BrainStateThreefry2x32';
@@ -30,12 +33,19 @@ export const RANDOM_TRUNCATED_NORMAL = 'BrainStateRandomTruncatedNormal';
 /** `randint(key, shape, minval, maxval)`: attrs `{shape, minval, maxval, partitionable}`, int32. */
 export const RANDOM_INT = 'BrainStateRandomInt';
 
+/**
+ * JAX's `_shuffle(key, iota, axis)` (the sort-based shuffle behind `permutation`):
+ * attrs `{shape, axis, partitionable}`, output int32 of `shape` whose every fibre along
+ * `axis` is a permutation of `0 .. shape[axis] - 1`.
+ */
+export const RANDOM_SHUFFLE = 'BrainStateRandomShuffle';
+
 /** Every kernel name this module registers. */
-export const RANDOM_KERNEL_NAMES: readonly string[] =
-  [THREEFRY_2X32, RANDOM_SPLIT, RANDOM_BITS, RANDOM_UNIFORM, RANDOM_NORMAL, RANDOM_TRUNCATED_NORMAL, RANDOM_INT];
+export const RANDOM_KERNEL_NAMES: readonly string[] = [THREEFRY_2X32, RANDOM_SPLIT, RANDOM_BITS, RANDOM_UNIFORM,
+  RANDOM_NORMAL, RANDOM_TRUNCATED_NORMAL, RANDOM_INT, RANDOM_SHUFFLE];
 
 /** Backends the kernels are registered for (the kernels only use `readSync` and `write`). */
-export const RANDOM_KERNEL_BACKENDS: readonly string[] = ['cpu', 'wasm', 'tensorflow'];
+export const RANDOM_KERNEL_BACKENDS: readonly string[] = ['cpu', 'wasm', 'tensorflow', 'webgl'];
 
 type Backend = tf.KernelBackend;
 interface Output { values: Int32Array | Float32Array; shape: number[]; dtype: 'int32' | 'float32' }
@@ -134,6 +144,15 @@ const COMPUTE: Record<string, (backend: Backend, inputs: tf.NamedTensorInfoMap, 
     for (let i = 0; i < size; i++) out[i] = randintFromBits(higher[i], lower[i], lo, hi);
     return { values: out, shape, dtype: 'int32' };
   },
+  [RANDOM_SHUFFLE]: (backend, inputs, attrs) => {
+    const [k0, k1] = readKey(backend, inputs.key, RANDOM_SHUFFLE);
+    const shape = shapeAttr(attrs, RANDOM_SHUFFLE);
+    const axis = numberAttr(attrs, 'axis', RANDOM_SHUFFLE);
+    if (!Number.isInteger(axis) || axis < 0 || axis >= shape.length) {
+      throw internalError(`${RANDOM_SHUFFLE}: attr axis ${axis} is not an axis of shape [${shape.join(',')}]`);
+    }
+    return { values: shuffleIndices(k0, k1, shape, axis, attrs.partitionable !== false), shape, dtype: 'int32' };
+  },
 };
 
 function kernelFunc(name: string): tf.KernelFunc {
@@ -146,7 +165,7 @@ function kernelFunc(name: string): tf.KernelFunc {
 }
 
 /**
- * Registers the random kernels for every backend in {@link RANDOM_KERNEL_BACKENDS}.
+ * Registers the random kernels for every backend in `RANDOM_KERNEL_BACKENDS`.
  * Idempotent: a kernel already registered is left alone (no warning, no throw).
  * `src/side-effects.ts` calls it once; the random ops call it again lazily.
  *
@@ -162,6 +181,12 @@ export function registerRandomKernels(): void {
       if (tf.getKernel(kernelName, backendName) != null) continue;
       tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc(kernelName) });
     }
+  }
+  // webgpu: the same kernels as WGSL programs (keys stay on the GPU; see webgpu-kernels.ts).
+  for (const [kernelName, kernelFunc] of webgpuRandomKernels({ threefry: THREEFRY_2X32, split: RANDOM_SPLIT,
+    bits: RANDOM_BITS, uniform: RANDOM_UNIFORM, normal: RANDOM_NORMAL, truncatedNormal: RANDOM_TRUNCATED_NORMAL,
+    randint: RANDOM_INT })) {
+    if (tf.getKernel(kernelName, 'webgpu') == null) tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc });
   }
 }
 
@@ -203,5 +228,5 @@ export function runRandomKernel(name: string, inputs: tf.NamedTensorMap, attrs: 
     registerRandomKernels();
     registered = true;
   }
-  return tf.engine().runKernel(name, inputs, { ...attrs, partitionable }) as tf.Tensor;
+  return runKernel(name, inputs, { ...attrs, partitionable }) as tf.Tensor;
 }

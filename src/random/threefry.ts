@@ -168,7 +168,7 @@ export function erf(x: number): number {
 }
 
 /** float32 `nextafter(x, +-inf)`. */
-function nextafter32(x: number, up: boolean): number {
+export function nextafter32(x: number, up: boolean): number {
   const f = new Float32Array([x]);
   const i = new Int32Array(f.buffer);
   if (f[0] === 0) i[0] = up ? 1 : -2147483647;
@@ -203,26 +203,34 @@ function mulU32(a: number, b: number): number {
  * and `maxval <= minval` always gives `minval`.
  */
 export function randintFromBits(higher: number, lower: number, minval: number, maxval: number): number {
+  const { lo, span, multiplier } = randintBounds(minval, maxval);
+  if (span === 0) return (lo + lower) | 0; // span 2^32 wrapped to 0: every remainder is a no-op
+  const offset = ((mulU32(higher % span, multiplier) + (lower % span)) >>> 0) % span;
+  return (lo + offset) | 0;
+}
+
+/**
+ * The constants of {@link randintFromBits} for bounds `[minval, maxval)`: the clipped lower
+ * bound, the uint32 span (0 for 2^32) and `2^32 mod span` (the WGSL kernel gets them as uniforms).
+ */
+export function randintBounds(minval: number, maxval: number): { lo: number; span: number; multiplier: number } {
   const outOfRange = maxval > INT32_MAX;
   const lo = Math.min(Math.max(minval, INT32_MIN), INT32_MAX);
   const hi = Math.min(Math.max(maxval, INT32_MIN), INT32_MAX);
   let span = (hi - lo) >>> 0;
   if (hi <= lo) span = 1;
   else if (outOfRange) span = (span + 1) >>> 0;
-  if (span === 0) return (lo + lower) | 0; // span 2^32 wrapped to 0: every remainder is a no-op
+  if (span === 0) return { lo, span, multiplier: 0 };
   const m = 65536 % span;
-  const multiplier = mulU32(m, m) % span;
-  const offset = ((mulU32(higher % span, multiplier) + (lower % span)) >>> 0) % span;
-  return (lo + offset) | 0;
+  return { lo, span, multiplier: mulU32(m, m) % span };
 }
 
 /**
- * The key of an integer seed, as `jax.random.PRNGKey(seed)` (x64 off): `[0, seed mod 2^32]`
- * for seeds below 2^32 (negative ones included), `[floor(seed / 2^32), seed mod 2^32]`
- * above, as with x64 on.
+ * The key of an integer seed, as `jax.random.PRNGKey(seed)` with JAX's default x64 off:
+ * `[0, seed mod 2^32]` for every seed (negative ones and ones of 2^32 or more included:
+ * JAX keeps the low 32 bits, and BrainState's `seed` reduces modulo 2^32 likewise).
  */
 export function seedToKey(seed: number): [number, number] {
   const lo = ((seed % 4294967296) + 4294967296) % 4294967296;
-  const hi = seed >= 4294967296 ? Math.floor(seed / 4294967296) >>> 0 : 0;
-  return [hi, lo >>> 0];
+  return [0, lo >>> 0];
 }

@@ -1,4 +1,4 @@
-export { State, ShortTermState, HiddenState, LongTermState, ParamState, RandomState, holderCount } from './state';
+export { State, ShortTermState, HiddenState, LongTermState, ParamState, RandomState, BatchState, holderCount } from './state';
 export type { StateOptions, StateClass } from './state';
 export type { StateValue } from './tree';
 export { currentObserver, withObserver, withoutObservers, observerDepth } from './stack';

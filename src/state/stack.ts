@@ -6,6 +6,7 @@
  * goes. Outside every transform the stack is empty and states read and write their
  * own storage directly, so the eager path costs one array-length check.
  */
+import type { Tensor } from '@tensorflow/tfjs';
 import type { State, StateValue } from './state';
 
 /** What a transform implements to intercept state access while it traces. */
@@ -16,6 +17,18 @@ export interface StateObserver {
   write(state: State<StateValue>, value: StateValue): void;
   /** Told about every state constructed while this observer is active. */
   created?(state: State<StateValue>): void;
+  /**
+   * Whether `tensor` is, inside this transform, the value of some state (a shadow write or
+   * the traced value a read returned): code that disposes tensors it did not make (a
+   * loop stacking its outputs) must clone such a tensor instead.
+   */
+  holds?(tensor: Tensor): boolean;
+}
+
+/** True when some active observer holds `tensor` as a state's value (see {@link StateObserver.holds}). */
+export function heldByObservers(tensor: Tensor): boolean {
+  for (const o of observers) if (o.holds?.(tensor) === true) return true;
+  return false;
 }
 
 const observers: StateObserver[] = [];

@@ -3,8 +3,9 @@
  * and write goes through the state, so that transforms can see it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { noteUse } from '../backend/readiness';
 import { StateError, TraceError } from '../errors';
-import { currentObserver } from './stack';
+import { currentObserver, heldByObservers } from './stack';
 import { StateValue, describeValue, stateValueProblem, tensorLeaves } from './tree';
 
 export type { StateValue } from './tree';
@@ -49,6 +50,15 @@ export function holderCount(tensor: tf.Tensor): number {
 }
 
 /**
+ * Whether `tensor` is a state's value: held by a state, or, inside a transform, by a
+ * shadow write or as the value a state read returned. A loop or transform that hands a
+ * tensor out and later disposes what it handed out must clone such a tensor first.
+ */
+export function isStateValue(tensor: tf.Tensor): boolean {
+  return holderCount(tensor) > 0 || heldByObservers(tensor);
+}
+
+/**
  * The base of every state kind. Holds a value of type `T` (a tensor or a tree of them).
  *
  * Memory rule: a state keeps its value alive (also across `tf.tidy`); writing a new
@@ -75,6 +85,7 @@ export class State<T extends StateValue = tf.Tensor> {
     this.name = options.name;
     this.tag = options.tag;
     this.checkValue(value, 'constructor');
+    noteUse('a State was created');
     const observer = currentObserver();
     this.setRaw(value);
     if (observer?.created != null) observer.created(this as unknown as State<StateValue>);
@@ -165,6 +176,13 @@ export class HiddenState<T extends StateValue = tf.Tensor> extends ShortTermStat
 
 /** Long-lived state (BrainState's `LongTermState`): kept across trials (running statistics, ...). */
 export class LongTermState<T extends StateValue = tf.Tensor> extends State<T> {}
+
+/**
+ * Batch statistics (BrainState's `BatchState`): long-lived values a layer updates from
+ * the data while fitting, such as `BatchNorm`'s running mean and variance. Not trainable:
+ * gradients and optimisers select `ParamState`, filters can pick these by class.
+ */
+export class BatchState<T extends StateValue = tf.Tensor> extends LongTermState<T> {}
 
 /** A trainable parameter (weights, biases). Gradients and optimisers select these. */
 export class ParamState<T extends StateValue = tf.Tensor> extends LongTermState<T> {}

@@ -17,7 +17,8 @@ import { isTracing } from './trace';
 
 /**
  * `trueFn(...operands)` if `pred` is true, else `falseFn(...operands)`. Both must
- * return the same structure of tensors (same shapes and dtypes); either may write states.
+ * return the same structure of tensors (same shapes and dtypes), or both nothing
+ * (`undefined`, then so is the result); either may write states.
  *
  * @example
  * ```ts

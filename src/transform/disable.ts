@@ -3,7 +3,9 @@
  * whole process (JAX's `disable_jit`). Jitted functions then call their original function.
  */
 
-const disabledByEnv = process.env.BRAINSTATE_DISABLE_JIT === '1';
+import { envVar } from '../util/env';
+
+const disabledByEnv = envVar('BRAINSTATE_DISABLE_JIT') === '1';
 let disabledDepth = 0;
 
 /** True when jitted functions must run their original function. */

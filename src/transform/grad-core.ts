@@ -16,7 +16,9 @@ import { State, StateValue, holderCount } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
 import { isTensor, tensorLeaves } from '../state/tree';
 import { flatten, mapLeaves, TreeDef, unflatten } from '../util/pytree';
-import { collectArgLeaves, collectGradStates, describeLeaf, formatTreePath, leavesWithPaths } from './grad-tree';
+import {
+  collectArgLeaves, collectGradStates, describeLeaf, formatTreePath, GradStateSpec, leavesWithPaths,
+} from './grad-tree';
 
 /** What to differentiate, resolved from the options. */
 export interface GradRequest {
@@ -28,6 +30,8 @@ export interface GradRequest {
   /** The argnums option (undefined: none, unless there are no gradStates, then 0). */
   readonly argnums: number | readonly number[] | undefined;
   readonly hasAux: boolean;
+  /** A gradStates state the function never reads is an error (BrainState's `check_states`). */
+  readonly checkStates: boolean;
 }
 
 /** What one differentiated call produced; every tensor is the caller's. */
@@ -43,6 +47,8 @@ export interface GradOutcome {
 /** State access inside a differentiated call: targets read as their clones, writes shadowed. */
 class GradObserver implements StateObserver {
   readonly pending = new Map<State<StateValue>, StateValue>();
+  /** The differentiated states the function read (the others would get a zero gradient). */
+  readonly readTargets = new Set<State<StateValue>>();
 
   constructor(private readonly outer: StateObserver | undefined,
     private readonly targets: ReadonlyMap<State<StateValue>, StateValue>, private readonly ours: Set<tf.Tensor>) {}
@@ -51,7 +57,10 @@ class GradObserver implements StateObserver {
     const written = this.pending.get(state);
     if (written !== undefined) return written;
     const target = this.targets.get(state);
-    if (target !== undefined) return target;
+    if (target !== undefined) {
+      this.readTargets.add(state);
+      return target;
+    }
     if (this.outer === undefined) return state.rawValue();
     const v = this.outer.read(state);
     // A jit makes its input copy at the first read; made inside the forward pass's tidy
@@ -68,12 +77,18 @@ class GradObserver implements StateObserver {
     }, isTensor) as StateValue);
   }
 
+  holds(tensor: tf.Tensor): boolean {
+    for (const v of this.pending.values()) if (tensorLeaves(v).includes(tensor)) return true;
+    for (const v of this.targets.values()) if (tensorLeaves(v).includes(tensor)) return true;
+    return false;
+  }
+
   created(state: State<StateValue>): void {
     this.outer?.created?.(state);
   }
 }
 
-/** The argnums as a list of in-range indices (negative counts from the end), and whether one was asked. */
+/** The argnums as a list of in-range indices, and whether one was asked. */
 function resolveArgnums(req: GradRequest, nArgs: number): { list: number[]; single: boolean } | undefined {
   const raw = req.argnums ?? (req.hasGradStates ? undefined : 0);
   if (raw === undefined) return undefined;
@@ -84,12 +99,17 @@ function resolveArgnums(req: GradRequest, nArgs: number): { list: number[]; sing
       throw new GradientError(`${req.name}: expected argnums to be an integer or an array of integers, but got ` +
         `${describeLeaf(k)}; e.g. argnums: 0 or argnums: [0, 2].`);
     }
-    if (k >= nArgs || k < -nArgs) {
-      throw new GradientError(`${req.name}: argnums ${k} is out of range for a call with ${nArgs} argument` +
-        `${nArgs === 1 ? '' : 's'} (valid: 0..${nArgs - 1}, or -${nArgs}..-1 from the end); pass the argument, ` +
-        'or differentiate states with gradStates instead.');
+    if (k < 0) {
+      // As BrainState: an index from the end would change meaning with the number of arguments passed.
+      throw new GradientError(`${req.name}: argnums ${k} is negative; negative indices are not supported (as in ` +
+        'BrainState). Use the non-negative index of the positional argument.');
     }
-    return k < 0 ? nArgs + k : k;
+    if (k >= nArgs) {
+      throw new GradientError(`${req.name}: argnums ${k} is out of range for a call with ${nArgs} argument` +
+        `${nArgs === 1 ? '' : 's'} (valid: 0..${nArgs - 1}); pass the argument, or differentiate states with ` +
+        'gradStates instead.');
+    }
+    return k;
   });
   const dup = list.find((k, i) => list.indexOf(k) !== i);
   if (dup !== undefined) {
@@ -131,6 +151,24 @@ function splitResult(out: unknown, req: GradRequest): [tf.Tensor, unknown] {
 /** A tensor the caller may own: `t` itself, or a clone when `t` belongs to a state, an input, or us. */
 function owned(t: tf.Tensor, shared: (t: tf.Tensor) => boolean): tf.Tensor {
   return shared(t) ? tf.clone(t) : t;
+}
+
+/**
+ * Throws naming every `gradStates` state the function never read: its gradient would be
+ * zero whatever the loss, which is nearly always a wrong state list (BrainState raises too).
+ */
+function checkStatesRead(spec: GradStateSpec, read: ReadonlySet<State<StateValue>>, req: GradRequest): void {
+  const unread = spec.states.map((s, j) => ({ s, j })).filter(({ s }) => !read.has(s));
+  if (unread.length === 0) return;
+  const paths = leavesWithPaths(spec.spec, (x) => x instanceof State, false);
+  const names = [...new Set(unread.map(({ s, j }) => {
+    const path = paths[j]?.path ?? [];
+    return path.length === 0 ? s.label() : `${formatTreePath(path)} (${s.label()})`;
+  }))];
+  throw new GradientError(`${req.name}: expected the function to read every state in gradStates, but it never read ` +
+    `${names.join(', ')}; the gradient would be zero whatever the loss. Read ${unread.length === 1 ? 'it' : 'them'} ` +
+    'in the function, leave ' + (unread.length === 1 ? 'it' : 'them') + ' out of gradStates, or pass ' +
+    'checkStates: false to get zero gradients (as BrainState\'s check_states=False).');
 }
 
 /** After a throw inside the taped forward pass tfjs keeps the tape's saved tensors: free them. */
@@ -217,6 +255,8 @@ export function computeGradients(fn: (...args: unknown[]) => unknown, thisArg: u
       dropAbandonedTape();
       throw e;
     }
+
+    if (req.checkStates && stateSpec !== undefined) checkStatesRead(stateSpec, observer.readTargets, req);
 
     // Gradients: zeros where the loss does not depend on a leaf; each tensor handed out once.
     const handed = new Set<tf.Tensor>();

@@ -44,13 +44,17 @@ function containerKeys(x: PytreeContainer, n: number): TreeKey[] | undefined {
  * ```
  * @param tree - the tree.
  * @param isLeaf - stops the descent at values it accepts.
+ * @param emptyAsLeaf - list `undefined` / `null` as leaves (for messages about a missing
+ *   value); pass false for exactly `pytree.flatten`'s leaves, where they are empty trees.
  * @returns the leaves with paths.
  */
-export function leavesWithPaths(tree: unknown, isLeaf?: (x: unknown) => boolean): PathLeaf[] {
+export function leavesWithPaths(tree: unknown, isLeaf?: (x: unknown) => boolean, emptyAsLeaf = true): PathLeaf[] {
   const out: PathLeaf[] = [];
   const go = (x: unknown, path: TreeKey[]): void => {
     if (isLeaf?.(x)) {
       out.push({ path: path.slice(), leaf: x });
+    } else if ((x === undefined || x === null) && !emptyAsLeaf) {
+      // an empty tree (pytree.flatten's 'none'): no leaves
     } else if (Array.isArray(x)) {
       x.forEach((c, i) => { path.push(i); go(c, path); path.pop(); });
     } else if (isContainer(x)) {
@@ -90,6 +94,8 @@ export function formatTreePath(path: readonly TreeKey[]): string {
 export interface GradStateSpec {
   readonly states: State<StateValue>[];
   readonly def: TreeDef;
+  /** The spec as given (for the paths of its states in messages). */
+  readonly spec: unknown;
 }
 
 /** What a value is, for messages: `a TreefyState`, `a tf.Tensor float32[2]`, `the number 3`. */
@@ -118,7 +124,7 @@ export function collectGradStates(spec: unknown, where: string): GradStateSpec {
   const isStateLeaf = (x: unknown): boolean => x instanceof State;
   const [leaves, def] = flatten(spec, isStateLeaf);
   if (!leaves.every(isStateLeaf)) {
-    const bad = leavesWithPaths(spec, (x) => isStateLeaf(x) || isTreefyLike(x)).find((p) => !(p.leaf instanceof State))!;
+    const bad = leavesWithPaths(spec, (x) => isStateLeaf(x) || isTreefyLike(x), false).find((p) => !(p.leaf instanceof State))!;
     const hint = isTreefyLike(bad.leaf)
       ? ' TreefyStates are detached copies: pass live states (module.states(ParamState) or graph.states(module)), ' +
         'or pass the tree as an argument and differentiate it with argnums.'
@@ -126,7 +132,7 @@ export function collectGradStates(spec: unknown, where: string): GradStateSpec {
     throw new GradientError(`${where}: expected every leaf of gradStates to be a State, but the leaf at ` +
       `${formatTreePath(bad.path)} is ${describeLeaf(bad.leaf)}.${hint}`);
   }
-  return { states: leaves as State<StateValue>[], def };
+  return { states: leaves as State<StateValue>[], def, spec };
 }
 
 /** The differentiable leaves of one argument and how to rebuild it. */
@@ -150,7 +156,7 @@ export function collectArgLeaves(arg: unknown, index: number, where: string): Ar
   const made: tf.Tensor[] = [];
   let paths: PathLeaf[] | undefined;
   const pathOf = (j: number): string => {
-    paths ??= leavesWithPaths(arg, isLeaf);
+    paths ??= leavesWithPaths(arg, isLeaf, false);
     return paths[j].path.length === 0 ? '' : ` at ${formatTreePath(paths[j].path)}`;
   };
   const leaves = flat.map((x, j) => {

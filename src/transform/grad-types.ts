@@ -48,6 +48,11 @@ export interface GradOptions {
   readonly hasAux?: boolean;
   /** Also return the loss: `[grads, value]` (`[grads, value, aux]` with hasAux). */
   readonly returnValue?: boolean;
+  /**
+   * Whether a `gradStates` state the function never reads is an error (default true, as
+   * BrainState's `check_states`); false gives such states zero gradients.
+   */
+  readonly checkStates?: boolean;
 }
 
 /** Options of {@link valueAndGrad}: as {@link GradOptions} without `returnValue` (the value is always returned). */

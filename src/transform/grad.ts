@@ -20,12 +20,20 @@ function request(name: string, fn: unknown, opts: GradOptions | undefined): Grad
       'gradient tape records synchronous tfjs ops only. Make the function synchronous.');
   }
   const o = opts ?? {};
+  const negative = (o.argnums === undefined ? [] : Array.isArray(o.argnums) ? o.argnums : [o.argnums])
+    .find((k) => typeof k === 'number' && k < 0);
+  if (negative !== undefined) {
+    // Checked here too, so the mistake shows where the transform is made (as BrainState does).
+    throw new GradientError(`${name}(${fn.name || 'anonymous'}): argnums ${negative} is negative; negative indices ` +
+      'are not supported (as in BrainState). Use the non-negative index of the positional argument.');
+  }
   return {
     name: `${name}(${fn.name || 'anonymous'})`,
     gradStates: o.gradStates,
     hasGradStates: o.gradStates !== undefined,
     argnums: o.argnums,
     hasAux: o.hasAux === true,
+    checkStates: o.checkStates !== false,
   };
 }
 
@@ -47,14 +55,17 @@ function pack(grads: { stateGrads: unknown; argGrads: unknown }, req: GradReques
  * Results: the gradients; `[stateGrads, argGrads]` when both are asked for; with
  * `returnValue` `[grads, value]`; with `hasAux` (`fn` returns `[loss, aux]`)
  * `[grads, aux]` or `[grads, value, aux]`. Gradients of leaves the loss does not depend
- * on are zeros. Every returned tensor is the caller's (never a state's own tensor).
+ * on are zeros; but a `gradStates` state the function never reads at all is an error
+ * naming it (a wrong state list, as BrainState), unless `checkStates: false`. `argnums`
+ * are non-negative (as BrainState). Every returned tensor is the caller's (never a state's own tensor).
  * States `fn` writes are written after the backward pass; if `fn` throws, none is.
  *
  * @param fn - the loss function (synchronous, returning a float32 scalar).
- * @param opts - `gradStates`, `argnums`, `hasAux`, `returnValue`.
+ * @param opts - `gradStates`, `argnums`, `hasAux`, `returnValue`, `checkStates`.
  * @returns the gradient function, taking `fn`'s arguments.
  * @throws GradientError for a loss that is not a float32 scalar, gradStates that are
- *   not states, argnums out of range, or integer tensors to differentiate.
+ *   not states or that the function never reads, negative or out-of-range argnums, or
+ *   integer tensors to differentiate.
  * @example
  * ```ts
  * const w = new bst.ParamState(tf.tensor1d([1, 2]));
@@ -87,7 +98,7 @@ export function grad<F extends GradFunction, const O extends GradOptions = Recor
  * Options and gradient structure as {@link grad}.
  *
  * @param fn - the loss function.
- * @param opts - `gradStates`, `argnums`, `hasAux`.
+ * @param opts - `gradStates`, `argnums`, `hasAux`, `checkStates`.
  * @returns the function, taking `fn`'s arguments.
  * @throws GradientError as {@link grad}.
  * @example

@@ -3,6 +3,7 @@
  * cache it, and replay it, reading and writing the states it touched.
  */
 import * as tf from '@tensorflow/tfjs';
+import { noteUse } from '../backend/readiness';
 import { isTapeOn } from '../backend/tfjs-engine';
 import { Executable } from '../compiler/executable';
 import { disposeProgram } from '../compiler/ir';
@@ -12,7 +13,7 @@ import type { State, StateValue } from '../state/state';
 import { valueSignature } from '../state/tree';
 import { unflatten } from '../util/pytree';
 import { CallPlan, planCall, StaticSpec } from './signature';
-import { isTracing, StateLabeler, traceCall, Traced } from './trace';
+import { assertLiveState, isTracing, StateLabeler, traceCall, Traced } from './trace';
 import { isJitDisabled } from './disable';
 
 /** Options of {@link jit}. */
@@ -81,7 +82,13 @@ export class JitCore {
     const argnums = toList(opts.staticArgnums);
     for (const k of argnums) {
       if (!Number.isInteger(k)) {
-        throw new TraceError(`jit(${this.name}): staticArgnums must be integers, got ${String(k)}.`);
+        throw new TraceError(`jit(${this.name}): expected staticArgnums to be non-negative integers, got ${String(k)}; ` +
+          'e.g. staticArgnums: [1].');
+      }
+      if (k < 0) {
+        // As BrainState: an index from the end would change meaning with the number of arguments passed.
+        throw new TraceError(`jit(${this.name}): staticArgnums ${k} is negative; negative indices are not supported ` +
+          '(as in BrainState). Use the non-negative index of the positional argument.');
       }
     }
     this.spec = { argnums, argnames: toList(opts.staticArgnames) };
@@ -99,9 +106,12 @@ export class JitCore {
     // (a replay runs kernels behind the tape's back).
     if (isJitDisabled() || isTracing() || isTapeOn()) return this.fn.apply(this.thisArg, args);
     const plan = planCall(args, this.spec, this.name);
+    noteUse(`jit(${this.name}) was called`);
     try {
       const entry = this.find(plan);
       if (entry === undefined) return this.trace(plan, true).result;
+      const states = entry.states;
+      for (let i = 0; i < states.length; i++) assertLiveState(states[i][0], this.name, this.label);
       const { outputs, writes } = entry.executable.run(plan.leaves);
       const p = entry.executable.program;
       p.writes.forEach((w, i) => w.state.setRaw(unflatten(w.tree, writes[i]) as StateValue));
@@ -198,8 +208,19 @@ export function makeJitted<F extends AnyFunction>(core: JitCore, fn: F): JittedF
  * kernels; later calls replay that program. States read inside are inputs (read
  * afresh each call), states written are outputs (written back after the call).
  *
+ * Arguments that are not static are trees (arrays, plain objects) whose leaves are
+ * tensors; a number becomes a float32 scalar input (as in JAX), and an array of numbers
+ * or a typed array becomes one tensor input, exactly as `tf.tensor(value)` makes it (as
+ * eager tfjs ops accept them). `undefined` / `null` are empty, booleans are keyed by
+ * value, modules by identity. Anything else (a string, a function, a `Date`, another
+ * class instance) is a `TraceError` saying to mark it static: the trace would bake it in.
+ * The signature also holds the backend: a program runs only on the backend it was traced
+ * on, and after `backend.init()` switches backends the function traces again.
+ *
  * @param fn the function; it may read and write states, captured or through `this`.
- * @param opts `staticArgnums`, `staticArgnames`, `name`.
+ * @param opts `staticArgnums` (non-negative indices), `staticArgnames`, `name`.
+ * @throws TraceError for an argument it cannot trace (see above), a cyclic argument, or a
+ *   negative `staticArgnums`; StateError for a state whose value was disposed outside it.
  * @returns a {@link JittedFunction}, callable like `fn`.
  * @example
  * ```ts

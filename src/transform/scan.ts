@@ -7,14 +7,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { unrecorded } from '../backend/tfjs-engine';
-import type { ScanSpec } from '../compiler/ir';
+import { disposeProgram, ScanSpec } from '../compiler/ir';
 import { TraceError } from '../errors';
 import { currentObserver } from '../state/stack';
 import { isPlainObject, isTensor } from '../state/tree';
 import { flatten, mapLeaves, TreeDef, treeDefKey, unflatten } from '../util/pytree';
-import { holderCount } from '../state/state';
+import { isStateValue } from '../state/state';
 import { leadingLength, outerLeaves, rowOf, runAndRecord, tensorTree, writeBack } from './loop-util';
 import { ProgressReporter, toReporter } from './progress';
+import { evalShape } from './eval-shape';
 import { subTrace } from './subtrace';
 import { isTracing } from './trace';
 import { isTapeOn } from '../backend/tfjs-engine';
@@ -35,7 +36,9 @@ function isLoopOptions(x: unknown): x is LoopOptions {
 /**
  * Scans `fn` over the leading axis of `xs`: `fn(carry, x) → [carry, y]`, returning the
  * final carry and the ys stacked along a new leading axis. States `fn` writes are
- * carried from step to step.
+ * carried from step to step. A `y` of `undefined` gives `undefined` ys. With zero steps
+ * the carry is `init` and the ys are empty (leading axis 0, shapes from the body, which is
+ * run once on zeros in a sandbox that keeps no state write), as in JAX, eagerly and jitted.
  *
  * @example
  * ```ts
@@ -54,8 +57,33 @@ export function scan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xs: X, op
   return isTracing() && !isTapeOn() ? tracedScan(fn, init, xLeaves, xDef, length, reporter) : eagerScan(fn, init, xLeaves, xDef, length, reporter);
 }
 
+/** A row of zeros of `x` (the shape and dtype of one step's slice), to trace or probe a body on. */
+function zeroRow(x: tf.Tensor): tf.Tensor {
+  return tf.zeros(x.shape.slice(1), x.dtype);
+}
+
+/** The ys of zero steps: for each y leaf of the body, an empty tensor with a leading axis of 0 (as JAX). */
+function emptyYs(def: TreeDef, types: readonly { shape: readonly number[]; dtype: tf.DataType }[]): unknown {
+  return unflatten(def, types.map((t) => tf.zeros([0, ...t.shape], t.dtype)));
+}
+
+function checkPair(r: unknown): void {
+  if (!Array.isArray(r) || r.length !== 2) {
+    throw new TraceError('scan: the function must return [carry, y]; got ' + (Array.isArray(r) ? `${r.length} items` : typeof r) + '.');
+  }
+}
+
 function eagerScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: tf.Tensor[], xDef: TreeDef, length: number,
   reporter: ProgressReporter | undefined): [C, Y] {
+  if (length === 0) {
+    // No step runs, but the ys still have the body's shapes: probe it once, with no effect.
+    const y = evalShape(() => {
+      const r = fn(init, unflatten(xDef, xLeaves.map(zeroRow)) as X);
+      checkPair(r);
+      return r[1];
+    }, 'scan');
+    return [init, emptyYs(y.def, y.leaves) as Y];
+  }
   // Tensors the caller owns (init) or that are kept as outputs (ys) must outlive the carry.
   const keep = new Set(flatten(init, isTensor)[0]);
   let carry = init;
@@ -66,11 +94,9 @@ function eagerScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: tf
     const out = tf.tidy(() => {
       const x = unflatten(xDef, xLeaves.map((t) => rowOf(t, i))) as X;
       const r = fn(carry, x);
-      if (!Array.isArray(r) || r.length !== 2) {
-        throw new TraceError('scan: the function must return [carry, y]; got ' + (Array.isArray(r) ? `${r.length} items` : typeof r) + '.');
-      }
+      checkPair(r);
       // A state's own tensor is disposed by the state's next write: hand out clones.
-      return mapLeaves(r, (t) => (isTensor(t) && holderCount(t) > 0 ? tf.clone(t) : t), isTensor) as tf.TensorContainer;
+      return mapLeaves(r, (t) => (isTensor(t) && isStateValue(t) ? tf.clone(t) : t), isTensor) as tf.TensorContainer;
     }) as unknown as [C, Y];
     const next = new Set(flatten(out, isTensor)[0]);
     const [yl, yd] = flatten(out[1], isTensor);
@@ -81,31 +107,29 @@ function eagerScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: tf
     yl.forEach((t, j) => (ys[j] ??= []).push(t as tf.Tensor));
     if (reporter !== undefined && ((i + 1) % every === 0 || i + 1 === length)) reporter.tick(i + 1, length);
   }
-  if (yDef === undefined) return [carry, [] as unknown as Y];
   const carried = new Set(flatten(carry, isTensor)[0]);
   const stacked = ys.map((list) => {
     const s = tf.stack(list);
     list.forEach((t) => { if (!carried.has(t)) t.dispose(); });
     return s;
   });
-  return [carry, unflatten(yDef, stacked) as Y];
+  return [carry, unflatten(yDef!, stacked) as Y];
 }
 
 function tracedScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: tf.Tensor[], xDef: TreeDef, length: number,
   reporter: ProgressReporter | undefined): [C, Y] {
-  if (length < 1) throw new TraceError('scan: under jit a loop needs at least one step (its body is traced on step 0).');
   const parent = currentObserver()!;
   const [carryLeaves, carryDef] = tensorTree(init, 'scan: init');
   const nC = carryLeaves.length;
-  const nX = xLeaves.length;
-  const row0 = unrecorded(() => xLeaves.map((x) => tf.keep(rowOf(x, 0))));
+  // The body is traced on step 0's rows (on rows of zeros of that shape when there are no steps).
+  const row0 = unrecorded(() => xLeaves.map((x) => tf.keep(length > 0 ? rowOf(x, 0) : zeroRow(x))));
   let sub;
   try {
     sub = subTrace('scan body', (args) => {
       const carry = unflatten(carryDef, args.slice(0, nC)) as C;
       const x = unflatten(xDef, args.slice(nC)) as X;
       const r = fn(carry, x);
-      if (!Array.isArray(r) || r.length !== 2) throw new TraceError('scan: the function must return [carry, y].');
+      checkPair(r);
       return r;
     }, [...carryLeaves, ...row0]);
   } finally {
@@ -126,6 +150,13 @@ function tracedScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: t
     }
   });
   const nY = sub.numExplicitOut - nC;
+  const children = (out as { children: readonly TreeDef[] }).children;
+  if (length === 0) {
+    // Zero steps: the carry and every state stay as they are; the ys are empty (recorded as constants).
+    const yTypes = p.outputs.slice(nC, nC + nY).map((o) => p.values[(o as { value: number }).value]);
+    disposeProgram(p);
+    return [unflatten(carryDef, carryLeaves) as C, emptyYs(children[1], yTypes) as Y];
+  }
   const written = sub.written.map((w) => w.state);
   const invariant = sub.stateArgs.filter((a) => !written.includes(a.state));
   // Body results reordered to [carry..., written states..., ys...].
@@ -147,14 +178,15 @@ function tracedScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: t
   const results = runAndRecord('Scan', spec, inputs, 'scan');
   const nS = stateOut.length;
   writeBack(parent, sub, results.slice(nC, nC + nS));
-  const children = (out as { children: readonly TreeDef[] }).children;
   return [unflatten(carryDef, results.slice(0, nC)) as C, unflatten(children[1], results.slice(nC + nS, nC + nS + nY)) as Y];
 }
 
 /**
  * Runs `fn` once per row of `xs` (all sliced along their leading axis) and stacks what
  * it returns. States written inside are carried from step to step; under jit the whole
- * loop is one compiled call. A last argument `{ pbar }` shows progress.
+ * loop is one compiled call. A last argument `{ pbar }` shows progress. A body that
+ * returns nothing (only writes states) makes `forLoop` return `undefined`; zero steps
+ * give empty stacked outputs (see {@link scan}).
  *
  * @example
  * ```ts

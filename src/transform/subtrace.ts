@@ -85,6 +85,11 @@ class SubObserver implements StateObserver {
     this.current.set(state, value);
   }
 
+  holds(tensor: tf.Tensor): boolean {
+    for (const v of this.current.values()) if (tensorLeaves(v).includes(tensor)) return true;
+    return false;
+  }
+
   created(state: State<StateValue>): void {
     this.local.add(state);
   }

@@ -10,7 +10,7 @@ import { aliasTensor, copyTensor, startListening, stopListening, unrecorded } fr
 import { Program, OutputLeaf, StateWrite, disposeProgram } from '../compiler/ir';
 import { passesFor, runPasses } from '../compiler/passes';
 import { Recorder } from '../compiler/recorder';
-import { StateShapeError, TraceError } from '../errors';
+import { StateError, StateShapeError, TraceError } from '../errors';
 import { State, StateValue, holderCount } from '../state/state';
 import { StateObserver, withObserver } from '../state/stack';
 import { isTensor, tensorLeaves, valueSignature } from '../state/tree';
@@ -19,6 +19,23 @@ import type { CallPlan } from './signature';
 
 /** Names a state in messages and printed programs (its path, when the jit knows the module). */
 export type StateLabeler = (s: State<StateValue>) => string;
+
+/**
+ * Throws a StateError when a state's value (or a leaf of it) was disposed behind the
+ * state's back: a program cannot read it, and tfjs would fail deep inside a kernel.
+ */
+export function assertLiveState(state: State<StateValue>, fnName: string, label: StateLabeler): void {
+  const raw = state.rawValue();
+  if (raw instanceof tf.Tensor && !raw.isDisposed) return; // every replay checks: the common case first
+  const leaves = tensorLeaves(raw);
+  const dead = leaves.findIndex((t) => t.isDisposed);
+  if (dead < 0) return;
+  const which = leaves.length > 1 ? ` (leaf ${dead} of its value ${valueSignature(raw)})` : '';
+  throw new StateError(`jit(${fnName}): expected state ${label(state)} (${state.kind}) to hold a live tensor, but its ` +
+    `value${which} was disposed outside the state (tensor.dispose(), tf.dispose or a tf.tidy that did not keep it). ` +
+    'A state owns its value and disposes it itself on the next write: assign a new value (state.value = ...) ' +
+    'before calling, and tf.clone a state\'s value before disposing a copy of it. No state was changed.');
+}
 
 /** Intercepts state access during a trace: reads become inputs, writes become outputs. */
 class TraceObserver implements StateObserver {
@@ -47,6 +64,7 @@ class TraceObserver implements StateObserver {
     if (this.local.has(state)) return state.rawValue();
     const seen = this.current.get(state);
     if (seen !== undefined) return seen;
+    assertLiveState(state, this.fnName, this.label);
     const raw = state.rawValue();
     let leaf = 0;
     // A copy gives the input its own data id, so aliases (the same tensor passed
@@ -81,6 +99,11 @@ class TraceObserver implements StateObserver {
     for (const t of tensorLeaves(value)) this.copies.push(tf.keep(t));
     this.current.set(state, value);
     this.written.add(state);
+  }
+
+  holds(tensor: tf.Tensor): boolean {
+    for (const v of this.current.values()) if (tensorLeaves(v).includes(tensor)) return true;
+    return false;
   }
 
   created(state: State<StateValue>): void {

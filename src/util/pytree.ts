@@ -2,11 +2,15 @@
  * Pytrees: nested containers whose leaves transforms map over (JAX's pytrees).
  *
  * Containers are arrays, plain objects, and any object implementing the
- * {@link PYTREE_NODE} protocol (NestedDict, TreefyState). Everything else is a leaf.
- * Flattening yields the leaves in a stable order plus a {@link TreeDef} that rebuilds
- * the same structure around new leaves and prints to a string that two structures
- * share exactly when they are the same.
+ * {@link PYTREE_NODE} protocol (NestedDict, TreefyState). `undefined` and `null` are
+ * empty containers (JAX's `None`): they have no leaves and rebuild as themselves, so a
+ * loop body or branch that returns nothing has nothing to stack. Everything else is a
+ * leaf. Flattening yields the leaves in a stable order plus a {@link TreeDef} that
+ * rebuilds the same structure around new leaves and prints to a string that two
+ * structures share exactly when they are the same. A tree that contains itself is a
+ * {@link CyclicTreeError}, never an endless walk.
  */
+import { TraceError } from '../errors';
 import { isPlainObject } from '../state/tree';
 
 /** Method key of the protocol by which a class declares itself a pytree container. */
@@ -34,33 +38,105 @@ function isContainer(x: unknown): x is PytreeContainer {
 /** The structure of a pytree without its leaves. */
 export type TreeDef =
   | { readonly kind: 'leaf' }
+  | { readonly kind: 'none'; readonly value: null | undefined }
   | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
   | { readonly kind: 'object'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] }
   | { readonly kind: 'node'; readonly parts: PytreeParts; readonly children: readonly TreeDef[] };
 
+/** One step from a container to a child: an array index, an object key, or a container's child position. */
+export type TreeStep = { readonly index: number } | { readonly key: string } | { readonly child: number };
+
+/** A path inside a tree as messages print it after the tree's own name: `[0].self`, `.a[2]`, `<child 1>`. */
+export function formatTreeSteps(steps: readonly TreeStep[]): string {
+  return steps.map((s) => ('index' in s ? `[${s.index}]` : 'key' in s
+    ? (/^[A-Za-z_$][\w$]*$/.test(s.key) ? `.${s.key}` : `[${JSON.stringify(s.key)}]`) : `<child ${s.child}>`)).join('');
+}
+
+/**
+ * A tree contains itself (an array or object reachable from its own children): it has
+ * no finite list of leaves. `path` leads from the root to the repeated container, `back`
+ * (a prefix of `path`) to where that container first appears.
+ */
+export class CyclicTreeError extends TraceError {
+  constructor(readonly path: readonly TreeStep[], readonly back: readonly TreeStep[]) {
+    super(`pytree: expected a tree, but the value at (root)${formatTreeSteps(path)} is the container at ` +
+      `(root)${formatTreeSteps(back)} again (a cycle); trees of tensors cannot contain themselves. Pass the ` +
+      'parts that hold tensors, or hold cyclic structures in a module (the graph walker follows cycles once).');
+  }
+}
+
 /** Leaves of `tree` in order, and the structure to rebuild it with `unflatten`. */
 export function flatten(tree: unknown, isLeaf?: (x: unknown) => boolean): [unknown[], TreeDef] {
   const leaves: unknown[] = [];
-  const def = walk(tree, leaves, isLeaf);
+  const def = walk(tree, leaves, isLeaf, 0, { root: tree, checked: false });
   return [leaves, def];
 }
 
-function walk(x: unknown, leaves: unknown[], isLeaf?: (x: unknown) => boolean): TreeDef {
-  if (isLeaf?.(x)) {
+/**
+ * Nesting depth past which a tree is checked for a cycle. Real trees are a few levels
+ * deep; a cycle reaches any depth. Checking only then keeps the walk, which runs on every
+ * jitted call, free of bookkeeping.
+ */
+const SUSPICIOUS_DEPTH = 256;
+
+interface WalkContext {
+  readonly root: unknown;
+  checked: boolean;
+}
+
+function walk(x: unknown, leaves: unknown[], isLeaf: ((x: unknown) => boolean) | undefined, depth: number,
+  ctx: WalkContext): TreeDef {
+  if (isLeaf !== undefined && isLeaf(x)) {
     leaves.push(x);
-    return { kind: 'leaf' };
+    return LEAF;
   }
-  if (Array.isArray(x)) return { kind: 'array', children: x.map((c) => walk(c, leaves, isLeaf)) };
+  if (x === undefined || x === null) return { kind: 'none', value: x };
+  if (depth >= SUSPICIOUS_DEPTH && !ctx.checked) {
+    ctx.checked = true;
+    throwIfCyclic(ctx.root, isLeaf);
+  }
+  if (Array.isArray(x)) {
+    const children: TreeDef[] = new Array(x.length);
+    for (let i = 0; i < x.length; i++) children[i] = walk(x[i], leaves, isLeaf, depth + 1, ctx);
+    return { kind: 'array', children };
+  }
   if (isContainer(x)) {
     const parts = x[PYTREE_NODE]();
-    return { kind: 'node', parts, children: parts.children.map((c) => walk(c, leaves, isLeaf)) };
+    const children: TreeDef[] = new Array(parts.children.length);
+    for (let i = 0; i < parts.children.length; i++) children[i] = walk(parts.children[i], leaves, isLeaf, depth + 1, ctx);
+    return { kind: 'node', parts, children };
   }
   if (isPlainObject(x)) {
     const keys = Object.keys(x);
-    return { kind: 'object', keys, children: keys.map((k) => walk(x[k], leaves, isLeaf)) };
+    const children: TreeDef[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) children[i] = walk(x[keys[i]], leaves, isLeaf, depth + 1, ctx);
+    return { kind: 'object', keys, children };
   }
   leaves.push(x);
-  return { kind: 'leaf' };
+  return LEAF;
+}
+
+const LEAF: TreeDef = { kind: 'leaf' };
+
+/** Walks `tree` as {@link flatten} does, tracking paths, and throws a CyclicTreeError at the first cycle. */
+function throwIfCyclic(tree: unknown, isLeaf: ((x: unknown) => boolean) | undefined): void {
+  const path: TreeStep[] = [];
+  const open = new Map<object, number>(); // containers on the current path, with their depth
+  const go = (x: unknown): void => {
+    if ((isLeaf !== undefined && isLeaf(x)) || x === undefined || x === null) return;
+    const array = Array.isArray(x);
+    const container = !array && isContainer(x);
+    if (!array && !container && !isPlainObject(x)) return;
+    const depth = open.get(x as object);
+    if (depth !== undefined) throw new CyclicTreeError(path.slice(), path.slice(0, depth));
+    open.set(x as object, path.length);
+    const visit = (c: unknown, step: TreeStep) => { path.push(step); go(c); path.pop(); };
+    if (array) (x as unknown[]).forEach((c, i) => visit(c, { index: i }));
+    else if (container) (x as PytreeContainer)[PYTREE_NODE]().children.forEach((c, i) => visit(c, { child: i }));
+    else for (const [k, c] of Object.entries(x as Record<string, unknown>)) visit(c, { key: k });
+    open.delete(x as object);
+  };
+  go(tree);
 }
 
 /** Rebuilds a tree of `def`'s structure around `leaves` (consumed in order). */
@@ -70,6 +146,8 @@ export function unflatten(def: TreeDef, leaves: readonly unknown[]): unknown {
     switch (d.kind) {
       case 'leaf':
         return leaves[i++];
+      case 'none':
+        return d.value;
       case 'array':
         return d.children.map(build);
       case 'object': {
@@ -88,6 +166,7 @@ export function unflatten(def: TreeDef, leaves: readonly unknown[]): unknown {
 
 /** The number of leaves a tree of this structure has. */
 export function numLeaves(def: TreeDef): number {
+  if (def.kind === 'none') return 0;
   return def.kind === 'leaf' ? 1 : def.children.reduce((n, c) => n + numLeaves(c), 0);
 }
 
@@ -96,6 +175,8 @@ export function treeDefKey(def: TreeDef): string {
   switch (def.kind) {
     case 'leaf':
       return '*';
+    case 'none':
+      return def.value === null ? 'null' : 'undefined';
     case 'array':
       return `[${def.children.map(treeDefKey).join(',')}]`;
     case 'object':

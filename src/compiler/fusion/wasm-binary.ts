@@ -46,7 +46,7 @@ function section(id: number, body: number[]): number[] {
 }
 
 function name(s: string): number[] {
-  const bytes = [...Buffer.from(s, 'utf8')];
+  const bytes = [...new TextEncoder().encode(s)]; // not Buffer: this also runs in browsers
   return [...uleb(bytes.length), ...bytes];
 }
 

@@ -1,0 +1,100 @@
+/**
+ * The COBA benchmark (samples/coba.ts) at several sizes, in-degree kept at 80: ms per
+ * simulated step of jitted forLoop chunks, seconds per simulated second, E/I rates, the
+ * first chunk's extra time (tracing and compiling), and memory.
+ *
+ * Each step's spikes are added to a per-neuron count state inside the loop (one more
+ * elementwise op, fused with the neuron update), so nothing of size steps x n leaves the
+ * loop even at 400,000 neurons.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as bst from 'brainstate-ts';
+import { CobaNet, COBA_PARAMS } from '../../samples/coba';
+
+/** One COBA measurement. */
+export interface CobaRow {
+  readonly impl: string;
+  readonly backend: string;
+  readonly n: number;
+  readonly steps: number;
+  readonly msPerStep: number;
+  readonly rateE: number;
+  readonly rateI: number;
+  /** Seconds to build (brainstate-ts: trace and compile beyond a steady chunk; Brian2: code generation and compilation). */
+  readonly buildSeconds: number;
+  /** Seconds to draw the connectivity and make the states. */
+  readonly setupSeconds?: number;
+  /** Bytes the network's tensors hold (tfjs' own count). */
+  readonly tensorBytes?: number;
+  /** Resident set size of the process after the run (COBA runs in its own process, sizes ascending). */
+  readonly rssBytes?: number;
+}
+
+/** Simulated milliseconds per size: 1 s at 4,000 neurons, less for the big ones (their rates settle within 100 ms). */
+export function cobaDuration(n: number, quick: boolean): number {
+  const full = n <= 4000 ? 1000 : n <= 40000 ? 200 : 50;
+  return quick ? Math.min(full, 100) : full;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs COBA with `n` neurons for `duration` ms in jitted chunks of `chunk` steps on the current backend. */
+export function runCoba(n: number, duration: number, chunk = 100): CobaRow {
+  const dt = COBA_PARAMS.dt;
+  bst.environ.set({ dt });
+  bst.random.seed(42);
+  const bytesBefore = tf.memory().numBytes;
+  const t0 = performance.now();
+  const net = new CobaNet(n, 42);
+  bst.nn.initAllStates(net);
+  const counts = new bst.HiddenState(tf.zeros([n]));
+  const setupSeconds = (performance.now() - t0) / 1000;
+  const steps = Math.round(duration / dt);
+  const k = Math.min(chunk, steps);
+  const run = bst.transform.jit(() => bst.transform.forLoop(() => {
+    counts.value = tf.add(counts.value, net.update());
+    return [];
+  }, { length: k }));
+  const times: number[] = [];
+  for (let done = 0; done < steps; done += k) {
+    const c0 = performance.now();
+    run();
+    counts.value.dataSync(); // wait for the chunk
+    times.push(performance.now() - c0);
+  }
+  const steady = times.length > 1 ? times.slice(1) : times;
+  const msPerStep = median(steady) / k;
+  const c = counts.value.dataSync();
+  let sumE = 0;
+  let sumI = 0;
+  for (let i = 0; i < n; i++) (i < net.nE ? (sumE += c[i]) : (sumI += c[i]));
+  const seconds = (Math.ceil(steps / k) * k * dt) / 1000;
+  const row: CobaRow = {
+    impl: 'brainstate-ts jit forLoop', backend: bst.backend.name(), n, steps: Math.ceil(steps / k) * k, msPerStep,
+    rateE: sumE / net.nE / seconds, rateI: sumI / net.nI / seconds,
+    buildSeconds: Math.max(0, times[0] - median(steady)) / 1000, setupSeconds,
+    tensorBytes: tf.memory().numBytes - bytesBefore, rssBytes: process.memoryUsage().rss,
+  };
+  run.clearCache();
+  // Release this size's network before the next one (connectivity indices, then state values).
+  (net.E.comm as bst.event.SparseConn).dispose();
+  (net.I.comm as bst.event.SparseConn).dispose();
+  for (const s of [...net.states().toFlat().values(), counts]) s.value = tf.scalar(0);
+  return row;
+}
+
+/** Formats COBA rows as one table (time per step, seconds per simulated second, rates, build time). */
+export function formatCobaTable(rows: readonly CobaRow[]): string {
+  const header = ['COBA', 'implementation', 'backend', 'ms / step', 's / simulated s', 'E (Hz)', 'I (Hz)', 'build (s)', 'memory'];
+  const mb = (b: number | undefined) => (b === undefined ? '-' : `${(b / 2 ** 20).toFixed(0)} MB`);
+  const body = rows.map((r) => [`N=${r.n}`, r.impl, r.backend, r.msPerStep >= 0.1 ? r.msPerStep.toFixed(3) : r.msPerStep.toFixed(4),
+    (r.msPerStep * 10).toFixed(2), r.rateE.toFixed(1), r.rateI.toFixed(1), r.buildSeconds.toFixed(2),
+    r.rssBytes === undefined ? '-' : `${mb(r.tensorBytes)} tensors, ${mb(r.rssBytes)} RSS`]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}

@@ -1,0 +1,217 @@
+/**
+ * The `webgpu` backend (tfjs-backend-webgpu on Dawn in Node; SwiftShader where there is no
+ * GPU): jitted replay on GPU data with no synchronous read, the WGSL random kernels against
+ * the JS ones, dispatches per jitted step, and clear errors where a synchronous read would
+ * be needed. These run in the webgpu suite (`BRAINSTATE_BACKEND=webgpu`, a backend of
+ * `npm test` where webgpu starts); on other backends they are skipped, saying so.
+ *
+ * Tensors here have at least 1,000 elements: tfjs-webgpu runs smaller ops whose inputs
+ * are on the host on its CPU kernels, and these specs are about the GPU path.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import * as bst from '../../src';
+import { canReadSync } from '../../src/backend/tfjs-engine';
+import { countDispatches } from '../../src/backend/webgpu/webgpu-engine';
+import { expectThrowsWith } from '../helpers';
+
+const N = 4096;
+
+/** One LIF Euler step (the bench's): 7 elementwise kernels. */
+function lifStep(v: bst.HiddenState, input: tf.Tensor): tf.Tensor {
+  const next = tf.add(v.value, tf.mul(0.01, tf.add(tf.neg(v.value), input)));
+  const spike = tf.greaterEqual(next, 1);
+  v.value = tf.where(spike, tf.zerosLike(next), next);
+  return spike;
+}
+
+/** Runs `fn` on `name` (fresh tensors only: data cannot move off the GPU synchronously), then back on webgpu. */
+async function onBackend<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  await bst.backend.init(name);
+  try {
+    return await fn();
+  } finally {
+    await bst.backend.init('webgpu');
+  }
+}
+
+/** A small MLP with dropout and its Adam training step (fresh weights from seed 7), and a batch. */
+function mlpTrainer(): { step: (x: tf.Tensor, y: tf.Tensor) => tf.Scalar; x: tf.Tensor; y: tf.Tensor } {
+  bst.random.seed(7);
+  const net = new bst.nn.Sequential(new bst.nn.Linear(64, 48), new bst.nn.ReLU(), new bst.nn.Dropout(0.8),
+    new bst.nn.Linear(48, 10));
+  const params = net.states(bst.ParamState);
+  const opt = new bst.optim.Adam(1e-2);
+  opt.registerTrainableWeights(params);
+  const x = tf.tensor2d(Array.from({ length: 32 * 64 }, (_, i) => Math.sin(i * 0.37)), [32, 64]);
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 10), 'int32'), 10);
+  const loss = (xb: tf.Tensor, yb: tf.Tensor) => tf.losses.softmaxCrossEntropy(yb, net.call(xb) as tf.Tensor) as tf.Scalar;
+  const step = (xb: tf.Tensor, yb: tf.Tensor): tf.Scalar => {
+    const [grads, value] = bst.transform.grad(loss, { gradStates: params, returnValue: true })(xb, yb);
+    opt.update(grads);
+    return value;
+  };
+  return { step, x, y };
+}
+
+/** The losses of `steps` training steps of {@link mlpTrainer}, jitted or eager (in fit mode: dropout on). */
+async function mlpLosses(steps: number, jit: boolean): Promise<number[]> {
+  const { step, x, y } = mlpTrainer();
+  const run = jit ? bst.transform.jit(step) : (xb: tf.Tensor, yb: tf.Tensor) => tf.tidy(() => step(xb, yb));
+  const losses: number[] = [];
+  await bst.environ.context({ fit: true }, async () => {
+    for (let i = 0; i < steps; i++) {
+      const l = run(x, y);
+      losses.push((await l.data())[0]);
+      l.dispose();
+    }
+  });
+  return losses;
+}
+
+describe('backend: webgpu', () => {
+  before(function () {
+    if (bst.backend.name() !== 'webgpu') {
+      console.log(`      webgpu specs run in the webgpu suite (BRAINSTATE_BACKEND=webgpu); this run is on ${bst.backend.name()}`);
+      this.skip();
+    }
+    const a = bst.backend.webgpuAdapter()!;
+    console.log(`      webgpu adapter: ${a.description} (${a.software ? 'software' : 'hardware'}, ${a.source})`);
+  });
+
+  it('describes its adapter (backend.webgpuAdapter)', () => {
+    const a = bst.backend.webgpuAdapter();
+    expect(a).to.not.equal(undefined);
+    expect(a!.description).to.be.a('string').and.not.equal('');
+    expect(a!.software).to.be.a('boolean');
+    expect(a!.featureLevel).to.be.oneOf(['core', 'compatibility']);
+  });
+
+  it('a jitted LIF step replays on GPU data with no synchronous read, equal to eager bit for bit', async () => {
+    const input = tf.linspace(0, 3, N);
+    const vEager = new bst.HiddenState(tf.zeros([N]));
+    const vJit = new bst.HiddenState(tf.zeros([N]));
+    const step = bst.transform.jit((i: tf.Tensor) => lifStep(vJit, i));
+    for (let k = 0; k < 5; k++) {
+      tf.tidy(() => { lifStep(vEager, input); });
+      step(input).dispose();
+    }
+    // The states live on the GPU: a synchronous read anywhere in those calls would have thrown.
+    expect(canReadSync(vJit.value)).to.equal(false);
+    expect(Array.from(await vJit.value.data())).to.deep.equal(Array.from(await vEager.value.data()));
+    expect(step.traceCount).to.equal(1);
+    step.clearCache();
+    tf.dispose([input, vEager.value, vJit.value]);
+  });
+
+  it('dispatches per step: the unfused jitted LIF and MLP steps dispatch no more GPU programs than eager', async () => {
+    const input = tf.linspace(0, 3, N);
+    const vEager = new bst.HiddenState(tf.zeros([N]));
+    const vJit = new bst.HiddenState(tf.zeros([N]));
+    const step = bst.transform.jit((i: tf.Tensor) => lifStep(vJit, i));
+    step(input).dispose(); // trace
+    tf.tidy(() => { lifStep(vEager, input); });
+    const eager = countDispatches(() => tf.tidy(() => { lifStep(vEager, input); })).dispatches;
+    const jitted = countDispatches(() => step(input).dispose()).dispatches;
+    console.log(`      LIF N=${N}: ${eager} dispatches per eager step, ${jitted} per jitted (unfused) step`);
+    expect(eager).to.be.greaterThan(0);
+    expect(jitted).to.be.at.most(eager);
+    step.clearCache();
+    tf.dispose([input, vEager.value, vJit.value]);
+
+    const mlp = mlpTrainer();
+    const mlpJit = bst.transform.jit(mlp.step);
+    bst.environ.context({ fit: true }, () => {
+      mlpJit(mlp.x, mlp.y).dispose(); // trace
+      tf.tidy(() => { mlp.step(mlp.x, mlp.y); });
+      const e = countDispatches(() => tf.tidy(() => { mlp.step(mlp.x, mlp.y); })).dispatches;
+      const j = countDispatches(() => mlpJit(mlp.x, mlp.y).dispose()).dispatches;
+      console.log(`      MLP 64-48-10 (Adam, dropout), batch 32: ${e} dispatches per eager step, ${j} per jitted (unfused) step`);
+      expect(j).to.be.at.most(e);
+    });
+    mlpJit.clearCache();
+  });
+
+  it('a jitted MLP step (Adam, dropout through the WGSL random kernels) gives the losses of cpu', async function () {
+    this.timeout(300000);
+    const cpu = await onBackend('cpu', () => mlpLosses(4, true));
+    const eager = await mlpLosses(4, false);
+    const jitted = await mlpLosses(4, true);
+    for (let i = 0; i < cpu.length; i++) {
+      expect(Math.abs(jitted[i] - cpu[i]), `step ${i}: webgpu ${jitted[i]}, cpu ${cpu[i]}`).to.be.at.most(1e-5 * Math.abs(cpu[i]) + 1e-6);
+      expect(jitted[i], `step ${i}: jitted vs eager on webgpu`).to.equal(eager[i]);
+    }
+    expect(jitted[3]).to.be.lessThan(jitted[0]);
+  });
+
+  it('random draws equal the JS kernels: bits, keys, uniform and randint exactly, normal within 2 ulp', async () => {
+    const draw = async () => {
+      const key = bst.random.prngKey(2024);
+      const out = {
+        keys: Array.from(await bst.random.split(key, 5).data()),
+        uniform: Array.from(await bst.random.uniform([N], { key, minval: -3, maxval: 4 }).data()),
+        randint: Array.from(await bst.random.randint(-50, 1000, [N], { key }).data()),
+        normal: Array.from(await bst.random.normal([N], { key }).data()),
+        truncated: Array.from(await bst.random.truncatedNormal(-1, 2, [N], { key }).data()),
+      };
+      return out;
+    };
+    const cpu = await onBackend('cpu', draw);
+    const gpu = await draw();
+    expect(gpu.keys).to.deep.equal(cpu.keys);
+    expect(gpu.uniform).to.deep.equal(cpu.uniform);
+    expect(gpu.randint).to.deep.equal(cpu.randint);
+    for (const k of ['normal', 'truncated'] as const) {
+      gpu[k].forEach((g, i) => {
+        const c = cpu[k][i];
+        expect(Math.abs(g - c), `${k}[${i}]: webgpu ${g}, cpu ${c}`).to.be.at.most(2.4e-7 * Math.max(1, Math.abs(c)));
+      });
+    }
+  });
+
+  it('tf.unstack / tf.stack of int32 GPU data are exact beyond 2^24 (random keys depend on it)', async () => {
+    // 1,500 keys made on the GPU by the WGSL split kernel: full-range int32 bit patterns.
+    const keys = bst.random.split(bst.random.prngKey(99), 1500);
+    expect(canReadSync(keys)).to.equal(false);
+    const all = Array.from(await keys.data());
+    expect(all.some((v) => Math.abs(v) > 2 ** 24)).to.equal(true);
+    const rows = tf.unstack(keys);
+    for (const i of [0, 1, 777, 1499]) expect(Array.from(await rows[i].data())).to.deep.equal(all.slice(2 * i, 2 * i + 2));
+    const back = tf.stack(rows.slice(0, 3));
+    expect(Array.from(await back.data())).to.deep.equal(all.slice(0, 6));
+    tf.dispose([keys, back, ...rows]);
+  });
+
+  it('a synchronous read of GPU data is a BackendError naming await t.data()', () => {
+    const t = tf.linspace(0, 1, N).mul(2);
+    expect(canReadSync(t)).to.equal(false);
+    expectThrowsWith(() => t.dataSync(), bst.BackendError, 'Tensor.dataSync()', 'await t.data()');
+    expectThrowsWith(() => t.arraySync(), bst.BackendError, 'Tensor.arraySync()');
+    t.dispose();
+  });
+
+  it('a jitted whileLoop whose predicate is on the GPU is a BackendError naming the way out', () => {
+    const x = tf.linspace(0, 1, N);
+    const f = bst.transform.jit((t: tf.Tensor) => bst.transform.whileLoop(
+      ([s]: tf.Tensor[]) => tf.less(tf.sum(s), 1e6), ([s]: tf.Tensor[]) => [tf.mul(s, 2)], [t]));
+    expectThrowsWith(() => f(x), bst.BackendError, 'whileLoop', 'callAsync', 'wasm or cpu');
+    x.dispose();
+  });
+
+  it('numTensors and numBytes stay flat over 1,000 jitted LIF steps', async function () {
+    this.timeout(300000);
+    const input = tf.linspace(0, 3, N);
+    const v = new bst.HiddenState(tf.zeros([N]));
+    const step = bst.transform.jit((i: tf.Tensor) => lifStep(v, i));
+    step(input).dispose();
+    await v.value.data();
+    const before = tf.memory();
+    for (let k = 0; k < 1000; k++) step(input).dispose();
+    await v.value.data();
+    const after = tf.memory();
+    expect(after.numTensors).to.equal(before.numTensors);
+    expect(after.numBytes).to.equal(before.numBytes);
+    step.clearCache();
+    tf.dispose([input, v.value]);
+  });
+});

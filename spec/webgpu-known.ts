@@ -1,0 +1,43 @@
+/**
+ * Specs that cannot pass on the webgpu backend yet, and why. spec/setup.ts skips them on
+ * webgpu (printing the reason), so `npm test`'s webgpu suite stays meaningful; they run on
+ * every other backend. `npm run test:webgpu:all` runs them anyway. Each entry names what
+ * would make it pass; remove it when that lands.
+ *
+ * Specs that read GPU data synchronously in their own code (spec/, samples/) are skipped
+ * without an entry here (setup.ts sees where the read came from and prints it): they need
+ * `await t.data()` instead of `dataSync()`.
+ */
+
+/** A full-title fragment (describe titles and the test title, space-joined) and the reason. */
+export interface KnownWebGPULimit {
+  readonly title: string;
+  readonly reason: string;
+}
+
+export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
+  {
+    title: 'checkpoint: save → load round trip saves a model with its optimizer',
+    reason: 'checkpoint.save is synchronous and reads tensors with dataSync (src/checkpoint/save.ts); on webgpu ' +
+      'it needs an asynchronous save that awaits t.data()',
+  },
+  {
+    title: 'testing.noLeaks passes for a @jit method that writes a state at every call',
+    reason: "brainstate-ts/testing's expectTensorClose reads with dataSync (testing/assert.ts); it needs an async form",
+  },
+  {
+    title: 'forLoop under a gradient (eager or inside jit) the loop unrolls on the tape and differentiates',
+    reason: "compares with Math.sin at tol 1e-5; WGSL allows sin an absolute error of 2^-11 and SwiftShader's is " +
+      '1.7e-5 here',
+  },
+  {
+    title: 'gradients through transform.scan: eager, and under jit',
+    reason: "compares with Math.cos at tol 1e-6; WGSL allows cos an absolute error of 2^-11 and SwiftShader's is " +
+      '4e-5 here',
+  },
+  {
+    title: 'jit equals eager on the op suite max/min/prod keepDims',
+    reason: 'tfjs-backend-webgpu 4.22 bug: Prod on small host inputs (run on its CPU kernels) ignores keepDims, ' +
+      'so eager tf.concat fails before the jit runs',
+  },
+];

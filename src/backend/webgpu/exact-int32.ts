@@ -1,0 +1,88 @@
+/**
+ * Exact int32 `Unpack` (tf.unstack) and `Pack` (tf.stack) along axis 0 on webgpu.
+ *
+ * tfjs-backend-webgpu 4.22 moves int32 data through float32 in its generic programs
+ * (`setOutputAtIndex(index, f32(...))` in Slice and Concat, which Unpack and Pack use),
+ * so values beyond 2^24 come out rounded: 195045567 became 195045568 (measured). Random
+ * keys are full-range uint32 bit patterns that `random.splitKey` unstacks and stacks,
+ * so these two kernels are replaced, for int32 and bool data on the GPU along axis 0,
+ * by copies that never leave i32 (host data is uploaded first, which is exact). Everything
+ * else goes to tfjs's own kernel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { runProgram } from './webgpu-engine';
+
+const WORKGROUP = 64;
+
+/** Copies `count` elements of X from `inOffset` into result at `outOffset`, as i32 bits. */
+function copyProgram(outShape: number[], count: number): WebGPUProgram {
+  return {
+    variableNames: ['X'],
+    outputShape: outShape,
+    shaderKey: 'brainstate_exact_int32_copy',
+    dispatchLayout: { x: outShape.map((_, i) => i) },
+    dispatch: [Math.max(1, Math.ceil(count / WORKGROUP)), 1, 1],
+    workgroupSize: [WORKGROUP, 1, 1],
+    uniforms: 'count : i32, inOffset : i32, outOffset : i32, ',
+    getUserCode: () => `
+fn main(index : i32) {
+  if (index < uniforms.count) {
+    result[index + uniforms.outOffset] = X[index + uniforms.inOffset];
+  }
+}`,
+  };
+}
+
+const i32 = (n: number) => ({ type: 'int32' as const, data: [n] });
+const exactDtype = (d: tf.DataType) => d === 'int32' || d === 'bool';
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+type Info = tf.TensorInfo;
+
+function unpack(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const value = inputs.value as Info;
+    const axis = (attrs?.axis as number) < 0 ? (attrs!.axis as number) + value.shape.length : (attrs?.axis as number ?? 0);
+    const outShape = value.shape.slice(1);
+    const n = sizeOf(outShape);
+    if (!exactDtype(value.dtype) || axis !== 0 || n === 0) return original(args);
+    return Array.from({ length: value.shape[0] }, (_, i) =>
+      runProgram(backend, copyProgram(outShape, n), [value], value.dtype, [i32(n), i32(i * n), i32(0)]));
+  };
+}
+
+function pack(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const values = inputs as unknown as Info[];
+    const axis = (attrs?.axis as number) ?? 0;
+    if (values.length < 2 || axis !== 0 || !exactDtype(values[0].dtype) ||
+      values.some((v) => v.dtype !== values[0].dtype || v.shape.join() !== values[0].shape.join())) {
+      return original(args); // tfjs checks shapes and dtypes and says what is wrong
+    }
+    const n = sizeOf(values[0].shape);
+    if (n === 0) return original(args);
+    const outShape = [values.length, ...values[0].shape];
+    let out: Info | undefined;
+    values.forEach((v, i) => {
+      out = runProgram(backend, copyProgram(outShape, n), [v], v.dtype, [i32(n), i32(0), i32(i * n)], out);
+    });
+    return out!;
+  };
+}
+
+let installed = false;
+
+/** Replaces webgpu's `Unpack` and `Pack` with the exact versions above (once). */
+export function installExactInt32Kernels(): void {
+  if (installed) return;
+  for (const [name, wrap] of [['Unpack', unpack], ['Pack', pack]] as const) {
+    const k = tf.getKernel(name, 'webgpu');
+    if (k == null) continue;
+    tf.unregisterKernel(name, 'webgpu');
+    tf.registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc: wrap(k.kernelFunc) });
+  }
+  installed = true;
+}

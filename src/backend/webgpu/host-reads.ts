@@ -1,0 +1,85 @@
+/**
+ * Reading values where GPU data cannot be read synchronously (webgpu in Node): whether a
+ * tensor can be, an asynchronous read that holds the data meanwhile, waiting for the GPU,
+ * and what the host knows of constants without reading them back.
+ *
+ * The backend members used (`incRef`, `read`, `disposeData`) are those of every tfjs
+ * `KernelBackend`; the webgpu-specific ones are in `./webgpu-engine.ts`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { canReadGpuSync, gpuIdle, isOnHost, isWebGPUBackend } from './webgpu-engine';
+
+/** A tensor info, as far as it is read here. */
+interface Info {
+  readonly dataId: object;
+}
+
+interface BackendReads {
+  incRef(dataId: object): void;
+  disposeData(dataId: object): boolean;
+  read(dataId: object): Promise<unknown>;
+}
+
+/**
+ * What the host knows of constants made from JS values while a trace records: whether all
+ * elements are equal (and to what), and the values of small ones. The compiler reads
+ * these instead of the tensor, which on webgpu may by then live on the GPU only.
+ */
+export interface HostConstant {
+  readonly splat: number | undefined;
+  /** The values when there are at most {@link HOST_CONSTANT_VALUES} of them. */
+  readonly values: ArrayLike<number> | undefined;
+}
+
+const HOST_CONSTANT_VALUES = 64;
+const hostConstants = new WeakMap<object, HostConstant>();
+
+/** Records what `values` (the JS data a traced constant was made from) say about it. */
+export function recordHostConstant(dataId: object, values: ArrayLike<number>): void {
+  const first = values[0];
+  let splat: number | undefined = values.length > 0 ? Number(first) : undefined;
+  for (let i = 1; i < values.length && splat !== undefined; i++) if (!Object.is(values[i], first)) splat = undefined;
+  hostConstants.set(dataId, { splat, values: values.length <= HOST_CONSTANT_VALUES ? Array.from(values) : undefined });
+}
+
+/** What was recorded of `t` when it was made from JS values during a trace, if anything. */
+export function hostConstant(t: Info): HostConstant | undefined {
+  return hostConstants.get(t.dataId);
+}
+
+function backend(): unknown {
+  return tf.engine().backend;
+}
+
+/**
+ * Whether `t`'s values can be read synchronously: always, except on webgpu outside
+ * browsers when its data lives on the GPU only.
+ */
+export function canReadSync(t: Info): boolean {
+  const b = backend();
+  if (!isWebGPUBackend(b) || canReadGpuSync()) return true;
+  return isOnHost(b, t.dataId);
+}
+
+/**
+ * `t`'s values, read asynchronously, with `t`'s data held until they arrive (so `t` may be
+ * disposed meanwhile; the read sees the data as it is now, later writes go to new data).
+ */
+export function readHeld(t: Info): Promise<ArrayLike<number>> {
+  const b = backend() as BackendReads;
+  b.incRef(t.dataId);
+  let p: Promise<unknown>;
+  try {
+    p = b.read(t.dataId);
+  } catch (e) {
+    b.disposeData(t.dataId);
+    throw e;
+  }
+  return p.then((v) => v as ArrayLike<number>).finally(() => b.disposeData(t.dataId));
+}
+
+/** Resolves when the backend has finished the work queued so far (webgpu runs asynchronously; others at once). */
+export async function backendIdle(): Promise<void> {
+  const b = backend();
+  if (isWebGPUBackend(b)) await gpuIdle(b);
+}

@@ -1,0 +1,133 @@
+/**
+ * The members of tfjs-backend-webgpu's `WebGPUBackend` the jit uses, next to
+ * `../tfjs-engine.ts` (which calls {@link selfTestWebGPU} from its start-up self-test):
+ *
+ * - `tensorMap.get(dataId).values`: whether a tensor's data is on the host (tfjs-webgpu
+ *   keeps data made from JS values, and results of small ops it forwards to its CPU
+ *   kernels, on the host until a GPU kernel needs them). Only host data can be read
+ *   synchronously in Node: tfjs-webgpu's `readSync` of GPU data needs `OffscreenCanvas`.
+ * - `readToGPU(dataId)` (what `Tensor.dataToGPU` calls): a copy on the GPU, as a new tensor.
+ * - `runWebGPUProgram(program, inputs, dtype, uniforms)`: runs a WGSL compute program.
+ *   Wrapped once to count dispatches (see {@link countDispatches}).
+ * - `ensureCommandEncoderReady / endComputePassEncoder / submitQueue` and `device.queue`:
+ *   to submit what tfjs batches and wait for the GPU (see {@link gpuIdle}).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { BackendError, BrainStateError } from '../../errors';
+
+/** A tensor info as kernels take and return it. */
+interface Info {
+  readonly dataId: object;
+  readonly shape: number[];
+  readonly dtype: tf.DataType;
+}
+
+/** A uniform of a WGSL program: its WGSL type (`i32`, `u32`, `f32`) and values. */
+export interface ProgramUniform {
+  readonly type: 'int32' | 'uint32' | 'float32';
+  readonly data: number[];
+}
+
+interface WebGPUBackendPrivate {
+  device: { queue: { onSubmittedWorkDone(): Promise<void> } };
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+  tensorMap: { get(dataId: object): { values: unknown; resource: unknown } | undefined };
+  readToGPU(dataId: object): { tensorRef: tf.Tensor; buffer: unknown };
+  runWebGPUProgram(program: WebGPUProgram, inputs: Info[], outputDtype: tf.DataType,
+    uniforms?: ProgramUniform[], output?: Info): Info;
+}
+
+/** Dispatches counted since the wrapper was installed (see {@link countDispatches}). */
+let dispatches = 0;
+const COUNTED = Symbol('brainstate.countsDispatches');
+
+function fail(what: string): never {
+  throw new BrainStateError(`brainstate-ts: this version of @tensorflow/tfjs-backend-webgpu lacks ${what}, which the ` +
+    'jit needs on webgpu. brainstate-ts supports @tensorflow/tfjs-backend-webgpu 4.22.0; install that version.');
+}
+
+/** Whether `backend` is tfjs-backend-webgpu's (duck-typed: bundles can hold two copies of a class). */
+export function isWebGPUBackend(backend: unknown): boolean {
+  return backend != null && typeof (backend as WebGPUBackendPrivate).runWebGPUProgram === 'function' &&
+    typeof (backend as WebGPUBackendPrivate).readToGPU === 'function';
+}
+
+/** Checks the members above on a started webgpu backend and installs the dispatch counter. */
+export function selfTestWebGPU(backend: unknown): void {
+  const b = backend as WebGPUBackendPrivate;
+  if (!isWebGPUBackend(b)) fail('WebGPUBackend.runWebGPUProgram() / readToGPU()');
+  if (b.tensorMap == null || typeof b.tensorMap.get !== 'function') fail('WebGPUBackend.tensorMap');
+  for (const m of ['ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQueue'] as const) {
+    if (typeof b[m] !== 'function') fail(`WebGPUBackend.${m}()`);
+  }
+  if (typeof b.device?.queue?.onSubmittedWorkDone !== 'function') fail('WebGPUBackend.device.queue');
+  const own = b as unknown as Record<PropertyKey, unknown>;
+  if (own[COUNTED] !== true) {
+    const run = b.runWebGPUProgram;
+    b.runWebGPUProgram = function (this: WebGPUBackendPrivate, ...args) {
+      dispatches++;
+      return run.apply(this, args);
+    };
+    own[COUNTED] = true;
+  }
+}
+
+/** True when `dataId`'s values are on the host (synchronously readable), false when only on the GPU. */
+export function isOnHost(backend: unknown, dataId: object): boolean {
+  const d = (backend as WebGPUBackendPrivate).tensorMap.get(dataId);
+  return d === undefined || d.values != null; // unknown (disposed) data: let tfjs report it
+}
+
+/** Whether this environment can read GPU data synchronously at all (browsers: through OffscreenCanvas). */
+export function canReadGpuSync(): boolean {
+  return typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined';
+}
+
+/** A new tensor with a copy of `t`'s GPU data, made on the GPU; undefined when `t`'s data is on the host. */
+export function copyOnGpu(backend: unknown, t: Info): tf.Tensor | undefined {
+  const b = backend as WebGPUBackendPrivate;
+  if (isOnHost(b, t.dataId)) return undefined;
+  return b.readToGPU(t.dataId).tensorRef;
+}
+
+/**
+ * Runs a WGSL compute `program` on `inputs`; the output info holds one reference the caller
+ * owns. With `output`, writes into that tensor's buffer instead of a new one.
+ */
+export function runProgram(backend: unknown, program: WebGPUProgram, inputs: Info[], outputDtype: tf.DataType,
+  uniforms?: ProgramUniform[], output?: Info): Info {
+  return (backend as WebGPUBackendPrivate).runWebGPUProgram(program, inputs, outputDtype, uniforms, output);
+}
+
+/**
+ * The number of GPU programs dispatched while `fn` runs (kernels tfjs-webgpu forwards to
+ * its CPU kernels for small host inputs dispatch none).
+ */
+export function countDispatches<R>(fn: () => R): { result: R; dispatches: number } {
+  const before = dispatches;
+  const result = fn();
+  return { result, dispatches: dispatches - before };
+}
+
+/** The error for a synchronous read of GPU data where none is possible (Node). */
+export function syncReadError(method: string): BackendError {
+  return new BackendError(`${method}: the webgpu backend cannot read GPU data synchronously here (tfjs-backend-webgpu ` +
+    'reads it through OffscreenCanvas, which only browsers have). Read it with await t.data() / await t.array(), ' +
+    "or run on the wasm or cpu backend (bst.backend.init('wasm')).");
+}
+
+/**
+ * Submits the dispatches tfjs-webgpu still batches and resolves when the GPU has run
+ * everything submitted: GPU work is asynchronous, so a loop of calls returns long
+ * before the GPU finishes it (on SwiftShader, by minutes).
+ */
+export async function gpuIdle(backend: unknown): Promise<void> {
+  const b = backend as WebGPUBackendPrivate;
+  b.ensureCommandEncoderReady();
+  b.endComputePassEncoder();
+  b.submitQueue();
+  await b.device.queue.onSubmittedWorkDone();
+}

@@ -1,0 +1,199 @@
+/**
+ * The event-driven CSR kernels (brainevent's `binary_csrmv` / BrainPy's
+ * `event_csr_matvec`), one record each, closed under differentiation:
+ *
+ * - `EVENT_CSR_MATVEC`: post-synaptic input `y[b, j] = sum_i s[b, i] W[i, j]` with `W`
+ *   stored by pre-synaptic rows; only the rows of neurons that spiked (`s != 0`) are read.
+ * - `CSR_MATVEC`: the gather form `y[b, i] = sum_j W[i, j] x[b, j]` (every row).
+ * - `CSR_WEIGHT_GRAD`: `dW[k] = sum_b s[b, row(k)] g[b, col(k)]` for each stored synapse
+ *   `k` (summed to a scalar for a homogeneous weight); again only spiking rows.
+ *
+ * Inputs `indptr` (int32 `[nPre + 1]`) and `indices` (int32 `[nnz]`) are the CSR layout;
+ * `weight` is float32, `[]` (one weight for every synapse) or `[nnz]`. A leading batch
+ * shape on the vectors is allowed. Outputs are float32.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TensorInfo } from '../backend/tfjs-engine';
+import { CustomKernelRecord, KernelAttrs, MemoryLoop, registerCustomKernel } from './kernel-record';
+
+/** Kernel name of the event-driven product `spikes @ W`. */
+export const EVENT_CSR_MATVEC = 'BrainStateEventCsrMatVec';
+/** Kernel name of the gather product `W @ x` (the spikes' gradient). */
+export const CSR_MATVEC = 'BrainStateCsrMatVec';
+/** Kernel name of the per-synapse weight gradient. */
+export const CSR_WEIGHT_GRAD = 'BrainStateCsrWeightGrad';
+
+/** Backends whose memory the kernels read directly. */
+const MEMORY_BACKENDS = ['cpu', 'wasm'] as const;
+
+function lastDim(t: TensorInfo): number {
+  return t.shape[t.shape.length - 1];
+}
+
+function onEveryMemoryBackend(loop: MemoryLoop): Record<string, MemoryLoop> {
+  const impl: Record<string, MemoryLoop> = {};
+  for (const b of MEMORY_BACKENDS) impl[b] = loop;
+  return impl;
+}
+
+/** Dispatches one of the kernels through the engine (so tapes and traces see it). */
+export function runCsrKernel(name: string, inputs: tf.NamedTensorMap, attrs: KernelAttrs): tf.Tensor {
+  return tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** `spikes [..., nPre]` (bool or float) times `W [nPre, nPost]`, reading only spiking rows. */
+const eventLoop: MemoryLoop = (ins, out, infos, attrs) => {
+  const [s, indptr, indices, w] = ins;
+  const nPre = lastDim(infos[0]);
+  const nPost = attrs.nPost as number;
+  const batch = nPre === 0 ? 0 : s.length / nPre;
+  const homogeneous = infos[3].shape.length === 0;
+  const w0 = homogeneous ? w[0] : 0;
+  out.fill(0);
+  for (let b = 0; b < batch; b++) {
+    const sb = b * nPre;
+    const ob = b * nPost;
+    for (let i = 0; i < nPre; i++) {
+      const si = s[sb + i];
+      if (si === 0) continue;
+      const end = indptr[i + 1];
+      if (homogeneous) {
+        const v = si * w0;
+        for (let k = indptr[i]; k < end; k++) out[ob + indices[k]] += v;
+      } else {
+        for (let k = indptr[i]; k < end; k++) out[ob + indices[k]] += si * w[k];
+      }
+    }
+  }
+};
+
+/** `W [nPre, nPost]` times `x [..., nPost]`: one gather-sum per row. */
+const gatherLoop: MemoryLoop = (ins, out, infos, attrs) => {
+  const [x, indptr, indices, w] = ins;
+  const nPost = lastDim(infos[0]);
+  const nPre = attrs.nPre as number;
+  const batch = nPre === 0 ? 0 : out.length / nPre;
+  const homogeneous = infos[3].shape.length === 0;
+  const w0 = homogeneous ? w[0] : 0;
+  for (let b = 0; b < batch; b++) {
+    const xb = b * nPost;
+    const ob = b * nPre;
+    for (let i = 0; i < nPre; i++) {
+      let acc = 0;
+      const end = indptr[i + 1];
+      if (homogeneous) {
+        for (let k = indptr[i]; k < end; k++) acc += x[xb + indices[k]];
+        acc *= w0;
+      } else {
+        for (let k = indptr[i]; k < end; k++) acc += w[k] * x[xb + indices[k]];
+      }
+      out[ob + i] = acc;
+    }
+  }
+};
+
+/** `dW[k] = sum_b s[b, row(k)] g[b, col(k)]`, summed over k too for a homogeneous weight. */
+const weightGradLoop: MemoryLoop = (ins, out, infos, attrs) => {
+  const [s, indptr, indices, g] = ins;
+  const nPre = lastDim(infos[0]);
+  const nPost = lastDim(infos[3]);
+  const batch = nPre === 0 ? 0 : s.length / nPre;
+  const homogeneous = attrs.homogeneous === true;
+  out.fill(0);
+  let total = 0;
+  for (let b = 0; b < batch; b++) {
+    const sb = b * nPre;
+    const gb = b * nPost;
+    for (let i = 0; i < nPre; i++) {
+      const si = s[sb + i];
+      if (si === 0) continue;
+      const end = indptr[i + 1];
+      if (homogeneous) {
+        let acc = 0;
+        for (let k = indptr[i]; k < end; k++) acc += g[gb + indices[k]];
+        total += si * acc;
+      } else {
+        for (let k = indptr[i]; k < end; k++) out[k] += si * g[gb + indices[k]];
+      }
+    }
+  }
+  if (homogeneous) out[0] = total;
+};
+
+const zerosOf = (t: tf.Tensor) => () => tf.zeros(t.shape);
+
+/** The event-driven product: its record, gradient included. */
+export const EVENT_CSR_MATVEC_KERNEL: CustomKernelRecord = {
+  name: EVENT_CSR_MATVEC,
+  inputs: ['spikes', 'indptr', 'indices', 'weight'],
+  attrs: ['nPost'],
+  outputOf: (ins, attrs) => ({ shape: [...ins[0].shape.slice(0, -1), attrs.nPost as number], dtype: 'float32' }),
+  impl: onEveryMemoryBackend(eventLoop),
+  gradient: {
+    inputsToSave: ['spikes', 'indptr', 'indices', 'weight'],
+    gradFunc: (dy, [spikes, indptr, indices, weight]) => ({
+      // Bool spikes carry no gradient; float (surrogate) spikes get W @ dy.
+      spikes: spikes.dtype === 'bool' ? zerosOf(spikes)
+        : () => runCsrKernel(CSR_MATVEC, { x: dy, indptr, indices, weight }, { nPre: lastDim(spikes) }),
+      indptr: zerosOf(indptr),
+      indices: zerosOf(indices),
+      weight: () => runCsrKernel(CSR_WEIGHT_GRAD, { spikes, indptr, indices, dy },
+        { homogeneous: weight.rank === 0 }),
+    }),
+  },
+};
+
+/** The gather product: its record, gradient included. */
+export const CSR_MATVEC_KERNEL: CustomKernelRecord = {
+  name: CSR_MATVEC,
+  inputs: ['x', 'indptr', 'indices', 'weight'],
+  attrs: ['nPre'],
+  outputOf: (ins, attrs) => ({ shape: [...ins[0].shape.slice(0, -1), attrs.nPre as number], dtype: 'float32' }),
+  impl: onEveryMemoryBackend(gatherLoop),
+  gradient: {
+    inputsToSave: ['x', 'indptr', 'indices', 'weight'],
+    gradFunc: (dy, [x, indptr, indices, weight]) => ({
+      x: () => runCsrKernel(EVENT_CSR_MATVEC, { spikes: dy, indptr, indices, weight }, { nPost: lastDim(x) }),
+      indptr: zerosOf(indptr),
+      indices: zerosOf(indices),
+      weight: () => runCsrKernel(CSR_WEIGHT_GRAD, { spikes: dy, indptr, indices, dy: x },
+        { homogeneous: weight.rank === 0 }),
+    }),
+  },
+};
+
+/** The weight gradient: its record, gradient included (for second derivatives). */
+export const CSR_WEIGHT_GRAD_KERNEL: CustomKernelRecord = {
+  name: CSR_WEIGHT_GRAD,
+  inputs: ['spikes', 'indptr', 'indices', 'dy'],
+  attrs: ['homogeneous'],
+  outputOf: (ins, attrs) => ({ shape: attrs.homogeneous === true ? [] : [ins[2].shape[0]], dtype: 'float32' }),
+  impl: onEveryMemoryBackend(weightGradLoop),
+  gradient: {
+    inputsToSave: ['spikes', 'indptr', 'indices', 'dy'],
+    gradFunc: (ddw, [spikes, indptr, indices, dy]) => ({
+      spikes: spikes.dtype === 'bool' ? zerosOf(spikes)
+        : () => runCsrKernel(CSR_MATVEC, { x: dy, indptr, indices, weight: ddw }, { nPre: lastDim(spikes) }),
+      indptr: zerosOf(indptr),
+      indices: zerosOf(indices),
+      dy: () => runCsrKernel(EVENT_CSR_MATVEC, { spikes, indptr, indices, weight: ddw }, { nPost: lastDim(dy) }),
+    }),
+  },
+};
+
+/** Every record of this file. */
+export const CSR_KERNELS: readonly CustomKernelRecord[] = [EVENT_CSR_MATVEC_KERNEL, CSR_MATVEC_KERNEL, CSR_WEIGHT_GRAD_KERNEL];
+
+/**
+ * Registers the CSR kernels and their gradients (idempotent); `src/side-effects.ts`
+ * calls it once.
+ *
+ * @example
+ * ```ts
+ * registerEventKernels();
+ * tf.getKernel('BrainStateEventCsrMatVec', 'wasm') != null;   // true
+ * ```
+ */
+export function registerEventKernels(): void {
+  for (const k of CSR_KERNELS) registerCustomKernel(k);
+}

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import * as bst from '../../src';
 import type { Program } from '../../src/compiler/ir';
 import {
-  eliminateCasts, eliminateCommonSubexpressions, eliminateDeadCode, explicitMatMulTranspose, simplifyAlgebra,
+  eliminateCasts, eliminateCommonSubexpressions, eliminateDeadCode, explicitMatMulTranspose, simplifyAlgebraFor,
 } from '../../src/compiler/passes';
 import { f32, konst, node, print, program, typed } from './program-helpers';
 import { expectTensorClose } from '../helpers';
@@ -59,7 +59,7 @@ describe('simplify', () => {
       node('Add', [7, 3], [8]),
       node('Add', [8, 2], [9]),
     ], [9], consts);
-    expect(print(eliminateDeadCode.run(simplifyAlgebra.run(p)))).to.equal([
+    expect(print(eliminateDeadCode.run(simplifyAlgebraFor('wasm').run(p)))).to.equal([
       'program p',
       '  in    a:f32[3]  arg 0',
       '  const b:f32[] = 0',
@@ -72,7 +72,7 @@ describe('simplify', () => {
     const consts: Program['constants'][number][] = [];
     konst(1, consts, 1, [2, 3]);
     const p = program([f32(3), f32(2, 3), f32(2, 3)], [node('Multiply', [0, 1], [2])], [2], consts);
-    expect(simplifyAlgebra.run(p)).to.equal(p);
+    expect(simplifyAlgebraFor('wasm').run(p)).to.equal(p);
   });
 
   it('folds reshape of reshape (simplify), and casts of casts of bools (cast elimination)', () => {
@@ -85,7 +85,7 @@ describe('simplify', () => {
       node('Reshape', [4], [5], { shape: [2, 2] }),
       node('Reshape', [5], [6], { shape: [4, 1] }),
     ], [2, 6]);
-    expect(print(eliminateDeadCode.run(eliminateCasts.run(simplifyAlgebra.run(p))))).to.equal([
+    expect(print(eliminateDeadCode.run(eliminateCasts.run(simplifyAlgebraFor('wasm').run(p))))).to.equal([
       'program p',
       '  in    a:bool[4]  arg 0',
       '  let   b:f32[4] = Cast{dtype=float32}(a)',
@@ -99,7 +99,9 @@ describe('simplify', () => {
     const f = bst.transform.jit(fn);
     const x = tf.tensor1d([1, -2, 3.5, -0]);
     expectTensorClose(f(x), fn(x), 0);
-    expect(f.lower(x).numKernels).to.be.at.most(2);
+    // Identities are removed, or fused away, where the backend has fused kernels (cpu, wasm);
+    // webgpu keeps the program's kernels until issue 15's fused WGSL kernels land.
+    if (bst.backend.name() !== 'webgpu') expect(f.lower(x).numKernels).to.be.at.most(2);
   });
 });
 

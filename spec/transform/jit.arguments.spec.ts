@@ -153,10 +153,7 @@ describe('jit and disposed state values (issue 12)', () => {
     expectTensorClose(m.step(tf.ones([2])), [6, 6]);
   });
 
-  // Skipped until the compiler's in-place state update stops reusing a buffer that an argument
-  // aliases (issue 12, helper w12a's part): the second call returns exp(x)^2-like garbage today.
-  it.skip('issue 12: passing s.value of a state the function also writes gives eager results at every call ' +
-    '(skipped: needs the compiler alias fix of issue 12)', () => {
+  it('issue 12: passing s.value of a state the function also writes gives eager results at every call', () => {
     const s = new bst.HiddenState(tf.tensor1d([1, 2, 3, 4]));
     const f = bst.transform.jit((x: tf.Tensor) => {
       s.value = tf.mul(tf.add(s.value, 1), 2);

@@ -9,8 +9,10 @@
  * Members used (stable from tfjs 4.0 to 4.22): `engine.runKernelFunc`,
  * `engine.makeTensor`, `engine.makeTensorFromTensorInfo`, `engine.state.scopeStack`,
  * `engine.backend`, `backend.incRef / disposeData / readSync / write`, and the
- * value-reading methods of `Tensor.prototype`. On webgpu, also the members listed in
- * `./webgpu/webgpu-engine.ts` (checked by the same self-test).
+ * value-reading methods of `Tensor.prototype`; on cpu `backend.data`, on wasm
+ * `backend.dataIdMap`, `makeOutput`, `typedArrayFromHeap` and the module exports
+ * `_dispose_data` / `_register_tensor` (checked where used). On webgpu, also the members
+ * listed in `./webgpu/webgpu-engine.ts` (checked by the same self-test).
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, BrainStateError } from '../errors';
@@ -304,6 +306,10 @@ export function disposeInfo(info: TensorInfo): void {
 
 /**
  * A tensor with a copy of `t`'s data under a new data id (so aliases stay distinguishable).
+ * On cpu the copy keeps the stored array and its recorded dtype as they are: a float32
+ * cast of an int32 shares an Int32Array recorded as int32 (its values beyond 2^24 stay
+ * exact, and dataSync() returns them exact), and int32 `square` keeps a Float32Array;
+ * `readSync` would convert both.
  * On webgpu, GPU data is copied on the GPU (never read back).
  */
 export function copyTensor(t: tf.Tensor): tf.Tensor {
@@ -323,8 +329,17 @@ export function copyTensor(t: tf.Tensor): tf.Tensor {
         return e.makeTensorFromTensorInfo({ dataId: copy.dataId, shape: t.shape.slice(), dtype: t.dtype });
       }
     }
-    const values = e.backend.readSync(t.dataId);
-    const dataId = e.backend.write(values, t.shape.slice(), t.dtype);
+    const cpu = e.backend as unknown as Partial<CpuBackendPrivate>;
+    let values: ArrayLike<number> | Uint8Array[];
+    let stored: tf.DataType = t.dtype;
+    const entry = tf.getBackend() === 'cpu' && cpu.data !== undefined ? cpu.data.get(t.dataId) : undefined;
+    if (entry !== undefined && ArrayBuffer.isView(entry.values)) {
+      values = (entry.values as unknown as Float32Array).slice();
+      stored = entry.dtype ?? t.dtype;
+    } else {
+      values = e.backend.readSync(t.dataId);
+    }
+    const dataId = e.backend.write(values, t.shape.slice(), stored);
     return e.makeTensorFromTensorInfo({ dataId, shape: t.shape.slice(), dtype: t.dtype });
   });
 }
@@ -335,6 +350,18 @@ export function copyTensor(t: tf.Tensor): tf.Tensor {
  */
 export function isTapeOn(): boolean {
   return eng().isTapeOn();
+}
+
+/**
+ * The values kernels read for `t`, as stored. On cpu that is the backend's own array,
+ * which can differ from `dataSync()`: tfjs-cpu keeps an int32 `square` in a Float32Array
+ * (dataSync wraps it to int32; kernels compare the unwrapped value) and a float32 cast of
+ * an int32 in the Int32Array (dataSync rounds it to float32).
+ */
+export function storedValues(t: tf.Tensor): ArrayLike<number> {
+  const b = eng().backend as unknown as Partial<CpuBackendPrivate>;
+  if (tf.getBackend() === 'cpu' && b.data !== undefined) return b.data.get(t.dataId).values;
+  return t.dataSync() as ArrayLike<number>;
 }
 
 /**
@@ -367,9 +394,12 @@ export interface OutputReuse {
   canReuse(input: TensorInfo): boolean;
 }
 
-/** For each output, a new reference to the input buffer it reuses, when that is safe now. */
+/**
+ * For each output, a new reference to the input buffer it reuses, when that is safe now.
+ * `storageFits(k, dtype)` says whether input k's storage can hold the output's values.
+ */
 function reuseFor(inputs: readonly TensorInfo[], outputs: readonly { shape: number[]; dtype: tf.DataType }[],
-  reuse: OutputReuse | undefined): (TensorInfo | undefined)[] {
+  reuse: OutputReuse | undefined, storageFits: (k: number, dtype: tf.DataType) => boolean = () => true): (TensorInfo | undefined)[] {
   if (reuse === undefined) return outputs.map(() => undefined);
   const backend = eng().backend as unknown as { refCount(dataId: object): number; incRef(dataId: object): void };
   const used = new Set<number>();
@@ -378,26 +408,54 @@ function reuseFor(inputs: readonly TensorInfo[], outputs: readonly { shape: numb
     if (k < 0 || used.has(k)) return undefined;
     const t = inputs[k];
     // Only this tensor references the data: no clone, no other state, no output alias.
-    if (t.dtype !== o.dtype || backend.refCount(t.dataId) !== 1 || !reuse.canReuse(t)) return undefined;
+    if (t.dtype !== o.dtype || backend.refCount(t.dataId) !== 1 || !storageFits(k, o.dtype) || !reuse.canReuse(t)) return undefined;
     used.add(k);
     backend.incRef(t.dataId);
     return { dataId: t.dataId, shape: o.shape, dtype: o.dtype };
   });
 }
 
+/** Whether a kernel may write a new value into a dead input's buffer on `backendName`. */
+export function writesInPlace(backendName: string): boolean {
+  return backendName === 'cpu' || backendName === 'wasm';
+}
+
 /** Backends whose tensor memory fused kernels can read and write directly. */
 export const FUSION_BACKENDS: readonly string[] = ['cpu', 'wasm'];
 
 interface CpuBackendPrivate {
-  data: { get(dataId: object): { values: ArrayLike<number> } };
+  data: { get(dataId: object): { values: ArrayLike<number>; dtype?: tf.DataType } };
+  incRef(dataId: object): void;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: unknown): TensorInfo;
 }
 
 interface WasmBackendPrivate {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): ArrayLike<number>;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { asm?: { memory?: { buffer: ArrayBuffer } } };
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+  wasm: {
+    asm?: { memory?: { buffer: ArrayBuffer } };
+    /** The module's exports, called directly (the `tfjs.*` cwrap wrappers cost more than the calls). */
+    _dispose_data?(id: number): void;
+    _register_tensor?(id: number, size: number, memoryOffset: number): void;
+  };
+}
+
+/**
+ * Tells tfjs-wasm that the data of `info` changed in place. Its C side caches XNNPACK
+ * operators by tensor id (matMul packs its weight operand once per id, conv its filter);
+ * a changed buffer under the same id would make a later matMul use the stale packing.
+ * Unregistering the id runs those caches' disposal callbacks (it frees no memory);
+ * registering it again points it back at the same buffer.
+ */
+function invalidateWasmCaches(wasm: WasmBackendPrivate, info: TensorInfo): void {
+  const d = wasm.dataIdMap.get(info.dataId)!;
+  const m = wasm.wasm;
+  if (typeof m._dispose_data !== 'function' || typeof m._register_tensor !== 'function') {
+    fail('tfjs-wasm\'s module exports _dispose_data / _register_tensor');
+  }
+  m._dispose_data(d.id);
+  m._register_tensor(d.id, info.shape.reduce((a, b) => a * b, 1), d.memoryOffset);
 }
 
 /**
@@ -426,6 +484,7 @@ export function runOnWasmHeap(inputs: readonly TensorInfo[], outputs: readonly {
   // Typed-array views only when asked for (a JS tail loop): making them costs per call.
   kernel(ptrs, () => [inputs.map((t) => wasm.typedArrayFromHeap(t)),
     infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number })]);
+  reused.forEach((r) => { if (r !== undefined) invalidateWasmCaches(wasm, r); });
   return infos;
 }
 
@@ -444,7 +503,10 @@ export function runOnBackendMemory(backendName: string, inputs: readonly TensorI
   if (backendName === 'cpu') {
     const cpu = b as CpuBackendPrivate;
     const ins = inputs.map((t) => cpu.data.get(t.dataId).values);
-    const reused = reuseFor(inputs, outputs, reuse);
+    // tfjs-cpu can keep a float32 tensor in an Int32Array or Uint8Array (casts share storage):
+    // writing floats there would truncate them.
+    const reused = reuseFor(inputs, outputs, reuse, (k, dtype) => ins[k] instanceof
+      (dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array));
     const arrays = outputs.map((o, m) => (reused[m] !== undefined ? ins[reuse!.inputOf[m]] as Float32Array
       : typedArrayFor(o.dtype, o.shape.reduce((x, y) => x * y, 1))));
     loop(ins, arrays as unknown as { [i: number]: number }[]);
@@ -458,6 +520,7 @@ export function runOnBackendMemory(backendName: string, inputs: readonly TensorI
     const ins = inputs.map((t) => wasm.typedArrayFromHeap(t));
     const outs = infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number });
     loop(ins, outs);
+    reused.forEach((r) => { if (r !== undefined) invalidateWasmCaches(wasm, r); });
     return infos;
   }
   throw new BrainStateError(`internal: fused kernels cannot run on backend '${backendName}'`);
@@ -487,6 +550,13 @@ export function rowAccess(backendName: string): RowAccess | undefined {
         return cpu.makeTensorInfo(rest, x.dtype, vals(x).slice(i * n, (i + 1) * n));
       },
       stack(rows) {
+        // As tfjs-cpu's Pack: one row is a reshape sharing its data (a float32 cast of an
+        // int32 stays an Int32Array, values beyond 2^24 exact); more rows are copied into the
+        // dtype's array.
+        if (rows.length === 1) {
+          cpu.incRef(rows[0].dataId);
+          return { dataId: rows[0].dataId, shape: [1, ...rows[0].shape], dtype: rows[0].dtype };
+        }
         const n = size(rows[0].shape);
         const out = typedArrayFor(rows[0].dtype, n * rows.length);
         rows.forEach((r, k) => out.set(vals(r), k * n));

@@ -6,47 +6,51 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, runOnBackendMemory,
-  runOnWasmHeap, TensorInfo, tensorFromInfo, wasmHeap, OutputReuse,
+  runOnWasmHeap, TensorInfo, tensorFromInfo, wasmHeap, OutputReuse, writesInPlace,
 } from '../backend/tfjs-engine';
 import { compileFusedLoop } from './fusion/codegen-js';
 import { compileSimdKernel, simdSupports } from './fusion/codegen-wasm';
-import { runCopying, scratchMemory } from './fusion/scratch';
+import { isFusionTarget } from './fusion/ops';
+import { hasCanonicalStorage, runCopying, scratchMemory } from './fusion/scratch';
+import { compilerOptions } from './options';
 import { controlKernel } from './control';
 import { TraceError } from '../errors';
 import { holderCount, State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
 import { FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
-import { envVar } from '../util/env';
-
-/** Whether generated WebAssembly SIMD kernels are used on wasm (`BRAINSTATE_SIMD=0` turns them off). */
-function simdEnabled(): boolean {
-  return envVar('BRAINSTATE_SIMD') !== '0';
-}
 
 /**
  * The kernel function of a fused node: on wasm a SIMD kernel in place on the heap (the
  * JS loop finishing the last size % 4 elements) where the ops allow, else the JS loop.
+ * Exported for the op-formula specs, which run one op at a time.
  */
-function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendName: string,
+export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendName: string,
   reuse: OutputReuse | undefined): KernelFunc {
-  const loop = compileFusedLoop(spec);
+  if (!isFusionTarget(backendName)) throw new TraceError(`internal: fused kernels cannot run on backend '${backendName}'`);
+  const loop = compileFusedLoop(spec, backendName);
   const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
   const size = spec.shape.reduce((a, b) => a * b, 1);
   const body = size - (size % 4);
-  const simdOk = simdEnabled() && simdSupports(spec) && body > 0;
+  const simdOk = compilerOptions().simd && simdSupports(spec, backendName) && body > 0;
   const heap = backendName === 'wasm' && simdOk ? wasmHeap() : undefined;
   if (heap !== undefined) {
     // In place on tfjs-wasm's heap.
-    const simd = compileSimdKernel(spec, heap);
+    const simd = compileSimdKernel(spec, backendName, heap);
     return ({ inputs }) => runOnWasmHeap(inputs as TensorInfo[], outs, (ptrs, views) => {
       simd(...ptrs, body);
       if (body < size) loop(...views(), body);
     }, reuse);
   }
   if (backendName === 'cpu' && simdOk) {
-    // The cpu backend's arrays live in JS: copy through a private heap.
-    const simd = compileSimdKernel(spec, scratchMemory());
+    // The cpu backend's arrays live in JS: copy through a private heap. tfjs-cpu keeps some
+    // tensors in another array type than their dtype's (a float32 cast of an int32 keeps the
+    // Int32Array): a lane would round those values, so such calls take the JS loop.
+    const simd = compileSimdKernel(spec, backendName, scratchMemory());
     return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, (ins, arrays) => {
+      if (!hasCanonicalStorage(spec, ins)) {
+        loop(ins, arrays);
+        return;
+      }
       runCopying(spec, simd, body, ins, arrays);
       if (body < size) loop(ins, arrays, body);
     }, reuse);
@@ -59,9 +63,11 @@ function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendNam
  * the buffer of its old value when that old value is read by this kernel only, the
  * new value goes only to that state, and no kernel that could fail runs after it (a
  * call that throws must leave the state as it was). Whether the old buffer is really
- * dead (no clone, no other state holding it) is checked at each call.
+ * dead (no clone, no other state holding it, not an argument of the call) is checked at
+ * each call.
  */
-function planReuse(p: Program, index: number): OutputReuse | undefined {
+function planReuse(p: Program, index: number, backendName: string, callArgs: () => readonly TensorInfo[]): OutputReuse | undefined {
+  if (!writesInPlace(backendName)) return undefined;
   const n = p.nodes[index];
   if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined)) return undefined;
   const uses = new Map<ValueId, number>();
@@ -78,7 +84,12 @@ function planReuse(p: Program, index: number): OutputReuse | undefined {
       p.inputs.some((i) => i.value === v && i.source.kind === 'state' && i.source.state === w.state && i.source.leaf === w.leaf));
   });
   if (inputOf.every((k) => k < 0)) return undefined;
-  return { inputOf, canReuse: (t) => t instanceof tf.Tensor && holderCount(t) === 1 };
+  // The state's old value may also be an argument of this call (f(s.value)): then the
+  // buffer is still read by the program's argument and must not be overwritten.
+  return {
+    inputOf,
+    canReuse: (t) => t instanceof tf.Tensor && holderCount(t) === 1 && !callArgs().some((a) => a.dataId === t.dataId),
+  };
 }
 
 /** How one output slot gets its tensor. */
@@ -109,12 +120,15 @@ export class Executable {
   private readonly argFeeds: { leaf: number; value: ValueId }[] = [];
   private readonly stateFeeds: StateFeed[] = [];
   private readonly backend: KernelBackendLike;
+  /** The argument infos of the call running now (the in-place check reads them). */
+  private callArgs: readonly TensorInfo[] = [];
 
   constructor(readonly program: Program, readonly backendName: string) {
     this.backend = currentBackend();
     this.kernels = program.nodes.map((n, i) => {
       if (n.fused !== undefined) {
-        return fusedKernel(n.fused, n.outputs.map((o) => program.values[o]), backendName, planReuse(program, i));
+        return fusedKernel(n.fused, n.outputs.map((o) => program.values[o]), backendName,
+          planReuse(program, i, backendName, () => this.callArgs));
       }
       if (n.control !== undefined) return controlKernel(n.control, backendName);
       const k = lookupKernel(n.kernel, backendName);
@@ -178,6 +192,7 @@ export class Executable {
   execute(args: readonly TensorInfo[]): TensorInfo[] {
     const p = this.program;
     const vals: (TensorInfo | undefined)[] = new Array(p.values.length);
+    this.callArgs = args;
     for (const f of this.argFeeds) vals[f.value] = args[f.leaf];
     for (const f of this.stateFeeds) {
       const leaves = tensorLeaves(f.state.rawValue());
@@ -211,6 +226,8 @@ export class Executable {
     } catch (e) {
       for (let v = 0; v < vals.length; v++) if (this.owned[v] && vals[v] !== undefined) disposeInfo(vals[v]!);
       throw e;
+    } finally {
+      this.callArgs = [];
     }
 
     return this.slots.map((s) => {

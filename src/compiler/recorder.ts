@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  aliasTensor, EngineListener, KernelInvocation, unrecorded,
+  aliasTensor, copyTensor, EngineListener, KernelInvocation, unrecorded,
 } from '../backend/tfjs-engine';
 import { TraceError, TracerValueError } from '../errors';
 import type { ControlSpec, KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
@@ -162,15 +162,31 @@ export class Recorder implements EngineListener {
   /**
    * Records a control-flow node whose outputs were computed by running it directly
    * (not through the engine): `inputs` are outer tensors, `outputs` its results.
+   * Returns the result tensors the traced code gets: an output that shares its data with
+   * a value already bound (a branch that returned its operand, a loop that kept its
+   * carry) is replaced by a copy. Binding the shared data to the node's output would make
+   * every later use of that operand read the node's output, which equals it only on the
+   * branch or trip count taken at trace time.
    */
-  recordControl(kernel: string, control: ControlSpec, inputs: readonly tf.Tensor[], outputs: readonly tf.Tensor[]): void {
+  recordControl(kernel: string, control: ControlSpec, inputs: readonly tf.Tensor[], outputs: readonly tf.Tensor[]): tf.Tensor[] {
     const ins = inputs.map((t, i) => this.valueOf(t, `input ${i} of ${kernel}`));
-    const outs = outputs.map((t) => {
+    const mine = new Set<object>();
+    const results = outputs.map((t) => {
+      if (!this.byDataId.has(t.dataId) && !mine.has(t.dataId)) {
+        mine.add(t.dataId);
+        return t;
+      }
+      const c = copyTensor(t);
+      t.dispose();
+      return c;
+    });
+    const outs = results.map((t) => {
       const id = this.newValue(t, { kind: 'kernel', kernel });
       this.bind(t, id);
       return id;
     });
     this.nodes.push({ kernel, inputNames: null, inputs: ins, attrs: {}, outputs: outs, control });
+    return results;
   }
 
   onNestedIdentity(input: tf.Tensor, output: tf.Tensor): void {

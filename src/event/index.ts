@@ -23,3 +23,5 @@ export {
 } from './csr-kernels';
 export { registerCustomKernel, getCustomKernel } from './kernel-record';
 export type { CustomKernelRecord, MemoryLoop, KernelAttrs, KernelGradFunc, OutputInfo } from './kernel-record';
+/** The tensor info a {@link MemoryLoop} receives: data id, shape and dtype of each input. */
+export type { TensorInfo } from '../backend/tfjs-engine';

@@ -56,7 +56,7 @@ interface Slot {
  * @see updateStates
  * @see states
  */
-export function popStates(node: object, filter: Filter): NestedDict<State>;
+export function popStates(node: object, filters: Filter): NestedDict<State>;
 export function popStates<F extends readonly [Filter, Filter, ...Filter[]]>(node: object, ...filters: F):
   { -readonly [K in keyof F]: NestedDict<State> };
 export function popStates(node: object, ...filters: Filter[]): NestedDict<State> | NestedDict<State>[] {

@@ -59,9 +59,7 @@ export function runAndRecord(kernel: string, spec: ControlSpec, inputs: readonly
   const recorder = enclosingRecorder(what);
   const run = controlKernel(spec, tf.getBackend());
   const infos = run({ inputs: inputs as unknown as TensorInfo[], backend: currentBackend(), attrs: {} }) as TensorInfo[];
-  const outs = infos.map(tensorFromInfo);
-  recorder.recordControl(kernel, spec, inputs, outs);
-  return outs;
+  return recorder.recordControl(kernel, spec, inputs, infos.map(tensorFromInfo));
 }
 
 /** The outer tensors feeding a sub-trace's state arguments, by state, in `states` order. */

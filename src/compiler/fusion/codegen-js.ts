@@ -3,8 +3,9 @@
  * domain, each input element read once, every intermediate kept in a local and
  * rounded to its dtype exactly as tfjs stores it.
  */
+import type * as tf from '@tensorflow/tfjs';
 import type { FusedSpec } from '../ir';
-import { ELEMENTWISE_OPS, FUSED_HELPERS, roundTo } from './ops';
+import { formFor, FUSED_HELPERS, FusionTarget, jsLiteral, roundTo } from './ops';
 
 /**
  * A compiled fused kernel: reads `inputs` (non-literal inputs, in order) and fills
@@ -13,12 +14,13 @@ import { ELEMENTWISE_OPS, FUSED_HELPERS, roundTo } from './ops';
  */
 export type FusedLoop = (inputs: ArrayLike<number>[], outputs: { [i: number]: number }[], start?: number) => void;
 
-function literal(v: number): string {
-  return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : `(${String(v)})`;
+/** The dtype of ref `r` of `spec` (inputs first, then ops). */
+export function refDtype(spec: FusedSpec, r: number): tf.DataType {
+  return r < spec.inputs.length ? spec.inputs[r].dtype : spec.ops[r - spec.inputs.length].dtype;
 }
 
-/** The generated source of the kernel body (for inspection and tests). */
-export function fusedLoopSource(spec: FusedSpec): string {
+/** The generated source of the kernel body on `target` (for inspection and tests). */
+export function fusedLoopSource(spec: FusedSpec, target: FusionTarget): string {
   const lines: string[] = [];
   const size = spec.shape.reduce((a, b) => a * b, 1);
   const nIn = spec.inputs.length;
@@ -28,7 +30,7 @@ export function fusedLoopSource(spec: FusedSpec): string {
   spec.inputs.forEach((inp, k) => {
     switch (inp.mode) {
       case 'literal':
-        read.push(literal(inp.value));
+        read.push(jsLiteral(inp.value));
         break;
       case 'scalar':
         lines.push(`const s${k} = inputs[${arrayIndex++}][0];`);
@@ -54,9 +56,10 @@ export function fusedLoopSource(spec: FusedSpec): string {
   for (const op of spec.ops) for (const a of op.args) if (a < nIn) usedInputs.add(a);
   for (const k of [...usedInputs].sort((a, b) => a - b)) body.push(`const a${k} = ${read[k]};`);
   spec.ops.forEach((op, j) => {
-    const def = ELEMENTWISE_OPS[op.kernel];
-    const expr = def.js(op.args.map(name), op.attrs);
-    body.push(`const v${j} = ${roundTo(op.dtype, expr, op.kernel === 'Cast')};`);
+    const form = formFor(op.kernel, target);
+    if (form === undefined) throw new Error(`internal: ${op.kernel} is not an elementwise op`);
+    const expr = form.js(op.args.map(name), { attrs: op.attrs, inDtypes: op.args.map((a) => refDtype(spec, a)), outDtype: op.dtype });
+    body.push(`const v${j} = ${roundTo(op.dtype, expr)};`);
   });
   spec.outputs.forEach((r, m) => body.push(`o${m}[i] = ${name(r)};`));
 
@@ -83,9 +86,9 @@ export function fusedLoopSource(spec: FusedSpec): string {
   return lines.join('\n');
 }
 
-/** Compiles `spec` into a {@link FusedLoop}. */
-export function compileFusedLoop(spec: FusedSpec): FusedLoop {
-  const src = fusedLoopSource(spec);
+/** Compiles `spec` into a {@link FusedLoop} computing as `target`'s kernels do. */
+export function compileFusedLoop(spec: FusedSpec, target: FusionTarget): FusedLoop {
+  const src = fusedLoopSource(spec, target);
   // eslint-disable-next-line no-new-func
   return new Function(`${FUSED_HELPERS}\nreturn function fused(inputs, outputs, start) {\n${src}\n};`)() as FusedLoop;
 }

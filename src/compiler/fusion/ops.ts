@@ -1,143 +1,514 @@
 /**
- * The elementwise kernels that fusion can merge, with the JavaScript each one computes
- * per element. The formulas mirror tfjs-backend-cpu's kernels, so a fused kernel that
- * rounds every intermediate to float32 (`Math.fround`) matches the unfused program.
+ * The elementwise kernels that fusion can merge: one record per tfjs kernel, saying what
+ * a fused kernel computes per element, as JavaScript (the loop) and as WebAssembly SIMD.
+ *
+ * A fused kernel must reproduce, bit for bit, the kernels of the backend it replaces.
+ * The record's own forms follow tfjs-backend-cpu (JavaScript in doubles, each result
+ * stored into a Float32Array / Int32Array / Uint8Array). `on.wasm` and `on.cpu` override
+ * them where that backend computes differently: tfjs-backend-wasm computes in C `float`,
+ * runs some ops through XNNPACK, and takes transcendental functions from musl's libm
+ * (compiled to WebAssembly), which differ from `Math.exp` in the last bit. Where the
+ * backend's result cannot be reproduced exactly, the override leaves the op unfused there
+ * (`accepts: []`), and says why. docs/sharp-bits.md ("Where cpu and wasm differ") lists
+ * every difference between the two tfjs backends these records encode.
+ *
+ * Each record is self-contained (names, dtypes, forms, identities) so that a kernel table
+ * can take it over as is.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
+import { FUSION_BACKENDS } from '../../backend/tfjs-engine';
+import { f32x4Const, op as wasmOp, simd } from './wasm-binary';
+import { wasmClampMapsNaNToLower } from './wasm-probes';
+import { bin, EmitContext, once, select, SimdEmit, splat, un } from './simd-emit';
+
+export type { EmitContext } from './simd-emit';
+
+/** The backends fused kernels run on. */
+export type FusionTarget = 'cpu' | 'wasm';
 
 /** How an op's result dtype follows from its inputs and attributes. */
 type DtypeRule = 'same' | 'bool' | 'attr';
 
-/** One fusible kernel. */
-export interface ElementwiseOp {
-  /** The kernel's input names, in the order `js` receives them. */
-  readonly inputs: readonly string[];
-  readonly dtype: DtypeRule;
-  /** Input dtypes it accepts (default: float32 and int32). */
-  readonly accepts?: readonly tf.DataType[];
-  /** A JS expression computing the element from argument expressions (each read once). */
-  js(args: readonly string[], attrs: Readonly<Record<string, unknown>>): string;
-  /** Whether the result ignores its input's values (ZerosLike, OnesLike). */
-  readonly ignoresValues?: boolean;
+/** A JS expression computing the element from argument expressions (each a local, read at will). */
+export type JsEmit = (args: readonly string[], c: EmitContext) => string;
+
+/** How an op is fused on one backend. */
+export interface OpForm {
+  /** Input dtypes fused (the condition of Select aside); empty: never fused on this backend. */
+  readonly accepts: readonly tf.DataType[];
+  /** A further condition on dtypes and attributes (e.g. which casts). */
+  readonly when?: (c: EmitContext) => boolean;
+  readonly js: JsEmit;
+  /** The SIMD form, exact lane by lane; absent: fused kernels with this op use the JS loop. */
+  readonly simd?: SimdEmit;
+  readonly simdWhen?: (c: EmitContext) => boolean;
 }
 
+/** A backend's override of some of an op's forms, with the reason it differs. */
+export interface BackendForm {
+  readonly accepts?: readonly tf.DataType[];
+  readonly when?: (c: EmitContext) => boolean;
+  readonly js?: JsEmit;
+  /** null: no SIMD form on this backend. */
+  readonly simd?: SimdEmit | null;
+  readonly simdWhen?: (c: EmitContext) => boolean;
+  /** What the backend's kernel does differently (for readers; the docs list the same). */
+  readonly why: string;
+}
+
+/** One fusible kernel. */
+export interface ElementwiseOp extends OpForm {
+  /** The kernel's input names, in the order the forms receive them. */
+  readonly inputs: readonly string[];
+  readonly dtype: DtypeRule;
+  /** Whether the result ignores its input's values (ZerosLike, OnesLike). */
+  readonly ignoresValues?: boolean;
+  /**
+   * `x op c` (side 'b'), `c op x` (side 'a') or both are `x` itself for the constant `c`
+   * (compared with Object.is), wherever a tensor's storage holds exactly its dtype's
+   * values (see {@link TARGETS}).
+   */
+  readonly identity?: { readonly constant: number; readonly side: 'a' | 'b' | 'either' };
+  readonly on?: Readonly<Partial<Record<FusionTarget, BackendForm>>>;
+}
+
+/** Facts about a backend that decide whether rewrites are exact there. */
+export interface TargetFacts {
+  /**
+   * Whether every tensor's storage holds exactly its dtype's values. Not on cpu: a cast
+   * from int32 to float32 shares the Int32Array (values beyond 2^24 stay exact), and int32
+   * `abs` / `square` store a Float32Array, so `x * 1` there rounds or wraps.
+   */
+  readonly canonicalStorage: boolean;
+}
+
+export const TARGETS: Readonly<Record<FusionTarget, TargetFacts>> = {
+  cpu: { canonicalStorage: false },
+  wasm: { canonicalStorage: true },
+};
+
+/** Whether fused kernels can run on `backendName` (the adapter can address its memory). */
+export function isFusionTarget(backendName: string): backendName is FusionTarget {
+  return FUSION_BACKENDS.includes(backendName) && backendName in TARGETS;
+}
+
+const F32: readonly tf.DataType[] = ['float32'];
+const I32: readonly tf.DataType[] = ['int32'];
 const NUM: readonly tf.DataType[] = ['float32', 'int32'];
 const ANY: readonly tf.DataType[] = ['float32', 'int32', 'bool'];
 
-const unary = (f: (x: string, attrs: Readonly<Record<string, unknown>>) => string, accepts = NUM): ElementwiseOp =>
-  ({ inputs: ['x'], dtype: 'same', accepts, js: ([x], attrs) => f(x, attrs) });
-const binary = (f: (a: string, b: string) => string, dtype: DtypeRule = 'same', accepts = NUM): ElementwiseOp =>
-  ({ inputs: ['a', 'b'], dtype, accepts, js: ([a, b]) => f(a, b) });
-const lit = (v: unknown): string => {
+/** A number as a JS literal that keeps -0, NaN and the infinities. */
+export function jsLiteral(v: unknown): string {
   const n = Number(v);
-  return Number.isNaN(n) ? 'NaN' : n === Infinity ? 'Infinity' : n === -Infinity ? '-Infinity' : `(${String(n)})`;
+  if (Number.isNaN(n)) return 'NaN';
+  if (n === Infinity) return 'Infinity';
+  if (n === -Infinity) return '-Infinity';
+  if (Object.is(n, -0)) return '(-0)';
+  return `(${String(n)})`;
+}
+
+/** A number attribute rounded to float32, as tfjs-wasm passes attributes to C (`float` parameters). */
+const f32Literal = (v: unknown): string => jsLiteral(Math.fround(Number(v)));
+
+/** C's float-to-int32 conversion as emscripten compiles it: out of range and NaN give INT32_MIN. */
+const F2I = (x: string): string => `__f2i(${x})`;
+
+const isInt = (c: EmitContext): boolean => c.outDtype === 'int32';
+
+const unary = (js: (x: string, c: EmitContext) => string, accepts = NUM, extra: Partial<ElementwiseOp> = {}): ElementwiseOp =>
+  ({ inputs: ['x'], dtype: 'same', accepts, js: ([x], c) => js(x, c), ...extra });
+const binary = (js: (a: string, b: string, c: EmitContext) => string, accepts = NUM, extra: Partial<ElementwiseOp> = {}): ElementwiseOp =>
+  ({ inputs: ['a', 'b'], dtype: 'same', accepts, js: ([a, b], c) => js(a, b, c), ...extra });
+const compare = (jsOp: string, simdCode: number): ElementwiseOp =>
+  ({ inputs: ['a', 'b'], dtype: 'bool', accepts: ANY, js: ([a, b]) => `(${a} ${jsOp} ${b} ? 1 : 0)`, simd: bin(simdCode) });
+
+/** musl's expf and friends compiled to WebAssembly differ from Math.exp rounded to float32 in the last bit. */
+const LIBM: BackendForm = {
+  accepts: [],
+  why: 'tfjs-wasm takes this function from musl libm (float), which differs from JS Math in the last bit',
+};
+const XNN_APPROX: BackendForm = {
+  accepts: [],
+  why: 'tfjs-wasm runs this op through an XNNPACK polynomial approximation',
 };
 
-const SOFTPLUS_THRESHOLD = Math.log(1.1920928955078125e-7) + 2.0;
+// Sign: tfjs-wasm returns 0 for |x| < float32 epsilon (and NaN), tfjs-cpu only for 0 and NaN.
+const EPS = 1.1920928955078125e-7;
+
+/** tfjs-wasm's sign in four lanes: 1 from epsilon up, -1 from -epsilon down, else 0 (NaN included). */
+function signWasm(x: number[], tmp: () => number): number[] {
+  const v = once(x, tmp);
+  return [...v.set, ...select([...v.get, ...f32x4Const(EPS), ...wasmOp.simd(simd.f32x4Ge)], f32x4Const(1),
+    select([...v.get, ...f32x4Const(-EPS), ...wasmOp.simd(simd.f32x4Le)], f32x4Const(-1), f32x4Const(0)))];
+}
 
 /** Fusible kernels by tfjs kernel name. */
 export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
-  Abs: unary((x) => `Math.abs(${x})`),
-  Neg: unary((x) => `(-${x})`),
-  Exp: unary((x) => `Math.exp(${x})`),
-  Expm1: unary((x) => `Math.expm1(${x})`),
-  Log: unary((x) => `Math.log(${x})`),
-  Log1p: unary((x) => `Math.log1p(${x})`),
-  Sqrt: unary((x) => `Math.sqrt(${x})`),
-  Rsqrt: unary((x) => `(1 / Math.sqrt(${x}))`),
-  Square: unary((x) => `(${x} * ${x})`),
-  Reciprocal: unary((x) => `(1 / ${x})`),
-  Sin: unary((x) => `Math.sin(${x})`),
-  Cos: unary((x) => `Math.cos(${x})`),
-  Tan: unary((x) => `Math.tan(${x})`),
-  Tanh: unary((x) => `Math.tanh(${x})`),
-  Sigmoid: unary((x) => `(1 / (1 + Math.exp(-${x})))`),
-  Relu: unary((x) => `Math.max(0, ${x})`),
-  Relu6: unary((x) => `Math.min(Math.max(0, ${x}), 6)`),
-  Elu: unary((x) => `(${x} >= 0 ? ${x} : Math.exp(${x}) - 1)`),
-  Selu: unary((x) => `(${x} >= 0 ? ${backend_util.SELU_SCALE} * ${x} : ${backend_util.SELU_SCALEALPHA} * (Math.exp(${x}) - 1))`),
-  LeakyRelu: unary((x, a) => `(${x} < 0 ? ${lit(a.alpha)} * ${x} : ${x})`),
-  Step: unary((x, a) => `(${x} !== ${x} ? NaN : ${x} > 0 ? 1 : ${lit(a.alpha)})`),
-  Floor: unary((x) => `Math.floor(${x})`),
-  Ceil: unary((x) => `Math.ceil(${x})`),
-  // Banker's rounding, as tfjs.
-  Round: unary((x) => `__round(${x})`),
-  Sign: unary((x) => `(${x} < 0 ? -1 : ${x} > 0 ? 1 : 0)`),
-  ClipByValue: unary((x, a) => `(${x} > ${lit(a.clipValueMax)} ? ${lit(a.clipValueMax)} : ${x} < ${lit(a.clipValueMin)} ? ${lit(a.clipValueMin)} : ${x})`),
-  Erf: unary((x) => `__erf(${x})`),
-  Softplus: unary((x) => `(${x} < ${SOFTPLUS_THRESHOLD} ? Math.exp(${x}) : ${x} > ${-SOFTPLUS_THRESHOLD} ? ${x} : Math.log(1 + Math.exp(${x})))`),
-  IsNan: { inputs: ['x'], dtype: 'bool', accepts: NUM, js: ([x]) => `(${x} !== ${x} ? 1 : 0)` },
-  LogicalNot: { inputs: ['x'], dtype: 'bool', accepts: ['bool'], js: ([x]) => `(${x} ? 0 : 1)` },
-  Cast: { inputs: ['x'], dtype: 'attr', accepts: ANY, js: ([x]) => x }, // the conversion happens on store
-  ZerosLike: { inputs: ['x'], dtype: 'same', accepts: ANY, js: () => '0', ignoresValues: true },
-  OnesLike: { inputs: ['x'], dtype: 'same', accepts: ANY, js: () => '1', ignoresValues: true },
+  Abs: unary((x) => `Math.abs(${x})`, NUM, {
+    simd: un(simd.f32x4Abs),
+    on: {
+      cpu: { accepts: F32, why: 'tfjs-cpu stores int32 abs in a Float32Array: |x| beyond 2^24 rounds, and 2^31 stays 2^31' },
+      wasm: {
+        js: ([x], c) => (isInt(c) ? F2I(`Math.abs(Math.fround(${x}))`) : `Math.abs(${x})`),
+        why: 'tfjs-wasm computes int32 abs through float (rounding beyond 2^24; 2^31 becomes INT32_MIN)',
+      },
+    },
+  }),
+  Neg: unary((x) => `(-${x})`, NUM, {
+    simd: un(simd.f32x4Neg),
+    on: {
+      wasm: {
+        js: ([x], c) => (isInt(c) ? F2I(`Math.fround(-${x} | 0)`) : `(-${x})`),
+        why: 'tfjs-wasm negates int32 through float (rounding beyond 2^24)',
+      },
+    },
+  }),
+  Exp: unary((x) => `Math.exp(${x})`, F32, { on: { wasm: LIBM } }),
+  Expm1: unary((x) => `Math.expm1(${x})`, F32, { on: { wasm: LIBM } }),
+  Log: unary((x) => `Math.log(${x})`, F32, { on: { wasm: LIBM } }),
+  Log1p: unary((x) => `Math.log1p(${x})`, F32, {
+    on: { wasm: { accepts: [], why: 'tfjs-wasm computes log1p(x) as logf(float(x + 1)) (log1p(1e-8) is 0)' } },
+  }),
+  Sqrt: unary((x) => `Math.sqrt(${x})`, F32, { simd: un(simd.f32x4Sqrt) }),
+  Rsqrt: unary((x) => `(1 / Math.sqrt(${x}))`, F32, {
+    on: {
+      wasm: {
+        js: ([x]) => `(1 / Math.fround(Math.sqrt(${x})))`,
+        simd: ([x]) => [...f32x4Const(1), ...x, ...wasmOp.simd(simd.f32x4Sqrt), ...wasmOp.simd(simd.f32x4Div)],
+        why: 'tfjs-wasm rounds sqrt(x) to float before dividing; tfjs-cpu divides the double',
+      },
+    },
+  }),
+  Square: unary((x) => `(${x} * ${x})`, NUM, {
+    simd: ([x], _c, tmp) => { const v = once(x, tmp); return [...v.set, ...v.get, ...v.get, ...wasmOp.simd(simd.f32x4Mul)]; },
+    on: {
+      cpu: { accepts: F32, why: 'tfjs-cpu stores int32 square in a Float32Array (rounded beyond 2^24, never wrapped)' },
+      wasm: {
+        js: ([x], c) => (isInt(c) ? `Math.imul(${x}, ${x})` : `(${x} * ${x})`),
+        why: 'tfjs-wasm squares int32 with a wrapping integer multiply',
+      },
+    },
+  }),
+  Reciprocal: unary((x) => `(1 / ${x})`, F32, { simd: ([x]) => [...f32x4Const(1), ...x, ...wasmOp.simd(simd.f32x4Div)] }),
+  Sin: unary((x) => `Math.sin(${x})`, F32, { on: { wasm: LIBM } }),
+  Cos: unary((x) => `Math.cos(${x})`, F32, { on: { wasm: LIBM } }),
+  Tan: unary((x) => `Math.tan(${x})`, F32, { on: { wasm: LIBM } }),
+  Tanh: unary((x) => `Math.tanh(${x})`, F32, { on: { wasm: LIBM } }),
+  Sigmoid: unary((x) => `(1 / (1 + Math.exp(-${x})))`, F32, { on: { wasm: XNN_APPROX } }),
+  Relu: unary((x) => `Math.max(0, ${x})`, NUM, {
+    simd: ([x]) => [...f32x4Const(0), ...x, ...wasmOp.simd(simd.f32x4Max)],
+    on: {
+      wasm: {
+        accepts: I32,
+        why: 'tfjs-wasm (XNNPACK) computes float relu on the bits: a NaN with the sign bit set gives 0, others NaN',
+      },
+    },
+  }),
+  Relu6: unary((x) => `Math.min(Math.max(0, ${x}), 6)`, NUM, {
+    simd: ([x]) => [...f32x4Const(0), ...x, ...wasmOp.simd(simd.f32x4Max), ...f32x4Const(6), ...wasmOp.simd(simd.f32x4Min)],
+    on: {
+      wasm: {
+        when: () => wasmClampMapsNaNToLower(),
+        js: ([x]) => `(0 < ${x} ? (${x} < 6 ? ${x} : 6) : 0)`,
+        // pmin(6, pmax(0, x)): pmax(a, b) is a < b ? b : a, pmin(a, b) is b < a ? b : a.
+        simd: ([x]) => [...f32x4Const(6), ...f32x4Const(0), ...x, ...wasmOp.simd(simd.f32x4Pmax),
+          ...wasmOp.simd(simd.f32x4Pmin)],
+        why: 'tfjs-wasm clamps with XNNPACK, whose x86 kernels map NaN to 0 (on ARM, where they keep NaN, relu6 stays unfused)',
+      },
+    },
+  }),
+  Elu: unary((x) => `(${x} >= 0 ? ${x} : Math.exp(${x}) - 1)`, F32, { on: { wasm: XNN_APPROX } }),
+  Selu: unary((x) => `(${x} >= 0 ? ${backend_util.SELU_SCALE} * ${x} : ${backend_util.SELU_SCALEALPHA} * (Math.exp(${x}) - 1))`, F32,
+    { on: { wasm: LIBM } }),
+  LeakyRelu: unary((x, c) => `(${x} < 0 ? ${jsLiteral(c.attrs.alpha)} * ${x} : ${x})`, F32, {
+    simd: ([x], c, tmp) => {
+      const v = once(x, tmp);
+      return [...v.set, ...select([...v.get, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Lt)],
+        [...v.get, ...splat(c.attrs.alpha), ...wasmOp.simd(simd.f32x4Mul)], v.get)];
+    },
+    // The product in float equals tfjs-cpu's double product rounded only when alpha is a float32.
+    simdWhen: (c) => Math.fround(Number(c.attrs.alpha)) === Number(c.attrs.alpha),
+    on: {
+      wasm: {
+        js: ([x], c) => `(${x} < 0 ? ${f32Literal(c.attrs.alpha)} * ${x} : ${x})`,
+        simdWhen: () => true,
+        why: 'tfjs-wasm multiplies by alpha rounded to float (alpha = 0.2 gives another last bit than tfjs-cpu)',
+      },
+    },
+  }),
+  Step: unary((x, c) => `(${x} !== ${x} ? NaN : ${x} > 0 ? 1 : ${jsLiteral(c.attrs.alpha)})`, NUM, {
+    simd: ([x], c, tmp) => {
+      const v = once(x, tmp);
+      return [...v.set, ...select([...v.get, ...v.get, ...wasmOp.simd(simd.f32x4Ne)], v.get,
+        select([...v.get, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Gt)], f32x4Const(1), splat(c.attrs.alpha)))];
+    },
+    on: {
+      wasm: {
+        js: ([x], c) => (isInt(c) ? `(${x} > 0 ? 1 : ${jsLiteral(f2i(Math.fround(Number(c.attrs.alpha))))})`
+          : `(${x} !== ${x} ? ${x} : ${x} > 0 ? 1 : ${f32Literal(c.attrs.alpha)})`),
+        why: 'tfjs-wasm converts alpha to int32 with C semantics for int32 inputs',
+      },
+    },
+  }),
+  Floor: unary((x) => `Math.floor(${x})`, NUM, {
+    simd: un(simd.f32x4Floor),
+    on: { wasm: { accepts: F32, why: 'tfjs-wasm reads int32 data as float bits in floor' } },
+  }),
+  Ceil: unary((x) => `Math.ceil(${x})`, NUM, {
+    simd: un(simd.f32x4Ceil),
+    on: { wasm: { accepts: F32, why: 'tfjs-wasm reads int32 data as float bits in ceil' } },
+  }),
+  Round: unary((x) => `__roundCpu(${x})`, NUM, {
+    on: {
+      wasm: {
+        js: ([x]) => `__rint(${x})`,
+        simd: un(simd.f32x4Nearest),
+        why: 'tfjs-wasm rounds half to even keeping the sign (round(-0.5) is -0; tfjs-cpu gives +0)',
+      },
+    },
+  }),
+  Sign: unary((x) => `(${x} < 0 ? -1 : ${x} > 0 ? 1 : 0)`, NUM, {
+    simd: ([x], _c, tmp) => {
+      const v = once(x, tmp);
+      return [...v.set, ...select([...v.get, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Lt)], f32x4Const(-1),
+        select([...v.get, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Gt)], f32x4Const(1), f32x4Const(0)))];
+    },
+    on: {
+      wasm: {
+        js: ([x]) => `(${x} >= ${EPS} ? 1 : ${x} <= ${-EPS} ? -1 : 0)`,
+        simd: ([x], _c, tmp) => signWasm(x, tmp),
+        why: 'tfjs-wasm returns 0 for |x| below float32 epsilon (1.19e-7)',
+      },
+    },
+  }),
+  ClipByValue: unary((x, c) => {
+    const hi = jsLiteral(c.attrs.clipValueMax);
+    const lo = jsLiteral(c.attrs.clipValueMin);
+    return `(${x} > ${hi} ? ${hi} : ${x} < ${lo} ? ${lo} : ${x})`;
+  }, NUM, {
+    simd: ([x], c, tmp) => {
+      const v = once(x, tmp);
+      const lo = splat(c.attrs.clipValueMin);
+      const hi = splat(c.attrs.clipValueMax);
+      return [...v.set, ...select([...v.get, ...hi, ...wasmOp.simd(simd.f32x4Gt)], hi,
+        select([...v.get, ...lo, ...wasmOp.simd(simd.f32x4Lt)], lo, v.get))];
+    },
+    on: {
+      wasm: {
+        accepts: F32,
+        // XNNPACK rejects lo >= hi (the kernel then leaves its output unwritten), and tfjs-wasm
+        // caches clamp operators by (lo, hi) compared with ==, so a bound of -0 reuses the
+        // operator made for +0 (or the reverse), whichever came first in the process: keep
+        // such clips unfused, replaying the backend's own kernel.
+        when: (c) => {
+          const lo = Math.fround(Number(c.attrs.clipValueMin));
+          const hi = Math.fround(Number(c.attrs.clipValueMax));
+          return lo < hi && lo !== 0 && hi !== 0 && wasmClampMapsNaNToLower();
+        },
+        // XNNPACK's clamp: max(lo, x) then min(hi, .), in the pseudo-min/max form that maps NaN to lo.
+        js: ([x], c) => `__clamp(${x}, ${f32Literal(c.attrs.clipValueMin)}, ${f32Literal(c.attrs.clipValueMax)})`,
+        simd: ([x], c) => [...splat(c.attrs.clipValueMax), ...splat(c.attrs.clipValueMin), ...x, ...wasmOp.simd(simd.f32x4Pmax),
+          ...wasmOp.simd(simd.f32x4Pmin)],
+        why: 'tfjs-wasm clamps with XNNPACK, whose x86 kernels map NaN to the lower bound; int32 data is read as float ' +
+          'bits; a bound of ±0 gives the sign of whichever of -0 / +0 was used first',
+      },
+    },
+  }),
+  Erf: unary((x) => `__erf(${x})`, F32, { on: { wasm: LIBM } }),
+  Softplus: unary((x) => `__softplus(${x})`, F32, { on: { wasm: LIBM } }),
+  IsNan: {
+    inputs: ['x'], dtype: 'bool', accepts: F32, js: ([x]) => `(${x} !== ${x} ? 1 : 0)`,
+    simd: ([x], _c, tmp) => { const v = once(x, tmp); return [...v.set, ...v.get, ...v.get, ...wasmOp.simd(simd.f32x4Ne)]; },
+  },
+  LogicalNot: { inputs: ['x'], dtype: 'bool', accepts: ['bool'], js: ([x]) => `(${x} ? 0 : 1)`, simd: un(simd.not) },
+  Cast: {
+    inputs: ['x'], dtype: 'attr', accepts: ANY,
+    // The conversion to int32 happens on store (| 0, as an Int32Array does); to bool it tests !== 0.
+    js: ([x], c) => (c.outDtype === 'bool' ? `(${x} !== 0 ? 1 : 0)` : x),
+    simd: ([x], c) => {
+      const from = c.inDtypes[0];
+      if (from === c.outDtype) return x;
+      if (from === 'bool') return [...x, ...f32x4Const(1), ...wasmOp.simd(simd.and)];
+      if (from === 'int32') return [...x, ...wasmOp.simd(simd.f32x4ConvertI32x4S)];
+      return [...x, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Ne)];
+    },
+    simdWhen: (c) => c.outDtype !== 'int32' && (c.inDtypes[0] !== 'int32' || c.outDtype === 'float32'),
+    on: {
+      cpu: {
+        when: (c) => !(c.inDtypes[0] === 'int32' && c.outDtype === 'float32'),
+        why: 'tfjs-cpu casts int32 to float32 by sharing the Int32Array (no rounding; the cast itself costs nothing)',
+      },
+      wasm: {
+        when: (c) => c.outDtype !== 'bool',
+        why: 'tfjs-wasm casts to bool by storing bytes (0.5 gives false, 2 gives a byte 2), not by testing !== 0',
+      },
+    },
+  },
+  ZerosLike: { inputs: ['x'], dtype: 'same', accepts: ANY, js: () => '0', ignoresValues: true, simd: () => f32x4Const(0) },
+  OnesLike: { inputs: ['x'], dtype: 'same', accepts: ANY, js: () => '1', ignoresValues: true, simd: () => f32x4Const(1) },
 
-  Add: binary((a, b) => `(${a} + ${b})`),
-  Sub: binary((a, b) => `(${a} - ${b})`),
-  Multiply: binary((a, b) => `(${a} * ${b})`),
-  RealDiv: binary((a, b) => `(${a} / ${b})`),
-  FloorDiv: binary((a, b) => `Math.floor(${a} / ${b})`),
-  Mod: binary((a, b) => `__mod(${a}, ${b})`),
-  Pow: binary((a, b) => `Math.pow(${a}, ${b})`),
-  Maximum: binary((a, b) => `Math.max(${a}, ${b})`),
-  Minimum: binary((a, b) => `Math.min(${a}, ${b})`),
-  SquaredDifference: binary((a, b) => `__sqdiff(${a}, ${b})`),
-  Atan2: binary((a, b) => `Math.atan2(${a}, ${b})`),
-  Greater: binary((a, b) => `(${a} > ${b} ? 1 : 0)`, 'bool', ANY),
-  GreaterEqual: binary((a, b) => `(${a} >= ${b} ? 1 : 0)`, 'bool', ANY),
-  Less: binary((a, b) => `(${a} < ${b} ? 1 : 0)`, 'bool', ANY),
-  LessEqual: binary((a, b) => `(${a} <= ${b} ? 1 : 0)`, 'bool', ANY),
-  Equal: binary((a, b) => `(${a} === ${b} ? 1 : 0)`, 'bool', ANY),
-  NotEqual: binary((a, b) => `(${a} !== ${b} ? 1 : 0)`, 'bool', ANY),
-  LogicalAnd: binary((a, b) => `(${a} && ${b} ? 1 : 0)`, 'bool', ['bool']),
-  LogicalOr: binary((a, b) => `(${a} || ${b} ? 1 : 0)`, 'bool', ['bool']),
+  Add: binary((a, b) => `(${a} + ${b})`, NUM, { simd: bin(simd.f32x4Add), identity: { constant: -0, side: 'either' } }),
+  Sub: binary((a, b) => `(${a} - ${b})`, NUM, { simd: bin(simd.f32x4Sub), identity: { constant: 0, side: 'b' } }),
+  Multiply: binary((a, b) => `(${a} * ${b})`, NUM, {
+    simd: bin(simd.f32x4Mul),
+    identity: { constant: 1, side: 'either' },
+    on: {
+      wasm: {
+        js: ([a, b], c) => (isInt(c) ? `Math.imul(${a}, ${b})` : `(${a} * ${b})`),
+        why: 'tfjs-wasm multiplies int32 with a wrapping integer multiply; tfjs-cpu multiplies doubles (inexact beyond 2^53)',
+      },
+    },
+  }),
+  RealDiv: binary((a, b) => `(${a} / ${b})`, F32, { simd: bin(simd.f32x4Div), identity: { constant: 1, side: 'b' } }),
+  FloorDiv: binary((a, b) => `Math.floor(${a} / ${b})`, NUM, {
+    on: {
+      cpu: { accepts: I32, why: 'tfjs-cpu\'s floorDiv of float32 returns int32 (tfjs-wasm: float32)' },
+      wasm: {
+        js: ([a, b], c) => (isInt(c) ? F2I(`Math.floor(Math.fround(Math.fround(${a}) / Math.fround(${b})))`)
+          : `Math.floor(Math.fround(${a} / ${b}))`),
+        why: 'tfjs-wasm divides in float before flooring (floorDiv(1, 0.2) is 5; 4 on tfjs-cpu); int32 goes through float',
+      },
+    },
+  }),
+  Mod: binary((a, b) => `__mod(${a}, ${b})`, NUM, {
+    on: {
+      wasm: {
+        accepts: F32,
+        js: ([a, b]) => `__modf(${a}, ${b})`,
+        why: 'tfjs-wasm adds in float in the sign fix-up; int32 mod by 0 traps there',
+      },
+    },
+  }),
+  Pow: binary((a, b) => `Math.pow(${a}, ${b})`, NUM, { on: { wasm: LIBM } }),
+  Maximum: binary((a, b) => `Math.max(${a}, ${b})`, NUM, {
+    simd: bin(simd.f32x4Max),
+    on: {
+      wasm: {
+        js: ([a, b]) => `(${a} < ${b} ? ${b} : ${a})`,
+        simd: bin(simd.f32x4Pmax),
+        why: 'tfjs-wasm uses std::max (a < b ? b : a): maximum(x, NaN) is x, maximum(-0, 0) is -0',
+      },
+    },
+  }),
+  Minimum: binary((a, b) => `Math.min(${a}, ${b})`, NUM, {
+    simd: bin(simd.f32x4Min),
+    on: {
+      wasm: {
+        js: ([a, b]) => `(${b} < ${a} ? ${b} : ${a})`,
+        simd: bin(simd.f32x4Pmin),
+        why: 'tfjs-wasm uses std::min (b < a ? b : a): minimum(x, NaN) is x, minimum(0, -0) is 0',
+      },
+    },
+  }),
+  SquaredDifference: binary((a, b) => `__sqdiff(${a}, ${b})`, NUM, {
+    on: {
+      wasm: {
+        js: ([a, b], c) => (isInt(c) ? `Math.imul((${a} - ${b}) | 0, (${a} - ${b}) | 0)` : `__sqdiffF(${a}, ${b})`),
+        simd: ([a, b], _c, tmp) => {
+          const d = once([...a, ...b, ...wasmOp.simd(simd.f32x4Sub)], tmp);
+          return [...d.set, ...d.get, ...d.get, ...wasmOp.simd(simd.f32x4Mul)];
+        },
+        why: 'tfjs-wasm rounds the difference to float before squaring; tfjs-cpu squares the double',
+      },
+    },
+  }),
+  Atan2: binary((a, b) => `Math.atan2(${a}, ${b})`, NUM, { on: { wasm: LIBM } }),
+  Greater: compare('>', simd.f32x4Gt),
+  GreaterEqual: compare('>=', simd.f32x4Ge),
+  Less: compare('<', simd.f32x4Lt),
+  LessEqual: compare('<=', simd.f32x4Le),
+  Equal: compare('===', simd.f32x4Eq),
+  NotEqual: compare('!==', simd.f32x4Ne),
+  LogicalAnd: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} && ${b} ? 1 : 0)`, simd: bin(simd.and) },
+  LogicalOr: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} || ${b} ? 1 : 0)`, simd: bin(simd.or) },
 
-  Select: { inputs: ['condition', 't', 'e'], dtype: 'same', accepts: ANY, js: ([c, t, e]) => `(${c} ? ${t} : ${e})` },
+  Select: {
+    inputs: ['condition', 't', 'e'], dtype: 'same', accepts: ANY, js: ([c, t, e]) => `(${c} ? ${t} : ${e})`,
+    simd: ([c, t, e]) => select(c, t, e),
+    on: { wasm: { accepts: NUM, why: 'tfjs-wasm selects through float pointers, which misreads bool data' } },
+  },
 };
+
+/** C's (emscripten's) float-to-int32 conversion, for constants known at code generation. */
+function f2i(x: number): number {
+  return Math.abs(x) < 2147483648 ? Math.trunc(x) | 0 : -2147483648;
+}
 
 /** Helpers the generated code may call (formulas too long to inline). */
 export const FUSED_HELPERS = `
-const __round = (x) => { const b = Math.floor(x); const d = x - b; return d < 0.5 ? b : d > 0.5 ? b + 1 : (b % 2 === 0 ? b : b + 1); };
+const __f2i = (x) => (Math.abs(x) < 2147483648 ? x | 0 : -2147483648);
+const __roundCpu = (x) => { const b = Math.floor(x); const d = x - b;
+  return d < 0.5 ? Math.floor(x) : d > 0.5 ? Math.ceil(x) : (b % 2 === 0 ? b : b + 1); };
+const __rint = (x) => { const r = Math.round(x); return (r - x === 0.5 && r % 2 !== 0) ? r - 1 : r; };
 const __mod = (a, b) => { const r = a % b; return ((a < 0 && b < 0) || (a >= 0 && b >= 0)) ? r : (r + b) % b; };
+const __modf = (a, b) => { const r = a % b; return ((a < 0 && b < 0) || (a >= 0 && b >= 0)) ? r : Math.fround(r + b) % b; };
 const __sqdiff = (a, b) => { const d = a - b; return d * d; };
+const __sqdiffF = (a, b) => { const d = Math.fround(a - b); return d * d; };
+const __clamp = (x, lo, hi) => { const t = lo < x ? x : lo; return t < hi ? t : hi; };
+const __softplus = (x) => { const e = Math.exp(x);
+  return x < ${Math.log(1.1920928955078125e-7) + 2.0} ? e : x > ${-(Math.log(1.1920928955078125e-7) + 2.0)} ? x : Math.log(1.0 + e); };
 const __erf = (x) => { const s = Math.sign(x); const v = Math.abs(x); const t = 1 / (1 + ${backend_util.ERF_P} * v);
   return s * (1 - (((((${backend_util.ERF_A5} * t + ${backend_util.ERF_A4}) * t) + ${backend_util.ERF_A3}) * t + ${backend_util.ERF_A2}) * t + ${backend_util.ERF_A1}) * t * Math.exp(-v * v)); };
 `;
 
-/** The result dtype of `kernel` on inputs of dtype `inputDtype`, or undefined if it cannot be fused. */
-export function resultDtype(kernel: string, inputDtypes: readonly tf.DataType[],
-  attrs: Readonly<Record<string, unknown>>): tf.DataType | undefined {
+/** An op's forms on `target`: the record's own, with the backend's overrides applied. */
+export function formFor(kernel: string, target: FusionTarget): (OpForm & { readonly op: ElementwiseOp }) | undefined {
   const op = ELEMENTWISE_OPS[kernel];
   if (op === undefined) return undefined;
-  const accepts = op.accepts ?? NUM;
-  if (!inputDtypes.every((d, i) => accepts.includes(d) || (kernel === 'Select' && i === 0 && d === 'bool'))) return undefined;
-  if (kernel === 'Select' && inputDtypes[0] !== 'bool') return undefined;
-  switch (op.dtype) {
+  const o = op.on?.[target];
+  if (o === undefined) return { ...op, op };
+  return {
+    op,
+    accepts: o.accepts ?? op.accepts,
+    when: o.when ?? op.when,
+    js: o.js ?? op.js,
+    simd: o.simd === null ? undefined : (o.simd ?? op.simd),
+    simdWhen: o.simdWhen ?? op.simdWhen,
+  };
+}
+
+/**
+ * The result dtype of `kernel` on inputs of dtypes `inputDtypes`, or undefined if it is
+ * not fused on `target`.
+ */
+export function resultDtype(kernel: string, inputDtypes: readonly tf.DataType[],
+  attrs: Readonly<Record<string, unknown>>, target: FusionTarget): tf.DataType | undefined {
+  const form = formFor(kernel, target);
+  if (form === undefined) return undefined;
+  const isSelect = kernel === 'Select';
+  if (isSelect && inputDtypes[0] !== 'bool') return undefined;
+  if (!inputDtypes.every((d, i) => (isSelect && i === 0) || form.accepts.includes(d))) return undefined;
+  let out: tf.DataType;
+  switch (form.op.dtype) {
     case 'bool':
-      return 'bool';
+      out = 'bool';
+      break;
     case 'attr': {
       const d = attrs.dtype as tf.DataType;
-      return ANY.includes(d) ? d : undefined;
+      if (!ANY.includes(d)) return undefined;
+      out = d;
+      break;
     }
     case 'same':
-      return kernel === 'Select' ? inputDtypes[1] : inputDtypes[0];
+      out = isSelect ? inputDtypes[1] : inputDtypes[0];
+      break;
   }
+  if (form.when !== undefined && !form.when({ attrs, inDtypes: inputDtypes, outDtype: out })) return undefined;
+  return out;
 }
 
 /**
  * Wraps the expression computing an op's result so the value is exactly what tfjs
- * stores for `dtype`: float32 rounded with Math.fround, int32 wrapped with `| 0`,
- * bool as 0/1 (comparison ops already produce 0/1; a cast to bool tests `!== 0`).
+ * stores for `dtype`: float32 rounded with Math.fround, int32 wrapped with `| 0` (as an
+ * Int32Array store does), bool as the 0/1 the forms produce.
  */
-export function roundTo(dtype: tf.DataType, expr: string, isCast: boolean): string {
+export function roundTo(dtype: tf.DataType, expr: string): string {
   switch (dtype) {
     case 'float32':
       return `Math.fround(${expr})`;
     case 'int32':
       return `(${expr} | 0)`;
-    case 'bool':
-      return isCast ? `(${expr} !== 0 ? 1 : 0)` : expr;
     default:
       return expr;
   }

@@ -24,6 +24,24 @@ export function scratchMemory(): GrowableMemory {
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
 /**
+ * Whether every input array is its dtype's own typed array. tfjs-cpu shares storage across
+ * some casts (a float32 cast of an int32 keeps the Int32Array, values beyond 2^24 exact)
+ * and stores int32 `abs` / `square` in a Float32Array: copying those into float32 or int32
+ * lanes would change values the JS loop (like tfjs-cpu) reads as they are.
+ */
+export function hasCanonicalStorage(spec: FusedSpec, ins: readonly ArrayLike<number>[]): boolean {
+  let k = 0;
+  for (const inp of spec.inputs) {
+    if (inp.mode === 'literal') continue;
+    const a = ins[k++];
+    const ok = inp.dtype === 'float32' ? a instanceof Float32Array : inp.dtype === 'int32' ? a instanceof Int32Array
+      : a instanceof Uint8Array;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/**
  * Copies the inputs in, runs `simd` over the first `body` elements, copies the results
  * into `outs`. `ins` are the non-literal inputs in spec order.
  */

@@ -100,7 +100,7 @@ export const simd = {
   i32x4ExtendLowI16x8U: 0xa9, i32x4Neg: 0xa1, i32x4Shl: 0xab, i32x4ShrS: 0xac, i32x4Add: 0xae, i32x4Sub: 0xb1,
   i32x4MinS: 0xb6, i32x4MaxS: 0xb8,
   f32x4Abs: 0xe0, f32x4Neg: 0xe1, f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7,
-  f32x4Min: 0xe8, f32x4Max: 0xe9,
+  f32x4Min: 0xe8, f32x4Max: 0xe9, f32x4Pmin: 0xea, f32x4Pmax: 0xeb,
   i32x4TruncSatF32x4S: 0xf8, f32x4ConvertI32x4S: 0xfa,
 };
 

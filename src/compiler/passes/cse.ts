@@ -7,9 +7,20 @@
 import type { KernelNode, ValueId } from '../ir';
 import { Pass, renameUses } from './pass';
 
+/**
+ * An attribute value as key text. JSON alone would merge kernels that differ: it writes
+ * -0 as 0 (clipByValue(x, -0, 1) is not clipByValue(x, 0, 1)) and NaN and the infinities
+ * as null.
+ */
+function attrKey(_k: string, v: unknown): unknown {
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
+  if (typeof v === 'number' && (Object.is(v, -0) || !Number.isFinite(v))) return { number: Object.is(v, -0) ? '-0' : String(v) };
+  return v;
+}
+
 function keyOf(n: KernelNode, resolve: (v: ValueId) => ValueId): string {
   return `${n.kernel}|${JSON.stringify(n.inputNames)}|${n.inputs.map((v) => (v < 0 ? v : resolve(v))).join(',')}|` +
-    JSON.stringify(n.attrs, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v));
+    JSON.stringify(n.attrs, attrKey);
 }
 
 export const eliminateCommonSubexpressions: Pass = {

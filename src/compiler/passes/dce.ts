@@ -1,9 +1,9 @@
 /**
  * Dead-code elimination: drops kernels none of whose outputs reach a program output
  * or a state write, and constants nothing uses. tfjs kernels have no side effects, so
- * this is always safe.
+ * this is always safe. A dropped control node takes its bodies' constants with it.
  */
-import { liveOuts, ValueId } from '../ir';
+import { disposeProgram, liveOuts, subPrograms, ValueId } from '../ir';
 import type { Pass } from './pass';
 
 export const eliminateDeadCode: Pass = {
@@ -19,7 +19,11 @@ export const eliminateDeadCode: Pass = {
       }
     }
     const nodes = p.nodes.filter((n, i) => {
-      if (!keep[i]) for (const t of n.folded ?? []) t.dispose();
+      if (!keep[i]) {
+        for (const t of n.folded ?? []) t.dispose();
+        // A dropped loop or branch owns its bodies' constants.
+        if (n.control !== undefined) for (const sub of subPrograms(n.control)) disposeProgram(sub);
+      }
       return keep[i];
     });
     const constants = p.constants.filter((c) => {

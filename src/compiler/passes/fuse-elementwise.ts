@@ -3,12 +3,16 @@
  * become one `Fused` kernel that reads each input once and writes each output once,
  * instead of one pass over memory per kernel.
  *
- * A node joins the groups that produce its inputs (same domain shape) unless one of its
- * other inputs depends on such a group through a kernel outside it, which would make
- * the groups a cycle. Fused kernels are then scheduled in topological order.
+ * A node joins the groups that produce its inputs (same domain shape) unless the merged
+ * group would depend on itself through a kernel outside it (a cycle: the fused kernel
+ * would have to run both before and after that kernel). Fused kernels are then
+ * scheduled in topological order.
+ *
+ * Which kernels fuse, with which dtypes, depends on the backend the program runs on
+ * (see fusion/ops.ts): the pass is made per target.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ELEMENTWISE_OPS, resultDtype } from '../fusion/ops';
+import { ELEMENTWISE_OPS, FusionTarget, resultDtype } from '../fusion/ops';
 import { splatValue } from '../constants';
 import type { FusedInput, FusedOp, FusedSpec, KernelNode, Program, ValueId, ValueType } from '../ir';
 import { liveOuts } from '../ir';
@@ -37,8 +41,8 @@ function broadcastStrides(shape: readonly number[], domain: readonly number[]): 
   return strides;
 }
 
-/** The fusible element op `n` computes, if any (single output, dtype rule agrees with the trace). */
-function fusible(n: KernelNode, values: readonly ValueType[]): boolean {
+/** Whether `n` is an elementwise op fused on `target` (single output, dtype rule agrees with the trace). */
+function fusible(n: KernelNode, values: readonly ValueType[], target: FusionTarget): boolean {
   const op = ELEMENTWISE_OPS[n.kernel];
   if (op === undefined || n.outputs.length !== 1 || n.fused !== undefined || n.inputNames === null) return false;
   if (n.inputNames.length !== op.inputs.length || !op.inputs.every((name) => n.inputNames!.includes(name))) return false;
@@ -48,104 +52,111 @@ function fusible(n: KernelNode, values: readonly ValueType[]): boolean {
   if (out.shape.length > 6) return false;
   if (!ins.every((v) => broadcastsTo(values[v].shape, out.shape))) return false;
   if (n.kernel === 'Select' && !sameShape(values[ins[0]].shape, out.shape)) return false;
-  return resultDtype(n.kernel, ins.map((v) => values[v].dtype), n.attrs) === out.dtype;
+  return resultDtype(n.kernel, ins.map((v) => values[v].dtype), n.attrs, target) === out.dtype;
 }
 
-export const fuseElementwise: Pass = {
-  name: 'fuse-elementwise',
-  run(p: Program): Program {
-    const producer = new Map<ValueId, number>();
-    p.nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
+/** Elementwise fusion for programs that run on `target`. */
+export function fuseElementwiseFor(target: FusionTarget): Pass {
+  return { name: 'fuse-elementwise', run: (p) => fuse(p, target) };
+}
 
-    // Union-find over groups, keyed by the index of their first node.
-    const parent = new Map<number, number>();
-    const find = (g: number): number => {
-      let r = g;
-      while (parent.get(r) !== r) r = parent.get(r)!;
-      return r;
-    };
-    const groupOf = new Map<number, number>(); // node index -> group id (before find)
-    // Groups each value depends on through the program, for the cycle check.
-    const reach = new Map<ValueId, Set<number>>();
-    const reachOf = (v: ValueId): Set<number> => reach.get(v) ?? new Set();
-    // Groups each group's external inputs depend on.
-    const inReach = new Map<number, Set<number>>();
+function fuse(p: Program, target: FusionTarget): Program {
+  const producer = new Map<ValueId, number>();
+  p.nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
 
-    p.nodes.forEach((n, i) => {
-      const ins = n.inputs.filter((v) => v >= 0);
-      let joined: number | undefined;
-      if (fusible(n, p.values)) {
-        const shape = p.values[n.outputs[0]].shape;
-        const candidates = new Set<number>();
-        for (const v of ins) {
-          const j = producer.get(v);
-          if (j !== undefined && groupOf.has(j) && sameShape(p.values[v].shape, shape)) candidates.add(find(groupOf.get(j)!));
-        }
-        const ok = [...candidates].filter((g) => ins.every((v) => {
-          const j = producer.get(v);
-          const inG = j !== undefined && groupOf.has(j) && find(groupOf.get(j)!) === g;
-          return inG || ![...reachOf(v)].some((r) => find(r) === g);
-        }));
-        // Merge only groups that do not depend on each other from outside.
-        const merged: number[] = [];
-        for (const g of ok) {
-          const conflict = merged.some((m) => [...(inReach.get(g) ?? [])].some((r) => find(r) === m) ||
-            [...(inReach.get(m) ?? [])].some((r) => find(r) === g));
-          if (!conflict) merged.push(g);
-        }
-        if (merged.length > 0) {
-          joined = merged[0];
-          for (const g of merged.slice(1)) {
-            parent.set(g, joined);
-            for (const r of inReach.get(g) ?? []) (inReach.get(joined) ?? inReach.set(joined, new Set()).get(joined)!).add(r);
-          }
-        } else {
-          joined = i;
-          parent.set(i, i);
-          inReach.set(i, new Set());
-        }
-        groupOf.set(i, joined);
-        const ir = inReach.get(find(joined))!;
-        for (const v of ins) {
-          const j = producer.get(v);
-          if (!(j !== undefined && groupOf.has(j) && find(groupOf.get(j)!) === find(joined))) for (const r of reachOf(v)) ir.add(r);
-        }
-      }
-      const r = new Set<number>();
-      for (const v of ins) for (const g of reachOf(v)) r.add(g);
-      if (joined !== undefined) r.add(joined);
-      for (const o of n.outputs) reach.set(o, r);
-    });
-
-    // Collect groups of at least two nodes.
-    const members = new Map<number, number[]>();
-    for (const [i, g] of groupOf) {
-      const root = find(g);
-      if (!members.has(root)) members.set(root, []);
-      members.get(root)!.push(i);
+  // Every node is a vertex of the kernel graph; fused groups are merged vertices (union-find,
+  // keyed by a member's index). A vertex depends on the producers of its members' inputs.
+  const parent = p.nodes.map((_, i) => i);
+  const find = (i: number): number => {
+    let r = i;
+    while (parent[r] !== r) r = parent[r] = parent[parent[r]];
+    return r;
+  };
+  const deps = new Map<number, Set<number>>();
+  p.nodes.forEach((n, i) => {
+    const d = new Set<number>();
+    for (const v of n.inputs) {
+      const j = v >= 0 ? producer.get(v) : undefined;
+      if (j !== undefined) d.add(j);
     }
-    const groups = [...members.values()].filter((m) => m.length >= 2).map((m) => m.sort((a, b) => a - b));
-    if (groups.length === 0) return p;
+    deps.set(i, d);
+  });
 
-    const used = new Map<ValueId, number>(); // uses outside the defining group, counted below
-    const live = new Set(liveOuts(p));
-    const nodeGroup = new Map<number, number>();
-    groups.forEach((m, gi) => m.forEach((i) => nodeGroup.set(i, gi)));
-    p.nodes.forEach((n, i) => {
-      for (const v of n.inputs) {
-        if (v < 0) continue;
-        const j = producer.get(v);
-        if (j === undefined || nodeGroup.get(j) !== nodeGroup.get(i) || nodeGroup.get(i) === undefined) {
-          used.set(v, (used.get(v) ?? 0) + 1);
-        }
+  /**
+   * Whether merging the vertices `merged` would make a cycle: some vertex they depend on
+   * from outside depends, through any path, on one of them. Then the merged kernel would
+   * have to run both before and after that vertex.
+   */
+  const wouldCycle = (merged: Set<number>): boolean => {
+    const stack: number[] = [];
+    for (const r of merged) for (const d of deps.get(r)!) if (!merged.has(find(d))) stack.push(d);
+    const seen = new Set<number>();
+    while (stack.length > 0) {
+      const r = find(stack.pop()!);
+      if (merged.has(r)) return true;
+      if (seen.has(r)) continue;
+      seen.add(r);
+      for (const d of deps.get(r)!) stack.push(d);
+    }
+    return false;
+  };
+
+  const isFused = p.nodes.map((n) => fusible(n, p.values, target));
+  p.nodes.forEach((n, i) => {
+    if (!isFused[i]) return;
+    const shape = p.values[n.outputs[0]].shape;
+    // Groups that produce a same-shape input of this node, in input order.
+    const candidates: number[] = [];
+    for (const v of n.inputs) {
+      const j = v >= 0 ? producer.get(v) : undefined;
+      if (j === undefined || !isFused[j] || !sameShape(p.values[v].shape, shape)) continue;
+      const g = find(j);
+      if (!candidates.includes(g)) candidates.push(g);
+    }
+    // Join as many as possible, one at a time, never closing a cycle.
+    const merged = new Set<number>([i]);
+    for (const g of candidates) {
+      merged.add(g);
+      if (wouldCycle(merged)) merged.delete(g);
+    }
+    const all = new Set<number>();
+    for (const r of merged) {
+      for (const d of deps.get(r)!) all.add(d);
+      parent[r] = i;
+    }
+    parent[i] = i;
+    deps.set(i, all);
+  });
+
+  // Groups of at least two nodes, members in program order.
+  const members = new Map<number, number[]>();
+  p.nodes.forEach((_, i) => {
+    if (!isFused[i]) return;
+    const root = find(i);
+    if (!members.has(root)) members.set(root, []);
+    members.get(root)!.push(i);
+  });
+  const groups = [...members.values()].filter((m) => m.length >= 2);
+  if (groups.length === 0) return p;
+
+  const used = new Map<ValueId, number>(); // uses outside the defining group, counted below
+  const live = new Set(liveOuts(p));
+  const nodeGroup = new Map<number, number>();
+  groups.forEach((m, gi) => m.forEach((i) => nodeGroup.set(i, gi)));
+  p.nodes.forEach((n, i) => {
+    for (const v of n.inputs) {
+      if (v < 0) continue;
+      const j = producer.get(v);
+      if (j === undefined || nodeGroup.get(j) !== nodeGroup.get(i) || nodeGroup.get(i) === undefined) {
+        used.set(v, (used.get(v) ?? 0) + 1);
       }
-    });
-    const constants = new Map(p.constants.map((c) => [c.value, c.tensor]));
+    }
+  });
+  const constants = new Map(p.constants.map((c) => [c.value, c.tensor]));
 
-    const fusedNodes = groups.map((m) => buildFused(p, m, producer, (v) => live.has(v) || (used.get(v) ?? 0) > 0, constants));
-    return { ...p, nodes: schedule(p, groups, fusedNodes) };
-  },
-};
+  const fusedNodes = groups.map((m) => buildFused(p, m, producer, (v) => live.has(v) || (used.get(v) ?? 0) > 0, constants));
+  return { ...p, nodes: schedule(p, groups, fusedNodes) };
+}
 
 function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number>, escapes: (v: ValueId) => boolean,
   constants: Map<ValueId, tf.Tensor>): KernelNode {

@@ -1,39 +1,37 @@
 import { eliminateDeadCode } from './dce';
 import { elideIdentities } from './elide-identities';
 import { foldConstants } from './fold-constants';
-import { fuseElementwise } from './fuse-elementwise';
+import { fuseElementwiseFor } from './fuse-elementwise';
 import { explicitMatMulTranspose } from './matmul-transpose';
 import { eliminateCommonSubexpressions } from './cse';
-import { simplifyAlgebra } from './simplify';
+import { simplifyAlgebraFor } from './simplify';
 import { eliminateCasts } from './cast-elimination';
-import { FUSION_BACKENDS } from '../../backend/tfjs-engine';
+import { isFusionTarget } from '../fusion/ops';
+import { compilerOptions } from '../options';
 import { gemmRunsMatMul } from '../../backend/gemm';
 import type { Pass } from './pass';
-import { envVar } from '../../util/env';
 
 export { runPasses, renameUses } from './pass';
 export { rewritePass } from './rewrite';
 export type { Pass } from './pass';
 export {
-  eliminateCommonSubexpressions, eliminateDeadCode, elideIdentities, explicitMatMulTranspose, foldConstants, fuseElementwise,
-  simplifyAlgebra, eliminateCasts,
+  eliminateCommonSubexpressions, eliminateDeadCode, elideIdentities, explicitMatMulTranspose, foldConstants, fuseElementwiseFor,
+  simplifyAlgebraFor, eliminateCasts,
 };
-
-/** The passes every jitted program goes through, in order. */
-export const DEFAULT_PASSES: readonly Pass[] = [
-  foldConstants, elideIdentities, simplifyAlgebra, eliminateCasts, eliminateCommonSubexpressions, eliminateDeadCode,
-];
 
 /** Whether elementwise fusion is on: `BRAINSTATE_FUSION=0` turns it off (read at each compile). */
 export function fusionEnabled(): boolean {
-  return envVar('BRAINSTATE_FUSION') !== '0';
+  return compilerOptions().fusion;
 }
 
 /** The pass pipeline for a program that will run on `backendName`. */
 export function passesFor(backendName: string): readonly Pass[] {
-  const passes = [...DEFAULT_PASSES];
+  const passes: Pass[] = [
+    foldConstants, elideIdentities, simplifyAlgebraFor(backendName), eliminateCasts, eliminateCommonSubexpressions,
+    eliminateDeadCode,
+  ];
   // tfjs-wasm's own BatchMatMul is slow with a transposed operand; the generated GEMM is not.
   if (backendName === 'wasm' && !gemmRunsMatMul('wasm')) passes.push(explicitMatMulTranspose);
-  if (fusionEnabled() && FUSION_BACKENDS.includes(backendName)) passes.push(fuseElementwise, eliminateDeadCode);
+  if (fusionEnabled() && isFusionTarget(backendName)) passes.push(fuseElementwiseFor(backendName), eliminateDeadCode);
   return passes;
 }

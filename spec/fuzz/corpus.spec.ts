@@ -1,0 +1,26 @@
+/**
+ * Issue 12: every program the differential fuzzer (or the issue) ever found failing,
+ * replayed on the backend under test: eager and jit (traced, replayed, fusion and SIMD on
+ * and off) must agree. A program found on one backend runs on every backend.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { expect } from 'chai';
+import * as bst from '../../src';
+import { checkCase, Disagreement } from './check';
+import { variantsFor } from './variants';
+import { fromJson, toCase } from './program';
+
+const DIR = path.join(__dirname, 'corpus');
+const fmt = (d: Disagreement) => `${d.variant}, call ${d.call}, ${d.what}: ${d.detail}`;
+
+describe('issue 12: the fuzz corpus replays without disagreement', () => {
+  for (const file of fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()) {
+    const p = fromJson(fs.readFileSync(path.join(DIR, file), 'utf8'));
+    it(`issue 12: ${file.replace(/\.json$/, '')}${p.note === undefined ? '' : ` (${p.note.slice(0, 90)})`}`, () => {
+      const r = checkCase(toCase(p), variantsFor(bst.backend.name(), true));
+      expect(r.eagerError, 'eager tfjs ran the program').to.equal(undefined);
+      expect(r.disagreements.map(fmt)).to.deep.equal([]);
+    });
+  }
+});

@@ -1,0 +1,33 @@
+/**
+ * Building blocks for the WebAssembly SIMD form of an elementwise op: four float32 lanes
+ * per value, bool values as lane masks (all ones or all zeros).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { f32x4Const, op, simd } from './wasm-binary';
+
+/** What an op's emitters know about one application: attributes and dtypes. */
+export interface EmitContext {
+  readonly attrs: Readonly<Record<string, unknown>>;
+  readonly inDtypes: readonly tf.DataType[];
+  readonly outDtype: tf.DataType;
+}
+
+/** Emits the code leaving the op's value on the stack; `args` push the operands; `tmp` makes a v128 local. */
+export type SimdEmit = (args: number[][], c: EmitContext, tmp: () => number) => number[];
+
+/** A unary op that is one SIMD instruction. */
+export const un = (code: number): SimdEmit => ([x]) => [...x, ...op.simd(code)];
+/** A binary op that is one SIMD instruction. */
+export const bin = (code: number): SimdEmit => ([a, b]) => [...a, ...b, ...op.simd(code)];
+
+/** `mask ? t : e` lane by lane (v128.bitselect(t, e, mask)). */
+export const select = (mask: number[], t: number[], e: number[]): number[] => [...t, ...e, ...mask, ...op.simd(simd.bitselect)];
+
+/** A number attribute as a float32 splat. */
+export const splat = (v: unknown): number[] => f32x4Const(Number(v));
+
+/** Evaluates `x` once into a local and returns code reading it (for ops that use their operand twice). */
+export function once(x: number[], tmp: () => number): { set: number[]; get: number[] } {
+  const t = tmp();
+  return { set: [...x, ...op.localSet(t)], get: op.localGet(t) };
+}

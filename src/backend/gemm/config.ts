@@ -69,7 +69,16 @@ function autoThreads(): number {
 
 let options: MatMulOptions | undefined;
 
-/** The options now in force (read from the environment on first use). */
+/**
+ * The matrix-product options now in force (read from the environment on first use; see
+ * {@link setMatMulOptions}).
+ *
+ * @returns `enabled`, `threads` (a number: `'auto'` resolved) and `fma`.
+ * @example
+ * ```ts
+ * const { enabled, threads } = bst.backend.matMulOptions(); // true, 1 unless configured
+ * ```
+ */
 export function matMulOptions(): MatMulOptions {
   if (options === undefined) {
     const threads = parseThreads();

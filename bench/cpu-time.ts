@@ -1,0 +1,56 @@
+/**
+ * The MLP 784-256-10 SGD step's variants timed in process CPU time as well as wall time:
+ * interleaved blocks, medians, one process. On a machine shared with other work, wall
+ * time counts the time the OS gives to others; the CPU time this process uses does not
+ * (it still feels their cache pressure), so ratios of single-threaded variants stay
+ * steady where wall-time ratios swing 2x. A variant that runs worker threads adds their
+ * CPU time too: read its wall time only. (@jax-js/jax runs on one thread in Node, which
+ * has no global `Worker`.)
+ *
+ * Run: BRAINSTATE_BACKEND=wasm node --conditions=brainstate-source -r ts-node/register/transpile-only \
+ *   bench/cpu-time.ts [blocks]
+ */
+import * as bst from 'brainstate-ts';
+import { mlpCase } from './workloads/mlp';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function main(): Promise<void> {
+  const backend = await bst.backend.init();
+  const blocks = Number(process.argv[2] ?? 15);
+  const c = await mlpCase(128);
+  const reps = c.reps;
+  for (const v of c.variants) v.run(Math.max(1, Math.ceil(reps / 4)));
+  const wall = c.variants.map(() => [] as number[]);
+  const cpu = c.variants.map(() => [] as number[]);
+  for (let b = 0; b < blocks; b++) {
+    for (let k = 0; k < c.variants.length; k++) {
+      const i = (b + k) % c.variants.length;
+      const t0 = performance.now();
+      const u0 = process.cpuUsage();
+      c.variants[i].run(reps);
+      const u = process.cpuUsage(u0);
+      wall[i].push((performance.now() - t0) / reps);
+      cpu[i].push((u.user + u.system) / 1000 / reps);
+    }
+  }
+  const jit = c.variants.findIndex((v) => v.name === 'jit');
+  const jax = c.variants.findIndex((v) => v.name === 'jax-js jit');
+  console.log(`${c.workload} (${c.size}) on ${backend}: medians of ${blocks} interleaved blocks of ${reps} steps`);
+  console.log('| variant | wall ms | CPU ms | CPU vs jit |');
+  console.log('|---|---|---|---|');
+  c.variants.forEach((v, i) => {
+    console.log(`| ${v.name} | ${median(wall[i]).toFixed(3)} | ${median(cpu[i]).toFixed(3)} | ` +
+      `${(median(cpu[i]) / median(cpu[jit])).toFixed(2)}x |`);
+  });
+  if (jax >= 0) {
+    console.log(`jit / jax-js: ${(median(wall[jit]) / median(wall[jax])).toFixed(2)} (wall), ` +
+      `${(median(cpu[jit]) / median(cpu[jax])).toFixed(2)} (CPU)`);
+  }
+  for (const v of c.variants) v.dispose?.();
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

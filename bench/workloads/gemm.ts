@@ -1,7 +1,8 @@
 /**
  * The matrix products of the training benches, alone: tfjs's own `BatchMatMul` kernel
  * (the generated GEMM switched off) against the generated WebAssembly SIMD GEMM on one
- * thread and on the threads `backend.matMulOptions()` allows, at the shapes of the MLP
+ * thread and with worker threads (those `backend.matMulOptions()` sets, else 2: threads
+ * are opt-in), at the shapes of the MLP
  * 784-256-10 step at batch 128 (forward, weight and input gradients) and of the LSTM
  * step (batch 16, [x, h] 288 -> 4 gates of 256). Rows carry their FLOPs so the table
  * shows GFLOP/s.
@@ -55,19 +56,20 @@ function variant(name: string, a: tf.Tensor, b: tf.Tensor, p: Product,
   };
 }
 
-/** The case of product `p`: tfjs's kernel, the GEMM on one thread, and on the configured threads. */
+/** The case of product `p`: tfjs's kernel, the GEMM on one thread, and with worker threads. */
 export function gemmCase(p: Product): Case {
   const a = tf.keep(tf.randomNormal(p.aShape, 0, 1, 'float32', 1));
   const b = tf.keep(tf.randomNormal(p.bShape, 0, 1, 'float32', 2));
   const M = p.transposeA ? p.aShape[1] : p.aShape[0];
   const K = p.transposeA ? p.aShape[0] : p.aShape[1];
   const N = p.transposeB ? p.bShape[0] : p.bShape[1];
-  const threads = bst.backend.matMulOptions().threads;
+  const configured = bst.backend.matMulOptions().threads;
+  const threads = configured > 1 ? configured : 2;
   const variants: Variant[] = [
     variant('tfjs kernel', a, b, p, { enabled: false }),
     variant('gemm, 1 thread', a, b, p, { enabled: true, threads: 1 }),
   ];
-  if (threads > 1) variants.push(variant(`gemm, ${threads} threads`, a, b, p, { enabled: true, threads }));
+  variants.push(variant(`gemm, ${threads} threads`, a, b, p, { enabled: true, threads }));
   const last = variants[variants.length - 1];
   last.dispose = () => tf.dispose([a, b]);
   const flops = 2 * M * N * K;

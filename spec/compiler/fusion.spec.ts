@@ -9,6 +9,8 @@ import { FUSION_BACKENDS } from '../../src/backend/tfjs-engine';
 import { fusedLoopSource } from '../../src/compiler/fusion/codegen-js';
 import { CASES, tensorsOf } from '../transform/op-cases';
 import { withCompilerOptions } from '../../src/compiler/options';
+import { periodOf, simdSupports } from '../../src/compiler/fusion/codegen-wasm';
+import type { FusedSpec } from '../../src/compiler/ir';
 
 /** Runs `fn` with fusion on or off. */
 function withFusion<R>(on: boolean, fn: () => R): R {
@@ -125,6 +127,38 @@ describe('elementwise fusion', () => {
     const e = Array.from(f(m, x).dataSync()).map(String);
     expect(a).to.deep.equal(e);
     expect(b).to.deep.equal(e);
+  });
+
+  it('SIMD kernels read a row-broadcast input (a bias) bit for bit, and only when its period fills vectors', () => {
+    const spec = (shape: number[], strides: number[]): FusedSpec => ({
+      shape, inputs: [{ mode: 'full', dtype: 'float32' }, { mode: 'strided', dtype: 'float32', strides }],
+      ops: [{ kernel: 'Add', args: [0, 1], attrs: {}, dtype: 'float32' }], outputs: [2],
+    });
+    expect(periodOf(spec([128, 256], [0, 1]), 1)).to.equal(256);
+    expect(periodOf(spec([2, 3, 4], [0, 4, 1]), 1)).to.equal(12);
+    expect(periodOf(spec([5, 6], [0, 1]), 1)).to.equal(undefined); // 6 lanes: a vector would straddle rows
+    expect(periodOf(spec([4, 8], [1, 0]), 1)).to.equal(undefined); // a column broadcast
+    expect(periodOf(spec([2, 3, 4], [0, 1, 0]), 1)).to.equal(undefined);
+    for (const target of ['cpu', 'wasm'] as const) {
+      expect(simdSupports(spec([6, 8], [0, 1]), target), target).to.equal(true);
+      expect(simdSupports(spec([5, 6], [0, 1]), target), target).to.equal(false);
+    }
+    const f = (x: tf.Tensor, b: tf.Tensor) => [tf.add(x, b), tf.step(tf.add(x, b)), tf.mul(tf.sub(b, x), b)];
+    // Deterministic values over [-20, 20] with some exact zeros of either sign.
+    const spread = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.fround(20 * Math.sin(seed * 7.3 + i * 1.7)));
+    for (const [xs, bs] of [[[6, 8], [8]], [[3, 2, 4], [2, 4]], [[2, 3, 4], [1, 4]], [[5, 6], [6]]] as [number[], number[]][]) {
+      const x = tf.tensor(spread(xs.reduce((a, c) => a * c, 1), 1).map((v, i) => (i % 7 === 0 ? -0 : v)), xs);
+      const b = tf.tensor(spread(bs.reduce((a, c) => a * c, 1), 2), bs);
+      const simd = bst.transform.jit(f);
+      const loop = bst.transform.jit(f);
+      withCompilerOptions({ simd: false }, () => loop.compile(x, b));
+      withCompilerOptions({ simd: true }, () => simd.compile(x, b));
+      const eager = f(x, b);
+      const bits = (t: tf.Tensor) => Array.from(t.dataSync(), (v) => (Object.is(v, -0) ? '-0' : String(v)));
+      (simd(x, b) as tf.Tensor[]).forEach((t, i) => expect(bits(t), `[${xs}] + [${bs}] output ${i}: SIMD vs eager`)
+        .to.deep.equal(bits(eager[i])));
+      (loop(x, b) as tf.Tensor[]).forEach((t, i) => expect(bits(t), `output ${i}: JS loop vs eager`).to.deep.equal(bits(eager[i])));
+    }
   });
 
   describe('state updates in place', () => {

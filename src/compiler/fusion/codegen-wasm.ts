@@ -2,9 +2,10 @@
  * Generates a WebAssembly SIMD kernel for a fused elementwise spec, running in place on
  * tfjs-wasm's heap: four float32 lanes per step, bool values as lane masks.
  *
- * Supported: float32 and bool values, inputs read whole or as one value (no strided
- * broadcasts), and ops whose record (fusion/ops.ts) has an exact SIMD form on the target
- * backend. Anything else uses the JS loop.
+ * Supported: float32 and bool values, inputs read whole, as one value, or (float32) as a
+ * row broadcast (a bias: the input is the domain's trailing dimensions, repeated; see
+ * {@link periodOf}), and ops whose record (fusion/ops.ts) has an exact SIMD form on the
+ * target backend. Anything else uses the JS loop.
  */
 import type { FusedSpec } from '../ir';
 import { buildModule, f32x4Const, I32, i32x4Const, memarg, op, simd, V128 } from './wasm-binary';
@@ -28,13 +29,35 @@ function contextOf(spec: FusedSpec, j: number): EmitContext {
 }
 
 /**
+ * Elements after which a strided input repeats when it is a row broadcast: zero strides
+ * on the leading dimensions of the domain, then the row-major strides of the trailing
+ * ones (a `[256]` bias over a `[128, 256]` domain: 256), so element `i` of the domain
+ * reads element `i % period`. Undefined for any other strided input, and for a period
+ * that is not a multiple of 4 (a vector would straddle two repeats).
+ */
+export function periodOf(spec: FusedSpec, k: number): number | undefined {
+  const inp = spec.inputs[k];
+  if (inp.mode !== 'strided' || inp.dtype !== 'float32') return undefined;
+  const dims = spec.shape;
+  let period = 1;
+  let d = dims.length - 1;
+  for (; d >= 0 && inp.strides[d] !== 0; d--) {
+    if (inp.strides[d] !== period) return undefined;
+    period *= dims[d];
+  }
+  for (; d >= 0; d--) if (inp.strides[d] !== 0 && dims[d] !== 1) return undefined;
+  return period % 4 === 0 ? period : undefined;
+}
+
+/**
  * Whether `spec` can run as a SIMD kernel on `target`: float32 and bool values (int32 only
- * as inputs cast to float32), no strided inputs, and every op with an exact SIMD form there.
+ * as inputs cast to float32), strided inputs only as row broadcasts, and every op with an
+ * exact SIMD form there.
  */
 export function simdSupports(spec: FusedSpec, target: FusionTarget): boolean {
   // int32 values are supported only as inputs that are cast to float32 (labels, counters).
   const intOnlyCast = (k: number) => spec.ops.every((o) => !o.args.includes(k) || (o.kernel === 'Cast' && o.dtype === 'float32'));
-  if (spec.inputs.some((i, k) => i.mode === 'strided' ||
+  if (spec.inputs.some((i, k) => (i.mode === 'strided' && periodOf(spec, k) === undefined) ||
     !(i.dtype === 'float32' || i.dtype === 'bool' || (i.dtype === 'int32' && intOnlyCast(k))))) return false;
   // A literal outside its dtype's values (tfjs-cpu storage, see storedValues) would round or wrap in a lane.
   if (spec.inputs.some((i) => i.mode === 'literal' && ((i.dtype === 'float32' && Math.fround(i.value) !== i.value &&
@@ -93,6 +116,13 @@ export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory:
       else if (inp.dtype === 'int32') pre.push(...ptr, ...op.i32Load, ...op.simd(simd.i32x4Splat));
       else pre.push(...ptr, ...op.f32Load, ...op.simd(simd.f32x4Splat));
       pre.push(...op.localSet(l));
+    } else if (inp.mode === 'strided') {
+      // A row broadcast: its own byte offset, wrapping to 0 after each period.
+      const off = local(I32);
+      const periodBytes = 4 * periodOf(spec, k)!;
+      body.push(...ptr, ...op.localGet(off), ...op.i32Add, ...op.simd(simd.load, ...memarg(2)), ...op.localSet(l),
+        ...op.i32Const(0), ...op.localGet(off), ...op.i32Const(16), ...op.i32Add, ...op.localTee(off),
+        ...op.localGet(off), ...op.i32Const(periodBytes), ...op.i32Eq, ...op.select, ...op.localSet(off));
     } else if (inp.dtype === 'bool') {
       body.push(...ptr, ...op.localGet(iLocal), ...op.i32Add, ...op.simd(simd.load32Zero, ...memarg(0)),
         ...op.simd(simd.i16x8ExtendLowI8x16U), ...op.simd(simd.i32x4ExtendLowI16x8U), ...op.simd(simd.i32x4Neg), ...op.localSet(l));

@@ -12,3 +12,5 @@ export { ProgressBar } from './progress';
 export type { ProgressReporter, ProgressBarOptions } from './progress';
 export { whileLoop } from './while-loop';
 export { cond } from './cond';
+export { switchBranches as switch, switchBranches, ifelse } from './switch';
+export type { Branch, Condition } from './switch';

@@ -163,3 +163,92 @@ describe('jacobians and hessians', () => {
     }, 20);
   });
 });
+
+describe('jacobians and hessians (BrainState ports)', () => {
+  const x3 = () => tf.tensor1d([1, 2, 3]);
+  const y2 = () => tf.tensor1d([10, 5]);
+  // r = [x0 y0, 5 x2 y1, 4 x1² - 2 x2, x2 sin x0]
+  const f1 = (x: tf.Tensor, y: tf.Tensor) => tf.stack([tf.mul(x.gather(0), y.gather(0)), tf.mul(5, tf.mul(x.gather(2), y.gather(1))),
+    tf.sub(tf.mul(4, tf.square(x.gather(1))), tf.mul(2, x.gather(2))), tf.mul(x.gather(2), tf.sin(x.gather(0)))]);
+  const jx = (x: number[], y: number[]) => [[y[0], 0, 0], [0, 0, 5 * y[1]], [0, 8 * x[1], -2], [x[2] * Math.cos(x[0]), 0, Math.sin(x[0])]];
+  const jy = (x: number[]) => [[x[0], 0], [0, 5 * x[2]], [0, 0], [0, 0]];
+
+  it('TestPureFuncJacobian.test1: jacfwd with hasAux', () => {
+    const [jac, aux] = T.jacfwd((x: tf.Tensor) => [tf.pow(x, 3), [tf.square(x)]] as [tf.Tensor, tf.Tensor[]], { hasAux: true })(tf.scalar(3));
+    expectTensorClose(jac as tf.Tensor, [27]);
+    expectTensorClose(aux[0], [9]);
+  });
+
+  it('TestPureFuncJacobian.test_jacfwd_and_aux_nested: a jacobian of a function that takes a jacobian', () => {
+    const f = (x: tf.Tensor) => {
+      const [, aux] = T.jacfwd((v: tf.Tensor) => [tf.pow(v, 3), [tf.pow(v, 3)]] as [tf.Tensor, tf.Tensor[]], { hasAux: true })(x);
+      return tf.mul(aux[0], tf.sin(x));
+    };
+    const want = T.jacfwd((x: tf.Tensor) => tf.mul(tf.pow(x, 3), tf.sin(x)))(tf.scalar(4)) as tf.Tensor;
+    expectTensorClose(T.jacfwd(f)(tf.scalar(4)) as tf.Tensor, want, 1e-5);
+    expectTensorClose(T.jit(T.jacfwd(f))(tf.scalar(4)) as tf.Tensor, want, 1e-5);
+    expectTensorClose(want, [3 * 16 * Math.sin(4) + 64 * Math.cos(4)], 1e-4);
+  });
+
+  it('TestPureFuncJacobian.test_jacrev1: jacrev and jacrev(argnums=(0, 1)) equal the analytic Jacobian', () => {
+    expectTensorClose(T.jacrev(f1)(x3(), y2()) as tf.Tensor, jx([1, 2, 3], [10, 5]), 1e-6);
+    const [a, b] = T.jacrev(f1, { argnums: [0, 1] })(x3(), y2()) as tf.Tensor[];
+    expectTensorClose(a, jx([1, 2, 3], [10, 5]), 1e-6);
+    expectTensorClose(b, jy([1, 2, 3]), 1e-6);
+  });
+
+  it('TestPureFuncJacobian.test_jacrev2 / test_jacrev3: tuple outputs nest as JAX (output first, then argnums)', () => {
+    const f2 = (x: tf.Tensor, y: tf.Tensor) => { const r = f1(x, y); return [tf.slice(r, 0, 2), tf.slice(r, 2, 2)]; };
+    const [r1, r2] = T.jacrev(f2)(x3(), y2()) as tf.Tensor[];
+    const J = jx([1, 2, 3], [10, 5]);
+    expectTensorClose(r1, J.slice(0, 2), 1e-6);
+    expectTensorClose(r2, J.slice(2), 1e-6);
+    const [[a1, b1], [a2, b2]] = T.jit(T.jacrev(f2, { argnums: [0, 1] }))(x3(), y2()) as tf.Tensor[][];
+    expectTensorClose(a1, J.slice(0, 2), 1e-6);
+    expectTensorClose(a2, J.slice(2), 1e-6);
+    expectTensorClose(b1, jy([1, 2, 3]).slice(0, 2), 1e-6);
+    expectTensorClose(b2, jy([1, 2, 3]).slice(2), 1e-6);
+  });
+
+  it('TestHessian: quadratic is 2I, returnValue, hasAux, over a ParamState', () => {
+    const sq = (x: tf.Tensor) => tf.sum(tf.square(x));
+    const H = T.hessian(sq)(tf.ones([3])) as tf.Tensor;
+    expect(H.shape).to.deep.equal([3, 3]);
+    expectTensorClose(H, tf.mul(tf.eye(3), 2));
+    const [H2, v] = T.hessian(sq, { returnValue: true })(tf.ones([2])) as tf.Tensor[];
+    expectTensorClose(H2, tf.mul(tf.eye(2), 2));
+    expectTensorClose(v, [2]);
+    const [H3, aux] = T.hessian((x: tf.Tensor) => [sq(x), { n: x.shape[0] }] as [tf.Scalar, { n: number }], { hasAux: true })(tf.ones([2]));
+    expectTensorClose(H3 as tf.Tensor, tf.mul(tf.eye(2), 2));
+    expect(Number((aux.n as unknown as tf.Tensor).dataSync()[0])).to.equal(2); // aux leaves come back as tensors, as grad's do
+    const p = new bst.ParamState(tf.ones([2]));
+    expectTensorClose(T.hessian(() => tf.sum(tf.square(p.value)), { gradStates: p })() as tf.Tensor, tf.mul(tf.eye(2), 2));
+  });
+
+  it('TestHessianStateStructure: one state, a list and a dict of states mirror the structure', () => {
+    const w = new bst.State(tf.scalar(1));
+    const cube = () => tf.pow(w.value, 3) as tf.Scalar;
+    expectTensorClose(T.hessian(cube, { gradStates: w })() as tf.Tensor, [6]);
+    const [h, v] = T.hessian(cube, { gradStates: w, returnValue: true })() as tf.Tensor[];
+    expectTensorClose(h, [6]);
+    expectTensorClose(v, [1]);
+    const w1 = new bst.State(tf.scalar(1));
+    const w2 = new bst.State(tf.scalar(2));
+    const L = () => tf.mul(tf.square(w1.value), w2.value) as tf.Scalar;
+    const hl = T.jit(T.hessian(L, { gradStates: [w1, w2] }))() as unknown as tf.Tensor[][];
+    expect([[hl[0][0], hl[0][1]], [hl[1][0], hl[1][1]]].map((r) => r.map((t) => t.dataSync()[0]))).to.deep.equal([[4, 2], [2, 0]]);
+    const ws = { a: w1, b: w2 };
+    const hd = T.hessian(L, { gradStates: ws })() as unknown as Record<string, Record<string, tf.Tensor>>;
+    expect(Object.keys(hd).sort()).to.deep.equal(['a', 'b']);
+    expect(Object.keys(hd.a).sort()).to.deep.equal(['a', 'b']);
+    expect([hd.a.a, hd.a.b, hd.b.a, hd.b.b].map((t) => t.dataSync()[0])).to.deep.equal([4, 2, 2, 0]);
+  });
+
+  it('TestGradDecoratorForm: grad(gradStates) and vectorGrad(gradStates) as decorators; vector_grad elementwise', () => {
+    const p = new bst.ParamState(tf.tensor1d([3, 4]));
+    expectTensorClose(T.grad({ gradStates: p })(() => tf.sum(tf.square(p.value)))() as tf.Tensor, [6, 8]);
+    const q = new bst.ParamState(tf.tensor1d([2, 3]));
+    expectTensorClose(T.vectorGrad({ gradStates: q })(() => tf.square(q.value))() as tf.Tensor, [4, 6]);
+    expectTensorClose(T.vectorGrad((x: tf.Tensor) => tf.square(x))(tf.tensor1d([1, 2, 3])) as tf.Tensor, [2, 4, 6]);
+  });
+});

@@ -83,8 +83,14 @@ export function pack(grads: { stateGrads: unknown; argGrads: unknown }, req: Gra
  * @see valueAndGrad
  * @see jit
  */
-export function grad<const O extends GradOptions>(opts: O): <F extends GradFunction>(fn: F) => GradFn<F, O>;
 export function grad<F extends GradFunction, const O extends GradOptions = Record<never, never>>(fn: F, opts?: O): GradFn<F, O>;
+/**
+ * The decorator form, `grad(opts)(fn)` (BrainState's transform called without the function).
+ *
+ * @param opts - the options, as in the form above.
+ * @returns a function taking `fn` and returning what `grad(fn, opts)` returns.
+ */
+export function grad<const O extends GradOptions>(opts: O): <F extends GradFunction>(fn: F) => GradFn<F, O>;
 export function grad(fn: GradFunction | GradOptions, opts?: GradOptions): unknown {
   if (isDecoratorCall(fn, opts)) return (f: GradFunction) => grad(f, fn);
   const req = request('grad', fn, opts);
@@ -131,10 +137,16 @@ export function isDecoratorCall(first: unknown, second: unknown): first is GradO
  * ```
  * @see grad
  */
-export function valueAndGrad<const O extends ValueAndGradOptions>(opts: O):
-  <F extends GradFunction>(fn: F) => ValueAndGradFn<F, O>;
 export function valueAndGrad<F extends GradFunction, const O extends ValueAndGradOptions = Record<never, never>>(
   fn: F, opts?: O): ValueAndGradFn<F, O>;
+/**
+ * The decorator form, `valueAndGrad(opts)(fn)` (BrainState's transform called without the function).
+ *
+ * @param opts - the options, as in the form above.
+ * @returns a function taking `fn` and returning what `valueAndGrad(fn, opts)` returns.
+ */
+export function valueAndGrad<const O extends ValueAndGradOptions>(opts: O):
+  <F extends GradFunction>(fn: F) => ValueAndGradFn<F, O>;
 export function valueAndGrad(fn: GradFunction | ValueAndGradOptions, opts?: ValueAndGradOptions): unknown {
   if (isDecoratorCall(fn, opts)) return (f: GradFunction) => valueAndGrad(f, fn);
   const req = request('valueAndGrad', fn, opts);

@@ -16,5 +16,5 @@ export { switchBranches as switch, switchBranches, ifelse } from './switch';
 export type { Branch, Condition } from './switch';
 export { vectorGrad, jacrev, jacfwd, hessian } from './jacobian';
 export type {
-  VectorGradFn, VectorGradResult, JacobianFn, JacobianResult, HessianFn, HessianResult, JacobianOf, OutputOf,
+  VectorGradFn, VectorGradResult, JacobianFn, JacobianResult, HessianFn, HessianResult, JacobianOf, OutputOf, WithExtras,
 } from './jacobian';

@@ -40,7 +40,7 @@ export type JacobianOf<Y, G> =
   Y extends object ? { -readonly [K in keyof Y]: JacobianOf<Y[K], G> } : G;
 
 /** Adds the value and aux the options ask for: `J`, `[J, value]`, `[J, aux]` or `[J, value, aux]`. */
-type WithExtras<J, V, F, O> =
+export type WithExtras<J, V, F, O> =
   WithAux<O> extends true
     ? (WithValue<O> extends true ? [J, V, AuxOf<F>] : [J, AuxOf<F>])
     : WithValue<O> extends true ? [J, V] : J;
@@ -229,8 +229,14 @@ function named<T extends object>(run: T, name: string): T {
  * @see grad
  * @see jacrev
  */
-export function vectorGrad<const O extends GradOptions>(opts: O): <F extends GradFunction>(fn: F) => VectorGradFn<F, O>;
 export function vectorGrad<F extends GradFunction, const O extends GradOptions = Record<never, never>>(fn: F, opts?: O): VectorGradFn<F, O>;
+/**
+ * The decorator form, `vectorGrad(opts)(fn)` (BrainState's transform called without the function).
+ *
+ * @param opts - the options, as in the form above.
+ * @returns a function taking `fn` and returning what `vectorGrad(fn, opts)` returns.
+ */
+export function vectorGrad<const O extends GradOptions>(opts: O): <F extends GradFunction>(fn: F) => VectorGradFn<F, O>;
 export function vectorGrad(fn: GradFunction | GradOptions, opts?: GradOptions): unknown {
   if (isDecoratorCall(fn, opts)) return (f: GradFunction) => vectorGrad(f, fn);
   const req = request('vectorGrad', fn, opts);
@@ -280,8 +286,14 @@ function makeJacobian(kind: 'jacrev' | 'jacfwd', fn: GradFunction, opts: GradOpt
  * @see jacfwd
  * @see hessian
  */
-export function jacrev<const O extends GradOptions>(opts: O): <F extends GradFunction>(fn: F) => JacobianFn<F, O>;
 export function jacrev<F extends GradFunction, const O extends GradOptions = Record<never, never>>(fn: F, opts?: O): JacobianFn<F, O>;
+/**
+ * The decorator form, `jacrev(opts)(fn)` (BrainState's transform called without the function).
+ *
+ * @param opts - the options, as in the form above.
+ * @returns a function taking `fn` and returning what `jacrev(fn, opts)` returns.
+ */
+export function jacrev<const O extends GradOptions>(opts: O): <F extends GradFunction>(fn: F) => JacobianFn<F, O>;
 export function jacrev(fn: GradFunction | GradOptions, opts?: GradOptions): unknown {
   if (isDecoratorCall(fn, opts)) return (f: GradFunction) => jacrev(f, fn);
   return makeJacobian('jacrev', fn as GradFunction, opts);
@@ -304,8 +316,14 @@ export function jacrev(fn: GradFunction | GradOptions, opts?: GradOptions): unkn
  * ```
  * @see jacrev
  */
-export function jacfwd<const O extends GradOptions>(opts: O): <F extends GradFunction>(fn: F) => JacobianFn<F, O>;
 export function jacfwd<F extends GradFunction, const O extends GradOptions = Record<never, never>>(fn: F, opts?: O): JacobianFn<F, O>;
+/**
+ * The decorator form, `jacfwd(opts)(fn)` (BrainState's transform called without the function).
+ *
+ * @param opts - the options, as in the form above.
+ * @returns a function taking `fn` and returning what `jacfwd(fn, opts)` returns.
+ */
+export function jacfwd<const O extends GradOptions>(opts: O): <F extends GradFunction>(fn: F) => JacobianFn<F, O>;
 export function jacfwd(fn: GradFunction | GradOptions, opts?: GradOptions): unknown {
   if (isDecoratorCall(fn, opts)) return (f: GradFunction) => jacfwd(f, fn);
   return makeJacobian('jacfwd', fn as GradFunction, opts);
@@ -329,8 +347,14 @@ export function jacfwd(fn: GradFunction | GradOptions, opts?: GradOptions): unkn
  * ```
  * @see jacrev
  */
-export function hessian<const O extends GradOptions>(opts: O): <F extends GradFunction>(fn: F) => HessianFn<F, O>;
 export function hessian<F extends GradFunction, const O extends GradOptions = Record<never, never>>(fn: F, opts?: O): HessianFn<F, O>;
+/**
+ * The decorator form, `hessian(opts)(fn)` (BrainState's transform called without the function).
+ *
+ * @param opts - the options, as in the form above.
+ * @returns a function taking `fn` and returning what `hessian(fn, opts)` returns.
+ */
+export function hessian<const O extends GradOptions>(opts: O): <F extends GradFunction>(fn: F) => HessianFn<F, O>;
 export function hessian(fn: GradFunction | GradOptions, opts?: GradOptions): unknown {
   if (isDecoratorCall(fn, opts)) return (f: GradFunction) => hessian(f, fn);
   const req = request('hessian', fn, opts);

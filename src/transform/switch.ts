@@ -6,6 +6,7 @@
  * `lax.switch` and BrainState's `switch` do.
  */
 import * as tf from '@tensorflow/tfjs';
+import { storedValues } from '../backend/tfjs-engine';
 import { TraceError } from '../errors';
 import { isTensor } from '../state/tree';
 import { tracedBranches } from './branches';
@@ -78,7 +79,8 @@ export function switchBranches<A extends unknown[], R>(index: tf.Tensor | number
       (isTensor(index) && index.rank === 0 ? "cast it with tf.cast(index, 'int32')." : 'pass one scalar index.'));
   }
   if (n === 1) return branches[0](...operands); // as BrainState: nothing to choose
-  if (!isTracing()) return branches[Math.min(Math.max(index.dataSync()[0], 0), n - 1)](...operands);
+  // Read as the compiled branch node reads it (the stored value; see storedValues).
+  if (!isTracing()) return branches[Math.min(Math.max(Math.trunc(Number(storedValues(index)[0])), 0), n - 1)](...operands);
   return tracedBranches('switch', 'Switch', index, branches, branchNames(n), operands);
 }
 

@@ -117,6 +117,18 @@ describe('gradients through branches', () => {
     expectNoLeaks((k) => tf.dispose(jg(idx[k % 3])), 200);
   });
 
+  it('a branch with an op tfjs cannot differentiate: an error only when the loss reaches the branch', () => {
+    const s = new bst.HiddenState(tf.scalar(0));
+    const f = (x: tf.Tensor, use: boolean) => {
+      const y = T.cond(tf.greater(tf.sum(x), 0), (v: tf.Tensor) => { s.value = tf.sum(tf.cumprod(v)); return tf.square(v); },
+        (v: tf.Tensor) => v, x) as tf.Tensor;
+      return use ? tf.add(tf.sum(y), s.value) : tf.sum(tf.square(x));
+    };
+    const x = tf.tensor1d([1, 2]);
+    expectTensorClose(T.jit(T.grad((v: tf.Tensor) => f(v, false)))(x) as tf.Tensor, [2, 4]);
+    expectThrowsWith(() => T.jit(T.grad((v: tf.Tensor) => f(v, true)))(x), bst.TraceError, 'could not be built', 'Cumprod');
+  });
+
   it('a second-order gradient through a compiled branch is a clear error (outside jit it works)', () => {
     const f = (x: tf.Tensor) => T.cond(tf.greater(x, 0), (y: tf.Tensor) => tf.pow(y, 3), (y: tf.Tensor) => y, x);
     const gg = (x: tf.Tensor) => tf.grad(tf.grad(f))(x);

@@ -129,3 +129,17 @@ describe('scan / forLoop: reverse and unroll', () => {
     }, 50);
   });
 });
+
+describe('scan / forLoop: reverse of bool rows', () => {
+  it('reverses bool xs and ys (through int32: tfjs-wasm\'s Reverse corrupts bool data)', () => {
+    const xs = tf.tensor1d([1, 0, 0, 1, 1], 'bool');
+    for (const jit of [false, true]) {
+      const go = (v: tf.Tensor) => T.scan((c: tf.Tensor, x: tf.Tensor) => [tf.add(c, tf.cast(x, 'int32')), tf.logicalNot(x)] as [tf.Tensor, tf.Tensor],
+        tf.scalar(0, 'int32'), v, { reverse: true, unroll: 2 });
+      const [c, ys] = (jit ? T.jit(go) : go)(xs);
+      expect(c.dataSync()[0]).to.equal(3);
+      expect(ys.dtype).to.equal('bool');
+      expect(Array.from(ys.dataSync())).to.deep.equal([0, 1, 1, 0, 0]);
+    }
+  });
+});

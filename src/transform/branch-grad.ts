@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { aliasTensor, isTapeOn, unrecorded } from '../backend/tfjs-engine';
-import type { ControlSpec, KernelNode, Program, ValueType } from '../compiler/ir';
+import { ControlSpec, disposeProgram, KernelNode, Program, ValueType } from '../compiler/ir';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
@@ -144,20 +144,27 @@ function unpacked(p: tf.Tensor, like: readonly tf.Tensor[]): tf.Tensor[] {
 }
 
 /** `outputs` as seen by the tape: results of `inputs` whose own gradient is an error. */
-function opaque(outputs: readonly tf.Tensor[], inputs: readonly tf.Tensor[], what: string): tf.Tensor[] {
+function opaque(outputs: readonly tf.Tensor[], inputs: readonly tf.Tensor[], what: string, why?: Error): tf.Tensor[] {
   if (inputs.length === 0) return [...outputs];
+  const floats = outputs.filter((t) => t.dtype === 'float32');
+  if (floats.length === 0) return [...outputs];
   const wrapped = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     void args;
     return {
-      value: packed(outputs),
+      value: packed(floats),
       gradFunc: (): tf.Tensor[] => {
+        if (why !== undefined) {
+          throw new TraceError(`${what}: the gradient through this traced branch inside jit could not be built: ` +
+            `${why.message.replace(/\.$/, '')}. Take the gradient outside jit, or keep ops without a gradient out of the branch.`);
+        }
         throw new TraceError(`${what}: a second-order gradient through a traced branch inside jit is not supported ` +
           '(the backward branch is compiled and invisible to the tape); take the higher-order gradient outside jit, ' +
           'or select with tf.where(pred, a, b).');
       },
     };
   });
-  return unpacked(wrapped(...inputs), outputs);
+  const back = unpacked(wrapped(...inputs), floats);
+  return outputs.map((t) => (t.dtype === 'float32' ? back[floats.indexOf(t)] : t));
 }
 
 /**
@@ -175,13 +182,21 @@ export function differentiableBranches(b: BranchNode): tf.Tensor[] {
     return runAndRecord(b.kernel, { kind: 'cond', branches: fwd }, [b.index, ...inputs], b.what);
   }
   const bwdSubs: SubTrace[] = [];
-  for (let k = 0; k < b.subs.length; k++) {
-    const s = traceBackward(b, k, inputs, floatIn, floatOut, outTypes);
-    bwdSubs.push(s);
-    if (s.stateArgs.length > 0 || s.written.length > 0) {
-      throw new TraceError(`internal: ${b.what} ${b.names[k]} read or wrote state ${(s.stateArgs[0] ?? s.written[0]).state.label()} ` +
-        'when replayed for its gradient but not when traced');
+  try {
+    for (let k = 0; k < b.subs.length; k++) {
+      const s = traceBackward(b, k, inputs, floatIn, floatOut, outTypes);
+      bwdSubs.push(s);
+      if (s.stateArgs.length > 0 || s.written.length > 0) {
+        throw new TraceError(`internal: ${b.what} ${b.names[k]} read or wrote state ` +
+          `${(s.stateArgs[0] ?? s.written[0]).state.label()} when replayed for its gradient but not when traced`);
+      }
     }
+  } catch (e) {
+    // A branch without a gradient (an op tfjs cannot differentiate): as eagerly, that is an
+    // error only if the loss needs the gradient through the branch.
+    for (const s of bwdSubs) disposeProgram(s.program);
+    const results = runAndRecord(b.kernel, { kind: 'cond', branches: fwd }, [b.index, ...inputs], b.what);
+    return opaque(results, floatIn.map((i) => inputs[i]), b.what, e as Error);
   }
   const bwdCaptured = [...new Set(bwdSubs.flatMap((s) => s.captured.map((c) => c.tensor)))];
   const nExplicit = nOps + b.stateIns.length + floatOut.length;

@@ -39,9 +39,17 @@ export function needsLoopOptions(opts: LoopOptions): boolean {
   return opts.reverse === true || (opts.unroll !== undefined && opts.unroll !== false && opts.unroll !== 1);
 }
 
-/** Each leaf reversed along its leading axis (itself when that has one row or none). */
+/**
+ * Each leaf reversed along its leading axis (itself when that has one row or none). Bool
+ * leaves go through int32: tfjs-wasm's Reverse treats bool as 4-byte elements and corrupts
+ * its heap (docs/sharp-bits.md).
+ */
 function reversed(leaves: readonly tf.Tensor[]): tf.Tensor[] {
-  return leaves.map((t) => (t.shape[0] > 1 ? tf.reverse(t, 0) : t));
+  return leaves.map((t) => {
+    if (t.shape[0] <= 1) return t;
+    if (t.dtype === 'bool') return tf.tidy(() => tf.notEqual(tf.reverse(tf.cast(t, 'int32'), 0), 0));
+    return tf.reverse(t, 0);
+  });
 }
 
 /** `scan` with `reverse` / `unroll`; `plain` is the scan that does neither. */

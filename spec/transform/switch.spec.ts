@@ -178,6 +178,20 @@ describe('ifelse', () => {
     expectThrowsWith(() => T.ifelse([tf.tensor1d([1, 0]), true], [() => 1, () => 2]), bst.TraceError, 'condition 0', 'scalar');
   });
 
+  it('eager and jitted ifelse over a vector of conditions leave numTensors flat', () => {
+    const v = tf.tensor1d([0, 1, 1], 'bool');
+    const branches = [(x: tf.Tensor) => tf.neg(x), (x: tf.Tensor) => tf.mul(x, 2), (x: tf.Tensor) => x];
+    const x = tf.scalar(3);
+    const j = T.jit((c: tf.Tensor, y: tf.Tensor) => T.ifelse(c, branches, y));
+    tf.dispose(j(v, x));
+    expectNoLeaks(() => {
+      const a = T.ifelse(v, branches, x);
+      const b = j(v, x);
+      expect([num(a), num(b)]).to.deep.equal([6, 6]);
+      tf.dispose([a, b]);
+    }, 20);
+  });
+
   it('TestIfElseValidation.test_check_cond_false_skips_validation: first true wins', () => {
     expect(T.ifelse([true, true], [() => 1, () => 2])).to.equal(1);
   });

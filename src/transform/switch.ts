@@ -119,10 +119,10 @@ export function ifelse<A extends unknown[], R>(conditions: readonly Condition[] 
   branches: readonly Branch<A, R>[], ...operands: A): R {
   checkBranches('ifelse', branches);
   const n = branches.length;
-  const conds: Condition[] = isTensor(conditions) ? splitVector(conditions) : [...conditions as readonly Condition[]];
   if (!Array.isArray(conditions) && !isTensor(conditions)) {
     throw new TraceError(`ifelse: expected conditions to be an array of scalar tensors or booleans, got ${describe(conditions)}.`);
   }
+  const conds: Condition[] = isTensor(conditions) ? splitVector(conditions) : [...conditions as readonly Condition[]];
   if (conds.length !== n) {
     throw new TraceError(`ifelse: got ${conds.length} condition${conds.length === 1 ? '' : 's'} for ${n} branch` +
       `${n === 1 ? '' : 'es'}; pass one condition per branch (the last branch runs when none holds).`);
@@ -152,9 +152,10 @@ export function ifelse<A extends unknown[], R>(conditions: readonly Condition[] 
   return tracedBranches('ifelse', 'Switch', index, branches, branchNames(n), operands);
 }
 
-function splitVector(v: tf.Tensor): tf.Tensor[] {
+/** A vector of conditions as scalars (traced) or as booleans read now (eagerly: nothing to free). */
+function splitVector(v: tf.Tensor): Condition[] {
   if (v.rank !== 1) {
     throw new TraceError(`ifelse: expected a vector of conditions (one per branch), got ${describe(v)}.`);
   }
-  return tf.unstack(v);
+  return isTracing() ? tf.unstack(v) : Array.from(v.dataSync() as ArrayLike<number>, (x) => x !== 0);
 }

@@ -101,6 +101,16 @@ describe('scan / forLoop: reverse and unroll', () => {
     expectTensorClose(ys, [5, 4, 3, 2, 1]);
   });
 
+  it('unroll changes the compiled loop: k steps per iteration, then a loop over the remainder', () => {
+    const f = (k: number | boolean) => T.jit((v: tf.Tensor) => T.forLoop((x: tf.Tensor) => tf.neg(x), v, { unroll: k }));
+    const xs = tf.range(0, 7);
+    expect(String(f(1).lower(xs))).to.contain('Scan{length=7,');
+    const three = String(f(3).lower(xs));
+    expect(three).to.contain('Scan{length=2,');
+    expect(three).to.contain('Scan{length=1,');
+    expect(String(f(true).lower(xs))).to.contain('Scan{length=1,');
+  });
+
   it('a progress bar counts every step when unrolled', () => {
     const ticks: [number, number][] = [];
     const pbar = { every: 1, tick: (s: number, t: number) => { ticks.push([s, t]); } };

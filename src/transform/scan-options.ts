@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TraceError } from '../errors';
 import { isTensor } from '../state/tree';
 import { flatten, TreeDef, unflatten } from '../util/pytree';
-import { leadingLength, rowOf, tensorTree } from './loop-util';
+import { leadingLength, tensorTree } from './loop-util';
 import { ProgressReporter, toReporter } from './progress';
 import type { LoopOptions } from './scan';
 import { isTracing } from './trace';
@@ -83,26 +83,44 @@ function unrolledScan<C, X, Y>(plain: Scan, fn: (carry: C, x: X) => [C, Y], init
   length: number, k: number, reporter: ProgressReporter | undefined): [C, Y] {
   const m = Math.floor(length / k);
   const r = length - m * k;
-  const blocks = xLeaves.map((x) => tf.reshape(tf.slice(x, 0, m * k), [m, k, ...x.shape.slice(1)]));
+  // Column j of the blocks (rows j, j + k, ...) as xs of their own, split once outside the
+  // loop: the body reads its k rows straight from the loop (no slicing per step), so it is
+  // k copies of the step that the compiler can fuse across.
+  const columns = xLeaves.map((x) => {
+    if (m === 0) return [];
+    const rest = x.shape.slice(1);
+    const blocks = tf.reshape(tf.slice(x, 0, m * k), [m, k, ...rest]);
+    // [k, m, ...] then contiguous slices (a strided unstack is slow on the cpu backend).
+    return tf.unstack(blocks, 1);
+  });
+  const nX = xLeaves.length;
   let yDef: TreeDef | undefined;
-  const body = (carry: C, block: tf.Tensor[]): [C, tf.Tensor[] | undefined] => {
-    const ys: tf.Tensor[][] = [];
+  let nY = 0;
+  const body = (carry: C, rows: tf.Tensor[]): [C, tf.Tensor[]] => {
+    const ys: tf.Tensor[] = [];
     let c = carry;
     for (let j = 0; j < k; j++) {
-      const [next, y] = fn(c, unflatten(xDef, block.map((b) => rowOf(b, j))) as X);
+      const [next, y] = fn(c, unflatten(xDef, Array.from({ length: nX }, (_, p) => rows[j * nX + p])) as X);
       c = next;
       const [leaves, def] = flatten(y, isTensor);
       yDef = def;
-      leaves.forEach((t, q) => (ys[q] ??= []).push(t as tf.Tensor));
+      nY = leaves.length;
+      ys.push(...(leaves as tf.Tensor[]));
     }
-    return [c, ys.length === 0 ? undefined : ys.map((list) => tf.stack(list))];
+    return [c, ys];
   };
   const at = (offset: number, scale: number): ProgressReporter | undefined => (reporter === undefined ? undefined : {
     every: Math.max(1, Math.round((reporter.every ?? 1) / scale)),
     tick: (step: number) => reporter.tick(offset + step * scale, length),
   });
-  const [mid, stacked] = plain(body, init, blocks, { length: m, pbar: at(0, k) });
-  const main = (stacked ?? []).map((t) => tf.reshape(t, [m * k, ...t.shape.slice(2)]));
+  const xsByStep = Array.from({ length: k }, (_, j) => columns.map((col) => col[j])).flat();
+  const [mid, stacked] = plain(body, init, xsByStep, { length: m, pbar: at(0, k) });
+  // stacked[j * nY + q]: y leaf q of step j of every block, [m, ...]; interleave back to [m * k, ...].
+  const main = Array.from({ length: nY }, (_, q) => {
+    const parts = Array.from({ length: k }, (_, j) => stacked[j * nY + q]);
+    const rest = parts[0].shape.slice(1);
+    return tf.reshape(tf.stack(parts, 1), [m * k, ...rest]);
+  });
   if (r === 0) return [mid, (yDef === undefined ? undefined : unflatten(yDef, main)) as Y];
   const tail = xLeaves.map((x) => tf.slice(x, m * k, r));
   const [carry, tailYs] = plain(fn, mid, unflatten(xDef, tail) as X, { length: r, pbar: at(m * k, 1) });

@@ -33,7 +33,10 @@ export interface LoopOptions {
   reverse?: boolean;
   /**
    * Under jit, trace this many steps into each iteration of the compiled loop (`true`:
-   * every step); JAX's `unroll`. Changes how the loop runs, never its result.
+   * every step); JAX's `unroll`. Changes how the loop runs, never its result. A speed
+   * knob to measure, as in JAX: the k steps fuse into one kernel, but the xs and ys are
+   * regrouped by step outside the loop. Measured (1,000 steps of a leaky integrator, wasm,
+   * shared machine): 64 units 1.4-1.6x faster with unroll 4; 1,000 units 0.6x; on cpu slower.
    */
   unroll?: number | boolean;
 }

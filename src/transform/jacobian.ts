@@ -20,7 +20,7 @@ import { flatten, TreeDef, unflatten } from '../util/pytree';
 import { isDecoratorCall, pack, request } from './grad';
 import { computeGradients, GradRequest } from './grad-core';
 import { describeLeaf } from './grad-tree';
-import type { GradFunction, GradOptions, GradsOf } from './grad-types';
+import type { AuxOf, GradFunction, GradOptions, GradsOf } from './grad-types';
 
 type Params<F> = F extends (...args: infer P) => unknown ? P : never;
 type WithAux<O> = O extends { readonly hasAux: true } ? true : false;
@@ -30,8 +30,6 @@ type WithValue<O> = O extends { readonly returnValue: true } ? true : false;
 export type OutputOf<F, O> = F extends (...args: never[]) => infer R
   ? (WithAux<O> extends true ? (R extends readonly [infer Y, unknown] ? Y : unknown) : R) : unknown;
 
-/** The aux value of a function returning `[out, aux]`. */
-type AuxOf<F> = F extends (...args: never[]) => infer R ? (R extends readonly [unknown, infer A] ? A : unknown) : unknown;
 
 /** A Jacobian: the output's structure, each tensor replaced by the gradient structure `G` (JAX's nesting). */
 export type JacobianOf<Y, G> =

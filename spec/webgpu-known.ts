@@ -40,4 +40,34 @@ export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
     reason: 'tfjs-backend-webgpu 4.22 bug: Prod on small host inputs (run on its CPU kernels) ignores keepDims, ' +
       'so eager tf.concat fails before the jit runs',
   },
+  {
+    title: 'gradients through branches cond: operands, a captured tensor and a read state',
+    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
+      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+  },
+  {
+    title: 'gradients through branches an int result and a nested branch inside a branch',
+    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
+      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+  },
+  {
+    title: 'gradients through branches a branch with an op tfjs cannot differentiate',
+    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
+      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+  },
+  {
+    title: 'ifelse traced conditions, eagerly and jitted; the last branch is the fallback',
+    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
+      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+  },
+  {
+    title: 'ifelse eager and jitted ifelse over a vector of conditions leave numTensors flat',
+    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
+      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+  },
+  {
+    title: 'ifelse TestCrossBranchStateAccess.test_ifelse_mixed_read_write_branches',
+    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
+      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+  },
 ];

@@ -400,8 +400,9 @@ class Scope {
 
   private control(): void {
     const r = this.r;
-    const choice = r.pick(['forLoop', 'scan', 'cond']);
+    const choice = r.pick(['forLoop', 'scan', 'cond', 'switch']);
     if (choice === 'cond') return this.cond();
+    if (choice === 'switch') return this.switchStmt();
     const xs = this.pickVal((v) => v.shape.length >= 1 && v.shape[0] <= 6 && !v.approx);
     if (xs === undefined) return;
     if (choice === 'forLoop') {
@@ -418,17 +419,19 @@ class Scope {
     if (init === undefined) return;
     const body = this.body([{ shape: init.shape, dtype: init.dtype }, { shape: xs.shape.slice(1), dtype: xs.dtype }], [init.shape, init.dtype]);
     if (body === undefined) return;
+    // Sometimes JAX's options: reverse, and unroll (which must never change a result).
+    const opts = r.int(0, 2) === 0 ? { reverse: r.int(0, 1) === 1, unroll: r.pick([1, 2, 3, true] as (number | boolean)[]) } : undefined;
     const out = this.tryRun(() => {
       const [c, ys] = bst.transform.scan((carry: tf.Tensor, x: tf.Tensor) => {
         const [nc, y] = body.run([carry, x]);
         return [nc, y];
-      }, init.t, xs.t);
+      }, init.t, xs.t, opts ?? {});
       return [c, ys];
     });
     if (out === undefined) return;
     const c = this.add(out[0], false);
     const ys = this.add(out[1], false);
-    this.stmts.push({ k: 'scan', outs: [c.id, ys.id], init: init.id, xs: xs.id, body: body.block });
+    this.stmts.push({ k: 'scan', outs: [c.id, ys.id], init: init.id, xs: xs.id, body: body.block, ...(opts === undefined ? {} : { opts }) });
   }
 
   private cond(): void {
@@ -452,6 +455,34 @@ class Scope {
     if (out === undefined) return;
     const v = this.add(out[0], false);
     this.stmts.push({ k: 'cond', out: v.id, pred: pred.id, operands: operands.map((o) => o.id), then: then.block, else: other.block });
+  }
+
+  /** `switch(index, branches, ...operands)`: 2 to 4 branches, an index that may fall outside them (it clamps). */
+  private switchStmt(): void {
+    const r = this.r;
+    const src = this.pickVal((v) => !v.approx && v.dtype !== 'bool');
+    if (src === undefined) return;
+    const s = this.op('sum', [src]);
+    const index = s && (s.dtype === 'int32' ? s : this.op('cast', [s], ['int32']));
+    if (index === undefined) return;
+    const operands = [this.pickVal((v) => !v.approx && v !== index), this.pickVal((v) => !v.approx && v !== index)]
+      .filter((v, i, a): v is Val => v !== undefined && a.indexOf(v) === i);
+    if (operands.length === 0) return;
+    const params = operands.map((o) => ({ shape: o.shape, dtype: o.dtype }));
+    const first = this.body(params);
+    if (first === undefined) return;
+    const want = first.resultType;
+    const branches = [first];
+    for (let k = r.int(1, 3); k > 0; k--) {
+      const b = this.body(params, [want.shape, want.dtype]);
+      if (b === undefined) return;
+      branches.push(b);
+    }
+    const out = this.tryRun(() => [bst.transform.switch(index.t, branches.map((b) => (...ops: tf.Tensor[]) => b.run(ops)[0]),
+      ...operands.map((o) => o.t))]);
+    if (out === undefined) return;
+    const v = this.add(out[0], false);
+    this.stmts.push({ k: 'switch', out: v.id, index: index.id, operands: operands.map((o) => o.id), branches: branches.map((b) => b.block) });
   }
 
   /**

@@ -17,6 +17,7 @@ function renameIn(stmts: readonly Stmt[], from: number, to: number): Stmt[] {
       case 'forLoop': return { ...s, xs: s.xs.map(r), body: blk(s.body) };
       case 'scan': return { ...s, init: r(s.init), xs: r(s.xs), body: blk(s.body) };
       case 'cond': return { ...s, pred: r(s.pred), operands: s.operands.map(r), then: blk(s.then), else: blk(s.else) };
+      case 'switch': return { ...s, index: r(s.index), operands: s.operands.map(r), branches: s.branches.map(blk) };
       default: return s;
     }
   });
@@ -39,13 +40,15 @@ function* smallerStmts(stmts: readonly Stmt[], live: readonly number[]): Generat
     }
     // Bypass: the uses read one of the statement's own inputs (when it has one result).
     if (outs.length === 1) {
-      const inputs = s.k === 'op' ? s.args : s.k === 'forLoop' ? s.xs : s.k === 'cond' ? s.operands : [];
+      const inputs = s.k === 'op' ? s.args : s.k === 'forLoop' ? s.xs : s.k === 'cond' || s.k === 'switch' ? s.operands : [];
       for (const a of new Set(inputs)) yield [renameIn(rest, outs[0], a), live.map((o) => (o === outs[0] ? a : o))];
     }
     // Inside a loop or branch body.
     const blocks: [Block, (b: Block) => Stmt][] = s.k === 'forLoop' ? [[s.body, (b) => ({ ...s, body: b })]]
       : s.k === 'scan' ? [[s.body, (b) => ({ ...s, body: b })]]
-        : s.k === 'cond' ? [[s.then, (b) => ({ ...s, then: b })], [s.else, (b) => ({ ...s, else: b })]] : [];
+        : s.k === 'cond' ? [[s.then, (b) => ({ ...s, then: b })], [s.else, (b) => ({ ...s, else: b })]]
+          : s.k === 'switch' ? s.branches.map((br, j): [Block, (b: Block) => Stmt] =>
+            [br, (b) => ({ ...s, branches: s.branches.map((x, q) => (q === j ? b : x)) })]) : [];
     for (const [b, rebuild] of blocks) {
       for (const [bs, res] of smallerStmts(b.stmts, b.result)) {
         yield [[...stmts.slice(0, i), rebuild({ params: b.params, stmts: bs, result: res }), ...stmts.slice(i + 1)], [...live]];

@@ -45,12 +45,16 @@ function stmt(s: Stmt, indent: string): string[] {
     case 'scan':
       return [`${indent}const [${name(s.outs[0])}, ${name(s.outs[1])}] = bst.transform.scan((${params(s.body)}) => {`,
         ...block(s.body, `${indent}  `), `${indent}  return [${s.body.result.map(name).join(', ')}];`,
-        `${indent}}, ${name(s.init)}, ${name(s.xs)});`];
+        `${indent}}, ${name(s.init)}, ${name(s.xs)}${s.opts === undefined ? '' : `, ${JSON.stringify(s.opts)}`});`];
     case 'cond':
       return [`${indent}const ${name(s.out)} = bst.transform.cond(${name(s.pred)}, (${params(s.then)}) => {`,
         ...block(s.then, `${indent}  `), `${indent}  return ${name(s.then.result[0])};`, `${indent}}, (${params(s.else)}) => {`,
         ...block(s.else, `${indent}  `), `${indent}  return ${name(s.else.result[0])};`,
         `${indent}}, ${s.operands.map(name).join(', ')});`];
+    case 'switch':
+      return [`${indent}const ${name(s.out)} = bst.transform.switch(${name(s.index)}, [`, ...s.branches.flatMap((b) => [
+        `${indent}  (${params(b)}) => {`, ...block(b, `${indent}    `), `${indent}    return ${name(b.result[0])};`, `${indent}  },`]),
+      `${indent}], ${s.operands.map(name).join(', ')});`];
   }
 }
 

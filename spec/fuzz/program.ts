@@ -40,8 +40,12 @@ export type Stmt =
   | { readonly k: 'write'; readonly state: number; readonly arg: number }
   /** `out = forLoop((...rows) => body, ...xs)`: the body returns one tensor, stacked. */
   | { readonly k: 'forLoop'; readonly out: number; readonly xs: readonly number[]; readonly body: Block }
-  /** `[carryOut, ysOut] = scan((carry, x) => [c, y], init, xs)`. */
-  | { readonly k: 'scan'; readonly outs: readonly [number, number]; readonly init: number; readonly xs: number; readonly body: Block }
+  /** `[carryOut, ysOut] = scan((carry, x) => [c, y], init, xs, opts)` (opts: reverse / unroll, when set). */
+  | { readonly k: 'scan'; readonly outs: readonly [number, number]; readonly init: number; readonly xs: number; readonly body: Block;
+    readonly opts?: { readonly reverse?: boolean; readonly unroll?: number | boolean } }
+  /** `out = switch(index, [(...ops) => b0, ...], ...operands)`: index an int32 scalar, clamped. */
+  | { readonly k: 'switch'; readonly out: number; readonly index: number; readonly operands: readonly number[];
+    readonly branches: readonly Block[] }
   /** `out = cond(pred, (...ops) => then, (...ops) => else, ...operands)`. */
   | { readonly k: 'cond'; readonly out: number; readonly pred: number; readonly operands: readonly number[];
     readonly then: Block; readonly else: Block };
@@ -89,6 +93,8 @@ export function used(s: Stmt): number[] {
       return [s.init, s.xs, ...blockReads(s.body)];
     case 'cond':
       return [s.pred, ...s.operands, ...blockReads(s.then), ...blockReads(s.else)];
+    case 'switch':
+      return [s.index, ...s.operands, ...s.branches.flatMap(blockReads)];
   }
 }
 
@@ -151,7 +157,7 @@ function runStmt(s: Stmt, env: Map<number, tf.Tensor>, states: readonly bst.Stat
       const [c, ys] = bst.transform.scan((carry: tf.Tensor, x: tf.Tensor) => {
         const [nc, y] = runBlock(s.body, env, states, [carry, x]);
         return [nc, y];
-      }, get(s.init), get(s.xs));
+      }, get(s.init), get(s.xs), s.opts ?? {});
       env.set(s.outs[0], c);
       env.set(s.outs[1], ys);
       break;
@@ -159,6 +165,10 @@ function runStmt(s: Stmt, env: Map<number, tf.Tensor>, states: readonly bst.Stat
     case 'cond':
       env.set(s.out, bst.transform.cond(get(s.pred), (...ops: tf.Tensor[]) => runBlock(s.then, env, states, ops)[0],
         (...ops: tf.Tensor[]) => runBlock(s.else, env, states, ops)[0], ...s.operands.map(get)));
+      break;
+    case 'switch':
+      env.set(s.out, bst.transform.switch(get(s.index), s.branches.map((b) => (...ops: tf.Tensor[]) => runBlock(b, env, states, ops)[0]),
+        ...s.operands.map(get)));
       break;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Running control-flow nodes: a scan or while loop runs its compiled body step after
  * step on tensor infos (no signature check, no op dispatch per step), carrying values
- * from one step to the next; a cond runs one of two compiled branches.
+ * from one step to the next; a cond (or switch) runs one of its compiled branches.
  */
 import {
   disposeInfo, KernelFunc, lookupKernel, readScalar, rowAccess, TensorInfo, currentBackend, incRef,
@@ -134,7 +134,9 @@ function whileKernel(spec: WhileSpec, backendName: string): KernelFunc {
 function condKernel(spec: CondSpec, backendName: string): KernelFunc {
   const branches = spec.branches.map((b) => new Executable(b, backendName));
   return ({ inputs }) => {
-    const [pred, ...args] = inputs as TensorInfo[];
-    return branches[readScalar(pred) !== 0 ? 1 : 0].execute(args);
+    const [index, ...args] = inputs as TensorInfo[];
+    // Clamped to the branch range, as JAX's lax.switch (a bool reads 0 or 1).
+    const k = Math.min(Math.max(Math.trunc(readScalar(index)), 0), branches.length - 1);
+    return branches[k].execute(args);
   };
 }

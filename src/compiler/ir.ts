@@ -122,18 +122,23 @@ export interface WhileSpec {
   readonly bodyInvariantArgs: readonly number[];
 }
 
-/** A two-way branch: outer inputs [pred, args...]; both branches take `args` and return alike. */
+/**
+ * A branch (`cond`, `switch`): outer inputs [index, args...]; every branch takes `args` and
+ * returns alike. The index is clamped to the branch range (a bool picks [false, true]).
+ */
 export interface CondSpec {
   readonly kind: 'cond';
-  /** [false branch, true branch]. */
-  readonly branches: readonly [Program, Program];
+  /** The branches by index: [false branch, true branch] for a `cond`. */
+  readonly branches: readonly Program[];
+  /** Programs the node keeps alive for a later node (a gradient's backward branches); never run by it. */
+  readonly retained?: readonly Program[];
 }
 
 export type ControlSpec = ScanSpec | WhileSpec | CondSpec;
 
 /** The sub-programs of a control node. */
 export function subPrograms(c: ControlSpec): Program[] {
-  return c.kind === 'scan' ? [c.body] : c.kind === 'while' ? [c.cond, c.body] : [...c.branches];
+  return c.kind === 'scan' ? [c.body] : c.kind === 'while' ? [c.cond, c.body] : [...c.branches, ...(c.retained ?? [])];
 }
 
 /** A state written by the program: the leaves of its new value, in its tree's order. */

@@ -62,7 +62,8 @@ function controlText(n: KernelNode, name: (v: ValueId) => string, stateLabel: (s
   const head = c.kind === 'scan' ? `Scan{length=${c.length}, carry=${c.carryArgs.length}, xs=${c.xArgs.length}}`
     : c.kind === 'while' ? `While{carry=${c.bodyCarryArgs.length}}` : 'Cond';
   const subs = c.kind === 'scan' ? [['body', c.body]] as const : c.kind === 'while' ? [['cond', c.cond], ['body', c.body]] as const
-    : [['false', c.branches[0]], ['true', c.branches[1]]] as const;
+    : c.branches.length === 2 ? [['false', c.branches[0]], ['true', c.branches[1]]] as const
+      : c.branches.map((b, k) => [`branch ${k}`, b] as const);
   const inner = subs.map(([label, sub]) => `    ${label}:\n` +
     printProgram(sub, stateLabel, (id) => constantText(sub, id)).split('\n').map((l) => `      ${l}`).join('\n'));
   return `${head}(${n.inputs.map(name).join(', ')})\n${inner.join('\n')}`;

@@ -5,12 +5,14 @@
  * forward ones, so `jit(grad(f))` and a whole jitted training step are one cached program.
  */
 import { GradientError } from '../errors';
+import { isPlainObject } from '../state/tree';
 import { computeGradients, GradRequest } from './grad-core';
 import type {
   GradFn, GradFunction, GradOptions, ValueAndGradFn, ValueAndGradOptions,
 } from './grad-types';
 
-function request(name: string, fn: unknown, opts: GradOptions | undefined): GradRequest {
+/** Checks `fn` and the options, and resolves what to differentiate (shared with the jacobians). */
+export function request(name: string, fn: unknown, opts: GradOptions | undefined): GradRequest {
   if (typeof fn !== 'function') {
     throw new GradientError(`${name}: expected a function to differentiate, but got ${fn === null ? 'null' :
       typeof fn}; pass the loss function, e.g. ${name}((x) => tf.sum(tf.square(x))).`);
@@ -37,7 +39,8 @@ function request(name: string, fn: unknown, opts: GradOptions | undefined): Grad
   };
 }
 
-function pack(grads: { stateGrads: unknown; argGrads: unknown }, req: GradRequest): unknown {
+/** The gradients as the options ask for them: argument grads, state grads, or `[stateGrads, argGrads]`. */
+export function pack(grads: { stateGrads: unknown; argGrads: unknown }, req: GradRequest): unknown {
   if (!req.hasGradStates) return grads.argGrads;
   return req.argnums === undefined ? grads.stateGrads : [grads.stateGrads, grads.argGrads];
 }
@@ -74,12 +77,22 @@ function pack(grads: { stateGrads: unknown; argGrads: unknown }, req: GradReques
  * const [gs, gx] = bst.transform.grad(loss, { gradStates: [w], argnums: 0 })(tf.tensor1d([3, 4]));
  * const [g, value] = bst.transform.grad(loss, { gradStates: w, returnValue: true })(tf.tensor1d([3, 4]));
  * const dx = bst.transform.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, 2]));   // [2, 4]
+ * // Decorator form (BrainState's grad(grad_states=...)(fn)): options first, the function after.
+ * const gradW = bst.transform.grad({ gradStates: w })(loss);
  * ```
  * @see valueAndGrad
  * @see jit
  */
-export function grad<F extends GradFunction, const O extends GradOptions = Record<never, never>>(
-  fn: F, opts?: O): GradFn<F, O> {
+export function grad<F extends GradFunction, const O extends GradOptions = Record<never, never>>(fn: F, opts?: O): GradFn<F, O>;
+/**
+ * The decorator form, `grad(opts)(fn)` (BrainState's transform called without the function).
+ *
+ * @param opts - the options, as in the form above.
+ * @returns a function taking `fn` and returning what `grad(fn, opts)` returns.
+ */
+export function grad<const O extends GradOptions>(opts: O): <F extends GradFunction>(fn: F) => GradFn<F, O>;
+export function grad(fn: GradFunction | GradOptions, opts?: GradOptions): unknown {
+  if (isDecoratorCall(fn, opts)) return (f: GradFunction) => grad(f, fn);
   const req = request('grad', fn, opts);
   const returnValue = opts?.returnValue === true;
   const run = function (this: unknown, ...args: unknown[]): unknown {
@@ -89,7 +102,15 @@ export function grad<F extends GradFunction, const O extends GradOptions = Recor
     return returnValue ? [grads, out.value] : grads;
   };
   Object.defineProperty(run, 'name', { value: req.name });
-  return run as unknown as GradFn<F, O>;
+  return run;
+}
+
+/**
+ * Whether a transform was called in its decorator form, `transform(opts)(fn)`: one plain
+ * options object and nothing else (as BrainState's transforms called without `fun`).
+ */
+export function isDecoratorCall(first: unknown, second: unknown): first is GradOptions {
+  return second === undefined && isPlainObject(first);
 }
 
 /**
@@ -112,11 +133,22 @@ export function grad<F extends GradFunction, const O extends GradOptions = Recor
  * const [loss, grads] = bst.transform.valueAndGrad(mseLoss)(params, others, tf.tensor2d([[0], [1]]));
  * loss.print();                                    // 2.5
  * for (const [path, g] of grads.items()) console.log('grad', path, g.toString());
+ * // Decorator form: bst.transform.valueAndGrad({ argnums: 0 })(mseLoss)
  * ```
  * @see grad
  */
 export function valueAndGrad<F extends GradFunction, const O extends ValueAndGradOptions = Record<never, never>>(
-  fn: F, opts?: O): ValueAndGradFn<F, O> {
+  fn: F, opts?: O): ValueAndGradFn<F, O>;
+/**
+ * The decorator form, `valueAndGrad(opts)(fn)` (BrainState's transform called without the function).
+ *
+ * @param opts - the options, as in the form above.
+ * @returns a function taking `fn` and returning what `valueAndGrad(fn, opts)` returns.
+ */
+export function valueAndGrad<const O extends ValueAndGradOptions>(opts: O):
+  <F extends GradFunction>(fn: F) => ValueAndGradFn<F, O>;
+export function valueAndGrad(fn: GradFunction | ValueAndGradOptions, opts?: ValueAndGradOptions): unknown {
+  if (isDecoratorCall(fn, opts)) return (f: GradFunction) => valueAndGrad(f, fn);
   const req = request('valueAndGrad', fn, opts);
   const run = function (this: unknown, ...args: unknown[]): unknown {
     const out = computeGradients(fn as unknown as (...a: unknown[]) => unknown, this, args, req);
@@ -124,5 +156,5 @@ export function valueAndGrad<F extends GradFunction, const O extends ValueAndGra
     return req.hasAux ? [[out.value, out.aux], grads] : [out.value, grads];
   };
   Object.defineProperty(run, 'name', { value: req.name });
-  return run as unknown as ValueAndGradFn<F, O>;
+  return run;
 }

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import type { Case, Variant } from '../harness';
 import { JaxArray, JaxModule, loadJax } from '../peers';
+import { withConfig } from '../../src/config';
 
 const SIZES = [784, 256, 10] as const;
 
@@ -43,14 +44,7 @@ function trainer(seed: number): Step {
 /** A jitted training step compiled with fusion on or off. */
 function jitVariant(name: string, x: tf.Tensor, y: tf.Tensor, fusion: boolean): Variant {
   const step = bst.transform.jit(trainer(0));
-  const saved = process.env.BRAINSTATE_FUSION;
-  process.env.BRAINSTATE_FUSION = fusion ? '1' : '0';
-  try {
-    step.compile(x, y);
-  } finally {
-    if (saved === undefined) delete process.env.BRAINSTATE_FUSION;
-    else process.env.BRAINSTATE_FUSION = saved;
-  }
+  withConfig({ fusion }, () => step.compile(x, y));
   return {
     name,
     run(k) {

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors';
 import { processListeners, removeListenersAddedSince } from './process-handlers';
-import { envVar } from '../util/env';
+import { config } from '../config';
 import { markInitCalled, noteInitDone } from './readiness';
 import { registerTrainingKernels } from './training-kernels';
 import { installEngineHooks } from './tfjs-engine';
@@ -116,6 +116,13 @@ function installHint(name: BackendName): string {
  * `webgpu` asked for by name also runs on a software adapter (SwiftShader in Node on a
  * machine without a GPU); results are read with `await t.data()` there.
  *
+ * `init` also turns on tfjs's production mode (`tf.enableProdMode()`, the `PROD` flag).
+ * In tfjs 4.22 that changes no result and no check: it only silences the warnings tfjs
+ * prints through its logger: "backend was already registered", "Initialization of backend
+ * ... failed" for backends tried in turn, "The kernel ... is already registered" and
+ * "Overriding the gradient" (brainstate-ts replaces some kernels and gradients on purpose),
+ * and deprecation notices. To see them, call `tf.env().set('PROD', false)` after `init`.
+ *
  * @param name `'tensorflow' | 'webgpu' | 'wasm' | 'webgl' | 'cpu'`, to force one (`webgl` in browsers).
  * @param options `webgpu`: how that backend picks its adapter (see `WebGPUOptions`).
  * @returns the name of the backend now in use.
@@ -134,8 +141,8 @@ export async function init(name?: string, options: InitOptions = {}): Promise<Ba
 }
 
 async function start(name: string | undefined, options: InitOptions): Promise<BackendName> {
-  tf.env().set('PROD', true);
-  const requested = name ?? envVar('BRAINSTATE_BACKEND') ?? undefined;
+  tf.enableProdMode(); // see init's TSDoc: it only silences tfjs's own warnings
+  const requested = name ?? config().backend;
   if (requested != null && requested !== '') {
     if (!isBackendName(requested)) {
       const from = name != null ? 'backend.init' : 'BRAINSTATE_BACKEND';

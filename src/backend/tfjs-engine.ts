@@ -15,7 +15,7 @@
  * listed in `./webgpu/webgpu-engine.ts` (checked by the same self-test).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendError, BrainStateError } from '../errors';
+import { BackendError, BrainStateError, InternalError } from '../errors';
 import { canReadSync, recordHostConstant } from './webgpu/host-reads';
 
 export { backendIdle, canReadSync, hostConstant, readHeld } from './webgpu/host-reads';
@@ -236,7 +236,7 @@ const listenerStack: EngineListener[] = [];
  */
 export function startListening(l: EngineListener): void {
   ensureInstalled();
-  if (kernelDepth !== 0) throw new BrainStateError('internal: a trace cannot start inside a kernel');
+  if (kernelDepth !== 0) throw new InternalError('a trace cannot start inside a kernel');
   if (listener !== undefined) listenerStack.push(listener);
   listener = l;
 }
@@ -379,12 +379,6 @@ export function readScalar(info: TensorInfo): number {
   }
   return Number((b.readSync(info.dataId) as ArrayLike<number>)[0]);
 }
-
-/** Names of the op scopes now open (innermost last), e.g. `randomNormal__op`. */
-export function openScopeNames(): string[] {
-  return eng().state.scopeStack.map((s) => s.name);
-}
-
 /**
  * Which input's buffer each output may be written into (-1: none), and a check that the
  * input's data is dead after this kernel apart from the one state that will let it go.
@@ -523,7 +517,7 @@ export function runOnBackendMemory(backendName: string, inputs: readonly TensorI
     reused.forEach((r) => { if (r !== undefined) invalidateWasmCaches(wasm, r); });
     return infos;
   }
-  throw new BrainStateError(`internal: fused kernels cannot run on backend '${backendName}'`);
+  throw new InternalError(`fused kernels cannot run on backend '${backendName}'`);
 }
 
 /**

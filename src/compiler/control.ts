@@ -6,13 +6,13 @@
 import {
   disposeInfo, KernelFunc, lookupKernel, readScalar, rowAccess, TensorInfo, currentBackend, incRef,
 } from '../backend/tfjs-engine';
-import { TraceError } from '../errors';
+import { InternalError } from '../errors';
 import { Executable } from './executable';
 import type { CondSpec, ControlSpec, ScanSpec, WhileSpec } from './ir';
 
 function kernelOrThrow(name: string, backendName: string): KernelFunc {
   const k = lookupKernel(name, backendName);
-  if (k === undefined) throw new TraceError(`internal: kernel '${name}' is not registered for backend '${backendName}'`);
+  if (k === undefined) throw new InternalError(`kernel '${name}' is not registered for backend '${backendName}'`);
   return k;
 }
 

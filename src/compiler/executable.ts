@@ -14,7 +14,7 @@ import { isFusionTarget } from './fusion/ops';
 import { hasCanonicalStorage, runCopying, scratchMemory } from './fusion/scratch';
 import { compilerOptions } from './options';
 import { controlKernel } from './control';
-import { TraceError } from '../errors';
+import { TraceError, InternalError } from '../errors';
 import { holderCount, State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
 import { FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
@@ -26,7 +26,7 @@ import { FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
  */
 export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendName: string,
   reuse: OutputReuse | undefined): KernelFunc {
-  if (!isFusionTarget(backendName)) throw new TraceError(`internal: fused kernels cannot run on backend '${backendName}'`);
+  if (!isFusionTarget(backendName)) throw new InternalError(`fused kernels cannot run on backend '${backendName}'`);
   const loop = compileFusedLoop(spec, backendName);
   const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
   const size = spec.shape.reduce((a, b) => a * b, 1);

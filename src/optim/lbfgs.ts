@@ -5,7 +5,7 @@
  * the memory from call to call).
  */
 import * as tf from '@tensorflow/tfjs';
-import { OptimizerError } from '../errors';
+import { OptimizerError, InternalError } from '../errors';
 import { LeafUpdate, Optimizer, OptimizerOptions, OptimState, StepContext } from './base';
 import type { LearningRate } from './schedule';
 import type { Weights } from './weights';
@@ -126,6 +126,6 @@ export class LBFGS extends Optimizer {
   }
 
   protected updateLeaf(): LeafUpdate {
-    throw new OptimizerError('internal: LBFGS updates all leaves at once');
+    throw new InternalError('LBFGS updates all leaves at once');
   }
 }

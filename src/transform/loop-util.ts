@@ -7,7 +7,7 @@ import { currentBackend, currentListener, tensorFromInfo, TensorInfo } from '../
 import { controlKernel } from '../compiler/control';
 import type { ControlSpec } from '../compiler/ir';
 import { Recorder } from '../compiler/recorder';
-import { TraceError } from '../errors';
+import { TraceError, InternalError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import type { StateObserver } from '../state/stack';
 import { isTensor, tensorLeaves } from '../state/tree';
@@ -47,7 +47,7 @@ export function leadingLength(xs: readonly tf.Tensor[], what: string, given?: nu
 /** The recorder of the enclosing trace. */
 export function enclosingRecorder(what: string): Recorder {
   const r = currentListener();
-  if (!(r instanceof Recorder)) throw new TraceError(`internal: ${what} traced without a recorder`);
+  if (!(r instanceof Recorder)) throw new InternalError(`${what} traced without a recorder`);
   return r;
 }
 

@@ -11,7 +11,7 @@ import { copyTensor, currentListener, startListening, stopListening } from '../b
 import type { Program } from '../compiler/ir';
 import { passesFor, runPasses } from '../compiler/passes';
 import { Recorder } from '../compiler/recorder';
-import { StateShapeError, TraceError } from '../errors';
+import { StateShapeError, TraceError, InternalError } from '../errors';
 import { holderCount, State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
 import { isTensor, tensorLeaves, valueSignature } from '../state/tree';
@@ -108,7 +108,7 @@ class SubObserver implements StateObserver {
 export function subTrace(what: string, fn: (args: tf.Tensor[]) => unknown, explicit: readonly tf.Tensor[],
   opts: { forbidWrites?: boolean } = {}): SubTrace {
   const parent = currentObserver();
-  if (parent === undefined) throw new TraceError(`internal: ${what} traced outside a trace`);
+  if (parent === undefined) throw new InternalError(`${what} traced outside a trace`);
   const outer = currentListener();
   const recorder = new Recorder(what, outer instanceof Recorder ? outer : undefined);
   const observer = new SubObserver(recorder, parent, what, opts.forbidWrites === true);
@@ -162,11 +162,4 @@ export function subTrace(what: string, fn: (args: tf.Tensor[]) => unknown, expli
     written,
     captured: recorder.captured,
   };
-}
-
-/** The observer a control node reports its state writes to: the one active where it was called. */
-export function enclosingObserver(): StateObserver {
-  const o = currentObserver();
-  if (o === undefined) throw new TraceError('internal: no enclosing trace');
-  return o;
 }

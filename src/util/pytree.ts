@@ -10,7 +10,7 @@
  * structures share exactly when they are the same. A tree that contains itself is a
  * {@link CyclicTreeError}, never an endless walk.
  */
-import { TraceError } from '../errors';
+import { TraceError, InternalError } from '../errors';
 import { isPlainObject } from '../state/tree';
 
 /** Method key of the protocol by which a class declares itself a pytree container. */
@@ -160,7 +160,7 @@ export function unflatten(def: TreeDef, leaves: readonly unknown[]): unknown {
     }
   };
   const out = build(def);
-  if (i !== leaves.length) throw new Error(`internal: unflatten used ${i} of ${leaves.length} leaves`);
+  if (i !== leaves.length) throw new InternalError(`unflatten used ${i} of ${leaves.length} leaves`);
   return out;
 }
 

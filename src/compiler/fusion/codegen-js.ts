@@ -6,6 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { FusedSpec } from '../ir';
 import { formFor, FUSED_HELPERS, FusionTarget, jsLiteral, roundTo } from './ops';
+import { InternalError } from '../../errors';
 
 /**
  * A compiled fused kernel: reads `inputs` (non-literal inputs, in order) and fills
@@ -57,7 +58,7 @@ export function fusedLoopSource(spec: FusedSpec, target: FusionTarget): string {
   for (const k of [...usedInputs].sort((a, b) => a - b)) body.push(`const a${k} = ${read[k]};`);
   spec.ops.forEach((op, j) => {
     const form = formFor(op.kernel, target);
-    if (form === undefined) throw new Error(`internal: ${op.kernel} is not an elementwise op`);
+    if (form === undefined) throw new InternalError(`${op.kernel} is not an elementwise op`);
     const expr = form.js(op.args.map(name), { attrs: op.attrs, inDtypes: op.args.map((a) => refDtype(spec, a)), outDtype: op.dtype });
     body.push(`const v${j} = ${roundTo(op.dtype, expr)};`);
   });

@@ -17,6 +17,7 @@ import { splatValue } from '../constants';
 import type { FusedInput, FusedOp, FusedSpec, KernelNode, Program, ValueId, ValueType } from '../ir';
 import { liveOuts } from '../ir';
 import type { Pass } from './pass';
+import { InternalError } from '../../errors';
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
@@ -220,7 +221,7 @@ function schedule(p: Program, groups: number[][], fused: KernelNode[]): KernelNo
   const pending = [...items];
   while (pending.length > 0) {
     const k = pending.findIndex((it) => it.node.inputs.every((v) => v < 0 || !produced.has(v) || ready.has(v)));
-    if (k < 0) throw new Error('internal: fusion produced a cycle');
+    if (k < 0) throw new InternalError('fusion produced a cycle');
     const [it] = pending.splice(k, 1);
     out.push(it.node);
     for (const o of it.node.outputs) ready.add(o);

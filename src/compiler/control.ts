@@ -4,11 +4,12 @@
  * from one step to the next; a cond runs one of two compiled branches.
  */
 import {
-  disposeInfo, KernelFunc, lookupKernel, readScalar, rowAccess, TensorInfo, currentBackend, incRef,
+  disposeInfo, KernelFunc, lookupKernel, readScalar, TensorInfo, currentBackend, incRef,
 } from '../backend/tfjs-engine';
 import { InternalError } from '../errors';
 import { Executable } from './executable';
 import type { CondSpec, ControlSpec, ScanSpec, WhileSpec } from './ir';
+import { hostMemory } from '../backend/targets';
 
 function kernelOrThrow(name: string, backendName: string): KernelFunc {
   const k = lookupKernel(name, backendName);
@@ -39,7 +40,7 @@ function scanKernel(spec: ScanSpec, backendName: string): KernelFunc {
   const slice = kernelOrThrow('Slice', backendName);
   const reshape = kernelOrThrow('Reshape', backendName);
   const pack = kernelOrThrow('Pack', backendName);
-  const direct = rowAccess(backendName);
+  const direct = hostMemory(backendName)?.rows;
   const nC = spec.carryArgs.length;
   const nX = spec.xArgs.length;
   const argCount = spec.body.inputs.length;

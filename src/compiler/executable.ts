@@ -5,12 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, runOnBackendMemory,
-  runOnWasmHeap, TensorInfo, tensorFromInfo, wasmHeap, OutputReuse, writesInPlace,
+  currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, TensorInfo, tensorFromInfo,
+  OutputReuse,
 } from '../backend/tfjs-engine';
+import { hostMemory, targetNamed } from '../backend/targets';
 import { compileFusedLoop } from './fusion/codegen-js';
 import { compileSimdKernel, simdSupports } from './fusion/codegen-wasm';
-import { isFusionTarget } from './fusion/ops';
+import { fusionTargetOf } from './fusion/ops';
 import { hasCanonicalStorage, runCopying, scratchMemory } from './fusion/scratch';
 import { compilerOptions } from './options';
 import { controlKernel } from './control';
@@ -20,33 +21,40 @@ import { tensorLeaves } from '../state/tree';
 import { FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
 
 /**
- * The kernel function of a fused node: on wasm a SIMD kernel in place on the heap (the
- * JS loop finishing the last size % 4 elements) where the ops allow, else the JS loop.
+ * The kernel function of a fused node, as the backend target says it runs: SIMD in place
+ * on the backend's WebAssembly heap (the JS loop finishing the last size % 4 elements),
+ * SIMD through a scratch heap, or the JS loop on the backend's memory.
  * Exported for the op-formula specs, which run one op at a time.
  */
 export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendName: string,
   reuse: OutputReuse | undefined): KernelFunc {
-  if (!isFusionTarget(backendName)) throw new InternalError(`fused kernels cannot run on backend '${backendName}'`);
-  const loop = compileFusedLoop(spec, backendName);
+  const target = targetNamed(backendName);
+  const memory = target?.memory;
+  const formulas = fusionTargetOf(backendName);
+  if (memory === undefined || formulas === undefined) throw new InternalError(`fused kernels cannot run on backend '${backendName}'`);
+  const loop = compileFusedLoop(spec, formulas);
   const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
   const size = spec.shape.reduce((a, b) => a * b, 1);
   const body = size - (size % 4);
-  const simdOk = compilerOptions().simd && simdSupports(spec, backendName) && body > 0;
-  const heap = backendName === 'wasm' && simdOk ? wasmHeap() : undefined;
-  if (heap !== undefined) {
-    // In place on tfjs-wasm's heap.
-    const simd = compileSimdKernel(spec, backendName, heap);
-    return ({ inputs }) => runOnWasmHeap(inputs as TensorInfo[], outs, (ptrs, views) => {
-      simd(...ptrs, body);
-      if (body < size) loop(...views(), body);
-    }, reuse);
+  const simdOk = compilerOptions().simd && target!.simd !== undefined && simdSupports(spec, formulas) && body > 0;
+  const placement = simdOk ? target!.simd : undefined;
+  if (placement?.kind === 'heap') {
+    const heap = placement.heap();
+    if (heap !== undefined) {
+      // In place on the backend's heap.
+      const simd = compileSimdKernel(spec, formulas, heap);
+      return ({ inputs }) => placement.run(inputs as TensorInfo[], outs, (ptrs, views) => {
+        simd(...ptrs, body);
+        if (body < size) loop(...views(), body);
+      }, reuse);
+    }
   }
-  if (backendName === 'cpu' && simdOk) {
-    // The cpu backend's arrays live in JS: copy through a private heap. tfjs-cpu keeps some
+  if (placement?.kind === 'scratch') {
+    // The backend's arrays live in JS: copy through a private heap. tfjs-cpu keeps some
     // tensors in another array type than their dtype's (a float32 cast of an int32 keeps the
     // Int32Array): a lane would round those values, so such calls take the JS loop.
-    const simd = compileSimdKernel(spec, backendName, scratchMemory());
-    return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, (ins, arrays) => {
+    const simd = compileSimdKernel(spec, formulas, scratchMemory());
+    return ({ inputs }) => memory.run(inputs as TensorInfo[], outs, (ins, arrays) => {
       if (!hasCanonicalStorage(spec, ins)) {
         loop(ins, arrays);
         return;
@@ -55,7 +63,7 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
       if (body < size) loop(ins, arrays, body);
     }, reuse);
   }
-  return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, loop, reuse);
+  return ({ inputs }) => memory.run(inputs as TensorInfo[], outs, loop, reuse);
 }
 
 /**
@@ -67,7 +75,7 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
  * each call.
  */
 function planReuse(p: Program, index: number, backendName: string, callArgs: () => readonly TensorInfo[]): OutputReuse | undefined {
-  if (!writesInPlace(backendName)) return undefined;
+  if (hostMemory(backendName)?.writesInPlace !== true) return undefined;
   const n = p.nodes[index];
   if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined)) return undefined;
   const uses = new Map<ValueId, number>();

@@ -19,6 +19,7 @@ import { flatten, mapLeaves, TreeDef, unflatten } from '../util/pytree';
 import {
   collectArgLeaves, collectGradStates, describeLeaf, formatTreePath, GradStateSpec, leavesWithPaths,
 } from './grad-tree';
+import { dropAbandonedTape, tapeGradients } from '../backend/tfjs-tape';
 
 /** What to differentiate, resolved from the options. */
 export interface GradRequest {
@@ -171,14 +172,6 @@ function checkStatesRead(spec: GradStateSpec, read: ReadonlySet<State<StateValue
     'checkStates: false to get zero gradients (as BrainState\'s check_states=False).');
 }
 
-/** After a throw inside the taped forward pass tfjs keeps the tape's saved tensors: free them. */
-function dropAbandonedTape(): void {
-  const state = tf.engine().state as unknown as { gradientDepth: number; activeTape: { saved?: tf.Tensor[] }[] | null };
-  if (state.gradientDepth !== 0 || state.activeTape == null) return;
-  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
-  state.activeTape = null;
-}
-
 /**
  * Runs `fn` once under the gradient tape and returns the gradients of its scalar loss
  * with respect to the requested states and arguments (zeros where it does not depend
@@ -250,7 +243,7 @@ export function computeGradients(fn: (...args: unknown[]) => unknown, thisArg: u
     let grads: (tf.Tensor | null | undefined)[];
     try {
       ({ value, grads } = xs.length === 0 ? { value: tf.tidy(forward), grads: [] }
-        : tf.engine().gradients(forward, xs, undefined, true));
+        : tapeGradients(forward, xs));
     } catch (e) {
       dropAbandonedTape();
       throw e;

@@ -16,7 +16,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError, InternalError } from '../../errors';
-import { disposeInfo, KernelBackendLike, KernelFunc, lookupKernel, runOnBackendMemory, TensorInfo } from '../tfjs-engine';
+import { disposeInfo, KernelBackendLike, KernelFunc, lookupKernel, TensorInfo } from '../tfjs-engine';
+import { runOnBackendMemory } from '../targets';
 import { col2imAdd, filterGradientDirect, Geometry, geometry2d, geometry3d, im2colT, outPerExample, patchSize } from './geometry';
 import type { KernelRecord } from './record';
 

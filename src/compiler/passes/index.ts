@@ -6,7 +6,8 @@ import { explicitMatMulTranspose } from './matmul-transpose';
 import { eliminateCommonSubexpressions } from './cse';
 import { simplifyAlgebraFor } from './simplify';
 import { eliminateCasts } from './cast-elimination';
-import { isFusionTarget } from '../fusion/ops';
+import { fusionTargetOf } from '../fusion/ops';
+import { targetNamed } from '../../backend/targets';
 import { compilerOptions } from '../options';
 import type { Pass } from './pass';
 
@@ -29,7 +30,8 @@ export function passesFor(backendName: string): readonly Pass[] {
     foldConstants, elideIdentities, simplifyAlgebraFor(backendName), eliminateCasts, eliminateCommonSubexpressions,
     eliminateDeadCode,
   ];
-  if (backendName === 'wasm') passes.push(explicitMatMulTranspose);
-  if (fusionEnabled() && isFusionTarget(backendName)) passes.push(fuseElementwiseFor(backendName), eliminateDeadCode);
+  if (targetNamed(backendName)?.explicitMatMulTranspose === true) passes.push(explicitMatMulTranspose);
+  const formulas = fusionTargetOf(backendName);
+  if (fusionEnabled() && formulas !== undefined) passes.push(fuseElementwiseFor(formulas), eliminateDeadCode);
   return passes;
 }

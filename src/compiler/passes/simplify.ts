@@ -13,7 +13,7 @@ import type { KernelNode, Program, ValueId } from '../ir';
 import type { Pass } from './pass';
 import { rewritePass } from './rewrite';
 import { constantSplat } from '../constants';
-import { ELEMENTWISE_OPS, isFusionTarget, TARGETS } from '../fusion/ops';
+import { ELEMENTWISE_OPS, hasCanonicalStorageOn } from '../fusion/ops';
 
 function sameType(p: Program, a: ValueId, b: ValueId): boolean {
   const x = p.values[a];
@@ -45,7 +45,7 @@ function identityInput(p: Program, n: KernelNode): ValueId | undefined {
 
 /** Simplification for programs that run on `backendName`. */
 export function simplifyAlgebraFor(backendName: string): Pass {
-  const identities = isFusionTarget(backendName) && TARGETS[backendName].canonicalStorage;
+  const identities = hasCanonicalStorageOn(backendName);
   return rewritePass('simplify', (p, n, producer) => {
     const id = identities ? identityInput(p, n) : undefined;
     if (id !== undefined) return { alias: id };

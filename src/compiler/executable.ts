@@ -18,7 +18,7 @@ import { controlKernel } from './control';
 import { TraceError, InternalError } from '../errors';
 import { holderCount, State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
-import { FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
+import { ControlSpec, FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
 
 /**
  * The kernel function of a fused node, as the backend target says it runs: SIMD in place
@@ -138,7 +138,7 @@ export class Executable {
         return fusedKernel(n.fused, n.outputs.map((o) => program.values[o]), backendName,
           planReuse(program, i, backendName, () => this.callArgs));
       }
-      if (n.control !== undefined) return controlKernel(n.control, backendName);
+      if (n.control !== undefined) return controlNodeKernel(n.control, backendName);
       const k = lookupKernel(n.kernel, backendName);
       if (k === undefined) {
         throw new TraceError(`jit(${program.name}): kernel '${n.kernel}' is not registered for backend ` +
@@ -245,4 +245,9 @@ export class Executable {
       return { dataId: info.dataId, shape: info.shape, dtype: info.dtype };
     });
   }
+}
+
+/** The kernel of a control node (a loop, a branch), its sub-programs compiled as executables. */
+export function controlNodeKernel(spec: ControlSpec, backendName: string): KernelFunc {
+  return controlKernel(spec, backendName, (sub) => new Executable(sub, backendName));
 }

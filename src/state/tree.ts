@@ -7,12 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 /** A tensor or a tree (array / plain object) of tensors. */
 export type StateValue = tf.Tensor | readonly StateValue[] | { readonly [key: string]: StateValue };
 
-/** True for objects made by `{}` or `Object.create(null)` (not class instances). */
-export function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== 'object') return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
+export { isPlainObject } from '../util/plain-object';
+import { isPlainObject } from '../util/plain-object';
 
 /** Duck-typed tensor check: bundles can carry two copies of the Tensor class. */
 export function isTensor(x: unknown): x is tf.Tensor {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { currentBackend, currentListener, tensorFromInfo, TensorInfo } from '../backend/tfjs-engine';
-import { controlKernel } from '../compiler/control';
+import { controlNodeKernel } from '../compiler/executable';
 import type { ControlSpec } from '../compiler/ir';
 import { Recorder } from '../compiler/recorder';
 import { TraceError, InternalError } from '../errors';
@@ -57,7 +57,7 @@ export function enclosingRecorder(what: string): Recorder {
  */
 export function runAndRecord(kernel: string, spec: ControlSpec, inputs: readonly tf.Tensor[], what: string): tf.Tensor[] {
   const recorder = enclosingRecorder(what);
-  const run = controlKernel(spec, tf.getBackend());
+  const run = controlNodeKernel(spec, tf.getBackend());
   const infos = run({ inputs: inputs as unknown as TensorInfo[], backend: currentBackend(), attrs: {} }) as TensorInfo[];
   return recorder.recordControl(kernel, spec, inputs, infos.map(tensorFromInfo));
 }

@@ -11,7 +11,7 @@
  * {@link CyclicTreeError}, never an endless walk.
  */
 import { TraceError, InternalError } from '../errors';
-import { isPlainObject } from '../state/tree';
+import { isPlainObject } from './plain-object';
 
 /** Method key of the protocol by which a class declares itself a pytree container. */
 export const PYTREE_NODE: unique symbol = Symbol.for('brainstate.pytreeNode');

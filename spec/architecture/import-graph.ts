@@ -5,7 +5,8 @@
  * only from its own layer or lower; docs/architecture.md explains each):
  *
  * 0. src/errors.ts, src/config.ts, src/util/
- * 1. src/backend/ (the tfjs adapter, the backend target registry and one folder per backend)
+ * 1. src/backend/ (the tfjs adapter, the backend target registry and one folder per backend),
+ *    src/kernels/ (names of the custom kernels)
  * 2. src/state/
  * 3. src/graph/
  * 4. src/compiler/
@@ -22,7 +23,7 @@ import { repoRoot, sourceFiles } from './source-files';
 /** The layers, lowest first: path prefixes relative to the repository root. */
 export const LAYERS: readonly (readonly string[])[] = [
   ['src/errors.ts', 'src/config.ts', 'src/util/'],
-  ['src/backend/'],
+  ['src/backend/', 'src/kernels/'],
   ['src/state/'],
   ['src/graph/'],
   ['src/compiler/'],

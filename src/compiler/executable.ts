@@ -19,6 +19,7 @@ import { TraceError, InternalError } from '../errors';
 import { holderCount, State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
 import { ControlSpec, FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
+import { kernelInfo } from './kernels';
 
 /**
  * The kernel function of a fused node, as the backend target says it runs: SIMD in place
@@ -77,7 +78,7 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
 function planReuse(p: Program, index: number, backendName: string, callArgs: () => readonly TensorInfo[]): OutputReuse | undefined {
   if (hostMemory(backendName)?.writesInPlace !== true) return undefined;
   const n = p.nodes[index];
-  if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined)) return undefined;
+  if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined && kernelInfo(m.kernel)?.fallible !== false)) return undefined;
   const uses = new Map<ValueId, number>();
   const bump = (v: ValueId) => uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const m of p.nodes) for (const v of m.inputs) if (v >= 0) bump(v);

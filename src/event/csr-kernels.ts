@@ -17,12 +17,9 @@ import type { TensorInfo } from '../backend/tfjs-engine';
 import { CustomKernelRecord, KernelAttrs, MemoryLoop, registerCustomKernel } from './kernel-record';
 import { dispatchKernel } from '../backend/custom-kernels';
 
-/** Kernel name of the event-driven product `spikes @ W`. */
-export const EVENT_CSR_MATVEC = 'BrainStateEventCsrMatVec';
-/** Kernel name of the gather product `W @ x` (the spikes' gradient). */
-export const CSR_MATVEC = 'BrainStateCsrMatVec';
-/** Kernel name of the per-synapse weight gradient. */
-export const CSR_WEIGHT_GRAD = 'BrainStateCsrWeightGrad';
+import { CSR_MATVEC, CSR_WEIGHT_GRAD, EVENT_CSR_MATVEC } from '../kernels/names';
+
+export { CSR_MATVEC, CSR_WEIGHT_GRAD, EVENT_CSR_MATVEC };
 
 function lastDim(t: TensorInfo): number {
   return t.shape[t.shape.length - 1];

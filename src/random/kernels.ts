@@ -19,31 +19,15 @@ import {
 import { shuffleIndices } from './shuffle-bits';
 import { webgpuRandomKernels } from './webgpu-kernels';
 
-/** `threefry_2x32(key, counts)` of JAX: inputs `{key, counts}` (int32), output int32 like counts. */
-export const THREEFRY_2X32 = 'BrainStateThreefry2x32';
-/** `split(key, num)`: input `{key}`, attrs `{num, partitionable}`, output int32 `[num, 2]`. */
-export const RANDOM_SPLIT = 'BrainStateRandomSplit';
-/** `random_bits(key, 32, shape)`: input `{key}`, attrs `{shape, partitionable}`, output int32 bits. */
-export const RANDOM_BITS = 'BrainStateRandomBits';
-/** `uniform(key, shape, minval, maxval)`: attrs `{shape, minval, maxval, partitionable}`, float32. */
-export const RANDOM_UNIFORM = 'BrainStateRandomUniform';
-/** Standard `normal(key, shape)`: attrs `{shape, partitionable}`, float32. */
-export const RANDOM_NORMAL = 'BrainStateRandomNormal';
-/** `truncated_normal(key, lower, upper, shape)`: attrs `{shape, lower, upper, partitionable}`, float32. */
-export const RANDOM_TRUNCATED_NORMAL = 'BrainStateRandomTruncatedNormal';
-/** `randint(key, shape, minval, maxval)`: attrs `{shape, minval, maxval, partitionable}`, int32. */
-export const RANDOM_INT = 'BrainStateRandomInt';
+import {
+  THREEFRY_2X32, RANDOM_SPLIT, RANDOM_BITS, RANDOM_UNIFORM, RANDOM_NORMAL, RANDOM_TRUNCATED_NORMAL, RANDOM_INT,
+  RANDOM_SHUFFLE, RANDOM_KERNEL_NAMES,
+} from '../kernels/names';
 
-/**
- * JAX's `_shuffle(key, iota, axis)` (the sort-based shuffle behind `permutation`):
- * attrs `{shape, axis, partitionable}`, output int32 of `shape` whose every fibre along
- * `axis` is a permutation of `0 .. shape[axis] - 1`.
- */
-export const RANDOM_SHUFFLE = 'BrainStateRandomShuffle';
-
-/** Every kernel name this module registers. */
-export const RANDOM_KERNEL_NAMES: readonly string[] = [THREEFRY_2X32, RANDOM_SPLIT, RANDOM_BITS, RANDOM_UNIFORM,
-  RANDOM_NORMAL, RANDOM_TRUNCATED_NORMAL, RANDOM_INT, RANDOM_SHUFFLE];
+export {
+  THREEFRY_2X32, RANDOM_SPLIT, RANDOM_BITS, RANDOM_UNIFORM, RANDOM_NORMAL, RANDOM_TRUNCATED_NORMAL, RANDOM_INT,
+  RANDOM_SHUFFLE, RANDOM_KERNEL_NAMES,
+};
 
 type Backend = tf.KernelBackend;
 interface Output { values: Int32Array | Float32Array; shape: number[]; dtype: 'int32' | 'float32' }

@@ -12,7 +12,8 @@
  * (see fusion/ops.ts): the pass is made per target.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ELEMENTWISE_OPS, FusionTarget, resultDtype } from '../fusion/ops';
+import { FusionTarget, resultDtype } from '../fusion/ops';
+import { kernelInfo } from '../kernels';
 import { splatValue } from '../constants';
 import type { FusedInput, FusedOp, FusedSpec, KernelNode, Program, ValueId, ValueType } from '../ir';
 import { liveOuts } from '../ir';
@@ -44,7 +45,7 @@ function broadcastStrides(shape: readonly number[], domain: readonly number[]): 
 
 /** Whether `n` is an elementwise op fused on `target` (single output, dtype rule agrees with the trace). */
 function fusible(n: KernelNode, values: readonly ValueType[], target: FusionTarget): boolean {
-  const op = ELEMENTWISE_OPS[n.kernel];
+  const op = kernelInfo(n.kernel)?.elementwise;
   if (op === undefined || n.outputs.length !== 1 || n.fused !== undefined || n.inputNames === null) return false;
   if (n.inputNames.length !== op.inputs.length || !op.inputs.every((name) => n.inputNames!.includes(name))) return false;
   const ins = op.inputs.map((name) => n.inputs[n.inputNames!.indexOf(name)]);
@@ -193,7 +194,7 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
   const outRefs: number[] = [];
   for (const i of nodeIdx) {
     const n = p.nodes[i];
-    const op = ELEMENTWISE_OPS[n.kernel];
+    const op = kernelInfo(n.kernel)!.elementwise!;
     const args = op.inputs.map((name) => ref.get(n.inputs[n.inputNames!.indexOf(name)])!);
     const out = n.outputs[0];
     ref.set(out, inputs.length + ops.length);

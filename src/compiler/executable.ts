@@ -9,8 +9,8 @@ import {
   OutputReuse,
 } from '../backend/tfjs-engine';
 import { hostMemory, targetNamed } from '../backend/targets';
-import { compileFusedLoop } from './fusion/codegen-js';
-import { compileSimdKernel, simdSupports } from './fusion/codegen-wasm';
+import { simdSupports } from './fusion/codegen-wasm';
+import { fusedLoopFor, simdKernelFor } from './fusion/kernel-cache';
 import { fusionTargetOf } from './fusion/ops';
 import { hasCanonicalStorage, runCopying, scratchMemory } from './fusion/scratch';
 import { compilerOptions } from './options';
@@ -18,7 +18,7 @@ import { controlKernel } from './control';
 import { TraceError, InternalError } from '../errors';
 import { holderCount, State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
-import { ControlSpec, FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
+import { ControlSpec, disposeProgram, FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
 import { kernelInfo } from './kernels';
 
 /**
@@ -33,7 +33,7 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
   const memory = target?.memory;
   const formulas = fusionTargetOf(backendName);
   if (memory === undefined || formulas === undefined) throw new InternalError(`fused kernels cannot run on backend '${backendName}'`);
-  const loop = compileFusedLoop(spec, formulas);
+  const loop = fusedLoopFor(spec, formulas);
   const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
   const size = spec.shape.reduce((a, b) => a * b, 1);
   const body = size - (size % 4);
@@ -43,7 +43,7 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
     const heap = placement.heap();
     if (heap !== undefined) {
       // In place on the backend's heap.
-      const simd = compileSimdKernel(spec, formulas, heap);
+      const simd = simdKernelFor(spec, formulas, heap);
       return ({ inputs }) => placement.run(inputs as TensorInfo[], outs, (ptrs, views) => {
         simd(...ptrs, body);
         if (body < size) loop(...views(), body);
@@ -54,7 +54,7 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
     // The backend's arrays live in JS: copy through a private heap. tfjs-cpu keeps some
     // tensors in another array type than their dtype's (a float32 cast of an int32 keeps the
     // Int32Array): a lane would round those values, so such calls take the JS loop.
-    const simd = compileSimdKernel(spec, formulas, scratchMemory());
+    const simd = simdKernelFor(spec, formulas, scratchMemory());
     return ({ inputs }) => memory.run(inputs as TensorInfo[], outs, (ins, arrays) => {
       if (!hasCanonicalStorage(spec, ins)) {
         loop(ins, arrays);
@@ -183,6 +183,25 @@ export class Executable {
     for (const [state, leaves] of byState) this.stateFeeds.push({ state, leaves });
   }
 
+  private disposed = false;
+
+  /**
+   * Releases what the executable owns: the program's constants and folded results (and
+   * those of its loop bodies and branches). Compiled kernels are shared between
+   * structurally identical programs (fusion/kernel-cache.ts) and stay cached. Running a
+   * disposed executable is an {@link InternalError}. Idempotent.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeProgram(this.program);
+  }
+
+  /** Whether {@link dispose} was called. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   /** Runs the program on `args` (the call's tensor leaves) and the states' current values. */
   run(args: readonly tf.Tensor[]): ReplayResult {
     const p = this.program;
@@ -199,6 +218,7 @@ export class Executable {
    * backend reference the caller owns.
    */
   execute(args: readonly TensorInfo[]): TensorInfo[] {
+    if (this.disposed) throw new InternalError(`jit(${this.program.name}): a disposed executable was run`);
     const p = this.program;
     const vals: (TensorInfo | undefined)[] = new Array(p.values.length);
     this.callArgs = args;

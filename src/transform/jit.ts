@@ -163,7 +163,7 @@ export class JitCore {
   }
 
   clearCache(): void {
-    for (const list of this.cache.values()) for (const e of list) disposeProgram(e.executable.program);
+    for (const list of this.cache.values()) for (const e of list) e.executable.dispose();
     this.cache.clear();
   }
 }

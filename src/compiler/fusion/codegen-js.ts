@@ -7,6 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { FusedSpec } from '../ir';
 import { formFor, FUSED_HELPERS, FusionTarget, jsLiteral, roundTo } from './ops';
 import { InternalError } from '../../errors';
+import { noteKernelCompiled } from './compile-count';
 
 /**
  * A compiled fused kernel: reads `inputs` (non-literal inputs, in order) and fills
@@ -90,6 +91,7 @@ export function fusedLoopSource(spec: FusedSpec, target: FusionTarget): string {
 /** Compiles `spec` into a {@link FusedLoop} computing as `target`'s kernels do. */
 export function compileFusedLoop(spec: FusedSpec, target: FusionTarget): FusedLoop {
   const src = fusedLoopSource(spec, target);
+  noteKernelCompiled();
   // eslint-disable-next-line no-new-func
   return new Function(`${FUSED_HELPERS}\nreturn function fused(inputs, outputs, start) {\n${src}\n};`)() as FusedLoop;
 }

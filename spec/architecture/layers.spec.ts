@@ -29,6 +29,11 @@ describe('layers and cycles (issue 13)', () => {
     expect(c, c.map((x) => x.join(' -> ')).join('\n')).to.deep.equal([]);
   });
 
+  it('the compiler holds no live state and names no backend: it imports nothing from src/state/', () => {
+    const bad = edges.filter((e) => e.from.startsWith('src/compiler/') && e.to.startsWith('src/state/'));
+    expect(bad.map((e) => `${e.from} imports ${e.to}`)).to.deep.equal([]);
+  });
+
   it('the checks find an upward import and a cycle', () => {
     const bad: Edge[] = [
       { from: 'src/state/state.ts', to: 'src/nn/module.ts', typeOnly: true },

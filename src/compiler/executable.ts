@@ -16,8 +16,6 @@ import { hasCanonicalStorage, runCopying, scratchMemory } from './fusion/scratch
 import { compilerOptions } from './options';
 import { controlKernel } from './control';
 import { TraceError, InternalError } from '../errors';
-import { holderCount, State, StateValue } from '../state/state';
-import { tensorLeaves } from '../state/tree';
 import { ControlSpec, disposeProgram, FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
 import { kernelInfo } from './kernels';
 
@@ -75,7 +73,7 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
  * dead (no clone, no other state holding it, not an argument of the call) is checked at
  * each call.
  */
-function planReuse(p: Program, index: number, backendName: string, callArgs: () => readonly TensorInfo[]): OutputReuse | undefined {
+function planReuse(p: Program, index: number, backendName: string, call: () => { args: readonly TensorInfo[]; slots: StateSlots }): OutputReuse | undefined {
   if (hostMemory(backendName)?.writesInPlace !== true) return undefined;
   const n = p.nodes[index];
   if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined && kernelInfo(m.kernel)?.fallible !== false)) return undefined;
@@ -83,21 +81,21 @@ function planReuse(p: Program, index: number, backendName: string, callArgs: () 
   const bump = (v: ValueId) => uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const m of p.nodes) for (const v of m.inputs) if (v >= 0) bump(v);
   for (const o of p.outputs) if (o.kind === 'value') bump(o.value);
-  const written = new Map<ValueId, { state: State<StateValue>; leaf: number }>();
-  for (const w of p.writes) w.values.forEach((v, leaf) => { bump(v); written.set(v, { state: w.state, leaf }); });
+  const written = new Map<ValueId, { slot: number; leaf: number }>();
+  for (const w of p.writes) w.values.forEach((v, leaf) => { bump(v); written.set(v, { slot: w.slot, leaf }); });
   const nonLiteral = n.fused.inputs.filter((i) => i.mode !== 'literal');
   const inputOf = n.outputs.map((o) => {
     const w = written.get(o);
     if (w === undefined || uses.get(o) !== 1) return -1;
     return n.inputs.findIndex((v, k) => uses.get(v) === 1 && nonLiteral[k].mode === 'full' &&
-      p.inputs.some((i) => i.value === v && i.source.kind === 'state' && i.source.state === w.state && i.source.leaf === w.leaf));
+      p.inputs.some((i) => i.value === v && i.source.kind === 'state' && i.source.slot === w.slot && i.source.leaf === w.leaf));
   });
   if (inputOf.every((k) => k < 0)) return undefined;
   // The state's old value may also be an argument of this call (f(s.value)): then the
   // buffer is still read by the program's argument and must not be overwritten.
   return {
     inputOf,
-    canReuse: (t) => t instanceof tf.Tensor && holderCount(t) === 1 && !callArgs().some((a) => a.dataId === t.dataId),
+    canReuse: (t) => t instanceof tf.Tensor && call().slots.holders(t) === 1 && !call().args.some((a) => a.dataId === t.dataId),
   };
 }
 
@@ -108,11 +106,28 @@ interface OutputSlot {
   readonly take: boolean;
 }
 
-/** The states a program reads, with which of their leaves feed which input value. */
+/** The state slots a program reads, with which of their leaves feed which input value. */
 interface StateFeed {
-  readonly state: State<StateValue>;
+  readonly slot: number;
   readonly leaves: readonly { leaf: number; value: ValueId }[];
 }
+
+/**
+ * How a run reaches the states behind the program's slots (the program holds none; the
+ * jit keeps the states beside it and passes this at each call).
+ */
+export interface StateSlots {
+  /** The tensor leaves of slot `slot`'s current value. */
+  leaves(slot: number): readonly TensorInfo[];
+  /** How many states hold `t` as (part of) their value: in-place reuse needs exactly one. */
+  holders(t: tf.Tensor): number;
+}
+
+/** For programs that read no state (loop bodies and branches get states as arguments). */
+const NO_SLOTS: StateSlots = {
+  leaves: (slot) => { throw new InternalError(`a program without states read state slot ${slot}`); },
+  holders: () => Infinity,
+};
 
 /** Results of one replay: tensors the caller owns. */
 export interface ReplayResult {
@@ -129,15 +144,15 @@ export class Executable {
   private readonly argFeeds: { leaf: number; value: ValueId }[] = [];
   private readonly stateFeeds: StateFeed[] = [];
   private readonly backend: KernelBackendLike;
-  /** The argument infos of the call running now (the in-place check reads them). */
-  private callArgs: readonly TensorInfo[] = [];
+  /** The argument infos and state slots of the call running now (the in-place check reads them). */
+  private call: { args: readonly TensorInfo[]; slots: StateSlots } = { args: [], slots: NO_SLOTS };
 
   constructor(readonly program: Program, readonly backendName: string) {
     this.backend = currentBackend();
     this.kernels = program.nodes.map((n, i) => {
       if (n.fused !== undefined) {
         return fusedKernel(n.fused, n.outputs.map((o) => program.values[o]), backendName,
-          planReuse(program, i, backendName, () => this.callArgs));
+          planReuse(program, i, backendName, () => this.call));
       }
       if (n.control !== undefined) return controlNodeKernel(n.control, backendName);
       const k = lookupKernel(n.kernel, backendName);
@@ -170,17 +185,17 @@ export class Executable {
     for (const o of program.outputs) if (o.kind === 'value') this.slots.push(slotOf(o.value));
     for (const w of program.writes) for (const v of w.values) this.slots.push(slotOf(v));
 
-    const byState = new Map<State<StateValue>, { leaf: number; value: ValueId }[]>();
+    const bySlot = new Map<number, { leaf: number; value: ValueId }[]>();
     for (const i of program.inputs) {
       if (i.source.kind === 'arg') {
         this.argFeeds.push({ leaf: i.source.leaf, value: i.value });
       } else {
-        let list = byState.get(i.source.state);
-        if (list === undefined) byState.set(i.source.state, (list = []));
+        let list = bySlot.get(i.source.slot);
+        if (list === undefined) bySlot.set(i.source.slot, (list = []));
         list.push({ leaf: i.source.leaf, value: i.value });
       }
     }
-    for (const [state, leaves] of byState) this.stateFeeds.push({ state, leaves });
+    for (const [slot, leaves] of bySlot) this.stateFeeds.push({ slot, leaves });
   }
 
   private disposed = false;
@@ -202,10 +217,10 @@ export class Executable {
     return this.disposed;
   }
 
-  /** Runs the program on `args` (the call's tensor leaves) and the states' current values. */
-  run(args: readonly tf.Tensor[]): ReplayResult {
+  /** Runs the program on `args` (the call's tensor leaves) and the current values of the states behind `slots`. */
+  run(args: readonly tf.Tensor[], slots: StateSlots = NO_SLOTS): ReplayResult {
     const p = this.program;
-    const tensors = this.execute(args).map(tensorFromInfo);
+    const tensors = this.execute(args, slots).map(tensorFromInfo);
     let k = 0;
     const outputs = p.outputs.map((o) => (o.kind === 'value' ? tensors[k++] : undefined));
     const writes = p.writes.map((w) => w.values.map(() => tensors[k++]));
@@ -217,14 +232,14 @@ export class Executable {
    * now. Returns one info per result leaf then per state-write leaf, each holding one
    * backend reference the caller owns.
    */
-  execute(args: readonly TensorInfo[]): TensorInfo[] {
+  execute(args: readonly TensorInfo[], slots: StateSlots = NO_SLOTS): TensorInfo[] {
     if (this.disposed) throw new InternalError(`jit(${this.program.name}): a disposed executable was run`);
     const p = this.program;
     const vals: (TensorInfo | undefined)[] = new Array(p.values.length);
-    this.callArgs = args;
+    this.call = { args, slots };
     for (const f of this.argFeeds) vals[f.value] = args[f.leaf];
     for (const f of this.stateFeeds) {
-      const leaves = tensorLeaves(f.state.rawValue());
+      const leaves = slots.leaves(f.slot);
       for (const l of f.leaves) vals[l.value] = leaves[l.leaf];
     }
     for (const c of p.constants) vals[c.value] = c.tensor;
@@ -256,7 +271,7 @@ export class Executable {
       for (let v = 0; v < vals.length; v++) if (this.owned[v] && vals[v] !== undefined) disposeInfo(vals[v]!);
       throw e;
     } finally {
-      this.callArgs = [];
+      this.call = { args: [], slots: NO_SLOTS };
     }
 
     return this.slots.map((s) => {

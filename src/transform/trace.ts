@@ -51,9 +51,23 @@ class TraceObserver implements StateObserver {
    * when the trace ends, unless a state now holds them.
    */
   readonly copies: tf.Tensor[] = [];
+  /** The external states the program reads or writes, by slot (the program holds only the index). */
+  readonly slots: State<StateValue>[] = [];
+  private readonly slotIndex = new Map<State<StateValue>, number>();
 
   constructor(private readonly recorder: Recorder, private readonly fnName: string,
     private readonly label: StateLabeler) {}
+
+  /** The slot of `state` in the program, assigned at its first read or write. */
+  slotOf(state: State<StateValue>): number {
+    let k = this.slotIndex.get(state);
+    if (k === undefined) {
+      k = this.slots.length;
+      this.slots.push(state);
+      this.slotIndex.set(state, k);
+    }
+    return k;
+  }
 
   disposeCopies(): void {
     for (const c of this.copies) if (!c.isDisposed && holderCount(c) === 0) c.dispose();
@@ -67,12 +81,13 @@ class TraceObserver implements StateObserver {
     assertLiveState(state, this.fnName, this.label);
     const raw = state.rawValue();
     let leaf = 0;
+    const slot = this.slotOf(state);
     // A copy gives the input its own data id, so aliases (the same tensor passed
     // twice, or also held by another state) stay distinct program inputs.
     const copy = mapLeaves(raw, (t) => {
       const c = tf.keep(copyTensor(t as tf.Tensor));
       this.copies.push(c);
-      this.recorder.addInput(c, { kind: 'state', state, leaf }, `state ${this.label(state)}`);
+      this.recorder.addInput(c, { kind: 'state', slot, leaf }, `state ${this.label(state)}`);
       leaf++;
       return c;
     }, isTensor) as StateValue;
@@ -94,6 +109,7 @@ class TraceObserver implements StateObserver {
         'reshape the new value, or change the state outside the jitted function (which then retraces).');
     }
     if (!this.touched.has(state)) this.touched.set(state, before);
+    this.slotOf(state);
     // As a state keeps its value alive across tf.tidy, so must the shadow write; what is
     // not committed in the end is disposed with the copies.
     for (const t of tensorLeaves(value)) this.copies.push(tf.keep(t));
@@ -114,6 +130,8 @@ class TraceObserver implements StateObserver {
 /** A traced, optimised program plus what the cache needs to decide when it may replay it. */
 export interface Traced {
   readonly program: Program;
+  /** The states behind the program's slots (`slots[k]` is slot k). */
+  readonly slots: readonly State<StateValue>[];
   /** External states the program reads or writes, with their signatures at trace time. */
   readonly states: ReadonlyMap<State<StateValue>, string>;
 }
@@ -178,7 +196,8 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
       writes = [...observer.written].map((state) => {
         const [wl, tree] = flatten(observer.current.get(state), isTensor);
         written.push(wl as tf.Tensor[]);
-        return { state, tree, values: (wl as tf.Tensor[]).map((t) => recorder.valueOf(t, `new value of state ${label(state)}`)) };
+        return { slot: observer.slotOf(state), tree,
+          values: (wl as tf.Tensor[]).map((t) => recorder.valueOf(t, `new value of state ${label(state)}`)) };
       });
       return { outputs, writes: written } as unknown as tf.TensorContainer;
     }) as unknown as { outputs: (tf.Tensor | undefined)[]; writes: tf.Tensor[][] };
@@ -197,7 +216,7 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
 
   let result: unknown;
   if (commit) {
-    writes.forEach((w, i) => w.state.setRaw(unflatten(w.tree, kept.writes[i]) as StateValue));
+    writes.forEach((w, i) => observer.slots[w.slot].setRaw(unflatten(w.tree, kept.writes[i]) as StateValue));
     let k = 0;
     result = unflatten(outTree!, outLeaves.map((o) => (o.kind === 'value' ? kept.outputs[k++] : (k++, o.value))));
   } else {
@@ -217,5 +236,6 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
     outputs: outLeaves,
     writes,
   };
-  return { traced: { program: runPasses(raw, passesFor(tf.getBackend())), states: observer.touched }, result };
+  return { traced: { program: runPasses(raw, passesFor(tf.getBackend())), slots: observer.slots, states: observer.touched },
+    result };
 }

@@ -33,7 +33,7 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
   if (memory === undefined || formulas === undefined) throw new InternalError(`fused kernels cannot run on backend '${backendName}'`);
   const loop = fusedLoopFor(spec, formulas);
   const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
-  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const size = tf.util.sizeFromShape(spec.shape as number[]);
   const body = size - (size % 4);
   const simdOk = compilerOptions().simd && target!.simd !== undefined && simdSupports(spec, formulas) && body > 0;
   const placement = simdOk ? target!.simd : undefined;

@@ -14,6 +14,7 @@ import {
 import { TraceError, TracerValueError } from '../errors';
 import type { ControlSpec, KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
 import { HOST_RANDOM_OPS } from './kernels';
+import { typeString } from '../util/type-string';
 
 
 interface Entry {
@@ -59,7 +60,7 @@ export class Recorder implements EngineListener {
   }
 
   private static keyOf(t: { shape: readonly number[]; dtype: string }): string {
-    return `${t.dtype}[${t.shape.join(',')}]`;
+    return `${typeString(t)}`;
   }
 
   private newValue(t: { shape: readonly number[]; dtype: tf.DataType }, origin: Origin): ValueId {

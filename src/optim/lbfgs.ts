@@ -57,7 +57,7 @@ export class LBFGS extends Optimizer {
   }
 
   protected override initLeafStates(w: Weights): void {
-    const n = w.leaves.reduce((a, l) => a + l.shape.reduce((p, q) => p * q, 1), 0);
+    const n = w.leaves.reduce((a, l) => a + tf.util.sizeFromShape(l.shape as number[]), 0);
     const m = this.memorySize;
     this.prevParams = new OptimState(tf.zeros([n]), { name: 'prevParams' });
     this.prevGrads = new OptimState(tf.zeros([n]), { name: 'prevGrads' });

@@ -57,7 +57,7 @@ function numberAttr(attrs: tf.NamedAttrMap | undefined, name: string, kernel: st
 }
 
 function sizeOf(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
+  return tf.util.sizeFromShape(shape as number[]);
 }
 
 /** Computations of the kernels: inputs and attrs to the output values. */

@@ -14,6 +14,7 @@ import { treeDefKey, unflatten } from '../util/pytree';
 import { runAndRecord, tensorTree } from './loop-util';
 import { SubTrace, subTrace } from './subtrace';
 import { isTracing } from './trace';
+import { typeString } from '../util/type-string';
 
 /**
  * `trueFn(...operands)` if `pred` is true, else `falseFn(...operands)`. Both must
@@ -103,8 +104,8 @@ function tracedCond<R>(pred: tf.Tensor, trueFn: (...ops: tf.Tensor[]) => R, fals
     const a = t.program.values[(t.program.outputs[k] as { value: number }).value];
     const b = f.program.values[(f.program.outputs[k] as { value: number }).value];
     if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) {
-      throw new TraceError(`cond: result leaf ${k} is ${a.dtype}[${a.shape}] in the true branch but ` +
-        `${b.dtype}[${b.shape}] in the false branch; both branches must agree.`);
+      throw new TraceError(`cond: result leaf ${k} is ${typeString(a)} in the true branch but ` +
+        `${typeString(b)} in the false branch; both branches must agree.`);
     }
   }
   const states: State<StateValue>[] = [];

@@ -183,7 +183,7 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
       inputs.push({ mode: 'literal', dtype: t.dtype, value: splat });
       continue;
     }
-    const size = t.shape.reduce((a, b) => a * b, 1);
+    const size = tf.util.sizeFromShape(t.shape as number[]);
     if (size === 1) inputs.push({ mode: 'scalar', dtype: t.dtype });
     else if (sameShape(t.shape, domain)) inputs.push({ mode: 'full', dtype: t.dtype });
     else inputs.push({ mode: 'strided', dtype: t.dtype, strides: broadcastStrides(t.shape, domain) });

@@ -44,6 +44,14 @@ const f32 = (v: number[]) => () => [tf.tensor1d(v)];
 const i32 = (v: number[]) => () => [tf.tensor1d(v, 'int32')];
 
 describe('issue 12: the jit never changes a result (compiler)', () => {
+  before(function () {
+    if (bst.backend.name() === 'webgpu') {
+      console.log('      issue-12 compiler cases skipped on webgpu: the differential checker reads results ' +
+        'synchronously, which the webgpu backend in Node cannot (and webgpu has no fused kernels yet)');
+      this.skip();
+    }
+  });
+
   describe('an argument that aliases a state updated in place', () => {
     it('issue 12: f(s.value) where f rewrites s first: the result follows the argument as passed', () => {
       // The issue's example. Eagerly the write would dispose the argument before exp reads it;

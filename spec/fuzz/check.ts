@@ -176,7 +176,15 @@ export function checkCase(c: DiffCase, variants: readonly JitVariant[]): CheckRe
   try {
     want = runEager(c);
   } catch (e) {
-    return { disagreements: [], eagerError: (e as Error).message.split('\n')[0] };
+    const message = (e as Error).message.split('\n')[0];
+    // tfjs rejects invalid programs with a plain Error, and brainstate-ts with a BrainStateError:
+    // such a program cannot be judged. A TypeError or RangeError is a crash, of tfjs or of our own
+    // eager transforms (an eager loop once disposed a tensor its body returned from outside):
+    // that is a finding, not a skip.
+    if (e instanceof TypeError || e instanceof RangeError) {
+      return { disagreements: [{ variant: 'eager', call: 0, what: 'crash', detail: message }] };
+    }
+    return { disagreements: [], eagerError: message };
   }
   const disagreements: Disagreement[] = [];
   for (const v of variants) runJit(c, v, want, (d) => disagreements.push(d));

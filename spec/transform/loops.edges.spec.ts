@@ -165,3 +165,47 @@ describe('a loop output that is a state value inside a transform (issue 12)', ()
     expect(step.traceCount).to.equal(1);
   });
 });
+
+describe('loop bodies that return tensors from outside the loop (issue 12, found by the fuzzer)', () => {
+  // An eager scan disposed the ys it had stacked and the carries it had replaced, including a
+  // tensor the body merely returned from outside the loop: the caller's tensor died, and the
+  // next use failed inside tfjs ("Cannot read properties of undefined (reading 'backend')").
+  it('issue 12: scan returning an outer tensor as y or as carry leaves it alive, eagerly and jitted', () => {
+    const outer = tf.tensor1d([1, 2, 3]);
+    const xs = tf.ones([4, 3]);
+    const asY = (c: tf.Tensor, x: tf.Tensor): [tf.Tensor, tf.Tensor] => [tf.add(c, x), outer];
+    const asCarry = (c: tf.Tensor, x: tf.Tensor): [tf.Tensor, tf.Tensor] => [outer, tf.add(c, x)];
+    for (const run of [scan, jit((f: typeof asY, i: tf.Tensor, v: tf.Tensor) => scan(f, i, v), { staticArgnums: 0 })]) {
+      const [c1, ys1] = run(asY, tf.zeros([3]), xs) as [tf.Tensor, tf.Tensor];
+      expect(outer.isDisposed).to.equal(false);
+      expectTensorClose(c1, [4, 4, 4]);
+      expectTensorClose(ys1, [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
+      const [c2, ys2] = run(asCarry, tf.zeros([3]), xs) as [tf.Tensor, tf.Tensor];
+      expect(outer.isDisposed).to.equal(false);
+      expectTensorClose(c2, [1, 2, 3]);
+      expectTensorClose(ys2, [1, 1, 1, 2, 3, 4, 2, 3, 4, 2, 3, 4]);
+      tf.dispose([c1, ys1, c2, ys2]);
+    }
+    expectTensorClose(outer, [1, 2, 3]);
+  });
+
+  it('issue 12: whileLoop alternating between two outer tensors leaves both alive', () => {
+    const a = tf.scalar(5);
+    const b = tf.scalar(7);
+    let k = 0;
+    const r = whileLoop(() => tf.scalar(k < 4), () => (k++ % 2 === 0 ? [a] : [b]), [tf.scalar(0)]) as tf.Tensor[];
+    expect([a.isDisposed, b.isDisposed]).to.deep.equal([false, false]);
+    expectTensorClose(r[0], [7]);
+    expectTensorClose(tf.add(a, b), [12]);
+  });
+
+  it('issue 12: an eager scan that returns outer tensors leaks nothing over many calls', () => {
+    const outer = tf.tensor1d([1, 2, 3]);
+    const xs = tf.ones([5, 3]);
+    expectNoLeaks(() => {
+      const init = tf.zeros([3]);
+      const [c, ys] = scan((cc: tf.Tensor, x: tf.Tensor) => [tf.add(cc, x), outer], init, xs) as [tf.Tensor, tf.Tensor];
+      tf.dispose([init, c, ys]);
+    }, 200);
+  });
+});

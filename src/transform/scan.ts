@@ -12,7 +12,6 @@ import { TraceError } from '../errors';
 import { currentObserver } from '../state/stack';
 import { isPlainObject, isTensor } from '../state/tree';
 import { flatten, mapLeaves, TreeDef, treeDefKey, unflatten } from '../util/pytree';
-import { isStateValue } from '../state/state';
 import { leadingLength, outerLeaves, rowOf, runAndRecord, tensorTree, writeBack } from './loop-util';
 import { ProgressReporter, toReporter } from './progress';
 import { evalShape } from './eval-shape';
@@ -96,8 +95,10 @@ function eagerScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: tf
       const x = unflatten(xDef, xLeaves.map((t) => rowOf(t, i))) as X;
       const r = fn(carry, x);
       checkPair(r);
-      // A state's own tensor is disposed by the state's next write: hand out clones.
-      return mapLeaves(r, (t) => (isTensor(t) && isStateValue(t) ? tf.clone(t) : t), isTensor) as tf.TensorContainer;
+      // The loop disposes old carries and stacked ys, so it must own every tensor it keeps: the
+      // body may return a state's value (disposed by the state's next write), a tensor from outside
+      // the loop, or the same tensor twice. A clone shares the data (no copy) under its own handle.
+      return mapLeaves(r, (t) => (isTensor(t) ? tf.clone(t) : t), isTensor) as tf.TensorContainer;
     }) as unknown as [C, Y];
     const next = new Set(flatten(out, isTensor)[0]);
     const [yl, yd] = flatten(out[1], isTensor);

@@ -10,7 +10,6 @@ import type { State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
 import { isTensor } from '../state/tree';
 import { flatten, mapLeaves, treeDefKey, unflatten } from '../util/pytree';
-import { isStateValue } from '../state/state';
 import { outerLeaves, runAndRecord, tensorTree, writeBack } from './loop-util';
 import { subTrace } from './subtrace';
 import { isTracing } from './trace';
@@ -54,7 +53,9 @@ function eagerWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, ini
   for (;;) {
     const go = tf.tidy(() => checkPredicate(withObserver(readOnly(currentObserver()), () => cond(carry))).dataSync()[0]);
     if (!go) return carry;
-    const next = tf.tidy(() => mapLeaves(body(carry), (t) => (isTensor(t) && isStateValue(t) ? tf.clone(t) : t),
+    // The loop disposes old carries, so it owns what it keeps: a clone (shared data, own handle)
+    // of each leaf, which may be a state's value or a tensor from outside the loop.
+    const next = tf.tidy(() => mapLeaves(body(carry), (t) => (isTensor(t) ? tf.clone(t) : t),
       isTensor) as tf.TensorContainer) as unknown as C;
     const keep = new Set(flatten(next, isTensor)[0]);
     for (const t of flatten(carry, isTensor)[0] as tf.Tensor[]) if (!owned.has(t) && !keep.has(t)) t.dispose();

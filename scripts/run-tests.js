@@ -52,6 +52,13 @@ if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-
   process.exit(1);
 }
 
+console.log('> node scripts/check-examples.js (the TSDoc @examples type-check)');
+if (run(process.execPath, [path.join(root, 'scripts', 'check-examples.js')]) !== 0) {
+  console.log('an @example does not compile');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
 // dist/ (as the package ships it): the standard-decorator run, the package and the browser specs use it.
 console.log('> tsc -p tsconfig.build.json');
 if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json']) !== 0) {

@@ -50,7 +50,25 @@ export class OptimizerError extends BrainStateError {}
 /** A checkpoint file is corrupt, truncated, or does not match its target. */
 export class CheckpointError extends BrainStateError {}
 
-/** An internal invariant broke: this is a bug in brainstate-ts, please report it. */
-export function internalError(message: string): BrainStateError {
-  return new BrainStateError(`internal: ${message}`);
+/** An environment variable or a configuration switch has a value brainstate-ts does not accept. */
+export class ConfigError extends BrainStateError {}
+
+/** Where bugs in brainstate-ts are reported (the package has no public repository URL yet). */
+export const REPORT_BUGS_AT = 'the brainstate-ts issue tracker';
+
+/**
+ * An internal invariant broke: this is a bug in brainstate-ts, not in the code calling
+ * it. The message says so and what to put in the report.
+ */
+export class InternalError extends BrainStateError {
+  constructor(message: string) {
+    super(`internal: ${message}. This is a bug in brainstate-ts, please report it on ${REPORT_BUGS_AT} with the ` +
+      'code that triggered it (ideally a small program), the backend (bst.backend.name()), the tfjs and ' +
+      'brainstate-ts versions, and this stack trace.');
+  }
+}
+
+/** An {@link InternalError} (kept for the call sites that throw the value a function returns). */
+export function internalError(message: string): InternalError {
+  return new InternalError(message);
 }

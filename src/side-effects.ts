@@ -12,11 +12,14 @@ if ((Symbol as unknown as { metadata?: symbol }).metadata === undefined) {
   Object.defineProperty(Symbol, 'metadata', { value: Symbol.for('Symbol.metadata'), configurable: true });
 }
 
-// The random-number kernels (Threefry-2x32) for the cpu, wasm and tensorflow backends.
+// The backend targets (one folder each under src/backend/): the kernels below register for them.
+import './backend/register-targets';
+
+// The random-number kernels (Threefry-2x32), for every backend target.
 import { registerRandomKernels } from './random/kernels';
 registerRandomKernels();
 
-// The event-driven connectivity kernels (CSR products and their gradients) for cpu and wasm.
+// The event-driven connectivity kernels (CSR products and their gradients), for every backend whose memory the jit addresses.
 import { registerEventKernels } from './event/csr-kernels';
 registerEventKernels();
 // Training kernels tfjs lacks or gets wrong (conv and max-pool gradients, UnsortedSegmentSum).

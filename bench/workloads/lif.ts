@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import type { Case, Variant } from '../harness';
 import { bandwidthMs, JaxArray, loadJax } from '../peers';
+import { withConfig } from '../../src/config';
 
 const DT = 0.1;
 const TAU = 10;
@@ -22,9 +23,7 @@ function lifStep(v: bst.HiddenState, input: tf.Tensor): tf.Tensor {
 function jitVariant(name: string, n: number, input: tf.Tensor, fusion: boolean): Variant {
   const v = new bst.HiddenState(tf.zeros([n]));
   const step = bst.transform.jit((i: tf.Tensor) => lifStep(v, i));
-  const saved = process.env.BRAINSTATE_FUSION;
-  process.env.BRAINSTATE_FUSION = fusion ? '1' : '0';
-  try { step.compile(input); } finally { if (saved === undefined) delete process.env.BRAINSTATE_FUSION; else process.env.BRAINSTATE_FUSION = saved; }
+  withConfig({ fusion }, () => step.compile(input));
   return {
     name,
     run(k) {

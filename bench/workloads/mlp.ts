@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import type { Case, Variant } from '../harness';
 import { JaxArray, JaxModule, loadJax } from '../peers';
+import { withConfig } from '../../src/config';
 
 const SIZES = [784, 256, 10] as const;
 
@@ -48,16 +49,12 @@ function trainer(seed: number): Step {
 function jitVariant(name: string, x: tf.Tensor, y: tf.Tensor, fusion: boolean,
   matMul?: Parameters<typeof bst.backend.setMatMulOptions>[0]): Variant {
   const step = bst.transform.jit(trainer(0));
-  const saved = process.env.BRAINSTATE_FUSION;
   const savedMatMul = bst.backend.matMulOptions();
-  process.env.BRAINSTATE_FUSION = fusion ? '1' : '0';
   // Compiled under the options it runs with (the passes depend on which kernel multiplies).
   if (matMul !== undefined) bst.backend.setMatMulOptions(matMul);
   try {
-    step.compile(x, y);
+    withConfig({ fusion }, () => step.compile(x, y));
   } finally {
-    if (saved === undefined) delete process.env.BRAINSTATE_FUSION;
-    else process.env.BRAINSTATE_FUSION = saved;
     if (matMul !== undefined) bst.backend.setMatMulOptions(savedMatMul);
   }
   return {

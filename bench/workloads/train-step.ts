@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import type { Variant } from '../harness';
+import { withConfig } from '../../src/config';
 
 /** A training step: `(x, y) => loss`. */
 export type Step = (x: tf.Tensor, y: tf.Tensor) => tf.Scalar;
@@ -34,14 +35,7 @@ export function eagerVariant(step: Step, x: tf.Tensor, y: tf.Tensor): Variant {
 /** The jitted step, compiled with elementwise fusion on or off. */
 export function jitVariant(name: string, step: Step, x: tf.Tensor, y: tf.Tensor, fusion: boolean): Variant {
   const jitted = bst.transform.jit(step);
-  const saved = process.env.BRAINSTATE_FUSION;
-  process.env.BRAINSTATE_FUSION = fusion ? '1' : '0';
-  try {
-    jitted.compile(x, y);
-  } finally {
-    if (saved === undefined) delete process.env.BRAINSTATE_FUSION;
-    else process.env.BRAINSTATE_FUSION = saved;
-  }
+  withConfig({ fusion }, () => jitted.compile(x, y));
   return {
     name,
     run(k) {

@@ -27,7 +27,7 @@ export function program(values: ValueType[], nodes: KernelNode[], outputs: numbe
 
 /** The program as printed by `lower().toString()`. */
 export function print(p: Program): string {
-  return printProgram(p, (s) => s.name ?? s.kind, (id) => {
+  return printProgram(p, (slot) => ({ label: `slot ${slot}`, kind: 'State' }), (id) => {
     const c = p.constants.find((k) => k.value === id)!;
     return JSON.stringify(c.tensor.arraySync());
   });

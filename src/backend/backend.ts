@@ -7,21 +7,26 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors';
+import { config } from '../config';
 import { processListeners, removeListenersAddedSince } from './process-handlers';
-import { envVar } from '../util/env';
 import { markInitCalled, noteInitDone } from './readiness';
 import { registerTrainingKernels } from './training-kernels';
 import { registerMatMulKernels } from './gemm';
 import { installEngineHooks } from './tfjs-engine';
-import { startWebGPU, webgpuPackageProblem, WebGPUOptions } from './webgpu';
+import { allTargets, BackendTarget, targetNamed, targetNames } from './targets';
+import type { WebGPUOptions } from './webgpu';
+import './register-targets';
 
-/** The backends brainstate-ts knows how to start, in order of preference. */
-export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'webgl', 'cpu'] as const;
-/** A backend name that {@link init} accepts. */
-export type BackendName = (typeof BACKEND_NAMES)[number];
-
-/** Native packages that register the `tensorflow` backend, tried in this order. */
-const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+/**
+ * The backends brainstate-ts knows how to start, in order of preference (the registered
+ * targets: one folder each under src/backend/).
+ */
+export const BACKEND_NAMES: readonly string[] = targetNames();
+/**
+ * A backend name that {@link init} accepts (one of {@link BACKEND_NAMES}): the shipped
+ * ones, or the name of a target registered later.
+ */
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'webgl' | 'cpu' | (string & {});
 
 /** Options of {@link init}. */
 export interface InitOptions {
@@ -30,46 +35,13 @@ export interface InitOptions {
 }
 
 /** Why each backend failed to load on this machine (for error messages and skipped specs). */
-const loadFailures = new Map<BackendName, string>();
-
-function isBackendName(name: string): name is BackendName {
-  return (BACKEND_NAMES as readonly string[]).includes(name);
-}
-
-/** Loads the package that registers `name` with tfjs; returns why it failed, or null. */
-function loadPackage(name: BackendName): string | null {
-  if (name === 'cpu') return null; // bundled with @tensorflow/tfjs
-  if (name === 'webgl') {
-    // Bundled with @tensorflow/tfjs, which registers it only in a browser.
-    return tf.findBackendFactory('webgl') != null ? null : 'webgl runs only in a browser (tfjs registers it there)';
-  }
-  if (name === 'webgpu') return webgpuPackageProblem();
-  if (name === 'wasm') {
-    try {
-      require('@tensorflow/tfjs-backend-wasm');
-      return null;
-    } catch (e) {
-      return `@tensorflow/tfjs-backend-wasm failed to load (${(e as Error).message})`;
-    }
-  }
-  const reasons: string[] = [];
-  for (const pkg of NATIVE_PACKAGES) {
-    try {
-      require(pkg);
-      if (tf.findBackendFactory('tensorflow') != null) return null;
-      reasons.push(`${pkg} loaded but registered no 'tensorflow' backend`);
-    } catch (e) {
-      const msg = (e as Error).message.split('\n')[0];
-      reasons.push(`${pkg}: ${msg}`);
-    }
-  }
-  return reasons.join('; ');
-}
+const loadFailures = new Map<string, string>();
 
 /** `byName`: the caller asked for this backend (a software WebGPU adapter is accepted then). */
-async function tryStart(name: BackendName, byName: boolean, opts: InitOptions): Promise<string | null> {
-  const failure = name === 'webgpu' ? await startWebGPU(opts.webgpu, byName) : loadPackage(name);
+async function tryStart(target: BackendTarget, byName: boolean, opts: InitOptions): Promise<string | null> {
+  const failure = target.start !== undefined ? await target.start(opts, byName) : target.load();
   if (failure != null) return failure;
+  const name = target.name;
   const listeners = processListeners();
   // Loading a backend package registers its kernels, over the fixes for the wrong ones.
   registerTrainingKernels();
@@ -85,25 +57,8 @@ async function tryStart(name: BackendName, byName: boolean, opts: InitOptions): 
     removeListenersAddedSince(listeners);
   }
   installEngineHooks(); // the self-test of the tfjs members the jit uses, on this backend
+  target.selfTest?.(); // and of the backend's own private members
   return null;
-}
-
-function installHint(name: BackendName): string {
-  switch (name) {
-    case 'tensorflow':
-      return 'install @tensorflow/tfjs-node-gpu (CUDA GPUs) or @tensorflow/tfjs-node (CPU); their install ' +
-        'script downloads libtensorflow, so it needs network access to storage.googleapis.com';
-    case 'webgpu':
-      return 'install the npm packages webgpu and @tensorflow/tfjs-backend-webgpu@4.22.0 and, on a machine without ' +
-        'a GPU driver, a software Vulkan driver (Debian: apt-get install -y chromium libvulkan1); in a browser, ' +
-        'enable WebGPU (see backend.webgpuAdapter and README "GPU")';
-    case 'wasm':
-      return 'install @tensorflow/tfjs-backend-wasm@4.22.0';
-    case 'webgl':
-      return 'run in a browser with WebGL';
-    case 'cpu':
-      return 'reinstall @tensorflow/tfjs@4.22.0';
-  }
 }
 
 /**
@@ -117,6 +72,13 @@ function installHint(name: BackendName): string {
  * that is unknown or cannot start is a {@link BackendError} saying why and what to install.
  * `webgpu` asked for by name also runs on a software adapter (SwiftShader in Node on a
  * machine without a GPU); results are read with `await t.data()` there.
+ *
+ * `init` also turns on tfjs's production mode (`tf.enableProdMode()`, the `PROD` flag).
+ * In tfjs 4.22 that changes no result and no check: it only silences the warnings tfjs
+ * prints through its logger: "backend was already registered", "Initialization of backend
+ * ... failed" for backends tried in turn, "The kernel ... is already registered" and
+ * "Overriding the gradient" (brainstate-ts replaces some kernels and gradients on purpose),
+ * and deprecation notices. To see them, call `tf.env().set('PROD', false)` after `init`.
  *
  * @param name `'tensorflow' | 'webgpu' | 'wasm' | 'webgl' | 'cpu'`, to force one (`webgl` in browsers).
  * @param options `webgpu`: how that backend picks its adapter (see `WebGPUOptions`).
@@ -136,30 +98,31 @@ export async function init(name?: string, options: InitOptions = {}): Promise<Ba
 }
 
 async function start(name: string | undefined, options: InitOptions): Promise<BackendName> {
-  tf.env().set('PROD', true);
-  const requested = name ?? envVar('BRAINSTATE_BACKEND') ?? undefined;
+  tf.enableProdMode(); // see init's TSDoc: it only silences tfjs's own warnings
+  const requested = name ?? config().backend;
   if (requested != null && requested !== '') {
-    if (!isBackendName(requested)) {
+    const target = targetNamed(requested);
+    if (target === undefined) {
       const from = name != null ? 'backend.init' : 'BRAINSTATE_BACKEND';
       throw new BackendError(
-        `${from}: unknown backend '${requested}'; expected one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}.`);
+        `${from}: unknown backend '${requested}'; expected one of ${targetNames().map((n) => `'${n}'`).join(', ')}.`);
     }
-    const failure = await tryStart(requested, true, options);
+    const failure = await tryStart(target, true, options);
     if (failure != null) {
       loadFailures.set(requested, failure);
       throw new BackendError(
-        `backend.init: backend '${requested}' cannot start here: ${failure}. To use it, ${installHint(requested)}. ` +
+        `backend.init: backend '${requested}' cannot start here: ${failure}. To use it, ${target.installHint}. ` +
         `Available now: ${(await available()).join(', ')}.`);
     }
     return requested;
   }
   const reasons: string[] = [];
-  for (const candidate of BACKEND_NAMES) {
+  for (const candidate of allTargets()) {
     const failure = await tryStart(candidate, false, options);
-    if (failure == null) return candidate;
-    reasons.push(`${candidate}: ${failure}`);
+    if (failure == null) return candidate.name;
+    reasons.push(`${candidate.name}: ${failure}`);
     // A software-only WebGPU is skipped here but still starts by name: not a load failure.
-    if (candidate !== 'webgpu') loadFailures.set(candidate, failure);
+    if (candidate.autoFailureIsUnavailable) loadFailures.set(candidate.name, failure);
   }
   throw new BackendError(`backend.init: no backend could start: ${reasons.join('; ')}`);
 }
@@ -186,18 +149,20 @@ export function name(): string {
  * ```
  */
 export async function available(): Promise<BackendName[]> {
-  return BACKEND_NAMES.filter((n) => {
-    if (loadFailures.has(n)) return false;
-    const failure = loadPackage(n);
-    if (failure != null) loadFailures.set(n, failure);
+  return allTargets().filter((t) => {
+    if (loadFailures.has(t.name)) return false;
+    const failure = t.load();
+    if (failure != null) loadFailures.set(t.name, failure);
     return failure == null;
-  });
+  }).map((t) => t.name);
 }
 
 /** Why `name` cannot load here, or undefined when it can (or was never tried). */
 export function whyUnavailable(name: BackendName): string | undefined {
+  const target = targetNamed(name);
+  if (target === undefined) return `no backend named '${name}' is registered (known: ${targetNames().join(', ')})`;
   if (!loadFailures.has(name)) {
-    const failure = loadPackage(name);
+    const failure = target.load();
     if (failure != null) loadFailures.set(name, failure);
   }
   return loadFailures.get(name);

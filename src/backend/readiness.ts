@@ -65,8 +65,3 @@ export function noteUse(what: string): void {
     '`await bst.backend.init()` once at start-up, before creating tensors: it picks tensorflow, then wasm, then cpu ' +
     "(BRAINSTATE_BACKEND or init('cpu') forces one).");
 }
-
-/** True once `backend.init()` was called (it may still be starting). */
-export function wasInitCalled(): boolean {
-  return initCalled;
-}

@@ -6,16 +6,24 @@
  * that needs members tfjs does not export as API; they live here, behind a self-test
  * that runs once before first use, so a tfjs upgrade touches only this file.
  *
- * Members used (stable from tfjs 4.0 to 4.22): `engine.runKernelFunc`,
- * `engine.makeTensor`, `engine.makeTensorFromTensorInfo`, `engine.state.scopeStack`,
- * `engine.backend`, `backend.incRef / disposeData / readSync / write`, and the
- * value-reading methods of `Tensor.prototype`; on cpu `backend.data`, on wasm
- * `backend.dataIdMap`, `makeOutput`, `typedArrayFromHeap` and the module exports
- * `_dispose_data` / `_register_tensor` (checked where used). On webgpu, also the members
- * listed in `./webgpu/webgpu-engine.ts` (checked by the same self-test).
+ * Members used here (stable from tfjs 4.0 to 4.22), all checked by the self-test that
+ * runs when a backend starts: `engine.runKernelFunc`, `engine.makeTensor`,
+ * `engine.makeTensorFromTensorInfo`, `engine.isTapeOn`, `engine.state.scopeStack`,
+ * `engine.state.activeTape` / `gradientDepth` and `engine.gradients` (./tfjs-tape.ts),
+ * `engine.backend`, `backend.incRef / disposeData / readSync / write / numDataIds /
+ * refCount`, `tf.getKernel(...).kernelFunc`, and the value-reading methods of
+ * `Tensor.prototype`; on cpu `backend.data.get` (copyTensor, storedValues).
+ *
+ * Each backend folder holds the private members of its own backend, with its own
+ * self-test (run by `backend.init` right after this one): `./cpu/memory.ts` (`data.get`,
+ * `makeTensorInfo`), `./wasm/memory.ts` (`dataIdMap`, `makeOutput`, `typedArrayFromHeap`,
+ * the module exports `_dispose_data` / `_register_tensor`), `./webgpu/webgpu-engine.ts`.
+ * No file outside src/backend/ touches a private tfjs member
+ * (spec/architecture/tfjs-internals.spec.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendError, BrainStateError } from '../errors';
+import { BackendError, BrainStateError, InternalError } from '../errors';
+import { selfTestTape } from './tfjs-tape';
 import { canReadSync, recordHostConstant } from './webgpu/host-reads';
 
 export { backendIdle, canReadSync, hostConstant, readHeld } from './webgpu/host-reads';
@@ -167,21 +175,6 @@ function ensureInstalled(): EnginePrivate {
 }
 
 /**
- * Dispatches a registered kernel by name on tensors, as tfjs's own ops do (so a trace
- * records it and the tape sees it). For the project's custom kernels (`bst.random`'s
- * Threefry kernels). `Engine.runKernel` is part of tfjs's typed API, so it needs no
- * self-test; it is wrapped here so that every engine call sits in this one file.
- *
- * @example
- * ```ts
- * const key = runKernel('BrainStateRandomSplit', { key: tf.tensor1d([0, 0], 'int32') }, { num: 2 }) as tf.Tensor;
- * ```
- */
-export function runKernel(kernelName: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap): tf.Tensor | tf.Tensor[] {
-  return tf.engine().runKernel(kernelName, inputs, attrs) as tf.Tensor | tf.Tensor[];
-}
-
-/**
  * Runs a kernel through the registry on tensor infos and checks the result, once at
  * start-up. The result is read synchronously only where that is possible: on webgpu in
  * Node it is checked when tfjs-webgpu ran the tiny Add on its CPU kernels (it does for
@@ -207,9 +200,13 @@ function selfTest(e: EnginePrivate): void {
   } finally {
     a.dispose();
   }
-  if (typeof e.backend.incRef !== 'function' || typeof e.backend.disposeData !== 'function') {
-    fail('backend.incRef() / backend.disposeData()');
+  for (const m of ['incRef', 'disposeData', 'readSync', 'write', 'numDataIds'] as const) {
+    if (typeof e.backend[m] !== 'function') fail(`backend.${m}()`);
   }
+  selfTestTape();
+  // reuseFor (in-place updates) reads reference counts on the backends that write in place.
+  const withRefs = e.backend as unknown as { refCount?: unknown };
+  if (withRefs.refCount !== undefined && typeof withRefs.refCount !== 'function') fail('backend.refCount()');
 }
 
 /** Backends the self-test has run on. */
@@ -236,7 +233,7 @@ const listenerStack: EngineListener[] = [];
  */
 export function startListening(l: EngineListener): void {
   ensureInstalled();
-  if (kernelDepth !== 0) throw new BrainStateError('internal: a trace cannot start inside a kernel');
+  if (kernelDepth !== 0) throw new InternalError('a trace cannot start inside a kernel');
   if (listener !== undefined) listenerStack.push(listener);
   listener = l;
 }
@@ -379,12 +376,6 @@ export function readScalar(info: TensorInfo): number {
   }
   return Number((b.readSync(info.dataId) as ArrayLike<number>)[0]);
 }
-
-/** Names of the op scopes now open (innermost last), e.g. `randomNormal__op`. */
-export function openScopeNames(): string[] {
-  return eng().state.scopeStack.map((s) => s.name);
-}
-
 /**
  * Which input's buffer each output may be written into (-1: none), and a check that the
  * input's data is dead after this kernel apart from the one state that will let it go.
@@ -398,7 +389,7 @@ export interface OutputReuse {
  * For each output, a new reference to the input buffer it reuses, when that is safe now.
  * `storageFits(k, dtype)` says whether input k's storage can hold the output's values.
  */
-function reuseFor(inputs: readonly TensorInfo[], outputs: readonly { shape: number[]; dtype: tf.DataType }[],
+export function reuseFor(inputs: readonly TensorInfo[], outputs: readonly { shape: number[]; dtype: tf.DataType }[],
   reuse: OutputReuse | undefined, storageFits: (k: number, dtype: tf.DataType) => boolean = () => true): (TensorInfo | undefined)[] {
   if (reuse === undefined) return outputs.map(() => undefined);
   const backend = eng().backend as unknown as { refCount(dataId: object): number; incRef(dataId: object): void };
@@ -415,174 +406,7 @@ function reuseFor(inputs: readonly TensorInfo[], outputs: readonly { shape: numb
   });
 }
 
-/** Whether a kernel may write a new value into a dead input's buffer on `backendName`. */
-export function writesInPlace(backendName: string): boolean {
-  return backendName === 'cpu' || backendName === 'wasm';
-}
-
-/** Backends whose tensor memory fused kernels can read and write directly. */
-export const FUSION_BACKENDS: readonly string[] = ['cpu', 'wasm'];
-
+/** tfjs-cpu's stored arrays (the rest of its private members are used in ./cpu/memory.ts). */
 interface CpuBackendPrivate {
   data: { get(dataId: object): { values: ArrayLike<number>; dtype?: tf.DataType } };
-  incRef(dataId: object): void;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: unknown): TensorInfo;
-}
-
-interface WasmBackendPrivate {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): ArrayLike<number>;
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
-  wasm: {
-    asm?: { memory?: { buffer: ArrayBuffer } };
-    /** The module's exports, called directly (the `tfjs.*` cwrap wrappers cost more than the calls). */
-    _dispose_data?(id: number): void;
-    _register_tensor?(id: number, size: number, memoryOffset: number): void;
-  };
-}
-
-/**
- * Tells tfjs-wasm that the data of `info` changed in place. Its C side caches XNNPACK
- * operators by tensor id (matMul packs its weight operand once per id, conv its filter);
- * a changed buffer under the same id would make a later matMul use the stale packing.
- * Unregistering the id runs those caches' disposal callbacks (it frees no memory);
- * registering it again points it back at the same buffer.
- */
-function invalidateWasmCaches(wasm: WasmBackendPrivate, info: TensorInfo): void {
-  const d = wasm.dataIdMap.get(info.dataId)!;
-  const m = wasm.wasm;
-  if (typeof m._dispose_data !== 'function' || typeof m._register_tensor !== 'function') {
-    fail('tfjs-wasm\'s module exports _dispose_data / _register_tensor');
-  }
-  m._dispose_data(d.id);
-  m._register_tensor(d.id, info.shape.reduce((a, b) => a * b, 1), d.memoryOffset);
-}
-
-/**
- * tfjs-wasm's heap (the WebAssembly.Memory its module exports), for generated kernels
- * that work in place; undefined when not on wasm, not exported, or shared (threads).
- */
-export function wasmHeap(): { buffer: ArrayBuffer } | undefined {
-  if (tf.getBackend() !== 'wasm') return undefined;
-  const mem = (eng().backend as unknown as WasmBackendPrivate).wasm?.asm?.memory;
-  if (mem == null || !(mem.buffer instanceof ArrayBuffer)) return undefined;
-  return mem;
-}
-
-/**
- * Runs a generated kernel on tfjs-wasm's heap: outputs are allocated, then `kernel`
- * gets the byte offsets of the inputs and outputs, and a function making the
- * typed-array views of both (after the allocations, which can grow the heap).
- */
-export function runOnWasmHeap(inputs: readonly TensorInfo[], outputs: readonly { shape: number[]; dtype: tf.DataType }[],
-  kernel: (ptrs: number[], views: () => [ArrayLike<number>[], { [i: number]: number }[]]) => void,
-  reuse?: OutputReuse): TensorInfo[] {
-  const wasm = eng().backend as unknown as WasmBackendPrivate;
-  const reused = reuseFor(inputs, outputs, reuse);
-  const infos = outputs.map((o, m) => reused[m] ?? wasm.makeOutput(o.shape, o.dtype));
-  const ptrs = [...inputs, ...infos].map((t) => wasm.dataIdMap.get(t.dataId)!.memoryOffset);
-  // Typed-array views only when asked for (a JS tail loop): making them costs per call.
-  kernel(ptrs, () => [inputs.map((t) => wasm.typedArrayFromHeap(t)),
-    infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number })]);
-  reused.forEach((r) => { if (r !== undefined) invalidateWasmCaches(wasm, r); });
-  return infos;
-}
-
-function typedArrayFor(dtype: tf.DataType, size: number): Float32Array | Int32Array | Uint8Array {
-  return dtype === 'float32' ? new Float32Array(size) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
-}
-
-/**
- * Runs a fused kernel in place on the backend's own memory: `loop` reads the inputs'
- * typed arrays and fills freshly allocated outputs (one reference each).
- */
-export function runOnBackendMemory(backendName: string, inputs: readonly TensorInfo[],
-  outputs: readonly { shape: number[]; dtype: tf.DataType }[],
-  loop: (ins: ArrayLike<number>[], outs: { [i: number]: number }[]) => void, reuse?: OutputReuse): TensorInfo[] {
-  const b = eng().backend as unknown;
-  if (backendName === 'cpu') {
-    const cpu = b as CpuBackendPrivate;
-    const ins = inputs.map((t) => cpu.data.get(t.dataId).values);
-    // tfjs-cpu can keep a float32 tensor in an Int32Array or Uint8Array (casts share storage):
-    // writing floats there would truncate them.
-    const reused = reuseFor(inputs, outputs, reuse, (k, dtype) => ins[k] instanceof
-      (dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array));
-    const arrays = outputs.map((o, m) => (reused[m] !== undefined ? ins[reuse!.inputOf[m]] as Float32Array
-      : typedArrayFor(o.dtype, o.shape.reduce((x, y) => x * y, 1))));
-    loop(ins, arrays as unknown as { [i: number]: number }[]);
-    return outputs.map((o, i) => reused[i] ?? cpu.makeTensorInfo(o.shape, o.dtype, arrays[i]));
-  }
-  if (backendName === 'wasm') {
-    const wasm = b as WasmBackendPrivate;
-    // Allocate first: an allocation can grow the heap and detach earlier views.
-    const reused = reuseFor(inputs, outputs, reuse);
-    const infos = outputs.map((o, m) => reused[m] ?? wasm.makeOutput(o.shape, o.dtype));
-    const ins = inputs.map((t) => wasm.typedArrayFromHeap(t));
-    const outs = infos.map((t) => wasm.typedArrayFromHeap(t) as unknown as { [i: number]: number });
-    loop(ins, outs);
-    reused.forEach((r) => { if (r !== undefined) invalidateWasmCaches(wasm, r); });
-    return infos;
-  }
-  throw new BrainStateError(`internal: fused kernels cannot run on backend '${backendName}'`);
-}
-
-/**
- * Row access for loops on backends whose memory the jit can address (cpu, wasm): a
- * copy of row `i` of `x` along its leading axis, and the stacking of rows into one
- * preallocated tensor. tfjs-wasm's Slice kernel is very slow on large inputs (24 ms
- * per row of a 1000x10000 tensor, measured), so loops avoid it there.
- */
-export interface RowAccess {
-  row(x: TensorInfo, i: number): TensorInfo;
-  stack(rows: readonly TensorInfo[]): TensorInfo;
-}
-
-export function rowAccess(backendName: string): RowAccess | undefined {
-  const b = eng().backend as unknown;
-  const size = (shape: readonly number[]) => shape.reduce((p, q) => p * q, 1);
-  if (backendName === 'cpu') {
-    const cpu = b as CpuBackendPrivate;
-    const vals = (t: TensorInfo) => cpu.data.get(t.dataId).values as Float32Array | Int32Array | Uint8Array;
-    return {
-      row(x, i) {
-        const rest = x.shape.slice(1);
-        const n = size(rest);
-        return cpu.makeTensorInfo(rest, x.dtype, vals(x).slice(i * n, (i + 1) * n));
-      },
-      stack(rows) {
-        // As tfjs-cpu's Pack: one row is a reshape sharing its data (a float32 cast of an
-        // int32 stays an Int32Array, values beyond 2^24 exact); more rows are copied into the
-        // dtype's array.
-        if (rows.length === 1) {
-          cpu.incRef(rows[0].dataId);
-          return { dataId: rows[0].dataId, shape: [1, ...rows[0].shape], dtype: rows[0].dtype };
-        }
-        const n = size(rows[0].shape);
-        const out = typedArrayFor(rows[0].dtype, n * rows.length);
-        rows.forEach((r, k) => out.set(vals(r), k * n));
-        return cpu.makeTensorInfo([rows.length, ...rows[0].shape], rows[0].dtype, out);
-      },
-    };
-  }
-  if (backendName === 'wasm') {
-    const wasm = b as WasmBackendPrivate;
-    const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array | Int32Array | Uint8Array;
-    return {
-      row(x, i) {
-        const rest = x.shape.slice(1);
-        const n = size(rest);
-        const out = wasm.makeOutput(rest, x.dtype);
-        view(out).set(view(x).subarray(i * n, (i + 1) * n));
-        return out;
-      },
-      stack(rows) {
-        const n = size(rows[0].shape);
-        const out = wasm.makeOutput([rows.length, ...rows[0].shape], rows[0].dtype);
-        const dst = view(out);
-        rows.forEach((r, k) => dst.set(view(r), k * n));
-        return out;
-      },
-    };
-  }
-  return undefined;
 }

@@ -19,6 +19,7 @@ import { HeaderEntry, ParsedFile, parseFile } from './safetensors';
 import { checkTarget } from './match';
 import { SaveTree } from './save';
 import { isPlainFile, LoadOptions, loadPlain } from './plain';
+import { typeString } from '../util/type-string';
 
 /**
  * What `checkpoint.load` writes into: a module (or a container of modules and states),
@@ -63,8 +64,8 @@ function readCheckpoint(fnName: string, file: string): Checkpoint {
       const e = parsed.entries.get(t.name);
       if (e === undefined) problems.push(`tensor '${t.name}' of ${formatPath(s.path)} is not in the header`);
       else if (e.dtype !== t.dtype || e.shape.join(',') !== t.shape.join(',')) {
-        problems.push(`tensor '${t.name}' is ${e.dtype}[${e.shape.join(',')}] in the header but ` +
-          `${t.dtype}[${t.shape.join(',')}] in the manifest`);
+        problems.push(`tensor '${t.name}' is ${typeString(e)} in the header but ` +
+          `${typeString(t)} in the manifest`);
       }
       if (used.has(t.name)) problems.push(`tensor '${t.name}' is used twice`);
       used.add(t.name);
@@ -111,7 +112,7 @@ function checkManifestOrder(manifest: Manifest, parsed: ParsedFile, file: string
 function toTensor(e: HeaderEntry, data: Buffer): tf.Tensor {
   const bytes = Buffer.from(data.subarray(e.begin, e.end));
   if (os.endianness() === 'BE' && e.dtype !== 'bool') bytes.swap32();
-  const n = e.shape.reduce((a, b) => a * b, 1);
+  const n = tf.util.sizeFromShape(e.shape as number[]);
   let values: Float32Array | Int32Array | Uint8Array;
   if (e.dtype === 'float32') values = new Float32Array(n);
   else if (e.dtype === 'int32') values = new Int32Array(n);

@@ -15,6 +15,7 @@ import { State } from '../state/state';
 import { isTensor, StateValue } from '../state/tree';
 import { tensorName } from './format';
 import { decodeEntry, PlainEntry, PlainFile, parsePlainFile } from './plain-file';
+import { typeString } from '../util/type-string';
 
 /**
  * How `checkpoint.load` finds a state's tensors in a plain safetensors file: a map from
@@ -123,7 +124,7 @@ export function loadPlain(fnName: string, file: string, live: readonly (readonly
       const names = candidates(leaf.path, options.names);
       const name = names.find((n) => parsed.entries.has(n));
       if (name === undefined) {
-        problems.push(`no tensor for ${formatPath(leaf.path)} (${leaf.current.dtype}[${leaf.current.shape.join(',')}]); ` +
+        problems.push(`no tensor for ${formatPath(leaf.path)} (${typeString(leaf.current)}); ` +
           `looked for ${names.map((n) => `'${n}'`).join(', ')}`);
         continue;
       }

@@ -4,27 +4,30 @@
  * from one step to the next; a cond (or switch) runs one of its compiled branches.
  */
 import {
-  disposeInfo, KernelFunc, lookupKernel, readScalar, rowAccess, TensorInfo, currentBackend, incRef,
+  disposeInfo, KernelFunc, lookupKernel, readScalar, TensorInfo, currentBackend, incRef,
 } from '../backend/tfjs-engine';
-import { TraceError } from '../errors';
-import { Executable } from './executable';
-import type { CondSpec, ControlSpec, ScanSpec, WhileSpec } from './ir';
+import { InternalError } from '../errors';
+import type { CondSpec, ControlSpec, Program, ScanSpec, WhileSpec } from './ir';
+import { hostMemory } from '../backend/targets';
 
 function kernelOrThrow(name: string, backendName: string): KernelFunc {
   const k = lookupKernel(name, backendName);
-  if (k === undefined) throw new TraceError(`internal: kernel '${name}' is not registered for backend '${backendName}'`);
+  if (k === undefined) throw new InternalError(`kernel '${name}' is not registered for backend '${backendName}'`);
   return k;
 }
 
 /** The kernel function of a control node. */
-export function controlKernel(spec: ControlSpec, backendName: string): KernelFunc {
+/** Compiles a sub-program (a loop body, a branch) for the same backend: the executable's constructor, passed in. */
+export type CompileSub = (program: Program) => { execute(args: readonly TensorInfo[]): TensorInfo[] };
+
+export function controlKernel(spec: ControlSpec, backendName: string, compile: CompileSub): KernelFunc {
   switch (spec.kind) {
     case 'scan':
-      return scanKernel(spec, backendName);
+      return scanKernel(spec, backendName, compile);
     case 'while':
-      return whileKernel(spec, backendName);
+      return whileKernel(spec, backendName, compile);
     case 'cond':
-      return condKernel(spec, backendName);
+      return condKernel(spec, backendName, compile);
   }
 }
 
@@ -34,12 +37,12 @@ function shared(t: TensorInfo): TensorInfo {
   return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
 }
 
-function scanKernel(spec: ScanSpec, backendName: string): KernelFunc {
-  const body = new Executable(spec.body, backendName);
+function scanKernel(spec: ScanSpec, backendName: string, compile: CompileSub): KernelFunc {
+  const body = compile(spec.body);
   const slice = kernelOrThrow('Slice', backendName);
   const reshape = kernelOrThrow('Reshape', backendName);
   const pack = kernelOrThrow('Pack', backendName);
-  const direct = rowAccess(backendName);
+  const direct = hostMemory(backendName)?.rows;
   const nC = spec.carryArgs.length;
   const nX = spec.xArgs.length;
   const argCount = spec.body.inputs.length;
@@ -95,9 +98,9 @@ function scanKernel(spec: ScanSpec, backendName: string): KernelFunc {
   };
 }
 
-function whileKernel(spec: WhileSpec, backendName: string): KernelFunc {
-  const cond = new Executable(spec.cond, backendName);
-  const body = new Executable(spec.body, backendName);
+function whileKernel(spec: WhileSpec, backendName: string, compile: CompileSub): KernelFunc {
+  const cond = compile(spec.cond);
+  const body = compile(spec.body);
   const nC = spec.bodyCarryArgs.length;
   const nCI = spec.condInvariantArgs.length;
   return ({ inputs }) => {
@@ -131,8 +134,8 @@ function whileKernel(spec: WhileSpec, backendName: string): KernelFunc {
   };
 }
 
-function condKernel(spec: CondSpec, backendName: string): KernelFunc {
-  const branches = spec.branches.map((b) => new Executable(b, backendName));
+function condKernel(spec: CondSpec, backendName: string, compile: CompileSub): KernelFunc {
+  const branches = spec.branches.map((b) => compile(b));
   return ({ inputs }) => {
     const [index, ...args] = inputs as TensorInfo[];
     // Clamped to the branch range, as JAX's lax.switch (a bool reads 0 or 1).

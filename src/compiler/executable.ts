@@ -5,48 +5,55 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, runOnBackendMemory,
-  runOnWasmHeap, TensorInfo, tensorFromInfo, wasmHeap, OutputReuse, writesInPlace,
+  currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, TensorInfo, tensorFromInfo,
+  OutputReuse,
 } from '../backend/tfjs-engine';
-import { compileFusedLoop } from './fusion/codegen-js';
-import { compileSimdKernel, simdSupports } from './fusion/codegen-wasm';
-import { isFusionTarget } from './fusion/ops';
+import { hostMemory, targetNamed } from '../backend/targets';
+import { simdSupports } from './fusion/codegen-wasm';
+import { fusedLoopFor, simdKernelFor } from './fusion/kernel-cache';
+import { fusionTargetOf } from './fusion/ops';
 import { hasCanonicalStorage, runCopying, scratchMemory } from './fusion/scratch';
 import { compilerOptions } from './options';
 import { controlKernel } from './control';
-import { TraceError } from '../errors';
-import { holderCount, State, StateValue } from '../state/state';
-import { tensorLeaves } from '../state/tree';
-import { FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
+import { TraceError, InternalError } from '../errors';
+import { ControlSpec, disposeProgram, FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
+import { kernelInfo } from './kernels';
 
 /**
- * The kernel function of a fused node: on wasm a SIMD kernel in place on the heap (the
- * JS loop finishing the last size % 4 elements) where the ops allow, else the JS loop.
+ * The kernel function of a fused node, as the backend target says it runs: SIMD in place
+ * on the backend's WebAssembly heap (the JS loop finishing the last size % 4 elements),
+ * SIMD through a scratch heap, or the JS loop on the backend's memory.
  * Exported for the op-formula specs, which run one op at a time.
  */
 export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendName: string,
   reuse: OutputReuse | undefined): KernelFunc {
-  if (!isFusionTarget(backendName)) throw new TraceError(`internal: fused kernels cannot run on backend '${backendName}'`);
-  const loop = compileFusedLoop(spec, backendName);
+  const target = targetNamed(backendName);
+  const memory = target?.memory;
+  const formulas = fusionTargetOf(backendName);
+  if (memory === undefined || formulas === undefined) throw new InternalError(`fused kernels cannot run on backend '${backendName}'`);
+  const loop = fusedLoopFor(spec, formulas);
   const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
-  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const size = tf.util.sizeFromShape(spec.shape as number[]);
   const body = size - (size % 4);
-  const simdOk = compilerOptions().simd && simdSupports(spec, backendName) && body > 0;
-  const heap = backendName === 'wasm' && simdOk ? wasmHeap() : undefined;
-  if (heap !== undefined) {
-    // In place on tfjs-wasm's heap.
-    const simd = compileSimdKernel(spec, backendName, heap);
-    return ({ inputs }) => runOnWasmHeap(inputs as TensorInfo[], outs, (ptrs, views) => {
-      simd(...ptrs, body);
-      if (body < size) loop(...views(), body);
-    }, reuse);
+  const simdOk = compilerOptions().simd && target!.simd !== undefined && simdSupports(spec, formulas) && body > 0;
+  const placement = simdOk ? target!.simd : undefined;
+  if (placement?.kind === 'heap') {
+    const heap = placement.heap();
+    if (heap !== undefined) {
+      // In place on the backend's heap.
+      const simd = simdKernelFor(spec, formulas, heap);
+      return ({ inputs }) => placement.run(inputs as TensorInfo[], outs, (ptrs, views) => {
+        simd(...ptrs, body);
+        if (body < size) loop(...views(), body);
+      }, reuse);
+    }
   }
-  if (backendName === 'cpu' && simdOk) {
-    // The cpu backend's arrays live in JS: copy through a private heap. tfjs-cpu keeps some
+  if (placement?.kind === 'scratch') {
+    // The backend's arrays live in JS: copy through a private heap. tfjs-cpu keeps some
     // tensors in another array type than their dtype's (a float32 cast of an int32 keeps the
     // Int32Array): a lane would round those values, so such calls take the JS loop.
-    const simd = compileSimdKernel(spec, backendName, scratchMemory());
-    return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, (ins, arrays) => {
+    const simd = simdKernelFor(spec, formulas, scratchMemory());
+    return ({ inputs }) => memory.run(inputs as TensorInfo[], outs, (ins, arrays) => {
       if (!hasCanonicalStorage(spec, ins)) {
         loop(ins, arrays);
         return;
@@ -55,7 +62,7 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
       if (body < size) loop(ins, arrays, body);
     }, reuse);
   }
-  return ({ inputs }) => runOnBackendMemory(backendName, inputs as TensorInfo[], outs, loop, reuse);
+  return ({ inputs }) => memory.run(inputs as TensorInfo[], outs, loop, reuse);
 }
 
 /**
@@ -66,29 +73,29 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
  * dead (no clone, no other state holding it, not an argument of the call) is checked at
  * each call.
  */
-function planReuse(p: Program, index: number, backendName: string, callArgs: () => readonly TensorInfo[]): OutputReuse | undefined {
-  if (!writesInPlace(backendName)) return undefined;
+function planReuse(p: Program, index: number, backendName: string, call: () => { args: readonly TensorInfo[]; slots: StateSlots }): OutputReuse | undefined {
+  if (hostMemory(backendName)?.writesInPlace !== true) return undefined;
   const n = p.nodes[index];
-  if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined)) return undefined;
+  if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined && kernelInfo(m.kernel)?.fallible !== false)) return undefined;
   const uses = new Map<ValueId, number>();
   const bump = (v: ValueId) => uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const m of p.nodes) for (const v of m.inputs) if (v >= 0) bump(v);
   for (const o of p.outputs) if (o.kind === 'value') bump(o.value);
-  const written = new Map<ValueId, { state: State<StateValue>; leaf: number }>();
-  for (const w of p.writes) w.values.forEach((v, leaf) => { bump(v); written.set(v, { state: w.state, leaf }); });
+  const written = new Map<ValueId, { slot: number; leaf: number }>();
+  for (const w of p.writes) w.values.forEach((v, leaf) => { bump(v); written.set(v, { slot: w.slot, leaf }); });
   const nonLiteral = n.fused.inputs.filter((i) => i.mode !== 'literal');
   const inputOf = n.outputs.map((o) => {
     const w = written.get(o);
     if (w === undefined || uses.get(o) !== 1) return -1;
     return n.inputs.findIndex((v, k) => uses.get(v) === 1 && nonLiteral[k].mode === 'full' &&
-      p.inputs.some((i) => i.value === v && i.source.kind === 'state' && i.source.state === w.state && i.source.leaf === w.leaf));
+      p.inputs.some((i) => i.value === v && i.source.kind === 'state' && i.source.slot === w.slot && i.source.leaf === w.leaf));
   });
   if (inputOf.every((k) => k < 0)) return undefined;
   // The state's old value may also be an argument of this call (f(s.value)): then the
   // buffer is still read by the program's argument and must not be overwritten.
   return {
     inputOf,
-    canReuse: (t) => t instanceof tf.Tensor && holderCount(t) === 1 && !callArgs().some((a) => a.dataId === t.dataId),
+    canReuse: (t) => t instanceof tf.Tensor && call().slots.holders(t) === 1 && !call().args.some((a) => a.dataId === t.dataId),
   };
 }
 
@@ -99,11 +106,28 @@ interface OutputSlot {
   readonly take: boolean;
 }
 
-/** The states a program reads, with which of their leaves feed which input value. */
+/** The state slots a program reads, with which of their leaves feed which input value. */
 interface StateFeed {
-  readonly state: State<StateValue>;
+  readonly slot: number;
   readonly leaves: readonly { leaf: number; value: ValueId }[];
 }
+
+/**
+ * How a run reaches the states behind the program's slots (the program holds none; the
+ * jit keeps the states beside it and passes this at each call).
+ */
+export interface StateSlots {
+  /** The tensor leaves of slot `slot`'s current value. */
+  leaves(slot: number): readonly TensorInfo[];
+  /** How many states hold `t` as (part of) their value: in-place reuse needs exactly one. */
+  holders(t: tf.Tensor): number;
+}
+
+/** For programs that read no state (loop bodies and branches get states as arguments). */
+const NO_SLOTS: StateSlots = {
+  leaves: (slot) => { throw new InternalError(`a program without states read state slot ${slot}`); },
+  holders: () => Infinity,
+};
 
 /** Results of one replay: tensors the caller owns. */
 export interface ReplayResult {
@@ -120,17 +144,17 @@ export class Executable {
   private readonly argFeeds: { leaf: number; value: ValueId }[] = [];
   private readonly stateFeeds: StateFeed[] = [];
   private readonly backend: KernelBackendLike;
-  /** The argument infos of the call running now (the in-place check reads them). */
-  private callArgs: readonly TensorInfo[] = [];
+  /** The argument infos and state slots of the call running now (the in-place check reads them). */
+  private call: { args: readonly TensorInfo[]; slots: StateSlots } = { args: [], slots: NO_SLOTS };
 
   constructor(readonly program: Program, readonly backendName: string) {
     this.backend = currentBackend();
     this.kernels = program.nodes.map((n, i) => {
       if (n.fused !== undefined) {
         return fusedKernel(n.fused, n.outputs.map((o) => program.values[o]), backendName,
-          planReuse(program, i, backendName, () => this.callArgs));
+          planReuse(program, i, backendName, () => this.call));
       }
-      if (n.control !== undefined) return controlKernel(n.control, backendName);
+      if (n.control !== undefined) return controlNodeKernel(n.control, backendName);
       const k = lookupKernel(n.kernel, backendName);
       if (k === undefined) {
         throw new TraceError(`jit(${program.name}): kernel '${n.kernel}' is not registered for backend ` +
@@ -161,23 +185,42 @@ export class Executable {
     for (const o of program.outputs) if (o.kind === 'value') this.slots.push(slotOf(o.value));
     for (const w of program.writes) for (const v of w.values) this.slots.push(slotOf(v));
 
-    const byState = new Map<State<StateValue>, { leaf: number; value: ValueId }[]>();
+    const bySlot = new Map<number, { leaf: number; value: ValueId }[]>();
     for (const i of program.inputs) {
       if (i.source.kind === 'arg') {
         this.argFeeds.push({ leaf: i.source.leaf, value: i.value });
       } else {
-        let list = byState.get(i.source.state);
-        if (list === undefined) byState.set(i.source.state, (list = []));
+        let list = bySlot.get(i.source.slot);
+        if (list === undefined) bySlot.set(i.source.slot, (list = []));
         list.push({ leaf: i.source.leaf, value: i.value });
       }
     }
-    for (const [state, leaves] of byState) this.stateFeeds.push({ state, leaves });
+    for (const [slot, leaves] of bySlot) this.stateFeeds.push({ slot, leaves });
   }
 
-  /** Runs the program on `args` (the call's tensor leaves) and the states' current values. */
-  run(args: readonly tf.Tensor[]): ReplayResult {
+  private disposed = false;
+
+  /**
+   * Releases what the executable owns: the program's constants and folded results (and
+   * those of its loop bodies and branches). Compiled kernels are shared between
+   * structurally identical programs (fusion/kernel-cache.ts) and stay cached. Running a
+   * disposed executable is an {@link InternalError}. Idempotent.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeProgram(this.program);
+  }
+
+  /** Whether {@link dispose} was called. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Runs the program on `args` (the call's tensor leaves) and the current values of the states behind `slots`. */
+  run(args: readonly tf.Tensor[], slots: StateSlots = NO_SLOTS): ReplayResult {
     const p = this.program;
-    const tensors = this.execute(args).map(tensorFromInfo);
+    const tensors = this.execute(args, slots).map(tensorFromInfo);
     let k = 0;
     const outputs = p.outputs.map((o) => (o.kind === 'value' ? tensors[k++] : undefined));
     const writes = p.writes.map((w) => w.values.map(() => tensors[k++]));
@@ -189,13 +232,14 @@ export class Executable {
    * now. Returns one info per result leaf then per state-write leaf, each holding one
    * backend reference the caller owns.
    */
-  execute(args: readonly TensorInfo[]): TensorInfo[] {
+  execute(args: readonly TensorInfo[], slots: StateSlots = NO_SLOTS): TensorInfo[] {
+    if (this.disposed) throw new InternalError(`jit(${this.program.name}): a disposed executable was run`);
     const p = this.program;
     const vals: (TensorInfo | undefined)[] = new Array(p.values.length);
-    this.callArgs = args;
+    this.call = { args, slots };
     for (const f of this.argFeeds) vals[f.value] = args[f.leaf];
     for (const f of this.stateFeeds) {
-      const leaves = tensorLeaves(f.state.rawValue());
+      const leaves = slots.leaves(f.slot);
       for (const l of f.leaves) vals[l.value] = leaves[l.leaf];
     }
     for (const c of p.constants) vals[c.value] = c.tensor;
@@ -227,7 +271,7 @@ export class Executable {
       for (let v = 0; v < vals.length; v++) if (this.owned[v] && vals[v] !== undefined) disposeInfo(vals[v]!);
       throw e;
     } finally {
-      this.callArgs = [];
+      this.call = { args: [], slots: NO_SLOTS };
     }
 
     return this.slots.map((s) => {
@@ -237,4 +281,9 @@ export class Executable {
       return { dataId: info.dataId, shape: info.shape, dtype: info.dtype };
     });
   }
+}
+
+/** The kernel of a control node (a loop, a branch), its sub-programs compiled as executables. */
+export function controlNodeKernel(spec: ControlSpec, backendName: string): KernelFunc {
+  return controlKernel(spec, backendName, (sub) => new Executable(sub, backendName));
 }

@@ -1,11 +1,13 @@
 /**
  * The traced program: plain data that passes rewrite, the printer prints and the
- * executor replays.
+ * executor replays. It holds no live state: a state the program reads or writes is a
+ * slot, an index into the list of states the caller keeps beside the program (the jit's
+ * cache entry), which feeds the slots' values at each call and writes the results back.
+ * So one program (and its compiled kernels) can serve any states of the same structure.
  *
  * Values are numbered; each is defined once, by an input, a constant or a kernel node.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { State, StateValue } from '../state/state';
 import type { TreeDef } from '../util/pytree';
 
 /** Index of a value in {@link Program.values}. */
@@ -17,10 +19,10 @@ export interface ValueType {
   readonly dtype: tf.DataType;
 }
 
-/** Where an input value comes from at each call. */
+/** Where an input value comes from at each call: an argument leaf, or a leaf of the value of state slot `slot`. */
 export type InputSource =
   | { readonly kind: 'arg'; readonly leaf: number }
-  | { readonly kind: 'state'; readonly state: State<StateValue>; readonly leaf: number };
+  | { readonly kind: 'state'; readonly slot: number; readonly leaf: number };
 
 /** One program input. */
 export interface ProgramInput {
@@ -141,9 +143,9 @@ export function subPrograms(c: ControlSpec): Program[] {
   return c.kind === 'scan' ? [c.body] : c.kind === 'while' ? [c.cond, c.body] : [...c.branches, ...(c.retained ?? [])];
 }
 
-/** A state written by the program: the leaves of its new value, in its tree's order. */
+/** A state slot written by the program: the leaves of its new value, in its tree's order. */
 export interface StateWrite {
-  readonly state: State<StateValue>;
+  readonly slot: number;
   readonly tree: TreeDef;
   readonly values: readonly ValueId[];
 }

@@ -12,7 +12,6 @@
  * ```
  */
 import { smallConstantValues } from './constants';
-import type { State, StateValue } from '../state/state';
 import type { KernelNode, Program, ValueId, ValueType } from './ir';
 
 const DTYPE_SHORT: Record<string, string> = { float32: 'f32', int32: 'i32', bool: 'bool', complex64: 'c64', string: 'str' };
@@ -56,7 +55,7 @@ function fusedText(n: KernelNode, name: (v: ValueId) => string): string {
   return `Fused(${n.inputs.map(name).join(', ')}) { ${ops.join('; ')} -> ${spec.outputs.map(ref).join(', ')} }`;
 }
 
-function controlText(n: KernelNode, name: (v: ValueId) => string, stateLabel: (s: State<StateValue>) => string,
+function controlText(n: KernelNode, name: (v: ValueId) => string, slotName: SlotName,
   constantText: (p: Program, id: ValueId) => string): string {
   const c = n.control!;
   const head = c.kind === 'scan' ? `Scan{length=${c.length}, carry=${c.carryArgs.length}, xs=${c.xArgs.length}}`
@@ -65,7 +64,7 @@ function controlText(n: KernelNode, name: (v: ValueId) => string, stateLabel: (s
     : c.branches.length === 2 ? [['false', c.branches[0]], ['true', c.branches[1]]] as const
       : c.branches.map((b, k) => [`branch ${k}`, b] as const);
   const inner = subs.map(([label, sub]) => `    ${label}:\n` +
-    printProgram(sub, stateLabel, (id) => constantText(sub, id)).split('\n').map((l) => `      ${l}`).join('\n'));
+    printProgram(sub, slotName, (id) => constantText(sub, id)).split('\n').map((l) => `      ${l}`).join('\n'));
   return `${head}(${n.inputs.map(name).join(', ')})\n${inner.join('\n')}`;
 }
 
@@ -92,10 +91,13 @@ export function defaultConstantText(p: Program, id: ValueId): string {
   return flat === undefined ? `<${c.tensor.size} values>` : JSON.stringify(nest(Array.from(flat), c.tensor.shape));
 }
 
+/** Names state slot `slot` for printing: its label (its path when known) and its kind. */
+export type SlotName = (slot: number) => { readonly label: string; readonly kind: string };
+
 /**
- * The program as text. `stateLabel` names a state (its path when known).
+ * The program as text. `slotName` names the states behind the program's state slots.
  */
-export function printProgram(p: Program, stateLabel: (s: State<StateValue>) => string,
+export function printProgram(p: Program, slotName: SlotName,
   constantText: (id: ValueId) => string = (id) => defaultConstantText(p, id)): string {
   const subConstText = defaultConstantText;
   const names = new Map<ValueId, string>();
@@ -111,17 +113,17 @@ export function printProgram(p: Program, stateLabel: (s: State<StateValue>) => s
   const lines = [`program ${p.name}`];
   for (const i of p.inputs) {
     const src = i.source.kind === 'arg' ? `arg ${i.source.leaf}` :
-      `state ${stateLabel(i.source.state)} (${i.source.state.kind})` + (i.source.leaf > 0 ? ` leaf ${i.source.leaf}` : '');
+      `state ${slotName(i.source.slot).label} (${slotName(i.source.slot).kind})` + (i.source.leaf > 0 ? ` leaf ${i.source.leaf}` : '');
     lines.push(`  in    ${decl(i.value)}  ${src}`);
   }
   for (const c of p.constants) lines.push(`  const ${decl(c.value)} = ${constantText(c.value)}`);
   for (const n of p.nodes) {
     const outs = n.outputs.map(decl).join(' ');
-    const text = n.control !== undefined ? controlText(n, name, stateLabel, subConstText) : kernelText(n, name);
+    const text = n.control !== undefined ? controlText(n, name, slotName, subConstText) : kernelText(n, name);
     lines.push(`  let   ${outs} = ${text}`);
   }
   const outs = p.outputs.map((o) => (o.kind === 'value' ? name(o.value) : JSON.stringify(o.value) ?? String(o.value)));
   lines.push(`  out   (${outs.join(', ')})`);
-  for (const w of p.writes) lines.push(`  write ${stateLabel(w.state)} <- ${w.values.map(name).join(', ')}`);
+  for (const w of p.writes) lines.push(`  write ${slotName(w.slot).label} <- ${w.values.map(name).join(', ')}`);
   return lines.join('\n');
 }

@@ -13,10 +13,9 @@ import {
 } from '../backend/tfjs-engine';
 import { TraceError, TracerValueError } from '../errors';
 import type { ControlSpec, KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
+import { HOST_RANDOM_OPS } from './kernels';
+import { typeString } from '../util/type-string';
 
-/** tfjs ops that fill a buffer with JS random numbers: in a trace those numbers would freeze. */
-const TFJS_RANDOM_OPS = ['randomNormal', 'randomUniform', 'randomUniformInt', 'randomStandardNormal',
-  'randomGamma', 'truncatedNormal', 'dropout', 'multinomial', 'rand'];
 
 interface Entry {
   readonly key: string;
@@ -61,7 +60,7 @@ export class Recorder implements EngineListener {
   }
 
   private static keyOf(t: { shape: readonly number[]; dtype: string }): string {
-    return `${t.dtype}[${t.shape.join(',')}]`;
+    return `${typeString(t)}`;
   }
 
   private newValue(t: { shape: readonly number[]; dtype: tf.DataType }, origin: Origin): ValueId {
@@ -198,7 +197,7 @@ export class Recorder implements EngineListener {
   onMakeTensor(scopeNames: readonly string[]): void {
     for (const scope of scopeNames) {
       const op = scope.endsWith('__op') ? scope.slice(0, -4) : scope;
-      if (TFJS_RANDOM_OPS.includes(op)) {
+      if (HOST_RANDOM_OPS.includes(op)) {
         throw new TraceError(`jit(${this.fnName}): tf.${op}() draws its numbers in JavaScript, so a jitted call ` +
           'would replay the same numbers forever; use bst.random (random.normal, random.uniform, random.bernoulli, ' +
           'nn.Dropout), whose key is a state that the compiled program reads and advances at every call.');

@@ -15,30 +15,19 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '../backend/tfjs-engine';
 import { CustomKernelRecord, KernelAttrs, MemoryLoop, registerCustomKernel } from './kernel-record';
+import { dispatchKernel } from '../backend/custom-kernels';
 
-/** Kernel name of the event-driven product `spikes @ W`. */
-export const EVENT_CSR_MATVEC = 'BrainStateEventCsrMatVec';
-/** Kernel name of the gather product `W @ x` (the spikes' gradient). */
-export const CSR_MATVEC = 'BrainStateCsrMatVec';
-/** Kernel name of the per-synapse weight gradient. */
-export const CSR_WEIGHT_GRAD = 'BrainStateCsrWeightGrad';
+import { CSR_MATVEC, CSR_WEIGHT_GRAD, EVENT_CSR_MATVEC } from '../kernels/names';
 
-/** Backends whose memory the kernels read directly. */
-const MEMORY_BACKENDS = ['cpu', 'wasm'] as const;
+export { CSR_MATVEC, CSR_WEIGHT_GRAD, EVENT_CSR_MATVEC };
 
 function lastDim(t: TensorInfo): number {
   return t.shape[t.shape.length - 1];
 }
 
-function onEveryMemoryBackend(loop: MemoryLoop): Record<string, MemoryLoop> {
-  const impl: Record<string, MemoryLoop> = {};
-  for (const b of MEMORY_BACKENDS) impl[b] = loop;
-  return impl;
-}
-
 /** Dispatches one of the kernels through the engine (so tapes and traces see it). */
 export function runCsrKernel(name: string, inputs: tf.NamedTensorMap, attrs: KernelAttrs): tf.Tensor {
-  return tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  return dispatchKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
 /** `spikes [..., nPre]` (bool or float) times `W [nPre, nPost]`, reading only spiking rows. */
@@ -128,7 +117,7 @@ export const EVENT_CSR_MATVEC_KERNEL: CustomKernelRecord = {
   inputs: ['spikes', 'indptr', 'indices', 'weight'],
   attrs: ['nPost'],
   outputOf: (ins, attrs) => ({ shape: [...ins[0].shape.slice(0, -1), attrs.nPost as number], dtype: 'float32' }),
-  impl: onEveryMemoryBackend(eventLoop),
+  memoryLoop: eventLoop,
   gradient: {
     inputsToSave: ['spikes', 'indptr', 'indices', 'weight'],
     gradFunc: (dy, [spikes, indptr, indices, weight]) => ({
@@ -149,7 +138,7 @@ export const CSR_MATVEC_KERNEL: CustomKernelRecord = {
   inputs: ['x', 'indptr', 'indices', 'weight'],
   attrs: ['nPre'],
   outputOf: (ins, attrs) => ({ shape: [...ins[0].shape.slice(0, -1), attrs.nPre as number], dtype: 'float32' }),
-  impl: onEveryMemoryBackend(gatherLoop),
+  memoryLoop: gatherLoop,
   gradient: {
     inputsToSave: ['x', 'indptr', 'indices', 'weight'],
     gradFunc: (dy, [x, indptr, indices, weight]) => ({
@@ -168,7 +157,7 @@ export const CSR_WEIGHT_GRAD_KERNEL: CustomKernelRecord = {
   inputs: ['spikes', 'indptr', 'indices', 'dy'],
   attrs: ['homogeneous'],
   outputOf: (ins, attrs) => ({ shape: attrs.homogeneous === true ? [] : [ins[2].shape[0]], dtype: 'float32' }),
-  impl: onEveryMemoryBackend(weightGradLoop),
+  memoryLoop: weightGradLoop,
   gradient: {
     inputsToSave: ['spikes', 'indptr', 'indices', 'dy'],
     gradFunc: (ddw, [spikes, indptr, indices, dy]) => ({

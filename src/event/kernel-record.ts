@@ -1,6 +1,7 @@
 /**
- * One record per custom kernel: its name, inputs, attributes, output rule, one
- * implementation per backend and its gradient, registered once with tfjs.
+ * One record per custom kernel: its name, inputs, attributes, output rule, its memory
+ * loop (run on every backend whose memory the jit addresses) and its gradient,
+ * registered once with tfjs (through `backend/custom-kernels.ts`).
  *
  * The event-driven kernels keep every fact about themselves in such a record so that the
  * kernel table of the coming backend refactor can take them over as they are. Every
@@ -9,7 +10,8 @@
  * kernel as one dispatch and replays it through the kernel registry.
  */
 import * as tf from '@tensorflow/tfjs';
-import { runOnBackendMemory, TensorInfo } from '../backend/tfjs-engine';
+import type { TensorInfo } from '../backend/tfjs-engine';
+import { registerMemoryKernel } from '../backend/custom-kernels';
 import { BrainStateError, internalError } from '../errors';
 
 /** The attributes a kernel is dispatched with (plain JSON values). */
@@ -41,34 +43,16 @@ export interface CustomKernelRecord {
   readonly attrs: readonly string[];
   /** The output's shape and dtype. */
   outputOf(inputs: readonly TensorInfo[], attrs: KernelAttrs): OutputInfo;
-  /** The implementation per backend name (here: the same memory loop on cpu and wasm). */
-  readonly impl: Readonly<Record<string, MemoryLoop>>;
+  /** The implementation: one loop over the backend's memory, on every backend whose memory the jit addresses. */
+  readonly memoryLoop: MemoryLoop;
   /** The gradient, when the kernel is differentiable. */
   readonly gradient?: { readonly inputsToSave: readonly string[]; readonly gradFunc: KernelGradFunc };
 }
 
 const records = new Map<string, CustomKernelRecord>();
 
-/** The kernel function tfjs calls for `record` on `backendName`. */
-function kernelFunc(record: CustomKernelRecord, backendName: string, loop: MemoryLoop): tf.KernelFunc {
-  return ({ inputs, attrs }) => {
-    const named = inputs as unknown as Record<string, TensorInfo | undefined>;
-    const infos = record.inputs.map((n) => {
-      const t = named[n];
-      if (t == null) throw internalError(`${record.name}: input '${n}' is missing`);
-      return t;
-    });
-    const a = (attrs ?? {}) as KernelAttrs;
-    const out = record.outputOf(infos, a);
-    const [info] = runOnBackendMemory(backendName, infos, [out], (ins, outs) => {
-      loop(ins, outs[0] as unknown as Float32Array, infos, a);
-    });
-    return info as tf.TensorInfo;
-  };
-}
-
 /**
- * Registers `record` with tfjs for every backend it implements, and its gradient.
+ * Registers `record` with tfjs for every backend whose memory the jit addresses, and its gradient.
  * Registering the same record again does nothing; another record under a name already
  * taken is an error.
  *
@@ -86,11 +70,13 @@ export function registerCustomKernel(record: CustomKernelRecord): void {
       'another record already registered; give the kernel a unique name.');
   }
   records.set(record.name, record);
-  for (const [backendName, loop] of Object.entries(record.impl)) {
-    if (tf.getKernel(record.name, backendName) == null) {
-      tf.registerKernel({ kernelName: record.name, backendName, kernelFunc: kernelFunc(record, backendName, loop) });
-    }
-  }
+  const infosOf = (inputs: tf.NamedTensorInfoMap): TensorInfo[] => record.inputs.map((n) => {
+    const t = inputs[n];
+    if (t == null) throw internalError(`${record.name}: input '${n}' is missing`);
+    return t;
+  });
+  registerMemoryKernel(record.name, infosOf, (infos, attrs) => record.outputOf(infos, attrs as KernelAttrs),
+    (ins, out, infos, attrs) => record.memoryLoop(ins, out as unknown as Float32Array, infos, attrs as KernelAttrs));
   const g = record.gradient;
   if (g !== undefined && tf.getGradient(record.name) == null) {
     tf.registerGradient({

@@ -5,7 +5,7 @@
  * matches it.
  */
 import { FilterError } from '../errors';
-import type { Module } from '../nn/module';
+import type { GraphNode as Module } from './node';
 import { State, StateValue } from '../state/state';
 import { describeNonTensor } from '../state/tree';
 import { quote } from '../util/pprint';

@@ -5,7 +5,7 @@
  * on what is a state, what is a node, and under which path each is found.
  */
 import { GraphError } from '../errors';
-import type { Module } from '../nn/module';
+import type { GraphNode as Module } from './node';
 import type { State, StateValue } from '../state/state';
 import { Key, Path } from './path';
 import { walk, WalkedNode } from './walker';

@@ -4,7 +4,7 @@
  * and `graphDef` (structure only). All of them are one {@link walk} plus filtering.
  */
 import { FilterError } from '../errors';
-import type { Module } from '../nn/module';
+import type { GraphNode as Module } from './node';
 import type { State } from '../state/state';
 import { compileFilters, describeFilter, Filter, Predicate } from './filters';
 import { FlatDict } from './flat-dict';

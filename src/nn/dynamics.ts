@@ -95,7 +95,7 @@ export class Dynamics extends Module {
 
   /** The number of elements of `varshape`. */
   get numNeurons(): number {
-    return this.varshape.reduce((a, b) => a * b, 1);
+    return tf.util.sizeFromShape(this.varshape as number[]);
   }
 
   /**

@@ -13,7 +13,7 @@ function flatShape(shape: readonly number[], start: number, end: number, where: 
   if (s < 0 || e >= r || s > e) {
     throw new BrainStateError(`${where}: axes ${start}..${end} are not a range of a rank-${r} input [${shape.join(',')}].`);
   }
-  return [...shape.slice(0, s), shape.slice(s, e + 1).reduce((a, b) => a * b, 1), ...shape.slice(e + 1)];
+  return [...shape.slice(0, s), tf.util.sizeFromShape(shape.slice(s, e + 1) as number[]), ...shape.slice(e + 1)];
 }
 
 /**
@@ -88,7 +88,7 @@ export class Unflatten extends Module {
     }
     const known = this.sizes.filter((d) => d > 0).reduce((p, q) => p * q, 1);
     const sizes = this.sizes.map((d) => (d === -1 ? shape[a] / known : d));
-    if (sizes.reduce((p, q) => p * q, 1) !== shape[a]) {
+    if (tf.util.sizeFromShape(sizes as number[]) !== shape[a]) {
       throw new BrainStateError(`Unflatten.call: sizes [${this.sizes.join(', ')}] do not multiply to ${shape[a]} ` +
         `(axis ${this.axis} of [${shape.join(',')}]).`);
     }

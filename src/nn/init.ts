@@ -125,7 +125,7 @@ export class VarianceScaling implements Initializer {
       throw new BrainStateError(`${this.constructor.name}: expected a weight shape of rank 2 or more ` +
         `([in, out] or [..., in, out]), got [${shape.join(',')}]; use Constant or Normal for biases.`);
     }
-    const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+    const receptive = tf.util.sizeFromShape(shape.slice(0, -2) as number[]);
     const fanIn = shape[shape.length - 2] * receptive;
     const fanOut = shape[shape.length - 1] * receptive;
     const n = this.mode === 'fan_in' ? fanIn : this.mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2;
@@ -227,7 +227,7 @@ export class Orthogonal implements Initializer {
     }
     const axis = this.axis < 0 ? this.axis + shape.length : this.axis;
     const nRows = shape[axis];
-    const nCols = shape.reduce((a, b) => a * b, 1) / nRows;
+    const nCols = tf.util.sizeFromShape(shape as number[]) / nRows;
     const m = nRows > nCols ? [nRows, nCols] : [nCols, nRows];
     const a = random.normal(m);
     return tf.tidy(() => {

@@ -24,6 +24,13 @@ export function toSize(size: number | readonly number[], what: string): Size {
   return Object.freeze(shape);
 }
 
+declare module '../graph/node' {
+  /** The graph's nodes are modules (see graph/node.ts). */
+  interface NodeTypes {
+    readonly node: Module;
+  }
+}
+
 /**
  * The base of every module. Subclasses declare states as fields (`@param`, `@hidden`,
  * or explicit `State` fields) and sub-modules as fields; the graph walker finds them.

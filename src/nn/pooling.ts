@@ -48,7 +48,7 @@ export function toPoolLayout(x: tf.Tensor, nd: number, channelAxis: number | nul
   const pooledShape = shape.slice(shape.length - 1 - nd, shape.length - 1);
   const lead = shape.slice(0, shape.length - 1 - nd);
   const c = shape[shape.length - 1];
-  const folded = tf.reshape(moved, [lead.reduce((a, b) => a * b, 1), ...pooledShape, c]);
+  const folded = tf.reshape(moved, [tf.util.sizeFromShape(lead as number[]), ...pooledShape, c]);
   const restore = (y: tf.Tensor): tf.Tensor => {
     const out = tf.reshape(y, [...lead, ...y.shape.slice(1)]);
     if (ch === null) return tf.squeeze(out, [out.rank - 1]);

@@ -4,7 +4,7 @@
  * replays exactly as the eager step would, bias corrections and schedules included.
  */
 import * as tf from '@tensorflow/tfjs';
-import { OptimizerError } from '../errors';
+import { OptimizerError, InternalError } from '../errors';
 import { Module } from '../nn/module';
 import { LongTermState, State, StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
@@ -379,7 +379,7 @@ function plural(n: number, word: string): string {
 
 function leavesOf(value: StateValue, count: number): tf.Tensor[] {
   const out = tensorLeaves(value);
-  if (out.length !== count) throw new OptimizerError(`internal: expected ${count} leaves, found ${out.length}`);
+  if (out.length !== count) throw new InternalError(`expected ${count} leaves, found ${out.length}`);
   return out;
 }
 

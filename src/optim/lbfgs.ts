@@ -5,7 +5,7 @@
  * the memory from call to call).
  */
 import * as tf from '@tensorflow/tfjs';
-import { OptimizerError } from '../errors';
+import { OptimizerError, InternalError } from '../errors';
 import { LeafUpdate, Optimizer, OptimizerOptions, OptimState, StepContext } from './base';
 import type { LearningRate } from './schedule';
 import type { Weights } from './weights';
@@ -57,7 +57,7 @@ export class LBFGS extends Optimizer {
   }
 
   protected override initLeafStates(w: Weights): void {
-    const n = w.leaves.reduce((a, l) => a + l.shape.reduce((p, q) => p * q, 1), 0);
+    const n = w.leaves.reduce((a, l) => a + tf.util.sizeFromShape(l.shape as number[]), 0);
     const m = this.memorySize;
     this.prevParams = new OptimState(tf.zeros([n]), { name: 'prevParams' });
     this.prevGrads = new OptimState(tf.zeros([n]), { name: 'prevGrads' });
@@ -126,6 +126,6 @@ export class LBFGS extends Optimizer {
   }
 
   protected updateLeaf(): LeafUpdate {
-    throw new OptimizerError('internal: LBFGS updates all leaves at once');
+    throw new InternalError('LBFGS updates all leaves at once');
   }
 }

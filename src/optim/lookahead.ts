@@ -4,7 +4,7 @@
  * `alpha` of the way to the fast ones and the fast weights are reset to them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { OptimizerError } from '../errors';
+import { OptimizerError, InternalError } from '../errors';
 import { StateValue } from '../state/state';
 import { tensorLeaves } from '../state/tree';
 import { unflatten, flatten } from '../util/pytree';
@@ -93,7 +93,7 @@ export class Lookahead extends Optimizer {
   }
 
   protected updateLeaf(): LeafUpdate {
-    throw new OptimizerError('internal: Lookahead updates through its inner optimiser');
+    throw new InternalError('Lookahead updates through its inner optimiser');
   }
 }
 

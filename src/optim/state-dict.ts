@@ -8,6 +8,7 @@ import type { Module } from '../nn/module';
 import { State, StateValue } from '../state/state';
 import { leavesWithPaths, TreeKey } from '../transform/grad-tree';
 import { flatten, unflatten } from '../util/pytree';
+import { typeString } from '../util/type-string';
 
 /**
  * What {@link Optimizer.stateDict} returns: every state of the optimiser (step count,
@@ -60,7 +61,7 @@ export function loadStateDictInto(opt: Module, dict: OptimizerStateDict, where: 
       const t = dict.states[k];
       if (t === undefined) problems.push(`missing '${k}'`);
       else if (t.dtype !== leaf.dtype || t.shape.join(',') !== leaf.shape.join(',')) {
-        problems.push(`'${k}' is ${t.dtype}[${t.shape.join(',')}], expected ${leaf.dtype}[${leaf.shape.join(',')}]`);
+        problems.push(`'${k}' is ${typeString(t)}, expected ${typeString(leaf)}`);
       }
     });
     targets.push({ state: st as State<StateValue>, keys, def: flatten(value, isTensorLeaf)[1] });

@@ -1,7 +1,8 @@
 /**
- * The random-number kernels, registered with tfjs for the `cpu`, `wasm`, `webgl` and
- * `tensorflow` backends (and, as WGSL programs, `webgpu`: webgpu-kernels.ts) so that every draw is one kernel dispatched through
- * `tf.engine().runKernel`: a jit records it like any other op and replays it with the
+ * The random-number kernels, registered with tfjs for every backend target whose custom
+ * kernels run in JS (cpu, wasm, webgl, tensorflow) and, as WGSL programs, for those that
+ * take WGSL (webgpu: webgpu-kernels.ts), so that every draw is one kernel dispatched
+ * through the engine: a jit records it like any other op and replays it with the
  * key it reads from `random.DEFAULT` at each call, so the numbers never freeze.
  *
  * Keys are `int32[2]` tensors holding the uint32 bit patterns of a JAX Threefry key.
@@ -11,41 +12,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError, internalError } from '../errors';
-import { runKernel } from '../backend/tfjs-engine';
+import { dispatchKernel, registerHostKernel, registerWgslKernel } from '../backend/custom-kernels';
 import {
   normalFromBits, randintFromBits, truncatedNormalFromBits, randomBits, splitKeys, threefry2x32, uniformFromBits,
 } from './threefry';
 import { shuffleIndices } from './shuffle-bits';
 import { webgpuRandomKernels } from './webgpu-kernels';
 
-/** `threefry_2x32(key, counts)` of JAX: inputs `{key, counts}` (int32), output int32 like counts. */
-export const THREEFRY_2X32 = 'BrainStateThreefry2x32';
-/** `split(key, num)`: input `{key}`, attrs `{num, partitionable}`, output int32 `[num, 2]`. */
-export const RANDOM_SPLIT = 'BrainStateRandomSplit';
-/** `random_bits(key, 32, shape)`: input `{key}`, attrs `{shape, partitionable}`, output int32 bits. */
-export const RANDOM_BITS = 'BrainStateRandomBits';
-/** `uniform(key, shape, minval, maxval)`: attrs `{shape, minval, maxval, partitionable}`, float32. */
-export const RANDOM_UNIFORM = 'BrainStateRandomUniform';
-/** Standard `normal(key, shape)`: attrs `{shape, partitionable}`, float32. */
-export const RANDOM_NORMAL = 'BrainStateRandomNormal';
-/** `truncated_normal(key, lower, upper, shape)`: attrs `{shape, lower, upper, partitionable}`, float32. */
-export const RANDOM_TRUNCATED_NORMAL = 'BrainStateRandomTruncatedNormal';
-/** `randint(key, shape, minval, maxval)`: attrs `{shape, minval, maxval, partitionable}`, int32. */
-export const RANDOM_INT = 'BrainStateRandomInt';
+import {
+  THREEFRY_2X32, RANDOM_SPLIT, RANDOM_BITS, RANDOM_UNIFORM, RANDOM_NORMAL, RANDOM_TRUNCATED_NORMAL, RANDOM_INT,
+  RANDOM_SHUFFLE, RANDOM_KERNEL_NAMES,
+} from '../kernels/names';
 
-/**
- * JAX's `_shuffle(key, iota, axis)` (the sort-based shuffle behind `permutation`):
- * attrs `{shape, axis, partitionable}`, output int32 of `shape` whose every fibre along
- * `axis` is a permutation of `0 .. shape[axis] - 1`.
- */
-export const RANDOM_SHUFFLE = 'BrainStateRandomShuffle';
-
-/** Every kernel name this module registers. */
-export const RANDOM_KERNEL_NAMES: readonly string[] = [THREEFRY_2X32, RANDOM_SPLIT, RANDOM_BITS, RANDOM_UNIFORM,
-  RANDOM_NORMAL, RANDOM_TRUNCATED_NORMAL, RANDOM_INT, RANDOM_SHUFFLE];
-
-/** Backends the kernels are registered for (the kernels only use `readSync` and `write`). */
-export const RANDOM_KERNEL_BACKENDS: readonly string[] = ['cpu', 'wasm', 'tensorflow', 'webgl'];
+export {
+  THREEFRY_2X32, RANDOM_SPLIT, RANDOM_BITS, RANDOM_UNIFORM, RANDOM_NORMAL, RANDOM_TRUNCATED_NORMAL, RANDOM_INT,
+  RANDOM_SHUFFLE, RANDOM_KERNEL_NAMES,
+};
 
 type Backend = tf.KernelBackend;
 interface Output { values: Int32Array | Float32Array; shape: number[]; dtype: 'int32' | 'float32' }
@@ -75,7 +57,7 @@ function numberAttr(attrs: tf.NamedAttrMap | undefined, name: string, kernel: st
 }
 
 function sizeOf(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
+  return tf.util.sizeFromShape(shape as number[]);
 }
 
 /** Computations of the kernels: inputs and attrs to the output values. */
@@ -155,17 +137,8 @@ const COMPUTE: Record<string, (backend: Backend, inputs: tf.NamedTensorInfoMap, 
   },
 };
 
-function kernelFunc(name: string): tf.KernelFunc {
-  const compute = COMPUTE[name];
-  return ({ inputs, backend, attrs }) => {
-    const b = backend as Backend;
-    const { values, shape, dtype } = compute(b, inputs, attrs ?? {});
-    return { dataId: b.write(values, shape, dtype), shape, dtype };
-  };
-}
-
 /**
- * Registers the random kernels for every backend in `RANDOM_KERNEL_BACKENDS`.
+ * Registers the random kernels for every backend target (see `backend/custom-kernels.ts`).
  * Idempotent: a kernel already registered is left alone (no warning, no throw).
  * `src/side-effects.ts` calls it once; the random ops call it again lazily.
  *
@@ -176,17 +149,15 @@ function kernelFunc(name: string): tf.KernelFunc {
  * ```
  */
 export function registerRandomKernels(): void {
-  for (const backendName of RANDOM_KERNEL_BACKENDS) {
-    for (const kernelName of RANDOM_KERNEL_NAMES) {
-      if (tf.getKernel(kernelName, backendName) != null) continue;
-      tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc(kernelName) });
-    }
+  for (const kernelName of RANDOM_KERNEL_NAMES) {
+    const compute = COMPUTE[kernelName];
+    registerHostKernel(kernelName, (b, inputs, attrs) => compute(b, inputs, attrs));
   }
-  // webgpu: the same kernels as WGSL programs (keys stay on the GPU; see webgpu-kernels.ts).
-  for (const [kernelName, kernelFunc] of webgpuRandomKernels({ threefry: THREEFRY_2X32, split: RANDOM_SPLIT,
+  // The same kernels as WGSL programs (keys stay on the GPU; see webgpu-kernels.ts).
+  for (const [kernelName, impl] of webgpuRandomKernels({ threefry: THREEFRY_2X32, split: RANDOM_SPLIT,
     bits: RANDOM_BITS, uniform: RANDOM_UNIFORM, normal: RANDOM_NORMAL, truncatedNormal: RANDOM_TRUNCATED_NORMAL,
     randint: RANDOM_INT })) {
-    if (tf.getKernel(kernelName, 'webgpu') == null) tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc });
+    registerWgslKernel(kernelName, impl);
   }
 }
 
@@ -228,5 +199,5 @@ export function runRandomKernel(name: string, inputs: tf.NamedTensorMap, attrs: 
     registerRandomKernels();
     registered = true;
   }
-  return runKernel(name, inputs, { ...attrs, partitionable }) as tf.Tensor;
+  return dispatchKernel(name, inputs, { ...attrs, partitionable }) as tf.Tensor;
 }

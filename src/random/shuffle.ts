@@ -97,7 +97,7 @@ export function choice(src: KeySource, a: number | tf.Tensor, shape: readonly nu
   }
   const axis = arr === undefined ? 0 : checkAxis(options.axis ?? 0, arr.rank, where);
   const nInputs = arr === undefined ? (a as number) : arr.shape[axis];
-  const nDraws = s.reduce((x, y) => x * y, 1);
+  const nDraws = tf.util.sizeFromShape(s as number[]);
   const replace = options.replace !== false;
   if (nDraws > 0 && nInputs <= 0) throw new BrainStateError(`${where}: expected a non-empty population, got size 0.`);
   if (!replace && nDraws > nInputs) {

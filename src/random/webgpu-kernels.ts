@@ -120,7 +120,7 @@ interface Body {
 }
 
 function program(inputs: string[], outShape: number[], body: Body): WebGPUProgram {
-  const size = outShape.reduce((a, b) => a * b, 1);
+  const size = tf.util.sizeFromShape(outShape as number[]);
   const uniformDecl = body.uniforms.map(([name, u]) =>
     `${name} : ${u.type === 'int32' ? 'i32' : u.type === 'uint32' ? 'u32' : 'f32'}, `).join('');
   return {

@@ -8,6 +8,7 @@
  */
 import type { Tensor } from '@tensorflow/tfjs';
 import type { State, StateValue } from './state';
+import { InternalError } from '../errors';
 
 /** What a transform implements to intercept state access while it traces. */
 export interface StateObserver {
@@ -45,7 +46,7 @@ export function withObserver<R>(observer: StateObserver, fn: () => R): R {
     return fn();
   } finally {
     const popped = observers.pop();
-    if (popped !== observer) throw new Error('internal: state observer stack out of order');
+    if (popped !== observer) throw new InternalError('state observer stack out of order');
   }
 }
 

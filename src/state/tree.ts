@@ -7,12 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 /** A tensor or a tree (array / plain object) of tensors. */
 export type StateValue = tf.Tensor | readonly StateValue[] | { readonly [key: string]: StateValue };
 
-/** True for objects made by `{}` or `Object.create(null)` (not class instances). */
-export function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== 'object') return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
+export { isPlainObject } from '../util/plain-object';
+import { isPlainObject } from '../util/plain-object';
+import { typeString } from '../util/type-string';
 
 /** Duck-typed tensor check: bundles can carry two copies of the Tensor class. */
 export function isTensor(x: unknown): x is tf.Tensor {
@@ -73,7 +70,7 @@ export function describeValue(value: StateValue): string {
 
 /** Shapes and dtypes of a value as a compact string: equal strings mean compatible values. */
 export function valueSignature(value: StateValue): string {
-  if (isTensor(value)) return `${value.dtype}[${value.shape.join(',')}]`;
+  if (isTensor(value)) return `${typeString(value)}`;
   if (Array.isArray(value)) return `[${value.map(valueSignature).join(',')}]`;
   const obj = value as Record<string, StateValue>;
   return `{${Object.keys(obj).map((k) => `${k}:${valueSignature(obj[k])}`).join(',')}}`;

@@ -17,13 +17,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { aliasTensor, isTapeOn, unrecorded } from '../backend/tfjs-engine';
+import { tapeGradients } from '../backend/tfjs-tape';
 import { ControlSpec, disposeProgram, KernelNode, Program, ValueType } from '../compiler/ir';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
 import { isTensor, tensorLeaves } from '../state/tree';
 import { flatten, unflatten } from '../util/pytree';
-import { alignBranch, StateSlot } from './branches';
+import { alignBranch, StateSlot } from './branch-layout';
 import { runAndRecord } from './loop-util';
 import { SubTrace, subTrace } from './subtrace';
 
@@ -121,7 +122,7 @@ function traceBackward(b: BranchNode, k: number, inputs: readonly tf.Tensor[], f
         const terms = floatOut.map((j, q) => tf.sum(tf.mul(leaves[j], dys[q])));
         return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
       };
-      const { grads } = tf.engine().gradients(loss, xs, undefined, true);
+      const { grads } = tapeGradients(loss, xs);
       return grads.map((g, i) => g ?? tf.zerosLike(xs[i]));
     }, [...b.opLeaves, ...b.stateIns, ...dyTemplates]);
   } finally {

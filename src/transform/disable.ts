@@ -3,14 +3,15 @@
  * whole process (JAX's `disable_jit`). Jitted functions then call their original function.
  */
 
-import { envVar } from '../util/env';
+import { config } from '../config';
 
-const disabledByEnv = envVar('BRAINSTATE_DISABLE_JIT') === '1';
+/** `BRAINSTATE_DISABLE_JIT`, read at the first jitted call (undefined until then). */
+let disabledByEnv: boolean | undefined;
 let disabledDepth = 0;
 
 /** True when jitted functions must run their original function. */
 export function isJitDisabled(): boolean {
-  return disabledDepth > 0 || disabledByEnv;
+  return disabledDepth > 0 || (disabledByEnv ??= config().disableJit);
 }
 
 /**

@@ -9,11 +9,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { TraceError } from '../errors';
-import { holderCount, State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
-import { isTensor, tensorLeaves } from '../state/tree';
+import { isTensor } from '../state/tree';
 import { flatten, TreeDef } from '../util/pytree';
 import { disableJit } from './disable';
+import { ShadowStates } from './shadow';
 
 /** The shape and dtype of one result leaf. */
 export interface ShapeDtype {
@@ -21,36 +21,16 @@ export interface ShapeDtype {
   readonly dtype: tf.DataType;
 }
 
-/** Reads see earlier sandboxed writes, else the enclosing transform's (or the stored) value; writes stay here. */
-class SandboxObserver implements StateObserver {
-  readonly shadow = new Map<State<StateValue>, StateValue>();
-  readonly local = new Set<State<StateValue>>();
-  readonly kept: tf.Tensor[] = [];
-
-  constructor(private readonly parent: StateObserver | undefined) {}
-
-  read(state: State<StateValue>): StateValue {
-    if (this.local.has(state)) return state.rawValue();
-    return this.shadow.get(state) ?? (this.parent === undefined ? state.rawValue() : this.parent.read(state));
-  }
-
-  write(state: State<StateValue>, value: StateValue): void {
-    if (this.local.has(state)) {
-      state.setRaw(value);
-      return;
-    }
-    for (const t of tensorLeaves(value)) this.kept.push(tf.keep(t)); // as a state would, across inner tidies
-    this.shadow.set(state, value);
-  }
-
-  holds(tensor: tf.Tensor): boolean {
-    for (const v of this.shadow.values()) if (tensorLeaves(v).includes(tensor)) return true;
-    return false;
-  }
-
-  created(state: State<StateValue>): void {
-    this.local.add(state);
-  }
+/**
+ * evalShape's shadow-state context (shadow.ts): reads see earlier sandboxed writes, else
+ * the enclosing context's (or the stored) value; writes stay here and are dropped.
+ */
+function sandbox(parent: StateObserver | undefined): ShadowStates {
+  return new ShadowStates({
+    firstRead: (state) => ({ value: parent === undefined ? state.rawValue() : parent.read(state), cache: false }),
+    acceptWrite: (_state, value) => value,
+    created: 'local',
+  });
 }
 
 /**
@@ -61,7 +41,7 @@ class SandboxObserver implements StateObserver {
  * @throws TraceError when a leaf is neither a tensor nor a number.
  */
 export function evalShape(fn: () => unknown, what: string): { def: TreeDef; leaves: ShapeDtype[] } {
-  const observer = new SandboxObserver(currentObserver());
+  const observer = sandbox(currentObserver());
   let def: TreeDef = { kind: 'leaf' };
   const leaves: ShapeDtype[] = [];
   try {
@@ -78,7 +58,6 @@ export function evalShape(fn: () => unknown, what: string): { def: TreeDef; leav
     });
     return { def, leaves };
   } finally {
-    for (const s of observer.local) s.retireAfterTrace(what);
-    for (const t of observer.kept) if (!t.isDisposed && holderCount(t) === 0) t.dispose();
+    observer.finish(what);
   }
 }

@@ -19,6 +19,8 @@ import { flatten, mapLeaves, TreeDef, unflatten } from '../util/pytree';
 import {
   collectArgLeaves, collectGradStates, describeLeaf, formatTreePath, GradStateSpec, leavesWithPaths,
 } from './grad-tree';
+import { dropAbandonedTape, tapeGradients } from '../backend/tfjs-tape';
+import { ShadowStates } from './shadow';
 
 /** What to differentiate, resolved from the options. */
 export interface GradRequest {
@@ -44,47 +46,43 @@ export interface GradOutcome {
   readonly aux: unknown;
 }
 
-/** State access inside a differentiated call: targets read as their clones, writes shadowed. */
-class GradObserver implements StateObserver {
-  readonly pending = new Map<State<StateValue>, StateValue>();
+/**
+ * A differentiated call's shadow-state context (shadow.ts): states being differentiated
+ * read as their clones (the tape's inputs), other reads go through to the enclosing
+ * context, writes are shadowed as copies the gradient owns (`ours`) until the commit;
+ * states created inside belong to the enclosing context.
+ */
+class GradObserver {
   /** The differentiated states the function read (the others would get a zero gradient). */
   readonly readTargets = new Set<State<StateValue>>();
+  readonly shadow: ShadowStates;
 
-  constructor(private readonly outer: StateObserver | undefined,
-    private readonly targets: ReadonlyMap<State<StateValue>, StateValue>, private readonly ours: Set<tf.Tensor>) {}
-
-  read(state: State<StateValue>): StateValue {
-    const written = this.pending.get(state);
-    if (written !== undefined) return written;
-    const target = this.targets.get(state);
-    if (target !== undefined) {
-      this.readTargets.add(state);
-      return target;
-    }
-    if (this.outer === undefined) return state.rawValue();
-    const v = this.outer.read(state);
-    // A jit makes its input copy at the first read; made inside the forward pass's tidy
-    // it would be disposed when the pass ends, and a later read would see a dead tensor.
-    for (const t of tensorLeaves(v)) tf.keep(t);
-    return v;
-  }
-
-  write(state: State<StateValue>, value: StateValue): void {
-    this.pending.set(state, mapLeaves(value, (t) => {
-      const c = tf.keep(tf.clone(t as tf.Tensor));
-      this.ours.add(c);
-      return c;
-    }, isTensor) as StateValue);
-  }
-
-  holds(tensor: tf.Tensor): boolean {
-    for (const v of this.pending.values()) if (tensorLeaves(v).includes(tensor)) return true;
-    for (const v of this.targets.values()) if (tensorLeaves(v).includes(tensor)) return true;
-    return false;
-  }
-
-  created(state: State<StateValue>): void {
-    this.outer?.created?.(state);
+  constructor(outer: StateObserver | undefined, targets: ReadonlyMap<State<StateValue>, StateValue>, ours: Set<tf.Tensor>) {
+    this.shadow = new ShadowStates({
+      firstRead: (state) => {
+        const target = targets.get(state);
+        if (target !== undefined) {
+          this.readTargets.add(state);
+          return { value: target, cache: true };
+        }
+        if (outer === undefined) return { value: state.rawValue(), cache: false };
+        const v = outer.read(state);
+        // A jit makes its input copy at the first read; made inside the forward pass's tidy
+        // it would be disposed when the pass ends, and a later read would see a dead tensor.
+        for (const t of tensorLeaves(v)) tf.keep(t);
+        return { value: v, cache: false };
+      },
+      acceptWrite: (_state, value) => mapLeaves(value, (t) => {
+        const c = tf.keep(tf.clone(t as tf.Tensor));
+        ours.add(c);
+        return c;
+      }, isTensor) as StateValue,
+      created: (state) => outer?.created?.(state),
+      holdsAlso: (tensor) => {
+        for (const v of targets.values()) if (tensorLeaves(v).includes(tensor)) return true;
+        return false;
+      },
+    });
   }
 }
 
@@ -171,14 +169,6 @@ function checkStatesRead(spec: GradStateSpec, read: ReadonlySet<State<StateValue
     'checkStates: false to get zero gradients (as BrainState\'s check_states=False).');
 }
 
-/** After a throw inside the taped forward pass tfjs keeps the tape's saved tensors: free them. */
-function dropAbandonedTape(): void {
-  const state = tf.engine().state as unknown as { gradientDepth: number; activeTape: { saved?: tf.Tensor[] }[] | null };
-  if (state.gradientDepth !== 0 || state.activeTape == null) return;
-  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
-  state.activeTape = null;
-}
-
 /**
  * Runs `fn` once under the gradient tape and returns the gradients of its scalar loss
  * with respect to the requested states and arguments (zeros where it does not depend
@@ -236,7 +226,7 @@ export function computeGradients(fn: (...args: unknown[]) => unknown, thisArg: u
     const obs = observer;
     let aux: unknown;
     const forward = (): tf.Tensor => {
-      const out = withObserver(obs, () => fn.apply(thisArg, callArgs));
+      const out = withObserver(obs.shadow, () => fn.apply(thisArg, callArgs));
       const [loss, a] = splitResult(out, req);
       // The forward tidy frees everything but the loss: keep our own copies of aux.
       aux = req.hasAux ? mapLeaves(a, (t) => {
@@ -250,7 +240,7 @@ export function computeGradients(fn: (...args: unknown[]) => unknown, thisArg: u
     let grads: (tf.Tensor | null | undefined)[];
     try {
       ({ value, grads } = xs.length === 0 ? { value: tf.tidy(forward), grads: [] }
-        : tf.engine().gradients(forward, xs, undefined, true));
+        : tapeGradients(forward, xs));
     } catch (e) {
       dropAbandonedTape();
       throw e;
@@ -272,7 +262,7 @@ export function computeGradients(fn: (...args: unknown[]) => unknown, thisArg: u
     // Commit the shadowed writes, then free everything of ours that nobody holds.
     const outer = currentObserver();
     const committed = new Set<tf.Tensor>();
-    for (const [state, v] of observer.pending) {
+    for (const [state, v] of observer.shadow.writes()) {
       for (const t of tensorLeaves(v)) committed.add(t);
       if (outer !== undefined) outer.write(state, v);
       else state.setRaw(v);
@@ -298,7 +288,7 @@ export function computeGradients(fn: (...args: unknown[]) => unknown, thisArg: u
     return { stateGrads, argGrads, value: valueOut, aux: auxOut };
   } catch (e) {
     for (const t of ours) t.dispose();
-    for (const v of observer?.pending.values() ?? []) for (const t of tensorLeaves(v)) t.dispose();
+    for (const [, v] of observer?.shadow.writes() ?? []) for (const t of tensorLeaves(v)) t.dispose();
     throw e;
   } finally {
     for (const t of auxKept) t.dispose();

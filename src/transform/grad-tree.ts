@@ -10,70 +10,15 @@ import * as tf from '@tensorflow/tfjs';
 import { GradientError } from '../errors';
 import { State, StateValue } from '../state/state';
 import { describeNonTensor, isPlainObject, isTensor } from '../state/tree';
-import { flatten, PYTREE_NODE, PytreeContainer, TreeDef } from '../util/pytree';
+import { flatten, flattenWithPath as leavesWithPaths, isPytreeContainer as isContainer, PathLeaf, TreeDef } from '../util/pytree';
+import { typeString } from '../util/type-string';
+import { formatPath, Key } from '../util/path';
 
-/** One step of a tree path: an object key or an array index. */
-export type TreeKey = string | number;
+/** One step of a tree path: an object key or an array index (the one path vocabulary: util/path.ts). */
+export type TreeKey = Key;
 
-/** A leaf of a tree with the keys that lead to it from the root. */
-export interface PathLeaf {
-  readonly path: readonly TreeKey[];
-  readonly leaf: unknown;
-}
-
-function isContainer(x: unknown): x is PytreeContainer {
-  return x != null && typeof x === 'object' && typeof (x as PytreeContainer)[PYTREE_NODE] === 'function';
-}
-
-/** A container's keys when it names its children (`NestedDict.items()`), else undefined. */
-function containerKeys(x: PytreeContainer, n: number): TreeKey[] | undefined {
-  const items = (x as { items?: unknown }).items;
-  if (typeof items !== 'function') return undefined;
-  const pairs = (items as () => unknown[]).call(x);
-  if (!Array.isArray(pairs) || pairs.length !== n) return undefined;
-  return pairs.map((p) => (Array.isArray(p) ? (p[0] as TreeKey) : String(p)));
-}
-
-/**
- * Every leaf of `tree` with its path, in `pytree.flatten` order. A container with one
- * unnamed child (a `TreefyState`) adds no key: its value sits at the container's path.
- *
- * @example
- * ```ts
- * leavesWithPaths({ w: [a, b] }, isTensor);   // [{path: ['w', 0], leaf: a}, {path: ['w', 1], leaf: b}]
- * ```
- * @param tree - the tree.
- * @param isLeaf - stops the descent at values it accepts.
- * @param emptyAsLeaf - list `undefined` / `null` as leaves (for messages about a missing
- *   value); pass false for exactly `pytree.flatten`'s leaves, where they are empty trees.
- * @returns the leaves with paths.
- */
-export function leavesWithPaths(tree: unknown, isLeaf?: (x: unknown) => boolean, emptyAsLeaf = true): PathLeaf[] {
-  const out: PathLeaf[] = [];
-  const go = (x: unknown, path: TreeKey[]): void => {
-    if (isLeaf?.(x)) {
-      out.push({ path: path.slice(), leaf: x });
-    } else if ((x === undefined || x === null) && !emptyAsLeaf) {
-      // an empty tree (pytree.flatten's 'none'): no leaves
-    } else if (Array.isArray(x)) {
-      x.forEach((c, i) => { path.push(i); go(c, path); path.pop(); });
-    } else if (isContainer(x)) {
-      const children = x[PYTREE_NODE]().children;
-      const keys = containerKeys(x, children.length);
-      if (keys === undefined && children.length === 1) {
-        go(children[0], path);
-      } else {
-        children.forEach((c, i) => { path.push(keys?.[i] ?? i); go(c, path); path.pop(); });
-      }
-    } else if (isPlainObject(x)) {
-      for (const k of Object.keys(x)) { path.push(k); go(x[k], path); path.pop(); }
-    } else {
-      out.push({ path: path.slice(), leaf: x });
-    }
-  };
-  go(tree, []);
-  return out;
-}
+export { flattenWithPath as leavesWithPaths } from '../util/pytree';
+export type { PathLeaf } from '../util/pytree';
 
 /**
  * A path as messages print it: `['layers', 0, 'weight']`, or `(root)` for the empty path.
@@ -86,8 +31,7 @@ export function leavesWithPaths(tree: unknown, isLeaf?: (x: unknown) => boolean,
  * @returns the printed path.
  */
 export function formatTreePath(path: readonly TreeKey[]): string {
-  if (path.length === 0) return '(root)';
-  return `[${path.map((k) => (typeof k === 'number' ? String(k) : `'${k}'`)).join(', ')}]`;
+  return path.length === 0 ? '(root)' : formatPath(path);
 }
 
 /** The states of a `gradStates` spec in flatten order, and the structure to rebuild grads in. */
@@ -100,7 +44,7 @@ export interface GradStateSpec {
 
 /** What a value is, for messages: `a TreefyState`, `a tf.Tensor float32[2]`, `the number 3`. */
 export function describeLeaf(x: unknown): string {
-  if (isTensor(x)) return `a tf.Tensor ${x.dtype}[${x.shape.join(',')}]`;
+  if (isTensor(x)) return `a tf.Tensor ${typeString(x)}`;
   if (x instanceof State) return `a ${x.kind}${x.name === undefined ? '' : ` ('${x.name}')`}`;
   if (isTreefyLike(x)) return 'a TreefyState';
   return describeNonTensor(x);

@@ -5,12 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { noteUse } from '../backend/readiness';
 import { isTapeOn } from '../backend/tfjs-engine';
-import { Executable } from '../compiler/executable';
+import { Executable, StateSlots } from '../compiler/executable';
 import { disposeProgram } from '../compiler/ir';
 import { printProgram } from '../compiler/print';
 import { TraceError } from '../errors';
-import type { State, StateValue } from '../state/state';
-import { valueSignature } from '../state/tree';
+import { holderCount, type State, type StateValue } from '../state/state';
+import { tensorLeaves, valueSignature } from '../state/tree';
 import { unflatten } from '../util/pytree';
 import { CallPlan, planCall, StaticSpec } from './signature';
 import { assertLiveState, isTracing, StateLabeler, traceCall, Traced } from './trace';
@@ -59,6 +59,13 @@ interface CacheEntry {
   readonly traced: Traced;
   readonly executable: Executable;
   readonly states: readonly [State<StateValue>, string][];
+  /** How the executable reads the states behind the program's slots. */
+  readonly slots: StateSlots;
+}
+
+/** The executable's view of the states behind a program's slots. */
+function slotAccess(slots: readonly State<StateValue>[]): StateSlots {
+  return { leaves: (k) => tensorLeaves(slots[k].rawValue()), holders: holderCount };
 }
 
 function toList<T>(x: T | readonly T[] | undefined): T[] {
@@ -112,9 +119,10 @@ export class JitCore {
       if (entry === undefined) return this.trace(plan, true).result;
       const states = entry.states;
       for (let i = 0; i < states.length; i++) assertLiveState(states[i][0], this.name, this.label);
-      const { outputs, writes } = entry.executable.run(plan.leaves);
+      const { outputs, writes } = entry.executable.run(plan.leaves, entry.slots);
       const p = entry.executable.program;
-      p.writes.forEach((w, i) => w.state.setRaw(unflatten(w.tree, writes[i]) as StateValue));
+      const slots = entry.traced.slots;
+      p.writes.forEach((w, i) => slots[w.slot].setRaw(unflatten(w.tree, writes[i]) as StateValue));
       let k = 0;
       return unflatten(p.outputTree, p.outputs.map((o) => (o.kind === 'value' ? outputs[k++] : (k++, o.value))));
     } finally {
@@ -139,7 +147,7 @@ export class JitCore {
       disposeProgram(traced.program);
       throw e;
     }
-    const entry: CacheEntry = { traced, executable, states: [...traced.states] };
+    const entry: CacheEntry = { traced, executable, states: [...traced.states], slots: slotAccess(traced.slots) };
     const list = this.cache.get(plan.key);
     if (list === undefined) this.cache.set(plan.key, [entry]);
     else list.push(entry);
@@ -157,13 +165,15 @@ export class JitCore {
   }
 
   lower(args: unknown[]): Lowered {
-    const p = this.entryFor(args).executable.program;
-    const text = printProgram(p, this.label);
+    const entry = this.entryFor(args);
+    const p = entry.executable.program;
+    const slots = entry.traced.slots;
+    const text = printProgram(p, (k) => ({ label: this.label(slots[k]), kind: slots[k].kind }));
     return { toString: () => text, numKernels: p.nodes.length };
   }
 
   clearCache(): void {
-    for (const list of this.cache.values()) for (const e of list) disposeProgram(e.executable.program);
+    for (const list of this.cache.values()) for (const e of list) e.executable.dispose();
     this.cache.clear();
   }
 }

@@ -4,10 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { currentBackend, currentListener, tensorFromInfo, TensorInfo } from '../backend/tfjs-engine';
-import { controlKernel } from '../compiler/control';
+import { controlNodeKernel } from '../compiler/executable';
 import type { ControlSpec } from '../compiler/ir';
 import { Recorder } from '../compiler/recorder';
-import { TraceError } from '../errors';
+import { TraceError, InternalError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import type { StateObserver } from '../state/stack';
 import { isTensor, tensorLeaves } from '../state/tree';
@@ -47,7 +47,7 @@ export function leadingLength(xs: readonly tf.Tensor[], what: string, given?: nu
 /** The recorder of the enclosing trace. */
 export function enclosingRecorder(what: string): Recorder {
   const r = currentListener();
-  if (!(r instanceof Recorder)) throw new TraceError(`internal: ${what} traced without a recorder`);
+  if (!(r instanceof Recorder)) throw new InternalError(`${what} traced without a recorder`);
   return r;
 }
 
@@ -57,7 +57,7 @@ export function enclosingRecorder(what: string): Recorder {
  */
 export function runAndRecord(kernel: string, spec: ControlSpec, inputs: readonly tf.Tensor[], what: string): tf.Tensor[] {
   const recorder = enclosingRecorder(what);
-  const run = controlKernel(spec, tf.getBackend());
+  const run = controlNodeKernel(spec, tf.getBackend());
   const infos = run({ inputs: inputs as unknown as TensorInfo[], backend: currentBackend(), attrs: {} }) as TensorInfo[];
   return recorder.recordControl(kernel, spec, inputs, infos.map(tensorFromInfo));
 }

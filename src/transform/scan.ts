@@ -19,6 +19,7 @@ import { needsLoopOptions, scanWithOptions } from './scan-options';
 import { subTrace } from './subtrace';
 import { isTracing } from './trace';
 import { isTapeOn } from '../backend/tfjs-engine';
+import { typeString } from '../util/type-string';
 
 /** Options of {@link scan} and {@link forLoop}. */
 export interface LoopOptions {
@@ -169,7 +170,7 @@ function tracedScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: t
     const t = p.values[(o as { value: number }).value];
     const c = carryLeaves[k];
     if (t.dtype !== c.dtype || t.shape.join() !== c.shape.join()) {
-      throw new TraceError(`scan: carry leaf ${k} is ${c.dtype}[${c.shape}] but the body returned ${t.dtype}[${t.shape}]; ` +
+      throw new TraceError(`scan: carry leaf ${k} is ${typeString(c)} but the body returned ${typeString(t)}; ` +
         'a carry keeps its shape and dtype from step to step.');
     }
   });

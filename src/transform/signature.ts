@@ -22,6 +22,7 @@ import { State } from '../state/state';
 import { describeNonTensor, isPlainObject, isTensor } from '../state/tree';
 import { CyclicTreeError, flatten, formatTreeSteps, TreeDef, treeDefKey, unflatten } from '../util/pytree';
 import { formatTreePath, leavesWithPaths } from './grad-tree';
+import { typeString } from '../util/type-string';
 
 /** Which arguments are static. */
 export interface StaticSpec {
@@ -158,7 +159,7 @@ export function planCall(args: readonly unknown[], spec: StaticSpec, fnName: str
   const addTensor = (t: tf.Tensor, items: ({ t: number } | { s: unknown })[], sig: string[]) => {
     items.push({ t: leaves.length });
     leaves.push(t);
-    sig.push(`${t.dtype}[${t.shape.join(',')}]`);
+    sig.push(`${typeString(t)}`);
   };
 
   /** `argIndex`: the argument's index, or -1 for the traced part of the options object (for messages). */

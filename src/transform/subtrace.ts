@@ -11,9 +11,10 @@ import { copyTensor, currentListener, startListening, stopListening } from '../b
 import type { Program } from '../compiler/ir';
 import { passesFor, runPasses } from '../compiler/passes';
 import { Recorder } from '../compiler/recorder';
-import { StateShapeError, TraceError } from '../errors';
+import { StateShapeError, TraceError, InternalError } from '../errors';
 import { holderCount, State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
+import { ShadowStates } from './shadow';
 import { isTensor, tensorLeaves, valueSignature } from '../state/tree';
 import { flatten, mapLeaves, TreeDef } from '../util/pytree';
 
@@ -37,67 +38,43 @@ export interface SubTrace {
   readonly captured: readonly { tensor: tf.Tensor; leaf: number }[];
 }
 
-class SubObserver implements StateObserver {
-  readonly current = new Map<State<StateValue>, StateValue>();
-  readonly args = new Map<State<StateValue>, StateArg>();
-  readonly written: State<StateValue>[] = [];
-  readonly local = new Set<State<StateValue>>();
-  readonly copies: tf.Tensor[] = [];
-
-  constructor(private readonly recorder: Recorder, private readonly parent: StateObserver, private readonly what: string,
-    private readonly forbidWrites: boolean) {}
-
-  read(state: State<StateValue>): StateValue {
-    if (this.local.has(state)) return state.rawValue();
-    const seen = this.current.get(state);
-    if (seen !== undefined) return seen;
-    const outer = this.parent.read(state);
-    const leaves: number[] = [];
-    // Copies kept past this sub-trace's scope: an enclosing sub-trace may read them.
-    const copy = mapLeaves(outer, (t) => {
-      const c = tf.keep(copyTensor(t as tf.Tensor));
-      this.copies.push(c);
-      leaves.push(this.recorder.addArg(c, `state ${state.label()}`));
-      return c;
-    }, isTensor) as StateValue;
-    this.args.set(state, { state, leaves, outer });
-    this.current.set(state, copy);
-    return copy;
-  }
-
-  write(state: State<StateValue>, value: StateValue): void {
-    if (this.local.has(state)) {
-      state.setRaw(value);
-      return;
-    }
-    if (this.forbidWrites) {
-      throw new TraceError(`${this.what}: the function wrote state ${state.label()}; a loop condition only reads ` +
-        'states. Move the write into the loop body.');
-    }
-    const before = valueSignature(this.read(state)); // a written state is carried: read its value in
-    const after = valueSignature(value);
-    if (before !== after) {
-      throw new StateShapeError(`${this.what}: state ${state.label()} (${state.kind}) holds ${before} but the body ` +
-        `wrote ${after}; a state keeps its shape and dtype from step to step. Cast or reshape the new value.`);
-    }
-    if (!this.written.includes(state)) this.written.push(state);
-    for (const t of tensorLeaves(value)) this.copies.push(tf.keep(t)); // survives the caller's tf.tidy
-    this.current.set(state, value);
-  }
-
-  holds(tensor: tf.Tensor): boolean {
-    for (const v of this.current.values()) if (tensorLeaves(v).includes(tensor)) return true;
-    return false;
-  }
-
-  created(state: State<StateValue>): void {
-    this.local.add(state);
-  }
-
-  finish(what: string): void {
-    for (const s of this.local) s.retireAfterTrace(what);
-    for (const c of this.copies) if (!c.isDisposed && holderCount(c) === 0) c.dispose();
-  }
+/**
+ * A sub-trace's shadow-state context (shadow.ts): a first read of an outer state becomes
+ * sub-program arguments (a copy of the enclosing context's value), writes become extra
+ * results, carried from step to step with the state's shape and dtype.
+ */
+function subContext(recorder: Recorder, parent: StateObserver, what: string, forbidWrites: boolean):
+  { shadow: ShadowStates; args: Map<State<StateValue>, StateArg> } {
+  const args = new Map<State<StateValue>, StateArg>();
+  const shadow = new ShadowStates({
+    firstRead: (state, ctx) => {
+      const outer = parent.read(state);
+      const leaves: number[] = [];
+      // Copies kept past this sub-trace's scope: an enclosing sub-trace may read them.
+      const copy = mapLeaves(outer, (t) => {
+        const c = ctx.keep(copyTensor(t as tf.Tensor));
+        leaves.push(recorder.addArg(c, `state ${state.label()}`));
+        return c;
+      }, isTensor) as StateValue;
+      args.set(state, { state, leaves, outer });
+      return { value: copy, cache: true };
+    },
+    acceptWrite: (state, value, ctx) => {
+      if (forbidWrites) {
+        throw new TraceError(`${what}: the function wrote state ${state.label()}; a loop condition only reads ` +
+          'states. Move the write into the loop body.');
+      }
+      const before = valueSignature(ctx.read(state)); // a written state is carried: read its value in
+      const after = valueSignature(value);
+      if (before !== after) {
+        throw new StateShapeError(`${what}: state ${state.label()} (${state.kind}) holds ${before} but the body ` +
+          `wrote ${after}; a state keeps its shape and dtype from step to step. Cast or reshape the new value.`);
+      }
+      return value;
+    },
+    created: 'local',
+  });
+  return { shadow, args };
 }
 
 /**
@@ -108,10 +85,10 @@ class SubObserver implements StateObserver {
 export function subTrace(what: string, fn: (args: tf.Tensor[]) => unknown, explicit: readonly tf.Tensor[],
   opts: { forbidWrites?: boolean } = {}): SubTrace {
   const parent = currentObserver();
-  if (parent === undefined) throw new TraceError(`internal: ${what} traced outside a trace`);
+  if (parent === undefined) throw new InternalError(`${what} traced outside a trace`);
   const outer = currentListener();
   const recorder = new Recorder(what, outer instanceof Recorder ? outer : undefined);
-  const observer = new SubObserver(recorder, parent, what, opts.forbidWrites === true);
+  const { shadow: observer, args: stateArgs } = subContext(recorder, parent, what, opts.forbidWrites === true);
   let outTree: TreeDef = { kind: 'leaf' };
   const outputs: number[] = [];
   const written: { state: State<StateValue>; count: number; tree: TreeDef }[] = [];
@@ -158,15 +135,8 @@ export function subTrace(what: string, fn: (args: tf.Tensor[]) => unknown, expli
     program: runPasses(raw, passesFor(tf.getBackend())),
     outTree,
     numExplicitOut,
-    stateArgs: [...observer.args.values()],
+    stateArgs: [...stateArgs.values()],
     written,
     captured: recorder.captured,
   };
-}
-
-/** The observer a control node reports its state writes to: the one active where it was called. */
-export function enclosingObserver(): StateObserver {
-  const o = currentObserver();
-  if (o === undefined) throw new TraceError('internal: no enclosing trace');
-  return o;
 }

@@ -12,7 +12,8 @@ import { passesFor, runPasses } from '../compiler/passes';
 import { Recorder } from '../compiler/recorder';
 import { StateError, StateShapeError, TraceError } from '../errors';
 import { State, StateValue, holderCount } from '../state/state';
-import { StateObserver, withObserver } from '../state/stack';
+import { withObserver } from '../state/stack';
+import { ShadowStates } from './shadow';
 import { isTensor, tensorLeaves, valueSignature } from '../state/tree';
 import { flatten, mapLeaves, unflatten } from '../util/pytree';
 import type { CallPlan } from './signature';
@@ -37,83 +38,72 @@ export function assertLiveState(state: State<StateValue>, fnName: string, label:
     'before calling, and tf.clone a state\'s value before disposing a copy of it. No state was changed.');
 }
 
-/** Intercepts state access during a trace: reads become inputs, writes become outputs. */
-class TraceObserver implements StateObserver {
-  /** The traced value of each external state read so far (a copy, or what was written). */
-  readonly current = new Map<State<StateValue>, StateValue>();
+/**
+ * The jit's shadow-state context (shadow.ts): a state's first read becomes a program
+ * input (a copy, so aliases stay distinct inputs) in a slot of its own, writes become
+ * outputs, checked to keep the state's shape and dtype.
+ */
+class TraceContext {
   /** Signature of each external state touched, at trace time (checked before every replay). */
   readonly touched = new Map<State<StateValue>, string>();
-  readonly written = new Set<State<StateValue>>();
-  readonly local = new Set<State<StateValue>>();
-  /**
-   * The input copies made for state reads. Kept (a loop body traced inside this call
-   * has its own tidy scope, and its reads of outer states must survive it) and disposed
-   * when the trace ends, unless a state now holds them.
-   */
-  readonly copies: tf.Tensor[] = [];
+  /** The external states the program reads or writes, by slot (the program holds only the index). */
+  readonly slots: State<StateValue>[] = [];
+  private readonly slotIndex = new Map<State<StateValue>, number>();
+  readonly shadow: ShadowStates;
 
-  constructor(private readonly recorder: Recorder, private readonly fnName: string,
-    private readonly label: StateLabeler) {}
-
-  disposeCopies(): void {
-    for (const c of this.copies) if (!c.isDisposed && holderCount(c) === 0) c.dispose();
-    this.copies.length = 0;
+  constructor(recorder: Recorder, fnName: string, label: StateLabeler) {
+    this.shadow = new ShadowStates({
+      firstRead: (state, ctx) => {
+        assertLiveState(state, fnName, label);
+        const raw = state.rawValue();
+        let leaf = 0;
+        const slot = this.slotOf(state);
+        // A copy gives the input its own data id, so aliases (the same tensor passed
+        // twice, or also held by another state) stay distinct program inputs. Kept: a loop
+        // body traced inside this call has its own tidy scope, and its reads of outer
+        // states must survive it.
+        const copy = mapLeaves(raw, (t) => {
+          const c = ctx.keep(copyTensor(t as tf.Tensor));
+          recorder.addInput(c, { kind: 'state', slot, leaf }, `state ${label(state)}`);
+          leaf++;
+          return c;
+        }, isTensor) as StateValue;
+        this.touched.set(state, valueSignature(raw));
+        return { value: copy, cache: true };
+      },
+      acceptWrite: (state, value) => {
+        const before = valueSignature(state.rawValue());
+        const after = valueSignature(value);
+        if (before !== after) {
+          throw new StateShapeError(`jit(${fnName}): state ${label(state)} (${state.kind}) holds ${before} ` +
+            `but the traced call wrote ${after}; inside a jitted call a state keeps its shape and dtype. Cast or ` +
+            'reshape the new value, or change the state outside the jitted function (which then retraces).');
+        }
+        if (!this.touched.has(state)) this.touched.set(state, before);
+        this.slotOf(state);
+        return value;
+      },
+      created: 'local',
+    });
   }
 
-  read(state: State<StateValue>): StateValue {
-    if (this.local.has(state)) return state.rawValue();
-    const seen = this.current.get(state);
-    if (seen !== undefined) return seen;
-    assertLiveState(state, this.fnName, this.label);
-    const raw = state.rawValue();
-    let leaf = 0;
-    // A copy gives the input its own data id, so aliases (the same tensor passed
-    // twice, or also held by another state) stay distinct program inputs.
-    const copy = mapLeaves(raw, (t) => {
-      const c = tf.keep(copyTensor(t as tf.Tensor));
-      this.copies.push(c);
-      this.recorder.addInput(c, { kind: 'state', state, leaf }, `state ${this.label(state)}`);
-      leaf++;
-      return c;
-    }, isTensor) as StateValue;
-    this.current.set(state, copy);
-    this.touched.set(state, valueSignature(raw));
-    return copy;
-  }
-
-  write(state: State<StateValue>, value: StateValue): void {
-    if (this.local.has(state)) {
-      state.setRaw(value);
-      return;
+  /** The slot of `state` in the program, assigned at its first read or write. */
+  slotOf(state: State<StateValue>): number {
+    let k = this.slotIndex.get(state);
+    if (k === undefined) {
+      k = this.slots.length;
+      this.slots.push(state);
+      this.slotIndex.set(state, k);
     }
-    const before = valueSignature(state.rawValue());
-    const after = valueSignature(value);
-    if (before !== after) {
-      throw new StateShapeError(`jit(${this.fnName}): state ${this.label(state)} (${state.kind}) holds ${before} ` +
-        `but the traced call wrote ${after}; inside a jitted call a state keeps its shape and dtype. Cast or ` +
-        'reshape the new value, or change the state outside the jitted function (which then retraces).');
-    }
-    if (!this.touched.has(state)) this.touched.set(state, before);
-    // As a state keeps its value alive across tf.tidy, so must the shadow write; what is
-    // not committed in the end is disposed with the copies.
-    for (const t of tensorLeaves(value)) this.copies.push(tf.keep(t));
-    this.current.set(state, value);
-    this.written.add(state);
-  }
-
-  holds(tensor: tf.Tensor): boolean {
-    for (const v of this.current.values()) if (tensorLeaves(v).includes(tensor)) return true;
-    return false;
-  }
-
-  created(state: State<StateValue>): void {
-    this.local.add(state);
+    return k;
   }
 }
 
 /** A traced, optimised program plus what the cache needs to decide when it may replay it. */
 export interface Traced {
   readonly program: Program;
+  /** The states behind the program's slots (`slots[k]` is slot k). */
+  readonly slots: readonly State<StateValue>[];
   /** External states the program reads or writes, with their signatures at trace time. */
   readonly states: ReadonlyMap<State<StateValue>, string>;
 }
@@ -139,7 +129,8 @@ export function isTracing(): boolean {
 export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, thisArg: unknown, plan: CallPlan,
   label: StateLabeler, commit: boolean): TraceResult {
   const recorder = new Recorder(fnName);
-  const observer = new TraceObserver(recorder, fnName, label);
+  const context = new TraceContext(recorder, fnName, label);
+  const observer = context.shadow;
   let outLeaves: OutputLeaf[] = [];
   let outTree: ReturnType<typeof flatten>[1] | undefined;
   let writes: StateWrite[] = [];
@@ -175,37 +166,35 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
         return { kind: 'static', value: leaf };
       });
       const written: tf.Tensor[][] = [];
-      writes = [...observer.written].map((state) => {
+      writes = observer.written.map((state) => {
         const [wl, tree] = flatten(observer.current.get(state), isTensor);
         written.push(wl as tf.Tensor[]);
-        return { state, tree, values: (wl as tf.Tensor[]).map((t) => recorder.valueOf(t, `new value of state ${label(state)}`)) };
+        return { slot: context.slotOf(state), tree,
+          values: (wl as tf.Tensor[]).map((t) => recorder.valueOf(t, `new value of state ${label(state)}`)) };
       });
       return { outputs, writes: written } as unknown as tf.TensorContainer;
     }) as unknown as { outputs: (tf.Tensor | undefined)[]; writes: tf.Tensor[][] };
   } catch (e) {
     disposeProgram({ name: fnName, values: [], inputs: [], constants: recorder.constants, nodes: recorder.nodes,
       outputTree: { kind: 'leaf' }, outputs: [], writes: [] });
-    for (const s of observer.local) s.retireAfterTrace(fnName);
-    observer.disposeCopies();
+    observer.finish(fnName);
     throw e;
   } finally {
     stopListening();
     tracing--;
   }
-  // After the commit: a copy written back to a state is held by it and survives.
-  const disposeCopies = () => observer.disposeCopies();
 
   let result: unknown;
   if (commit) {
-    writes.forEach((w, i) => w.state.setRaw(unflatten(w.tree, kept.writes[i]) as StateValue));
+    writes.forEach((w, i) => context.slots[w.slot].setRaw(unflatten(w.tree, kept.writes[i]) as StateValue));
     let k = 0;
     result = unflatten(outTree!, outLeaves.map((o) => (o.kind === 'value' ? kept.outputs[k++] : (k++, o.value))));
   } else {
     for (const t of kept.outputs) t?.dispose();
     for (const ws of kept.writes) for (const t of ws) if (!t.isDisposed && holderCount(t) === 0) t.dispose();
   }
-  for (const s of observer.local) s.retireAfterTrace(fnName);
-  disposeCopies();
+  // After the commit: a copy written back to a state is held by it and survives.
+  observer.finish(fnName);
 
   const raw: Program = {
     name: fnName,
@@ -217,5 +206,6 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
     outputs: outLeaves,
     writes,
   };
-  return { traced: { program: runPasses(raw, passesFor(tf.getBackend())), states: observer.touched }, result };
+  return { traced: { program: runPasses(raw, passesFor(tf.getBackend())), slots: context.slots, states: context.touched },
+    result };
 }

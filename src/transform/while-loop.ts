@@ -13,6 +13,7 @@ import { flatten, mapLeaves, treeDefKey, unflatten } from '../util/pytree';
 import { outerLeaves, runAndRecord, tensorTree, writeBack } from './loop-util';
 import { subTrace } from './subtrace';
 import { isTracing } from './trace';
+import { typeString } from '../util/type-string';
 
 function checkPredicate(p: unknown): tf.Tensor {
   if (!isTensor(p) || p.size !== 1) {
@@ -81,8 +82,8 @@ function tracedWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, in
   b.program.outputs.slice(0, nC).forEach((o, k) => {
     const t = b.program.values[(o as { value: number }).value];
     if (t.dtype !== carryLeaves[k].dtype || t.shape.join() !== carryLeaves[k].shape.join()) {
-      throw new TraceError(`whileLoop: carry leaf ${k} is ${carryLeaves[k].dtype}[${carryLeaves[k].shape}] but the body ` +
-        `returned ${t.dtype}[${t.shape}]; a carry keeps its shape and dtype.`);
+      throw new TraceError(`whileLoop: carry leaf ${k} is ${typeString(carryLeaves[k])} but the body ` +
+        `returned ${typeString(t)}; a carry keeps its shape and dtype.`);
     }
   });
   const written = b.written.map((w) => w.state);

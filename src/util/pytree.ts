@@ -10,8 +10,9 @@
  * structures share exactly when they are the same. A tree that contains itself is a
  * {@link CyclicTreeError}, never an endless walk.
  */
-import { TraceError } from '../errors';
-import { isPlainObject } from '../state/tree';
+import { TraceError, InternalError } from '../errors';
+import { isPlainObject } from './plain-object';
+import type { Key } from './path';
 
 /** Method key of the protocol by which a class declares itself a pytree container. */
 export const PYTREE_NODE: unique symbol = Symbol.for('brainstate.pytreeNode');
@@ -29,6 +30,11 @@ export interface PytreeParts {
 /** A class whose instances are pytree containers. */
 export interface PytreeContainer {
   [PYTREE_NODE](): PytreeParts;
+}
+
+/** Whether `x` is a container of the {@link PYTREE_NODE} protocol. */
+export function isPytreeContainer(x: unknown): x is PytreeContainer {
+  return isContainer(x);
 }
 
 function isContainer(x: unknown): x is PytreeContainer {
@@ -160,7 +166,7 @@ export function unflatten(def: TreeDef, leaves: readonly unknown[]): unknown {
     }
   };
   const out = build(def);
-  if (i !== leaves.length) throw new Error(`internal: unflatten used ${i} of ${leaves.length} leaves`);
+  if (i !== leaves.length) throw new InternalError(`unflatten used ${i} of ${leaves.length} leaves`);
   return out;
 }
 
@@ -191,4 +197,61 @@ export function mapLeaves(tree: unknown, fn: (leaf: unknown, index: number) => u
   isLeaf?: (x: unknown) => boolean): unknown {
   const [leaves, def] = flatten(tree, isLeaf);
   return unflatten(def, leaves.map(fn));
+}
+
+/** A leaf of a tree with the keys that lead to it from the root. */
+export interface PathLeaf {
+  readonly path: readonly Key[];
+  readonly leaf: unknown;
+}
+
+/** A container's keys when it names its children (`NestedDict.items()`), else undefined. */
+function containerKeys(x: PytreeContainer, n: number): Key[] | undefined {
+  const items = (x as { items?: unknown }).items;
+  if (typeof items !== 'function') return undefined;
+  const pairs = (items as () => unknown[]).call(x);
+  if (!Array.isArray(pairs) || pairs.length !== n) return undefined;
+  return pairs.map((p) => (Array.isArray(p) ? (p[0] as Key) : String(p)));
+}
+
+/**
+ * Every leaf of `tree` with its path, in {@link flatten} order (JAX's `tree_flatten_with_path`;
+ * `util/path.ts` formats the paths). A container with one
+ * unnamed child (a `TreefyState`) adds no key: its value sits at the container's path.
+ *
+ * @example
+ * ```ts
+ * flattenWithPath({ w: [a, b] }, isTensor);   // [{path: ['w', 0], leaf: a}, {path: ['w', 1], leaf: b}]
+ * ```
+ * @param tree - the tree.
+ * @param isLeaf - stops the descent at values it accepts.
+ * @param emptyAsLeaf - list `undefined` / `null` as leaves (for messages about a missing
+ *   value); pass false for exactly `pytree.flatten`'s leaves, where they are empty trees.
+ * @returns the leaves with paths.
+ */
+export function flattenWithPath(tree: unknown, isLeaf?: (x: unknown) => boolean, emptyAsLeaf = true): PathLeaf[] {
+  const out: PathLeaf[] = [];
+  const go = (x: unknown, path: Key[]): void => {
+    if (isLeaf?.(x)) {
+      out.push({ path: path.slice(), leaf: x });
+    } else if ((x === undefined || x === null) && !emptyAsLeaf) {
+      // an empty tree (pytree.flatten's 'none'): no leaves
+    } else if (Array.isArray(x)) {
+      x.forEach((c, i) => { path.push(i); go(c, path); path.pop(); });
+    } else if (isContainer(x)) {
+      const children = x[PYTREE_NODE]().children;
+      const keys = containerKeys(x, children.length);
+      if (keys === undefined && children.length === 1) {
+        go(children[0], path);
+      } else {
+        children.forEach((c, i) => { path.push(keys?.[i] ?? i); go(c, path); path.pop(); });
+      }
+    } else if (isPlainObject(x)) {
+      for (const k of Object.keys(x)) { path.push(k); go(x[k], path); path.pop(); }
+    } else {
+      out.push({ path: path.slice(), leaf: x });
+    }
+  };
+  go(tree, []);
+  return out;
 }

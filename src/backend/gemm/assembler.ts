@@ -2,9 +2,9 @@
  * A small structured WebAssembly assembler for the GEMM module: several functions that
  * call each other, an imported memory that may be shared (threads), and helpers for the
  * loops and the handful of integer and SIMD instructions the generator uses. It builds
- * on the byte-level writer of the fused kernels (`src/compiler/fusion/wasm-binary.ts`).
+ * on the byte-level writer of the fused kernels (`src/util/wasm-binary.ts`).
  */
-import { F32, I32, memarg, sleb, uleb, V128 } from '../../compiler/fusion/wasm-binary';
+import { F32, I32, memarg, sleb, uleb, V128 } from '../../util/wasm-binary';
 
 export { F32, I32, V128 };
 

@@ -12,8 +12,8 @@
  * - `BRAINSTATE_GEMM_FMA=auto|0|1`: use relaxed-SIMD `f32x4.relaxed_madd` where the
  *   WebAssembly engine validates it (default `auto`: where it validates).
  */
-import { BackendError } from '../../errors';
-import { envVar } from '../../util/env';
+import { rawVariable } from '../../config';
+import { ConfigError } from '../../errors';
 
 /** Options of the matrix-product kernel (see {@link setMatMulOptions}). */
 export interface MatMulOptions {
@@ -25,28 +25,28 @@ export interface MatMulOptions {
   readonly fma: boolean | 'auto';
 }
 
-function parseBool(name: string, fallback: boolean): boolean {
-  const v = envVar(name);
+function parseBool(name: 'BRAINSTATE_GEMM', fallback: boolean): boolean {
+  const v = rawVariable(name);
   if (v === undefined || v === '') return fallback;
   if (v === '0' || v === '1') return v === '1';
-  throw new BackendError(`${name}: expected '0' or '1', got '${v}'. Unset it for the default (${fallback ? 1 : 0}).`);
+  throw new ConfigError(`${name}: expected '0' or '1', got '${v}'. Unset it for the default (${fallback ? 1 : 0}).`);
 }
 
 function parseThreads(): number | 'auto' {
-  const v = envVar('BRAINSTATE_GEMM_THREADS');
+  const v = rawVariable('BRAINSTATE_GEMM_THREADS');
   if (v === undefined || v === '') return 1;
   if (v === 'auto') return 'auto';
   const n = Number(v);
   if (Number.isInteger(n) && n >= 1 && n <= 64) return n;
-  throw new BackendError(`BRAINSTATE_GEMM_THREADS: expected 'auto' or an integer from 1 to 64, got '${v}'. ` +
+  throw new ConfigError(`BRAINSTATE_GEMM_THREADS: expected 'auto' or an integer from 1 to 64, got '${v}'. ` +
     'Use 1 to keep matrix products on the calling thread.');
 }
 
 function parseFma(): boolean | 'auto' {
-  const v = envVar('BRAINSTATE_GEMM_FMA');
+  const v = rawVariable('BRAINSTATE_GEMM_FMA');
   if (v === undefined || v === '' || v === 'auto') return 'auto';
   if (v === '0' || v === '1') return v === '1';
-  throw new BackendError(`BRAINSTATE_GEMM_FMA: expected 'auto', '0' or '1', got '${v}'.`);
+  throw new ConfigError(`BRAINSTATE_GEMM_FMA: expected 'auto', '0' or '1', got '${v}'.`);
 }
 
 /** Cores of this machine in Node; 1 where that cannot be known (browsers: threads stay off). */
@@ -117,10 +117,10 @@ export function setMatMulOptions(next: { enabled?: boolean; threads?: number | '
   const cur = matMulOptions();
   const threads = next.threads ?? cur.threads;
   if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
-    throw new BackendError(`backend.setMatMulOptions: expected threads 'auto' or an integer from 1 to 64, got ${String(threads)}.`);
+    throw new ConfigError(`backend.setMatMulOptions: expected threads 'auto' or an integer from 1 to 64, got ${String(threads)}.`);
   }
   if (next.fma !== undefined && next.fma !== 'auto' && typeof next.fma !== 'boolean') {
-    throw new BackendError(`backend.setMatMulOptions: expected fma true, false or 'auto', got ${String(next.fma)}.`);
+    throw new ConfigError(`backend.setMatMulOptions: expected fma true, false or 'auto', got ${String(next.fma)}.`);
   }
   options = { enabled: next.enabled ?? cur.enabled, threads: threads === 'auto' ? autoThreads() : threads,
     fma: next.fma ?? cur.fma };

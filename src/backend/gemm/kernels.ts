@@ -16,9 +16,9 @@
  * throws its own error), go to the kernel that was replaced.
  */
 import { BrainStateError } from '../../errors';
-import {
-  KernelFunc, lookupKernel, runOnBackendMemory, runOnWasmHeap, TensorInfo, wasmHeap, disposeInfo,
-} from '../tfjs-engine';
+import { KernelFunc, lookupKernel, TensorInfo, disposeInfo } from '../tfjs-engine';
+import { runOnBackendMemory } from '../targets';
+import { runOnWasmHeap, wasmHeap } from '../wasm/memory';
 import type { KernelRecord } from '../training-kernels';
 import { simdValidates, WasmMemory } from './compiled';
 import { matMulOptions } from './config';

@@ -15,8 +15,9 @@
  * the patch buffer stays under 64 MiB.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BrainStateError } from '../../errors';
-import { disposeInfo, KernelBackendLike, KernelFunc, lookupKernel, runOnBackendMemory, TensorInfo } from '../tfjs-engine';
+import { BrainStateError, InternalError } from '../../errors';
+import { disposeInfo, KernelBackendLike, KernelFunc, lookupKernel, TensorInfo } from '../tfjs-engine';
+import { runOnBackendMemory } from '../targets';
 import { col2imAdd, filterGradientDirect, Geometry, geometry2d, geometry3d, im2colT, outPerExample, patchSize } from './geometry';
 import type { KernelRecord } from './record';
 
@@ -28,7 +29,7 @@ type BackendName = 'cpu' | 'wasm';
 
 function batchMatMul(a: TensorInfo, b: TensorInfo, backend: KernelBackendLike, on: BackendName): TensorInfo {
   const k = lookupKernel('BatchMatMul', on);
-  if (k === undefined) throw new BrainStateError(`internal: backend '${on}' has no BatchMatMul kernel`);
+  if (k === undefined) throw new InternalError(`backend '${on}' has no BatchMatMul kernel`);
   return k({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
 }
 

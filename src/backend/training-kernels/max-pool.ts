@@ -6,7 +6,8 @@
  * the forward takes each window's largest element, the gradient goes to the first one.
  */
 import * as tf from '@tensorflow/tfjs';
-import { KernelFunc, runOnBackendMemory, TensorInfo } from '../tfjs-engine';
+import { KernelFunc, TensorInfo } from '../tfjs-engine';
+import { runOnBackendMemory } from '../targets';
 import { Geometry, geometry2d, geometry3d, maxPoolBackprop } from './geometry';
 import type { KernelRecord } from './record';
 

@@ -12,7 +12,8 @@
  * kernel that was replaced.
  */
 import { BrainStateError } from '../../errors';
-import { KernelFunc, runOnBackendMemory, TensorInfo } from '../tfjs-engine';
+import { KernelFunc, TensorInfo } from '../tfjs-engine';
+import { runOnBackendMemory } from '../targets';
 import type { KernelRecord } from './record';
 
 type BackendName = 'cpu' | 'wasm';

@@ -6,7 +6,8 @@
  * dropped, as TensorFlow does.
  */
 import { BrainStateError } from '../../errors';
-import { KernelFunc, runOnBackendMemory, TensorInfo } from '../tfjs-engine';
+import { KernelFunc, TensorInfo } from '../tfjs-engine';
+import { runOnBackendMemory } from '../targets';
 import type { KernelRecord } from './record';
 
 function unsortedSegmentSum({ inputs, attrs }: Parameters<KernelFunc>[0]): TensorInfo {

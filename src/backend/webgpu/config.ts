@@ -11,6 +11,9 @@
  * | `dawnFlags`       | `BRAINSTATE_WEBGPU_DAWN_FLAGS`     | Dawn options for `create()`, space-separated |
  */
 import { BackendError } from '../../errors';
+import { processEnv, rawVariable } from '../../config';
+
+export { processEnv };
 
 /** Dawn backends the `webgpu` package's `create(['backend=...'])` accepts. */
 export const DAWN_BACKENDS = ['vulkan', 'opengles', 'opengl', 'metal', 'd3d12', 'd3d11', 'null'] as const;
@@ -60,21 +63,16 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
  * Resolves `opts` against the environment. A bad value is a {@link BackendError} naming
  * the option or variable and listing the allowed values.
  */
-export function resolveWebGPUConfig(opts: WebGPUOptions = {}, env: NodeJS.ProcessEnv = processEnv()): WebGPUConfig {
+export function resolveWebGPUConfig(opts: WebGPUOptions = {}, env: Record<string, string | undefined> = processEnv()): WebGPUConfig {
   const dawnBackend = oneOf(opts.dawnBackend, DAWN_BACKENDS, 'backend.init: option webgpu.dawnBackend') ??
-    oneOf(env.BRAINSTATE_WEBGPU_DAWN_BACKEND, DAWN_BACKENDS, 'BRAINSTATE_WEBGPU_DAWN_BACKEND');
+    oneOf(rawVariable('BRAINSTATE_WEBGPU_DAWN_BACKEND', env), DAWN_BACKENDS, 'BRAINSTATE_WEBGPU_DAWN_BACKEND');
   const gl = dawnBackend === 'opengles' || dawnBackend === 'opengl';
   const featureLevel = oneOf(opts.featureLevel, FEATURE_LEVELS, 'backend.init: option webgpu.featureLevel') ??
-    oneOf(env.BRAINSTATE_WEBGPU_FEATURE_LEVEL, FEATURE_LEVELS, 'BRAINSTATE_WEBGPU_FEATURE_LEVEL') ??
+    oneOf(rawVariable('BRAINSTATE_WEBGPU_FEATURE_LEVEL', env), FEATURE_LEVELS, 'BRAINSTATE_WEBGPU_FEATURE_LEVEL') ??
     (gl ? 'compatibility' : 'core'); // Dawn's GL backends offer compatibility-level adapters only
   const powerPreference = oneOf(opts.powerPreference, POWER_PREFERENCES, 'backend.init: option webgpu.powerPreference') ??
-    oneOf(env.BRAINSTATE_WEBGPU_POWER, POWER_PREFERENCES, 'BRAINSTATE_WEBGPU_POWER') ?? 'high-performance';
-  const vulkanIcd = opts.vulkanIcd ?? (env.BRAINSTATE_WEBGPU_ICD || undefined);
-  const dawnFlags = opts.dawnFlags ?? (env.BRAINSTATE_WEBGPU_DAWN_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
+    oneOf(rawVariable('BRAINSTATE_WEBGPU_POWER', env), POWER_PREFERENCES, 'BRAINSTATE_WEBGPU_POWER') ?? 'high-performance';
+  const vulkanIcd = opts.vulkanIcd ?? (rawVariable('BRAINSTATE_WEBGPU_ICD', env) || undefined);
+  const dawnFlags = opts.dawnFlags ?? (rawVariable('BRAINSTATE_WEBGPU_DAWN_FLAGS', env) ?? '').split(/\s+/).filter((f) => f !== '');
   return { dawnBackend, featureLevel, powerPreference, vulkanIcd, dawnFlags };
-}
-
-/** `process.env` where there is one (Node), else an empty environment (browsers). */
-export function processEnv(): NodeJS.ProcessEnv {
-  return typeof process !== 'undefined' && process.env != null ? process.env : {};
 }

@@ -36,7 +36,7 @@ fn main(index : i32) {
 
 const i32 = (n: number) => ({ type: 'int32' as const, data: [n] });
 const exactDtype = (d: tf.DataType) => d === 'int32' || d === 'bool';
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const sizeOf = (shape: readonly number[]) => tf.util.sizeFromShape(shape as number[]);
 
 type Info = tf.TensorInfo;
 

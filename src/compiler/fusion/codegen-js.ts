@@ -6,6 +6,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { FusedSpec } from '../ir';
 import { formFor, FUSED_HELPERS, FusionTarget, jsLiteral, roundTo } from './ops';
+import { InternalError } from '../../errors';
+import { noteKernelCompiled } from './compile-count';
 
 /**
  * A compiled fused kernel: reads `inputs` (non-literal inputs, in order) and fills
@@ -57,7 +59,7 @@ export function fusedLoopSource(spec: FusedSpec, target: FusionTarget): string {
   for (const k of [...usedInputs].sort((a, b) => a - b)) body.push(`const a${k} = ${read[k]};`);
   spec.ops.forEach((op, j) => {
     const form = formFor(op.kernel, target);
-    if (form === undefined) throw new Error(`internal: ${op.kernel} is not an elementwise op`);
+    if (form === undefined) throw new InternalError(`${op.kernel} is not an elementwise op`);
     const expr = form.js(op.args.map(name), { attrs: op.attrs, inDtypes: op.args.map((a) => refDtype(spec, a)), outDtype: op.dtype });
     body.push(`const v${j} = ${roundTo(op.dtype, expr)};`);
   });
@@ -89,6 +91,7 @@ export function fusedLoopSource(spec: FusedSpec, target: FusionTarget): string {
 /** Compiles `spec` into a {@link FusedLoop} computing as `target`'s kernels do. */
 export function compileFusedLoop(spec: FusedSpec, target: FusionTarget): FusedLoop {
   const src = fusedLoopSource(spec, target);
+  noteKernelCompiled();
   // eslint-disable-next-line no-new-func
   return new Function(`${FUSED_HELPERS}\nreturn function fused(inputs, outputs, start) {\n${src}\n};`)() as FusedLoop;
 }

@@ -8,9 +8,10 @@
  * target backend. Anything else uses the JS loop.
  */
 import type { FusedSpec } from '../ir';
-import { buildModule, f32x4Const, I32, i32x4Const, memarg, op, simd, V128 } from './wasm-binary';
+import { buildModule, f32x4Const, I32, i32x4Const, memarg, op, simd, V128 } from '../../util/wasm-binary';
 import { EmitContext, formFor, FusionTarget } from './ops';
 import { refDtype } from './codegen-js';
+import { noteKernelCompiled } from './compile-count';
 
 /** The parts of the WebAssembly JS API used here (not in the ES lib typings). */
 export interface WasmMemory {
@@ -163,6 +164,7 @@ export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory:
     ...op.end, ...op.end,
   ];
   const module = new WA.Module(buildModule(params, locals, code));
+  noteKernelCompiled();
   const instance = new WA.Instance(module, { env: { memory } });
   return instance.exports.run as SimdKernel;
 }

@@ -17,15 +17,18 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
-import { FUSION_BACKENDS } from '../../backend/tfjs-engine';
-import { f32x4Const, op as wasmOp, simd } from './wasm-binary';
+import { targetNamed } from '../../backend/targets';
+import { f32x4Const, op as wasmOp, simd } from '../../util/wasm-binary';
 import { wasmClampMapsNaNToLower } from './wasm-probes';
 import { bin, EmitContext, once, select, SimdEmit, splat, un } from './simd-emit';
 
 export type { EmitContext } from './simd-emit';
 
-/** The backends fused kernels run on. */
-export type FusionTarget = 'cpu' | 'wasm';
+/**
+ * Which backend's arithmetic a fused kernel reproduces: the key of the records' `on`
+ * overrides, given by the backend target (`BackendTarget.formulas`, by default its name).
+ */
+export type FusionTarget = string;
 
 /** How an op's result dtype follows from its inputs and attributes. */
 type DtypeRule = 'same' | 'bool' | 'attr';
@@ -67,30 +70,32 @@ export interface ElementwiseOp extends OpForm {
   /**
    * `x op c` (side 'b'), `c op x` (side 'a') or both are `x` itself for the constant `c`
    * (compared with Object.is), wherever a tensor's storage holds exactly its dtype's
-   * values (see {@link TARGETS}).
+   * values (see {@link hasCanonicalStorageOn}).
    */
   readonly identity?: { readonly constant: number; readonly side: 'a' | 'b' | 'either' };
-  readonly on?: Readonly<Partial<Record<FusionTarget, BackendForm>>>;
+  readonly on?: Readonly<Record<FusionTarget, BackendForm>>;
 }
 
-/** Facts about a backend that decide whether rewrites are exact there. */
-export interface TargetFacts {
-  /**
-   * Whether every tensor's storage holds exactly its dtype's values. Not on cpu: a cast
-   * from int32 to float32 shares the Int32Array (values beyond 2^24 stay exact), and int32
-   * `abs` / `square` store a Float32Array, so `x * 1` there rounds or wraps.
-   */
-  readonly canonicalStorage: boolean;
+/**
+ * The formulas fused kernels follow on backend `backendName`, or undefined where fused
+ * kernels cannot run (the jit cannot address the backend's memory; see backend/targets.ts).
+ */
+export function fusionTargetOf(backendName: string): FusionTarget | undefined {
+  const t = targetNamed(backendName);
+  return t?.memory === undefined ? undefined : (t.formulas ?? t.name);
 }
 
-export const TARGETS: Readonly<Record<FusionTarget, TargetFacts>> = {
-  cpu: { canonicalStorage: false },
-  wasm: { canonicalStorage: true },
-};
+/** Whether fused kernels can run on `backendName` (the jit can address its memory). */
+export function isFusionTarget(backendName: string): boolean {
+  return fusionTargetOf(backendName) !== undefined;
+}
 
-/** Whether fused kernels can run on `backendName` (the adapter can address its memory). */
-export function isFusionTarget(backendName: string): backendName is FusionTarget {
-  return FUSION_BACKENDS.includes(backendName) && backendName in TARGETS;
+/**
+ * Whether every tensor's storage holds exactly its dtype's values on `backendName`
+ * (identities such as `x * 1 = x` are exact only there; see `HostMemory.canonicalStorage`).
+ */
+export function hasCanonicalStorageOn(backendName: string): boolean {
+  return targetNamed(backendName)?.memory?.canonicalStorage === true;
 }
 
 const F32: readonly tf.DataType[] = ['float32'];

@@ -3,7 +3,7 @@
  * per value, bool values as lane masks (all ones or all zeros).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { f32x4Const, op, simd } from './wasm-binary';
+import { f32x4Const, op, simd } from '../../util/wasm-binary';
 
 /** What an op's emitters know about one application: attributes and dtypes. */
 export interface EmitContext {

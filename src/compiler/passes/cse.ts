@@ -6,6 +6,7 @@
  */
 import type { KernelNode, ValueId } from '../ir';
 import { Pass, renameUses } from './pass';
+import { kernelInfo } from '../kernels';
 
 /**
  * An attribute value as key text. JSON alone would merge kernels that differ: it writes
@@ -31,7 +32,7 @@ export const eliminateCommonSubexpressions: Pass = {
     const seen = new Map<string, KernelNode>();
     const nodes: KernelNode[] = [];
     for (const n of p.nodes) {
-      if (n.fused !== undefined || n.folded !== undefined || n.control !== undefined) {
+      if (n.fused !== undefined || n.folded !== undefined || n.control !== undefined || kernelInfo(n.kernel)?.pure === false) {
         nodes.push(n);
         continue;
       }

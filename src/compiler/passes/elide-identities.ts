@@ -4,6 +4,7 @@
  */
 import type { KernelNode, ValueId, ValueType } from '../ir';
 import { Pass, renameUses } from './pass';
+import { kernelInfo } from '../kernels';
 
 function sameType(a: ValueType, b: ValueType): boolean {
   return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
@@ -12,13 +13,11 @@ function sameType(a: ValueType, b: ValueType): boolean {
 function isIdentity(n: KernelNode, values: readonly ValueType[]): boolean {
   if (n.outputs.length !== 1 || n.inputs.length < 1 || n.inputs[0] < 0) return false;
   const same = sameType(values[n.inputs[0]], values[n.outputs[0]]);
-  switch (n.kernel) {
-    case 'Identity':
+  // The kernel table says which kernels pass their input through (src/compiler/kernels/).
+  switch (kernelInfo(n.kernel)?.passThrough) {
+    case 'any-inputs':
       return same;
-    case 'Reshape':
-    case 'Cast':
-    case 'ExpandDims':
-    case 'Squeeze':
+    case 'one-input':
       return same && n.inputs.length === 1;
     default:
       return false;

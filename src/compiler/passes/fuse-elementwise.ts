@@ -12,11 +12,13 @@
  * (see fusion/ops.ts): the pass is made per target.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ELEMENTWISE_OPS, FusionTarget, resultDtype } from '../fusion/ops';
+import { FusionTarget, resultDtype } from '../fusion/ops';
+import { kernelInfo } from '../kernels';
 import { splatValue } from '../constants';
 import type { FusedInput, FusedOp, FusedSpec, KernelNode, Program, ValueId, ValueType } from '../ir';
 import { liveOuts } from '../ir';
 import type { Pass } from './pass';
+import { InternalError } from '../../errors';
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
@@ -43,7 +45,7 @@ function broadcastStrides(shape: readonly number[], domain: readonly number[]): 
 
 /** Whether `n` is an elementwise op fused on `target` (single output, dtype rule agrees with the trace). */
 function fusible(n: KernelNode, values: readonly ValueType[], target: FusionTarget): boolean {
-  const op = ELEMENTWISE_OPS[n.kernel];
+  const op = kernelInfo(n.kernel)?.elementwise;
   if (op === undefined || n.outputs.length !== 1 || n.fused !== undefined || n.inputNames === null) return false;
   if (n.inputNames.length !== op.inputs.length || !op.inputs.every((name) => n.inputNames!.includes(name))) return false;
   const ins = op.inputs.map((name) => n.inputs[n.inputNames!.indexOf(name)]);
@@ -181,7 +183,7 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
       inputs.push({ mode: 'literal', dtype: t.dtype, value: splat });
       continue;
     }
-    const size = t.shape.reduce((a, b) => a * b, 1);
+    const size = tf.util.sizeFromShape(t.shape as number[]);
     if (size === 1) inputs.push({ mode: 'scalar', dtype: t.dtype });
     else if (sameShape(t.shape, domain)) inputs.push({ mode: 'full', dtype: t.dtype });
     else inputs.push({ mode: 'strided', dtype: t.dtype, strides: broadcastStrides(t.shape, domain) });
@@ -192,7 +194,7 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
   const outRefs: number[] = [];
   for (const i of nodeIdx) {
     const n = p.nodes[i];
-    const op = ELEMENTWISE_OPS[n.kernel];
+    const op = kernelInfo(n.kernel)!.elementwise!;
     const args = op.inputs.map((name) => ref.get(n.inputs[n.inputNames!.indexOf(name)])!);
     const out = n.outputs[0];
     ref.set(out, inputs.length + ops.length);
@@ -220,7 +222,7 @@ function schedule(p: Program, groups: number[][], fused: KernelNode[]): KernelNo
   const pending = [...items];
   while (pending.length > 0) {
     const k = pending.findIndex((it) => it.node.inputs.every((v) => v < 0 || !produced.has(v) || ready.has(v)));
-    if (k < 0) throw new Error('internal: fusion produced a cycle');
+    if (k < 0) throw new InternalError('fusion produced a cycle');
     const [it] = pending.splice(k, 1);
     out.push(it.node);
     for (const o of it.node.outputs) ready.add(o);

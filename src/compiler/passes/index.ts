@@ -6,7 +6,8 @@ import { explicitMatMulTranspose } from './matmul-transpose';
 import { eliminateCommonSubexpressions } from './cse';
 import { simplifyAlgebraFor } from './simplify';
 import { eliminateCasts } from './cast-elimination';
-import { isFusionTarget } from '../fusion/ops';
+import { fusionTargetOf } from '../fusion/ops';
+import { targetNamed } from '../../backend/targets';
 import { compilerOptions } from '../options';
 import { gemmRunsMatMul } from '../../backend/gemm';
 import type { Pass } from './pass';
@@ -31,7 +32,10 @@ export function passesFor(backendName: string): readonly Pass[] {
     eliminateDeadCode,
   ];
   // tfjs-wasm's own BatchMatMul is slow with a transposed operand; the generated GEMM is not.
-  if (backendName === 'wasm' && !gemmRunsMatMul('wasm')) passes.push(explicitMatMulTranspose);
-  if (fusionEnabled() && isFusionTarget(backendName)) passes.push(fuseElementwiseFor(backendName), eliminateDeadCode);
+  if (targetNamed(backendName)?.explicitMatMulTranspose === true && !gemmRunsMatMul(backendName)) {
+    passes.push(explicitMatMulTranspose);
+  }
+  const formulas = fusionTargetOf(backendName);
+  if (fusionEnabled() && formulas !== undefined) passes.push(fuseElementwiseFor(formulas), eliminateDeadCode);
   return passes;
 }

@@ -13,7 +13,8 @@ import type { KernelNode, Program, ValueId } from '../ir';
 import type { Pass } from './pass';
 import { rewritePass } from './rewrite';
 import { constantSplat } from '../constants';
-import { ELEMENTWISE_OPS, isFusionTarget, TARGETS } from '../fusion/ops';
+import { hasCanonicalStorageOn } from '../fusion/ops';
+import { kernelInfo } from '../kernels';
 
 function sameType(p: Program, a: ValueId, b: ValueId): boolean {
   const x = p.values[a];
@@ -23,7 +24,7 @@ function sameType(p: Program, a: ValueId, b: ValueId): boolean {
 
 /** The input of `n` that an identity rule keeps, if `n` is an identity on it. */
 function identityInput(p: Program, n: KernelNode): ValueId | undefined {
-  const rule = ELEMENTWISE_OPS[n.kernel]?.identity;
+  const rule = kernelInfo(n.kernel)?.elementwise?.identity;
   if (rule === undefined || n.inputs.length !== 2 || n.outputs.length !== 1 || n.inputs.some((v) => v < 0)) return undefined;
   const out = n.outputs[0];
   const dtype = p.values[out].dtype;
@@ -45,7 +46,7 @@ function identityInput(p: Program, n: KernelNode): ValueId | undefined {
 
 /** Simplification for programs that run on `backendName`. */
 export function simplifyAlgebraFor(backendName: string): Pass {
-  const identities = isFusionTarget(backendName) && TARGETS[backendName].canonicalStorage;
+  const identities = hasCanonicalStorageOn(backendName);
   return rewritePass('simplify', (p, n, producer) => {
     const id = identities ? identityInput(p, n) : undefined;
     if (id !== undefined) return { alias: id };

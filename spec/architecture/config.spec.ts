@@ -1,0 +1,60 @@
+/**
+ * The one configuration module: every BRAINSTATE_* variable parsed and validated in
+ * src/config.ts, bad values are errors that list the allowed ones, and withConfig
+ * overrides the environment without touching process.env.
+ */
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as bst from '../../src';
+import { config, CONFIG_VARIABLES, parseConfig, RAW_VARIABLES, withConfig } from '../../src/config';
+import { compilerOptions } from '../../src/compiler/options';
+import { expectThrowsWith } from '../helpers';
+import { sourceFiles } from './source-files';
+
+describe('config (issue 13)', () => {
+  it('parses flags: 1/0, true/false, on/off; unset means the default', () => {
+    expect(parseConfig({})).to.deep.equal({ backend: undefined, fusion: true, simd: true, disableJit: false });
+    expect(parseConfig({ BRAINSTATE_SIMD: 'off' }).simd).to.equal(false);
+    expect(parseConfig({ BRAINSTATE_SIMD: '0' }).simd).to.equal(false);
+    expect(parseConfig({ BRAINSTATE_FUSION: 'false' }).fusion).to.equal(false);
+    expect(parseConfig({ BRAINSTATE_FUSION: 'ON' }).fusion).to.equal(true);
+    expect(parseConfig({ BRAINSTATE_DISABLE_JIT: '1' }).disableJit).to.equal(true);
+    expect(parseConfig({ BRAINSTATE_BACKEND: ' wasm ' }).backend).to.equal('wasm');
+    expect(parseConfig({ BRAINSTATE_BACKEND: '' }).backend).to.equal(undefined);
+  });
+
+  it('a bad value is a ConfigError naming the variable and the allowed values', () => {
+    expectThrowsWith(() => parseConfig({ BRAINSTATE_SIMD: 'yes please' }), bst.ConfigError,
+      'BRAINSTATE_SIMD', "'1', 'true', 'on', '0', 'false', 'off'", "got 'yes please'");
+    expectThrowsWith(() => parseConfig({ BRAINSTATE_DISABLE_JIT: '2' }), bst.ConfigError, 'BRAINSTATE_DISABLE_JIT');
+  });
+
+  it('withConfig overrides the environment for a call (nested, restored on throw), without process.env', () => {
+    const before = { ...process.env };
+    expect(withConfig({ simd: false }, () => compilerOptions().simd)).to.equal(false);
+    expect(withConfig({ simd: false }, () => withConfig({ simd: true }, () => config().simd))).to.equal(true);
+    expect(() => withConfig({ fusion: false }, () => { throw new Error('x'); })).to.throw('x');
+    expect(config().fusion).to.equal(parseConfig(process.env).fusion);
+    expect(process.env).to.deep.equal(before);
+    expectThrowsWith(() => withConfig({ simdd: false } as never, () => 0), bst.ConfigError, "unknown switch 'simdd'", 'simd');
+  });
+
+  it('no file outside src/config.ts reads a BRAINSTATE_* variable from the environment', () => {
+    const known = new Set<string>([...Object.values(CONFIG_VARIABLES), ...RAW_VARIABLES]);
+    for (const file of sourceFiles(['src', 'decorators', 'testing'])) {
+      const text = fs.readFileSync(file, 'utf8');
+      const rel = path.relative(process.cwd(), file);
+      if (rel === path.join('src', 'config.ts')) continue;
+      expect(/process\.env\b[^;\n]*BRAINSTATE_|env\.BRAINSTATE_|env\[['"]BRAINSTATE_/.test(text), `${rel} reads the environment`).to.equal(false);
+      for (const m of text.matchAll(/rawVariable\('([A-Z_]+)'/g)) expect(known.has(m[1]), `${rel}: ${m[1]}`).to.equal(true);
+    }
+  });
+
+  it('InternalError says it is a bug in brainstate-ts and what to report', () => {
+    const e = new bst.InternalError('an invariant broke');
+    expect(e).to.be.instanceOf(bst.BrainStateError);
+    expect(e.message).to.contain('internal: an invariant broke').and.contain('This is a bug in brainstate-ts')
+      .and.contain('please report it');
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * tfjs-cpu's tensor memory, addressed directly: `backend.data.get(dataId).values` (the
+ * stored typed array) and `backend.makeTensorInfo(shape, dtype, values)`, private members
+ * of MathBackendCPU checked by {@link selfTestCpu} when the backend starts.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { BackendError } from '../../errors';
+import { currentBackend, reuseFor, TensorInfo } from '../tfjs-engine';
+import type { HostMemory, RowAccess } from '../targets';
+
+interface CpuBackendPrivate {
+  data: { get(dataId: object): { values: ArrayLike<number>; dtype?: tf.DataType } };
+  incRef(dataId: object): void;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: unknown): TensorInfo;
+}
+
+function cpu(): CpuBackendPrivate {
+  return currentBackend() as unknown as CpuBackendPrivate;
+}
+
+/** Checks the private members used here on the current (cpu) backend. */
+export function selfTestCpu(): void {
+  const b = cpu() as Partial<CpuBackendPrivate>;
+  if (b.data == null || typeof b.data.get !== 'function') fail('backend.data.get()');
+  if (typeof b.makeTensorInfo !== 'function') fail('backend.makeTensorInfo()');
+  if (typeof (b as { refCount?: unknown }).refCount !== 'function') fail('backend.refCount()');
+  const info = b.makeTensorInfo([2], 'float32', new Float32Array([1, 2]));
+  try {
+    const v = b.data.get(info.dataId)?.values;
+    if (!(v instanceof Float32Array) || v[0] !== 1 || v[1] !== 2) fail('backend.data.get(dataId).values (the stored array)');
+  } finally {
+    currentBackend().disposeData(info.dataId);
+  }
+}
+
+function fail(what: string): never {
+  throw new BackendError(`brainstate-ts: this version of @tensorflow/tfjs-backend-cpu lacks ${what}, which the jit ` +
+    'needs on the cpu backend. brainstate-ts supports @tensorflow/tfjs 4.x (tested with 4.22.0); install that version.');
+}
+
+export function typedArrayFor(dtype: tf.DataType, size: number): Float32Array | Int32Array | Uint8Array {
+  return dtype === 'float32' ? new Float32Array(size) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
+}
+
+const size = (shape: readonly number[]) => shape.reduce((p, q) => p * q, 1);
+const vals = (t: TensorInfo) => cpu().data.get(t.dataId).values as Float32Array | Int32Array | Uint8Array;
+
+const rows: RowAccess = {
+  row(x, i) {
+    const rest = x.shape.slice(1);
+    const n = size(rest);
+    return cpu().makeTensorInfo(rest, x.dtype, vals(x).slice(i * n, (i + 1) * n));
+  },
+  stack(rs) {
+    // As tfjs-cpu's Pack: one row is a reshape sharing its data (a float32 cast of an
+    // int32 stays an Int32Array, values beyond 2^24 exact); more rows are copied into the
+    // dtype's array.
+    const b = cpu();
+    if (rs.length === 1) {
+      b.incRef(rs[0].dataId);
+      return { dataId: rs[0].dataId, shape: [1, ...rs[0].shape], dtype: rs[0].dtype };
+    }
+    const n = size(rs[0].shape);
+    const out = typedArrayFor(rs[0].dtype, n * rs.length);
+    rs.forEach((r, k) => out.set(vals(r), k * n));
+    return b.makeTensorInfo([rs.length, ...rs[0].shape], rs[0].dtype, out);
+  },
+};
+
+/** tfjs-cpu's memory as the jit addresses it. */
+export const cpuMemory: HostMemory = {
+  run(inputs, outputs, loop, reuse) {
+    const b = cpu();
+    const ins = inputs.map((t) => b.data.get(t.dataId).values);
+    // tfjs-cpu can keep a float32 tensor in an Int32Array or Uint8Array (casts share storage):
+    // writing floats there would truncate them.
+    const reused = reuseFor(inputs, outputs, reuse, (k, dtype) => ins[k] instanceof
+      (dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array));
+    const arrays = outputs.map((o, m) => (reused[m] !== undefined ? ins[reuse!.inputOf[m]] as Float32Array
+      : typedArrayFor(o.dtype, size(o.shape))));
+    loop(ins, arrays as unknown as { [i: number]: number }[]);
+    return outputs.map((o, i) => reused[i] ?? b.makeTensorInfo(o.shape, o.dtype, arrays[i]));
+  },
+  rows,
+  canonicalStorage: false,
+  writesInPlace: true,
+};

@@ -1,0 +1,48 @@
+/**
+ * The records of the kernel table (./kernel-info.ts), registered on import: the tfjs
+ * kernels the passes know something about, and the project's own kernels.
+ */
+import { ELEMENTWISE_OPS } from '../fusion/ops';
+import { EVENT_KERNEL_NAMES, RANDOM_KERNEL_NAMES } from '../../kernels/names';
+import { KernelInfo, registerKernelInfo } from './kernel-info';
+
+/** Kernels whose output is their first input when shapes and dtypes agree (elide-identities). */
+const PASS_THROUGH: Readonly<Record<string, KernelInfo['passThrough']>> = {
+  Identity: 'any-inputs',
+  Reshape: 'one-input',
+  Cast: 'one-input',
+  ExpandDims: 'one-input',
+  Squeeze: 'one-input',
+};
+
+/**
+ * tfjs kernels brainstate-ts replaces on some backends (src/backend/training-kernels/ says
+ * where and why); pure like every tfjs kernel.
+ */
+const TRAINING = ['Conv2DBackpropFilter', 'Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2', 'MaxPool3D', 'MaxPoolGrad',
+  'MaxPool3DGrad', 'UnsortedSegmentSum', 'Sum'];
+
+/** Other tfjs kernels a pass rewrites by name. */
+const REWRITTEN: Readonly<Record<string, string>> = {
+  BatchMatMul: 'matmul-transpose makes a transposed operand an explicit Transpose where the backend target asks',
+};
+
+for (const [name, op] of Object.entries(ELEMENTWISE_OPS)) {
+  registerKernelInfo({ name, origin: 'tfjs', pure: true, elementwise: op, passThrough: PASS_THROUGH[name] });
+}
+for (const [name, passThrough] of Object.entries(PASS_THROUGH)) {
+  if (ELEMENTWISE_OPS[name] === undefined) registerKernelInfo({ name, origin: 'tfjs', pure: true, passThrough });
+}
+for (const name of TRAINING) {
+  registerKernelInfo({ name, origin: 'training', pure: true, doc: 'a training kernel (see src/backend/training-kernels/)' });
+}
+for (const [name, doc] of Object.entries(REWRITTEN)) registerKernelInfo({ name, origin: 'tfjs', pure: true, doc });
+for (const name of RANDOM_KERNEL_NAMES) {
+  // Pure: the numbers are a function of the key input (a state read at each call).
+  registerKernelInfo({ name, origin: 'random', pure: true, fallible: true,
+    doc: 'Threefry-2x32 random numbers from an int32[2] key (src/kernels/names.ts); throws on a malformed key' });
+}
+for (const name of EVENT_KERNEL_NAMES) {
+  registerKernelInfo({ name, origin: 'event', pure: true,
+    doc: 'an event-driven CSR product or its gradient (src/kernels/names.ts, src/event/csr-kernels.ts)' });
+}

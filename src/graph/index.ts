@@ -27,4 +27,5 @@ export { FlatDict } from './flat-dict';
 export { TreefyState } from './treefy-state';
 export { not, all, any, pathContains } from './filters';
 export type { Filter, FilterClass, FilterPredicate, FilterTarget } from './filters';
+export type { GraphNode } from './node';
 export type { Key, Path } from './path';

@@ -25,7 +25,7 @@ export function toSize(size: number | readonly number[], what: string): Size {
 }
 
 declare module '../graph/node' {
-  /** The graph's nodes are modules (see graph/node.ts). */
+  // The graph's nodes are modules (see graph/node.ts).
   interface NodeTypes {
     readonly node: Module;
   }

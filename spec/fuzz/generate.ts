@@ -22,6 +22,16 @@ import * as bst from '../../src';
 import { Rng } from './rng';
 import { ArgSpec, Block, callOp, DType, FuzzProgram, makeTensor, Stmt, TensorSpec } from './program';
 
+/**
+ * The state whose current value a branch statement's result may be: an eager branch may
+ * return an operand as is, so a result over an operand that is a state's value dies with
+ * that value at the state's next write (the memory rule), as the operand itself does.
+ * Branch statements take operands of at most one state for this reason.
+ */
+function passedThrough(operands: readonly Val[]): number | undefined {
+  return operands.find((o) => o.stateOf !== undefined)?.stateOf;
+}
+
 export interface GenOptions {
   readonly seed: number;
   /** The backend the programs target (some ops are kept out on some backends). */
@@ -443,7 +453,7 @@ class Scope {
     if (pred === undefined) return;
     const operands = [this.pickVal((v) => !v.approx && v !== pred), this.pickVal((v) => !v.approx && v !== pred)]
       .filter((v, i, a): v is Val => v !== undefined && a.indexOf(v) === i);
-    if (operands.length === 0) return;
+    if (operands.length === 0 || new Set(operands.map((o) => o.stateOf).filter((j) => j !== undefined)).size > 1) return;
     const params = operands.map((o) => ({ shape: o.shape, dtype: o.dtype }));
     const then = this.body(params);
     if (then === undefined) return;
@@ -453,7 +463,7 @@ class Scope {
     const out = this.tryRun(() => [bst.transform.cond(pred.t, (...ops: tf.Tensor[]) => then.run(ops)[0],
       (...ops: tf.Tensor[]) => other.run(ops)[0], ...operands.map((o) => o.t))]);
     if (out === undefined) return;
-    const v = this.add(out[0], false);
+    const v = this.add(out[0], false, passedThrough(operands));
     this.stmts.push({ k: 'cond', out: v.id, pred: pred.id, operands: operands.map((o) => o.id), then: then.block, else: other.block });
   }
 
@@ -467,7 +477,7 @@ class Scope {
     if (index === undefined) return;
     const operands = [this.pickVal((v) => !v.approx && v !== index), this.pickVal((v) => !v.approx && v !== index)]
       .filter((v, i, a): v is Val => v !== undefined && a.indexOf(v) === i);
-    if (operands.length === 0) return;
+    if (operands.length === 0 || new Set(operands.map((o) => o.stateOf).filter((j) => j !== undefined)).size > 1) return;
     const params = operands.map((o) => ({ shape: o.shape, dtype: o.dtype }));
     const first = this.body(params);
     if (first === undefined) return;
@@ -481,7 +491,7 @@ class Scope {
     const out = this.tryRun(() => [bst.transform.switch(index.t, branches.map((b) => (...ops: tf.Tensor[]) => b.run(ops)[0]),
       ...operands.map((o) => o.t))]);
     if (out === undefined) return;
-    const v = this.add(out[0], false);
+    const v = this.add(out[0], false, passedThrough(operands));
     this.stmts.push({ k: 'switch', out: v.id, index: index.id, operands: operands.map((o) => o.id), branches: branches.map((b) => b.block) });
   }
 

@@ -444,6 +444,17 @@ class Scope {
     this.stmts.push({ k: 'scan', outs: [c.id, ys.id], init: init.id, xs: xs.id, body: body.block, ...(opts === undefined ? {} : { opts }) });
   }
 
+  /**
+   * One or two distinct operands for a branch statement (not `selector`), holding values of
+   * at most one state (see {@link passedThrough}); undefined when there are none.
+   */
+  private branchOperands(selector: Val): Val[] | undefined {
+    const operands = [this.pickVal((v) => !v.approx && v !== selector), this.pickVal((v) => !v.approx && v !== selector)]
+      .filter((v, i, a): v is Val => v !== undefined && a.indexOf(v) === i);
+    const states = new Set(operands.map((o) => o.stateOf).filter((j) => j !== undefined));
+    return operands.length === 0 || states.size > 1 ? undefined : operands;
+  }
+
   private cond(): void {
     const r = this.r;
     const src = this.pickVal((v) => !v.approx);
@@ -451,9 +462,8 @@ class Scope {
     const pred = src.dtype === 'bool' ? this.op('any', [src])
       : (() => { const s = this.op('sum', [src]); return s && this.op('greater', [s, this.konstValue(r.pick([0, 1, -3]), s.dtype)]); })();
     if (pred === undefined) return;
-    const operands = [this.pickVal((v) => !v.approx && v !== pred), this.pickVal((v) => !v.approx && v !== pred)]
-      .filter((v, i, a): v is Val => v !== undefined && a.indexOf(v) === i);
-    if (operands.length === 0 || new Set(operands.map((o) => o.stateOf).filter((j) => j !== undefined)).size > 1) return;
+    const operands = this.branchOperands(pred);
+    if (operands === undefined) return;
     const params = operands.map((o) => ({ shape: o.shape, dtype: o.dtype }));
     const then = this.body(params);
     if (then === undefined) return;
@@ -475,9 +485,8 @@ class Scope {
     const s = this.op('sum', [src]);
     const index = s && (s.dtype === 'int32' ? s : this.op('cast', [s], ['int32']));
     if (index === undefined) return;
-    const operands = [this.pickVal((v) => !v.approx && v !== index), this.pickVal((v) => !v.approx && v !== index)]
-      .filter((v, i, a): v is Val => v !== undefined && a.indexOf(v) === i);
-    if (operands.length === 0 || new Set(operands.map((o) => o.stateOf).filter((j) => j !== undefined)).size > 1) return;
+    const operands = this.branchOperands(index);
+    if (operands === undefined) return;
     const params = operands.map((o) => ({ shape: o.shape, dtype: o.dtype }));
     const first = this.body(params);
     if (first === undefined) return;

@@ -106,6 +106,20 @@ describe('issue 12: the jit never changes a result (compiler)', () => {
     it('issue 12: clipByValue(sqrt(x), -1, 1) at x = -1 (wasm clamps NaN to the lower bound)', () => {
       expectAgrees(caseOf({ fn: () => (x) => tf.clipByValue(tf.sqrt(x), -1, 1), calls: [f32([-1, -1, -1, -1, -1]), f32([-2, 4, 0.25, -0, 9]), f32([NaN, 1, 2, 0.5, -0.5])] }));
     });
+    it('issue 12: relu(mod(where(x >= 3, mod(x, 3), x), mod(x, 3))) (fuzz seed 409087: tfjs-wasm\'s relu reads NaN ' +
+      'bits, so a fused mod makes its NaN as C\'s fmodf does)', () => {
+      expectAgrees(caseOf({
+        fn: () => (x) => {
+          const r = tf.mod(x, 3);
+          return tf.relu(tf.mod(tf.where(tf.greaterEqual(x, 3), r, x), r));
+        },
+        calls: [
+          f32([1353.02294921875, 130.6795654296875, -1234.0872802734375, 0.3, 65.67475128173828, 701.2142944335938, NaN, -0.3]),
+          f32([-1, 16777217, 1e-40, -2, 0, 428.0317077636719, 1e-8, -1]),
+          f32([3, 6, -3, -0, Infinity, -Infinity, 9, 0]),
+        ],
+      }));
+    });
     it('issue 12: floorDiv(x, 0.2) * 2 at x = 1 (wasm divides in float)', () => {
       expectAgrees(caseOf({ fn: () => (x) => tf.mul(tf.floorDiv(x, 0.2), 2), calls: [f32([1, 1, 1, 1, 1]), f32([0.5, 1.5, 2, 3, 7]), f32([-1, 0.2, 0.6, 0.4, 1.4])] }));
     });

@@ -381,7 +381,10 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       wasm: {
         accepts: F32,
         js: ([a, b]) => `__modf(${a}, ${b})`,
-        why: 'tfjs-wasm adds in float in the sign fix-up; int32 mod by 0 traps there',
+        // C's fmodf makes its NaN as (x*y)/(x*y): the machine's default NaN (x86: sign bit set)
+        // or the NaN operand's bits, where JS's % returns one canonical NaN. tfjs-wasm's relu
+        // reads NaN bits (a negative NaN becomes 0), so __fmodC makes its NaN the same way.
+        why: 'tfjs-wasm adds in float in the sign fix-up and makes NaN as C fmodf does; int32 mod by 0 traps there',
       },
     },
   }),
@@ -447,7 +450,8 @@ const __roundCpu = (x) => { const b = Math.floor(x); const d = x - b;
   return d < 0.5 ? Math.floor(x) : d > 0.5 ? Math.ceil(x) : (b % 2 === 0 ? b : b + 1); };
 const __rint = (x) => { const r = Math.round(x); return (r - x === 0.5 && r % 2 !== 0) ? r - 1 : r; };
 const __mod = (a, b) => { const r = a % b; return ((a < 0 && b < 0) || (a >= 0 && b >= 0)) ? r : (r + b) % b; };
-const __modf = (a, b) => { const r = a % b; return ((a < 0 && b < 0) || (a >= 0 && b >= 0)) ? r : Math.fround(r + b) % b; };
+const __fmodC = (a, b) => { const r = a % b; return r === r ? r : (a * b) / (a * b); };
+const __modf = (a, b) => { const r = __fmodC(a, b); return ((a < 0 && b < 0) || (a >= 0 && b >= 0)) ? r : __fmodC(Math.fround(r + b), b); };
 const __sqdiff = (a, b) => { const d = a - b; return d * d; };
 const __sqdiffF = (a, b) => { const d = Math.fround(a - b); return d * d; };
 const __clamp = (x, lo, hi) => { const t = lo < x ? x : lo; return t < hi ? t : hi; };

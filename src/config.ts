@@ -15,9 +15,9 @@
  * | `BRAINSTATE_WEBGPU_POWER`        | `webgpuPower`     | see `backend/webgpu/config.ts`            |
  * | `BRAINSTATE_WEBGPU_ICD`          | `webgpuIcd`       | a path                                    |
  * | `BRAINSTATE_WEBGPU_DAWN_FLAGS`   | `webgpuDawnFlags` | space-separated Dawn options              |
- * | `BRAINSTATE_GEMM`                | (raw)             | `1`, `0`: see `backend/gemm/config.ts` (with `setMatMulOptions`) |
+ * | `BRAINSTATE_GEMM`                | (raw)             | a flag (`1`/`0`, `true`/`false`, `on`/`off`): see `backend/gemm/config.ts` (with `setMatMulOptions`) |
  * | `BRAINSTATE_GEMM_THREADS`        | (raw)             | `1`, `auto`, or a thread count            |
- * | `BRAINSTATE_GEMM_FMA`            | (raw)             | `auto`, `0`, `1`                          |
+ * | `BRAINSTATE_GEMM_FMA`            | (raw)             | `auto` or a flag                          |
  *
  * The flags are read when they are used (fusion and SIMD at each compile, never while a
  * compiled program runs). Tests, benchmarks and the differential fuzzer compare the
@@ -66,15 +66,24 @@ export function processEnv(): Record<string, string | undefined> {
   return p?.env ?? {};
 }
 
-function flag(env: Record<string, string | undefined>, key: 'fusion' | 'simd' | 'disableJit', dflt: boolean): boolean {
-  const name = CONFIG_VARIABLES[key];
-  const v = env[name];
-  if (v === undefined || v === '') return dflt;
+/**
+ * Reads an on/off variable's value: `1`/`true`/`on` or `0`/`false`/`off` (any case), unset or
+ * empty for `dflt`; anything else is a {@link ConfigError} naming the variable. Every flag of
+ * the library (this module's and the ones other modules validate, e.g. `BRAINSTATE_GEMM`)
+ * goes through it, so they all accept the same spellings.
+ */
+export function parseFlag(name: string, v: string | undefined, dflt: boolean): boolean {
+  if (v === undefined || v.trim() === '') return dflt;
   const lower = v.trim().toLowerCase();
   if (TRUE_VALUES.includes(lower)) return true;
   if (FALSE_VALUES.includes(lower)) return false;
   throw new ConfigError(`${name}: expected one of ${[...TRUE_VALUES, ...FALSE_VALUES].map((a) => `'${a}'`).join(', ')}, ` +
     `got '${v}'. Fix the value, or unset it for the default (${dflt ? 'on' : 'off'}).`);
+}
+
+function flag(env: Record<string, string | undefined>, key: 'fusion' | 'simd' | 'disableJit', dflt: boolean): boolean {
+  const name = CONFIG_VARIABLES[key];
+  return parseFlag(name, env[name], dflt);
 }
 
 /**

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as bst from '../../src';
+import * as childProcess from 'child_process';
 import { config, CONFIG_VARIABLES, parseConfig, RAW_VARIABLES, withConfig } from '../../src/config';
 import { compilerOptions } from '../../src/compiler/options';
 import { expectThrowsWith } from '../helpers';
@@ -28,6 +29,34 @@ describe('config (issue 13)', () => {
     expectThrowsWith(() => parseConfig({ BRAINSTATE_SIMD: 'yes please' }), bst.ConfigError,
       'BRAINSTATE_SIMD', "'1', 'true', 'on', '0', 'false', 'off'", "got 'yes please'");
     expectThrowsWith(() => parseConfig({ BRAINSTATE_DISABLE_JIT: '2' }), bst.ConfigError, 'BRAINSTATE_DISABLE_JIT');
+  });
+
+  it("the GEMM's flags take the same spellings as every other flag (one parser)", function () {
+    this.timeout(60000);
+    // The GEMM reads its variables once per module load: the child sets each environment
+    // and loads the module afresh (a child, so this process's modules stay as they are).
+    const settings = [
+      { BRAINSTATE_GEMM: 'off', BRAINSTATE_GEMM_FMA: 'auto' },
+      { BRAINSTATE_GEMM: 'True', BRAINSTATE_GEMM_FMA: 'off' },
+      { BRAINSTATE_GEMM: '0', BRAINSTATE_GEMM_FMA: '1' },
+      { BRAINSTATE_GEMM: 'yes' },
+    ];
+    const script = `
+      const out = [];
+      for (const env of ${JSON.stringify(settings)}) {
+        delete process.env.BRAINSTATE_GEMM; delete process.env.BRAINSTATE_GEMM_FMA;
+        Object.assign(process.env, env);
+        const file = require.resolve('./src/backend/gemm/config');
+        delete require.cache[file];
+        try { const o = require(file).matMulOptions(); out.push(o.enabled + ' ' + o.fma); }
+        catch (e) { out.push(e.name + ': ' + e.message); }
+      }
+      console.log(JSON.stringify(out));`;
+    const r = childProcess.spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script],
+      { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });
+    const got = JSON.parse(r.stdout.trim()) as string[];
+    expect(got.slice(0, 3)).to.deep.equal(['false auto', 'true false', 'false true']);
+    expect(got[3]).to.contain('ConfigError').and.contain('BRAINSTATE_GEMM').and.contain("'on'").and.contain("got 'yes'");
   });
 
   it('withConfig overrides the environment for a call (nested, restored on throw), without process.env', () => {

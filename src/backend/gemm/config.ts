@@ -2,17 +2,17 @@
  * The options of brainstate-ts's matrix-product kernel, in one place: read once from the
  * environment (validated), changeable at run time with {@link setMatMulOptions}.
  *
- * - `BRAINSTATE_GEMM=0|1`: route large `BatchMatMul`s on cpu and wasm through the
+ * - `BRAINSTATE_GEMM=0|1` (or `true/false`, `on/off`, as every flag): route large `BatchMatMul`s on cpu and wasm through the
  *   generated WebAssembly SIMD GEMM (default 1).
  * - `BRAINSTATE_GEMM_THREADS=auto|N`: threads per large product (default 1: the calling
  *   thread only; `auto`: 2 in Node on a machine with at least 2 cores). Worker threads are
  *   opt-in because they help only when cores are idle: on a 2-core machine shared with
  *   other processes, 2 threads made the MLP training step slower than 1 (the calling
  *   thread waits for a worker the OS has not scheduled; bench/workloads/mlp.ts).
- * - `BRAINSTATE_GEMM_FMA=auto|0|1`: use relaxed-SIMD `f32x4.relaxed_madd` where the
+ * - `BRAINSTATE_GEMM_FMA=auto|0|1` (or `true/false`, `on/off`): use relaxed-SIMD `f32x4.relaxed_madd` where the
  *   WebAssembly engine validates it (default `auto`: where it validates).
  */
-import { rawVariable } from '../../config';
+import { parseFlag, rawVariable } from '../../config';
 import { ConfigError } from '../../errors';
 
 /** Options of the matrix-product kernel (see {@link setMatMulOptions}). */
@@ -25,11 +25,8 @@ export interface MatMulOptions {
   readonly fma: boolean | 'auto';
 }
 
-function parseBool(name: 'BRAINSTATE_GEMM', fallback: boolean): boolean {
-  const v = rawVariable(name);
-  if (v === undefined || v === '') return fallback;
-  if (v === '0' || v === '1') return v === '1';
-  throw new ConfigError(`${name}: expected '0' or '1', got '${v}'. Unset it for the default (${fallback ? 1 : 0}).`);
+function parseEnabled(): boolean {
+  return parseFlag('BRAINSTATE_GEMM', rawVariable('BRAINSTATE_GEMM'), true);
 }
 
 function parseThreads(): number | 'auto' {
@@ -44,9 +41,8 @@ function parseThreads(): number | 'auto' {
 
 function parseFma(): boolean | 'auto' {
   const v = rawVariable('BRAINSTATE_GEMM_FMA');
-  if (v === undefined || v === '' || v === 'auto') return 'auto';
-  if (v === '0' || v === '1') return v === '1';
-  throw new ConfigError(`BRAINSTATE_GEMM_FMA: expected 'auto', '0' or '1', got '${v}'.`);
+  if (v === undefined || v.trim() === '' || v.trim().toLowerCase() === 'auto') return 'auto';
+  return parseFlag('BRAINSTATE_GEMM_FMA', v, false);
 }
 
 /** Cores of this machine in Node; 1 where that cannot be known (browsers: threads stay off). */
@@ -82,7 +78,7 @@ let options: MatMulOptions | undefined;
 export function matMulOptions(): MatMulOptions {
   if (options === undefined) {
     const threads = parseThreads();
-    options = { enabled: parseBool('BRAINSTATE_GEMM', true), threads: threads === 'auto' ? autoThreads() : threads,
+    options = { enabled: parseEnabled(), threads: threads === 'auto' ? autoThreads() : threads,
       fma: parseFma() };
   }
   return options;

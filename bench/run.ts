@@ -7,6 +7,10 @@
  * as each row finishes. BENCH_QUICK=1 times 3 blocks instead of 9 (about a third of the
  * time); BENCH_BACKENDS=cpu (or wasm) runs one backend; BENCH_ONLY=MLP (a regular
  * expression) runs the rows whose name matches; BENCH_COBA_SIZES=0 skips COBA.
+ *
+ * Elementwise rows (the LIF step) also time the in-process memcpy floor (peers.ts,
+ * `memcpyFloor`: a native TypedArray.set moving the step's bytes per element, interleaved
+ * with the other variants) and print each jit variant as a multiple of it, in its own table.
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';

@@ -105,3 +105,20 @@ export function formatGemmTable(results: readonly CaseResult[]): string {
 function fmt(ms: number): string {
   return ms >= 10 ? ms.toFixed(1) : ms >= 0.1 ? ms.toFixed(3) : ms.toFixed(4);
 }
+
+/**
+ * The rows timed beside an in-process memcpy floor (variant `floorName`): each jit
+ * variant's time as a multiple of the floor's, measured in the same interleaved blocks.
+ */
+export function formatFloorTable(results: readonly CaseResult[], floorName: string): string {
+  const rows = results.filter((r) => r.msPerStep[floorName] !== undefined);
+  if (rows.length === 0) return '';
+  const names: string[] = [];
+  for (const r of rows) for (const n of Object.keys(r.msPerStep)) if (n.startsWith('jit') && !n.includes('unfused') && !names.includes(n)) names.push(n);
+  const header = ['workload', 'size', 'backend', `${floorName} (ms)`, ...names.map((n) => `${n} / floor`)];
+  const body = rows.map((r) => [r.workload, r.size, r.backend, fmt(r.msPerStep[floorName]),
+    ...names.map((n) => (r.msPerStep[n] === undefined ? '-' : `${(r.msPerStep[n] / r.msPerStep[floorName]).toFixed(2)}x`))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}

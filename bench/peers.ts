@@ -61,3 +61,24 @@ export function bandwidthMs(bytes: number): number {
   const msPerByte = times[times.length >> 1] / (2 * 4 * n); // each copy reads and writes 4n bytes
   return msPerByte * bytes;
 }
+
+/** The name of the in-process memcpy floor variant (the table and row lines compare the jit with it). */
+export const MEMCPY_FLOOR = 'memcpy floor';
+
+/**
+ * The in-process memory floor of an elementwise step, timed like the other variants
+ * (interleaved with them, so it sees the same machine load): a native `TypedArray.set`
+ * reading and writing as many bytes per element as the step reads and writes
+ * (`bytesPerElement`, reads + writes). A fused kernel cannot beat it; its ratio to it says
+ * how much room is left. Unlike {@link bandwidthMs} the buffers are the step's size, so the
+ * caches help both alike.
+ */
+export function memcpyFloor(n: number, bytesPerElement: number): { name: string; run(reps: number): void } {
+  const bytes = Math.max(16, Math.round((n * bytesPerElement) / 2)); // a copy reads and writes each byte once
+  const src = new Uint8Array(bytes).fill(1);
+  const dst = new Uint8Array(bytes);
+  return {
+    name: MEMCPY_FLOOR,
+    run(reps) { for (let r = 0; r < reps; r++) dst.set(src); },
+  };
+}

@@ -7,13 +7,18 @@
  * as each row finishes. BENCH_QUICK=1 times 3 blocks instead of 9 (about a third of the
  * time); BENCH_BACKENDS=cpu (or wasm) runs one backend; BENCH_ONLY=MLP (a regular
  * expression) runs the rows whose name matches; BENCH_COBA_SIZES=0 skips COBA.
+ *
+ * Elementwise rows (the LIF step) also time the in-process memcpy floor (peers.ts,
+ * `memcpyFloor`: a native TypedArray.set moving the step's bytes per element, interleaved
+ * with the other variants) and print each jit variant as a multiple of it, in its own table.
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import * as bst from 'brainstate-ts';
-import { CaseResult, formatGemmTable, formatTable, timeCase, Case } from './harness';
+import { CaseResult, formatFloorTable, formatGemmTable, formatTable, timeCase, Case } from './harness';
+import { MEMCPY_FLOOR } from './peers';
 import { lifCase } from './workloads/lif';
 import { lifSimCase } from './workloads/lif-sim';
 import { withJaxMlp } from './workloads/mlp-jax';
@@ -62,7 +67,10 @@ function describeRow(r: CaseResult): string {
   const parts = entries.map(([name, ms]) => `${name} ${ms < 1 ? ms.toPrecision(3) : ms.toFixed(1)} ms`);
   const jit = r.msPerStep.jit;
   const ratio = jit !== undefined && firstName !== 'jit' ? ` (jit ${(first / jit).toFixed(1)}x faster than ${firstName})` : '';
-  return `${r.workload} ${r.size} on ${r.backend}: ${parts.join(', ')}${ratio}`;
+  const floor = r.msPerStep[MEMCPY_FLOOR];
+  const vsFloor = floor === undefined ? '' : `; vs the in-process memcpy floor: ${entries.filter(([n]) => n.startsWith('jit') &&
+    !n.includes('unfused')).map(([n, ms]) => `${n} ${(ms / floor).toFixed(2)}x`).join(', ')}`;
+  return `${r.workload} ${r.size} on ${r.backend}: ${parts.join(', ')}${ratio}${vsFloor}`;
 }
 
 /** Runs one backend's child process, printing each row as it finishes; resolves to its rows. */
@@ -159,6 +167,8 @@ async function main(): Promise<void> {
   coba.push(...brian2Rows());
   console.log('');
   console.log(formatTable(all.filter((r) => r.flops === undefined)));
+  const floors = formatFloorTable(all, MEMCPY_FLOOR);
+  if (floors !== '') console.log(`\n${floors}`);
   const gemm = all.filter((r) => r.flops !== undefined);
   if (gemm.length > 0) console.log(`\n${formatGemmTable(gemm)}`);
   if (coba.length > 0) {

@@ -5,28 +5,36 @@
 import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import type { Case, Variant } from '../harness';
-import { bandwidthMs, JaxArray, loadJax } from '../peers';
+import { bandwidthMs, JaxArray, loadJax, memcpyFloor } from '../peers';
 import { withConfig } from '../../src/config';
 
 const DT = 0.1;
 const TAU = 10;
 const K = DT / TAU;
 
-function lifStep(v: bst.HiddenState, input: tf.Tensor): tf.Tensor {
+/**
+ * How the step writes its reset value: a scalar broadcast by `where`, `zerosLike`, or
+ * `fill` with the reset potential (all three are constants the jit makes literals of).
+ */
+type Reset = 'scalar' | 'zerosLike' | 'fill';
+
+function lifStep(v: bst.HiddenState, input: tf.Tensor, reset: Reset = 'scalar'): tf.Tensor {
   const next = tf.add(v.value, tf.mul(K, tf.add(tf.neg(v.value), input)));
   const spike = tf.greaterEqual(next, 1);
-  v.value = tf.where(spike, 0 as unknown as tf.Tensor, next);
+  const value = reset === 'zerosLike' ? tf.zerosLike(next) : reset === 'fill' ? tf.fill(next.shape, 0) : 0 as unknown as tf.Tensor;
+  v.value = tf.where(spike, value, next);
   return spike;
 }
 
-/** A jitted LIF step compiled with fusion on or off. */
-function jitVariant(name: string, n: number, input: tf.Tensor, fusion: boolean): Variant {
+/** A jitted LIF step compiled (and run) with fusion and SIMD kernels on or off. */
+function jitVariant(name: string, n: number, input: tf.Tensor, fusion: boolean, reset: Reset = 'scalar', simd = true): Variant {
   const v = new bst.HiddenState(tf.zeros([n]));
-  const step = bst.transform.jit((i: tf.Tensor) => lifStep(v, i));
-  withConfig({ fusion }, () => step.compile(input));
+  const step = bst.transform.jit((i: tf.Tensor) => lifStep(v, i, reset));
+  withConfig({ fusion, simd }, () => step.compile(input));
   return {
     name,
     run(k) {
+      // SIMD is decided when a program compiles; compiled above, so the calls need no override.
       for (let r = 0; r < k; r++) step(input).dispose();
       v.value.dataSync().subarray(0, 1);
     },
@@ -34,7 +42,10 @@ function jitVariant(name: string, n: number, input: tf.Tensor, fusion: boolean):
   };
 }
 
-/** Eager tfjs, our jit (unfused and fused), @jax-js/jax, a hand-written loop, and the bandwidth floor. */
+/**
+ * Eager tfjs, our jit (unfused, fused, the reset written three ways, SIMD kernels off), the
+ * in-process memcpy floor, @jax-js/jax, a hand-written loop, and the bandwidth floor.
+ */
 export async function lifCase(n: number): Promise<Case> {
   const input = tf.keep(tf.fill([n], 1.5));
   const vEager = new bst.HiddenState(tf.zeros([n]));
@@ -48,6 +59,11 @@ export async function lifCase(n: number): Promise<Case> {
     },
     jitVariant('jit unfused', n, input, false),
     jitVariant('jit', n, input, true),
+    jitVariant('jit zerosLike reset', n, input, true, 'zerosLike'),
+    jitVariant('jit fill reset', n, input, true, 'fill'),
+    jitVariant('jit SIMD off', n, input, true, 'scalar', false),
+    // Reads v and I (8 bytes per neuron), writes v and spike (5 bytes).
+    memcpyFloor(n, 13),
   ];
 
   const jax = await loadJax();

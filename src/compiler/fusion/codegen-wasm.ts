@@ -79,7 +79,18 @@ export function simdSupports(spec: FusedSpec, target: FusionTarget): boolean {
 /** A compiled SIMD kernel: `run(inputPtrs..., outputPtrs..., n)` over the first `n` elements (a multiple of 4). */
 export type SimdKernel = (...ptrsAndCount: number[]) => void;
 
-/** Compiles `spec` (see {@link simdSupports}) for `target` against `memory` (tfjs-wasm's heap, or a private one). */
+/** Four-lane groups per step of the main loop (16 elements: one v128 of bool bytes). */
+const UNROLL = 4;
+
+/**
+ * Compiles `spec` (see {@link simdSupports}) for `target` against `memory` (tfjs-wasm's heap, or a private one).
+ *
+ * The main loop takes 16 elements per step: four groups of four lanes, each input read at
+ * a constant offset from one address per input (memarg offsets, no address arithmetic per
+ * group), and the lane masks of a bool output narrowed together into one 16-byte store.
+ * A second loop takes the remaining groups of four (n is a multiple of 4). The ops are the
+ * same in both loops, lane by lane: unrolling changes no result.
+ */
 export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory: WasmMemory): SimdKernel {
   const nIn = spec.inputs.length;
   const dtypeOf = (r: number) => refDtype(spec, r);
@@ -94,11 +105,12 @@ export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory:
   const local = (t: number): number => { locals.push(t); return params.length + locals.length - 1; };
   const iLocal = local(I32);
   const i4Local = local(I32);
+  const n16Local = local(I32);
   const valueLocal = new Map<number, number>();
   const pre: number[] = [];
-  const body: number[] = [];
+  const tmp = (): number => local(V128);
 
-  // Inputs: literals are constants, scalars are splatted once, whole inputs loaded per step.
+  // Inputs: literals are constants, scalars are splatted once, others loaded per group.
   const get = (r: number): number[] => {
     if (r < nIn && spec.inputs[r].mode === 'literal') {
       const inp = spec.inputs[r] as { value: number; dtype: string };
@@ -107,59 +119,104 @@ export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory:
     }
     return op.localGet(valueLocal.get(r)!);
   };
+  const offsets = new Map<number, number>();
   spec.inputs.forEach((inp, k) => {
     if (inp.mode === 'literal') return;
     const l = local(V128);
     valueLocal.set(k, l);
+    if (inp.mode === 'strided') offsets.set(k, local(I32));
+    if (inp.mode !== 'scalar') return;
     const ptr = op.localGet(ptrParam.get(k)!);
-    if (inp.mode === 'scalar') {
-      if (inp.dtype === 'bool') pre.push(...ptr, ...op.i32Load8U, ...op.simd(simd.i32x4Splat), ...op.simd(simd.i32x4Neg));
-      else if (inp.dtype === 'int32') pre.push(...ptr, ...op.i32Load, ...op.simd(simd.i32x4Splat));
-      else pre.push(...ptr, ...op.f32Load, ...op.simd(simd.f32x4Splat));
-      pre.push(...op.localSet(l));
-    } else if (inp.mode === 'strided') {
-      // A row broadcast: its own byte offset, wrapping to 0 after each period.
-      const off = local(I32);
-      const periodBytes = 4 * periodOf(spec, k)!;
-      body.push(...ptr, ...op.localGet(off), ...op.i32Add, ...op.simd(simd.load, ...memarg(2)), ...op.localSet(l),
-        ...op.i32Const(0), ...op.localGet(off), ...op.i32Const(16), ...op.i32Add, ...op.localTee(off),
-        ...op.localGet(off), ...op.i32Const(periodBytes), ...op.i32Eq, ...op.select, ...op.localSet(off));
-    } else if (inp.dtype === 'bool') {
-      body.push(...ptr, ...op.localGet(iLocal), ...op.i32Add, ...op.simd(simd.load32Zero, ...memarg(0)),
-        ...op.simd(simd.i16x8ExtendLowI8x16U), ...op.simd(simd.i32x4ExtendLowI16x8U), ...op.simd(simd.i32x4Neg), ...op.localSet(l));
-    } else {
-      body.push(...ptr, ...op.localGet(i4Local), ...op.i32Add, ...op.simd(simd.load, ...memarg(2)), ...op.localSet(l));
-    }
+    if (inp.dtype === 'bool') pre.push(...ptr, ...op.i32Load8U, ...op.simd(simd.i32x4Splat), ...op.simd(simd.i32x4Neg));
+    else if (inp.dtype === 'int32') pre.push(...ptr, ...op.i32Load, ...op.simd(simd.i32x4Splat));
+    else pre.push(...ptr, ...op.f32Load, ...op.simd(simd.f32x4Splat));
+    pre.push(...op.localSet(l));
   });
+  spec.ops.forEach((_, j) => valueLocal.set(nIn + j, local(V128)));
+  const boolOuts = spec.outputs.map((r) => dtypeOf(r) === 'bool');
+  // The lane masks of each bool output, per group of the main loop.
+  const maskLocals = spec.outputs.map((_, m) => (boolOuts[m] ? Array.from({ length: UNROLL }, () => local(V128)) : []));
 
-  const tmp = (): number => local(V128);
-  spec.ops.forEach((o, j) => {
-    const code = formFor(o.kernel, target)!.simd!(o.args.map(get), contextOf(spec, j), tmp);
-    const l = local(V128);
-    valueLocal.set(nIn + j, l);
-    body.push(...code, ...op.localSet(l));
-  });
+  /** Loads the inputs and computes the ops of group `g` (elements i + 4g ..), leaving the values in their locals. */
+  const group = (g: number): number[] => {
+    const code: number[] = [];
+    spec.inputs.forEach((inp, k) => {
+      if (inp.mode === 'literal' || inp.mode === 'scalar') return;
+      const l = valueLocal.get(k)!;
+      const ptr = op.localGet(ptrParam.get(k)!);
+      if (inp.mode === 'strided') {
+        // A row broadcast: its own byte offset, wrapping to 0 after each period.
+        const off = offsets.get(k)!;
+        const periodBytes = 4 * periodOf(spec, k)!;
+        code.push(...ptr, ...op.localGet(off), ...op.i32Add, ...op.simd(simd.load, ...memarg(2)), ...op.localSet(l),
+          ...op.i32Const(0), ...op.localGet(off), ...op.i32Const(16), ...op.i32Add, ...op.localTee(off),
+          ...op.localGet(off), ...op.i32Const(periodBytes), ...op.i32Eq, ...op.select, ...op.localSet(off));
+      } else if (inp.dtype === 'bool') {
+        code.push(...ptr, ...op.localGet(iLocal), ...op.i32Add, ...op.simd(simd.load32Zero, ...memarg(0, 4 * g)),
+          ...op.simd(simd.i16x8ExtendLowI8x16U), ...op.simd(simd.i32x4ExtendLowI16x8U), ...op.simd(simd.i32x4Neg), ...op.localSet(l));
+      } else {
+        code.push(...ptr, ...op.localGet(i4Local), ...op.i32Add, ...op.simd(simd.load, ...memarg(2, 16 * g)), ...op.localSet(l));
+      }
+    });
+    spec.ops.forEach((o, j) => {
+      code.push(...formFor(o.kernel, target)!.simd!(o.args.map(get), contextOf(spec, j), tmp), ...op.localSet(valueLocal.get(nIn + j)!));
+    });
+    return code;
+  };
 
-  spec.outputs.forEach((r, m) => {
-    const ptr = op.localGet(outParam[m]);
-    if (dtypeOf(r) === 'bool') {
-      // Lane masks (-1 / 0) become 0 / 1, then narrow to four bytes stored at once.
-      const t = tmp();
-      body.push(...ptr, ...op.localGet(iLocal), ...op.i32Add,
-        ...get(r), ...op.simd(simd.i32x4Neg), ...op.localTee(t), ...op.localGet(t), ...op.simd(simd.i16x8NarrowI32x4U),
-        ...op.localTee(t), ...op.localGet(t), ...op.simd(simd.i8x16NarrowI16x8U), ...op.simd(simd.store32Lane, ...memarg(0), 0));
-    } else {
-      body.push(...ptr, ...op.localGet(i4Local), ...op.i32Add, ...get(r), ...op.simd(simd.store, ...memarg(2)));
-    }
-  });
+  /** Stores the float outputs of group `g`; bool outputs keep their masks (main loop) or store four bytes (`single`). */
+  const store = (g: number, single: boolean): number[] => {
+    const code: number[] = [];
+    spec.outputs.forEach((r, m) => {
+      const ptr = op.localGet(outParam[m]);
+      if (!boolOuts[m]) {
+        code.push(...ptr, ...op.localGet(i4Local), ...op.i32Add, ...get(r), ...op.simd(simd.store, ...memarg(2, 16 * g)));
+      } else if (!single) {
+        code.push(...get(r), ...op.localSet(maskLocals[m][g]));
+      } else {
+        // Lane masks (-1 / 0) become 0 / 1, then narrow to four bytes stored at once.
+        const t = tmp();
+        code.push(...ptr, ...op.localGet(iLocal), ...op.i32Add,
+          ...get(r), ...op.simd(simd.i32x4Neg), ...op.localTee(t), ...op.localGet(t), ...op.simd(simd.i16x8NarrowI32x4U),
+          ...op.localTee(t), ...op.localGet(t), ...op.simd(simd.i8x16NarrowI16x8U), ...op.simd(simd.store32Lane, ...memarg(0), 0));
+      }
+    });
+    return code;
+  };
+
+  /** The bool outputs of the main loop: 16 masks narrowed (signed, -1 / 0 stay -1 / 0) to bytes, negated to 0 / 1. */
+  const storeMasks = (): number[] => {
+    const code: number[] = [];
+    spec.outputs.forEach((_, m) => {
+      if (!boolOuts[m]) return;
+      const [m0, m1, m2, m3] = maskLocals[m].map((l) => op.localGet(l));
+      code.push(...op.localGet(outParam[m]), ...op.localGet(iLocal), ...op.i32Add,
+        ...m0, ...m1, ...op.simd(simd.i16x8NarrowI32x4S), ...m2, ...m3, ...op.simd(simd.i16x8NarrowI32x4S),
+        ...op.simd(simd.i8x16NarrowI16x8S), ...op.simd(simd.i8x16Neg), ...op.simd(simd.store, ...memarg(0)));
+    });
+    return code;
+  };
+
+  const main: number[] = [];
+  for (let g = 0; g < UNROLL; g++) main.push(...group(g), ...store(g, false));
+  main.push(...storeMasks());
+  const tail = [...group(0), ...store(0, true)];
+  const setI4 = [...op.localGet(iLocal), ...op.i32Const(2), ...op.i32Shl, ...op.localSet(i4Local)];
+  const step = (k: number) => [...op.localGet(iLocal), ...op.i32Const(k), ...op.i32Add, ...op.localSet(iLocal)];
 
   const code: number[] = [
     ...pre,
+    ...op.localGet(nParam), ...op.i32Const(-4 * UNROLL), ...op.i32And, ...op.localSet(n16Local),
+    // Main loop: 16 elements per step.
+    ...op.block, ...op.loop,
+    ...op.localGet(iLocal), ...op.localGet(n16Local), ...op.i32GeU, ...op.brIf(1),
+    ...setI4, ...main, ...step(4 * UNROLL),
+    ...op.br(0),
+    ...op.end, ...op.end,
+    // Tail: the remaining groups of four.
     ...op.block, ...op.loop,
     ...op.localGet(iLocal), ...op.localGet(nParam), ...op.i32GeU, ...op.brIf(1),
-    ...op.localGet(iLocal), ...op.i32Const(2), ...op.i32Shl, ...op.localSet(i4Local),
-    ...body,
-    ...op.localGet(iLocal), ...op.i32Const(4), ...op.i32Add, ...op.localSet(iLocal),
+    ...setI4, ...tail, ...step(4),
     ...op.br(0),
     ...op.end, ...op.end,
   ];

@@ -4,7 +4,7 @@
  */
 import { ELEMENTWISE_OPS } from '../fusion/ops';
 import { EVENT_KERNEL_NAMES, RANDOM_KERNEL_NAMES } from '../../kernels/names';
-import { KernelInfo, registerKernelInfo } from './kernel-info';
+import { ConstantRule, KernelInfo, registerKernelInfo } from './kernel-info';
 
 /** Kernels whose output is their first input when shapes and dtypes agree (elide-identities). */
 const PASS_THROUGH: Readonly<Record<string, KernelInfo['passThrough']>> = {
@@ -27,8 +27,18 @@ const REWRITTEN: Readonly<Record<string, string>> = {
   BatchMatMul: 'matmul-transpose makes a transposed operand an explicit Transpose where the backend target asks',
 };
 
+/** Kernels whose every element is known from the attributes alone (issue 19: literals of fused kernels). */
+const CONSTANT: Readonly<Record<string, ConstantRule>> = {
+  ZerosLike: { note: 'zeros of its input\'s shape and dtype', splat: () => 0 },
+  OnesLike: { note: 'ones of its input\'s shape and dtype', splat: () => 1 },
+  Fill: { note: 'attrs.value in attrs.shape (no inputs: folded at trace time)', splat: (a) => Number(a.value) },
+};
+
 for (const [name, op] of Object.entries(ELEMENTWISE_OPS)) {
-  registerKernelInfo({ name, origin: 'tfjs', pure: true, elementwise: op, passThrough: PASS_THROUGH[name] });
+  registerKernelInfo({ name, origin: 'tfjs', pure: true, elementwise: op, passThrough: PASS_THROUGH[name], constant: CONSTANT[name] });
+}
+for (const [name, constant] of Object.entries(CONSTANT)) {
+  if (ELEMENTWISE_OPS[name] === undefined) registerKernelInfo({ name, origin: 'tfjs', pure: true, constant });
 }
 for (const [name, passThrough] of Object.entries(PASS_THROUGH)) {
   if (ELEMENTWISE_OPS[name] === undefined) registerKernelInfo({ name, origin: 'tfjs', pure: true, passThrough });

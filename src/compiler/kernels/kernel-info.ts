@@ -16,8 +16,10 @@
  *   (fusion/codegen-js.ts), the SIMD emitter (fusion/codegen-wasm.ts) and the algebraic
  *   identities of passes/simplify.ts (`elementwise.identity`); the record's data are the
  *   entries of fusion/ops.ts, with their per-backend overrides.
- * - `constant`, `batch`, `wgsl`: room for issue 19 (values known at trace time), issue 16
- *   (vmap batching rules) and issue 15 (fused WGSL kernels); see docs/architecture.md.
+ * - `constant`: fusion (passes/fuse-elementwise.ts) makes the kernel a literal of the
+ *   fused kernel (its value is known from the attributes: ZerosLike, OnesLike, Fill).
+ * - `batch`, `wgsl`: room for issue 16 (vmap batching rules) and issue 15 (fused WGSL
+ *   kernels); see docs/architecture.md.
  */
 import type { ElementwiseOp } from '../fusion/ops';
 import { InternalError } from '../../errors';
@@ -42,9 +44,17 @@ export interface BatchingRule {
   readonly note: string;
 }
 
-/** A kernel's value known at trace time from its attributes alone (issue 19: Fill, ZerosLike...). */
+/**
+ * A kernel whose every element has one value known from its attributes alone, whatever its
+ * inputs hold (they give only the shape and dtype): Fill, ZerosLike, OnesLike. Fusion makes
+ * it a literal of the fused kernel instead of an op (passes/fuse-elementwise.ts); a kernel
+ * with constant inputs only (Fill, a cast of a literal) is folded at trace time anyway and
+ * becomes a literal through its folded value.
+ */
 export interface ConstantRule {
   readonly note: string;
+  /** The value of every element, given the kernel's attributes. */
+  splat(attrs: Readonly<Record<string, unknown>>): number;
 }
 
 /** Everything the compiler knows about one kernel. */
@@ -68,7 +78,7 @@ export interface KernelInfo {
   readonly passThrough?: 'any-inputs' | 'one-input';
   /** Fusible elementwise kernel: inputs, dtype rule, JS / SIMD forms, per-backend overrides, identities. */
   readonly elementwise?: ElementwiseOp;
-  /** Room for issue 19. */
+  /** Every element's value from the attributes alone (issue 19): a literal in fused kernels. */
   readonly constant?: ConstantRule;
   /** Room for issue 16. */
   readonly batch?: BatchingRule;

@@ -168,7 +168,17 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
   const inputs: FusedInput[] = [];
   const nodeInputs: ValueId[] = [];
   const external: ValueId[] = [];
+  // Members whose value the kernel table knows from their attributes (ZerosLike, OnesLike)
+  // and that no one outside reads: literals, neither ops nor readers of their inputs.
+  const literal = new Set(nodeIdx.filter((i) => kernelInfo(p.nodes[i].kernel)?.constant !== undefined &&
+    !escapes(p.nodes[i].outputs[0])));
+  for (const i of literal) {
+    const n = p.nodes[i];
+    ref.set(n.outputs[0], inputs.length);
+    inputs.push({ mode: 'literal', dtype: p.values[n.outputs[0]].dtype, value: kernelInfo(n.kernel)!.constant!.splat(n.attrs) });
+  }
   for (const i of nodeIdx) {
+    if (literal.has(i)) continue;
     for (const v of p.nodes[i].inputs) {
       const j = producer.get(v);
       if (v >= 0 && !(j !== undefined && inGroup.has(j)) && !external.includes(v)) external.push(v);
@@ -193,6 +203,7 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
   const outputs: ValueId[] = [];
   const outRefs: number[] = [];
   for (const i of nodeIdx) {
+    if (literal.has(i)) continue;
     const n = p.nodes[i];
     const op = kernelInfo(n.kernel)!.elementwise!;
     const args = op.inputs.map((name) => ref.get(n.inputs[n.inputNames!.indexOf(name)])!);

@@ -28,13 +28,30 @@ import { ShadowStates } from './shadow';
 function callStates(parent: StateObserver | undefined, given?: ReadonlyMap<State<StateValue>, StateValue>):
   { shadow: ShadowStates; reads: Map<State<StateValue>, StateValue> } {
   const reads = new Map<State<StateValue>, StateValue>();
+  const mine = new Set<tf.Tensor>();
   const shadow = new ShadowStates({
     firstRead: (state) => {
       const v = given?.get(state) ?? (parent !== undefined ? parent.read(state) : state.rawValue());
       reads.set(state, v);
       return { value: v, cache: true };
     },
-    acceptWrite: (_state, value) => value,
+    acceptWrite: (state, value, ctx) => {
+      // As an eager write disposes the value it replaces, a value this call wrote and
+      // overwrites is freed (else a block would keep one value per step: O(steps) memory).
+      const fresh = new Set(tensorLeaves(value));
+      const old = ctx.current.get(state);
+      for (const t of old === undefined ? [] : tensorLeaves(old)) {
+        if (!mine.has(t) || fresh.has(t)) continue;
+        let elsewhere = false;
+        for (const [s, v] of ctx.current) if (s !== state && tensorLeaves(v).includes(t)) elsewhere = true;
+        if (!elsewhere) {
+          t.dispose();
+          mine.delete(t);
+        }
+      }
+      for (const t of fresh) mine.add(t);
+      return value;
+    },
     created: (state) => parent?.created?.(state),
   });
   return { shadow, reads };

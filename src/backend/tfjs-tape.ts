@@ -111,3 +111,34 @@ export function holdPastScope(tensor: tf.Tensor): () => void {
     else if (!t.isDisposed) t.dispose();
   };
 }
+
+/**
+ * An op on the tape with one output whose gradient is given per input as a thunk (as
+ * tfjs's own kernels give theirs): tfjs calls only the thunks of inputs on a path from
+ * the differentiated tensors to the loss, so an input whose gradient cannot be built can
+ * throw there, as eagerly, without failing the gradients that are needed. `forward` runs
+ * with the tape paused and may `save` tensors for `backward` (tfjs clones them).
+ */
+export function thunkGradOp(inputs: readonly tf.Tensor[], forward: (save: (ts: tf.Tensor[]) => void) => tf.Tensor,
+  backward: (dy: tf.Tensor, saved: tf.Tensor[]) => (() => tf.Tensor)[]): tf.Tensor {
+  const e = tf.engine() as unknown as {
+    runKernelFunc(p: { forwardFunc: (b: unknown, save: (ts: tf.Tensor[]) => void) => tf.Tensor;
+      backwardsFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => Record<string, () => tf.Tensor>; inputs: Record<string, tf.Tensor> }): tf.Tensor;
+  };
+  if (typeof e.runKernelFunc !== 'function') {
+    throw new BrainStateError(`brainstate-ts: this version of @tensorflow/tfjs (${tf.version_core}) lacks ` +
+      'engine.runKernelFunc(), which gradients through compiled loops need; install @tensorflow/tfjs 4.22.');
+  }
+  const inputMap: Record<string, tf.Tensor> = {};
+  inputs.forEach((t, i) => { inputMap[i] = t; });
+  return e.runKernelFunc({
+    forwardFunc: (_b, save) => forward(save),
+    backwardsFunc: (dy, saved) => {
+      const thunks = backward(dy, saved);
+      const map: Record<string, () => tf.Tensor> = {};
+      thunks.forEach((f, i) => { map[i] = f; });
+      return map;
+    },
+    inputs: inputMap,
+  });
+}

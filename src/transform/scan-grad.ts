@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isTapeOn, unrecorded } from '../backend/tfjs-engine';
-import { tapeGradients } from '../backend/tfjs-tape';
+import { tapeGradients, thunkGradOp } from '../backend/tfjs-tape';
 import { disposeProgram, Program, ScanSpec, ValueType } from '../compiler/ir';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
@@ -148,6 +148,17 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
   }
 }
 
+/** {@link traceBackward}, checked to read and write no state of its own. */
+function checkedBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[]): SubTrace {
+  const sub = traceBackward(n, L, outTypes, row0);
+  if (sub.stateArgs.length > 0 || sub.written.length > 0) {
+    disposeProgram(sub.program);
+    throw new TraceError(`internal: the scan body read or wrote state ${(sub.stateArgs[0] ?? sub.written[0]).state.label()} ` +
+      'when replayed for its gradient but not when traced');
+  }
+  return sub;
+}
+
 /**
  * Records the scan node (as `runAndRecord` would) wrapped so that tfjs's tape
  * differentiates it; returns its results `[carry..., written states..., ys...]`.
@@ -156,21 +167,31 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const nFC = n.nC + n.nS;
   const body = n.spec.body;
   const outTypes = body.outputs.slice(0, nFC + n.nY).map((o) => body.values[(o as { value: number }).value]);
-  const L = layoutOf(n, outTypes);
+  let L = layoutOf(n, outTypes);
   if (L.floatOut.length === 0 || L.floatIn.length === 0) return runAndRecord('Scan', n.spec, n.inputs, 'scan');
   const row0 = unrecorded(() => n.inputs.slice(nFC, nFC + n.nX).map((x) => tf.keep(rowOf(x, 0))));
   let bwdSub: SubTrace;
+  // Float inputs whose gradient cannot be built: asking for it is an error (as eagerly), others still flow.
+  let bad: number[] = [];
+  let why: Error | undefined;
   try {
-    bwdSub = traceBackward(n, L, outTypes, row0);
-    if (bwdSub.stateArgs.length > 0 || bwdSub.written.length > 0) {
-      disposeProgram(bwdSub.program);
-      throw new TraceError(`internal: the scan body read or wrote state ${(bwdSub.stateArgs[0] ?? bwdSub.written[0]).state.label()} ` +
-        'when replayed for its gradient but not when traced');
+    try {
+      bwdSub = checkedBackward(n, L, outTypes, row0);
+    } catch (e) {
+      // An op without a gradient on a path from a loop invariant (a captured tensor, a read-only
+      // state) need not matter: eagerly only the paths from the differentiated tensors count.
+      // Retry with the carries and xs only; the invariants' gradients become errors if asked for.
+      why = e as Error;
+      const direct = L.floatIn.filter((i) => i < nFC + n.nX);
+      if (direct.length === L.floatIn.length || direct.length === 0) throw e;
+      bad = L.floatIn.filter((i) => i >= nFC + n.nX);
+      L = { ...L, floatIn: direct, floatInv: [] };
+      bwdSub = checkedBackward(n, L, outTypes, row0);
     }
   } catch (e) {
     // A body without a gradient (an op tfjs cannot differentiate): as eagerly, an error only if the loss needs it.
     const results = runAndRecord('Scan', n.spec, n.inputs, 'scan');
-    return opaque(results, L.floatIn.map((i) => n.inputs[i]), 'scan', e as Error);
+    return opaque(results, [...L.floatIn, ...bad].map((i) => n.inputs[i]), 'scan', (why ?? e) as Error);
   } finally {
     row0.forEach((t) => t.dispose());
   }
@@ -206,31 +227,38 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   // node reads travels as the custom gradient's saved clones.
   const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured];
   const floatInputs = L.floatIn.map((i) => n.inputs[i]);
-  const packedFn = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    (args[args.length - 1] as tf.GradSaveFunc)(toSave);
-    const value = packed(floatRes);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const parts = sizes.length === 1 ? [dy] : tf.split(dy, sizes);
-      const douts = parts.map((d, q) => tf.reshape(d, floatRes[q].shape));
-      const dInv0 = L.floatInv.map((i) => tf.zerosLike(n.inputs[nFC + n.nX + i]));
-      const sRes = saved.slice(0, nFC);
-      const sX = saved.slice(nFC, nFC + n.nX);
-      const sInv = saved.slice(nFC + n.nX, nFC + n.nX + nIS);
-      const sCap = saved.slice(nFC + n.nX + nIS);
-      const grads = runAndRecord('Scan', { ...bwdSpec, body: retainProgram(bp) },
-        [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...sInv, ...sCap], 'scan gradient');
-      const dCarry0 = grads.slice(0, nDC);
-      const dInv = grads.slice(nDC, nDC + nDI);
-      const dX = grads.slice(nDC + nDI);
-      const out = L.floatIn.map((i) => (i < nFC ? dCarry0[L.floatCarry.indexOf(i)]
-        : i < nFC + n.nX ? dX[L.floatX.indexOf(i - nFC)] : dInv[L.floatInv.indexOf(i - nFC - n.nX)]));
-      // On a tape (a higher-order gradient): the backward node is opaque to it, so
-      // differentiating it again must fail loudly.
-      return isTapeOn() ? opaque(out, [...saved, ...douts].filter(isFloat), 'scan') : out;
-    };
-    return { value, gradFunc };
+  const badInputs = bad.map((i) => n.inputs[i]);
+  const gradients = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+    const parts = sizes.length === 1 ? [dy] : tf.split(dy, sizes);
+    const douts = parts.map((d, q) => tf.reshape(d, floatRes[q].shape));
+    const dInv0 = L.floatInv.map((i) => tf.zerosLike(n.inputs[nFC + n.nX + i]));
+    const sRes = saved.slice(0, nFC);
+    const sX = saved.slice(nFC, nFC + n.nX);
+    const sInv = saved.slice(nFC + n.nX, nFC + n.nX + nIS);
+    const sCap = saved.slice(nFC + n.nX + nIS);
+    const grads = runAndRecord('Scan', { ...bwdSpec, body: retainProgram(bp) },
+      [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...sInv, ...sCap], 'scan gradient');
+    const dCarry0 = grads.slice(0, nDC);
+    const dInv = grads.slice(nDC, nDC + nDI);
+    const dX = grads.slice(nDC + nDI);
+    const out = L.floatIn.map((i) => (i < nFC ? dCarry0[L.floatCarry.indexOf(i)]
+      : i < nFC + n.nX ? dX[L.floatX.indexOf(i - nFC)] : dInv[L.floatInv.indexOf(i - nFC - n.nX)]));
+    // On a tape (a higher-order gradient): the backward node is opaque to it, so
+    // differentiating it again must fail loudly.
+    return isTapeOn() ? opaque(out, [...saved, ...douts].filter(isFloat), 'scan') : out;
+  };
+  const packedOut = thunkGradOp([...floatInputs, ...badInputs], (save) => {
+    save(toSave);
+    return packed(floatRes);
+  }, (dy, saved) => {
+    const grads = gradients(dy, saved);
+    return [...grads.map((g) => () => g), ...badInputs.map(() => (): tf.Tensor => {
+      throw new TraceError(`scan: the gradient through this traced loop inside jit with respect to a tensor the body ` +
+        `captured or a state it reads could not be built: ${why!.message.replace(/\.$/, '')}. Take the gradient outside ` +
+        'jit, or keep ops without a gradient off the path from that tensor.');
+    })];
   });
-  const floats = unpacked(packedFn(...floatInputs), floatRes);
+  const floats = unpacked(packedOut, floatRes);
   return results.map((t, j) => {
     const q = L.floatOut.indexOf(j);
     return q < 0 ? t : floats[q];

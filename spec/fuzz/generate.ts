@@ -458,6 +458,10 @@ class Scope {
     if (init === undefined) return;
     const body = this.body([{ shape: init.shape, dtype: 'float32' }, { shape: xs.shape.slice(1), dtype: 'float32' }], [init.shape, 'float32']);
     if (body === undefined) return;
+    // The new carry must depend on the old one: else a step's carry never reaches the loss,
+    // tfjs's tape skips its partial derivatives and the compiled backward multiplies them by a
+    // zero cotangent, which differ where one is NaN (an open difference: docs/sharp-bits.md 21).
+    if (!dependsOn(body.block, body.block.result[0], body.block.params[0])) return;
     const opts = r.int(0, 2) === 0 ? { reverse: r.int(0, 1) === 1, unroll: r.pick([1, 2, 3, true] as (number | boolean)[]) } : undefined;
     const out = this.tryRun(() => gradOfScan(body.block, opts, (_b, bound) => body.run(bound))(init.t, xs.t));
     if (out === undefined) return;
@@ -566,6 +570,13 @@ class Scope {
     };
     return { block, run, resultType: { shape: results[0].shape, dtype: results[0].dtype } };
   }
+}
+
+/** Whether `result` of a body block is computed from its parameter `param` (bodies hold ops only). */
+function dependsOn(b: Block, result: number, param: number): boolean {
+  const reached = new Set([param]);
+  for (const s of b.stmts) if (s.k === 'op' && s.args.some((a) => reached.has(a))) reached.add(s.out);
+  return reached.has(result);
 }
 
 /** Runs one body statement (no states, no nested control: bodies never contain them). */

@@ -133,4 +133,24 @@ describe('gradients through scan inside jit', () => {
     tf.dispose(jg(xs) as unknown as tf.Tensor[]);
     expectNoLeaks(() => tf.dispose(jg(xs) as unknown as tf.Tensor[]), 50);
   });
+
+  it('an op without a gradient on a path from a captured tensor: the needed gradients flow, as eagerly (fuzz seed 564)', () => {
+    const f = (v0: tf.Tensor) => {
+      const v1 = tf.mul(v0, 2);
+      const g = T.grad((i: tf.Tensor, x: tf.Tensor) => {
+        const [c, ys] = T.scan((_c: tf.Tensor, r: tf.Tensor) => [tf.cast(tf.less(v1, -0.5), 'float32'), tf.mul(r, v1)], i, x);
+        return tf.add(tf.sum(c), tf.sum(ys));
+      }, { argnums: [0, 1] });
+      return g(v1, tf.stack([v1, v1, v1])) as tf.Tensor[];
+    };
+    const x = tf.tensor1d([0.3, -2]);
+    expectSame(T.jit(f)(x), f(x), 0, 'grads');
+    // Asking for the gradient through the op without one is the error, eagerly and jitted.
+    const h = (w: tf.Tensor) => T.grad((u: tf.Tensor) => {
+      const [c] = T.scan((_c: tf.Tensor, r: tf.Tensor) => [tf.cast(tf.less(u, r), 'float32'), undefined], tf.zeros([2]), tf.ones([3, 2]));
+      return tf.sum(c);
+    })(w);
+    expect(() => h(x)).to.throw(/gradient function not found for Less/);
+    expect(() => T.jit(h)(x)).to.throw(/Less/);
+  });
 });

@@ -456,12 +456,15 @@ class Scope {
     if (xs === undefined) return;
     const init = this.pickVal((v) => v.dtype === 'float32' && !v.approx && v !== xs);
     if (init === undefined) return;
-    const body = this.body([{ shape: init.shape, dtype: 'float32' }, { shape: xs.shape.slice(1), dtype: 'float32' }], [init.shape, 'float32']);
-    if (body === undefined) return;
     // The new carry must depend on the old one: else a step's carry never reaches the loss,
     // tfjs's tape skips its partial derivatives and the compiled backward multiplies them by a
     // zero cotangent, which differ where one is NaN (an open difference: docs/sharp-bits.md 21).
-    if (!dependsOn(body.block, body.block.result[0], body.block.params[0])) return;
+    let body: ReturnType<Scope['body']>;
+    for (let tries = 0; tries < 4 && body === undefined; tries++) {
+      const b = this.body([{ shape: init.shape, dtype: 'float32' }, { shape: xs.shape.slice(1), dtype: 'float32' }], [init.shape, 'float32']);
+      if (b !== undefined && dependsOn(b.block, b.block.result[0], b.block.params[0])) body = b;
+    }
+    if (body === undefined) return;
     const opts = r.int(0, 2) === 0 ? { reverse: r.int(0, 1) === 1, unroll: r.pick([1, 2, 3, true] as (number | boolean)[]) } : undefined;
     const out = this.tryRun(() => gradOfScan(body.block, opts, (_b, bound) => body.run(bound))(init.t, xs.t));
     if (out === undefined) return;

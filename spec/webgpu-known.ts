@@ -41,6 +41,16 @@ export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
       'so eager tf.concat fails before the jit runs',
   },
   {
+    title: 'gradients through scan inside jit a nested scan, a cond in the body, an int carry and int ys',
+    reason: 'the body\'s cond index is computed by GPU kernels, and a jitted cond reads it synchronously, which ' +
+      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+  },
+  {
+    title: 'gradients through scan inside jit ys only, no xs ({ length }), zero steps',
+    reason: 'tfjs-backend-webgpu 4.22 bug: tf.sum of an empty tensor (the ys of zero steps) asks createBuffer for ' +
+      'an out-of-range size, eagerly, before the jit runs',
+  },
+  {
     title: 'gradients through branches cond: operands, a captured tensor and a read state',
     reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
       'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',

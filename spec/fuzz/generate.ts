@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as bst from '../../src';
 import { Rng } from './rng';
-import { ArgSpec, Block, callOp, DType, FuzzProgram, makeTensor, Stmt, TensorSpec } from './program';
+import { ArgSpec, Block, callOp, DType, FuzzProgram, gradOfScan, makeTensor, Stmt, TensorSpec } from './program';
 
 /**
  * The state whose current value a branch statement's result may be: an eager branch may
@@ -410,9 +410,10 @@ class Scope {
 
   private control(): void {
     const r = this.r;
-    const choice = r.pick(['forLoop', 'scan', 'cond', 'switch']);
+    const choice = r.pick(['forLoop', 'scan', 'cond', 'switch', 'gradScan', 'gradScan']);
     if (choice === 'cond') return this.cond();
     if (choice === 'switch') return this.switchStmt();
+    if (choice === 'gradScan') return this.gradScan();
     const xs = this.pickVal((v) => v.shape.length >= 1 && v.shape[0] <= 6 && !v.approx);
     if (xs === undefined) return;
     if (choice === 'forLoop') {
@@ -442,6 +443,35 @@ class Scope {
     const c = this.add(out[0], false);
     const ys = this.add(out[1], false);
     this.stmts.push({ k: 'scan', outs: [c.id, ys.id], init: init.id, xs: xs.id, body: body.block, ...(opts === undefined ? {} : { opts }) });
+  }
+
+  /**
+   * The gradient of a scan's loss with respect to its init and xs (float32): eagerly tfjs's
+   * tape through the unrolled loop, under jit a reverse scan over the body's VJP. With
+   * `unroll` the backward body sums k steps' gradients before adding them: approx.
+   */
+  private gradScan(): void {
+    const r = this.r;
+    const xs = this.pickVal((v) => v.dtype === 'float32' && v.shape.length >= 1 && v.shape[0] <= 6 && !v.approx);
+    if (xs === undefined) return;
+    const init = this.pickVal((v) => v.dtype === 'float32' && !v.approx && v !== xs);
+    if (init === undefined) return;
+    // The new carry must depend on the old one: else a step's carry never reaches the loss,
+    // tfjs's tape skips its partial derivatives and the compiled backward multiplies them by a
+    // zero cotangent, which differ where one is NaN (an open difference: docs/sharp-bits.md 21).
+    let body: ReturnType<Scope['body']>;
+    for (let tries = 0; tries < 4 && body === undefined; tries++) {
+      const b = this.body([{ shape: init.shape, dtype: 'float32' }, { shape: xs.shape.slice(1), dtype: 'float32' }], [init.shape, 'float32']);
+      if (b !== undefined && dependsOn(b.block, b.block.result[0], b.block.params[0])) body = b;
+    }
+    if (body === undefined) return;
+    const opts = r.int(0, 2) === 0 ? { reverse: r.int(0, 1) === 1, unroll: r.pick([1, 2, 3, true] as (number | boolean)[]) } : undefined;
+    const out = this.tryRun(() => gradOfScan(body.block, opts, (_b, bound) => body.run(bound))(init.t, xs.t));
+    if (out === undefined) return;
+    const approx = opts !== undefined && opts.unroll !== 1;
+    const gi = this.add(out[0], approx);
+    const gx = this.add(out[1], approx);
+    this.stmts.push({ k: 'gradScan', outs: [gi.id, gx.id], init: init.id, xs: xs.id, body: body.block, ...(opts === undefined ? {} : { opts }) });
   }
 
   /**
@@ -543,6 +573,13 @@ class Scope {
     };
     return { block, run, resultType: { shape: results[0].shape, dtype: results[0].dtype } };
   }
+}
+
+/** Whether `result` of a body block is computed from its parameter `param` (bodies hold ops only). */
+function dependsOn(b: Block, result: number, param: number): boolean {
+  const reached = new Set([param]);
+  for (const s of b.stmts) if (s.k === 'op' && s.args.some((a) => reached.has(a))) reached.add(s.out);
+  return reached.has(result);
 }
 
 /** Runs one body statement (no states, no nested control: bodies never contain them). */

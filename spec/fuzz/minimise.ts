@@ -16,6 +16,7 @@ function renameIn(stmts: readonly Stmt[], from: number, to: number): Stmt[] {
       case 'write': return { ...s, arg: r(s.arg) };
       case 'forLoop': return { ...s, xs: s.xs.map(r), body: blk(s.body) };
       case 'scan': return { ...s, init: r(s.init), xs: r(s.xs), body: blk(s.body) };
+      case 'gradScan': return { ...s, init: r(s.init), xs: r(s.xs), body: blk(s.body) };
       case 'cond': return { ...s, pred: r(s.pred), operands: s.operands.map(r), then: blk(s.then), else: blk(s.else) };
       case 'switch': return { ...s, index: r(s.index), operands: s.operands.map(r), branches: s.branches.map(blk) };
       default: return s;
@@ -32,7 +33,7 @@ function* smallerStmts(stmts: readonly Stmt[], live: readonly number[]): Generat
       yield [rest, [...live]];
       continue;
     }
-    const outs = s.k === 'scan' ? [...s.outs] : [s.out];
+    const outs = s.k === 'scan' || s.k === 'gradScan' ? [...s.outs] : [s.out];
     const stillUsed = rest.some((t) => used(t).some((u) => outs.includes(u))) || live.some((o) => outs.includes(o));
     if (!stillUsed) {
       yield [rest, [...live]];
@@ -45,7 +46,7 @@ function* smallerStmts(stmts: readonly Stmt[], live: readonly number[]): Generat
     }
     // Inside a loop or branch body.
     const blocks: [Block, (b: Block) => Stmt][] = s.k === 'forLoop' ? [[s.body, (b) => ({ ...s, body: b })]]
-      : s.k === 'scan' ? [[s.body, (b) => ({ ...s, body: b })]]
+      : s.k === 'scan' || s.k === 'gradScan' ? [[s.body, (b) => ({ ...s, body: b })]]
         : s.k === 'cond' ? [[s.then, (b) => ({ ...s, then: b })], [s.else, (b) => ({ ...s, else: b })]]
           : s.k === 'switch' ? s.branches.map((br, j): [Block, (b: Block) => Stmt] =>
             [br, (b) => ({ ...s, branches: s.branches.map((x, q) => (q === j ? b : x)) })]) : [];

@@ -46,6 +46,13 @@ function stmt(s: Stmt, indent: string): string[] {
       return [`${indent}const [${name(s.outs[0])}, ${name(s.outs[1])}] = bst.transform.scan((${params(s.body)}) => {`,
         ...block(s.body, `${indent}  `), `${indent}  return [${s.body.result.map(name).join(', ')}];`,
         `${indent}}, ${name(s.init)}, ${name(s.xs)}${s.opts === undefined ? '' : `, ${JSON.stringify(s.opts)}`});`];
+    case 'gradScan':
+      return [`${indent}const [${name(s.outs[0])}, ${name(s.outs[1])}] = bst.transform.grad((i: tf.Tensor, x: tf.Tensor) => {`,
+        `${indent}  const [c, ys] = bst.transform.scan((${params(s.body)}) => {`,
+        ...block(s.body, `${indent}    `), `${indent}    return [${s.body.result.map(name).join(', ')}];`,
+        `${indent}  }, i, x${s.opts === undefined ? '' : `, ${JSON.stringify(s.opts)}`});`,
+        `${indent}  return ys.dtype === 'float32' ? tf.add(tf.sum(c), tf.sum(ys)) : tf.sum(c);`,
+        `${indent}}, { argnums: [0, 1] })(${name(s.init)}, ${name(s.xs)});`];
     case 'cond':
       return [`${indent}const ${name(s.out)} = bst.transform.cond(${name(s.pred)}, (${params(s.then)}) => {`,
         ...block(s.then, `${indent}  `), `${indent}  return ${name(s.then.result[0])};`, `${indent}}, (${params(s.else)}) => {`,

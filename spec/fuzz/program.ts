@@ -43,6 +43,12 @@ export type Stmt =
   /** `[carryOut, ysOut] = scan((carry, x) => [c, y], init, xs, opts)` (opts: reverse / unroll, when set). */
   | { readonly k: 'scan'; readonly outs: readonly [number, number]; readonly init: number; readonly xs: number; readonly body: Block;
     readonly opts?: { readonly reverse?: boolean; readonly unroll?: number | boolean } }
+  /**
+   * `[dInit, dXs] = grad((i, x) => { [c, ys] = scan(body, i, x, opts); return sum(c) (+ sum(ys) when float) },
+   * { argnums: [0, 1] })(init, xs)`: under jit a reverse scan over the body's VJP.
+   */
+  | { readonly k: 'gradScan'; readonly outs: readonly [number, number]; readonly init: number; readonly xs: number; readonly body: Block;
+    readonly opts?: { readonly reverse?: boolean; readonly unroll?: number | boolean } }
   /** `out = switch(index, [(...ops) => b0, ...], ...operands)`: index an int32 scalar, clamped. */
   | { readonly k: 'switch'; readonly out: number; readonly index: number; readonly operands: readonly number[];
     readonly branches: readonly Block[] }
@@ -71,6 +77,7 @@ export function defined(s: Stmt): number[] {
     case 'write':
       return [];
     case 'scan':
+    case 'gradScan':
       return [...s.outs];
     default:
       return [s.out];
@@ -90,6 +97,7 @@ export function used(s: Stmt): number[] {
     case 'forLoop':
       return [...s.xs, ...blockReads(s.body)];
     case 'scan':
+    case 'gradScan':
       return [s.init, s.xs, ...blockReads(s.body)];
     case 'cond':
       return [s.pred, ...s.operands, ...blockReads(s.then), ...blockReads(s.else)];
@@ -162,6 +170,12 @@ function runStmt(s: Stmt, env: Map<number, tf.Tensor>, states: readonly bst.Stat
       env.set(s.outs[1], ys);
       break;
     }
+    case 'gradScan': {
+      const [gi, gx] = gradOfScan(s.body, s.opts, (b, bound) => runBlock(b, env, states, bound))(get(s.init), get(s.xs));
+      env.set(s.outs[0], gi);
+      env.set(s.outs[1], gx);
+      break;
+    }
     case 'cond':
       env.set(s.out, bst.transform.cond(get(s.pred), (...ops: tf.Tensor[]) => runBlock(s.then, env, states, ops)[0],
         (...ops: tf.Tensor[]) => runBlock(s.else, env, states, ops)[0], ...s.operands.map(get)));
@@ -171,6 +185,19 @@ function runStmt(s: Stmt, env: Map<number, tf.Tensor>, states: readonly bst.Stat
         ...s.operands.map(get)));
       break;
   }
+}
+
+/** The gradient function of a `gradScan` statement; `run` runs the body block on bound values. */
+export function gradOfScan(body: Block, opts: { reverse?: boolean; unroll?: number | boolean } | undefined,
+  run: (b: Block, bound: tf.Tensor[]) => tf.Tensor[]): (init: tf.Tensor, xs: tf.Tensor) => tf.Tensor[] {
+  const loss = (init: tf.Tensor, xs: tf.Tensor): tf.Tensor => {
+    const [c, ys] = bst.transform.scan((carry: tf.Tensor, x: tf.Tensor) => {
+      const [nc, y] = run(body, [carry, x]);
+      return [nc, y];
+    }, init, xs, opts ?? {});
+    return ys.dtype === 'float32' ? tf.add(tf.sum(c), tf.sum(ys)) : tf.sum(c);
+  };
+  return bst.transform.grad(loss, { argnums: [0, 1] }) as unknown as (init: tf.Tensor, xs: tf.Tensor) => tf.Tensor[];
 }
 
 /** The program's function over `states`: arguments in, output tensors out. */

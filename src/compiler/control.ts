@@ -64,7 +64,8 @@ function scanKernel(spec: ScanSpec, backendName: string, compile: CompileSub): K
       return row;
     };
     try {
-      for (let i = 0; i < spec.length; i++) {
+      for (let step = 0; step < spec.length; step++) {
+        const i = spec.reverse === true ? spec.length - 1 - step : step;
         const slices = xs.map((x) => rows(x, i));
         slices.forEach((t, k) => { args[spec.xArgs[k]] = t; });
         carry.forEach((t, k) => { args[spec.carryArgs[k]] = t; });
@@ -78,10 +79,12 @@ function scanKernel(spec: ScanSpec, backendName: string, compile: CompileSub): K
         carry = out.slice(0, nC);
         ownCarry = true;
         for (let j = 0; j < spec.numYs; j++) ys[j].push(out[nC + j]);
-        if (spec.progress !== undefined && ((i + 1) % spec.progress.every === 0 || i + 1 === spec.length)) {
-          spec.progress.tick(i + 1, spec.length);
+        if (spec.progress !== undefined && ((step + 1) % spec.progress.every === 0 || step + 1 === spec.length)) {
+          spec.progress.tick(step + 1, spec.length);
         }
       }
+      // A reverse scan made its ys last row first: stack them in row order.
+      if (spec.reverse === true) ys.forEach((list) => list.reverse());
       const stacked = ys.map((list) => {
         const t = direct !== undefined && list[0].dtype !== 'string' && list[0].dtype !== 'complex64'
           ? direct.stack(list) : pack({ inputs: list, backend, attrs: { axis: 0 } }) as TensorInfo;

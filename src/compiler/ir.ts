@@ -107,6 +107,10 @@ export interface ScanSpec {
   readonly invariantArgs: readonly number[];
   readonly numYs: number;
   readonly progress?: ProgressHook;
+  /** Run the steps from the last row to the first; ys stay aligned with the xs (a gradient's backward scan). */
+  readonly reverse?: boolean;
+  /** Programs the node keeps alive for a later node (a gradient's backward body); never run by it. */
+  readonly retained?: readonly Program[];
 }
 
 /**
@@ -140,7 +144,7 @@ export type ControlSpec = ScanSpec | WhileSpec | CondSpec;
 
 /** The sub-programs of a control node. */
 export function subPrograms(c: ControlSpec): Program[] {
-  return c.kind === 'scan' ? [c.body] : c.kind === 'while' ? [c.cond, c.body] : [...c.branches, ...(c.retained ?? [])];
+  return c.kind === 'scan' ? [c.body, ...(c.retained ?? [])] : c.kind === 'while' ? [c.cond, c.body] : [...c.branches, ...(c.retained ?? [])];
 }
 
 /** A state slot written by the program: the leaves of its new value, in its tree's order. */

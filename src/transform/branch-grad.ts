@@ -44,7 +44,7 @@ export interface BranchNode {
 }
 
 /** State access while a branch is replayed for its gradient: reads see the given values, writes stay here. */
-class ReplayObserver implements StateObserver {
+export class ReplayObserver implements StateObserver {
   readonly pending = new Map<State<StateValue>, StateValue>();
 
   constructor(private readonly parent: StateObserver, private readonly given: ReadonlyMap<State<StateValue>, StateValue>) {}
@@ -72,7 +72,7 @@ function aliasOf(t: tf.Tensor): tf.Tensor {
 }
 
 /** A copy of `p` holding its own references to every tensor it owns (so either copy may be freed first). */
-function retainProgram(p: Program): Program {
+export function retainProgram(p: Program): Program {
   const node = (n: KernelNode): KernelNode => ({
     ...n,
     folded: n.folded?.map(aliasOf),
@@ -83,7 +83,7 @@ function retainProgram(p: Program): Program {
 
 function retainControl(c: ControlSpec): ControlSpec {
   switch (c.kind) {
-    case 'scan': return { ...c, body: retainProgram(c.body) };
+    case 'scan': return { ...c, body: retainProgram(c.body), retained: c.retained?.map(retainProgram) };
     case 'while': return { ...c, cond: retainProgram(c.cond), body: retainProgram(c.body) };
     case 'cond': return { ...c, branches: c.branches.map(retainProgram), retained: c.retained?.map(retainProgram) };
   }
@@ -131,11 +131,11 @@ function traceBackward(b: BranchNode, k: number, inputs: readonly tf.Tensor[], f
 }
 
 /** Packs `ts` into one vector: the tensors and the custom-gradient plumbing to slice them back. */
-function packed(ts: readonly tf.Tensor[]): tf.Tensor {
+export function packed(ts: readonly tf.Tensor[]): tf.Tensor {
   return ts.length === 1 ? tf.reshape(ts[0], [-1]) : tf.concat(ts.map((t) => tf.reshape(t, [-1])));
 }
 
-function unpacked(p: tf.Tensor, like: readonly tf.Tensor[]): tf.Tensor[] {
+export function unpacked(p: tf.Tensor, like: readonly tf.Tensor[]): tf.Tensor[] {
   let offset = 0;
   return like.map((t) => {
     const part = tf.reshape(tf.slice(p, [offset], [t.size]), t.shape);
@@ -145,7 +145,7 @@ function unpacked(p: tf.Tensor, like: readonly tf.Tensor[]): tf.Tensor[] {
 }
 
 /** `outputs` as seen by the tape: results of `inputs` whose own gradient is an error. */
-function opaque(outputs: readonly tf.Tensor[], inputs: readonly tf.Tensor[], what: string, why?: Error): tf.Tensor[] {
+export function opaque(outputs: readonly tf.Tensor[], inputs: readonly tf.Tensor[], what: string, why?: Error): tf.Tensor[] {
   if (inputs.length === 0) return [...outputs];
   const floats = outputs.filter((t) => t.dtype === 'float32');
   if (floats.length === 0) return [...outputs];

@@ -8,6 +8,8 @@ export type {
 } from './grad-types';
 export { scan, forLoop } from './scan';
 export type { LoopOptions } from './scan';
+export { checkpointedScan, checkpointedForLoop } from './checkpointed-scan';
+export type { CheckpointedLoopOptions } from './checkpointed-scan';
 export { ProgressBar } from './progress';
 export type { ProgressReporter, ProgressBarOptions } from './progress';
 export { whileLoop } from './while-loop';

@@ -19,6 +19,7 @@ import { needsLoopOptions, scanWithOptions } from './scan-options';
 import { subTrace } from './subtrace';
 import { isTracing } from './trace';
 import { isTapeOn } from '../backend/tfjs-engine';
+import { differentiableScan } from './scan-grad';
 import { typeString } from '../util/type-string';
 
 /** Options of {@link scan} and {@link forLoop}. */
@@ -76,8 +77,8 @@ export function scan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xs: X, op
   const [xLeaves, xDef] = tensorTree(xs, 'scan: xs');
   const length = leadingLength(xLeaves, 'scan', opts.length);
   const reporter = toReporter(opts.pbar);
-  // Under a gradient tape the loop runs unrolled, so the tape (and the jit recording it) sees every step.
-  return isTracing() && !isTapeOn() ? tracedScan(fn, init, xLeaves, xDef, length, reporter) : eagerScan(fn, init, xLeaves, xDef, length, reporter);
+  // Under jit one traced body; under a gradient tape too (scan-grad.ts: a reverse scan over its VJP).
+  return isTracing() ? tracedScan(fn, init, xLeaves, xDef, length, reporter) : eagerScan(fn, init, xLeaves, xDef, length, reporter);
 }
 
 /** A row of zeros of `x` (the shape and dtype of one step's slice), to trace or probe a body on. */
@@ -200,7 +201,10 @@ function tracedScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: t
   };
   const inputs = [...carryLeaves, ...outerLeaves(sub, written), ...xLeaves,
     ...outerLeaves(sub, invariant.map((a) => a.state)), ...sub.captured.map((c) => c.tensor)];
-  const results = runAndRecord('Scan', spec, inputs, 'scan');
+  const results = isTapeOn()
+    ? differentiableScan({ sub, spec, inputs, nC, nS: stateOut.length, nX: xLeaves.length, nY, written,
+      invariant: invariant.map((a) => a.state), step: (c, rows) => fn(unflatten(carryDef, c) as C, unflatten(xDef, rows) as X) })
+    : runAndRecord('Scan', spec, inputs, 'scan');
   const nS = stateOut.length;
   writeBack(parent, sub, results.slice(nC, nC + nS));
   return [unflatten(carryDef, results.slice(0, nC)) as C, unflatten(children[1], results.slice(nC + nS, nC + nS + nY)) as Y];

@@ -116,6 +116,11 @@ export function subTrace(what: string, fn: (args: tf.Tensor[]) => unknown, expli
         for (const t of wl as tf.Tensor[]) outputs.push(recorder.valueOf(t, `new value of state ${state.label()}`));
       }
     });
+  } catch (e) {
+    // A trace that fails (e.g. a gradient that cannot be built) frees the constants it recorded.
+    for (const c of recorder.constants) if (!c.tensor.isDisposed) c.tensor.dispose();
+    for (const n of recorder.nodes) for (const t of n.folded ?? []) if (!t.isDisposed) t.dispose();
+    throw e;
   } finally {
     stopListening();
     observer.finish(what);

@@ -1,0 +1,266 @@
+/**
+ * Reverse-mode gradients through a traced scan (`scan`, `forLoop`) when a gradient is
+ * taken inside `jit`: one traced body, not one copy per step.
+ *
+ * As JAX differentiates `lax.scan` by a scan over the body's transpose, the forward scan
+ * node also stacks its residuals, and its gradient is a second scan node, run from the
+ * last step to the first, over the body's vector-Jacobian product:
+ * - residuals: the carry each step started from (explicit carries and written states),
+ *   stacked `[length, ...]`. The backward body recomputes the step from them (one
+ *   forward step per backward step, as `jax.checkpoint` on the body would), so the
+ *   residuals are one carry per step whatever the body computes inside.
+ * - the backward body takes `[dcarry, dinvariants so far, carry_i, x_i, dy_i, read-only
+ *   states]` and returns `[dcarry_(i-1), dinvariants + this step's, dx_i]`: the
+ *   cotangent of the carry flows back through the steps, those of the loop-invariant
+ *   inputs (read-only states, tensors the body captured) are summed over the steps,
+ *   those of the xs are stacked.
+ * The node is wrapped in a `tf.customGrad` (as branch-grad.ts does for branches); its
+ * float results travel packed in one vector and are sliced back.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { isTapeOn, unrecorded } from '../backend/tfjs-engine';
+import { tapeGradients, thunkGradOp } from '../backend/tfjs-tape';
+import { disposeProgram, Program, ScanSpec, ValueType } from '../compiler/ir';
+import { TraceError } from '../errors';
+import type { State, StateValue } from '../state/state';
+import { currentObserver, withObserver } from '../state/stack';
+import { isTensor, tensorLeaves } from '../state/tree';
+import { flatten, TreeDef, unflatten } from '../util/pytree';
+import { opaque, packed, ReplayObserver, retainProgram, unpacked } from './branch-grad';
+import { rowOf, runAndRecord } from './loop-util';
+import { SubTrace, subTrace } from './subtrace';
+
+/** What the traced scan hands over: its body trace, the forward node and its inputs. */
+export interface ScanNode {
+  /** The body traced once (results reordered as in `spec.body`). */
+  readonly sub: SubTrace;
+  /** The forward node, as recorded without a gradient. */
+  readonly spec: ScanSpec;
+  /** Outer inputs `[carry..., written states..., xs..., read-only states..., captured...]`. */
+  readonly inputs: readonly tf.Tensor[];
+  readonly nC: number;
+  readonly nS: number;
+  readonly nX: number;
+  readonly nY: number;
+  /** Written states (in result order) and read-only states (in input order). */
+  readonly written: readonly State<StateValue>[];
+  readonly invariant: readonly State<StateValue>[];
+  /** Replays one step: `[carry, y]` from the explicit carry leaves and one row of each x. */
+  readonly step: (carry: tf.Tensor[], rows: tf.Tensor[]) => unknown;
+}
+
+const isFloat = (t: { dtype: tf.DataType }): boolean => t.dtype === 'float32';
+const indicesOf = <T>(list: readonly T[], keep: (t: T) => boolean): number[] => list.flatMap((t, i) => (keep(t) ? [i] : []));
+
+/** The value tree of a state as the body saw it (its outer value), to rebuild it from leaves. */
+function stateDef(sub: SubTrace, s: State<StateValue>): TreeDef {
+  return flatten(sub.stateArgs.find((a) => a.state === s)!.outer, isTensor)[1];
+}
+
+interface Layout {
+  /** Float positions among `[carry..., states...]` (nFC leaves), `inputs` and `[carry', states', ys...]`. */
+  readonly floatCarry: number[];
+  readonly floatIn: number[];
+  readonly floatOut: number[];
+  /** Float positions among the xs and among the loop invariants (read-only states, captured). */
+  readonly floatX: number[];
+  readonly floatInv: number[];
+}
+
+function layoutOf(n: ScanNode, outTypes: readonly ValueType[]): Layout {
+  const nFC = n.nC + n.nS;
+  const invIn = n.inputs.slice(nFC + n.nX);
+  return {
+    floatCarry: indicesOf(n.inputs.slice(0, nFC), isFloat),
+    floatIn: indicesOf(n.inputs, isFloat),
+    floatOut: indicesOf(outTypes, isFloat),
+    floatX: indicesOf(n.inputs.slice(nFC, nFC + n.nX), isFloat),
+    floatInv: indicesOf(invIn, isFloat),
+  };
+}
+
+/**
+ * Traces one backward step. Explicit arguments `[dcarry (float carry leaves), dinv so far
+ * (float invariants), carry leaves, x rows, dys (float ys), read-only state leaves]`;
+ * results `[dcarry before the step, dinv after it, dx (float xs)]`. Captured tensors are
+ * used as they are (captured again by this trace).
+ */
+function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[]): SubTrace {
+  const nFC = n.nC + n.nS;
+  const carryIn = n.inputs.slice(0, nFC);
+  const invStates = n.inputs.slice(nFC + n.nX, n.inputs.length - n.sub.captured.length);
+  const captured = n.sub.captured.map((c) => c.tensor);
+  const floatY = L.floatOut.filter((j) => j >= nFC);
+  const nDC = L.floatCarry.length;
+  const nDI = L.floatInv.length;
+  const templates = unrecorded(() => [
+    ...L.floatCarry.map((i) => tf.keep(tf.zerosLike(carryIn[i]))),
+    ...L.floatInv.map((i) => tf.keep(tf.zerosLike(n.inputs[nFC + n.nX + i]))),
+  ]);
+  const dyTemplates = unrecorded(() => floatY.map((j) => tf.keep(tf.zeros([...outTypes[j].shape], 'float32'))));
+  try {
+    return subTrace('scan body gradient', (args) => {
+      let at = 0;
+      const take = (k: number): tf.Tensor[] => args.slice(at, (at += k));
+      const dCarry = take(nDC);
+      const dInv = take(nDI);
+      const fc = take(nFC);
+      const rows = take(n.nX);
+      const dys = take(floatY.length);
+      const ivs = take(invStates.length);
+      const given = new Map<State<StateValue>, StateValue>();
+      let k = n.nC;
+      for (const s of n.written) {
+        const def = stateDef(n.sub, s);
+        const count = flatten(n.sub.stateArgs.find((a) => a.state === s)!.outer, isTensor)[0].length;
+        given.set(s, unflatten(def, fc.slice(k, k + count)) as StateValue);
+        k += count;
+      }
+      k = 0;
+      for (const s of n.invariant) {
+        const count = flatten(n.sub.stateArgs.find((a) => a.state === s)!.outer, isTensor)[0].length;
+        given.set(s, unflatten(stateDef(n.sub, s), ivs.slice(k, k + count)) as StateValue);
+        k += count;
+      }
+      const observer = new ReplayObserver(currentObserver()!, given);
+      const here = [...fc, ...rows, ...ivs, ...captured];
+      const targets = L.floatIn.map((i) => here[i]);
+      const cot = [...dCarry, ...dys];
+      const loss = (): tf.Scalar => {
+        const r = withObserver(observer, () => n.step(fc.slice(0, n.nC), rows));
+        const leaves = flatten(r, isTensor)[0] as tf.Tensor[];
+        const outs = [...leaves.slice(0, n.nC), ...n.written.flatMap((s) => tensorLeaves(observer.read(s))),
+          ...leaves.slice(n.nC)];
+        const terms = L.floatOut.map((j, q) => tf.sum(tf.mul(outs[j], cot[q])));
+        return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
+      };
+      const { grads } = tapeGradients(loss, targets);
+      const g = grads.map((t, i) => t ?? tf.zerosLike(targets[i]));
+      const byInput = new Map(L.floatIn.map((i, q) => [i, g[q]]));
+      return [
+        ...L.floatCarry.map((i) => byInput.get(i)!),
+        ...L.floatInv.map((i, q) => tf.add(dInv[q], byInput.get(nFC + n.nX + i)!)),
+        ...L.floatX.map((i) => byInput.get(nFC + i)!),
+      ];
+    }, [...templates, ...carryIn, ...row0, ...dyTemplates, ...invStates]);
+  } finally {
+    [...templates, ...dyTemplates].forEach((t) => t.dispose());
+  }
+}
+
+/** {@link traceBackward}, checked to read and write no state of its own. */
+function checkedBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[]): SubTrace {
+  const sub = traceBackward(n, L, outTypes, row0);
+  if (sub.stateArgs.length > 0 || sub.written.length > 0) {
+    disposeProgram(sub.program);
+    throw new TraceError(`internal: the scan body read or wrote state ${(sub.stateArgs[0] ?? sub.written[0]).state.label()} ` +
+      'when replayed for its gradient but not when traced');
+  }
+  return sub;
+}
+
+/**
+ * Records the scan node (as `runAndRecord` would) wrapped so that tfjs's tape
+ * differentiates it; returns its results `[carry..., written states..., ys...]`.
+ */
+export function differentiableScan(n: ScanNode): tf.Tensor[] {
+  const nFC = n.nC + n.nS;
+  const body = n.spec.body;
+  const outTypes = body.outputs.slice(0, nFC + n.nY).map((o) => body.values[(o as { value: number }).value]);
+  let L = layoutOf(n, outTypes);
+  if (L.floatOut.length === 0 || L.floatIn.length === 0) return runAndRecord('Scan', n.spec, n.inputs, 'scan');
+  const row0 = unrecorded(() => n.inputs.slice(nFC, nFC + n.nX).map((x) => tf.keep(rowOf(x, 0))));
+  let bwdSub: SubTrace;
+  // Float inputs whose gradient cannot be built: asking for it is an error (as eagerly), others still flow.
+  let bad: number[] = [];
+  let why: Error | undefined;
+  try {
+    try {
+      bwdSub = checkedBackward(n, L, outTypes, row0);
+    } catch (e) {
+      // An op without a gradient on a path from a loop invariant (a captured tensor, a read-only
+      // state) need not matter: eagerly only the paths from the differentiated tensors count.
+      // Retry with the carries and xs only; the invariants' gradients become errors if asked for.
+      why = e as Error;
+      const direct = L.floatIn.filter((i) => i < nFC + n.nX);
+      if (direct.length === L.floatIn.length || direct.length === 0) throw e;
+      bad = L.floatIn.filter((i) => i >= nFC + n.nX);
+      L = { ...L, floatIn: direct, floatInv: [] };
+      bwdSub = checkedBackward(n, L, outTypes, row0);
+    }
+  } catch (e) {
+    // A body without a gradient (an op tfjs cannot differentiate): as eagerly, an error only if the loss needs it.
+    const results = runAndRecord('Scan', n.spec, n.inputs, 'scan');
+    return opaque(results, [...L.floatIn, ...bad].map((i) => n.inputs[i]), 'scan', (why ?? e) as Error);
+  } finally {
+    row0.forEach((t) => t.dispose());
+  }
+  // Forward: the body also hands out the carry it started from (stacked: the residuals).
+  const carryValues = n.spec.carryArgs.map((leaf) => body.inputs.find((i) => i.source.kind === 'arg' && i.source.leaf === leaf)!.value);
+  const fwdBody: Program = { ...body, outputs: [...body.outputs, ...carryValues.map((value) => ({ kind: 'value' as const, value }))] };
+  const bwdCaptured = bwdSub.captured.map((c) => c.tensor);
+  const bp = bwdSub.program;
+  const nDC = L.floatCarry.length;
+  const nDI = L.floatInv.length;
+  const floatY = L.floatOut.filter((j) => j >= nFC);
+  const nIS = n.inputs.length - nFC - n.nX - n.sub.captured.length;
+  const explicit = nDC + nDI + nFC + n.nX + floatY.length + nIS;
+  const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, k) => from + k);
+  const bwdSpec: ScanSpec = {
+    kind: 'scan',
+    body: bp,
+    length: n.spec.length,
+    carryArgs: range(0, nDC + nDI),
+    xArgs: range(nDC + nDI, nFC + n.nX + floatY.length),
+    invariantArgs: [...range(explicit - nIS, nIS), ...bwdSub.captured.map((c) => c.leaf)],
+    numYs: L.floatX.length,
+    reverse: true,
+  };
+  const all = runAndRecord('Scan', { ...n.spec, body: fwdBody, numYs: n.nY + nFC, retained: [bp] }, n.inputs, 'scan');
+  const results = all.slice(0, nFC + n.nY);
+  const residuals = all.slice(nFC + n.nY);
+  const floatRes = L.floatOut.map((j) => results[j]);
+  const sizes = floatRes.map((t) => t.size);
+  const xs = n.inputs.slice(nFC, nFC + n.nX);
+  const invStates = n.inputs.slice(nFC + n.nX, nFC + n.nX + nIS);
+  // tfjs frees the forward pass's tensors before the backward pass: what the backward
+  // node reads travels as the custom gradient's saved clones.
+  const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured];
+  const floatInputs = L.floatIn.map((i) => n.inputs[i]);
+  const badInputs = bad.map((i) => n.inputs[i]);
+  const gradients = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+    const parts = sizes.length === 1 ? [dy] : tf.split(dy, sizes);
+    const douts = parts.map((d, q) => tf.reshape(d, floatRes[q].shape));
+    const dInv0 = L.floatInv.map((i) => tf.zerosLike(n.inputs[nFC + n.nX + i]));
+    const sRes = saved.slice(0, nFC);
+    const sX = saved.slice(nFC, nFC + n.nX);
+    const sInv = saved.slice(nFC + n.nX, nFC + n.nX + nIS);
+    const sCap = saved.slice(nFC + n.nX + nIS);
+    const grads = runAndRecord('Scan', { ...bwdSpec, body: retainProgram(bp) },
+      [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...sInv, ...sCap], 'scan gradient');
+    const dCarry0 = grads.slice(0, nDC);
+    const dInv = grads.slice(nDC, nDC + nDI);
+    const dX = grads.slice(nDC + nDI);
+    const out = L.floatIn.map((i) => (i < nFC ? dCarry0[L.floatCarry.indexOf(i)]
+      : i < nFC + n.nX ? dX[L.floatX.indexOf(i - nFC)] : dInv[L.floatInv.indexOf(i - nFC - n.nX)]));
+    // On a tape (a higher-order gradient): the backward node is opaque to it, so
+    // differentiating it again must fail loudly.
+    return isTapeOn() ? opaque(out, [...saved, ...douts].filter(isFloat), 'scan') : out;
+  };
+  const packedOut = thunkGradOp([...floatInputs, ...badInputs], (save) => {
+    save(toSave);
+    return packed(floatRes);
+  }, (dy, saved) => {
+    const grads = gradients(dy, saved);
+    return [...grads.map((g) => () => g), ...badInputs.map(() => (): tf.Tensor => {
+      throw new TraceError(`scan: the gradient through this traced loop inside jit with respect to a tensor the body ` +
+        `captured or a state it reads could not be built: ${why!.message.replace(/\.$/, '')}. Take the gradient outside ` +
+        'jit, or keep ops without a gradient off the path from that tensor.');
+    })];
+  });
+  const floats = unpacked(packedOut, floatRes);
+  return results.map((t, j) => {
+    const q = L.floatOut.indexOf(j);
+    return q < 0 ? t : floats[q];
+  });
+}

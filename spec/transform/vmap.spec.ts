@@ -254,3 +254,62 @@ describe('transform.vmap', () => {
     expectTensorClose(T.vmap(band)(xs) as tf.Tensor, perLane(band, [xs], [0], 3));
   });
 });
+
+describe('transform.vmap of loops and branches', () => {
+  it('forLoop / scan: the body batched, equal to each lane looped separately', () => {
+    const f = (x: tf.Tensor, a: tf.Tensor) => {
+      const [c, ys] = T.scan((carry: tf.Tensor, xi: tf.Tensor) => {
+        const n = tf.add(tf.mul(carry, a), xi);
+        return [n, tf.sum(n)];
+      }, tf.zeros([3]), x);
+      return tf.add(tf.sum(c), tf.sum(ys as tf.Tensor));
+    };
+    const xs = r(4, 5, 3);
+    const as = r(4);
+    const want = perLane(f, [xs, as], [0, 0], 4);
+    const v = T.vmap(f);
+    expectTensorClose(v(xs, as), want, 1e-4);
+    const j = T.jit((x: tf.Tensor, a: tf.Tensor) => v(x, a));
+    expectTensorClose(j(xs, as), want, 1e-4);
+    // xs batched on axis 1 (behind the scanned axis already), a shared.
+    const shared = tf.scalar(0.5);
+    const want2 = perLane(f, [tf.transpose(xs, [1, 0, 2]), shared], [1, null], 4);
+    expectTensorClose(T.vmap(f, { inAxes: [1, null] })(tf.transpose(xs, [1, 0, 2]), shared), want2, 1e-4);
+  });
+
+  it('whileLoop with a per-lane predicate runs until every lane is done; finished lanes keep their values', () => {
+    const f = (limit: tf.Tensor) => {
+      const [i, s] = T.whileLoop((c: tf.Tensor[]) => tf.less(c[1], limit),
+        (c: tf.Tensor[]) => [tf.add(c[0], 1), tf.add(c[1], tf.add(c[0], 1))], [tf.scalar(0), tf.scalar(0)]);
+      return tf.stack([i, s]);
+    };
+    const limits = tf.tensor1d([0, 3, 10, 1, 40]);
+    const want = perLane(f, [limits], [0], 5);
+    expectTensorClose(T.vmap(f)(limits), want);
+    expectTensorClose(T.jit((l: tf.Tensor) => T.vmap(f)(l))(limits), want);
+    // A predicate the same in every lane stays one loop.
+    const g = (x: tf.Tensor) => T.whileLoop((c: tf.Tensor) => tf.less(tf.sum(tf.abs(c)), 100), (c: tf.Tensor) => tf.mul(c, 2), x);
+    const xs = tf.ones([3, 2]);
+    expectTensorClose(T.vmap(g)(xs), perLane(g, [xs], [0], 3));
+  });
+
+  it('cond / switch on a per-lane predicate become a select; states written in either branch merge per lane', () => {
+    const s = new bst.HiddenState(tf.zeros([4]));
+    const f = (x: tf.Tensor) => T.cond(tf.greater(x, 0), (y: tf.Tensor) => { s.value = tf.add(s.value, y); return tf.mul(y, 2); },
+      (y: tf.Tensor) => tf.neg(y), x);
+    const xs = tf.tensor1d([1, -2, 3, -4]);
+    const v = T.vmap(f, { inStates: s });
+    expectTensorClose(v(xs), [2, 2, 6, 4]);
+    expectTensorClose(s.value, [1, 0, 3, 0]);
+    const j = T.jit((x: tf.Tensor) => v(x));
+    expectTensorClose(j(xs), [2, 2, 6, 4]);
+    expectTensorClose(s.value, [2, 0, 6, 0]);
+    const branches = [(y: tf.Tensor) => tf.sin(y), (y: tf.Tensor) => tf.cos(y), (y: tf.Tensor) => tf.exp(y)];
+    const sw = (i: tf.Tensor, y: tf.Tensor) => T.switch(i, branches, y);
+    const idx = tf.tensor1d([0, 2, 1, 5, -1], 'int32');
+    const ys = r(5, 2);
+    expectTensorClose(T.vmap(sw)(idx, ys), perLane(sw, [idx, ys], [0, 0], 5));
+    // A shared index stays a branch.
+    expectTensorClose(T.vmap(sw, { inAxes: [null, 0] })(tf.scalar(1, 'int32'), ys), tf.cos(ys));
+  });
+});

@@ -61,6 +61,8 @@ export interface VmapOptions {
 export type VmappedFunction<F extends (...args: never[]) => unknown> = ((...args: Parameters<F>) => ReturnType<F>) & {
   /** The wrapped function. */
   readonly originFun: F;
+  /** How many programs vmap compiled for its own calls (outside any jit; one per signature). */
+  readonly traceCount: number;
 };
 
 /** A state write to apply once the whole call succeeded. */
@@ -332,7 +334,7 @@ export function vmap<F extends (...args: never[]) => unknown>(fn: F, opts: VmapO
       return runVmap(f, opts, c, fnName, args, currentObserver(), false);
     }
   }) as unknown as VmappedFunction<F>;
-  Object.defineProperties(vmapped, { originFun: { value: fn }, name: { value: fnName } });
+  Object.defineProperties(vmapped, { originFun: { value: fn }, name: { value: fnName }, traceCount: { get: () => core.traceCount } });
   return vmapped;
 }
 

@@ -180,6 +180,50 @@ describe('transform.vmap', () => {
     expect(state.value.dataSync()[0]).to.equal(7);
   });
 
+  it('TestVmapNestedAndComplex.test_vmap_with_out_axes_different_from_zero: a state batched on axis 1, the result on axis 1', () => {
+    const state = new bst.ShortTermState(tf.zeros([2, 3]));
+    const expand = T.vmap((x: tf.Tensor) => { state.value = tf.stack([x, tf.mul(x, 2)]); return state.value; },
+      { inAxes: 0, outAxes: 1, inStates: { 1: { state } }, outStates: { 1: { state } } });
+    const xs = tf.range(0, 3);
+    const want = tf.stack([xs, tf.mul(xs, 2)]);
+    expectTensorClose(expand(xs), want);
+    expectTensorClose(state.value, want);
+  });
+
+  it('TestVmapNestedAndComplex.test_vmap_list_to_tuple_conversion / TestVmapIntegrationWithBrainState.test_vmap_with_long_term_state', () => {
+    const param = new bst.LongTermState(tf.zeros([3]));
+    const f = T.vmap((x: tf.Tensor, y: tf.Tensor) => { param.value = tf.add(param.value, tf.add(x, y)); return param.value; },
+      { inAxes: [0, 0], inStates: { 0: { param } }, outStates: { 0: { param } } });
+    const xs = tf.tensor1d([0.1, 0.2, 0.3]);
+    expectTensorClose(f(xs, tf.ones([3])), tf.add(xs, 1));
+    expectTensorClose(param.value, tf.add(xs, 1));
+  });
+
+  it('TestVmapIntegrationWithBrainState.test_vmap_preserves_state_structure: a state holding an object of tensors', () => {
+    const state = new bst.ShortTermState({ a: tf.zeros([2]), b: tf.ones([2]) });
+    const modify = T.vmap((x: tf.Tensor) => {
+      const v = state.value as { a: tf.Tensor; b: tf.Tensor };
+      state.value = { a: tf.add(v.a, x), b: v.b };
+      return (state.value as { a: tf.Tensor }).a;
+    }, { inStates: state, outStates: state });
+    const xs = tf.tensor1d([1, 2]);
+    expectTensorClose(modify(xs), xs);
+    expectTensorClose((state.value as { b: tf.Tensor }).b, [1, 1]);
+  });
+
+  it('TestVmapWithRandomState.test_vmap_with_random_state (as written: a generator made inside the function)', () => {
+    const output = new bst.ShortTermState(tf.zeros([5]));
+    const randomAdd = T.vmap((x: tf.Tensor) => {
+      const rng = new bst.random.RandomState(42);
+      output.value = tf.add(x, rng.uniform([]));
+      return output.value;
+    }, { inStates: { 0: { output } }, outStates: { 0: { output } } });
+    const xs = tf.range(0, 5);
+    const result = randomAdd(xs);
+    expect(result.shape).to.deep.equal([5]);
+    expect(tf.all(tf.greaterEqual(result, xs)).dataSync()[0]).to.equal(1);
+  });
+
   it('outStates: a state ends holding every lane\'s value', () => {
     const last = new bst.ShortTermState(tf.zeros([2]));
     const f = T.vmap((x: tf.Tensor) => { last.value = tf.mul(x, 3); return x; }, { outStates: last });

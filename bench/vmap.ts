@@ -73,6 +73,8 @@ export function vmapLifCase(): Case {
       },
     },
   ];
+  // Warmed up past the engines' tiering (a first block of the jit(vmap) variant ran 15x slower on wasm).
+  for (const v of variants) v.run(50);
   return { workload: 'vmap LIF', size: `${INSTANCES}x${NEURONS}`, reps: 20, variants };
 }
 

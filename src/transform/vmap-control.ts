@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CondSpec, KernelNode, Program, ScanSpec, WhileSpec } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
-import { InternalError } from '../errors';
+import { InternalError, TraceError } from '../errors';
 import { scan } from './scan';
 import { switchBranches } from './switch';
 import { interpretBatched, setControlBatcher } from './vmap-interpret';
@@ -181,5 +181,8 @@ setControlBatcher((node: KernelNode, ins, size, what) => {
   const c = node.control!;
   if (c.kind === 'scan') return batchScan(c, ins, size, what);
   if (c.kind === 'while') return batchWhile(c, ins, size, what);
-  return batchCond(c, ins, size, what);
+  if (c.kind === 'cond') return batchCond(c, ins, size, what);
+  // A control node added later (checkpointed loops...) needs its case here.
+  throw new TraceError(`${what}: vmap cannot batch the control node ${node.kernel} (kind ` +
+    `'${(c as { kind: string }).kind}') yet; add its case to src/transform/vmap-control.ts, or call it outside the vmapped function.`);
 });

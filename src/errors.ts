@@ -38,6 +38,13 @@ export class GraphError extends BrainStateError {}
 /** Something about a traced call (jit, grad, loops) cannot be traced or replayed. */
 export class TraceError extends BrainStateError {}
 
+/**
+ * `transform.vmap` was given axes that do not fit (sizes that disagree, an axis out of
+ * range, a state written with a batch axis it was not declared to have): BrainState's
+ * `BatchAxisError`.
+ */
+export class BatchAxisError extends TraceError {}
+
 /** A traced tensor's value was read while tracing: the value is not known until replay. */
 export class TracerValueError extends TraceError {}
 

@@ -62,4 +62,17 @@ describe('kernel table (issue 13)', () => {
     const pass = knownKernels().filter((k) => k.passThrough !== undefined).map((k) => k.name).sort();
     expect(pass).to.deep.equal(['Cast', 'ExpandDims', 'Identity', 'Reshape', 'Squeeze']);
   });
+
+  it('vmap batching rules (issue 16): the kernels with a rule, by kind; every fusible op, random and event kernel has one', () => {
+    const byKind: Record<string, string[]> = {};
+    for (const k of knownKernels()) if (k.batch !== undefined) (byKind[k.batch.kind] ??= []).push(k.name);
+    for (const name of [...Object.keys(ELEMENTWISE_OPS), ...RANDOM_KERNEL_NAMES, ...EVENT_KERNEL_NAMES]) {
+      expect(kernelInfo(name)?.batch, name).to.not.equal(undefined);
+    }
+    const required = ['Sum', 'Mean', 'Max', 'Min', 'Prod', 'ArgMax', 'All', 'Any', 'BatchMatMul', '_FusedMatMul', 'Conv2D',
+      'GatherV2', 'Reshape', 'Transpose', 'Slice', 'StridedSlice', 'Concat', 'Pack', 'PadV2', 'Tile', 'ExpandDims', 'Squeeze',
+      'Reverse', 'Softmax', 'OneHot', 'Cumsum', 'Select', 'Cast', 'ScatterNd'];
+    for (const name of required) expect(kernelInfo(name)?.batch, name).to.not.equal(undefined);
+    expect(Object.keys(byKind).sort()).to.include.members(['axis', 'conv', 'elementwise', 'gather', 'matmul', 'per-lane', 'reduction', 'shape']);
+  });
 });

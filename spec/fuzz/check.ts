@@ -15,6 +15,7 @@
  *   ops, so a last-bit difference cannot flip a comparison or a floor.
  */
 import * as tf from '@tensorflow/tfjs';
+import { withLaneReference } from './program';
 import * as bst from '../../src';
 import { CompilerOptions, withCompilerOptions } from '../../src/compiler/options';
 
@@ -107,7 +108,7 @@ function runEager(c: DiffCase): Trace {
       try {
         const args = c.args(k, states, made);
         // Clones: an output may be a state's own tensor, which a later write disposes.
-        const res = tf.tidy(() => fn(...args).map((t) => tf.clone(t)));
+        const res = withLaneReference(() => tf.tidy(() => fn(...args).map((t) => tf.clone(t))));
         out.outputs.push(res.map(snap));
         tf.dispose(res);
         out.states.push(states.map((s) => snap(s.value)));

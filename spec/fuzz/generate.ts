@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as bst from '../../src';
 import { Rng } from './rng';
-import { ArgSpec, Block, callOp, DType, FuzzProgram, gradOfScan, makeTensor, Stmt, TensorSpec } from './program';
+import { ArgSpec, Block, callOp, DType, FuzzProgram, gradOfScan, makeTensor, Stmt, TensorSpec, vmapByLanes } from './program';
 
 /**
  * The state whose current value a branch statement's result may be: an eager branch may
@@ -410,7 +410,8 @@ class Scope {
 
   private control(): void {
     const r = this.r;
-    const choice = r.pick(['forLoop', 'scan', 'cond', 'switch', 'gradScan', 'gradScan']);
+    const choice = r.pick(['forLoop', 'scan', 'cond', 'switch', 'gradScan', 'gradScan', 'vmap']);
+    if (choice === 'vmap') return this.vmapStmt();
     if (choice === 'cond') return this.cond();
     if (choice === 'switch') return this.switchStmt();
     if (choice === 'gradScan') return this.gradScan();
@@ -443,6 +444,26 @@ class Scope {
     const c = this.add(out[0], false);
     const ys = this.add(out[1], false);
     this.stmts.push({ k: 'scan', outs: [c.id, ys.id], init: init.id, xs: xs.id, body: body.block, ...(opts === undefined ? {} : { opts }) });
+  }
+
+  /** `vmap` of a generated body over the first or last axis of a value, sometimes with a second, shared operand. */
+  private vmapStmt(): void {
+    const r = this.r;
+    const xs = this.pickVal((v) => v.shape.length >= 1 && !v.approx);
+    if (xs === undefined) return;
+    const axis = xs.shape.length >= 2 && r.chance(0.3) ? -1 : 0;
+    const a = axis < 0 ? xs.shape.length - 1 : 0;
+    if (xs.shape[a] < 1 || xs.shape[a] > 6) return;
+    const shared = r.chance(0.5) ? this.pickVal((v) => !v.approx && v !== xs) : undefined;
+    const args = shared === undefined ? [xs] : [xs, shared];
+    const inAxes = shared === undefined ? [axis] : [axis, null];
+    const params = args.map((v, k) => ({ shape: k === 0 ? v.shape.filter((_, j) => j !== a) : v.shape, dtype: v.dtype }));
+    const body = this.body(params);
+    if (body === undefined) return;
+    const out = this.tryRun(() => [vmapByLanes((ps) => body.run(ps)[0], args.map((v) => v.t), inAxes)]);
+    if (out === undefined) return;
+    const v = this.add(out[0], false);
+    this.stmts.push({ k: 'vmap', out: v.id, args: args.map((x) => x.id), inAxes, body: body.block });
   }
 
   /**

@@ -19,6 +19,7 @@ function renameIn(stmts: readonly Stmt[], from: number, to: number): Stmt[] {
       case 'gradScan': return { ...s, init: r(s.init), xs: r(s.xs), body: blk(s.body) };
       case 'cond': return { ...s, pred: r(s.pred), operands: s.operands.map(r), then: blk(s.then), else: blk(s.else) };
       case 'switch': return { ...s, index: r(s.index), operands: s.operands.map(r), branches: s.branches.map(blk) };
+      case 'vmap': return { ...s, args: s.args.map(r), body: blk(s.body) };
       default: return s;
     }
   });

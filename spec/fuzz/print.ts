@@ -62,6 +62,9 @@ function stmt(s: Stmt, indent: string): string[] {
       return [`${indent}const ${name(s.out)} = bst.transform.switch(${name(s.index)}, [`, ...s.branches.flatMap((b) => [
         `${indent}  (${params(b)}) => {`, ...block(b, `${indent}    `), `${indent}    return ${name(b.result[0])};`, `${indent}  },`]),
       `${indent}], ${s.operands.map(name).join(', ')});`];
+    case 'vmap':
+      return [`${indent}const ${name(s.out)} = bst.transform.vmap((${params(s.body)}) => {`, ...block(s.body, `${indent}  `),
+        `${indent}  return ${name(s.body.result[0])};`, `${indent}}, { inAxes: ${JSON.stringify(s.inAxes)} })(${s.args.map(name).join(', ')});`];
   }
 }
 

@@ -52,6 +52,12 @@ export type Stmt =
   /** `out = switch(index, [(...ops) => b0, ...], ...operands)`: index an int32 scalar, clamped. */
   | { readonly k: 'switch'; readonly out: number; readonly index: number; readonly operands: readonly number[];
     readonly branches: readonly Block[] }
+  /**
+   * `out = vmap((...params) => body, { inAxes })(...args)`: checked against running the body
+   * on each lane eagerly ({@link vmapByLanes}), the reference when {@link withLaneReference} is on.
+   */
+  | { readonly k: 'vmap'; readonly out: number; readonly args: readonly number[]; readonly inAxes: readonly (number | null)[];
+    readonly body: Block }
   /** `out = cond(pred, (...ops) => then, (...ops) => else, ...operands)`. */
   | { readonly k: 'cond'; readonly out: number; readonly pred: number; readonly operands: readonly number[];
     readonly then: Block; readonly else: Block };
@@ -103,7 +109,37 @@ export function used(s: Stmt): number[] {
       return [s.pred, ...s.operands, ...blockReads(s.then), ...blockReads(s.else)];
     case 'switch':
       return [s.index, ...s.operands, ...s.branches.flatMap(blockReads)];
+    case 'vmap':
+      return [...s.args, ...blockReads(s.body)];
   }
+}
+
+let laneReference = false;
+
+/** Runs `fn` with vmap statements computed lane by lane (the eager reference of the differential check). */
+export function withLaneReference<R>(fn: () => R): R {
+  const saved = laneReference;
+  laneReference = true;
+  try {
+    return fn();
+  } finally {
+    laneReference = saved;
+  }
+}
+
+/** `fn` on each lane of `args` (sliced along `inAxes`, null: whole), stacked on a new leading axis. */
+export function vmapByLanes(fn: (xs: tf.Tensor[]) => tf.Tensor, args: readonly tf.Tensor[], inAxes: readonly (number | null)[]): tf.Tensor {
+  return tf.tidy(() => {
+    const axes = inAxes.map((a, k) => (a === null ? null : a < 0 ? a + args[k].rank : a));
+    const k0 = axes.findIndex((a) => a !== null);
+    const size = args[k0].shape[axes[k0]!];
+    const outs: tf.Tensor[] = [];
+    for (let i = 0; i < size; i++) {
+      outs.push(fn(args.map((t, k) => (axes[k] === null ? t : tf.squeeze(tf.slice(t, t.shape.map((_, j) => (j === axes[k] ? i : 0)),
+        t.shape.map((d, j) => (j === axes[k] ? 1 : d))), [axes[k]!])))));
+    }
+    return tf.stack(outs);
+  });
 }
 
 /** Ids a block reads from its enclosing scope. */
@@ -184,6 +220,12 @@ function runStmt(s: Stmt, env: Map<number, tf.Tensor>, states: readonly bst.Stat
       env.set(s.out, bst.transform.switch(get(s.index), s.branches.map((b) => (...ops: tf.Tensor[]) => runBlock(b, env, states, ops)[0]),
         ...s.operands.map(get)));
       break;
+    case 'vmap': {
+      const body = (xs: tf.Tensor[]) => runBlock(s.body, env, states, xs)[0];
+      env.set(s.out, laneReference ? vmapByLanes(body, s.args.map(get), s.inAxes)
+        : bst.transform.vmap((...xs: tf.Tensor[]) => body(xs), { inAxes: [...s.inAxes] })(...s.args.map(get)));
+      break;
+    }
   }
 }
 

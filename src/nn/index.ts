@@ -39,6 +39,7 @@ export type { AlignPostProjOptions, CurrentProjOptions, DeltaProjOptions, Comm, 
 export { Delay } from './delay';
 export type { DelayOptions } from './delay';
 export { initAllStates, resetAllStates } from './states';
+export type { InitAllStatesOptions } from './states';
 export type { SpikeFunction } from './surrogate';
 import * as init from './init';
 import * as surrogate from './surrogate';

@@ -20,3 +20,6 @@ export { vectorGrad, jacrev, jacfwd, hessian } from './jacobian';
 export type {
   VectorGradFn, VectorGradResult, JacobianFn, JacobianResult, HessianFn, HessianResult, JacobianOf, OutputOf, WithExtras,
 } from './jacobian';
+export { vmap } from './vmap';
+export type { VmapOptions, VmappedFunction } from './vmap';
+export type { AxisSpec, StateSelector, VmapStates } from './vmap-axes';

@@ -121,6 +121,16 @@ export function isTracing(): boolean {
   return tracing > 0;
 }
 
+/** Runs `fn` as part of a trace (`isTracing()` is true inside): vmap records its per-lane program so. */
+export function duringTrace<R>(fn: () => R): R {
+  tracing++;
+  try {
+    return fn();
+  } finally {
+    tracing--;
+  }
+}
+
 /**
  * Traces `fn` on the call described by `plan`. With `commit`, the real results are
  * returned and state writes applied (the first call of a signature); without, the

@@ -5,6 +5,7 @@
 import { ELEMENTWISE_OPS } from '../fusion/ops';
 import { EVENT_KERNEL_NAMES, RANDOM_KERNEL_NAMES } from '../../kernels/names';
 import { ConstantRule, KernelInfo, registerKernelInfo } from './kernel-info';
+import { registerBatchRules } from './batching';
 
 /** Kernels whose output is their first input when shapes and dtypes agree (elide-identities). */
 const PASS_THROUGH: Readonly<Record<string, KernelInfo['passThrough']>> = {
@@ -56,3 +57,5 @@ for (const name of EVENT_KERNEL_NAMES) {
   registerKernelInfo({ name, origin: 'event', pure: true,
     doc: 'an event-driven CSR product or its gradient (src/kernels/names.ts, src/event/csr-kernels.ts)' });
 }
+// vmap's batching rules (issue 16), attached to the records above or as records of their own.
+registerBatchRules();

@@ -2,4 +2,5 @@
 import './entries';
 
 export { HOST_RANDOM_OPS, kernelInfo, knownKernels, registerKernelInfo } from './kernel-info';
+export type { Batched, BatchContext } from './kernel-info';
 export type { BatchingRule, ConstantRule, KernelInfo, KernelOrigin } from './kernel-info';

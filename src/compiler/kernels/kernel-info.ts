@@ -18,10 +18,12 @@
  *   entries of fusion/ops.ts, with their per-backend overrides.
  * - `constant`: fusion (passes/fuse-elementwise.ts) makes the kernel a literal of the
  *   fused kernel (its value is known from the attributes: ZerosLike, OnesLike, Fill).
- * - `batch`, `wgsl`: room for issue 16 (vmap batching rules) and issue 15 (fused WGSL
- *   kernels); see docs/architecture.md.
+ * - `batch`: vmap (src/transform/vmap/) batches each kernel of the per-lane program with it.
+ * - `wgsl`: room for issue 15 (fused WGSL kernels); see docs/architecture.md.
  */
+import type * as tf from '@tensorflow/tfjs';
 import type { ElementwiseOp } from '../fusion/ops';
+import type { ValueType } from '../ir';
 import { InternalError } from '../../errors';
 
 /** Where a kernel comes from. */
@@ -35,13 +37,35 @@ export type KernelOrigin =
   /** A tfjs kernel that brainstate-ts replaces on some backends (src/backend/training-kernels/). */
   | 'training';
 
+/** A value inside a vmapped computation: a tensor and where its batch axis is (null: the same for every lane). */
+export interface Batched {
+  readonly t: tf.Tensor;
+  readonly axis: number | null;
+}
+
+/** What a batching rule knows about the kernel application it batches (per-lane types from the traced program). */
+export interface BatchContext {
+  readonly kernel: string;
+  /** Input names for a named-input kernel, or null when the kernel takes an array of inputs. */
+  readonly inputNames: readonly string[] | null;
+  readonly attrs: Readonly<Record<string, unknown>>;
+  /** Per-lane type of each input (undefined where a named input was absent). */
+  readonly inTypes: readonly (ValueType | undefined)[];
+  /** Per-lane type of each output. */
+  readonly outTypes: readonly ValueType[];
+  /** The number of lanes. */
+  readonly size: number;
+}
+
 /**
- * vmap's rule for a kernel (issue 16): given which inputs carry a batch axis (and where),
- * the kernel applications computing the batched result and where its batch axis is.
- * Declared now so that records have a place for it; no kernel has one yet.
+ * vmap's rule for a kernel (issue 16): given its inputs, each with its batch axis or none
+ * (at least one has one), the batched results and where their batch axes are. Rules run
+ * tfjs ops on real tensors, so a trace around them records the batched kernels. `kind`
+ * says how the rule batches, for the kernel-table spec and messages.
  */
 export interface BatchingRule {
-  readonly note: string;
+  readonly kind: 'elementwise' | 'broadcast' | 'reduction' | 'axis' | 'shape' | 'matmul' | 'conv' | 'gather' | 'per-lane';
+  apply(inputs: readonly (Batched | undefined)[], ctx: BatchContext): Batched[];
 }
 
 /**
@@ -80,7 +104,7 @@ export interface KernelInfo {
   readonly elementwise?: ElementwiseOp;
   /** Every element's value from the attributes alone (issue 19): a literal in fused kernels. */
   readonly constant?: ConstantRule;
-  /** Room for issue 16. */
+  /** vmap's batching rule (issue 16; src/compiler/kernels/batching/). */
   readonly batch?: BatchingRule;
   /** What the kernel computes, for readers (required of the project's own kernels). */
   readonly doc?: string;
@@ -97,6 +121,16 @@ export function registerKernelInfo(info: KernelInfo): void {
 /** The record of kernel `name`, if the compiler knows it. */
 export function kernelInfo(name: string): KernelInfo | undefined {
   return table.get(name);
+}
+
+/**
+ * Gives kernel `name` the batching rule `rule`: added to its record, or a new record of a
+ * pure tfjs kernel when the table has none. A second rule for a kernel is an {@link InternalError}.
+ */
+export function attachBatchRule(name: string, rule: BatchingRule, origin: KernelOrigin = 'tfjs'): void {
+  const info = table.get(name);
+  if (info?.batch !== undefined) throw new InternalError(`attachBatchRule: kernel '${name}' has two batching rules`);
+  table.set(name, info === undefined ? { name, origin, pure: true, batch: rule } : { ...info, batch: rule });
 }
 
 /** Every record, by name. */

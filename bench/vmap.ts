@@ -1,0 +1,141 @@
+/**
+ * vmap rows (issue 16):
+ *
+ * - `vmap LIF 64x1e3`: 64 instances of a 1,000-neuron LIF network (each its own input
+ *   current: a parameter sweep) stepped by one jit(vmap(step)), against 64 separately
+ *   jitted networks stepped in a loop, and against one 64,000-neuron network doing the
+ *   same work in one jitted step (the floor vmap should reach: within 1.5x).
+ * - `per-example grads MLP`: the gradients of the MLP 784-256-10 (softmax cross-entropy)
+ *   for each of 128 examples, by vmap(grad) in one call against 128 single-example
+ *   (jitted) grad calls.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as bst from 'brainstate-ts';
+import type { Case, Variant } from './harness';
+
+const INSTANCES = 64;
+const NEURONS = 1000;
+const K = 0.1 / 10;
+
+/** One Euler step of a LIF population: v += dt/tau (I - v); spike = v >= 1; reset to 0. */
+function lifStep(v: bst.HiddenState, current: tf.Tensor): tf.Tensor {
+  const next = tf.add(v.value, tf.mul(K, tf.sub(current, v.value)));
+  const spike = tf.greaterEqual(next, 1);
+  v.value = tf.where(spike, tf.zerosLike(next), next);
+  return tf.sum(tf.cast(spike, 'float32'));
+}
+
+/** Each instance's input currents (instance k around 1 + k/64, so instances differ). */
+function currents(): tf.Tensor {
+  return tf.keep(tf.add(tf.reshape(tf.linspace(1.0, 2.0, INSTANCES), [INSTANCES, 1]), tf.mul(0.2, tf.randomUniform([INSTANCES, NEURONS]))));
+}
+
+/** 64 x 1,000 LIF neurons, each with its own input current: jit(vmap), 64 jits, one 64,000-neuron jit. */
+export function vmapLifCase(): Case {
+  const I = currents();
+  // jit(vmap(step)): the 64 instances' states stacked on axis 0.
+  const vAll = new bst.HiddenState(tf.zeros([INSTANCES, NEURONS]));
+  const stepAll = bst.transform.jit(bst.transform.vmap((i: tf.Tensor) => lifStep(vAll, i), { inStates: vAll }));
+  stepAll(I).dispose();
+  // 64 separate networks.
+  const nets = Array.from({ length: INSTANCES }, (_, k) => {
+    const v = new bst.HiddenState(tf.zeros([NEURONS]));
+    const step = bst.transform.jit((i: tf.Tensor) => lifStep(v, i));
+    const ik = tf.keep(tf.reshape(tf.slice(I, [k, 0], [1, NEURONS]), [NEURONS]));
+    step(ik).dispose();
+    return { v, step, ik };
+  });
+  // One network of 64,000 neurons, each with its instance's current.
+  const vBig = new bst.HiddenState(tf.zeros([INSTANCES * NEURONS]));
+  const IBig = tf.keep(tf.reshape(I, [INSTANCES * NEURONS]));
+  const stepBig = bst.transform.jit((i: tf.Tensor) => lifStep(vBig, i));
+  stepBig(IBig).dispose();
+  const variants: Variant[] = [
+    {
+      name: '64 jits',
+      run(k) {
+        for (let r = 0; r < k; r++) for (const n of nets) n.step(n.ik).dispose();
+        nets[INSTANCES - 1].v.value.dataSync();
+      },
+    },
+    {
+      name: 'jit(vmap)',
+      run(k) {
+        for (let r = 0; r < k; r++) stepAll(I).dispose();
+        vAll.value.dataSync();
+      },
+    },
+    {
+      name: '64k network',
+      run(k) {
+        for (let r = 0; r < k; r++) stepBig(IBig).dispose();
+        vBig.value.dataSync();
+      },
+    },
+  ];
+  // Warmed up past the engines' tiering (a first block of the jit(vmap) variant ran 15x slower on wasm).
+  for (const v of variants) v.run(50);
+  return { workload: 'vmap LIF', size: `${INSTANCES}x${NEURONS}`, reps: 20, variants };
+}
+
+const SIZES = [784, 256, 10] as const;
+
+/** The tensors of a gradient tree (arrays, plain objects, the graph's dicts). */
+export function leaves(tree: unknown): tf.Tensor[] {
+  if (tree instanceof tf.Tensor) return [tree];
+  if (Array.isArray(tree)) return tree.flatMap(leaves);
+  if (tree !== null && typeof tree === 'object') {
+    const t = tree as { toFlat?: () => { values(): unknown[] } };
+    return typeof t.toFlat === 'function' ? t.toFlat().values().flatMap(leaves) : Object.values(tree).flatMap(leaves);
+  }
+  return [];
+}
+const BATCH = 128;
+
+/** The MLP and its per-example loss gradient (one example: x [784], y [10]). */
+export function mlpPerExample(seed: number, sizes: readonly number[] = SIZES) {
+  bst.random.seed(seed);
+  const net = new bst.nn.Sequential(new bst.nn.Linear(sizes[0], sizes[1]), new bst.nn.ReLU(), new bst.nn.Linear(sizes[1], sizes[2]));
+  const params = net.states(bst.ParamState);
+  const loss = (x: tf.Tensor, y: tf.Tensor): tf.Scalar =>
+    tf.losses.softmaxCrossEntropy(tf.expandDims(y, 0), net.call(tf.expandDims(x, 0)) as tf.Tensor) as tf.Scalar;
+  const grad = bst.transform.grad(loss, { gradStates: params });
+  return { net, params, grad };
+}
+
+/** Per-example gradients of the MLP for a batch of 128: vmap(grad) against 128 jitted single-example grads. */
+export function perExampleGradCase(): Case {
+  const { grad } = mlpPerExample(0);
+  const x = tf.keep(tf.randomNormal([BATCH, SIZES[0]]));
+  const y = tf.keep(tf.oneHot(tf.randomUniform([BATCH], 0, SIZES[2], 'int32'), SIZES[2]).toFloat());
+  const perExample = bst.transform.vmap((xi: tf.Tensor, yi: tf.Tensor) => grad(xi, yi));
+  const single = bst.transform.jit((xi: tf.Tensor, yi: tf.Tensor) => grad(xi, yi));
+  const rows = { x: tf.unstack(x).map((t) => tf.keep(t)), y: tf.unstack(y).map((t) => tf.keep(t)) };
+  tf.dispose(leaves(perExample(x, y)));
+  tf.dispose(leaves(single(rows.x[0], rows.y[0])));
+  const variants: Variant[] = [
+    {
+      // All 128 gradients are held until the step ends, as vmap's result holds them.
+      name: '128 grad calls',
+      run(k) {
+        for (let r = 0; r < k; r++) {
+          const held: tf.Tensor[] = [];
+          for (let i = 0; i < BATCH; i++) held.push(...leaves(single(rows.x[i], rows.y[i])));
+          if (r === k - 1) held[held.length - 1].dataSync();
+          tf.dispose(held);
+        }
+      },
+    },
+    {
+      name: 'vmap(grad)',
+      run(k) {
+        for (let r = 0; r < k; r++) {
+          const g = leaves(perExample(x, y));
+          if (r === k - 1) g[0].dataSync();
+          tf.dispose(g);
+        }
+      },
+    },
+  ];
+  return { workload: 'per-example grads MLP', size: `${BATCH}`, reps: 2, variants };
+}

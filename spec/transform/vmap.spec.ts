@@ -1,0 +1,406 @@
+/**
+ * transform.vmap: every result is compared with running each lane separately with eager
+ * tfjs (no hard-coded outputs), eagerly and under jit; states follow BrainState's
+ * semantics (its `_mapping1_test.py` cases are ported with the Python test name in the
+ * title); errors name the argument or state; nothing leaks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import * as bst from '../../src';
+import { expectNoLeaks, expectTensorClose, expectThrowsWith } from '../helpers';
+
+const T = bst.transform;
+
+/** Lane `i` of `t` along `axis`. */
+function lane(t: tf.Tensor, axis: number, i: number): tf.Tensor {
+  return tf.squeeze(tf.slice(t, t.shape.map((_, k) => (k === axis ? i : 0)), t.shape.map((d, k) => (k === axis ? 1 : d))), [axis]);
+}
+
+/** Runs `f` on each lane eagerly and stacks the results along `outAxis`. */
+function perLane(f: (...a: tf.Tensor[]) => tf.Tensor, args: tf.Tensor[], inAxes: (number | null)[], size: number, outAxis = 0): tf.Tensor {
+  return tf.tidy(() => {
+    const outs: tf.Tensor[] = [];
+    for (let i = 0; i < size; i++) outs.push(f(...args.map((a, k) => (inAxes[k] === null ? a : lane(a, inAxes[k]!, i)))));
+    return tf.stack(outs, outAxis);
+  });
+}
+
+const r = (...shape: number[]) => tf.randomNormal(shape);
+
+interface Case {
+  name: string;
+  f: (...a: tf.Tensor[]) => tf.Tensor;
+  args: () => tf.Tensor[];
+  inAxes: (number | null)[];
+  size: number;
+}
+
+let wHeld: tf.Tensor | undefined;
+/** A captured weight, made lazily (after the runner picked the backend). */
+const W = (): tf.Tensor => (wHeld ??= tf.keep(tf.randomNormal([4, 3])));
+const CASES: Case[] = [
+  { name: 'elementwise unary chain', f: (x) => tf.tanh(tf.exp(tf.neg(tf.abs(x)))), args: () => [r(5, 3)], inAxes: [0], size: 5 },
+  { name: 'binary broadcast, lane axis 1', f: (x, y) => tf.add(tf.mul(x, y), 1), args: () => [r(3, 6), r(3)], inAxes: [1, null], size: 6 },
+  { name: 'binary, both batched on different axes', f: (x, y) => tf.sub(x, y), args: () => [r(4, 2, 3), r(2, 4, 3)], inAxes: [0, 1], size: 4 },
+  { name: 'broadcast of a lower-rank batched operand', f: (x, y) => tf.div(x, tf.add(y, 3)), args: () => [r(3, 4, 5), r(3, 5)], inAxes: [0, 0], size: 3 },
+  { name: 'comparison and where', f: (x, y) => tf.where(tf.greater(x, y), x, tf.mul(y, 2)), args: () => [r(4, 3), r(3)], inAxes: [0, null], size: 4 },
+  { name: 'cast and logical', f: (x) => tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 1)), 'float32'), args: () => [r(2, 7)], inAxes: [1], size: 7 },
+  { name: 'sum / mean / max / min over axes', f: (x) => tf.add(tf.add(tf.sum(x, 1), tf.mean(x, 0)), tf.add(tf.max(x, 1), tf.min(x, -1))), args: () => [r(4, 4, 4)], inAxes: [1], size: 4 },
+  { name: 'sum keepDims and all axes', f: (x) => tf.add(tf.sum(x, [0, 1], true), tf.sum(x)), args: () => [r(2, 3, 5)], inAxes: [2], size: 5 },
+  { name: 'argMax / prod / any', f: (x) => tf.add(tf.cast(tf.argMax(x, 1), 'float32'), tf.add(tf.prod(x, 1), tf.cast(tf.any(tf.greater(x, 1), 1), 'float32'))), args: () => [r(3, 2, 4)], inAxes: [1], size: 2 },
+  { name: 'matMul batched left', f: (x) => tf.matMul(x, W()), args: () => [r(6, 2, 4)], inAxes: [0], size: 6 },
+  { name: 'matMul batched right (lane axis 2)', f: (x) => tf.matMul(tf.transpose(W()), x), args: () => [r(4, 2, 3)], inAxes: [2], size: 3 },
+  { name: 'matMul both batched, transposed', f: (x, y) => tf.matMul(x, y, true, false), args: () => [r(3, 4, 2), r(3, 4, 5)], inAxes: [0, 0], size: 3 },
+  { name: 'matMul vector-matrix', f: (x) => tf.squeeze(tf.matMul(tf.expandDims(x, 0), W())), args: () => [r(5, 4)], inAxes: [0], size: 5 },
+  { name: 'batched matMul of rank 3 lanes', f: (x, y) => tf.matMul(x, y), args: () => [r(2, 3, 4, 2), r(2, 2, 5)], inAxes: [1, null], size: 3 },
+  { name: 'dot', f: (x, y) => tf.dot(x, y), args: () => [r(5, 4), r(4)], inAxes: [0, null], size: 5 },
+  { name: 'reshape / transpose / expandDims / squeeze', f: (x) => tf.squeeze(tf.expandDims(tf.transpose(tf.reshape(x, [3, 2])), 1)), args: () => [r(6, 4)], inAxes: [1], size: 4 },
+  { name: 'slice / stridedSlice / reverse', f: (x) => tf.add(tf.slice(x, [1, 0], [2, 3]), tf.reverse(tf.stridedSlice(x, [0, 0], [4, 3], [2, 1]), 1)), args: () => [r(5, 4, 3)], inAxes: [0], size: 5 },
+  { name: 'concat / stack / unstack', f: (x, y) => tf.add(tf.concat([x, y], 0), tf.stack(tf.unstack(tf.concat([y, x], 0)), 0)), args: () => [r(3, 2), r(2)], inAxes: [1, null], size: 2 },
+  { name: 'pad / tile', f: (x) => tf.tile(tf.pad(x, [[1, 0], [0, 2]]), [2, 1]), args: () => [r(3, 2, 2)], inAxes: [0], size: 3 },
+  { name: 'gather, batched params', f: (x) => tf.gather(x, tf.tensor1d([2, 0, 1], 'int32'), 1), args: () => [r(4, 3, 3)], inAxes: [0], size: 4 },
+  { name: 'gather, batched indices', f: (i) => tf.gather(W(), i), args: () => [tf.tensor2d([[0, 1], [3, 2], [1, 1]], [3, 2], 'int32')], inAxes: [0], size: 3 },
+  { name: 'gather, both batched', f: (x, i) => tf.gather(x, i), args: () => [r(3, 4, 2), tf.tensor2d([[0, 3], [2, 2], [1, 0]], [3, 2], 'int32')], inAxes: [0, 0], size: 3 },
+  { name: 'softmax / logSoftmax', f: (x) => tf.add(tf.softmax(x), tf.logSoftmax(x)), args: () => [r(3, 5, 2)], inAxes: [2], size: 2 },
+  { name: 'oneHot', f: (i) => tf.oneHot(i, 4), args: () => [tf.tensor2d([[0, 3], [2, 1]], [2, 2], 'int32')], inAxes: [1], size: 2 },
+  { name: 'cumsum', f: (x) => tf.cumsum(x, 1), args: () => [r(3, 4, 5)], inAxes: [2], size: 5 },
+  { name: 'broadcastTo / fill constants', f: (x) => tf.add(tf.broadcastTo(x, [2, 3]), tf.ones([2, 3])), args: () => [r(4, 3)], inAxes: [0], size: 4 },
+  { name: 'conv2d (batch folded into N)', f: (x) => tf.conv2d(x as tf.Tensor4D, tf.ones([2, 2, 1, 2]) as tf.Tensor4D, 1, 'same'), args: () => [r(3, 1, 4, 4, 1)], inAxes: [0], size: 3 },
+  { name: 'maxPool', f: (x) => tf.maxPool(x as tf.Tensor3D, 2, 2, 'valid'), args: () => [r(2, 4, 4, 3)], inAxes: [0], size: 2 },
+  { name: 'a function of no mapped argument (axisSize)', f: (x) => tf.mul(x, 2), args: () => [r(3)], inAxes: [null], size: 4 },
+];
+
+describe('transform.vmap', () => {
+  for (const c of CASES) {
+    it(`${c.name}: equals each lane run separately, eagerly and under jit`, () => {
+      const args = c.args();
+      const want = perLane(c.f, args, c.inAxes, c.size);
+      const opts = { inAxes: c.inAxes, axisSize: c.inAxes.every((a) => a === null) ? c.size : undefined };
+      const v = T.vmap(c.f, opts);
+      expectTensorClose(v(...args) as tf.Tensor, want, 1e-5, 'vmap');
+      const j = T.jit((...a: tf.Tensor[]) => v(...a) as tf.Tensor);
+      expectTensorClose(j(...args), want, 1e-5, 'jit(vmap)');
+      expectTensorClose(j(...args), want, 1e-5, 'jit(vmap) replayed');
+      expect(j.traceCount).to.equal(1);
+    });
+  }
+
+  it('outAxes places the batch axis; outAxes null needs a lane-independent result; trees of axes', () => {
+    const x = r(4, 3);
+    const y = r(3);
+    const v = T.vmap((a: tf.Tensor, b: tf.Tensor) => ({ s: tf.add(a, b), t: tf.mul(b, 2) }), { inAxes: [0, null], outAxes: { s: 1, t: null } });
+    const out = v(x, y) as { s: tf.Tensor; t: tf.Tensor };
+    expectTensorClose(out.s, tf.transpose(tf.add(x, y)));
+    expectTensorClose(out.t, tf.mul(y, 2));
+    const tree = T.vmap((p: { a: tf.Tensor; b: tf.Tensor }) => tf.add(p.a, p.b), { inAxes: [{ a: 1, b: null }] });
+    const a = r(3, 4);
+    expectTensorClose(tree({ a, b: y }) as tf.Tensor, tf.add(tf.transpose(a), y));
+    const bad = T.vmap((a: tf.Tensor) => tf.add(a, 1), { outAxes: null });
+    expectThrowsWith(() => bad(x), bst.BatchAxisError, 'differs from lane to lane', 'outAxes');
+  });
+
+  it('mismatched sizes name the argument; an axis out of range and an unknown size are errors', () => {
+    const v = T.vmap((a: tf.Tensor, b: { c: tf.Tensor }) => tf.add(a, b.c));
+    expectThrowsWith(() => v(r(3, 2), { c: r(4, 2) }), bst.BatchAxisError, "argument [1, 'c']", '4 lanes', '3');
+    expectThrowsWith(() => T.vmap((a: tf.Tensor) => a, { inAxes: 2 })(r(3, 2)), bst.BatchAxisError, 'no axis 2');
+    expectThrowsWith(() => T.vmap((a: tf.Tensor) => a, { inAxes: null })(r(3)), bst.BatchAxisError, 'axisSize');
+  });
+
+  it('TestVmapEdgeCases.test_vmap_in_axes_length_mismatch', () => {
+    const v = T.vmap((a: tf.Tensor) => a, { inAxes: [0, 0] });
+    expectThrowsWith(() => v(r(3)), bst.BatchAxisError, 'inAxes has 2 entries');
+  });
+
+  it('TestVmapBasicFunctionality.test_vmap_simple_stateful_function / test_vmap_with_axis_size', () => {
+    const state = new bst.ShortTermState(tf.zeros([5]));
+    const f = T.vmap((x: tf.Tensor) => { state.value = tf.add(x, 1); return state.value; },
+      { inStates: { 0: { state } }, outStates: { 0: { state } }, axisSize: 5 });
+    const xs = tf.range(0, 5);
+    expectTensorClose(f(xs) as tf.Tensor, tf.add(xs, 1));
+    expectTensorClose(state.value, tf.add(xs, 1));
+  });
+
+  it('TestVmapBasicFunctionality.test_vmap_multiple_inputs_with_state', () => {
+    const result = new bst.ShortTermState(tf.zeros([4]));
+    const f = T.vmap((x: tf.Tensor, y: tf.Tensor) => { result.value = tf.add(tf.mul(x, y), 1); return result.value; },
+      { inAxes: [0, 0], inStates: { 0: { result } }, outStates: { 0: { result } } });
+    const xs = tf.range(0, 4);
+    const ys = tf.mul(xs, 2);
+    expectTensorClose(f(xs, ys) as tf.Tensor, tf.add(tf.mul(xs, ys), 1));
+  });
+
+  it('TestVmapWithStates.test_vmap_with_single_state / test_vmap_with_multiple_states_same_axis / test_vmap_state_list_format', () => {
+    const counter = new bst.ShortTermState(tf.zeros([3]));
+    const inc = T.vmap((x: tf.Tensor) => { counter.value = tf.add(counter.value, x); return counter.value; },
+      { inStates: { 0: { counter } }, outStates: { 0: { counter } } });
+    const xs = tf.tensor1d([1, 2, 3]);
+    expectTensorClose(inc(xs) as tf.Tensor, xs);
+    expectTensorClose(counter.value, xs);
+    const s1 = new bst.ShortTermState(tf.zeros([3]));
+    const s2 = new bst.ShortTermState(tf.ones([3]));
+    const upd = T.vmap((x: tf.Tensor) => {
+      s1.value = tf.add(s1.value, x);
+      s2.value = tf.mul(s2.value, 2);
+      return s1.value;
+    }, { inStates: [s1, s2], outStates: [s1, s2] });
+    expectTensorClose(upd(xs) as tf.Tensor, xs);
+    expectTensorClose(s2.value, [2, 2, 2]);
+  });
+
+  it('states by filter and on axis 1; an undeclared state read whole in every lane', () => {
+    const v = new bst.HiddenState(r(2, 5));           // batch axis 1
+    const gain = new bst.ParamState(r(2));             // shared
+    const step = T.vmap((x: tf.Tensor) => { v.value = tf.add(tf.mul(v.value, gain.value), x); return tf.sum(v.value); },
+      { inAxes: 0, inStates: { 1: bst.HiddenState } });
+    const x = r(5, 2);
+    const v0 = v.value.clone();
+    const want = tf.add(tf.mul(v0, tf.reshape(gain.value, [2, 1])), tf.transpose(x));
+    expectTensorClose(step(x) as tf.Tensor, tf.sum(want, 0));
+    expectTensorClose(v.value, want);
+    // Under jit: the same program, traced once.
+    v.value = v0.clone();
+    const j = T.jit((x2: tf.Tensor) => step(x2));
+    expectTensorClose(j(x) as tf.Tensor, tf.sum(want, 0));
+    expectTensorClose(v.value, want);
+    expect(j.traceCount).to.equal(1);
+  });
+
+  it('TestVmapEdgeCases.test_vmap_batched_state_not_in_out_states / test_undeclared_write_error_uses_vmap_vocabulary: the error names the state, no state changes', () => {
+    const state = new bst.ShortTermState(tf.zeros([]), { name: 'acc' });
+    const output = new bst.ShortTermState(tf.zeros([3]));
+    const fn = T.vmap((x: tf.Tensor) => { state.value = x; output.value = x; return output.value; },
+      { inStates: { 0: { output } }, outStates: { 0: { output } } });
+    const out0 = output.value;
+    expectThrowsWith(() => fn(tf.range(0, 3)), bst.BatchAxisError, "'acc'", 'outStates');
+    expect(state.value.dataSync()[0]).to.equal(0);
+    expect(output.value).to.equal(out0);
+    // A write that is the same in every lane is allowed.
+    const same = T.vmap((x: tf.Tensor) => { state.value = tf.scalar(7); return x; });
+    same(tf.range(0, 3));
+    expect(state.value.dataSync()[0]).to.equal(7);
+  });
+
+  it('TestVmapNestedAndComplex.test_vmap_with_out_axes_different_from_zero: a state batched on axis 1, the result on axis 1', () => {
+    const state = new bst.ShortTermState(tf.zeros([2, 3]));
+    const expand = T.vmap((x: tf.Tensor) => { state.value = tf.stack([x, tf.mul(x, 2)]); return state.value; },
+      { inAxes: 0, outAxes: 1, inStates: { 1: { state } }, outStates: { 1: { state } } });
+    const xs = tf.range(0, 3);
+    const want = tf.stack([xs, tf.mul(xs, 2)]);
+    expectTensorClose(expand(xs), want);
+    expectTensorClose(state.value, want);
+  });
+
+  it('TestVmapNestedAndComplex.test_vmap_list_to_tuple_conversion / TestVmapIntegrationWithBrainState.test_vmap_with_long_term_state', () => {
+    const param = new bst.LongTermState(tf.zeros([3]));
+    const f = T.vmap((x: tf.Tensor, y: tf.Tensor) => { param.value = tf.add(param.value, tf.add(x, y)); return param.value; },
+      { inAxes: [0, 0], inStates: { 0: { param } }, outStates: { 0: { param } } });
+    const xs = tf.tensor1d([0.1, 0.2, 0.3]);
+    expectTensorClose(f(xs, tf.ones([3])), tf.add(xs, 1));
+    expectTensorClose(param.value, tf.add(xs, 1));
+  });
+
+  it('TestVmapIntegrationWithBrainState.test_vmap_preserves_state_structure: a state holding an object of tensors', () => {
+    const state = new bst.ShortTermState({ a: tf.zeros([2]), b: tf.ones([2]) });
+    const modify = T.vmap((x: tf.Tensor) => {
+      const v = state.value as { a: tf.Tensor; b: tf.Tensor };
+      state.value = { a: tf.add(v.a, x), b: v.b };
+      return (state.value as { a: tf.Tensor }).a;
+    }, { inStates: state, outStates: state });
+    const xs = tf.tensor1d([1, 2]);
+    expectTensorClose(modify(xs), xs);
+    expectTensorClose((state.value as { b: tf.Tensor }).b, [1, 1]);
+  });
+
+  it('TestVmapWithRandomState.test_vmap_with_random_state (as written: a generator made inside the function)', () => {
+    const output = new bst.ShortTermState(tf.zeros([5]));
+    const randomAdd = T.vmap((x: tf.Tensor) => {
+      const rng = new bst.random.RandomState(42);
+      output.value = tf.add(x, rng.uniform([]));
+      return output.value;
+    }, { inStates: { 0: { output } }, outStates: { 0: { output } } });
+    const xs = tf.range(0, 5);
+    const result = randomAdd(xs);
+    expect(result.shape).to.deep.equal([5]);
+    expect(tf.all(tf.greaterEqual(result, xs)).dataSync()[0]).to.equal(1);
+  });
+
+  it('outStates: a state ends holding every lane\'s value', () => {
+    const last = new bst.ShortTermState(tf.zeros([2]));
+    const f = T.vmap((x: tf.Tensor) => { last.value = tf.mul(x, 3); return x; }, { outStates: last });
+    const x = r(4, 2);
+    f(x);
+    expectTensorClose(last.value, tf.mul(x, 3));
+  });
+
+  it('TestVmapWithRandomState.test_vmap_with_random_state: lanes draw different numbers, reproducibly, and the key advances', () => {
+    const rng = new bst.random.RandomState(42);
+    const f = T.vmap((x: tf.Tensor) => tf.add(x, rng.uniform([3])));
+    const xs = tf.zeros([5, 1]);
+    const a = (f(xs) as tf.Tensor).arraySync() as number[][];
+    const rows = new Set(a.map((row) => row.join(',')));
+    expect(rows.size).to.equal(5);
+    const b = (f(xs) as tf.Tensor).arraySync() as number[][];
+    expect(b).to.not.deep.equal(a);
+    rng.seed(42);
+    expect((f(xs) as tf.Tensor).arraySync()).to.deep.equal(a);
+    // The same numbers under jit (same key, same kernels).
+    rng.seed(42);
+    const j = T.jit((x: tf.Tensor) => f(x));
+    expect((j(xs) as tf.Tensor).arraySync()).to.deep.equal(a);
+  });
+
+  it('vmap(grad(f)): per-example gradients equal one grad call per example', () => {
+    const W = new bst.ParamState(r(4, 3));
+    const loss = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.sub(tf.tanh(tf.matMul(tf.expandDims(x, 0), W.value)), y)));
+    const g = T.grad(loss, { gradStates: W });
+    const perEx = T.vmap((x: tf.Tensor, y: tf.Tensor) => g(x, y), { inAxes: [0, 0] });
+    const xs = r(6, 4);
+    const ys = r(6, 3);
+    const want = tf.stack([0, 1, 2, 3, 4, 5].map((i) => g(lane(xs, 0, i), lane(ys, 0, i)) as tf.Tensor));
+    expectTensorClose(perEx(xs, ys) as tf.Tensor, want, 1e-5);
+    expectTensorClose(T.jit((a: tf.Tensor, b: tf.Tensor) => perEx(a, b) as tf.Tensor)(xs, ys), want, 1e-5);
+  });
+
+  it('per-example gradients of the MLP (Linear-ReLU-Linear, softmax cross-entropy) equal single-example grad calls within 1e-5', () => {
+    bst.random.seed(0);
+    const net = new bst.nn.Sequential(new bst.nn.Linear(12, 8), new bst.nn.ReLU(), new bst.nn.Linear(8, 5));
+    const params = net.states(bst.ParamState);
+    const loss = (x: tf.Tensor, y: tf.Tensor) =>
+      tf.losses.softmaxCrossEntropy(tf.expandDims(y, 0), net.call(tf.expandDims(x, 0)) as tf.Tensor) as tf.Scalar;
+    const g = T.grad(loss, { gradStates: params });
+    const xs = r(7, 12);
+    const ys = tf.oneHot(tf.tensor1d([0, 4, 2, 2, 1, 3, 0], 'int32'), 5).toFloat();
+    const flat = (tree: unknown) => (tree as { toFlat(): { values(): { weight: tf.Tensor; bias: tf.Tensor }[] } })
+      .toFlat().values().flatMap((v) => [v.weight, v.bias]);
+    const got = flat(T.vmap((x: tf.Tensor, y: tf.Tensor) => g(x, y))(xs, ys));
+    const single = [0, 1, 2, 3, 4, 5, 6].map((i) => flat(g(lane(xs, 0, i), lane(ys, 0, i))));
+    got.forEach((t, k) => expectTensorClose(t, tf.stack(single.map((s) => s[k])), 1e-5, `leaf ${k}`));
+  });
+
+  it('grad of a vmapped function equals the sum of per-lane gradients', () => {
+    const W = new bst.ParamState(r(3, 2));
+    const v = T.vmap((x: tf.Tensor) => tf.sum(tf.sigmoid(tf.matMul(tf.expandDims(x, 0), W.value))));
+    const g = T.grad(() => tf.sum(v(xs) as tf.Tensor), { gradStates: W });
+    const xs = r(5, 3);
+    const perLaneGrad = T.grad((x: tf.Tensor) => tf.sum(tf.sigmoid(tf.matMul(tf.expandDims(x, 0), W.value))), { gradStates: W });
+    const want = tf.addN([0, 1, 2, 3, 4].map((i) => perLaneGrad(lane(xs, 0, i)) as tf.Tensor));
+    expectTensorClose(g() as tf.Tensor, want, 1e-5);
+  });
+
+  it('nested vmap equals a double loop', () => {
+    const f = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(x, y));
+    const vv = T.vmap(T.vmap(f, { inAxes: [null, 0] }), { inAxes: [0, null] });
+    const xs = r(3, 4);
+    const ys = r(5, 4);
+    expectTensorClose(vv(xs, ys) as tf.Tensor, tf.matMul(xs, ys, false, true), 1e-5);
+  });
+
+  it('leaves numTensors flat over many calls, eagerly and under jit', () => {
+    const s = new bst.HiddenState(r(4, 3));
+    const f = T.vmap((x: tf.Tensor) => { s.value = tf.add(s.value, x); return tf.sum(s.value); }, { inStates: s });
+    const j = T.jit((x: tf.Tensor) => f(x));
+    const x = r(4, 3);
+    (f(x) as tf.Tensor).dispose();
+    j(x).dispose();
+    expectNoLeaks(() => { (f(x) as tf.Tensor).dispose(); (j(x) as tf.Tensor).dispose(); }, 10);
+    expect(j.traceCount).to.equal(1);
+  });
+
+  it('a kernel without a batching rule is an error naming it; the per-lane fallback covers the listed ones', () => {
+    const f = T.vmap((x: tf.Tensor) => tf.localResponseNormalization(tf.reshape(x, [1, 2, 2, 1]) as tf.Tensor4D));
+    expectThrowsWith(() => f(r(2, 4)), bst.TraceError, 'kernel LRN has no batching rule', 'inAxes null');
+    const band = (x: tf.Tensor) => tf.linalg.bandPart(tf.reshape(x, [2, 2]), 0, 0);
+    const xs = r(3, 4);
+    expectTensorClose(T.vmap(band)(xs) as tf.Tensor, perLane(band, [xs], [0], 3));
+  });
+});
+
+describe('transform.vmap of loops and branches', () => {
+  it('forLoop / scan: the body batched, equal to each lane looped separately', () => {
+    const f = (x: tf.Tensor, a: tf.Tensor) => {
+      const [c, ys] = T.scan((carry: tf.Tensor, xi: tf.Tensor) => {
+        const n = tf.add(tf.mul(carry, a), xi);
+        return [n, tf.sum(n)];
+      }, tf.zeros([3]), x);
+      return tf.add(tf.sum(c), tf.sum(ys as tf.Tensor));
+    };
+    const xs = r(4, 5, 3);
+    const as = r(4);
+    const want = perLane(f, [xs, as], [0, 0], 4);
+    const v = T.vmap(f);
+    expectTensorClose(v(xs, as), want, 1e-4);
+    const j = T.jit((x: tf.Tensor, a: tf.Tensor) => v(x, a));
+    expectTensorClose(j(xs, as), want, 1e-4);
+    // xs batched on axis 1 (behind the scanned axis already), a shared.
+    const shared = tf.scalar(0.5);
+    const want2 = perLane(f, [tf.transpose(xs, [1, 0, 2]), shared], [1, null], 4);
+    expectTensorClose(T.vmap(f, { inAxes: [1, null] })(tf.transpose(xs, [1, 0, 2]), shared), want2, 1e-4);
+  });
+
+  it('whileLoop with a per-lane predicate runs until every lane is done; finished lanes keep their values', () => {
+    const f = (limit: tf.Tensor) => {
+      const [i, s] = T.whileLoop((c: tf.Tensor[]) => tf.less(c[1], limit),
+        (c: tf.Tensor[]) => [tf.add(c[0], 1), tf.add(c[1], tf.add(c[0], 1))], [tf.scalar(0), tf.scalar(0)]);
+      return tf.stack([i, s]);
+    };
+    const limits = tf.tensor1d([0, 3, 10, 1, 40]);
+    const want = perLane(f, [limits], [0], 5);
+    expectTensorClose(T.vmap(f)(limits), want);
+    expectTensorClose(T.jit((l: tf.Tensor) => T.vmap(f)(l))(limits), want);
+    // A predicate the same in every lane stays one loop.
+    const g = (x: tf.Tensor) => T.whileLoop((c: tf.Tensor) => tf.less(tf.sum(tf.abs(c)), 100), (c: tf.Tensor) => tf.mul(c, 2), x);
+    const xs = tf.ones([3, 2]);
+    expectTensorClose(T.vmap(g)(xs), perLane(g, [xs], [0], 3));
+  });
+
+  it('cond / switch on a per-lane predicate become a select; states written in either branch merge per lane', () => {
+    const s = new bst.HiddenState(tf.zeros([4]));
+    const f = (x: tf.Tensor) => T.cond(tf.greater(x, 0), (y: tf.Tensor) => { s.value = tf.add(s.value, y); return tf.mul(y, 2); },
+      (y: tf.Tensor) => tf.neg(y), x);
+    const xs = tf.tensor1d([1, -2, 3, -4]);
+    const v = T.vmap(f, { inStates: s });
+    expectTensorClose(v(xs), [2, 2, 6, 4]);
+    expectTensorClose(s.value, [1, 0, 3, 0]);
+    const j = T.jit((x: tf.Tensor) => v(x));
+    expectTensorClose(j(xs), [2, 2, 6, 4]);
+    expectTensorClose(s.value, [2, 0, 6, 0]);
+    const branches = [(y: tf.Tensor) => tf.sin(y), (y: tf.Tensor) => tf.cos(y), (y: tf.Tensor) => tf.exp(y)];
+    const sw = (i: tf.Tensor, y: tf.Tensor) => T.switch(i, branches, y);
+    const idx = tf.tensor1d([0, 2, 1, 5, -1], 'int32');
+    const ys = r(5, 2);
+    expectTensorClose(T.vmap(sw)(idx, ys), perLane(sw, [idx, ys], [0, 0], 5));
+    // A shared index stays a branch.
+    expectTensorClose(T.vmap(sw, { inAxes: [null, 0] })(tf.scalar(1, 'int32'), ys), tf.cos(ys));
+  });
+});
+
+describe('nn.initAllStates(model, { vmapSize }) and vmap over a model', () => {
+  it('states get a leading batch axis; vmap over the model steps every instance as the separate networks step', () => {
+    bst.environ.set({ dt: 0.1 });
+    const make = () => new bst.nn.LIF(6, { tau: 5, vTh: 1, vInit: new bst.nn.init.Uniform(0, 1) });
+    bst.random.seed(3);
+    const batch = make();
+    bst.nn.initAllStates(batch, { vmapSize: 4 });
+    expect(batch.V.value.shape).to.deep.equal([4, 6]);
+    // Each instance initialised on its own (random initial values differ).
+    const rows = (batch.V.value.arraySync() as number[][]).map((row) => row.join(','));
+    expect(new Set(rows).size).to.equal(4);
+    // Four separate networks starting from the same values.
+    const singles = [0, 1, 2, 3].map((i) => {
+      const n = make();
+      n.initState();
+      n.V.value = lane(batch.V.value, 0, i);
+      return n;
+    });
+    const step = T.vmap((x: tf.Tensor) => batch.update(x), { inStates: bst.HiddenState });
+    const j = T.jit((x: tf.Tensor) => step(x));
+    for (let t = 0; t < 5; t++) {
+      const x = tf.mul(tf.randomUniform([4, 6]), 3);
+      const spikes = (t % 2 === 0 ? step(x) : j(x)) as tf.Tensor;
+      const want = tf.stack(singles.map((n, i) => n.update(lane(x, 0, i)) as tf.Tensor));
+      expectTensorClose(spikes, want);
+      expectTensorClose(batch.V.value, tf.stack(singles.map((n) => n.V.value)), 1e-5);
+    }
+    expect(() => bst.nn.initAllStates(make(), { vmapSize: 0 })).to.throw(bst.BatchAxisError, 'vmapSize');
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Batching rules for kernels that work element by element (with numpy broadcasting) and
+ * for kernels that act along named axes (reductions, scans, softmax, reverse): the batch
+ * axis stays where it is when it can, as JAX's BatchTracer keeps `bdim` (no transpose).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Batched, BatchContext, BatchingRule } from '../kernel-info';
+import { atFront, atFrontWithRank, laneAxes, laneAxis, moveAxis, applyKernel } from './helpers';
+
+/**
+ * Elementwise kernels over any number of inputs (numpy broadcasting). `full`: the kernel
+ * wants every input at the output's full shape (tfjs's Select reads its condition that way; AddN).
+ */
+export function broadcastRule(full = false): BatchingRule {
+  return {
+    kind: full ? 'broadcast' : 'elementwise',
+    apply(ins, ctx) {
+      const rank = ctx.outTypes[0].shape.length;
+      const batched = ins.filter((b): b is Batched => b !== undefined && b.axis !== null);
+      const a = batched[0].axis;
+      // Every batched input at the output's rank on one axis, the rest scalars: the kernel broadcasts as it is.
+      if (!full && batched.every((b) => b.axis === a && b.t.rank === rank + 1) &&
+        ins.every((b) => b === undefined || b.axis !== null || b.t.rank === 0)) {
+        return applyKernel(ctx, ctx.kernel, ins.map((b) => b?.t), ctx.attrs).map((t) => ({ t, axis: a }));
+      }
+      const shape = [ctx.size, ...ctx.outTypes[0].shape];
+      const xs = ins.map((b) => {
+        if (b === undefined) return undefined;
+        if (full) return tf.broadcastTo(atFrontWithRank(b, ctx.size, rank), shape);
+        return b.axis === null ? b.t : atFrontWithRank(b, ctx.size, rank);
+      });
+      return applyKernel(ctx, ctx.kernel, xs, ctx.attrs).map((t) => ({ t, axis: 0 }));
+    },
+  };
+}
+
+/** The full-rank position of per-lane axis `l` when the batch axis sits at `a`. */
+function fullAxis(l: number, a: number): number {
+  return l < a ? l : l + 1;
+}
+
+/** Reductions with attributes `{axis, keepDims}` (Sum, Max, Mean, All...): the axes shift around the batch axis. */
+export const reductionRule: BatchingRule = {
+  kind: 'reduction',
+  apply(ins, ctx) {
+    const x = ins[0]!;
+    const a = x.axis!;
+    const rank = x.t.rank - 1;
+    // tfjs names the attribute `reductionIndices` on Max and Min, `axis` elsewhere.
+    const name = 'reductionIndices' in ctx.attrs ? 'reductionIndices' : 'axis';
+    const given = ctx.attrs[name];
+    const lanes = laneAxes(given, rank);
+    const keep = ctx.attrs.keepDims === true;
+    const axis = lanes.map((l) => fullAxis(l, a));
+    const out = applyKernel(ctx, ctx.kernel, [x.t], { ...ctx.attrs, [name]: Array.isArray(given) || given == null ? axis : axis[0] });
+    const outAxis = keep ? a : a - lanes.filter((l) => l < a).length;
+    return [{ t: out[0], axis: outAxis }];
+  },
+};
+
+/** ArgMax / ArgMin: one axis, removed. */
+export const argRule: BatchingRule = {
+  kind: 'reduction',
+  apply(ins, ctx) {
+    const x = ins[0]!;
+    const a = x.axis!;
+    const l = laneAxis(ctx.attrs.axis as number, x.t.rank - 1);
+    const out = applyKernel(ctx, ctx.kernel, [x.t], { ...ctx.attrs, axis: fullAxis(l, a) });
+    return [{ t: out[0], axis: l < a ? a - 1 : a }];
+  },
+};
+
+/**
+ * Kernels of one input that keep its shape and act along axes named by attribute `attr`
+ * (a number or a list): Softmax (`dim`), Cumsum / Cumprod (`axis`), Reverse (`dims`).
+ */
+export function axisAttrRule(attr: string): BatchingRule {
+  return {
+    kind: 'axis',
+    apply(ins, ctx) {
+      const x = ins[0]!;
+      let t = x.t;
+      let a = x.axis!;
+      const rank = t.rank - 1;
+      // tfjs runs some of these on the last axis only (webgl softmax): keep the batch axis off the end.
+      if (a === rank) {
+        t = moveAxis(t, a, 0);
+        a = 0;
+      }
+      const v = ctx.attrs[attr];
+      const mapped = Array.isArray(v) ? laneAxes(v, rank).map((l) => fullAxis(l, a)) : fullAxis(laneAxis(v as number, rank), a);
+      return applyKernel(ctx, ctx.kernel, [t], { ...ctx.attrs, [attr]: mapped }).map((o) => ({ t: o, axis: a }));
+    },
+  };
+}
+
+/** TopK works on the last axis: the batch axis goes first. */
+export const lastAxisRule: BatchingRule = {
+  kind: 'axis',
+  apply(ins, ctx) {
+    return applyKernel(ctx, ctx.kernel, [atFront(ins[0]!, ctx.size)], ctx.attrs).map((t) => ({ t, axis: 0 }));
+  },
+};
+
+/** Kernels whose output adds axes at the end of its input's (OneHot): the batch axis stays. */
+export const keepAxisRule: BatchingRule = {
+  kind: 'axis',
+  apply(ins, ctx: BatchContext) {
+    const x = ins[0]!;
+    return applyKernel(ctx, ctx.kernel, [x.t], ctx.attrs).map((t) => ({ t, axis: x.axis }));
+  },
+};

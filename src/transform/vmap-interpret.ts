@@ -1,0 +1,117 @@
+/**
+ * Running a per-lane program on a whole batch: each value is a tensor with its batch axis
+ * or none (JAX's BatchTracer: `val`, `batch_dim`). A kernel whose inputs are all
+ * unbatched runs as recorded; otherwise its batching rule from the kernel table runs
+ * (src/compiler/kernels/batching/), which moves batch axes only where the kernel needs
+ * it. Control-flow nodes (loops, branches) are batched by vmap-control.ts.
+ *
+ * Everything runs as ordinary tfjs ops, so a trace around vmap (jit, or vmap's own cache)
+ * records the batched kernels into one program, and a gradient tape sees them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { dispatchKernel } from '../backend/custom-kernels';
+import type { FusedSpec, KernelNode, Program, ValueType } from '../compiler/ir';
+import { ELEMENTWISE_OPS } from '../compiler/fusion/ops';
+import { kernelInfo } from '../compiler/kernels';
+import type { Batched, BatchContext } from '../compiler/kernels';
+import { TraceError } from '../errors';
+
+/** Batches a control node (set by vmap-control.ts, which imports the loop transforms). */
+export type ControlBatcher = (node: KernelNode, inputs: readonly Batched[], size: number, what: string) => Batched[];
+
+let controlBatcher: ControlBatcher | undefined;
+
+/** Installs the control-node batcher (vmap-control.ts calls it on import). */
+export function setControlBatcher(b: ControlBatcher): void {
+  controlBatcher = b;
+}
+
+function runAsRecorded(n: KernelNode, ins: readonly (Batched | undefined)[]): tf.Tensor[] {
+  let named: tf.NamedTensorMap;
+  if (n.inputNames === null) {
+    named = ins.map((b) => b!.t) as unknown as tf.NamedTensorMap;
+  } else {
+    named = {};
+    n.inputNames.forEach((name, k) => { if (ins[k] !== undefined) named[name] = ins[k]!.t; });
+  }
+  const out = dispatchKernel(n.kernel, named, n.attrs as tf.NamedAttrMap);
+  return Array.isArray(out) ? out : [out];
+}
+
+/** Batches one kernel application with its rule; `types` are the program's per-lane value types. */
+export function batchKernel(n: Pick<KernelNode, 'kernel' | 'inputNames' | 'attrs'>, ins: readonly (Batched | undefined)[],
+  inTypes: readonly (ValueType | undefined)[], outTypes: readonly ValueType[], size: number, what: string): Batched[] {
+  if (ins.every((b) => b === undefined || b.axis === null)) {
+    const out = runAsRecorded(n as KernelNode, ins);
+    return out.map((t) => ({ t, axis: null }));
+  }
+  const rule = kernelInfo(n.kernel)?.batch;
+  if (rule === undefined) {
+    throw new TraceError(`${what}: kernel ${n.kernel} has no batching rule, so vmap cannot batch it. Compute it ` +
+      'outside the vmapped function, pass its inputs with inAxes null (the same in every lane), or add a rule ' +
+      `for ${n.kernel} to the kernel table (src/compiler/kernels/batching/; docs/architecture.md says how).`);
+  }
+  const ctx: BatchContext = { kernel: n.kernel, inputNames: n.inputNames, attrs: n.attrs, inTypes, outTypes, size };
+  return rule.apply(ins, ctx);
+}
+
+/** A fused elementwise kernel (in a loop body or branch the jit already optimised) batched op by op. */
+function batchFused(spec: FusedSpec, ins: readonly Batched[], size: number, what: string): Batched[] {
+  const refs: Batched[] = [];
+  const types: ValueType[] = [];
+  let k = 0;
+  for (const input of spec.inputs) {
+    if (input.mode === 'literal') {
+      refs.push({ t: tf.scalar(input.value, input.dtype), axis: null });
+      types.push({ shape: [], dtype: input.dtype });
+    } else {
+      const b = ins[k++];
+      refs.push(b);
+      const laneShape = b.axis === null ? b.t.shape : b.t.shape.filter((_, j) => j !== b.axis);
+      types.push({ shape: laneShape, dtype: input.dtype });
+    }
+  }
+  for (const op of spec.ops) {
+    const names = ELEMENTWISE_OPS[op.kernel]?.inputs ?? op.args.map((_, j) => String(j));
+    const outType: ValueType = { shape: spec.shape, dtype: op.dtype };
+    const [r] = batchKernel({ kernel: op.kernel, inputNames: names, attrs: op.attrs }, op.args.map((a) => refs[a]),
+      op.args.map((a) => types[a]), [outType], size, what);
+    refs.push(r);
+    types.push(outType);
+  }
+  return spec.outputs.map((o) => refs[o]);
+}
+
+/**
+ * Runs `p` on batched arguments (`args[leaf]`), returning its outputs batched. The caller
+ * runs it inside a `tf.tidy` and keeps what it returns.
+ */
+export function interpretBatched(p: Program, args: readonly Batched[], size: number, what: string): Batched[] {
+  const vals: (Batched | undefined)[] = new Array(p.values.length);
+  for (const i of p.inputs) {
+    if (i.source.kind !== 'arg') throw new TraceError(`${what}: a per-lane program read a state slot`);
+    vals[i.value] = args[i.source.leaf];
+  }
+  for (const c of p.constants) vals[c.value] = { t: c.tensor, axis: null };
+  for (const n of p.nodes) {
+    let outs: Batched[];
+    if (n.folded !== undefined) {
+      outs = n.folded.map((t) => ({ t, axis: null }));
+    } else {
+      const ins = n.inputs.map((v) => (v < 0 ? undefined : vals[v]));
+      if (n.control !== undefined) {
+        if (controlBatcher === undefined) throw new TraceError(`${what}: control flow under vmap is not available`);
+        outs = controlBatcher(n, ins as Batched[], size, what);
+      } else if (n.fused !== undefined) {
+        outs = batchFused(n.fused, ins as Batched[], size, what);
+      } else {
+        outs = batchKernel(n, ins, n.inputs.map((v) => (v < 0 ? undefined : p.values[v])), n.outputs.map((o) => p.values[o]), size, what);
+      }
+    }
+    n.outputs.forEach((o, j) => { vals[o] = outs[j]; });
+  }
+  return p.outputs.map((o) => {
+    if (o.kind !== 'value') throw new TraceError(`${what}: a per-lane program returned a static value`);
+    return vals[o.value]!;
+  });
+}

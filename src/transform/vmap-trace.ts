@@ -1,0 +1,162 @@
+/**
+ * vmap's per-lane trace: the function runs once, for real, on one lane of its inputs (lane
+ * 0 of each mapped argument and batched state, the whole of everything else), while a
+ * recorder writes the kernels it dispatches into a program of per-lane shapes. vmap then
+ * runs that program on the whole batch with each kernel's batching rule
+ * (vmap-interpret.ts).
+ *
+ * States are read and written under a shadow-state context (shadow.ts): a first read is a
+ * program argument (the lane-0 slice of a batched state, the key of a random state, the
+ * value of any other state), a write an extra result; nothing reaches a state here.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { copyTensor, currentListener, startListening, stopListening, unrecorded } from '../backend/tfjs-engine';
+import type { Program } from '../compiler/ir';
+import { Recorder } from '../compiler/recorder';
+import { BatchAxisError, StateShapeError, TraceError } from '../errors';
+import { State, StateValue } from '../state/state';
+import type { StateObserver } from '../state/stack';
+import { withObserver } from '../state/stack';
+import { isTensor, valueSignature } from '../state/tree';
+import { flatten, mapLeaves, TreeDef } from '../util/pytree';
+import { typeString } from '../util/type-string';
+import { ShadowStates } from './shadow';
+import { duringTrace } from './trace';
+
+/** How a state's value enters the batched program. */
+export type StateRole =
+  /** Batched along `axis` (declared in inStates). */
+  | { readonly kind: 'batched'; readonly axis: number }
+  /** A random key: every lane draws from a key of its own, split off the state's key. */
+  | { readonly kind: 'rng' }
+  /** The same value in every lane. */
+  | { readonly kind: 'shared' };
+
+/** A state the per-lane program reads: its argument leaves, its value outside, its role. */
+export interface LaneState {
+  readonly state: State<StateValue>;
+  readonly leaves: readonly number[];
+  readonly outer: StateValue;
+  readonly role: StateRole;
+}
+
+/** The per-lane program and how its arguments and results relate to the vmapped call. */
+export interface LaneTrace {
+  /** Arguments: the explicit tensor leaves, then state and captured leaves as met; results: explicit, then written states' leaves. */
+  readonly program: Program;
+  readonly outTree: TreeDef;
+  readonly numExplicitOut: number;
+  readonly states: readonly LaneState[];
+  readonly written: readonly { state: State<StateValue>; count: number; tree: TreeDef }[];
+  readonly captured: readonly { tensor: tf.Tensor; leaf: number }[];
+}
+
+/** Lane 0 of `t` along `axis`. */
+export function laneOf(t: tf.Tensor, axis: number): tf.Tensor {
+  return unrecorded(() => tf.tidy(() => tf.squeeze(tf.slice(t, t.shape.map((_, k) => 0),
+    t.shape.map((d, k) => (k === axis ? 1 : d))), [axis])));
+}
+
+/** Whether `state` holds a random key that draws split (a `random.RandomState`; duck-typed: random/ sits above transform/). */
+function isRandomState(state: State<StateValue>): boolean {
+  return typeof (state as unknown as { splitKey?: unknown }).splitKey === 'function';
+}
+
+/**
+ * Traces `fn(explicit copies)` per lane. `roleOf(state)` says whether a state is batched
+ * (and checks its size); `parent` is the enclosing context (its values are read through),
+ * or undefined when vmap runs outside any transform.
+ */
+export function laneTrace(what: string, fn: (args: tf.Tensor[]) => unknown, explicit: readonly tf.Tensor[],
+  roleOf: (state: State<StateValue>, value: StateValue | undefined) => number | null, parent: StateObserver | undefined): LaneTrace {
+  const outer = currentListener();
+  const recorder = new Recorder(what, outer instanceof Recorder ? outer : undefined);
+  const states = new Map<State<StateValue>, LaneState>();
+  const observer = new ShadowStates({
+    firstRead: (state, ctx) => {
+      const value = parent !== undefined ? parent.read(state) : state.rawValue();
+      const axis = roleOf(state, value);
+      const role: StateRole = axis !== null ? { kind: 'batched', axis } : isRandomState(state) ? { kind: 'rng' } : { kind: 'shared' };
+      const leaves: number[] = [];
+      const copy = mapLeaves(value, (t) => {
+        const lane = axis === null ? t as tf.Tensor : laneOf(t as tf.Tensor, axis);
+        const c = ctx.keep(copyTensor(lane));
+        if (lane !== t) lane.dispose();
+        leaves.push(recorder.addArg(c, `state ${state.label()}`));
+        return c;
+      }, isTensor) as StateValue;
+      states.set(state, { state, leaves, outer: value, role });
+      return { value: copy, cache: true };
+    },
+    acceptWrite: (state, value, ctx) => {
+      const known = states.get(state);
+      const batched = known?.role.kind === 'batched' || (known === undefined && roleOf(state, undefined) !== null);
+      if (batched) {
+        // A batched state keeps its per-lane shape and dtype (its batch axis is put back after the call).
+        const before = valueSignature(ctx.read(state));
+        const after = valueSignature(value);
+        if (before !== after) {
+          throw new StateShapeError(`${what}: state ${state.label()} (${state.kind}) holds ${before} in each lane but ` +
+            `the function wrote ${after}; a state batched by inStates keeps its per-lane shape and dtype.`);
+        }
+      }
+      return value;
+    },
+    created: 'local',
+  });
+  let outTree: TreeDef = { kind: 'leaf' };
+  const outputs: number[] = [];
+  const written: { state: State<StateValue>; count: number; tree: TreeDef }[] = [];
+  startListening(recorder);
+  try {
+    duringTrace(() => tf.tidy(() => {
+      const copies = explicit.map((t, i) => {
+        const c = copyTensor(t);
+        recorder.addArg(c, `argument leaf ${i}`);
+        return c;
+      });
+      const result = withObserver(observer, () => fn(copies));
+      if (result != null && typeof (result as Promise<unknown>).then === 'function') {
+        throw new TraceError(`${what}: the function returned a Promise; a vmapped function must be synchronous.`);
+      }
+      const [leaves, def] = flatten(result, (x) => isTensor(x) || x instanceof State);
+      outTree = def;
+      leaves.forEach((leaf, j) => {
+        if (!isTensor(leaf)) {
+          throw new TraceError(`${what}: result leaf ${j} is ${leaf instanceof State ? `a ${leaf.kind}; return state.value`
+            : `${typeof leaf} ${String(leaf)}; a vmapped function returns tensors (wrap numbers in tf.scalar)`}.`);
+        }
+        outputs.push(recorder.valueOf(leaf, `result leaf ${j}`));
+      });
+      for (const state of observer.written) {
+        const [wl, tree] = flatten(observer.current.get(state), isTensor);
+        written.push({ state, count: wl.length, tree });
+        for (const t of wl as tf.Tensor[]) outputs.push(recorder.valueOf(t, `new value of state ${state.label()}`));
+      }
+    }));
+  } finally {
+    stopListening();
+    observer.finish(what);
+  }
+  const numExplicitOut = outputs.length - written.reduce((n, w) => n + w.count, 0);
+  const program: Program = {
+    name: what,
+    values: recorder.values,
+    inputs: recorder.inputs,
+    constants: recorder.constants,
+    nodes: recorder.nodes,
+    outputTree: { kind: 'array', children: outputs.map(() => ({ kind: 'leaf' as const })) },
+    outputs: outputs.map((value) => ({ kind: 'value' as const, value })),
+    writes: [],
+  };
+  return { program, outTree, numExplicitOut, states: [...states.values()], written, captured: recorder.captured };
+}
+
+/** The size of `t` along `axis` (checked to exist), for messages naming `where`. */
+export function axisLength(t: tf.Tensor, axis: number, where: string, fnName: string): number {
+  if (axis < 0 || axis >= t.rank) {
+    throw new BatchAxisError(`${fnName}: ${where} is ${typeString(t)}, which has no axis ${axis} to map over; ` +
+      `give an axis in [${-t.rank}, ${t.rank}) or null to pass it to every lane whole.`);
+  }
+  return t.shape[axis];
+}

@@ -1,0 +1,340 @@
+/**
+ * `transform.vmap`: run a function on a batch of inputs as if on each lane separately,
+ * with BrainState's state semantics.
+ *
+ * How: the function is traced once on one lane (vmap-trace.ts), then the per-lane program
+ * runs on the whole batch with each kernel's batching rule (vmap-interpret.ts). Both are
+ * ordinary tfjs work, so inside a jit they are recorded into the jit's one program (the
+ * batched kernels, once), and outside one vmap keeps its own jit-compiled program per
+ * signature: a vmapped call is as fast as the hand-batched code.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { dispatchKernel } from '../backend/custom-kernels';
+import { isTapeOn } from '../backend/tfjs-engine';
+import { disposeProgram } from '../compiler/ir';
+import type { Batched } from '../compiler/kernels';
+import { RANDOM_SPLIT } from '../kernels/names';
+import { BatchAxisError } from '../errors';
+import { State, StateValue } from '../state/state';
+import { currentObserver, StateObserver } from '../state/stack';
+import { isTensor, tensorLeaves, valueSignature } from '../state/tree';
+import { flatten, flattenWithPath, unflatten } from '../util/pytree';
+import { formatPath } from '../util/path';
+import { typeString } from '../util/type-string';
+import { isJitDisabled } from './disable';
+import { defaultLabeler, JitCore } from './jit';
+import { isTracing } from './trace';
+import { AxisSpec, axisAt, compileStates, normalizeAxis, stateAxisSize, StateAxisOf, VmapStates } from './vmap-axes';
+import { interpretBatched } from './vmap-interpret';
+import { axisLength, laneOf, laneTrace } from './vmap-trace';
+import './vmap-control';
+
+/** Options of {@link vmap}. */
+export interface VmapOptions {
+  /**
+   * The batch axis of each argument: one number for all (default 0), `null` for an argument
+   * every lane sees whole, or an array with one entry per argument, each a number, `null`
+   * or a tree of them following that argument's structure (JAX's `in_axes`).
+   */
+  inAxes?: AxisSpec;
+  /** Where the batch axis goes in the result (default 0), as a tree prefix of the result; `null`: the result is the same for every lane. */
+  outAxes?: AxisSpec;
+  /**
+   * States whose values carry the batch axis on input (and keep it on output): a state, a
+   * filter (a `State` subclass, a tag, a predicate), a list of them (axis 0), or an object
+   * from axis to them (`{ 1: net.V }`), as BrainState's `in_states`.
+   */
+  inStates?: VmapStates;
+  /**
+   * States that get the batch axis on output: each lane writes its own value and the
+   * state ends holding them stacked (BrainState's `out_states`). A state written with
+   * different values per lane that is in neither list is a {@link BatchAxisError}.
+   */
+  outStates?: VmapStates;
+  /** The number of lanes, required when no argument or state is mapped (then every lane gets the same inputs). */
+  axisSize?: number;
+  /** A name for messages (defaults to the function's name). */
+  name?: string;
+}
+
+/** A vmapped function: callable like the original on batched inputs; its result has the original's structure, each tensor with the batch axis. */
+export type VmappedFunction<F extends (...args: never[]) => unknown> = ((...args: Parameters<F>) => ReturnType<F>) & {
+  /** The wrapped function. */
+  readonly originFun: F;
+  /** How many programs vmap compiled for its own calls (outside any jit; one per signature). */
+  readonly traceCount: number;
+};
+
+/** A state write to apply once the whole call succeeded. */
+interface PendingWrite {
+  readonly state: State<StateValue>;
+  readonly value: StateValue;
+}
+
+/** Thrown inside vmap's own jit when a state would change shape (outStates): the call then runs uncompiled. */
+class NeedsEager extends Error {}
+
+interface Compiled {
+  readonly inStateAxis: StateAxisOf;
+  readonly outStateAxis: StateAxisOf;
+}
+
+function checkAxisSize(n: unknown, fnName: string): void {
+  if (n !== undefined && (!Number.isInteger(n) || (n as number) < 1)) {
+    throw new BatchAxisError(`${fnName}: expected axisSize to be a positive integer, got ${String(n)}.`);
+  }
+}
+
+/** `t` with a batch axis of `size` at `axis` (every lane the same). */
+function broadcastAt(t: tf.Tensor, axis: number, size: number): tf.Tensor {
+  const e = tf.expandDims(t, axis);
+  const shape = e.shape.slice();
+  shape[axis] = size;
+  return tf.broadcastTo(e, shape);
+}
+
+/** `b` with its batch axis at `axis` (normalized over the batched rank), broadcast when unbatched. */
+function placeAt(b: Batched, axis: number, size: number): tf.Tensor {
+  const rank = b.axis === null ? b.t.rank + 1 : b.t.rank;
+  const a = normalizeAxis(axis, rank);
+  if (a < 0 || a >= rank) throw new BatchAxisError(`axis ${axis} is out of range for a batched value of rank ${rank}`);
+  if (b.axis === null) return broadcastAt(b.t, a, size);
+  if (b.axis === a) return b.t;
+  const perm = [...Array(rank).keys()].filter((k) => k !== b.axis);
+  perm.splice(a, 0, b.axis);
+  return tf.transpose(b.t, perm);
+}
+
+/** Per-lane keys for a random state's key and the key the state holds after the call (BrainState splits the same way). */
+function splitForLanes(key: tf.Tensor, size: number): { lanes: tf.Tensor; next: tf.Tensor } {
+  const two = dispatchKernel(RANDOM_SPLIT, { key }, { num: 2 }) as tf.Tensor;
+  const [next, sub] = tf.unstack(two);
+  return { lanes: dispatchKernel(RANDOM_SPLIT, { key: sub }, { num: size }) as tf.Tensor, next };
+}
+
+/**
+ * One vmapped call, run under the current context: inside a trace it records the batched
+ * kernels, under a gradient tape the tape sees them, else they run eagerly. `parent` is
+ * the enclosing shadow-state context (states are read and written through it) or none.
+ */
+function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Compiled, fnName: string, args: unknown[],
+  parent: StateObserver | undefined, ownJit: boolean): unknown {
+  if (Array.isArray(opts.inAxes) && opts.inAxes.length !== args.length) {
+    throw new BatchAxisError(`${fnName}: inAxes has ${opts.inAxes.length} entries but the call passed ${args.length} ` +
+      'arguments; give one axis (or null) per argument, or one number for all.');
+  }
+  const paths = flattenWithPath(args, isTensor, false);
+  const [leaves, def] = flatten(args, isTensor);
+  let size = opts.axisSize;
+  let sizeFrom = size === undefined ? '' : 'axisSize';
+  const agree = (n: number, where: string) => {
+    if (size === undefined) {
+      size = n;
+      sizeFrom = where;
+    } else if (n !== size) {
+      throw new BatchAxisError(`${fnName}: ${where} has ${n} lanes along its mapped axis, but ${sizeFrom} has ${size}; ` +
+        'every mapped argument and batched state must have the same size along its mapped axis.');
+    }
+  };
+  // The explicit tensor leaves, their axes, and lane 0 of each to trace with.
+  const tensors: tf.Tensor[] = [];
+  const axes: (number | null)[] = [];
+  const laneLeaves: unknown[] = [];
+  const made: tf.Tensor[] = [];
+  paths.forEach(({ path, leaf }, i) => {
+    const where = `argument ${formatPath(path)}`;
+    const axis = axisAt(opts.inAxes === undefined ? 0 : opts.inAxes, path, 'inAxes', fnName);
+    if (!isTensor(leaf)) {
+      if (axis !== null && typeof leaf === 'number') {
+        throw new BatchAxisError(`${fnName}: ${where} is the number ${leaf}, which has no axis to map over; pass it ` +
+          'with inAxes null (the same in every lane) or as a tensor with a batch axis.');
+      }
+      laneLeaves.push(leaves[i]);
+      return;
+    }
+    const t = leaf as tf.Tensor;
+    tensors.push(t);
+    if (axis === null) {
+      axes.push(null);
+      laneLeaves.push(t);
+      return;
+    }
+    const a = normalizeAxis(axis, t.rank);
+    agree(axisLength(t, a, `${where} (${typeString(t)})`, fnName), `${where} (${typeString(t)})`);
+    axes.push(a);
+    const lane = laneOf(t, a);
+    made.push(lane);
+    laneLeaves.push(lane);
+  });
+  const explicit = laneLeaves.filter(isTensor) as tf.Tensor[];
+  let lt;
+  try {
+    lt = laneTrace(`vmap(${fnName})`, (copies) => {
+      let k = 0;
+      const rebuilt = unflatten(def, laneLeaves.map((l) => (isTensor(l) ? copies[k++] : l))) as unknown[];
+      return fn(...rebuilt);
+    }, explicit, (state, value) => {
+      const axis = c.inStateAxis(state);
+      if (axis === null || value === undefined) return axis;
+      const leavesOf = tensorLeaves(value);
+      const n = stateAxisSize(state, leavesOf, axis, fnName);
+      if (n !== undefined) agree(n, `state ${state.label()}`);
+      return normalizeAxis(axis, leavesOf[0]?.rank ?? 1);
+    }, parent);
+  } finally {
+    for (const t of made) t.dispose();
+  }
+  try {
+    if (size === undefined) {
+      throw new BatchAxisError(`${fnName}: no argument or state is mapped (every inAxes is null and no inStates was ` +
+        'read), so the number of lanes is unknown; pass { axisSize: n }.');
+    }
+    const B: number = size;
+    const pending: PendingWrite[] = [];
+    const out = tf.tidy(() => {
+      const feeds: Batched[] = [];
+      tensors.forEach((t, i) => { feeds.push({ t, axis: axes[i] }); });
+      const nextKeys = new Map<State<StateValue>, tf.Tensor>();
+      for (const s of lt.states) {
+        const ls = tensorLeaves(s.outer);
+        if (s.role.kind === 'rng') {
+          const { lanes, next } = splitForLanes(ls[0], B);
+          nextKeys.set(s.state, next);
+          s.leaves.forEach((leaf) => { feeds[leaf] = { t: lanes, axis: 0 }; });
+        } else {
+          const axis = s.role.kind === 'batched' ? s.role.axis : null;
+          s.leaves.forEach((leaf, k) => { feeds[leaf] = { t: ls[k], axis }; });
+        }
+      }
+      for (const cap of lt.captured) feeds[cap.leaf] = { t: cap.tensor, axis: null };
+      const results = interpretBatched(lt.program, feeds, B, `vmap(${fnName})`);
+      // The result, its batch axis placed as outAxes says.
+      const resultLeaves = results.slice(0, lt.numExplicitOut);
+      const order = unflatten(lt.outTree, resultLeaves.map((_, j) => j));
+      const outPaths = flattenWithPath(order, (x) => typeof x === 'number', false);
+      const outs = outPaths.map(({ path, leaf }) => {
+        const b = resultLeaves[leaf as number];
+        const axis = axisAt(opts.outAxes === undefined ? 0 : opts.outAxes, path, 'outAxes', fnName);
+        if (axis === null) {
+          if (b.axis !== null) {
+            throw new BatchAxisError(`${fnName}: result ${formatPath(path)} differs from lane to lane, but outAxes ` +
+              'says it has no batch axis (null); give it an axis in outAxes.');
+          }
+          return tf.clone(b.t);
+        }
+        return tf.clone(placeAt(b, axis, B));
+      });
+      // The states written, each as BrainState's vmap treats it.
+      let k = lt.numExplicitOut;
+      for (const w of lt.written) {
+        const vals = results.slice(k, k + w.count);
+        k += w.count;
+        const next = nextKeys.get(w.state);
+        if (next !== undefined) {
+          // A random state drew in every lane: it ends holding one new key.
+          pending.push({ state: w.state, value: tf.clone(next) });
+          continue;
+        }
+        const declared = c.inStateAxis(w.state) ?? c.outStateAxis(w.state);
+        const batched = vals.some((b) => b.axis !== null);
+        let leavesOut: tf.Tensor[];
+        if (declared !== null && (batched || c.inStateAxis(w.state) !== null)) {
+          leavesOut = vals.map((b) => tf.clone(placeAt(b, declared, B)));
+        } else if (batched) {
+          throw new BatchAxisError(`${fnName}: state ${w.state.label()} was written with a value that differs from lane ` +
+            'to lane, but it is not declared in inStates or outStates, so it has no batch axis to hold them. Declare ' +
+            'it in outStates (it then ends holding every lane\'s value along that axis) or inStates (its value already ' +
+            'has a batch axis), or write it outside the vmapped function.');
+        } else {
+          leavesOut = vals.map((b) => tf.clone(b.t));
+        }
+        pending.push({ state: w.state, value: unflatten(w.tree, leavesOut) as StateValue });
+      }
+      return { outs, writes: pending.map((p) => tensorLeaves(p.value)) } as unknown as tf.TensorContainer;
+    }) as unknown as { outs: tf.Tensor[] };
+    if (ownJit && pending.some((p) => valueSignature(p.value) !== valueSignature(parent!.read(p.state)))) {
+      for (const p of pending) for (const t of tensorLeaves(p.value)) t.dispose();
+      for (const t of out.outs) t.dispose();
+      throw new NeedsEager();
+    }
+    for (const p of pending) {
+      if (parent !== undefined) parent.write(p.state, p.value);
+      else p.state.setRaw(p.value);
+    }
+    return unflatten(lt.outTree, out.outs);
+  } finally {
+    disposeProgram(lt.program);
+  }
+}
+
+/**
+ * Vectorizes `fn`: the returned function takes inputs with an extra batch axis and
+ * returns results with one, as if `fn` ran on each lane separately (JAX's `vmap`), with
+ * BrainState's treatment of states:
+ *
+ * - a state in `inStates` holds a batch axis; each lane reads and writes its own slice;
+ * - a state in `outStates` ends holding every lane's written value along its axis;
+ * - any other state is the same in every lane; writing it a value that differs between
+ *   lanes is a {@link BatchAxisError} naming it (writing the same value is allowed);
+ * - a random state (`random.RandomState`, the default generator) gives each lane a key
+ *   of its own split off its key, so lanes draw different numbers, and it ends holding
+ *   one new key (the next call draws new numbers; seeding makes it reproducible).
+ *
+ * The function is traced once per signature on one lane, and each kernel is batched by
+ * its rule in the kernel table (a kernel without one is an error naming it). Inside
+ * `jit` the batched kernels are part of the jit's program (`jit(vmap(f))` traces once);
+ * outside, vmap compiles its own program per signature. It composes with `grad`
+ * (`vmap(grad(f))`: per-example gradients), loops and branches (a branch on a batched
+ * predicate runs both sides and selects per lane), and itself (nested vmap).
+ *
+ * @param fn the function; its arguments are trees of tensors.
+ * @param opts `inAxes`, `outAxes`, `inStates`, `outStates`, `axisSize`, `name`.
+ * @throws BatchAxisError for mapped axes of different sizes (naming the arguments or
+ *   states), an axis out of range, an unknown number of lanes, or a state written per
+ *   lane without a batch axis. A call that throws leaves every state as it was.
+ * @returns the vectorized function.
+ * @example
+ * ```ts
+ * const w = tf.randomNormal([3, 2]);
+ * const layer = (x: tf.Tensor) => tf.relu(tf.matMul(tf.reshape(x, [1, 3]), w));
+ * const batched = bst.transform.vmap(layer);            // x: [8, 3] → [8, 1, 2]
+ * batched(tf.randomNormal([8, 3])).print();
+ * const perExample = bst.transform.vmap((x: tf.Tensor, y: tf.Tensor) => tf.dot(x, y), { inAxes: [0, null] });
+ * perExample(tf.ones([4, 3]), tf.ones([3])).print();    // [3, 3, 3, 3]
+ * ```
+ */
+export function vmap<F extends (...args: never[]) => unknown>(fn: F, opts: VmapOptions = {}): VmappedFunction<F> {
+  const fnName = `vmap(${opts.name ?? (fn.name || 'anonymous')})`;
+  checkAxisSize(opts.axisSize, fnName);
+  const inStateAxis = compileStates(opts.inStates, fnName, 'inStates');
+  const outOnly = compileStates(opts.outStates, fnName, 'outStates');
+  const outStateAxis: StateAxisOf = (s) => {
+    const i = inStateAxis(s);
+    const o = outOnly(s);
+    if (i !== null && o !== null && i !== o) {
+      throw new BatchAxisError(`${fnName}: state ${s.label()} is mapped to axis ${i} in inStates but to axis ${o} in ` +
+        'outStates; a state keeps its batch axis.');
+    }
+    return i ?? o;
+  };
+  const c: Compiled = { inStateAxis, outStateAxis };
+  const f = fn as unknown as (...args: unknown[]) => unknown;
+  let eagerOnly = false;
+  const core = new JitCore((...args: unknown[]) => runVmap(f, opts, c, fnName, args, currentObserver(), true),
+    { name: fnName }, undefined, defaultLabeler());
+  const vmapped = ((...args: unknown[]) => {
+    if (isTracing() || isTapeOn() || isJitDisabled() || eagerOnly) return runVmap(f, opts, c, fnName, args, currentObserver(), false);
+    try {
+      return core.call(args);
+    } catch (e) {
+      if (!(e instanceof NeedsEager)) throw e;
+      // A state gains its batch axis (outStates): a compiled program keeps state shapes, so this function runs uncompiled.
+      eagerOnly = true;
+      core.clearCache();
+      return runVmap(f, opts, c, fnName, args, currentObserver(), false);
+    }
+  }) as unknown as VmappedFunction<F>;
+  Object.defineProperties(vmapped, { originFun: { value: fn }, name: { value: fnName }, traceCount: { get: () => core.traceCount } });
+  return vmapped;
+}
+

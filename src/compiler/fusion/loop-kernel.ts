@@ -27,6 +27,7 @@ import type { FusedLoop } from './codegen-js';
 import { fusedLoopFor, simdKernelFor } from './kernel-cache';
 import { fusionTargetOf } from './ops';
 import { fuseSingle } from '../passes/fuse-elementwise';
+import type { WasmMemory } from './codegen-wasm';
 
 type Typed = Float32Array | Int32Array | Uint8Array;
 
@@ -44,6 +45,21 @@ type Loc =
   | { readonly kind: 'y'; readonly k: number; readonly off: number };
 
 let wholeLoopCalls = 0;
+let enabled = true;
+
+/**
+ * Runs `fn` with whole-loop kernels on or off for the loops compiled inside it (the bench
+ * and specs compare both paths in one process); restored on return or throw.
+ */
+export function withWholeLoops<R>(on: boolean, fn: () => R): R {
+  const was = enabled;
+  enabled = on;
+  try {
+    return fn();
+  } finally {
+    enabled = was;
+  }
+}
 
 /** How many scans have run as whole-loop kernels in this process (specs check that a body was taken). */
 export function wholeLoopCallCount(): number {
@@ -81,6 +97,48 @@ interface LoopPlan {
   readonly ops: StepOp[];
   /** Views: value -> (source value, element offset). */
   readonly views: Map<ValueId, { src: ValueId; off: number }>;
+}
+
+/** A heap of one loop kernel's own (cpu): every buffer of the loop at a fixed place, constants copied in once. */
+interface PrivateHeap {
+  readonly memory: WasmMemory;
+  readonly ptrs: number[];
+  views(): Typed[];
+  constantsIn: boolean;
+}
+
+const WA = (globalThis as unknown as { WebAssembly: { Memory?: new (d: { initial: number }) => WasmMemory } }).WebAssembly;
+
+function typedOn(buffer: ArrayBuffer, dtype: string, ptr: number, n: number): Typed {
+  return dtype === 'float32' ? new Float32Array(buffer, ptr, n) : dtype === 'int32' ? new Int32Array(buffer, ptr, n)
+    : new Uint8Array(buffer, ptr, n);
+}
+
+/**
+ * Lays out the buffers of a loop (inputs, constants, allocations; shapes are static) on a
+ * WebAssembly memory of its own, 16-byte aligned.
+ */
+function privateHeap(buffers: readonly { shape: readonly number[]; dtype: string }[]): PrivateHeap | undefined {
+  if (WA.Memory === undefined) return undefined;
+  const ptrs: number[] = [];
+  let end = 0;
+  for (const t of buffers) {
+    ptrs.push(end);
+    end += Math.ceil((size(t.shape) * BYTES[t.dtype]) / 16) * 16;
+  }
+  const memory = new WA.Memory({ initial: Math.max(1, Math.ceil(end / 65536)) });
+  let cache: { buffer: ArrayBuffer; views: Typed[] } | undefined;
+  return {
+    memory,
+    ptrs,
+    constantsIn: false,
+    views() {
+      if (cache === undefined || cache.buffer !== memory.buffer) {
+        cache = { buffer: memory.buffer, views: buffers.map((t, b) => typedOn(memory.buffer, t.dtype, ptrs[b], size(t.shape))) };
+      }
+      return cache.views;
+    },
+  };
 }
 
 /** Plans `body` as one step of a whole-loop kernel, or undefined when some node is not taken. */
@@ -130,7 +188,7 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
   const target = targetNamed(backendName);
   const memory = target?.memory;
   const formulas = fusionTargetOf(backendName);
-  if (memory === undefined || formulas === undefined || spec.length < 1) return undefined;
+  if (!enabled || memory === undefined || formulas === undefined || spec.length < 1) return undefined;
   const body = spec.body;
   const plan = planBody(body, formulas);
   if (plan === undefined) return undefined;
@@ -212,10 +270,12 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
 
   const simdPlacement = compilerOptions().simd ? target!.simd : undefined;
   const heap = simdPlacement?.kind === 'heap' ? simdPlacement.heap() : undefined;
+  const useScratch = simdPlacement?.kind === 'scratch';
+  let scratch: PrivateHeap | undefined;
   const nBuf = nIn + allocs.length;
 
   /** Runs the loop on buffers (their byte offsets on the heap, when SIMD runs there, and their views). */
-  const runLoop = (ptrs: readonly number[] | undefined, bufs: readonly Typed[]) => {
+  const runLoop = (ptrs: readonly number[] | undefined, bufs: readonly Typed[], heap: WasmMemory | undefined) => {
     const writeBuf = (k: number, s: number) => (((L - 1 - s) & 1) === 0 ? carryOut(k) : carryTmp(k));
     // Resolves a place at step s into [buffer, element offset].
     const at = (l: Loc, s: number): [number, number] => {
@@ -227,12 +287,15 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
         case 'y': return [yOut(l.k), s * yRow[l.k] + l.off];
       }
     };
+    // Views of exactly a value's elements (kernels read their sizes from the arrays).
     const viewCache: Map<number, Typed>[] = Array.from({ length: nBuf }, () => new Map());
-    const viewAt = (b: number, off: number): Typed => {
-      if (off === 0) return bufs[b];
+    const viewAt = (b: number, off: number, count: number): Typed => {
+      const whole = bufs[b];
+      if (off === 0 && count === whole.length) return whole;
       const m = viewCache[b];
-      let v = m.get(off);
-      if (v === undefined) m.set(off, (v = bufs[b].subarray(off) as Typed));
+      const key = off * 4294967296 + count;
+      let v = m.get(key);
+      if (v === undefined) m.set(key, (v = whole.subarray(off, off + count) as Typed));
       return v;
     };
     // One closure per kernel of the step.
@@ -247,10 +310,11 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
         const perm = order.map((info) => infos.indexOf(info));
         const attrs = o.node.attrs as tf.NamedAttrMap;
         const n = size(types[o.out].shape);
+        const counts = o.ins.map((v) => size(types[v].shape));
         return (s) => {
-          const ins = perm.map((j) => { const [b, off] = at(inLocs[j], s); return viewAt(b, off); });
+          const ins = perm.map((j) => { const [b, off] = at(inLocs[j], s); return viewAt(b, off, counts[j]); });
           const [ob, oo] = at(outLoc, s);
-          const out = oo === 0 && bufs[ob].length === n ? bufs[ob] : bufs[ob].subarray(oo, oo + n);
+          const out = viewAt(ob, oo, n);
           o.parts.loop(ins, out, order, attrs);
         };
       }
@@ -258,6 +322,8 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
       const nonLiteral = spec.inputs.map((inp, k) => (inp.mode === 'literal' ? -1 : k)).filter((k) => k >= 0);
       const inLocs = o.ins.map(locOf);
       const outLocs = o.outs.map(locOf);
+      const inCounts = o.ins.map((v) => size(types[v].shape));
+      const outCounts = o.outs.map((v) => size(types[v].shape));
       const n = size(spec.shape);
       const body4 = n - (n % 4);
       const loop = o.loop;
@@ -275,14 +341,14 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
           }
           simd(...args);
           if (body4 < n) {
-            loop(inLocs.map((l) => { const [b, off] = at(l, s); return viewAt(b, off); }),
-              outLocs.map((l) => { const [b, off] = at(l, s); return viewAt(b, off); }), body4);
+            loop(inLocs.map((l, j) => { const [b, off] = at(l, s); return viewAt(b, off, inCounts[j]); }),
+              outLocs.map((l, j) => { const [b, off] = at(l, s); return viewAt(b, off, outCounts[j]); }), body4);
           }
         };
       }
       return (s) => {
-        loop(inLocs.map((l) => { const [b, off] = at(l, s); return viewAt(b, off); }),
-          outLocs.map((l) => { const [b, off] = at(l, s); return viewAt(b, off); }));
+        loop(inLocs.map((l, j) => { const [b, off] = at(l, s); return viewAt(b, off, inCounts[j]); }),
+          outLocs.map((l, j) => { const [b, off] = at(l, s); return viewAt(b, off, outCounts[j]); }));
       };
     });
     const copySteps = copies.map((c) => {
@@ -310,14 +376,24 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
     if (heap !== undefined && simdPlacement?.kind === 'heap') {
       infos = simdPlacement.run(inputs, allocs, (ptrs, views) => {
         const [iv, ov] = views();
-        runLoop(ptrs, [...iv, ...ov] as unknown as Typed[]);
+        runLoop(ptrs, [...iv, ...ov] as unknown as Typed[], heap);
       });
     } else {
       let ok = true;
       const out = memory.run(inputs, allocs, (iv, ov) => {
         // tfjs-cpu can keep a tensor in another array type than its dtype's: take the step-by-step path then.
         if (!iv.every((a, i) => canonical(a, inputs[i].dtype))) { ok = false; return; }
-        runLoop(undefined, [...iv, ...ov] as unknown as Typed[]);
+        if (useScratch && scratch === undefined) scratch = privateHeap([...inputs, ...allocs]);
+        if (scratch === undefined) {
+          runLoop(undefined, [...iv, ...ov] as unknown as Typed[], undefined);
+          return;
+        }
+        // SIMD on a heap of the loop's own: inputs copied in (constants once), results copied out.
+        const views = scratch.views();
+        for (let b = 0; b < nIn; b++) if (b < nOuterIn || !scratch.constantsIn) views[b].set(iv[b] as Typed);
+        scratch.constantsIn = true;
+        runLoop(scratch.ptrs, views, scratch.memory);
+        for (let m = 0; m < nC + nY; m++) (ov[m] as unknown as Typed).set(views[nIn + m]);
       });
       if (!ok) {
         out.forEach(disposeInfo);

@@ -277,16 +277,18 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
   /** Runs the loop on buffers (their byte offsets on the heap, when SIMD runs there, and their views). */
   const runLoop = (ptrs: readonly number[] | undefined, bufs: readonly Typed[], heap: WasmMemory | undefined) => {
     const writeBuf = (k: number, s: number) => (((L - 1 - s) & 1) === 0 ? carryOut(k) : carryTmp(k));
-    // Resolves a place at step s into [buffer, element offset].
-    const at = (l: Loc, s: number): [number, number] => {
+    // A place at step s: its buffer and element offset (two functions: no array per call).
+    const bufAt = (l: Loc, s: number): number => {
       switch (l.kind) {
-        case 'fixed': return [l.buf, l.off];
-        case 'carry': return [s === 0 ? carryIn(l.k) : writeBuf(l.k, s - 1), l.off];
-        case 'next': return [writeBuf(l.k, s), l.off];
-        case 'x': return [xIn(l.k), s * xRow[l.k] + l.off];
-        case 'y': return [yOut(l.k), s * yRow[l.k] + l.off];
+        case 'fixed': return l.buf;
+        case 'carry': return s === 0 ? carryIn(l.k) : writeBuf(l.k, s - 1);
+        case 'next': return writeBuf(l.k, s);
+        case 'x': return xIn(l.k);
+        case 'y': return yOut(l.k);
       }
     };
+    const offAt = (l: Loc, s: number): number =>
+      (l.kind === 'x' ? s * xRow[l.k] : l.kind === 'y' ? s * yRow[l.k] : 0) + l.off;
     // Views of exactly a value's elements (kernels read their sizes from the arrays).
     const viewCache: Map<number, Typed>[] = Array.from({ length: nBuf }, () => new Map());
     const viewAt = (b: number, off: number, count: number): Typed => {
@@ -311,11 +313,13 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
         const attrs = o.node.attrs as tf.NamedAttrMap;
         const n = size(types[o.out].shape);
         const counts = o.ins.map((v) => size(types[v].shape));
+        const ins: Typed[] = new Array(perm.length);
         return (s) => {
-          const ins = perm.map((j) => { const [b, off] = at(inLocs[j], s); return viewAt(b, off, counts[j]); });
-          const [ob, oo] = at(outLoc, s);
-          const out = viewAt(ob, oo, n);
-          o.parts.loop(ins, out, order, attrs);
+          for (let j = 0; j < perm.length; j++) {
+            const l = inLocs[perm[j]];
+            ins[j] = viewAt(bufAt(l, s), offAt(l, s), counts[perm[j]]);
+          }
+          o.parts.loop(ins, viewAt(bufAt(outLoc, s), offAt(outLoc, s), n), order, attrs);
         };
       }
       const spec = o.spec;
@@ -326,6 +330,12 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
       const outCounts = o.outs.map((v) => size(types[v].shape));
       const n = size(spec.shape);
       const body4 = n - (n % 4);
+      const inViews: Typed[] = new Array(inLocs.length);
+      const outViews: Typed[] = new Array(outLocs.length);
+      const fill = (s: number) => {
+        for (let j = 0; j < inLocs.length; j++) inViews[j] = viewAt(bufAt(inLocs[j], s), offAt(inLocs[j], s), inCounts[j]);
+        for (let j = 0; j < outLocs.length; j++) outViews[j] = viewAt(bufAt(outLocs[j], s), offAt(outLocs[j], s), outCounts[j]);
+      };
       const loop = o.loop;
       if (ptrs !== undefined && heap !== undefined && simdSupports(spec, formulas) && body4 > 0) {
         const simd = simdKernelFor(spec, formulas, heap);
@@ -334,29 +344,27 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
         const args = new Array<number>(inLocs.length + outLocs.length + 1);
         args[args.length - 1] = body4;
         return (s) => {
-          for (let j = 0; j < inLocs.length; j++) { const [b, off] = at(inLocs[j], s); args[j] = ptrs[b] + off * inBytes[j]; }
+          for (let j = 0; j < inLocs.length; j++) args[j] = ptrs[bufAt(inLocs[j], s)] + offAt(inLocs[j], s) * inBytes[j];
           for (let j = 0; j < outLocs.length; j++) {
-            const [b, off] = at(outLocs[j], s);
-            args[inLocs.length + j] = ptrs[b] + off * outBytes[j];
+            args[inLocs.length + j] = ptrs[bufAt(outLocs[j], s)] + offAt(outLocs[j], s) * outBytes[j];
           }
           simd(...args);
           if (body4 < n) {
-            loop(inLocs.map((l, j) => { const [b, off] = at(l, s); return viewAt(b, off, inCounts[j]); }),
-              outLocs.map((l, j) => { const [b, off] = at(l, s); return viewAt(b, off, outCounts[j]); }), body4);
+            fill(s);
+            loop(inViews, outViews, body4);
           }
         };
       }
       return (s) => {
-        loop(inLocs.map((l, j) => { const [b, off] = at(l, s); return viewAt(b, off, inCounts[j]); }),
-          outLocs.map((l, j) => { const [b, off] = at(l, s); return viewAt(b, off, outCounts[j]); }));
+        fill(s);
+        loop(inViews, outViews);
       };
     });
     const copySteps = copies.map((c) => {
       const from = locOf(c.from);
       return (s: number) => {
-        const [fb, fo] = at(from, s);
-        const [tb, to] = at(c.to, s);
-        bufs[tb].set(bufs[fb].subarray(fo, fo + c.count), to);
+        const fo = offAt(from, s);
+        bufs[bufAt(c.to, s)].set(bufs[bufAt(from, s)].subarray(fo, fo + c.count), offAt(c.to, s));
       };
     });
     const progress = spec.progress;

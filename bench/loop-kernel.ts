@@ -1,5 +1,5 @@
 /**
- * Whole-loop kernels against the step-by-step scan, in one process, interleaved blocks,
+ * Whole-loop (and whole-step) kernels against the step-by-step scan (and kernel-by-kernel step), in one process, interleaved blocks,
  * medians of process CPU time and wall time (CPU time stays steady on a shared machine,
  * see bench/cpu-time.ts): COBA at N neurons (100-step jitted forLoop chunks) and the
  * 1000-step LIF simulation of N=1e4 in one jitted forLoop.
@@ -59,6 +59,15 @@ async function main(): Promise<void> {
   compare(`COBA N=${n}, ${chunk}-step chunks`, chunk, [
     ['whole-loop kernel', () => { whole(); sync(); }],
     ['step by step', () => { stepwise(); sync(); }],
+  ], blocks);
+
+  const stepWhole = bst.transform.jit(() => net.update());
+  const stepNodes = bst.transform.jit(() => net.update());
+  stepWhole().dispose();
+  withWholeLoops(false, () => stepNodes().dispose());
+  compare(`COBA N=${n}, one jitted step per call (x${chunk})`, chunk, [
+    ['whole-step kernel', () => { for (let i = 0; i < chunk; i++) stepWhole().dispose(); sync(); }],
+    ['kernel by kernel', () => { for (let i = 0; i < chunk; i++) stepNodes().dispose(); sync(); }],
   ], blocks);
 
   const steps = 1000;

@@ -118,6 +118,22 @@ for (const simd of [true, false]) {
         expect(bits(b.N.refractory!.value)).to.deep.equal(bits(a.N.refractory!.value));
         [eager, jitted, r1, r2].forEach((t) => t.dispose());
         f.clearCache();
+        // One jitted step per call: the whole step is one kernel too (fusion/step-kernel.ts).
+        const step = transform.jit(() => b.update());
+        const eagerRows: number[][] = [];
+        const jitRows: number[][] = [];
+        const tookStep = tookWholeLoop(() => {
+          for (let i = 0; i < 30; i++) {
+            eagerRows.push(tf.tidy(() => bits(a.update())));
+            const r = step();
+            jitRows.push(bits(r));
+            r.dispose();
+          }
+        });
+        expect(tookStep, 'whole-step kernel taken').to.equal(taken());
+        expect(jitRows).to.deep.equal(eagerRows);
+        expect(bits(b.N.V.value)).to.deep.equal(bits(a.N.V.value));
+        step.clearCache();
         // numTensors flat over 100 jitted loop chunks (short ones: this is about leaks).
         const g = transform.jit(() => { transform.forLoop(() => { b.update(); return []; }, { length: 3 }); });
         g();

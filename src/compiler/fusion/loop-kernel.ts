@@ -184,11 +184,11 @@ function planBody(body: Program, formulas: string): LoopPlan | undefined {
  * it does not take, or the backend's memory is not addressable (then the scan runs step by
  * step). On tfjs-wasm the fused kernels run as SIMD on its heap; on cpu as JS loops.
  */
-export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: KernelFunc): KernelFunc | undefined {
+export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: KernelFunc, stackYs = true): KernelFunc | undefined {
   const target = targetNamed(backendName);
   const memory = target?.memory;
   const formulas = fusionTargetOf(backendName);
-  if (!enabled || memory === undefined || formulas === undefined || spec.length < 1) return undefined;
+  if (!enabled || memory === undefined || formulas === undefined || spec.length < 1 || (!stackYs && spec.length !== 1)) return undefined;
   const body = spec.body;
   const plan = planBody(body, formulas);
   if (plan === undefined) return undefined;
@@ -208,7 +208,7 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
   const carryType = body.outputs.slice(0, nC).map((o) => types[(o as { value: ValueId }).value]);
   const yType = body.outputs.slice(nC).map((o) => types[(o as { value: ValueId }).value]);
   carryType.forEach((t) => allocs.push({ shape: [...t.shape], dtype: t.dtype }));
-  yType.forEach((t) => allocs.push({ shape: [L, ...t.shape], dtype: t.dtype }));
+  yType.forEach((t) => allocs.push({ shape: stackYs ? [L, ...t.shape] : [...t.shape], dtype: t.dtype }));
   carryType.forEach((t) => allocs.push({ shape: [...t.shape], dtype: t.dtype }));
   const carryOut = (k: number) => nIn + k;
   const yOut = (k: number) => nIn + nC + k;
@@ -274,8 +274,10 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
   let scratch: PrivateHeap | undefined;
   const nBuf = nIn + allocs.length;
 
-  /** Runs the loop on buffers (their byte offsets on the heap, when SIMD runs there, and their views). */
-  const runLoop = (ptrs: readonly number[] | undefined, bufs: readonly Typed[], heap: WasmMemory | undefined) => {
+  // The buffers of the call running now: the step closures (built once per kernel) read them here.
+  const cur: { ptrs: readonly number[]; bufs: readonly Typed[] } = { ptrs: [], bufs: [] };
+  const viewCache: Map<number, Typed>[] = Array.from({ length: nBuf }, () => new Map());
+  const build = (heap: WasmMemory | undefined, withPtrs: boolean) => {
     const writeBuf = (k: number, s: number) => (((L - 1 - s) & 1) === 0 ? carryOut(k) : carryTmp(k));
     // A place at step s: its buffer and element offset (two functions: no array per call).
     const bufAt = (l: Loc, s: number): number => {
@@ -290,14 +292,12 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
     const offAt = (l: Loc, s: number): number =>
       (l.kind === 'x' ? s * xRow[l.k] : l.kind === 'y' ? s * yRow[l.k] : 0) + l.off;
     // Views of exactly a value's elements (kernels read their sizes from the arrays).
-    const viewCache: Map<number, Typed>[] = Array.from({ length: nBuf }, () => new Map());
     const viewAt = (b: number, off: number, count: number): Typed => {
-      const whole = bufs[b];
+      const whole = cur.bufs[b];
       if (off === 0 && count === whole.length) return whole;
       const m = viewCache[b];
-      const key = off * 4294967296 + count;
-      let v = m.get(key);
-      if (v === undefined) m.set(key, (v = whole.subarray(off, off + count) as Typed));
+      let v = m.get(off);
+      if (v === undefined || v.length !== count) m.set(off, (v = whole.subarray(off, off + count) as Typed));
       return v;
     };
     // One closure per kernel of the step.
@@ -337,16 +337,16 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
         for (let j = 0; j < outLocs.length; j++) outViews[j] = viewAt(bufAt(outLocs[j], s), offAt(outLocs[j], s), outCounts[j]);
       };
       const loop = o.loop;
-      if (ptrs !== undefined && heap !== undefined && simdSupports(spec, formulas) && body4 > 0) {
+      if (withPtrs && heap !== undefined && simdSupports(spec, formulas) && body4 > 0) {
         const simd = simdKernelFor(spec, formulas, heap);
         const inBytes = nonLiteral.map((k) => BYTES[spec.inputs[k].dtype]);
         const outBytes = o.outs.map((v) => BYTES[types[v].dtype]);
         const args = new Array<number>(inLocs.length + outLocs.length + 1);
         args[args.length - 1] = body4;
         return (s) => {
-          for (let j = 0; j < inLocs.length; j++) args[j] = ptrs[bufAt(inLocs[j], s)] + offAt(inLocs[j], s) * inBytes[j];
+          for (let j = 0; j < inLocs.length; j++) args[j] = cur.ptrs[bufAt(inLocs[j], s)] + offAt(inLocs[j], s) * inBytes[j];
           for (let j = 0; j < outLocs.length; j++) {
-            args[inLocs.length + j] = ptrs[bufAt(outLocs[j], s)] + offAt(outLocs[j], s) * outBytes[j];
+            args[inLocs.length + j] = cur.ptrs[bufAt(outLocs[j], s)] + offAt(outLocs[j], s) * outBytes[j];
           }
           simd(...args);
           if (body4 < n) {
@@ -364,9 +364,19 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
       const from = locOf(c.from);
       return (s: number) => {
         const fo = offAt(from, s);
-        bufs[bufAt(c.to, s)].set(bufs[bufAt(from, s)].subarray(fo, fo + c.count), offAt(c.to, s));
+        cur.bufs[bufAt(c.to, s)].set(cur.bufs[bufAt(from, s)].subarray(fo, fo + c.count), offAt(c.to, s));
       };
     });
+    return { heap, withPtrs, steps, copySteps };
+  };
+  let built: ReturnType<typeof build> | undefined;
+  /** Runs the loop on buffers (their byte offsets on the heap, when SIMD runs there, and their views). */
+  const runLoop = (ptrs: readonly number[] | undefined, bufs: readonly Typed[], heap: WasmMemory | undefined) => {
+    if (built === undefined || built.heap !== heap || built.withPtrs !== (ptrs !== undefined)) built = build(heap, ptrs !== undefined);
+    const { steps, copySteps } = built;
+    cur.ptrs = ptrs ?? [];
+    cur.bufs = bufs;
+    for (const m of viewCache) m.clear();
     const progress = spec.progress;
     for (let s = 0; s < L; s++) {
       for (let j = 0; j < steps.length; j++) steps[j](s);

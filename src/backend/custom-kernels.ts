@@ -40,6 +40,24 @@ export function registerWgslKernel(kernelName: string, kernelFunc: tf.KernelFunc
   for (const t of allTargets()) if (t.customKernels === 'wgsl') register(kernelName, t.name, kernelFunc);
 }
 
+/** A memory kernel's parts, as {@link registerMemoryKernel} got them (whole-loop kernels call `loop` directly). */
+export interface MemoryKernelParts {
+  readonly infosOf: (inputs: tf.NamedTensorInfoMap) => TensorInfo[];
+  readonly outputOf: (infos: readonly TensorInfo[], attrs: tf.NamedAttrMap) => OutputSpec;
+  readonly loop: (ins: ArrayLike<number>[], out: { [i: number]: number }, infos: readonly TensorInfo[], attrs: tf.NamedAttrMap) => void;
+}
+
+const memoryKernels = new Map<string, MemoryKernelParts>();
+
+/**
+ * The parts of memory kernel `kernelName` (see {@link registerMemoryKernel}), or undefined
+ * when no memory kernel has that name: the compiler's whole-loop kernels run such a
+ * kernel's loop on their own buffers, with no dispatch and no allocation per step.
+ */
+export function memoryKernelParts(kernelName: string): MemoryKernelParts | undefined {
+  return memoryKernels.get(kernelName);
+}
+
 /**
  * Registers a kernel that runs `loop` on the backend's memory (its inputs' typed arrays,
  * one freshly allocated output), on every target whose memory the jit can address.
@@ -48,6 +66,7 @@ export function registerWgslKernel(kernelName: string, kernelFunc: tf.KernelFunc
 export function registerMemoryKernel(kernelName: string, infosOf: (inputs: tf.NamedTensorInfoMap) => TensorInfo[],
   outputOf: (infos: readonly TensorInfo[], attrs: tf.NamedAttrMap) => OutputSpec, loop: (ins: ArrayLike<number>[],
     out: { [i: number]: number }, infos: readonly TensorInfo[], attrs: tf.NamedAttrMap) => void): void {
+  if (!memoryKernels.has(kernelName)) memoryKernels.set(kernelName, { infosOf, outputOf, loop });
   for (const t of allTargets()) {
     if (t.memory === undefined) continue;
     const backendName = t.name;

@@ -9,6 +9,7 @@ import {
 import { InternalError } from '../errors';
 import type { CondSpec, ControlSpec, Program, ScanSpec, WhileSpec } from './ir';
 import { hostMemory } from '../backend/targets';
+import { loopKernelFor } from './fusion/loop-kernel';
 
 function kernelOrThrow(name: string, backendName: string): KernelFunc {
   const k = lookupKernel(name, backendName);
@@ -37,7 +38,13 @@ function shared(t: TensorInfo): TensorInfo {
   return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
 }
 
+/** A scan: one whole-loop kernel where the body allows (fusion/loop-kernel.ts), else step by step. */
 function scanKernel(spec: ScanSpec, backendName: string, compile: CompileSub): KernelFunc {
+  const stepwise = stepwiseScanKernel(spec, backendName, compile);
+  return loopKernelFor(spec, backendName, stepwise) ?? stepwise;
+}
+
+function stepwiseScanKernel(spec: ScanSpec, backendName: string, compile: CompileSub): KernelFunc {
   const body = compile(spec.body);
   const slice = kernelOrThrow('Slice', backendName);
   const reshape = kernelOrThrow('Reshape', backendName);

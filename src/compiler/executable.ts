@@ -15,6 +15,7 @@ import { fusionTargetOf } from './fusion/ops';
 import { hasCanonicalStorage, runCopying, scratchMemory } from './fusion/scratch';
 import { compilerOptions } from './options';
 import { controlKernel } from './control';
+import { StepKernel, stepKernelFor } from './fusion/step-kernel';
 import { TraceError, InternalError } from '../errors';
 import { ControlSpec, disposeProgram, FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
 import { kernelInfo } from './kernels';
@@ -144,6 +145,8 @@ export class Executable {
   private readonly argFeeds: { leaf: number; value: ValueId }[] = [];
   private readonly stateFeeds: StateFeed[] = [];
   private readonly backend: KernelBackendLike;
+  /** The whole program as one kernel, where it qualifies (fusion/step-kernel.ts). */
+  private readonly whole: StepKernel | undefined;
   /** The argument infos and state slots of the call running now (the in-place check reads them). */
   private call: { args: readonly TensorInfo[]; slots: StateSlots } = { args: [], slots: NO_SLOTS };
 
@@ -162,6 +165,7 @@ export class Executable {
       }
       return k;
     });
+    this.whole = stepKernelFor(program, backendName);
     this.owned = new Array(program.values.length).fill(false);
     for (const n of program.nodes) for (const o of n.outputs) this.owned[o] = true;
 
@@ -243,6 +247,13 @@ export class Executable {
       for (const l of f.leaves) vals[l.value] = leaves[l.leaf];
     }
     for (const c of p.constants) vals[c.value] = c.tensor;
+    if (this.whole !== undefined) {
+      const results = this.whole(p.inputs.map((i) => vals[i.value]!));
+      if (results !== undefined) {
+        this.call = { args: [], slots: NO_SLOTS };
+        return results;
+      }
+    }
 
     const nodes = p.nodes;
     const backend = this.backend;

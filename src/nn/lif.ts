@@ -133,11 +133,13 @@ export class LIF extends Neuron {
       }
       V = this.withDeltaInputs(V);
       if (ref === undefined) return [V, this.getSpike(V)];
-      // Held at the reset value while steps of the refractory period are left.
+      // Held at the reset value while steps of the refractory period are left. The counter
+      // counts down with maximum(c - 1, 0) (relu on tfjs-wasm is not fused: it works on the
+      // bits of NaN), so the whole step fuses into one kernel on every backend.
       V = tf.where(tf.greater(ref.value, 0), reset, V);
       const spk = this.getSpike(V);
       const steps = tf.sub(stepsWithin(this.tauRef, dt), 1);
-      const counter = tf.where(tf.greater(spk, 0), tf.add(tf.zerosLike(V), steps), tf.relu(tf.sub(ref.value, 1)));
+      const counter = tf.where(tf.greater(spk, 0), tf.add(tf.zerosLike(V), steps), tf.maximum(tf.sub(ref.value, 1), 0));
       return [V, spk, counter];
     });
     state.value = v;

@@ -48,6 +48,11 @@ for (const name of TRAINING) {
   registerKernelInfo({ name, origin: 'training', pure: true, doc: 'a training kernel (see src/backend/training-kernels/)' });
 }
 for (const [name, doc] of Object.entries(REWRITTEN)) registerKernelInfo({ name, origin: 'tfjs', pure: true, doc });
+/** tfjs kernels a whole-loop kernel (fusion/loop-kernel.ts) reads as views of their input, never running them. */
+const VIEWED: Readonly<Record<string, string>> = {
+  Slice: 'a whole-loop kernel reads a contiguous slice (a spike vector\'s E or I part) as a view of its input, with no copy',
+};
+for (const [name, doc] of Object.entries(VIEWED)) registerKernelInfo({ name, origin: 'tfjs', pure: true, doc });
 for (const name of RANDOM_KERNEL_NAMES) {
   // Pure: the numbers are a function of the key input (a state read at each call).
   registerKernelInfo({ name, origin: 'random', pure: true, fallible: true,

@@ -219,6 +219,20 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
   return { kernel: 'Fused', inputNames: null, inputs: nodeInputs, attrs: {}, outputs, fused: spec };
 }
 
+/**
+ * Node `index` of `p` alone as a `Fused` node (a group of one), when it is an elementwise op
+ * fused on `target`; else undefined. The pass leaves single ops to tfjs's kernels; a
+ * whole-loop kernel (fusion/loop-kernel.ts) runs them as fused kernels of one op instead.
+ */
+export function fuseSingle(p: Program, index: number, target: FusionTarget): KernelNode | undefined {
+  const n = p.nodes[index];
+  if (!fusible(n, p.values, target)) return undefined;
+  const producer = new Map<ValueId, number>();
+  p.nodes.forEach((m, i) => m.outputs.forEach((o) => producer.set(o, i)));
+  const constants = new Map(p.constants.map((c) => [c.value, c.tensor]));
+  return buildFused(p, [index], producer, () => true, constants);
+}
+
 /** Original nodes outside groups plus fused nodes, in a topological order close to the original. */
 function schedule(p: Program, groups: number[][], fused: KernelNode[]): KernelNode[] {
   const grouped = new Set(groups.flat());

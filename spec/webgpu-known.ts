@@ -17,6 +17,11 @@ export interface KnownWebGPULimit {
 
 export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
   {
+    title: 'event.FixedProb is reproducible per seed, differs between seeds, and without a seed follows random.seed',
+    reason: 'a FixedProb without options.seed draws its structure (on the host) from a split of the default key, ' +
+      'which the WGSL split kernel leaves on the GPU: a BackendError asking for a seed (src/event/fixed-prob.ts)',
+  },
+  {
     title: 'checkpoint: save → load round trip saves a model with its optimizer',
     reason: 'checkpoint.save is synchronous and reads tensors with dataSync (src/checkpoint/save.ts); on webgpu ' +
       'it needs an asynchronous save that awaits t.data()',

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError, internalError } from '../errors';
 import { dispatchKernel, registerHostKernel, registerWgslKernel } from '../backend/custom-kernels';
+import { webgpuShuffleKernel } from './webgpu-shuffle';
 import {
   normalFromBits, randintFromBits, truncatedNormalFromBits, randomBits, splitKeys, threefry2x32, uniformFromBits,
 } from './threefry';
@@ -159,6 +160,7 @@ export function registerRandomKernels(): void {
     randint: RANDOM_INT })) {
     registerWgslKernel(kernelName, impl);
   }
+  registerWgslKernel(RANDOM_SHUFFLE, webgpuShuffleKernel(RANDOM_SHUFFLE)); // webgpu-shuffle.ts
 }
 
 let partitionable = true;

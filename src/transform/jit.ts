@@ -46,7 +46,18 @@ export interface JittedFunction<F extends AnyFunction> {
    * Calls the function, awaiting the predicates of its while loops and branches where they
    * live on the GPU (webgpu), which a synchronous call cannot read there. Same results and
    * state writes as a synchronous call; on cpu and wasm it just runs. Calls of one jitted
-   * function run one after another, in the order made.
+   * function run one after another, in the order made; a synchronous call of it while some
+   * are pending is a `TraceError`. Keep the arguments alive until the promise settles.
+   * A `forLoop` / `scan` (static trip count) and a branch on a value still on the host need
+   * no read: such programs also run with a synchronous call on webgpu.
+   *
+   * @example
+   * ```ts
+   * const grow = bst.transform.jit((x: tf.Tensor) => bst.transform.whileLoop(
+   *   (v: tf.Tensor) => tf.less(tf.sum(v), 100), (v: tf.Tensor) => tf.mul(v, 2), x));
+   * const y = await grow.callAsync(tf.ones([4]));   // on webgpu: each predicate is awaited
+   * // y = [32, 32, 32, 32]
+   * ```
    */
   callAsync(...args: Parameters<F>): Promise<ReturnType<F>>;
   /** Traces and compiles for these arguments; runs nothing and writes no state. */

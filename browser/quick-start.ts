@@ -27,14 +27,19 @@ class TinyLinear extends bst.nn.Module {
   call(x: tf.Tensor): tf.Tensor { return tf.add(tf.matMul(x, this.weight), this.bias); }
 }
 
-/** What the quick start prints, as values: eager means, jitted means, trace count, the weight state. */
-export function quickStart(): { means: number[]; jitMeans: number[]; traces: number; weight: string } {
+/**
+ * What the quick start prints, as values: eager means, jitted means, trace count, the weight
+ * state. Values are read with `await data()`: on webgpu in Chromium a synchronous read
+ * (tfjs-webgpu's OffscreenCanvas path) works, but later asynchronous reads then fail
+ * ("A valid external Instance reference no longer exists", Chromium 156 on SwiftShader).
+ */
+export async function quickStart(): Promise<{ means: number[]; jitMeans: number[]; traces: number; weight: string }> {
   const tracker = new RunningMean();
   const means: number[] = [];
-  for (let step = 0; step < 3; step++) means.push(tracker.call(tf.add(tf.range(0, 4), step)).dataSync()[0]);
+  for (let step = 0; step < 3; step++) means.push((await tracker.call(tf.add(tf.range(0, 4), step)).data())[0]);
   const jitted3 = new RunningMean();
   const jitMeans: number[] = [];
-  for (let step = 0; step < 3; step++) jitMeans.push(jitted3.step(tf.add(tf.range(0, 4), step)).dataSync()[0]);
+  for (let step = 0; step < 3; step++) jitMeans.push((await jitted3.step(tf.add(tf.range(0, 4), step)).data())[0]);
   const lin = new TinyLinear();
   return { means, jitMeans, traces: jitted(jitted3.step).traceCount, weight: bst.stateOf(lin, 'weight').toString() };
 }

@@ -109,7 +109,7 @@ export async function main(opts: EINetOptions = {}): Promise<{ rateE: number; ra
     bar?.tick(done + chunk, steps);
   }
   const raster = tf.concat(rasters);
-  const counts = tf.sum(raster, 0).dataSync();
+  const counts = await tf.sum(raster, 0).data(); // await: webgpu cannot read GPU data synchronously in Node
   const seconds = (steps * dt) / 1000;
   let sumE = 0;
   let sumI = 0;
@@ -117,7 +117,7 @@ export async function main(opts: EINetOptions = {}): Promise<{ rateE: number; ra
   const rateE = sumE / net.nE / seconds;
   const rateI = sumI / net.nI / seconds;
   const out = opts.out ?? 'ei-raster.svg';
-  fs.writeFileSync(out, rasterSvg(raster.dataSync() as Float32Array, steps, n, net.nE, dt));
+  fs.writeFileSync(out, rasterSvg(await raster.data() as Float32Array, steps, n, net.nE, dt));
   if (opts.quiet !== true) {
     console.log(`simulated ${steps} steps of ${n} neurons in ${((Date.now() - t0) / 1000).toFixed(2)} s ` +
       `(${runChunk.traceCount} trace)`);

@@ -78,14 +78,14 @@ export async function main(opts: LinearRegressionOptions = {}): Promise<LinearRe
   for (let step = 0; step < steps; step++) {
     const loss = trainStep(x, y);
     if (step % logEvery === 0 || step === steps - 1) {
-      const value = loss.dataSync()[0];
+      const value = (await loss.data())[0]; // await: webgpu cannot read GPU data synchronously in Node
       losses.push(value);
       console.log(`step ${String(step).padStart(4)}: loss=${value.toExponential(3)}`);
     }
     loss.dispose();
   }
-  const weight = model.weight.dataSync()[0];
-  const bias = model.bias.dataSync()[0];
+  const weight = (await model.weight.data())[0];
+  const bias = (await model.bias.data())[0];
   console.log(`fitted: weight=${weight.toFixed(4)} bias=${bias.toFixed(4)} (target 2, 1); ` +
     `traced ${trainStep.traceCount} time(s)`);
   x.dispose();

@@ -152,11 +152,11 @@ export async function main(opts: MlpOptions = {}): Promise<MlpResult> {
   const accuracies: number[] = [];
   for (let step = 0; step < steps; step++) {
     const l = trainStep(x, targets);
-    losses.push(l.dataSync()[0]);
+    losses.push((await l.data())[0]); // await: webgpu cannot read GPU data synchronously in Node
     l.dispose();
     if (step % logEvery === 0 || step === steps - 1) {
       const a = accuracy(x, labels);
-      accuracies.push(a.dataSync()[0]);
+      accuracies.push((await a.data())[0]);
       a.dispose();
       console.log(`step ${String(step).padStart(4)}: loss=${losses[step].toFixed(4)} ` +
         `accuracy=${(100 * accuracies[accuracies.length - 1]).toFixed(1)}%`);
@@ -164,7 +164,7 @@ export async function main(opts: MlpOptions = {}): Promise<MlpResult> {
   }
   const finalAccuracy = accuracies[accuracies.length - 1];
   const testAcc = accuracy(test.x, test.labels);
-  const testAccuracy = testAcc.dataSync()[0];
+  const testAccuracy = (await testAcc.data())[0];
   testAcc.dispose();
 
   let svgPath: string | null = null;

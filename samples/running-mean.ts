@@ -24,12 +24,14 @@ export async function main(): Promise<{ means: number[]; sum: number; count: num
   const tracker = new RunningMean();
   const means: number[] = [];
   for (let step = 0; step < 3; step++) {
-    const mean = tf.tidy(() => tracker.call(tf.add(tf.range(0, 4), step)).arraySync() as number);
+    const m = tf.tidy(() => tracker.call(tf.add(tf.range(0, 4), step)));
+    const mean = (await m.data())[0]; // await: webgpu cannot read GPU data synchronously in Node
+    m.dispose();
     means.push(mean);
     console.log(`step ${step}: mean=${mean.toFixed(2)}`);
   }
-  const sum = tracker.sum.value.arraySync() as number;
-  const count = tracker.count.arraySync() as number;
+  const sum = (await tracker.sum.value.data())[0];
+  const count = (await tracker.count.data())[0];
   console.log(`sum=${sum} count=${count}`);
   return { means, sum, count };
 }

@@ -62,32 +62,38 @@ export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
   },
   {
     title: 'gradients through branches cond: operands, a captured tensor and a read state',
-    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
-      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
+      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
+      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
   },
   {
     title: 'gradients through branches an int result and a nested branch inside a branch',
-    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
-      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
+      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
+      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
   },
   {
     title: 'gradients through branches a branch with an op tfjs cannot differentiate',
-    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
-      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
+      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
+      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
   },
   {
     title: 'ifelse traced conditions, eagerly and jitted; the last branch is the fallback',
-    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
-      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
+      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
+      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
   },
   {
     title: 'ifelse eager and jitted ifelse over a vector of conditions leave numTensors flat',
-    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
-      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
+      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
+      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
   },
   {
     title: 'ifelse TestCrossBranchStateAccess.test_ifelse_mixed_read_write_branches',
-    reason: 'the branch index is computed by GPU kernels, and a jitted cond / switch reads it synchronously, which ' +
-      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
+      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
+      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
   },
 ];

@@ -42,7 +42,7 @@ export interface RunResult {
 }
 
 /** Runs `net` for `steps` steps in jitted chunks of `chunk` steps; prints and plots as the samples do. */
-export function runSpikingNet(net: SpikingNet, o: RunOptions): RunResult {
+export async function runSpikingNet(net: SpikingNet, o: RunOptions): Promise<RunResult> {
   if (o.steps % o.chunk !== 0) throw new Error(`the number of steps (${o.steps}) must be a multiple of chunk (${o.chunk})`);
   const { n, nE, nI } = net;
   const runChunk = bst.transform.jit((k: number) =>
@@ -57,7 +57,7 @@ export function runSpikingNet(net: SpikingNet, o: RunOptions): RunResult {
   for (let done = 0; done < o.steps; done += o.chunk) {
     const t0 = performance.now();
     const spikes = runChunk(o.chunk);
-    const values = spikes.dataSync();
+    const values = await spikes.data(); // await: webgpu cannot read GPU data synchronously in Node
     chunkMs.push(performance.now() - t0);
     spikes.dispose();
     for (let s = 0; s < o.chunk; s++) {

@@ -86,6 +86,6 @@ describe('event.FixedProb', () => {
     expectThrowsWith(() => new event.FixedProb(10, 10, 1.5, 1), E, 'prob in [0, 1]');
     expectThrowsWith(() => new event.FixedProb(-1, 10, 0.5, 1), E, 'nPre', 'non-negative integer');
     expectThrowsWith(() => new event.FixedProb(10, 10, 0.5, 1, { seed: 0.5 }), E, 'integer seed');
-    expectThrowsWith(() => new event.FixedProb(10, 10, 0.5, tf.ones([3])), E, 'one per synapse');
+    expectThrowsWith(() => new event.FixedProb(10, 10, 0.5, tf.ones([3]), { seed: 1 }), E, 'one per synapse');
   });
 });

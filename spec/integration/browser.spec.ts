@@ -1,10 +1,12 @@
 // The ESM bundle in a real browser: scripts/browser-server.ts bundles browser/check.ts
 // (esbuild, 'brainstate-ts' resolved to dist/, standard decorators) and serves it on
 // 127.0.0.1; headless Chromium opens it; the page runs the quick start and a jitted E/I
-// spiking network on wasm and on webgl and POSTs what it got.
+// spiking network on wasm, webgl and webgpu (Chromium's WebGPU, --enable-unsafe-webgpu: on
+// a machine without a GPU its SwiftShader adapter) and POSTs what it got. On webgpu the
+// network's raster must equal wasm's, and a jitted whileLoop runs through callAsync.
 import { expect } from 'chai';
 import { BrowserServer, buildBundles, startServer } from '../../scripts/browser-server';
-import { findChromium, openHeadless } from './chromium';
+import { findChromium, openHeadless, WEBGPU_FLAG } from './chromium';
 
 interface BackendResult {
   requested: string;
@@ -13,6 +15,9 @@ interface BackendResult {
   error?: string;
   quickStart?: { means: number[]; jitMeans: number[]; traces: number; weight: string };
   spiking?: { eagerSpikes: number; jitSpikes: number; equalRasters: boolean; traces: number; rateHz: number };
+  raster?: number[];
+  awaited?: { doublings: number; sum: number };
+  adapter?: string;
 }
 
 interface PageReport {
@@ -38,7 +43,7 @@ describe('the browser bundle in headless Chromium', function () {
     let received: (body: string) => void = () => undefined;
     const posted = new Promise<string>((resolve) => { received = resolve; });
     server = await startServer(0, (body) => received(body));
-    const browser = openHeadless(chromium.path, `${server.url}check.html`);
+    const browser = openHeadless(chromium.path, `${server.url}check.html`, [WEBGPU_FLAG]);
     const timeout = new Promise<string>((resolve) => {
       setTimeout(() => resolve(JSON.stringify({ pageError: `no result within 240 s; chromium stderr:\n${browser.stderr().slice(-3000)}` })), 240000).unref();
     });
@@ -54,7 +59,7 @@ describe('the browser bundle in headless Chromium', function () {
     await server?.close();
   });
 
-  for (const backend of ['wasm', 'webgl']) {
+  for (const backend of ['wasm', 'webgl', 'webgpu']) {
     describe(`on ${backend}`, () => {
       let r: BackendResult;
       before(function () {
@@ -82,6 +87,20 @@ describe('the browser bundle in headless Chromium', function () {
         expect(s.jitSpikes).to.be.greaterThan(0);
         expect(s.traces).to.equal(1);
       });
+
+      it('a jitted whileLoop through callAsync doubles as often as JS says', () => {
+        // sum(range(4096) / 4096) = 2047.5, doubled until it reaches 5000: twice (8190).
+        expect(r.awaited).to.deep.equal({ doublings: 2, sum: 8190 });
+      });
+
+      if (backend !== 'wasm') {
+        it('the jitted network\'s raster equals the wasm run\'s, spike for spike', () => {
+          const wasm = report.results!.find((x) => x.requested === 'wasm')!;
+          if (backend === 'webgpu') console.log(`    (WebGPU adapter: ${r.adapter ?? '?'})`);
+          expect(r.raster!.length).to.equal(wasm.raster!.length);
+          expect(r.raster!.reduce((n, v, i) => n + (v !== wasm.raster![i] ? 1 : 0), 0), 'spikes that differ').to.equal(0);
+        });
+      }
     });
   }
 });

@@ -19,6 +19,13 @@ export function findChromium(): { path: string } | { missing: string } {
     '/usr/bin/google-chrome); install it with `apt-get install -y chromium` (.ci/run does)' };
 }
 
+/**
+ * The flag that turns WebGPU on in Chromium on Linux. Without a GPU (and with
+ * `--disable-gpu`) Chromium 156 then offers SwiftShader's WebGPU adapter (a fallback
+ * adapter: vendor 'google', architecture 'swiftshader'); no other flag is needed.
+ */
+export const WEBGPU_FLAG = '--enable-unsafe-webgpu';
+
 /** The flags every launch uses. */
 export function chromiumFlags(profile: string): string[] {
   return ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -54,9 +61,10 @@ export function openHeadless(binary: string, url: string, extra: string[] = []):
  * PNG's path or rejects with Chromium's stderr. Asynchronous: the page's server may run
  * in this process.
  */
-export function screenshot(binary: string, url: string, out: string, size: [number, number], budgetMs: number): Promise<string> {
+export function screenshot(binary: string, url: string, out: string, size: [number, number], budgetMs: number,
+  extra: string[] = []): Promise<string> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'brainstate-chromium-'));
-  const proc = spawn(binary, [...chromiumFlags(profile), `--screenshot=${out}`, `--window-size=${size[0]},${size[1]}`,
+  const proc = spawn(binary, [...chromiumFlags(profile), ...extra, `--screenshot=${out}`, `--window-size=${size[0]},${size[1]}`,
     `--virtual-time-budget=${budgetMs}`, '--hide-scrollbars', url], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => { err += d; });

@@ -27,6 +27,7 @@ import { selfTestTape } from './tfjs-tape';
 import { canReadSync, recordHostConstant } from './webgpu/host-reads';
 
 export { backendIdle, canReadSync, hostConstant, readHeld } from './webgpu/host-reads';
+export { readFirst, readsAreAsync } from './webgpu/host-reads';
 export type { HostConstant } from './webgpu/host-reads';
 import { canReadGpuSync, copyOnGpu, isOnHost, isWebGPUBackend, selfTestWebGPU, syncReadError } from './webgpu/webgpu-engine';
 
@@ -369,10 +370,11 @@ export function storedValues(t: tf.Tensor): ArrayLike<number> {
 export function readScalar(info: TensorInfo): number {
   const b = eng().backend;
   if (isWebGPUBackend(b) && !canReadGpuSync() && !isOnHost(b, info.dataId)) {
-    throw new BackendError('transform.whileLoop / transform.cond in a jitted call: the predicate is on the GPU, and ' +
-      'the webgpu backend cannot read GPU data synchronously here (Node). An asynchronous call that awaits the ' +
-      'predicate (jitted.callAsync) is planned; until then run such code on the wasm or cpu backend, loop a fixed ' +
-      'number of times with transform.forLoop / scan, or select with tf.where.');
+    throw new BackendError('transform.whileLoop / transform.cond / transform.switch in a jitted call: the predicate ' +
+      'is on the GPU, and the webgpu backend cannot read GPU data synchronously here (Node). Call the jitted ' +
+      'function with await jitted.callAsync(...args) (for a @jit method: await jitted(obj.method).callAsync(...args)), ' +
+      'which awaits each predicate; or loop a fixed number of times with transform.forLoop / scan, select with ' +
+      'tf.where, or run on the wasm or cpu backend.');
   }
   return Number((b.readSync(info.dataId) as ArrayLike<number>)[0]);
 }

@@ -16,6 +16,7 @@ import { hasCanonicalStorage, runCopying, scratchMemory } from './fusion/scratch
 import { compilerOptions } from './options';
 import { controlKernel } from './control';
 import { StepKernel, stepKernelFor } from './fusion/step-kernel';
+import { asyncControlKernel, AsyncControlKernel, controlAwaits } from './control-async';
 import { TraceError, InternalError } from '../errors';
 import { ControlSpec, disposeProgram, FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
 import { kernelInfo } from './kernels';
@@ -216,6 +217,21 @@ export class Executable {
     disposeProgram(this.program);
   }
 
+  /** The kernel function of node `i` (the awaiting run of ./control-async.ts replays the other nodes through it). */
+  kernelAt(i: number): KernelFunc {
+    return this.kernels[i];
+  }
+
+  /** Whether a run may have to wait for a loop or branch predicate (see {@link executeAsync}). */
+  get awaitsPredicates(): boolean {
+    return awaitsPredicates(this);
+  }
+
+  /** {@link execute}, awaiting loop and branch predicates that live on the GPU (see {@link executeAsync}). */
+  executeAsync(args: readonly TensorInfo[], slots?: StateSlots): Promise<TensorInfo[]> {
+    return executeAsync(this, args, slots);
+  }
+
   /** Whether {@link dispose} was called. */
   get isDisposed(): boolean {
     return this.disposed;
@@ -292,6 +308,109 @@ export class Executable {
       return { dataId: info.dataId, shape: info.shape, dtype: info.dtype };
     });
   }
+}
+
+/**
+ * Runs `exe`'s program as {@link Executable.execute} does, but awaits the predicates of its
+ * while loops and branches (`jitted.callAsync`): kernels up to such a node are dispatched
+ * at once, then the predicate is read back asynchronously, then the next segment runs.
+ * The call's arguments and the state values it read are held (one extra reference each)
+ * until it ends, so code that runs meanwhile may dispose or overwrite them.
+ */
+async function executeAwaiting(exe: Executable, kernels: readonly (AsyncControlKernel | undefined)[],
+  args: readonly TensorInfo[], slots: StateSlots): Promise<TensorInfo[]> {
+  const p = exe.program;
+  const held: TensorInfo[] = [...args];
+  const vals: (TensorInfo | undefined)[] = new Array(p.values.length);
+  const owned: boolean[] = new Array(p.values.length).fill(false);
+  for (const n of p.nodes) for (const o of n.outputs) owned[o] = true;
+  for (const i of p.inputs) {
+    vals[i.value] = i.source.kind === 'arg' ? args[i.source.leaf] : slots.leaves(i.source.slot)[i.source.leaf];
+    if (i.source.kind === 'state') held.push(vals[i.value]!);
+  }
+  for (const c of p.constants) vals[c.value] = c.tensor;
+  held.forEach(incRef);
+  const releases = held.map((t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype })); // infos, not tensors: disposeInfo drops one reference
+  // The nodes between two awaited control nodes run as one synchronous segment, through
+  // the executable's own kernels (a sub-program of the same program, in effect).
+  const live = new Set(liveOuts(p));
+  const lastUse = new Map<ValueId, number>();
+  p.nodes.forEach((n, i) => {
+    for (const v of n.inputs) if (v >= 0) lastUse.set(v, i);
+    for (const o of n.outputs) if (!lastUse.has(o)) lastUse.set(o, i);
+  });
+  const backend = currentBackend();
+  try {
+    for (let i = 0; i < p.nodes.length; i++) {
+      const n = p.nodes[i];
+      const k = kernels[i];
+      let out: TensorInfo | TensorInfo[];
+      if (k !== undefined) {
+        out = await k(n.inputs.map((v) => vals[v]!));
+      } else {
+        let inputs: Record<string, TensorInfo> | TensorInfo[];
+        if (n.inputNames === null) {
+          inputs = n.inputs.map((v) => vals[v]!);
+        } else {
+          inputs = {};
+          for (let j = 0; j < n.inputs.length; j++) if (n.inputs[j] >= 0) inputs[n.inputNames[j]] = vals[n.inputs[j]]!;
+        }
+        out = exe.kernelAt(i)({ inputs, backend, attrs: n.attrs as Record<string, unknown> });
+      }
+      if (Array.isArray(out)) for (let j = 0; j < out.length; j++) vals[n.outputs[j]] = out[j];
+      else vals[n.outputs[0]] = out;
+      for (const v of [...n.inputs, ...n.outputs]) {
+        if (v >= 0 && owned[v] && !live.has(v) && lastUse.get(v) === i && vals[v] !== undefined) {
+          disposeInfo(vals[v]!);
+          vals[v] = undefined;
+        }
+      }
+    }
+  } catch (e) {
+    for (let v = 0; v < vals.length; v++) if (owned[v] && vals[v] !== undefined) disposeInfo(vals[v]!);
+    throw e;
+  } finally {
+    releases.forEach(disposeInfo);
+  }
+  const taken = new Set<ValueId>();
+  return liveOuts(p).map((v) => {
+    const info = vals[v]!;
+    if (owned[v] && !taken.has(v)) {
+      taken.add(v);
+      return info;
+    }
+    incRef(info); // a second use of a result, or an input / constant handed out
+    return { dataId: info.dataId, shape: info.shape, dtype: info.dtype };
+  });
+}
+
+/** The awaiting kernels of `exe`'s control nodes that may wait for a predicate (undefined elsewhere). */
+function awaitingKernels(exe: Executable): (AsyncControlKernel | undefined)[] {
+  return exe.program.nodes.map((n) => (n.control !== undefined && controlAwaits(n.control)
+    ? asyncControlKernel(n.control, exe.backendName, (sub) => new Executable(sub, exe.backendName)) : undefined));
+}
+
+const awaiting = new WeakMap<Executable, (AsyncControlKernel | undefined)[]>();
+
+/**
+ * Whether running `exe` may wait for a predicate: it holds a while loop or a branch
+ * (a scan only when its body does).
+ */
+export function awaitsPredicates(exe: Executable): boolean {
+  return exe.program.nodes.some((n) => n.control !== undefined && controlAwaits(n.control));
+}
+
+/**
+ * Runs `exe` on `args` and the states behind `slots`, awaiting each loop or branch
+ * predicate that lives on the GPU (see {@link executeAwaiting}); a program without such
+ * nodes runs synchronously. Returns what {@link Executable.execute} returns.
+ */
+export async function executeAsync(exe: Executable, args: readonly TensorInfo[], slots?: StateSlots): Promise<TensorInfo[]> {
+  if (exe.isDisposed) throw new InternalError(`jit(${exe.program.name}): a disposed executable was run`);
+  if (!awaitsPredicates(exe)) return exe.execute(args, slots);
+  let kernels = awaiting.get(exe);
+  if (kernels === undefined) awaiting.set(exe, (kernels = awaitingKernels(exe)));
+  return executeAwaiting(exe, kernels, args, slots ?? NO_SLOTS);
 }
 
 /** The kernel of a control node (a loop, a branch), its sub-programs compiled as executables. */

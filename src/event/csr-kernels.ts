@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '../backend/tfjs-engine';
 import { CustomKernelRecord, KernelAttrs, MemoryLoop, registerCustomKernel } from './kernel-record';
 import { dispatchKernel } from '../backend/custom-kernels';
+import { registerWgslCsrKernels } from './webgpu-csr';
 
 import { CSR_MATVEC, CSR_WEIGHT_GRAD, EVENT_CSR_MATVEC } from '../kernels/names';
 
@@ -185,4 +186,5 @@ export const CSR_KERNELS: readonly CustomKernelRecord[] = [EVENT_CSR_MATVEC_KERN
  */
 export function registerEventKernels(): void {
   for (const k of CSR_KERNELS) registerCustomKernel(k);
+  registerWgslCsrKernels(); // the same kernels as WGSL programs (webgpu-csr.ts)
 }

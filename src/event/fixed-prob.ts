@@ -2,7 +2,8 @@
  * `FixedProb`: random connectivity with a fixed number of synapses per neuron, drawn
  * from a Threefry key, as BrainState's `EventFixedProb` (brainevent's `FixedPostNumConn`).
  */
-import { BrainStateError } from '../errors';
+import { canReadSync } from '../backend/tfjs-engine';
+import { BackendError, BrainStateError } from '../errors';
 import { splitKey } from '../random';
 import { seedToKey } from '../random/threefry';
 import { drawFixedDegree, transposeCsr } from './connectivity';
@@ -78,6 +79,11 @@ export class FixedProb extends SparseConn {
       key = seedToKey(seed);
     } else {
       const k = splitKey();
+      if (!canReadSync(k)) {
+        k.dispose();
+        throw new BackendError(`${where}: without options.seed the structure is drawn from the default random key, ` +
+          'which lives on the GPU here (webgpu) and cannot be read synchronously; pass options.seed (an integer).');
+      }
       const v = k.dataSync();
       key = [v[0] >>> 0, v[1] >>> 0];
       k.dispose();

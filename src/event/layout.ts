@@ -4,6 +4,7 @@
  * that the event-driven kernels read.
  */
 import * as tf from '@tensorflow/tfjs';
+import { canReadSync } from '../backend/tfjs-engine';
 import { BrainStateError } from '../errors';
 
 /** Index arrays as users give them. */
@@ -49,7 +50,12 @@ export class CsrLayout {
   readonly indices: tf.Tensor1D;
   private rowsOfSynapses: tf.Tensor1D | undefined;
 
-  private constructor(readonly nPre: number, readonly nPost: number, indptr: Int32Array, indices: Int32Array) {
+  // Host copies of the structure: on webgpu the tensors may live on the GPU only, where
+  // they cannot be read synchronously (rows(), toDense()).
+  private constructor(readonly nPre: number, readonly nPost: number, private readonly hostIndptr: Int32Array,
+    private readonly hostIndices: Int32Array) {
+    const indptr = hostIndptr;
+    const indices = hostIndices;
     this.indptr = tf.keep(tf.tensor1d(indptr, 'int32'));
     this.indices = tf.keep(tf.tensor1d(indices, 'int32'));
   }
@@ -92,7 +98,7 @@ export class CsrLayout {
   /** The pre-synaptic row of every synapse, int32 `[nnz]` (made on first use, for tf-op fallbacks). */
   rows(): tf.Tensor1D {
     if (this.rowsOfSynapses === undefined) {
-      const indptr = this.indptr.dataSync();
+      const indptr = this.hostIndptr;
       const rows = new Int32Array(this.nnz);
       for (let i = 0; i < this.nPre; i++) rows.fill(i, indptr[i], indptr[i + 1]);
       this.rowsOfSynapses = tf.keep(tf.tensor1d(rows, 'int32'));
@@ -102,10 +108,20 @@ export class CsrLayout {
 
   /** The dense `[nPre, nPost]` matrix with `weight` (scalar or per synapse) at every synapse, duplicates summed. */
   toDense(weight: tf.Tensor): tf.Tensor2D {
-    const indptr = this.indptr.dataSync();
-    const indices = this.indices.dataSync();
-    const w = weight.dataSync();
+    const indptr = this.hostIndptr;
+    const indices = this.hostIndices;
     const homogeneous = weight.rank === 0;
+    if (!canReadSync(weight)) {
+      // Weights on the GPU (webgpu): scattered there, duplicates summed by the segment sum.
+      return tf.tidy(() => {
+        const cells = new Int32Array(this.nnz);
+        for (let i = 0; i < this.nPre; i++) for (let k = indptr[i]; k < indptr[i + 1]; k++) cells[k] = i * this.nPost + indices[k];
+        const flat = tf.tensor1d(cells, 'int32');
+        const w = homogeneous ? tf.mul(tf.ones([this.nnz]), weight) : weight;
+        return tf.reshape(tf.unsortedSegmentSum(w, flat, this.nPre * this.nPost), [this.nPre, this.nPost]) as tf.Tensor2D;
+      });
+    }
+    const w = weight.dataSync();
     const dense = new Float32Array(this.nPre * this.nPost);
     for (let i = 0; i < this.nPre; i++) {
       for (let k = indptr[i]; k < indptr[i + 1]; k++) dense[i * this.nPost + indices[k]] += homogeneous ? w[0] : w[k];

@@ -13,6 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError, internalError } from '../errors';
 import { dispatchKernel, registerHostKernel, registerWgslKernel } from '../backend/custom-kernels';
+import { webgpuShuffleKernel } from './webgpu-shuffle';
+import { isOnHost } from '../backend/webgpu/webgpu-engine';
 import {
   normalFromBits, randintFromBits, truncatedNormalFromBits, randomBits, splitKeys, threefry2x32, uniformFromBits,
 } from './threefry';
@@ -157,8 +159,31 @@ export function registerRandomKernels(): void {
   for (const [kernelName, impl] of webgpuRandomKernels({ threefry: THREEFRY_2X32, split: RANDOM_SPLIT,
     bits: RANDOM_BITS, uniform: RANDOM_UNIFORM, normal: RANDOM_NORMAL, truncatedNormal: RANDOM_TRUNCATED_NORMAL,
     randint: RANDOM_INT })) {
-    registerWgslKernel(kernelName, impl);
+    registerWgslKernel(kernelName, kernelName === RANDOM_SPLIT ? splitOnHostWhenSmall(impl) : impl);
   }
+  registerWgslKernel(RANDOM_SHUFFLE, webgpuShuffleKernel(RANDOM_SHUFFLE)); // webgpu-shuffle.ts
+}
+
+/** Splits into at most this many keys are computed on the host when the key is there (webgpu). */
+const HOST_SPLIT_MAX = 32;
+
+/**
+ * The webgpu split kernel, computing on the host when the key's data is on the host and the
+ * split is small, as tfjs-webgpu runs its own kernels on small host inputs: the keys are
+ * bit for bit those of the WGSL program (integers), and they stay readable synchronously,
+ * so code that reads a key eagerly after `random.seed` (e.g. `event.FixedProb` drawing its
+ * structure) works on webgpu.
+ */
+function splitOnHostWhenSmall(gpu: tf.KernelFunc): tf.KernelFunc {
+  const compute = COMPUTE[RANDOM_SPLIT];
+  return (args) => {
+    const key = args.inputs.key;
+    const num = args.attrs?.num;
+    if (key == null || typeof num !== 'number' || num > HOST_SPLIT_MAX || !isOnHost(args.backend, key.dataId)) return gpu(args);
+    const b = args.backend as tf.KernelBackend;
+    const { values, shape, dtype } = compute(b, args.inputs, args.attrs ?? {});
+    return { dataId: b.write(values, shape, dtype), shape, dtype };
+  };
 }
 
 let partitionable = true;

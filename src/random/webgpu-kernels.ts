@@ -23,7 +23,7 @@ const SQRT2_F32 = Math.fround(Math.SQRT2);
 const NORMAL_LO = Math.fround(-1 + 2 ** -24);
 
 /** Threefry-2x32-20 and the two counter layouts of `threefry.ts`, in WGSL. */
-const THREEFRY_WGSL = `
+export const THREEFRY_WGSL = `
 fn bstRotl(x : u32, r : u32) -> u32 { return (x << r) | (x >> (32u - r)); }
 fn bstBlock(k0 : u32, k1 : u32, x0 : u32, x1 : u32) -> vec2<u32> {
   let ks2 = k0 ^ k1 ^ 0x1bd11bdau;

@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { noteUse } from '../backend/readiness';
-import { isTapeOn } from '../backend/tfjs-engine';
-import { Executable, StateSlots } from '../compiler/executable';
+import { isTapeOn, readsAreAsync, tensorFromInfo } from '../backend/tfjs-engine';
+import { Executable, executeAsync, StateSlots } from '../compiler/executable';
 import { disposeProgram } from '../compiler/ir';
 import { printProgram } from '../compiler/print';
 import { TraceError } from '../errors';
@@ -15,6 +15,7 @@ import { unflatten } from '../util/pytree';
 import { CallPlan, planCall, StaticSpec } from './signature';
 import { assertLiveState, isTracing, StateLabeler, traceCall, Traced } from './trace';
 import { isJitDisabled } from './disable';
+import { withPlaceholderControl } from './loop-util';
 
 /** Options of {@link jit}. */
 export interface JitOptions {
@@ -41,6 +42,24 @@ export interface Lowered {
 /** The object `jit` returns: callable like the function, plus cache controls. */
 export interface JittedFunction<F extends AnyFunction> {
   (...args: Parameters<F>): ReturnType<F>;
+  /**
+   * Calls the function, awaiting the predicates of its while loops and branches where they
+   * live on the GPU (webgpu), which a synchronous call cannot read there. Same results and
+   * state writes as a synchronous call; on cpu and wasm it just runs. Calls of one jitted
+   * function run one after another, in the order made; a synchronous call of it while some
+   * are pending is a `TraceError`. Keep the arguments alive until the promise settles.
+   * A `forLoop` / `scan` (static trip count) and a branch on a value still on the host need
+   * no read: such programs also run with a synchronous call on webgpu.
+   *
+   * @example
+   * ```ts
+   * const grow = bst.transform.jit((x: tf.Tensor) => bst.transform.whileLoop(
+   *   (v: tf.Tensor) => tf.less(tf.sum(v), 100), (v: tf.Tensor) => tf.mul(v, 2), x));
+   * const y = await grow.callAsync(tf.ones([4]));   // on webgpu: each predicate is awaited
+   * // y = [32, 32, 32, 32]
+   * ```
+   */
+  callAsync(...args: Parameters<F>): Promise<ReturnType<F>>;
   /** Traces and compiles for these arguments; runs nothing and writes no state. */
   compile(...args: Parameters<F>): void;
   /** Drops every cached program (`traceCount` keeps counting). */
@@ -107,10 +126,25 @@ export class JitCore {
     return n;
   }
 
+  /** Awaiting calls (callAsync) made and not finished yet, and the last of them. */
+  private pendingAsync = 0;
+  private lastAsync: Promise<unknown> = Promise.resolve();
+
   /** Calls the function: replays a cached program, or traces one (then returns the traced results). */
   call(args: unknown[]): unknown {
     // Inline when disabled, when nested in another trace, or under a gradient tape
     // (a replay runs kernels behind the tape's back).
+    if (isJitDisabled() || isTracing() || isTapeOn()) return this.fn.apply(this.thisArg, args);
+    if (this.pendingAsync > 0) {
+      throw new TraceError(`jit(${this.name}): called while ${this.pendingAsync} callAsync call(s) of it are still ` +
+        'running; they write their states when they end, so this call would read stale states. Await them first ' +
+        `(await jitted.callAsync(...)), or call it with callAsync too (such calls run in order).`);
+    }
+    return this.callNow(args);
+  }
+
+  /** {@link call} without the check for pending awaiting calls. */
+  private callNow(args: unknown[]): unknown {
     if (isJitDisabled() || isTracing() || isTapeOn()) return this.fn.apply(this.thisArg, args);
     const plan = planCall(args, this.spec, this.name);
     noteUse(`jit(${this.name}) was called`);
@@ -125,6 +159,45 @@ export class JitCore {
       p.writes.forEach((w, i) => slots[w.slot].setRaw(unflatten(w.tree, writes[i]) as StateValue));
       let k = 0;
       return unflatten(p.outputTree, p.outputs.map((o) => (o.kind === 'value' ? outputs[k++] : (k++, o.value))));
+    } finally {
+      for (const t of plan.madeScalars) t.dispose();
+    }
+  }
+
+  /**
+   * Calls the function awaiting loop and branch predicates that live on the GPU (see
+   * `JittedFunction.callAsync`). Where reads need no waiting (cpu, wasm) this is {@link call}.
+   * A signature not traced yet is traced with its control nodes not run (their results are
+   * placeholders the trace cannot read), then the program runs awaiting its predicates.
+   */
+  callAsync(args: unknown[]): Promise<unknown> {
+    const awaiting = !(isJitDisabled() || isTracing() || isTapeOn() || !readsAreAsync());
+    const start = () => (awaiting ? this.runAwaiting(args) : new Promise<unknown>((ok) => ok(this.callNow(args))));
+    // The first call starts at once (reading the states as they are now); later ones after it.
+    this.pendingAsync++;
+    const run = (this.pendingAsync === 1 ? start() : this.lastAsync.then(start)).finally(() => { this.pendingAsync--; });
+    this.lastAsync = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runAwaiting(args: unknown[]): Promise<unknown> {
+    const plan = planCall(args, this.spec, this.name);
+    noteUse(`jit(${this.name}) was called`);
+    try {
+      const entry = this.find(plan) ?? withPlaceholderControl(() => this.trace(plan, false)).entry;
+      const states = entry.states;
+      for (let i = 0; i < states.length; i++) assertLiveState(states[i][0], this.name, this.label);
+      const tensors = (await executeAsync(entry.executable, plan.leaves, entry.slots)).map(tensorFromInfo);
+      const p = entry.executable.program;
+      let k = 0;
+      const outputs = p.outputs.map((o) => (o.kind === 'value' ? tensors[k++] : undefined));
+      const slots = entry.traced.slots;
+      p.writes.forEach((w) => {
+        const leaves = w.values.map(() => tensors[k++]);
+        slots[w.slot].setRaw(unflatten(w.tree, leaves) as StateValue);
+      });
+      let j = 0;
+      return unflatten(p.outputTree, p.outputs.map((o) => (o.kind === 'value' ? outputs[j++] : (j++, o.value))));
     } finally {
       for (const t of plan.madeScalars) t.dispose();
     }
@@ -202,6 +275,7 @@ export function defaultLabeler(): StateLabeler {
 export function makeJitted<F extends AnyFunction>(core: JitCore, fn: F): JittedFunction<F> {
   const jitted = ((...args: unknown[]) => core.call(args)) as unknown as JittedFunction<F>;
   Object.defineProperties(jitted, {
+    callAsync: { value: (...args: unknown[]) => core.callAsync(args) },
     compile: { value: (...args: unknown[]) => { core.entryFor(args); } },
     clearCache: { value: () => core.clearCache() },
     lower: { value: (...args: unknown[]) => core.lower(args) },

@@ -3,8 +3,9 @@
  * tracing, and taking trees apart.
  */
 import * as tf from '@tensorflow/tfjs';
-import { currentBackend, currentListener, tensorFromInfo, TensorInfo } from '../backend/tfjs-engine';
+import { currentBackend, currentListener, tensorFromInfo, TensorInfo, unrecorded } from '../backend/tfjs-engine';
 import { controlNodeKernel } from '../compiler/executable';
+import { controlResultTypes } from '../compiler/control-async';
 import type { ControlSpec } from '../compiler/ir';
 import { Recorder } from '../compiler/recorder';
 import { TraceError, InternalError } from '../errors';
@@ -51,12 +52,36 @@ export function enclosingRecorder(what: string): Recorder {
   return r;
 }
 
+/** Depth of {@link withPlaceholderControl}. */
+let placeholderControl = 0;
+
+/**
+ * Runs `fn` (a trace whose results are discarded) with control nodes recorded but not run:
+ * each gives zeros of its result types instead. A trace for `jitted.callAsync` uses this, as
+ * running a loop or branch would read its predicate synchronously; the program it records
+ * then runs awaiting its predicates. Traced code cannot see the zeros' values: reads of
+ * traced values are rejected while tracing.
+ */
+export function withPlaceholderControl<R>(fn: () => R): R {
+  placeholderControl++;
+  try {
+    return fn();
+  } finally {
+    placeholderControl--;
+  }
+}
+
 /**
  * Runs a control node on real tensors (the first, tracing call must return real
  * results), records it in the enclosing program, and returns its results as tensors.
  */
 export function runAndRecord(kernel: string, spec: ControlSpec, inputs: readonly tf.Tensor[], what: string): tf.Tensor[] {
   const recorder = enclosingRecorder(what);
+  if (placeholderControl > 0) {
+    // A trace for an awaiting call (jitted.callAsync): the results only need their types here.
+    const types = controlResultTypes(spec, inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })));
+    return recorder.recordControl(kernel, spec, inputs, unrecorded(() => types.map((t) => tf.zeros([...t.shape], t.dtype))));
+  }
   const run = controlNodeKernel(spec, tf.getBackend());
   const infos = run({ inputs: inputs as unknown as TensorInfo[], backend: currentBackend(), attrs: {} }) as TensorInfo[];
   return recorder.recordControl(kernel, spec, inputs, infos.map(tensorFromInfo));

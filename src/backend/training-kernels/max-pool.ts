@@ -10,6 +10,7 @@ import { KernelFunc, TensorInfo } from '../tfjs-engine';
 import { runOnBackendMemory } from '../targets';
 import { Geometry, geometry2d, geometry3d, maxPoolBackprop } from './geometry';
 import type { KernelRecord } from './record';
+import { maxPool3dGradWgsl } from './max-pool-wgsl';
 
 type Args = Parameters<KernelFunc>[0];
 
@@ -90,4 +91,6 @@ export const MAX_POOL_KERNELS: readonly KernelRecord[] = [
     reason: 'wrong', why: 'maxPool gradients with overlapping windows' },
   { kernelName: 'MaxPool3DGrad', backendName: 'cpu', kernelFunc: maxPool3dGrad('cpu') as unknown as KernelFunc,
     reason: 'wrong', why: 'maxPool3d gradients' },
+  { kernelName: 'MaxPool3DGrad', backendName: 'webgpu', kernelFunc: maxPool3dGradWgsl as unknown as KernelFunc,
+    reason: 'wrong', why: 'maxPool3d gradients (tfjs-backend-webgpu 4.22; a WGSL program, max-pool-wgsl.ts)' },
 ];

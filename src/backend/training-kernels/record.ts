@@ -7,7 +7,7 @@ import type { KernelFunc } from '../tfjs-engine';
 /** A training kernel a tfjs backend lacks, or has with a wrong result. */
 export interface KernelRecord {
   readonly kernelName: string;
-  readonly backendName: 'cpu' | 'wasm';
+  readonly backendName: 'cpu' | 'wasm' | 'webgpu';
   readonly kernelFunc: KernelFunc;
   /**
    * `'missing'`: the backend has none, and ours is registered only while that holds.

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { runProgram } from './webgpu-engine';
+import { isOnHost, runProgram } from './webgpu-engine';
 
 const WORKGROUP = 64;
 
@@ -40,6 +40,25 @@ const sizeOf = (shape: readonly number[]) => tf.util.sizeFromShape(shape as numb
 
 type Info = tf.TensorInfo;
 
+/** Host inputs up to this many elements are unstacked / stacked on the host (as tfjs-webgpu does for small host data). */
+const HOST_MAX = 1024;
+
+interface HostBackend {
+  readSync(dataId: object): ArrayLike<number> & { slice(a: number, b: number): ArrayLike<number>; length: number };
+  write(values: ArrayLike<number>, shape: number[], dtype: tf.DataType): object;
+}
+
+/**
+ * Whether every input's data is on the host and small: then the copies are made there, so
+ * the results stay synchronously readable (a random key split after `random.seed` can
+ * then be read back at once, as `event.FixedProb` does) and are exact all the same.
+ */
+function smallOnHost(backend: unknown, infos: readonly Info[]): boolean {
+  let n = 0;
+  for (const t of infos) n += sizeOf(t.shape);
+  return n <= HOST_MAX && infos.every((t) => t.dtype === 'int32' && isOnHost(backend, t.dataId));
+}
+
 function unpack(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
@@ -48,6 +67,12 @@ function unpack(original: tf.KernelFunc): tf.KernelFunc {
     const outShape = value.shape.slice(1);
     const n = sizeOf(outShape);
     if (!exactDtype(value.dtype) || axis !== 0 || n === 0) return original(args);
+    if (smallOnHost(backend, [value])) {
+      const b = backend as unknown as HostBackend;
+      const data = b.readSync(value.dataId);
+      return Array.from({ length: value.shape[0] }, (_, i) =>
+        ({ dataId: b.write(data.slice(i * n, (i + 1) * n), outShape, value.dtype), shape: outShape, dtype: value.dtype }));
+    }
     return Array.from({ length: value.shape[0] }, (_, i) =>
       runProgram(backend, copyProgram(outShape, n), [value], value.dtype, [i32(n), i32(i * n), i32(0)]));
   };
@@ -65,6 +90,12 @@ function pack(original: tf.KernelFunc): tf.KernelFunc {
     const n = sizeOf(values[0].shape);
     if (n === 0) return original(args);
     const outShape = [values.length, ...values[0].shape];
+    if (smallOnHost(backend, values)) {
+      const b = backend as unknown as HostBackend;
+      const data = new Int32Array(n * values.length);
+      values.forEach((v, i) => data.set(Array.from(b.readSync(v.dataId)), i * n));
+      return { dataId: b.write(data, outShape, values[0].dtype), shape: outShape, dtype: values[0].dtype };
+    }
     let out: Info | undefined;
     values.forEach((v, i) => {
       out = runProgram(backend, copyProgram(outShape, n), [v], v.dtype, [i32(n), i32(0), i32(i * n)], out);

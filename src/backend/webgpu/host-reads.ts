@@ -83,3 +83,25 @@ export async function backendIdle(): Promise<void> {
   const b = backend();
   if (isWebGPUBackend(b)) await gpuIdle(b);
 }
+
+/**
+ * Whether reads of backend data should be awaited rather than made synchronously: on
+ * webgpu everywhere (Node cannot read GPU data synchronously at all; a browser can, through
+ * OffscreenCanvas, but that stalls the page until the GPU is done).
+ */
+export function readsAreAsync(): boolean {
+  return isWebGPUBackend(backend());
+}
+
+/**
+ * The first element of `t`'s data (a loop's or branch's predicate): at once when it can be
+ * read without waiting for the GPU (every backend but webgpu; on webgpu, data still on the
+ * host), else a promise of it, read asynchronously with the data held meanwhile.
+ */
+export function readFirst(t: Info): number | Promise<number> {
+  const b = backend();
+  if (!isWebGPUBackend(b) || isOnHost(b, t.dataId)) {
+    return Number(((b as { readSync(d: object): ArrayLike<number> }).readSync(t.dataId))[0]);
+  }
+  return readHeld(t).then((v) => Number(v[0]));
+}

@@ -3,6 +3,7 @@
  * kernels the passes know something about, and the project's own kernels.
  */
 import { ELEMENTWISE_OPS } from '../fusion/ops';
+import { WGSL_OPS } from '../fusion/wgsl-ops';
 import { EVENT_KERNEL_NAMES, RANDOM_KERNEL_NAMES } from '../../kernels/names';
 import { KernelInfo, registerKernelInfo } from './kernel-info';
 
@@ -28,7 +29,7 @@ const REWRITTEN: Readonly<Record<string, string>> = {
 };
 
 for (const [name, op] of Object.entries(ELEMENTWISE_OPS)) {
-  registerKernelInfo({ name, origin: 'tfjs', pure: true, elementwise: op, passThrough: PASS_THROUGH[name] });
+  registerKernelInfo({ name, origin: 'tfjs', pure: true, elementwise: op, wgsl: WGSL_OPS[name], passThrough: PASS_THROUGH[name] });
 }
 for (const [name, passThrough] of Object.entries(PASS_THROUGH)) {
   if (ELEMENTWISE_OPS[name] === undefined) registerKernelInfo({ name, origin: 'tfjs', pure: true, passThrough });

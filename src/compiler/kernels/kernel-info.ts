@@ -16,10 +16,13 @@
  *   (fusion/codegen-js.ts), the SIMD emitter (fusion/codegen-wasm.ts) and the algebraic
  *   identities of passes/simplify.ts (`elementwise.identity`); the record's data are the
  *   entries of fusion/ops.ts, with their per-backend overrides.
- * - `constant`, `batch`, `wgsl`: room for issue 19 (values known at trace time), issue 16
- *   (vmap batching rules) and issue 15 (fused WGSL kernels); see docs/architecture.md.
+ * - `wgsl`: the WGSL form of an elementwise kernel (fusion/wgsl-ops.ts), read by the WGSL
+ *   emitter (fusion/codegen-wgsl.ts) for fused programs on webgpu.
+ * - `constant`, `batch`: room for issue 19 (values known at trace time) and issue 16
+ *   (vmap batching rules); see docs/architecture.md.
  */
 import type { ElementwiseOp } from '../fusion/ops';
+import type { WgslForm } from '../fusion/wgsl-ops';
 import { InternalError } from '../../errors';
 
 /** Where a kernel comes from. */
@@ -68,6 +71,11 @@ export interface KernelInfo {
   readonly passThrough?: 'any-inputs' | 'one-input';
   /** Fusible elementwise kernel: inputs, dtype rule, JS / SIMD forms, per-backend overrides, identities. */
   readonly elementwise?: ElementwiseOp;
+  /**
+   * The WGSL form of an elementwise kernel (fused WGSL programs on webgpu follow
+   * tfjs-backend-webgpu's formulas: fusion/wgsl-ops.ts, emitted by fusion/codegen-wgsl.ts).
+   */
+  readonly wgsl?: WgslForm;
   /** Room for issue 19. */
   readonly constant?: ConstantRule;
   /** Room for issue 16. */

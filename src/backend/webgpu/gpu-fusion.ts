@@ -1,0 +1,21 @@
+/**
+ * How the compiler's generated WGSL programs (fused elementwise kernels) run on the webgpu
+ * backend: the {@link GpuFusion} of its target record, over the members of
+ * tfjs-backend-webgpu that ./webgpu-engine.ts reaches (and self-tests).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { GpuFusion } from '../targets';
+import { copyElements, isOnDevice, runProgram, storageDtype } from './webgpu-engine';
+
+const backend = (): unknown => tf.engine().backend;
+
+/** The webgpu backend's runner of generated WGSL programs. */
+export const WEBGPU_FUSION: GpuFusion = {
+  run: (program, inputs, outputDtype, output) => runProgram(backend(), program, [...inputs], outputDtype, undefined, output),
+  copyOut: (src, offset, out) => copyElements(backend(), src, offset, out.shape, out.dtype),
+  onDevice: (t) => isOnDevice(backend(), t.dataId),
+  storageDtype: (t) => storageDtype(backend(), t.dataId) ?? t.dtype,
+  // tfjs-webgpu's shouldExecuteOnCPU: WEBGPU_CPU_FORWARD and WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD (public flags).
+  cpuForwardThreshold: () => (tf.env().getBool('WEBGPU_CPU_FORWARD') ? tf.env().getNumber('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD') : 0),
+  writesInPlace: true,
+};

@@ -133,6 +133,15 @@ export function copyElements(backend: unknown, src: Info, offset: number, shape:
   return out;
 }
 
+/**
+ * Moves `dataId`'s host values into a GPU buffer now (tfjs-webgpu otherwise keeps them on
+ * the host until a GPU program reads them, and runs small kernels on its CPU kernels
+ * meanwhile). Specs and benchmarks use it to put inputs where steady-state data lives.
+ */
+export function uploadToGpu(backend: unknown, dataId: object): void {
+  (backend as WebGPUBackendPrivate).uploadToGPU(dataId);
+}
+
 /** Whether this environment can read GPU data synchronously at all (browsers: through OffscreenCanvas). */
 export function canReadGpuSync(): boolean {
   return typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined';

@@ -19,7 +19,7 @@
  * Registered as the backend forms of the formulas key {@link WGSL_FORMULAS} (ops.ts
  * `registerBackendForms`), which is what `dtype` acceptance and `when` say for fusion there.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
 import type { EmitContext } from './simd-emit';
 import { BackendForm, ELEMENTWISE_OPS, registerBackendForms } from './ops';
@@ -187,6 +187,10 @@ export const WGSL_OPS: Readonly<Record<string, WgslForm>> = {
   Cast: {
     accepts: ANY,
     cpuForward: true,
+    // A cast without encoding loss shares its input's buffer (an int32 buffer read as float32
+    // keeps ints beyond 2^24 exact): a fused f32 result would round them, so it stays unfused
+    // (it costs no dispatch).
+    when: (c) => tf.util.hasEncodingLoss(c.inDtypes[0], c.outDtype),
     body: (c) => {
       const from = c.inDtypes[0];
       if (c.outDtype === 'int32' && from === 'float32') return 'return f32(i32((a)));'; // kernel_utils/int.js: TO_INT
@@ -194,7 +198,7 @@ export const WGSL_OPS: Readonly<Record<string, WgslForm>> = {
         // Cast to bool is NotEqual(x, 0): NaN gives true.
         return `let b = 0.0;${nanChecked('var resultTemp = f32(a != b);\n    let valueForNaN = 1.0;')}`;
       }
-      return 'return a;'; // no encoding loss: tfjs shares the data (identity)
+      return 'return a;'; // bool to int32 and the like: not fused (see `when`), kept for completeness
     },
   },
   ZerosLike: unary('return 0.0;', ANY, { why: 'Fill with 0' }),

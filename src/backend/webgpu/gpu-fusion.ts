@@ -11,7 +11,9 @@ const backend = (): unknown => tf.engine().backend;
 
 /** The webgpu backend's runner of generated WGSL programs. */
 export const WEBGPU_FUSION: GpuFusion = {
-  run: (program, inputs, outputDtype, output) => runProgram(backend(), program, [...inputs], outputDtype, undefined, output),
+  // A fresh copy per call: runWebGPUProgram overwrites `shaderKey` with its pipeline-cache key
+  // (program + shapes), so a reused object would get a longer key, and a new pipeline, at every call.
+  run: (program, inputs, outputDtype, output) => runProgram(backend(), { ...program }, [...inputs], outputDtype, undefined, output),
   copyOut: (src, offset, out) => copyElements(backend(), src, offset, out.shape, out.dtype),
   onDevice: (t) => isOnDevice(backend(), t.dataId),
   storageDtype: (t) => storageDtype(backend(), t.dataId) ?? t.dtype,

@@ -82,6 +82,8 @@ export interface GpuProgram {
   variableNames: string[];
   workgroupSize: [number, number, number];
   size?: boolean;
+  /** The program's own uniforms, appended to tfjs's `Uniforms` struct (`name : f32, ...`). */
+  uniforms?: string;
   getUserCode(): string;
 }
 
@@ -92,9 +94,11 @@ export interface GpuProgram {
 export interface GpuFusion {
   /**
    * Runs `program` on `inputs` (one dispatch); the output holds one reference the caller
-   * owns. With `output`, writes into that tensor's buffer (in place).
+   * owns. With `output`, writes into that tensor's buffer (in place). `uniforms`: the
+   * float32 values of the program's own uniforms, in order.
    */
-  run(program: GpuProgram, inputs: readonly TensorInfo[], outputDtype: tf.DataType, output?: TensorInfo): TensorInfo;
+  run(program: GpuProgram, inputs: readonly TensorInfo[], outputDtype: tf.DataType, uniforms: readonly number[],
+    output?: TensorInfo): TensorInfo;
   /** A new tensor of `out` holding elements `[offset, offset + size)` of `src`'s buffer, copied on the GPU (no dispatch). */
   copyOut(src: TensorInfo, offset: number, out: OutputSpec): TensorInfo;
   /** Whether `t`'s data is on the device (false: host values tfjs has not uploaded yet). */

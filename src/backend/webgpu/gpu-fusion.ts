@@ -13,7 +13,8 @@ const backend = (): unknown => tf.engine().backend;
 export const WEBGPU_FUSION: GpuFusion = {
   // A fresh copy per call: runWebGPUProgram overwrites `shaderKey` with its pipeline-cache key
   // (program + shapes), so a reused object would get a longer key, and a new pipeline, at every call.
-  run: (program, inputs, outputDtype, output) => runProgram(backend(), { ...program }, [...inputs], outputDtype, undefined, output),
+  run: (program, inputs, outputDtype, uniforms, output) => runProgram(backend(), { ...program }, [...inputs], outputDtype,
+    uniforms.map((v) => ({ type: 'float32' as const, data: [v] })), output),
   copyOut: (src, offset, out) => copyElements(backend(), src, offset, out.shape, out.dtype),
   onDevice: (t) => isOnDevice(backend(), t.dataId),
   storageDtype: (t) => storageDtype(backend(), t.dataId) ?? t.dtype,

@@ -21,7 +21,7 @@ import { InternalError } from '../../errors';
 import { refDtype } from './codegen-js';
 import { noteKernelCompiled } from './compile-count';
 import { fusedSpecKey, MAX_ENTRIES } from './kernel-cache';
-import { WGSL_OPS, wgslF32 } from './wgsl-ops';
+import { WGSL_OPS } from './wgsl-ops';
 
 /** Where a program's outputs go (see the file comment). */
 export type OutputPlan =
@@ -35,6 +35,8 @@ export interface WgslKernel {
   readonly bound: readonly number[];
   /** The WGSL source of the program's own code (for inspection and tests). */
   readonly source: string;
+  /** The values of the program's own uniforms (its inlined constants, as float32), in order. */
+  readonly uniforms: readonly number[];
 }
 
 const WORKGROUP = 64;
@@ -105,10 +107,17 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan): WgslKerne
   const bound: number[] = [];
   const variableNames: string[] = [];
   const read: string[] = [];
+  // Constants are uniforms, as tfjs-webgpu passes its scalars and attributes: a WGSL constant
+  // lets the shader compiler rewrite the arithmetic (x / c as x * (1 / c) on SwiftShader, 1 ulp
+  // off: fuzz seed 642), while eagerly the kernel divides by a value it reads at run time.
+  const uniformNames: string[] = [];
+  const uniformValues: number[] = [];
   let k = 0; // index among non-literal inputs
   spec.inputs.forEach((inp, r) => {
     if (inp.mode === 'literal') {
-      read.push(wgslF32(inp.value));
+      read.push(`uniforms.lit${uniformNames.length}`);
+      uniformNames.push(`lit${uniformNames.length}`);
+      uniformValues.push(Math.fround(inp.value));
       return;
     }
     const nonLiteral = k++;
@@ -162,9 +171,10 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan): WgslKerne
     dispatch: [Math.max(1, Math.ceil(n / WORKGROUP)), 1, 1],
     variableNames,
     workgroupSize: [WORKGROUP, 1, 1],
+    ...(uniformNames.length > 0 ? { uniforms: uniformNames.map((u) => `${u} : f32, `).join('') } : {}),
     getUserCode: () => source,
   };
-  return { program, bound, source };
+  return { program, bound, source, uniforms: uniformValues };
 }
 
 const programs = new Map<string, WgslKernel>();

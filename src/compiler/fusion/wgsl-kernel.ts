@@ -144,15 +144,15 @@ export function wgslFusedKernel(spec: FusedSpec, outTypes: readonly ValueType[],
         const k = reuse!.inputOf[0];
         const kern = wgslKernelFor(spec, formulas, { kind: 'single', dtype: outs[0].dtype, inPlaceInput: k });
         try {
-          return [gpu.run(kern.program, kern.bound.map((b) => ins[b]), outs[0].dtype, target)];
+          return [gpu.run(kern.program, kern.bound.map((b) => ins[b]), outs[0].dtype, kern.uniforms, target)];
         } catch (e) {
           disposeInfo(target);
           throw e;
         }
       }
-      return [gpu.run(fresh.program, fresh.bound.map((b) => ins[b]), outs[0].dtype)];
+      return [gpu.run(fresh.program, fresh.bound.map((b) => ins[b]), outs[0].dtype, fresh.uniforms)];
     }
-    const packed = gpu.run(fresh.program, fresh.bound.map((b) => ins[b]), 'int32');
+    const packed = gpu.run(fresh.program, fresh.bound.map((b) => ins[b]), 'int32', fresh.uniforms);
     try {
       return outs.map((o, m) => gpu.copyOut(packed, m * n, o));
     } finally {

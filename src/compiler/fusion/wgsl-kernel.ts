@@ -36,10 +36,13 @@ function isIdentityCast(spec: FusedSpec, j: number): boolean {
 /**
  * The size each inlined constant had where op `j` reads it: the domain's when every
  * argument of the op is a constant or a scalar (the op's result has the domain's shape,
- * so the constant had it), else 1 (a scalar broadcast against the other argument).
+ * so the constant had it) and always for Select, else 1 (a scalar broadcast against the
+ * other argument).
  */
 function literalSize(spec: FusedSpec, j: number): number {
   const nIn = spec.inputs.length;
+  // Select's kernel does not broadcast: tf.where broadcast its operands before recording it.
+  if (spec.ops[j].kernel === 'Select') return sizeOf(spec.shape);
   const allSmall = spec.ops[j].args.every((a) => a < nIn && spec.inputs[a].mode !== 'full' && spec.inputs[a].mode !== 'strided');
   return allSmall ? sizeOf(spec.shape) : 1;
 }

@@ -70,8 +70,18 @@ function vec4Choice(spec: FusedSpec, opIndex: number): boolean | undefined {
   return spec.shape.length > 0 && spec.shape[spec.shape.length - 1] % 4 === 0;
 }
 
-/** Whether every op's formula is known for `spec` (else the kernel always replays the group unfused). */
+/**
+ * The most storage buffers one program may bind: WebGPU's default
+ * maxStorageBuffersPerShaderStage (8), the output included; tfjs-webgpu asks for no more.
+ */
+export const MAX_STORAGE_BUFFERS = 8;
+
+/**
+ * Whether `spec` can run as one program: every op's formula is known, and its inputs fit
+ * the storage-buffer limit (else the kernel always replays the group unfused).
+ */
 export function wgslSupports(spec: FusedSpec): boolean {
+  if (spec.inputs.filter((i) => i.mode !== 'literal').length + 1 > MAX_STORAGE_BUFFERS) return false;
   return spec.ops.every((op, j) => WGSL_OPS[op.kernel] !== undefined &&
     (WGSL_OPS[op.kernel].shapeDependent !== true || vec4Choice(spec, j) !== undefined));
 }

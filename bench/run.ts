@@ -188,6 +188,9 @@ if (process.argv[2] === '--child') {
   child(process.argv[3]).catch((e) => { console.error(e); process.exit(1); });
 } else if (process.argv[2] === '--coba-child') {
   cobaChild(process.argv[3]).catch((e) => { console.error(e); process.exit(1); });
+} else if (process.argv[2] === '--backend' && process.argv[3] === 'webgpu') {
+  // Dispatches and ms per step on webgpu, beside @jax-js/jax on the same adapter (bench/webgpu.ts).
+  import('./webgpu').then((m) => m.benchWebGPU()).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
 } else {
   void main();
 }

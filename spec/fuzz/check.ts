@@ -63,8 +63,9 @@ interface Snapshot {
   readonly values: number[];
 }
 
-function snap(t: tf.Tensor): Snapshot {
-  return { shape: t.shape.slice(), dtype: t.dtype, values: Array.from(t.dataSync() as ArrayLike<number>, Number) };
+/** The values of `t`, read asynchronously (webgpu in Node cannot read GPU data synchronously). */
+async function snap(t: tf.Tensor): Promise<Snapshot> {
+  return { shape: t.shape.slice(), dtype: t.dtype, values: Array.from(await t.data() as ArrayLike<number>, Number) };
 }
 
 const show = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
@@ -98,7 +99,7 @@ function disposeStates(states: readonly bst.State<tf.Tensor>[]): void {
   }
 }
 
-function runEager(c: DiffCase): Trace {
+async function runEager(c: DiffCase): Promise<Trace> {
   const states = c.makeStates();
   const fn = c.makeFn(states);
   const out: Trace = { outputs: [], states: [] };
@@ -109,9 +110,12 @@ function runEager(c: DiffCase): Trace {
         const args = c.args(k, states, made);
         // Clones: an output may be a state's own tensor, which a later write disposes.
         const res = withLaneReference(() => tf.tidy(() => fn(...args).map((t) => tf.clone(t))));
-        out.outputs.push(res.map(snap));
-        tf.dispose(res);
-        out.states.push(states.map((s) => snap(s.value)));
+        try {
+          out.outputs.push(await Promise.all(res.map(snap)));
+        } finally {
+          tf.dispose(res);
+        }
+        out.states.push(await Promise.all(states.map((s) => snap(s.value))));
       } finally {
         tf.dispose(made);
       }
@@ -122,7 +126,7 @@ function runEager(c: DiffCase): Trace {
   return out;
 }
 
-function runJit(c: DiffCase, v: JitVariant, want: Trace, report: (d: Disagreement) => void): void {
+async function runJit(c: DiffCase, v: JitVariant, want: Trace, report: (d: Disagreement) => void): Promise<void> {
   const startMemory = tf.memory();
   const states = c.makeStates();
   const jitted = bst.transform.jit(c.makeFn(states), { name: 'fuzzed' });
@@ -136,14 +140,14 @@ function runJit(c: DiffCase, v: JitVariant, want: Trace, report: (d: Disagreemen
       try {
         const args = c.args(k, states, made);
         res = withCompilerOptions(v.options, () => jitted(...args));
-        res.forEach((t, i) => {
-          const d = compareSnapshots(snap(t), want.outputs[k][i], approxOut.has(i));
+        for (const [i, t] of res.entries()) {
+          const d = compareSnapshots(await snap(t), want.outputs[k][i], approxOut.has(i));
           if (d !== undefined) report({ variant: v.name, call: k, what: `output ${i}`, detail: d });
-        });
-        states.forEach((s, j) => {
-          const d = compareSnapshots(snap(s.value), want.states[k][j], approxState.has(j));
+        }
+        for (const [j, s] of states.entries()) {
+          const d = compareSnapshots(await snap(s.value), want.states[k][j], approxState.has(j));
           if (d !== undefined) report({ variant: v.name, call: k, what: `state ${j}`, detail: d });
-        });
+        }
       } catch (e) {
         report({ variant: v.name, call: k, what: 'throws', detail: (e as Error).message.split('\n')[0] });
         return;
@@ -172,10 +176,10 @@ function runJit(c: DiffCase, v: JitVariant, want: Trace, report: (d: Disagreemen
 }
 
 /** Runs `c` eagerly and under each jit variant; returns every disagreement. */
-export function checkCase(c: DiffCase, variants: readonly JitVariant[]): CheckResult {
+export async function checkCase(c: DiffCase, variants: readonly JitVariant[]): Promise<CheckResult> {
   let want: Trace;
   try {
-    want = runEager(c);
+    want = await runEager(c);
   } catch (e) {
     const message = (e as Error).message.split('\n')[0];
     // tfjs rejects invalid programs with a plain Error, and brainstate-ts with a BrainStateError:
@@ -188,6 +192,6 @@ export function checkCase(c: DiffCase, variants: readonly JitVariant[]): CheckRe
     return { disagreements: [], eagerError: message };
   }
   const disagreements: Disagreement[] = [];
-  for (const v of variants) runJit(c, v, want, (d) => disagreements.push(d));
+  for (const v of variants) await runJit(c, v, want, (d) => disagreements.push(d));
   return { disagreements };
 }

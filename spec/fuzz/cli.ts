@@ -81,7 +81,7 @@ async function runChunk(a: Args): Promise<Tally> {
   const variants = variantsFor(backend, a.simd);
   // A smaller program counts only if it fails the same way (same kind: output, state, memory, throws, ...).
   const kind = (d: Disagreement) => d.what.split(' ')[0];
-  const failsLike = (k: string) => (p: FuzzProgram) => checkCase(toCase(p), variants).disagreements.some((d) => kind(d) === k);
+  const failsLike = (k: string) => async (p: FuzzProgram) => (await checkCase(toCase(p), variants)).disagreements.some((d) => kind(d) === k);
   const t0 = Date.now();
   const t: Tally = { checked: 0, skipped: 0, failed: 0, next: a.seed, crashes: [], skipReasons: {} };
   for (; t.checked + t.skipped < a.count && (Date.now() - t0) / 1000 < a.seconds; t.next++) {
@@ -89,7 +89,7 @@ async function runChunk(a: Args): Promise<Tally> {
     // The parent reads this to know where a crashed chunk stopped.
     if (a.trace) console.log(`seed ${seed}`);
     const p = generate({ seed, backend });
-    const r = checkCase(toCase(p), variants);
+    const r = await checkCase(toCase(p), variants);
     if (r.eagerError !== undefined) {
       t.skipped++;
       const why = r.eagerError.replace(/\d+(\.\d+)?/g, 'N').slice(0, 90);
@@ -99,8 +99,8 @@ async function runChunk(a: Args): Promise<Tally> {
     t.checked++;
     if (r.disagreements.length > 0) {
       t.failed++;
-      const small = minimise(p, failsLike(kind(r.disagreements[0])));
-      const d = checkCase(toCase(small), variants).disagreements.filter((x) => kind(x) === kind(r.disagreements[0]));
+      const small = await minimise(p, failsLike(kind(r.disagreements[0])));
+      const d = (await checkCase(toCase(small), variants)).disagreements.filter((x) => kind(x) === kind(r.disagreements[0]));
       const first = d[0] ?? r.disagreements[0];
       const v = variants.find((x) => x.name === first.variant) ?? variants[0];
       console.log(`\n=== seed ${seed}: ${r.disagreements.length} disagreement(s) on ${backend}, e.g. ${fmt(r.disagreements[0])}`);

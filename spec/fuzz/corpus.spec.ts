@@ -17,8 +17,8 @@ const fmt = (d: Disagreement) => `${d.variant}, call ${d.call}, ${d.what}: ${d.d
 describe('issue 12: the fuzz corpus replays without disagreement', () => {
   for (const file of fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()) {
     const p = fromJson(fs.readFileSync(path.join(DIR, file), 'utf8'));
-    it(`issue 12: ${file.replace(/\.json$/, '')}${p.note === undefined ? '' : ` (${p.note.slice(0, 90)})`}`, () => {
-      const r = checkCase(toCase(p), variantsFor(bst.backend.name(), true));
+    it(`issue 12: ${file.replace(/\.json$/, '')}${p.note === undefined ? '' : ` (${p.note.slice(0, 90)})`}`, async () => {
+      const r = await checkCase(toCase(p), variantsFor(bst.backend.name(), true));
       expect(r.eagerError, 'eager tfjs ran the program').to.equal(undefined);
       expect(r.disagreements.map(fmt)).to.deep.equal([]);
     });

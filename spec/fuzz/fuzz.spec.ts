@@ -15,14 +15,14 @@ const fmt = (d: Disagreement) => `${d.variant}, call ${d.call}, ${d.what}: ${d.d
 
 describe('issue 12: differential fuzzing (fixed seeds)', () => {
   it(`issue 12: ${SEEDS.count} random programs agree with eager tfjs (seeds ${SEEDS.first}..${SEEDS.first + SEEDS.count - 1})`,
-    function () {
+    async function () {
       this.timeout(600000);
       const backend = bst.backend.name();
       const variants = variantsFor(backend, true);
       const failures: string[] = [];
       let checked = 0;
       for (let seed = SEEDS.first; seed < SEEDS.first + SEEDS.count; seed++) {
-        const r = checkCase(toCase(generate({ seed, backend })), variants);
+        const r = await checkCase(toCase(generate({ seed, backend })), variants);
         if (r.eagerError !== undefined) continue;
         checked++;
         if (r.disagreements.length > 0) {

@@ -5,7 +5,7 @@
  */
 import { Block, FuzzProgram, Stmt, used } from './program';
 
-type Fails = (p: FuzzProgram) => boolean;
+type Fails = (p: FuzzProgram) => Promise<boolean>;
 
 function renameIn(stmts: readonly Stmt[], from: number, to: number): Stmt[] {
   const r = (id: number) => (id === from ? to : id);
@@ -72,14 +72,14 @@ function* smaller(p: FuzzProgram): Generator<FuzzProgram> {
 }
 
 /** The smallest program reachable by single deletions that still `fails` (at most `budget` checks). */
-export function minimise(p: FuzzProgram, fails: Fails, budget = 400): FuzzProgram {
+export async function minimise(p: FuzzProgram, fails: Fails, budget = 400): Promise<FuzzProgram> {
   let best = p;
   let checks = 0;
   for (let progress = true; progress && checks < budget;) {
     progress = false;
     for (const q of smaller(best)) {
       if (++checks > budget) break;
-      if (fails(q)) {
+      if (await fails(q)) {
         best = q;
         progress = true;
         break;

@@ -68,6 +68,49 @@ export type SimdPlacement =
   /** Copied through a private scratch heap (tfjs-cpu's JS arrays). */
   | { readonly kind: 'scratch' };
 
+/**
+ * A generated WGSL compute program, as tfjs-backend-webgpu runs it (structurally its
+ * `WebGPUProgram`): the prelude tfjs writes (bindings of `result` and of each variable,
+ * the `uniforms` struct with NAN and INFINITY, `main(index)` over a flat dispatch) and
+ * the program's own code.
+ */
+export interface GpuProgram {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  variableNames: string[];
+  workgroupSize: [number, number, number];
+  size?: boolean;
+  /** The program's own uniforms, appended to tfjs's `Uniforms` struct (`name : f32, ...`). */
+  uniforms?: string;
+  getUserCode(): string;
+}
+
+/**
+ * How fused elementwise kernels run as generated WGSL programs on a GPU backend (webgpu):
+ * the compiler generates the program (compiler/fusion/codegen-wgsl.ts), the backend runs it.
+ */
+export interface GpuFusion {
+  /**
+   * Runs `program` on `inputs` (one dispatch); the output holds one reference the caller
+   * owns. With `output`, writes into that tensor's buffer (in place). `uniforms`: the
+   * float32 values of the program's own uniforms, in order.
+   */
+  run(program: GpuProgram, inputs: readonly TensorInfo[], outputDtype: tf.DataType, uniforms: readonly number[],
+    output?: TensorInfo): TensorInfo;
+  /** A new tensor of `out` holding elements `[offset, offset + size)` of `src`'s buffer, copied on the GPU (no dispatch). */
+  copyOut(src: TensorInfo, offset: number, out: OutputSpec): TensorInfo;
+  /** Whether `t`'s data is on the device (false: host values tfjs has not uploaded yet). */
+  onDevice(t: TensorInfo): boolean;
+  /** The dtype of `t`'s buffer (tfjs-webgpu shares an int32 buffer for a float32 cast). */
+  storageDtype(t: TensorInfo): tf.DataType;
+  /** Below this many elements, host inputs run on the backend's CPU kernels (0: never). */
+  cpuForwardThreshold(): number;
+  /** Whether a program may write a state's new value into its dead old buffer. */
+  readonly writesInPlace: boolean;
+}
+
 /** One backend brainstate-ts can start and compile for. */
 export interface BackendTarget {
   /** tfjs's name of the backend (`tf.getBackend()`). */
@@ -96,9 +139,11 @@ export interface BackendTarget {
   readonly memory?: HostMemory;
   /** Set where fused kernels run as WebAssembly SIMD (see {@link SimdPlacement}). */
   readonly simd?: SimdPlacement;
+  /** Set where fused kernels run as generated WGSL programs (see {@link GpuFusion}). */
+  readonly gpuFusion?: GpuFusion;
   /**
    * Which per-backend formulas fused kernels follow (the kernel table's `on` overrides are
-   * keyed by this); defaults to the name. Only read where {@link memory} is set.
+   * keyed by this); defaults to the name. Only read where {@link memory} or {@link gpuFusion} is set.
    */
   readonly formulas?: string;
   /**

@@ -12,6 +12,7 @@ import { hostMemory, targetNamed } from '../backend/targets';
 import { simdSupports } from './fusion/codegen-wasm';
 import { fusedLoopFor, simdKernelFor } from './fusion/kernel-cache';
 import { fusionTargetOf } from './fusion/ops';
+import { wgslFusedKernel } from './fusion/wgsl-kernel';
 import { hasCanonicalStorage, runCopying, scratchMemory } from './fusion/scratch';
 import { compilerOptions } from './options';
 import { controlKernel } from './control';
@@ -32,6 +33,10 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
   const target = targetNamed(backendName);
   const memory = target?.memory;
   const formulas = fusionTargetOf(backendName);
+  // A GPU backend: the generated WGSL program (fusion/wgsl-kernel.ts).
+  if (target?.gpuFusion !== undefined && formulas !== undefined) {
+    return wgslFusedKernel(spec, outTypes, formulas, target.gpuFusion, backendName, reuse);
+  }
   if (memory === undefined || formulas === undefined) throw new InternalError(`fused kernels cannot run on backend '${backendName}'`);
   const loop = fusedLoopFor(spec, formulas);
   const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
@@ -76,7 +81,9 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
  * each call.
  */
 function planReuse(p: Program, index: number, backendName: string, call: () => { args: readonly TensorInfo[]; slots: StateSlots }): OutputReuse | undefined {
-  if (hostMemory(backendName)?.writesInPlace !== true) return undefined;
+  if (hostMemory(backendName)?.writesInPlace !== true && targetNamed(backendName)?.gpuFusion?.writesInPlace !== true) {
+    return undefined;
+  }
   const n = p.nodes[index];
   if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined && kernelInfo(m.kernel)?.fallible !== false)) return undefined;
   const uses = new Map<ValueId, number>();

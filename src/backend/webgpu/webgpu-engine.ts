@@ -11,6 +11,11 @@
  *   Wrapped once to count dispatches (see {@link countDispatches}).
  * - `ensureCommandEncoderReady / endComputePassEncoder / submitQueue` and `device.queue`:
  *   to submit what tfjs batches and wait for the GPU (see {@link gpuIdle}).
+ * - `makeTensorInfo`, `uploadToGPU`, `tensorMap.get(dataId).resource / .dtype`,
+ *   `commandEncoder.copyBufferToBuffer` and `commandQueueOwnedIds`: a fused kernel with
+ *   several outputs writes them into one buffer in one dispatch, then copies each into its
+ *   own tensor on the GPU (see {@link copyElements}); `resource` also says whether data is
+ *   on the GPU yet, and `dtype` which array type the buffer holds.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
@@ -34,7 +39,11 @@ interface WebGPUBackendPrivate {
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
-  tensorMap: { get(dataId: object): { values: unknown; resource: unknown } | undefined };
+  tensorMap: { get(dataId: object): { values: unknown; resource: unknown; dtype: tf.DataType } | undefined };
+  makeTensorInfo(shape: number[], dtype: tf.DataType): Info;
+  uploadToGPU(dataId: object): void;
+  commandEncoder: { copyBufferToBuffer(src: unknown, srcOffset: number, dst: unknown, dstOffset: number, size: number): void };
+  commandQueueOwnedIds: { add(dataId: object): void };
   readToGPU(dataId: object): { tensorRef: tf.Tensor; buffer: unknown };
   runWebGPUProgram(program: WebGPUProgram, inputs: Info[], outputDtype: tf.DataType,
     uniforms?: ProgramUniform[], output?: Info): Info;
@@ -60,10 +69,20 @@ export function selfTestWebGPU(backend: unknown): void {
   const b = backend as WebGPUBackendPrivate;
   if (!isWebGPUBackend(b)) fail('WebGPUBackend.runWebGPUProgram() / readToGPU()');
   if (b.tensorMap == null || typeof b.tensorMap.get !== 'function') fail('WebGPUBackend.tensorMap');
-  for (const m of ['ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQueue'] as const) {
+  for (const m of ['ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQueue', 'makeTensorInfo', 'uploadToGPU'] as const) {
     if (typeof b[m] !== 'function') fail(`WebGPUBackend.${m}()`);
   }
   if (typeof b.device?.queue?.onSubmittedWorkDone !== 'function') fail('WebGPUBackend.device.queue');
+  if (typeof b.commandQueueOwnedIds?.add !== 'function') fail('WebGPUBackend.commandQueueOwnedIds');
+  b.ensureCommandEncoderReady();
+  if (typeof b.commandEncoder?.copyBufferToBuffer !== 'function') fail('WebGPUBackend.commandEncoder.copyBufferToBuffer()');
+  // A buffer made, uploaded and described as copyElements reads it.
+  const probe = b.makeTensorInfo([4], 'int32');
+  b.uploadToGPU(probe.dataId);
+  const data = b.tensorMap.get(probe.dataId);
+  const ok = data !== undefined && data.resource != null && data.dtype === 'int32';
+  (b as unknown as { disposeData(id: object): void }).disposeData(probe.dataId);
+  if (!ok) fail('WebGPUBackend.tensorMap entries with resource and dtype');
   const own = b as unknown as Record<PropertyKey, unknown>;
   if (own[COUNTED] !== true) {
     const run = b.runWebGPUProgram;
@@ -79,6 +98,48 @@ export function selfTestWebGPU(backend: unknown): void {
 export function isOnHost(backend: unknown, dataId: object): boolean {
   const d = (backend as WebGPUBackendPrivate).tensorMap.get(dataId);
   return d === undefined || d.values != null; // unknown (disposed) data: let tfjs report it
+}
+
+/** True when `dataId`'s data has a GPU buffer (uploaded, or written by a program). */
+export function isOnDevice(backend: unknown, dataId: object): boolean {
+  return (backend as WebGPUBackendPrivate).tensorMap.get(dataId)?.resource != null;
+}
+
+/** The dtype of the buffer behind `dataId` (a float32 cast of int32 data keeps the int32 buffer). */
+export function storageDtype(backend: unknown, dataId: object): tf.DataType | undefined {
+  return (backend as WebGPUBackendPrivate).tensorMap.get(dataId)?.dtype;
+}
+
+/**
+ * A new tensor of `shape` / `dtype` holding `size(shape)` elements of `src`'s buffer from
+ * element `offset`, copied on the GPU (a buffer copy in tfjs's command encoder, not a
+ * dispatch). The caller owns one reference.
+ */
+export function copyElements(backend: unknown, src: Info, offset: number, shape: number[], dtype: tf.DataType): Info {
+  const b = backend as WebGPUBackendPrivate;
+  const out = b.makeTensorInfo(shape, dtype);
+  const n = shape.reduce((x, y) => x * y, 1);
+  if (n === 0) return out;
+  b.uploadToGPU(out.dataId);
+  b.uploadToGPU(src.dataId);
+  const from = b.tensorMap.get(src.dataId)!.resource;
+  const to = b.tensorMap.get(out.dataId)!.resource;
+  b.ensureCommandEncoderReady();
+  b.endComputePassEncoder();
+  b.commandEncoder.copyBufferToBuffer(from, offset * 4, to, 0, n * 4);
+  // Both buffers stay owned by the queued commands until submitted (as runWebGPUProgram marks its own).
+  b.commandQueueOwnedIds.add(src.dataId);
+  b.commandQueueOwnedIds.add(out.dataId);
+  return out;
+}
+
+/**
+ * Moves `dataId`'s host values into a GPU buffer now (tfjs-webgpu otherwise keeps them on
+ * the host until a GPU program reads them, and runs small kernels on its CPU kernels
+ * meanwhile). Specs and benchmarks use it to put inputs where steady-state data lives.
+ */
+export function uploadToGpu(backend: unknown, dataId: object): void {
+  (backend as WebGPUBackendPrivate).uploadToGPU(dataId);
 }
 
 /** Whether this environment can read GPU data synchronously at all (browsers: through OffscreenCanvas). */

@@ -18,6 +18,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
 import { targetNamed } from '../../backend/targets';
+import { InternalError } from '../../errors';
 import { f32x4Const, op as wasmOp, simd } from '../../util/wasm-binary';
 import { wasmClampMapsNaNToLower } from './wasm-probes';
 import { bin, EmitContext, once, select, SimdEmit, splat, un } from './simd-emit';
@@ -82,7 +83,7 @@ export interface ElementwiseOp extends OpForm {
  */
 export function fusionTargetOf(backendName: string): FusionTarget | undefined {
   const t = targetNamed(backendName);
-  return t?.memory === undefined ? undefined : (t.formulas ?? t.name);
+  return t?.memory === undefined && t?.gpuFusion === undefined ? undefined : (t.formulas ?? t.name);
 }
 
 /** Whether fused kernels can run on `backendName` (the jit can address its memory). */
@@ -461,11 +462,23 @@ const __erf = (x) => { const s = Math.sign(x); const v = Math.abs(x); const t = 
   return s * (1 - (((((${backend_util.ERF_A5} * t + ${backend_util.ERF_A4}) * t) + ${backend_util.ERF_A3}) * t + ${backend_util.ERF_A2}) * t + ${backend_util.ERF_A1}) * t * Math.exp(-v * v)); };
 `;
 
+/**
+ * Overrides registered for a whole formulas key from another file (the WGSL forms,
+ * ./wgsl-ops.ts), read where a record has no `on` entry of its own for that key.
+ */
+const registeredForms = new Map<FusionTarget, Readonly<Record<string, BackendForm>>>();
+
+/** Registers the overrides of every op under the formulas key `target`; a second registration is an error. */
+export function registerBackendForms(target: FusionTarget, forms: Readonly<Record<string, BackendForm>>): void {
+  if (registeredForms.has(target)) throw new InternalError(`registerBackendForms: formulas '${target}' are registered twice`);
+  registeredForms.set(target, forms);
+}
+
 /** An op's forms on `target`: the record's own, with the backend's overrides applied. */
 export function formFor(kernel: string, target: FusionTarget): (OpForm & { readonly op: ElementwiseOp }) | undefined {
   const op = ELEMENTWISE_OPS[kernel];
   if (op === undefined) return undefined;
-  const o = op.on?.[target];
+  const o = op.on?.[target] ?? registeredForms.get(target)?.[kernel];
   if (o === undefined) return { ...op, op };
   return {
     op,

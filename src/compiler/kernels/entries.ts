@@ -3,6 +3,7 @@
  * kernels the passes know something about, and the project's own kernels.
  */
 import { ELEMENTWISE_OPS } from '../fusion/ops';
+import { WGSL_OPS } from '../fusion/wgsl-ops';
 import { EVENT_KERNEL_NAMES, RANDOM_KERNEL_NAMES } from '../../kernels/names';
 import { ConstantRule, KernelInfo, registerKernelInfo } from './kernel-info';
 import { registerBatchRules } from './batching';
@@ -36,7 +37,7 @@ const CONSTANT: Readonly<Record<string, ConstantRule>> = {
 };
 
 for (const [name, op] of Object.entries(ELEMENTWISE_OPS)) {
-  registerKernelInfo({ name, origin: 'tfjs', pure: true, elementwise: op, passThrough: PASS_THROUGH[name], constant: CONSTANT[name] });
+  registerKernelInfo({ name, origin: 'tfjs', pure: true, elementwise: op, wgsl: WGSL_OPS[name], passThrough: PASS_THROUGH[name], constant: CONSTANT[name] });
 }
 for (const [name, constant] of Object.entries(CONSTANT)) {
   if (ELEMENTWISE_OPS[name] === undefined) registerKernelInfo({ name, origin: 'tfjs', pure: true, constant });

@@ -19,11 +19,13 @@
  * - `constant`: fusion (passes/fuse-elementwise.ts) makes the kernel a literal of the
  *   fused kernel (its value is known from the attributes: ZerosLike, OnesLike, Fill).
  * - `batch`: vmap (src/transform/vmap/) batches each kernel of the per-lane program with it.
- * - `wgsl`: room for issue 15 (fused WGSL kernels); see docs/architecture.md.
+ * - `wgsl`: the WGSL form of an elementwise kernel (fusion/wgsl-ops.ts), read by the WGSL
+ *   emitter (fusion/codegen-wgsl.ts) for fused programs on webgpu.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ElementwiseOp } from '../fusion/ops';
 import type { ValueType } from '../ir';
+import type { WgslForm } from '../fusion/wgsl-ops';
 import { InternalError } from '../../errors';
 
 /** Where a kernel comes from. */
@@ -102,6 +104,11 @@ export interface KernelInfo {
   readonly passThrough?: 'any-inputs' | 'one-input';
   /** Fusible elementwise kernel: inputs, dtype rule, JS / SIMD forms, per-backend overrides, identities. */
   readonly elementwise?: ElementwiseOp;
+  /**
+   * The WGSL form of an elementwise kernel (fused WGSL programs on webgpu follow
+   * tfjs-backend-webgpu's formulas: fusion/wgsl-ops.ts, emitted by fusion/codegen-wgsl.ts).
+   */
+  readonly wgsl?: WgslForm;
   /** Every element's value from the attributes alone (issue 19): a literal in fused kernels. */
   readonly constant?: ConstantRule;
   /** vmap's batching rule (issue 16; src/compiler/kernels/batching/). */

@@ -1,0 +1,24 @@
+/**
+ * How the compiler's generated WGSL programs (fused elementwise kernels) run on the webgpu
+ * backend: the {@link GpuFusion} of its target record, over the members of
+ * tfjs-backend-webgpu that ./webgpu-engine.ts reaches (and self-tests).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { GpuFusion } from '../targets';
+import { copyElements, isOnDevice, runProgram, storageDtype } from './webgpu-engine';
+
+const backend = (): unknown => tf.engine().backend;
+
+/** The webgpu backend's runner of generated WGSL programs. */
+export const WEBGPU_FUSION: GpuFusion = {
+  // A fresh copy per call: runWebGPUProgram overwrites `shaderKey` with its pipeline-cache key
+  // (program + shapes), so a reused object would get a longer key, and a new pipeline, at every call.
+  run: (program, inputs, outputDtype, uniforms, output) => runProgram(backend(), { ...program }, [...inputs], outputDtype,
+    uniforms.map((v) => ({ type: 'float32' as const, data: [v] })), output),
+  copyOut: (src, offset, out) => copyElements(backend(), src, offset, out.shape, out.dtype),
+  onDevice: (t) => isOnDevice(backend(), t.dataId),
+  storageDtype: (t) => storageDtype(backend(), t.dataId) ?? t.dtype,
+  // tfjs-webgpu's shouldExecuteOnCPU: WEBGPU_CPU_FORWARD and WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD (public flags).
+  cpuForwardThreshold: () => (tf.env().getBool('WEBGPU_CPU_FORWARD') ? tf.env().getNumber('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD') : 0),
+  writesInPlace: true,
+};

@@ -1,0 +1,205 @@
+/**
+ * Generates a WGSL compute program for a fused elementwise kernel: one invocation per
+ * element of the domain, each input element read once, every op computed in f32 with
+ * tfjs-backend-webgpu's own formula (./wgsl-ops.ts) and stored back to its dtype between
+ * ops exactly as tfjs-webgpu's kernels store their outputs (`i32(...)` for int32 and bool,
+ * read again with `f32(...)`).
+ *
+ * The program runs through tfjs-webgpu's `runWebGPUProgram`, which writes one output
+ * buffer (`result`). Outputs are laid out by an {@link OutputPlan}:
+ * - `single`: one output, into a new buffer, or in place into a state's dead old buffer,
+ *   whose old value is then read from `result` itself (each invocation reads its element
+ *   before writing it);
+ * - `packed`: several outputs, written one after the other into one int32 buffer (floats
+ *   as their bits), which the kernel then copies into one tensor each (buffer copies, not
+ *   dispatches).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { GpuProgram } from '../../backend/targets';
+import type { FusedSpec } from '../ir';
+import { InternalError } from '../../errors';
+import { refDtype } from './codegen-js';
+import { noteKernelCompiled } from './compile-count';
+import { fusedSpecKey, MAX_ENTRIES } from './kernel-cache';
+import { WGSL_OPS } from './wgsl-ops';
+
+/** Where a program's outputs go (see the file comment). */
+export type OutputPlan =
+  | { readonly kind: 'single'; readonly dtype: tf.DataType; readonly inPlaceInput: number }
+  | { readonly kind: 'packed'; readonly dtypes: readonly tf.DataType[] };
+
+/** A generated program, and which of the spec's inputs it binds (in order). */
+export interface WgslKernel {
+  readonly program: GpuProgram;
+  /** Indices into the spec's non-literal inputs of the program's variables, in binding order. */
+  readonly bound: readonly number[];
+  /** The WGSL source of the program's own code (for inspection and tests). */
+  readonly source: string;
+  /** The values of the program's own uniforms (its inlined constants, as float32), in order. */
+  readonly uniforms: readonly number[];
+}
+
+const WORKGROUP = 64;
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** The WGSL expression storing f32 `v` as `dtype`'s buffer element and reading it back. */
+function stored(dtype: tf.DataType, v: string): string {
+  return dtype === 'float32' ? v : `f32(i32(${v}))`;
+}
+
+/**
+ * Whether tfjs-webgpu would run binary op `op` as its vec4 program, for ops whose result
+ * depends on it (Pow); undefined when the arguments' shapes are not known here (an input
+ * read as a scalar, broadcast, or inlined constant) and the result could depend on it.
+ */
+function vec4Choice(spec: FusedSpec, opIndex: number): boolean | undefined {
+  const op = spec.ops[opIndex];
+  const nIn = spec.inputs.length;
+  const domainShaped = (r: number) => r >= nIn || spec.inputs[r].mode === 'full';
+  const literal = (r: number) => {
+    const i = r < nIn ? spec.inputs[r] : undefined;
+    return i?.mode === 'literal' ? i.value : undefined;
+  };
+  const [a, b] = op.args;
+  // Pow's two programs differ only for pow(NaN, 0).
+  const la = literal(a);
+  const lb = literal(b);
+  if ((la !== undefined && !Number.isNaN(la)) || (lb !== undefined && !Number.isNaN(lb) && lb !== 0)) return false;
+  if (!domainShaped(a) || !domainShaped(b)) return undefined;
+  return spec.shape.length > 0 && spec.shape[spec.shape.length - 1] % 4 === 0;
+}
+
+/**
+ * The most storage buffers one program may bind: WebGPU's default
+ * maxStorageBuffersPerShaderStage (8), the output included; tfjs-webgpu asks for no more.
+ */
+export const MAX_STORAGE_BUFFERS = 8;
+
+/**
+ * Whether `spec` can run as one program: every op's formula is known, and its inputs fit
+ * the storage-buffer limit (else the kernel always replays the group unfused).
+ */
+export function wgslSupports(spec: FusedSpec): boolean {
+  if (spec.inputs.filter((i) => i.mode !== 'literal').length + 1 > MAX_STORAGE_BUFFERS) return false;
+  return spec.ops.every((op, j) => WGSL_OPS[op.kernel] !== undefined &&
+    (WGSL_OPS[op.kernel].shapeDependent !== true || vec4Choice(spec, j) !== undefined));
+}
+
+/** The element index of a broadcast input for flat domain index `index`. */
+function stridedIndex(shape: readonly number[], strides: readonly number[]): string {
+  const terms: string[] = [];
+  let inner = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (strides[d] !== 0 && shape[d] !== 1) {
+      const coord = inner === 1 ? `(index % ${shape[d]})` : `((index / ${inner}) % ${shape[d]})`;
+      terms.push(strides[d] === 1 ? coord : `${coord} * ${strides[d]}`);
+    }
+    inner *= shape[d];
+  }
+  return terms.length === 0 ? '0' : terms.join(' + ');
+}
+
+/** Generates the program of `spec` with outputs laid out by `plan`. */
+export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan): WgslKernel {
+  const n = sizeOf(spec.shape);
+  const nIn = spec.inputs.length;
+  const lines: string[] = [];
+  spec.ops.forEach((op, j) => {
+    const form = WGSL_OPS[op.kernel];
+    if (form === undefined) throw new InternalError(`${op.kernel} has no WGSL form`);
+    const params = op.kernel === 'Select' ? ['c', 't', 'e'] : op.args.length === 1 ? ['a'] : ['a', 'b'];
+    const ctx = { attrs: op.attrs, inDtypes: op.args.map((a) => refDtype(spec, a)), outDtype: op.dtype };
+    const body = form.body(ctx, form.shapeDependent === true ? vec4Choice(spec, j) === true : false);
+    lines.push(`fn bst_op${j}(${params.map((p) => `${p} : f32`).join(', ')}) -> f32 {\n  ${body.trim()}\n}`);
+  });
+
+  const bound: number[] = [];
+  const variableNames: string[] = [];
+  const read: string[] = [];
+  // Constants are uniforms, as tfjs-webgpu passes its scalars and attributes: a WGSL constant
+  // lets the shader compiler rewrite the arithmetic (x / c as x * (1 / c) on SwiftShader, 1 ulp
+  // off: fuzz seed 642), while eagerly the kernel divides by a value it reads at run time.
+  const uniformNames: string[] = [];
+  const uniformValues: number[] = [];
+  let k = 0; // index among non-literal inputs
+  spec.inputs.forEach((inp, r) => {
+    if (inp.mode === 'literal') {
+      read.push(`uniforms.lit${uniformNames.length}`);
+      uniformNames.push(`lit${uniformNames.length}`);
+      uniformValues.push(Math.fround(inp.value));
+      return;
+    }
+    const nonLiteral = k++;
+    if (plan.kind === 'single' && plan.inPlaceInput === nonLiteral) {
+      read.push('f32(result[index])');
+      return;
+    }
+    const name = `X${variableNames.length}`;
+    variableNames.push(name);
+    bound.push(nonLiteral);
+    switch (inp.mode) {
+      case 'full':
+        read.push(`f32(${name}[index])`);
+        break;
+      case 'scalar':
+        read.push(`f32(${name}[0])`);
+        break;
+      case 'strided':
+        read.push(`f32(${name}[${stridedIndex(spec.shape, inp.strides)}])`);
+        break;
+    }
+    void r;
+  });
+
+  // The uniforms binding must be used: tfjs binds it, and an automatic layout holds only used bindings.
+  const body: string[] = ['_ = uniforms.NAN;', `if (index >= ${n}) { return; }`];
+  const used = new Set<number>();
+  for (const op of spec.ops) for (const a of op.args) if (a < nIn) used.add(a);
+  for (const r of [...used].sort((x, y) => x - y)) body.push(`let a${r} = ${read[r]};`);
+  const name = (r: number) => (r < nIn ? `a${r}` : `v${r - nIn}`);
+  spec.ops.forEach((op, j) => {
+    body.push(`let v${j} = ${stored(op.dtype, `bst_op${j}(${op.args.map(name).join(', ')})`)};`);
+  });
+  if (plan.kind === 'single') {
+    const v = name(spec.outputs[0]);
+    body.push(`result[index] = ${plan.dtype === 'float32' ? v : `i32(${v})`};`);
+  } else {
+    spec.outputs.forEach((r, m) => {
+      const v = name(r);
+      body.push(`result[${m * n} + index] = ${plan.dtypes[m] === 'float32' ? `bitcast<i32>(${v})` : `i32(${v})`};`);
+    });
+  }
+  const source = `${lines.join('\n')}\nfn main(index : i32) {\n  ${body.join('\n  ')}\n}\n`;
+  const outputShape = plan.kind === 'single' ? [...spec.shape] : [spec.outputs.length * n];
+  const program: GpuProgram = {
+    outputShape,
+    // tfjs keys its pipeline cache by this plus the inputs' and output's shapes and dtypes:
+    // the source itself, so that no two programs can share a key.
+    shaderKey: `brainstate_fused_${source}`,
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [Math.max(1, Math.ceil(n / WORKGROUP)), 1, 1],
+    variableNames,
+    workgroupSize: [WORKGROUP, 1, 1],
+    ...(uniformNames.length > 0 ? { uniforms: uniformNames.map((u) => `${u} : f32, `).join('') } : {}),
+    getUserCode: () => source,
+  };
+  return { program, bound, source, uniforms: uniformValues };
+}
+
+const programs = new Map<string, WgslKernel>();
+
+/**
+ * The program of `spec` under `plan`, generated once (shared between structurally
+ * identical programs, as ./kernel-cache.ts shares JS and SIMD kernels).
+ */
+export function wgslKernelFor(spec: FusedSpec, formulas: string, plan: OutputPlan): WgslKernel {
+  const key = `${fusedSpecKey(spec, formulas)}|${JSON.stringify(plan)}`;
+  const hit = programs.get(key);
+  if (hit !== undefined) return hit;
+  if (programs.size >= MAX_ENTRIES) programs.delete(programs.keys().next().value as string);
+  const made = generateWgslKernel(spec, plan);
+  noteKernelCompiled();
+  programs.set(key, made);
+  return made;
+}

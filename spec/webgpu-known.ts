@@ -27,6 +27,21 @@ export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
       'vmapped int32 oneHot read back values that look like float32 bits of other tensors; cpu and wasm agree exactly',
   },
   {
+    title: 'constants made inside a trace are literals of the fused kernel (issue 19) LIF reset written as tf.fill(vNew.shape, V_RESET): no constant tensor input, results bit-equal to eager',
+    reason: 'the reset value is folded into a constant on the GPU at trace time, which the compiler cannot read without a ' +
+      'synchronous GPU read, so the fused WGSL program takes it as an input instead of a literal (one dispatch still)',
+  },
+  {
+    title: 'constants made inside a trace are literals of the fused kernel (issue 19) LIF reset written as a broadcast scalar: no constant tensor input, results bit-equal to eager',
+    reason: 'the reset value is folded into a constant on the GPU at trace time, which the compiler cannot read without a ' +
+      'synchronous GPU read, so the fused WGSL program takes it as an input instead of a literal (one dispatch still)',
+  },
+  {
+    title: 'constants made inside a trace are literals of the fused kernel (issue 19) LIF reset written as a cast of an int32 fill: no constant tensor input, results bit-equal to eager',
+    reason: 'the reset value is folded into a constant on the GPU at trace time, which the compiler cannot read without a ' +
+      'synchronous GPU read, so the fused WGSL program takes it as an input instead of a literal (one dispatch still)',
+  },
+  {
     title: 'elementwise fusion turns the LIF step into one fused kernel (the scalar 0 inlined, no Tile)',
     reason: 'one fused kernel on webgpu too, but tf.where\'s broadcast 0 is folded into a constant on the GPU, which ' +
       'the compiler cannot read without a GPU read, so it is passed as an input instead of inlined (printed program differs)',

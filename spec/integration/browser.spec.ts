@@ -69,7 +69,7 @@ describe('the browser bundle in headless Chromium', function () {
           console.log(`    (${backend} skipped in this browser: ${r.skipped})`);
           this.skip();
         }
-        expect(r.error, `error on ${backend}`).to.equal(undefined);
+        expect(r.error ?? "", `error on ${backend}`).to.equal("");
         expect(r.backend).to.equal(backend);
       });
 

@@ -240,7 +240,11 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
       [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...sInv, ...sCap], 'scan gradient');
     const dCarry0 = grads.slice(0, nDC);
     const dInv = grads.slice(nDC, nDC + nDI);
-    const dX = grads.slice(nDC + nDI);
+    // Eagerly a loop reads row i of xs with a Slice, whose gradient pads the row's
+    // cotangent with zeros, and the tape adds the padded rows: every element is its step's
+    // partial + 0, so a -0 partial comes out +0 once there are two rows (fuzz seed 846).
+    // Adding +0 to the stacked cotangents gives the same bits (x + 0 is x otherwise).
+    const dX = grads.slice(nDC + nDI).map((g) => (n.spec.length >= 2 ? tf.add(g, tf.scalar(0, g.dtype)) : g));
     const out = L.floatIn.map((i) => (i < nFC ? dCarry0[L.floatCarry.indexOf(i)]
       : i < nFC + n.nX ? dX[L.floatX.indexOf(i - nFC)] : dInv[L.floatInv.indexOf(i - nFC - n.nX)]));
     // On a tape (a higher-order gradient): the backward node is opaque to it, so

@@ -52,12 +52,15 @@ function backend(): unknown {
 }
 
 /**
- * Whether `t`'s values can be read synchronously: always, except on webgpu outside
- * browsers when its data lives on the GPU only.
+ * Whether the compiler may read `t`'s values synchronously (to fold a constant): always,
+ * except on webgpu when its data lives on the GPU only. Not even in browsers, where
+ * tfjs-webgpu can read synchronously: in Chromium a synchronous read leaves later
+ * asynchronous reads failing ("A valid external Instance reference no longer exists",
+ * docs/sharp-bits.md 24), so such a constant stays a tensor input.
  */
 export function canReadSync(t: Info): boolean {
   const b = backend();
-  if (!isWebGPUBackend(b) || canReadGpuSync()) return true;
+  if (!isWebGPUBackend(b)) return true;
   return isOnHost(b, t.dataId);
 }
 

@@ -7,7 +7,7 @@
  * `KernelBackend`; the webgpu-specific ones are in `./webgpu-engine.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { canReadGpuSync, gpuIdle, isOnHost, isWebGPUBackend } from './webgpu-engine';
+import { gpuIdle, isOnHost, isWebGPUBackend } from './webgpu-engine';
 
 /** A tensor info, as far as it is read here. */
 interface Info {

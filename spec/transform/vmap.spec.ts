@@ -306,6 +306,17 @@ describe('transform.vmap', () => {
     expect(j.traceCount).to.equal(1);
   });
 
+  it('a lane trace that throws frees the constants it recorded (numTensors flat over failing calls)', () => {
+    const f = T.vmap((x: tf.Tensor) => {
+      const y = tf.add(x, tf.scalar(3));
+      if (y.shape.length > 0) throw new RangeError('the function failed after making a constant');
+      return y;
+    });
+    const x = r(4, 3);
+    expectThrowsWith(() => f(x), RangeError, 'after making a constant');
+    expectNoLeaks(() => { expectThrowsWith(() => f(x), RangeError, 'after making a constant'); }, 5);
+  });
+
   it('a kernel without a batching rule is an error naming it; the per-lane fallback covers the listed ones', () => {
     const f = T.vmap((x: tf.Tensor) => tf.localResponseNormalization(tf.reshape(x, [1, 2, 2, 1]) as tf.Tensor4D));
     expectThrowsWith(() => f(r(2, 4)), bst.TraceError, 'kernel LRN has no batching rule', 'inAxes null');

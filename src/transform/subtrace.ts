@@ -78,6 +78,30 @@ function subContext(recorder: Recorder, parent: StateObserver, what: string, for
 }
 
 /**
+ * The program a finished recording makes, with `outputs` (recorded value ids) as its flat
+ * results and no state writes (the caller's node carries them): shared by sub-traces and
+ * vmap's lane trace.
+ */
+export function programOfRecording(what: string, recorder: Recorder, outputs: readonly number[]): Program {
+  return {
+    name: what,
+    values: recorder.values,
+    inputs: recorder.inputs,
+    constants: recorder.constants,
+    nodes: recorder.nodes,
+    outputTree: { kind: 'array', children: outputs.map(() => ({ kind: 'leaf' as const })) },
+    outputs: outputs.map((value) => ({ kind: 'value' as const, value })),
+    writes: [],
+  };
+}
+
+/** Frees what a recording that failed made (its constants, its nodes' folded tensors): no program will own them. */
+export function disposeFailedRecording(recorder: Recorder): void {
+  for (const c of recorder.constants) if (!c.tensor.isDisposed) c.tensor.dispose();
+  for (const n of recorder.nodes) for (const t of n.folded ?? []) if (!t.isDisposed) t.dispose();
+}
+
+/**
  * Traces `fn(...rebuild(explicit))` into a sub-program. `explicit` are real tensors
  * standing for the explicit arguments (carry leaves, a row of each x); the function
  * runs once for real on copies of them, and nothing it computes survives.
@@ -117,25 +141,14 @@ export function subTrace(what: string, fn: (args: tf.Tensor[]) => unknown, expli
       }
     });
   } catch (e) {
-    // A trace that fails (e.g. a gradient that cannot be built) frees the constants it recorded.
-    for (const c of recorder.constants) if (!c.tensor.isDisposed) c.tensor.dispose();
-    for (const n of recorder.nodes) for (const t of n.folded ?? []) if (!t.isDisposed) t.dispose();
+    disposeFailedRecording(recorder);
     throw e;
   } finally {
     stopListening();
     observer.finish(what);
   }
   const numExplicitOut = outputs.length - written.reduce((n, w) => n + w.count, 0);
-  const raw: Program = {
-    name: what,
-    values: recorder.values,
-    inputs: recorder.inputs,
-    constants: recorder.constants,
-    nodes: recorder.nodes,
-    outputTree: { kind: 'array', children: outputs.map(() => ({ kind: 'leaf' as const })) },
-    outputs: outputs.map((value) => ({ kind: 'value' as const, value })),
-    writes: [],
-  };
+  const raw = programOfRecording(what, recorder, outputs);
   return {
     program: runPasses(raw, passesFor(tf.getBackend())),
     outTree,

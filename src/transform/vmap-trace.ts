@@ -21,6 +21,7 @@ import { isTensor, valueSignature } from '../state/tree';
 import { flatten, mapLeaves, TreeDef } from '../util/pytree';
 import { typeString } from '../util/type-string';
 import { ShadowStates } from './shadow';
+import { disposeFailedRecording, programOfRecording } from './subtrace';
 import { duringTrace } from './trace';
 
 /** How a state's value enters the batched program. */
@@ -134,21 +135,16 @@ export function laneTrace(what: string, fn: (args: tf.Tensor[]) => unknown, expl
         for (const t of wl as tf.Tensor[]) outputs.push(recorder.valueOf(t, `new value of state ${state.label()}`));
       }
     }));
+  } catch (e) {
+    // As a failed sub-trace does: the constants it recorded belong to no program.
+    disposeFailedRecording(recorder);
+    throw e;
   } finally {
     stopListening();
     observer.finish(what);
   }
   const numExplicitOut = outputs.length - written.reduce((n, w) => n + w.count, 0);
-  const program: Program = {
-    name: what,
-    values: recorder.values,
-    inputs: recorder.inputs,
-    constants: recorder.constants,
-    nodes: recorder.nodes,
-    outputTree: { kind: 'array', children: outputs.map(() => ({ kind: 'leaf' as const })) },
-    outputs: outputs.map((value) => ({ kind: 'value' as const, value })),
-    writes: [],
-  };
+  const program = programOfRecording(what, recorder, outputs);
   return { program, outTree, numExplicitOut, states: [...states.values()], written, captured: recorder.captured };
 }
 

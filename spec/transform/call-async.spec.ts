@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
 import { jit as jitMethod, jitted } from '../../decorators';
-import { expectThrowsWith } from '../helpers';
+import { expectTensorClose, expectThrowsWith } from '../helpers';
 
 const N = 4096;
 
@@ -123,6 +123,32 @@ describe('jit: callAsync (loops and branches that await their predicates)', () =
       expect(Array.from(b.v.value.dataSync())).to.deep.equal(Array.from(a.v.value.dataSync()));
       ya.dispose();
       yb.dispose();
+    }
+  });
+
+  it('a loop gradient (a reverse scan) whose body holds a branch: callAsync equals the eager gradient', async () => {
+    // The scan's gradient inside jit is a reverse scan over the body's VJP, and the VJP of
+    // the cond is a cond: so callAsync runs an awaiting reverse scan. (Its steps once ran
+    // first row first here: a wrong gradient on webgpu, where callAsync awaits.)
+    const w = new bst.ParamState(tf.scalar(0.7));
+    const loss = (xs: tf.Tensor): tf.Scalar => {
+      const [c] = bst.transform.scan((carry: tf.Tensor, x: tf.Tensor) => {
+        const next = bst.transform.cond(tf.greater(x, 0),
+          () => tf.mul(tf.add(carry, x), w.value), () => tf.sub(tf.mul(carry, carry), x));
+        return [next, next];
+      }, tf.scalar(0.3), xs);
+      return c as tf.Scalar;
+    };
+    const g = bst.transform.grad(loss, { gradStates: w, argnums: 0, returnValue: true });
+    const f = bst.transform.jit((xs: tf.Tensor) => g(xs));
+    const xs = tf.tensor1d([0.5, -0.2, 1.5, -0.4, 0.9, 0.1]);
+    const [[eagerW, eagerX], eagerLoss] = g(xs) as unknown as [[tf.Tensor, tf.Tensor], tf.Tensor];
+    for (let call = 0; call < 2; call++) {
+      const [[gw, gx], value] = await f.callAsync(xs) as unknown as [[tf.Tensor, tf.Tensor], tf.Tensor];
+      expectTensorClose(value, eagerLoss, 1e-6, 'loss');
+      expectTensorClose(gw, eagerW, 1e-5, 'dloss/dw');
+      expectTensorClose(gx, eagerX, 1e-5, 'dloss/dxs');
+      tf.dispose([gw, gx, value]);
     }
   });
 

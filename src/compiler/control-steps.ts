@@ -1,0 +1,154 @@
+/**
+ * The steps of the control-flow nodes, written once for both ways of running them: a
+ * scan, while loop or cond is a generator that yields what it needs from outside (run a
+ * compiled sub-program, read a predicate on the host) and gets the answer back. The
+ * synchronous kernels (./control.ts) answer at once; the awaiting ones (./control-async.ts,
+ * `jitted.callAsync` on webgpu) answer after awaiting the GPU. So the two cannot drift
+ * apart: one body decides the order of the steps, the reversal of a reverse scan, the
+ * carries' ownership and the clean-up after an error.
+ */
+import { currentBackend, disposeInfo, incRef, KernelFunc, lookupKernel, TensorInfo } from '../backend/tfjs-engine';
+import { hostMemory } from '../backend/targets';
+import { InternalError } from '../errors';
+import type { CondSpec, ScanSpec, WhileSpec } from './ir';
+
+/** What a control node's steps need from the driver: a sub-program run, or a predicate read. */
+export type ControlNeed<S> =
+  | { readonly kind: 'run'; readonly sub: S; readonly args: readonly TensorInfo[] }
+  | { readonly kind: 'read'; readonly value: TensorInfo };
+
+/** The steps of one run of a control node: yields needs, gets back results or read numbers. */
+export type ControlSteps<S> = Generator<ControlNeed<S>, TensorInfo[], TensorInfo[] | number>;
+
+/** A control node's steps, given its (already compiled) sub-programs and its inputs. */
+export type StepsOf<S> = (ins: readonly TensorInfo[]) => ControlSteps<S>;
+
+function* runSub<S>(sub: S, args: readonly TensorInfo[]): Generator<ControlNeed<S>, TensorInfo[], TensorInfo[] | number> {
+  return (yield { kind: 'run', sub, args }) as TensorInfo[];
+}
+
+/** The first element of `value`, read on the host; `value` is disposed whatever happens. */
+function* readAndDispose<S>(value: TensorInfo): Generator<ControlNeed<S>, number, TensorInfo[] | number> {
+  try {
+    return (yield { kind: 'read', value }) as number;
+  } finally {
+    disposeInfo(value);
+  }
+}
+
+function kernelOrThrow(name: string, backendName: string): KernelFunc {
+  const k = lookupKernel(name, backendName);
+  if (k === undefined) throw new InternalError(`kernel '${name}' is not registered for backend '${backendName}'`);
+  return k;
+}
+
+/** A new reference to `t` (an input handed out as an output). */
+function shared(t: TensorInfo): TensorInfo {
+  incRef(t);
+  return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
+}
+
+/** A scan stepped row by row: the body run once per step, its ys stacked at the end. */
+export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): StepsOf<S> {
+  const slice = kernelOrThrow('Slice', backendName);
+  const reshape = kernelOrThrow('Reshape', backendName);
+  const pack = kernelOrThrow('Pack', backendName);
+  const direct = hostMemory(backendName)?.rows;
+  const nC = spec.carryArgs.length;
+  const nX = spec.xArgs.length;
+  const argCount = spec.body.inputs.length;
+  const plain = (t: TensorInfo) => direct !== undefined && t.dtype !== 'string' && t.dtype !== 'complex64';
+  return function* (ins) {
+    const backend = currentBackend();
+    const xs = ins.slice(nC, nC + nX);
+    const args: TensorInfo[] = new Array(argCount);
+    spec.invariantArgs.forEach((a, k) => { args[a] = ins[nC + nX + k]; });
+    let carry = ins.slice(0, nC);
+    let ownCarry = false;
+    const ys: TensorInfo[][] = Array.from({ length: spec.numYs }, () => []);
+    const row = (x: TensorInfo, i: number): TensorInfo => {
+      if (plain(x)) return direct!.row(x, i);
+      const rest = x.shape.slice(1);
+      const one = slice({ inputs: { x }, backend, attrs: { begin: [i, ...rest.map(() => 0)], size: [1, ...rest] } }) as TensorInfo;
+      const r = reshape({ inputs: { x: one }, backend, attrs: { shape: rest } }) as TensorInfo;
+      disposeInfo(one);
+      return r;
+    };
+    try {
+      for (let step = 0; step < spec.length; step++) {
+        const i = spec.reverse === true ? spec.length - 1 - step : step;
+        const slices = xs.map((x) => row(x, i));
+        slices.forEach((t, k) => { args[spec.xArgs[k]] = t; });
+        carry.forEach((t, k) => { args[spec.carryArgs[k]] = t; });
+        let out: TensorInfo[];
+        try {
+          out = yield* runSub(body, args);
+        } finally {
+          slices.forEach(disposeInfo);
+        }
+        if (ownCarry) carry.forEach(disposeInfo);
+        carry = out.slice(0, nC);
+        ownCarry = true;
+        for (let j = 0; j < spec.numYs; j++) ys[j].push(out[nC + j]);
+        if (spec.progress !== undefined && ((step + 1) % spec.progress.every === 0 || step + 1 === spec.length)) {
+          spec.progress.tick(step + 1, spec.length);
+        }
+      }
+      // A reverse scan made its ys last row first: stack them in row order.
+      if (spec.reverse === true) ys.forEach((list) => list.reverse());
+      const stacked = ys.map((list) => {
+        const t = plain(list[0]) ? direct!.stack(list) : pack({ inputs: list, backend, attrs: { axis: 0 } }) as TensorInfo;
+        list.forEach(disposeInfo);
+        list.length = 0;
+        return t;
+      });
+      return [...(ownCarry ? carry : carry.map(shared)), ...stacked];
+    } catch (e) {
+      if (ownCarry) carry.forEach(disposeInfo);
+      ys.forEach((list) => list.forEach(disposeInfo));
+      throw e;
+    }
+  };
+}
+
+/** A while loop: the predicate program, read on the host, then the body, until it reads 0. */
+export function whileSteps<S>(spec: WhileSpec, cond: S, body: S): StepsOf<S> {
+  const nC = spec.bodyCarryArgs.length;
+  const nCI = spec.condInvariantArgs.length;
+  return function* (ins) {
+    const condArgs: TensorInfo[] = new Array(spec.cond.inputs.length);
+    const bodyArgs: TensorInfo[] = new Array(spec.body.inputs.length);
+    spec.condInvariantArgs.forEach((a, k) => { condArgs[a] = ins[nC + k]; });
+    spec.bodyInvariantArgs.forEach((a, k) => { bodyArgs[a] = ins[nC + nCI + k]; });
+    let carry = ins.slice(0, nC);
+    let ownCarry = false;
+    try {
+      for (;;) {
+        carry.forEach((t, k) => {
+          if (spec.condCarryArgs[k] >= 0) condArgs[spec.condCarryArgs[k]] = t;
+          if (spec.bodyCarryArgs[k] >= 0) bodyArgs[spec.bodyCarryArgs[k]] = t;
+        });
+        const [p] = yield* runSub(cond, condArgs);
+        if ((yield* readAndDispose<S>(p)) === 0) break;
+        const next = yield* runSub(body, bodyArgs);
+        if (ownCarry) carry.forEach(disposeInfo);
+        carry = next;
+        ownCarry = true;
+      }
+      return ownCarry ? carry : carry.map(shared);
+    } catch (e) {
+      if (ownCarry) carry.forEach(disposeInfo);
+      throw e;
+    }
+  };
+}
+
+/** A cond (or switch): the index read on the host, then that branch. */
+export function condSteps<S>(spec: CondSpec, branches: readonly S[]): StepsOf<S> {
+  return function* (ins) {
+    const [index, ...args] = ins;
+    // Clamped to the branch range, as JAX's lax.switch (a bool reads 0 or 1).
+    const k = Math.min(Math.max(Math.trunc((yield { kind: 'read', value: index }) as number), 0), branches.length - 1);
+    return yield* runSub(branches[k], args);
+  };
+}

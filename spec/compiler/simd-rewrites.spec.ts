@@ -1,5 +1,5 @@
 /**
- * The SIMD kernels' shorter forms (fusion/simd-rewrites.ts: `x + (-y)` as `x - y`, a
+ * The SIMD kernels' and JS loops' shorter forms (fusion/simd-rewrites.ts: `x + (-y)` as `x - y`, a
  * select against a literal +0 as one bitwise and) give eager tfjs's bits, on the values
  * where a wrong form would show: -0 (a literal -0 is not all zero bits), infinities (inf -
  * inf), NaN, and a neg whose value is also a result (it must still be computed).
@@ -9,6 +9,8 @@ import { expect } from 'chai';
 import * as bst from '../../src';
 import { isFusionTarget } from '../../src/compiler/fusion/ops';
 import { liveOps, rewrittenOp } from '../../src/compiler/fusion/simd-rewrites';
+import { fusedLoopSource } from '../../src/compiler/fusion/codegen-js';
+import { withCompilerOptions } from '../../src/compiler/options';
 import type { FusedSpec } from '../../src/compiler/ir';
 
 const show = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
@@ -55,6 +57,15 @@ describe('fused SIMD kernels: shorter forms of neg-add and select-zero (issue 19
     expect(rewrittenOp(withReset(-65), 5, (r) => [r])).to.equal(undefined);
   });
 
+  it('the JS loop folds the neg and skips the select\'s rounding only where inputs hold float32 values', () => {
+    const fast = fusedLoopSource(LIF, 'cpu', true);
+    const general = fusedLoopSource(LIF, 'cpu', false);
+    expect(fast).to.contain('Math.fround((a1 - a0))').and.not.contain('(-a0)');
+    // tfjs-cpu may keep a float32 tensor in an Int32Array (a cast shares storage): there the neg rounds first.
+    expect(general).to.contain('Math.fround((-a0))').and.contain('Math.fround((v0 + a1))');
+    for (const src of [fast, general]) expect(src).to.contain('const v5 = (v4 ? a4 : v3);');
+  });
+
   describe('results against eager', () => {
     before(function () {
       if (!isFusionTarget(bst.backend.name())) {
@@ -85,6 +96,22 @@ describe('fused SIMD kernels: shorter forms of neg-add and select-zero (issue 19
         jitted.forEach((t, k) => expectBitEqual(t, eager[k], `size ${n}, output ${k}`));
         tf.dispose([x, y, ...jitted, ...eager]);
       }
+    });
+
+    it('x + (-y) where y is a float32 cast of int32 beyond 2^24 (shared storage on cpu): eager bits, SIMD on and off', () => {
+      const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.add(x, tf.neg(y));
+      const x = tf.tensor([1, 1, 3, 0.5, -1, 2, 7, 1]);
+      const yi = tf.tensor([16777217, 16777219, 33554435, 16777217, -16777217, 1, 2147483647, -2147483647], undefined, 'int32');
+      const y = tf.cast(yi, 'float32');
+      for (const simd of [true, false]) {
+        const g = bst.transform.jit(f);
+        withCompilerOptions({ simd }, () => g.compile(x, y));
+        const r = g(x, y);
+        const e = f(x, y);
+        expectBitEqual(r, e, `SIMD ${simd ? 'on' : 'off'}`);
+        tf.dispose([r, e]);
+      }
+      tf.dispose([x, yi, y]);
     });
 
     it('the LIF step (neg-add and the zero reset together) over 1,000 neurons and 20 steps: eager bits', () => {

@@ -7,6 +7,7 @@
  * - `where(c, 0, x)` is `x & ~c` and `where(c, x, 0)` is `x & c` when the literal's lanes
  *   are all zero bits (+0, integer 0, false): one instruction instead of bitselect's three.
  * - An op whose value nothing reads (a neg folded into a subtraction) is not computed.
+ * The JS loop (./codegen-js.ts) folds negs likewise, where its operands are float32 values.
  */
 import type { FusedSpec } from '../ir';
 import { op, simd } from '../../util/wasm-binary';
@@ -19,12 +20,30 @@ function isZeroLiteral(spec: FusedSpec, r: number): boolean {
   return inp.mode === 'literal' && Object.is(inp.value, 0);
 }
 
-/** The operand of ref `r` if `r` is a float32 Neg op of `spec`, else undefined. */
-function negated(spec: FusedSpec, r: number): number | undefined {
+/** The operand of ref `r` if `r` is a float32 Neg op of `spec` on a float32 value (`isF32Value`), else undefined. */
+function negated(spec: FusedSpec, r: number, isF32Value: (r: number) => boolean): number | undefined {
   const nIn = spec.inputs.length;
   if (r < nIn) return undefined;
   const o = spec.ops[r - nIn];
-  return o.kernel === 'Neg' && o.dtype === 'float32' && refDtype(spec, o.args[0]) === 'float32' ? o.args[0] : undefined;
+  return o.kernel === 'Neg' && o.dtype === 'float32' && isF32Value(o.args[0]) ? o.args[0] : undefined;
+}
+
+/** In a SIMD kernel every float32 ref is a float32 lane. */
+const lanesAreF32 = (spec: FusedSpec) => (r: number): boolean => refDtype(spec, r) === 'float32';
+
+/**
+ * `[x, y]` when op `j` is `x + (-y)` or `(-y) + x` in float32, where `-y` negates a value
+ * that `isF32Value` says is a float32 value (the JS loop's reads of tfjs-cpu's shared
+ * cast storage are not: there the neg rounds), else undefined.
+ */
+export function foldedNeg(spec: FusedSpec, j: number, isF32Value: (r: number) => boolean): [number, number] | undefined {
+  const o = spec.ops[j];
+  if (o.kernel !== 'Add' || o.dtype !== 'float32' || !o.args.every((a) => refDtype(spec, a) === 'float32')) return undefined;
+  const [a, b] = o.args;
+  const nb = negated(spec, b, isF32Value);
+  if (nb !== undefined) return [a, nb];
+  const na = negated(spec, a, isF32Value);
+  return na !== undefined ? [b, na] : undefined;
 }
 
 /**
@@ -33,13 +52,8 @@ function negated(spec: FusedSpec, r: number): number | undefined {
  */
 export function rewrittenOp(spec: FusedSpec, j: number, get: (r: number) => number[]): number[] | undefined {
   const o = spec.ops[j];
-  if (o.kernel === 'Add' && o.dtype === 'float32' && o.args.every((a) => refDtype(spec, a) === 'float32')) {
-    const [a, b] = o.args;
-    const nb = negated(spec, b);
-    if (nb !== undefined) return [...get(a), ...get(nb), ...op.simd(simd.f32x4Sub)];
-    const na = negated(spec, a);
-    if (na !== undefined) return [...get(b), ...get(na), ...op.simd(simd.f32x4Sub)];
-  }
+  const sub = foldedNeg(spec, j, lanesAreF32(spec));
+  if (sub !== undefined) return [...get(sub[0]), ...get(sub[1]), ...op.simd(simd.f32x4Sub)];
   if (o.kernel === 'Select') {
     const [c, t, e] = o.args;
     if (isZeroLiteral(spec, t)) return [...get(e), ...get(c), ...op.simd(simd.andnot)];
@@ -48,25 +62,22 @@ export function rewrittenOp(spec: FusedSpec, j: number, get: (r: number) => numb
   return undefined;
 }
 
-/** The refs each op of `spec` reads once the rewrites above apply (a folded neg reads no longer through the add). */
-function readsOf(spec: FusedSpec, j: number): readonly number[] {
-  const o = spec.ops[j];
-  if (o.kernel === 'Add' && rewrittenOp(spec, j, () => []) !== undefined) {
-    const [a, b] = o.args;
-    const nb = negated(spec, b);
-    return nb !== undefined ? [a, nb] : [b, negated(spec, a)!];
-  }
-  return o.args;
+/** The refs op `j` reads once a folded neg applies (the add reads the neg's operand instead). */
+export function opReads(spec: FusedSpec, j: number, isF32Value: (r: number) => boolean = lanesAreF32(spec)): readonly number[] {
+  return foldedNeg(spec, j, isF32Value) ?? spec.ops[j].args;
 }
 
-/** Which ops of `spec` are computed: those the outputs read, directly or through other computed ops. */
-export function liveOps(spec: FusedSpec): boolean[] {
+/**
+ * Which ops of `spec` are computed: those the outputs read, directly or through other
+ * computed ops, with negs folded where `isF32Value` allows (by default: SIMD lanes).
+ */
+export function liveOps(spec: FusedSpec, isF32Value: (r: number) => boolean = lanesAreF32(spec)): boolean[] {
   const nIn = spec.inputs.length;
   const live = spec.ops.map(() => false);
   for (const r of spec.outputs) if (r >= nIn) live[r - nIn] = true;
   for (let j = spec.ops.length - 1; j >= 0; j--) {
     if (!live[j]) continue;
-    for (const a of readsOf(spec, j)) if (a >= nIn) live[a - nIn] = true;
+    for (const a of opReads(spec, j, isF32Value)) if (a >= nIn) live[a - nIn] = true;
   }
   return live;
 }

@@ -3,13 +3,13 @@
  * domain, each input element read once, every intermediate kept in a local and
  * rounded to its dtype exactly as tfjs stores it.
  */
-import type * as tf from '@tensorflow/tfjs';
 import type { FusedSpec } from '../ir';
 import { formFor, FUSED_HELPERS, FusionTarget, jsLiteral, roundTo } from './ops';
 import { InternalError } from '../../errors';
 import { noteKernelCompiled } from './compile-count';
 import { foldedNeg, liveOps, opReads } from './simd-rewrites';
 import { hasCanonicalStorage } from './scratch';
+import { refDtype } from './spec-refs';
 
 /**
  * A compiled fused kernel: reads `inputs` (non-literal inputs, in order) and fills
@@ -18,10 +18,7 @@ import { hasCanonicalStorage } from './scratch';
  */
 export type FusedLoop = (inputs: ArrayLike<number>[], outputs: { [i: number]: number }[], start?: number) => void;
 
-/** The dtype of ref `r` of `spec` (inputs first, then ops). */
-export function refDtype(spec: FusedSpec, r: number): tf.DataType {
-  return r < spec.inputs.length ? spec.inputs[r].dtype : spec.ops[r - spec.inputs.length].dtype;
-}
+export { refDtype } from './spec-refs';
 
 /** Ops whose float32 result is one of their float32 operands, sign-flipped at most: no rounding needed. */
 const EXACT_ON_F32 = new Set(['Neg', 'Abs', 'Select']);

@@ -11,7 +11,7 @@
  */
 import type { FusedSpec } from '../ir';
 import { op, simd } from '../../util/wasm-binary';
-import { refDtype } from './codegen-js';
+import { refDtype } from './spec-refs';
 
 /** Whether ref `r` of `spec` is a literal input whose lanes are all zero bits. */
 function isZeroLiteral(spec: FusedSpec, r: number): boolean {

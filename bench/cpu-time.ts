@@ -1,5 +1,5 @@
 /**
- * The MLP 784-256-10 SGD step's variants timed in process CPU time as well as wall time:
+ * A workload's variants (the MLP 784-256-10 SGD step, or the LIF step) timed in process CPU time as well as wall time:
  * interleaved blocks, medians, one process. On a machine shared with other work, wall
  * time counts the time the OS gives to others; the CPU time this process uses does not
  * (it still feels their cache pressure), so ratios of single-threaded variants stay
@@ -8,10 +8,12 @@
  * has no global `Worker`.)
  *
  * Run: BRAINSTATE_BACKEND=wasm node --conditions=brainstate-source -r ts-node/register/transpile-only \
- *   bench/cpu-time.ts [blocks]
+ *   bench/cpu-time.ts [blocks] [mlp | lif [N] [variant name regex]]
  */
 import * as bst from 'brainstate-ts';
 import { mlpCase } from './workloads/mlp';
+import { lifCase } from './workloads/lif';
+import type { Case } from './harness';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -21,7 +23,16 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   const backend = await bst.backend.init();
   const blocks = Number(process.argv[2] ?? 15);
-  const c = await mlpCase(128);
+  const workload = process.argv[3] ?? 'mlp';
+  const c: Case = workload === 'lif' ? await lifCase(Number(process.argv[4] ?? 1e6)) : await mlpCase(128);
+  if (process.argv[5] !== undefined) {
+    // Only the named variants (and the jit, the reference of the ratios) are timed.
+    const keep = new RegExp(process.argv[5]);
+    const kept = c.variants.filter((v) => v.name === 'jit' || keep.test(v.name));
+    for (const v of c.variants) if (!kept.includes(v)) v.dispose?.();
+    c.variants.splice(0, c.variants.length, ...kept);
+  }
+  c.variants.splice(0, c.variants.length, ...c.variants.filter((v) => v.fixedMs === undefined));
   const reps = c.reps;
   for (const v of c.variants) v.run(Math.max(1, Math.ceil(reps / 4)));
   const wall = c.variants.map(() => [] as number[]);

@@ -12,6 +12,7 @@ import { buildModule, f32x4Const, I32, i32x4Const, memarg, op, simd, V128 } from
 import { EmitContext, formFor, FusionTarget } from './ops';
 import { refDtype } from './codegen-js';
 import { noteKernelCompiled } from './compile-count';
+import { liveOps, rewrittenOp } from './simd-rewrites';
 
 /** The parts of the WebAssembly JS API used here (not in the ES lib typings). */
 export interface WasmMemory {
@@ -89,7 +90,8 @@ const UNROLL = 4;
  * a constant offset from one address per input (memarg offsets, no address arithmetic per
  * group), and the lane masks of a bool output narrowed together into one 16-byte store.
  * A second loop takes the remaining groups of four (n is a multiple of 4). The ops are the
- * same in both loops, lane by lane: unrolling changes no result.
+ * same in both loops, lane by lane: unrolling changes no result. Some op patterns take a
+ * shorter exact form (./simd-rewrites.ts), and ops nothing reads are not computed.
  */
 export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory: WasmMemory): SimdKernel {
   const nIn = spec.inputs.length;
@@ -133,6 +135,7 @@ export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory:
     pre.push(...op.localSet(l));
   });
   spec.ops.forEach((_, j) => valueLocal.set(nIn + j, local(V128)));
+  const live = liveOps(spec);
   const boolOuts = spec.outputs.map((r) => dtypeOf(r) === 'bool');
   // The lane masks of each bool output, per group of the main loop.
   const maskLocals = spec.outputs.map((_, m) => (boolOuts[m] ? Array.from({ length: UNROLL }, () => local(V128)) : []));
@@ -159,7 +162,9 @@ export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory:
       }
     });
     spec.ops.forEach((o, j) => {
-      code.push(...formFor(o.kernel, target)!.simd!(o.args.map(get), contextOf(spec, j), tmp), ...op.localSet(valueLocal.get(nIn + j)!));
+      if (!live[j]) return;
+      const c = rewrittenOp(spec, j, get) ?? formFor(o.kernel, target)!.simd!(o.args.map(get), contextOf(spec, j), tmp);
+      code.push(...c, ...op.localSet(valueLocal.get(nIn + j)!));
     });
     return code;
   };

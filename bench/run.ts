@@ -22,7 +22,7 @@ import { MEMCPY_FLOOR } from './peers';
 import { lifCase } from './workloads/lif';
 import { lifSimCase } from './workloads/lif-sim';
 import { withJaxMlp } from './workloads/mlp-jax';
-import { cobaDuration, CobaRow, formatCobaTable, runCoba } from './workloads/coba';
+import { cobaDuration, CobaRow, formatCobaGrowth, formatCobaTable, runCoba } from './workloads/coba';
 import { findBrian2, runBrian2Coba } from './brian2';
 import { PRODUCTS as GEMM_PRODUCTS } from './workloads/gemm';
 
@@ -176,6 +176,8 @@ async function main(): Promise<void> {
   if (coba.length > 0) {
     coba.sort((a, b) => a.n - b.n);
     console.log(`\n${formatCobaTable(coba)}`);
+    const growth = formatCobaGrowth(coba);
+    if (growth !== '') console.log(`\n${growth}`);
   }
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });

@@ -89,12 +89,40 @@ export function runCoba(n: number, duration: number, chunk = 100): CobaRow {
 
 /** Formats COBA rows as one table (time per step, seconds per simulated second, rates, build time). */
 export function formatCobaTable(rows: readonly CobaRow[]): string {
-  const header = ['COBA', 'implementation', 'backend', 'ms / step', 's / simulated s', 'E (Hz)', 'I (Hz)', 'build (s)', 'memory'];
+  const header = ['COBA', 'implementation', 'backend', 'steps', 'ms / step', 's / simulated s', 'E (Hz)', 'I (Hz)', 'build (s)', 'memory'];
   const mb = (b: number | undefined) => (b === undefined ? '-' : `${(b / 2 ** 20).toFixed(0)} MB`);
-  const body = rows.map((r) => [`N=${r.n}`, r.impl, r.backend, r.msPerStep >= 0.1 ? r.msPerStep.toFixed(3) : r.msPerStep.toFixed(4),
+  // The big sizes simulate fewer steps (cobaDuration): the steps column says how many.
+  const body = rows.map((r) => [`N=${r.n}`, r.impl, r.backend, `${r.steps} (${(r.steps * COBA_PARAMS.dt).toFixed(0)} ms)`,
+    r.msPerStep >= 0.1 ? r.msPerStep.toFixed(3) : r.msPerStep.toFixed(4),
     (r.msPerStep * 10).toFixed(2), r.rateE.toFixed(1), r.rateI.toFixed(1), r.buildSeconds.toFixed(2),
     r.rssBytes === undefined ? '-' : `${mb(r.tensorBytes)} tensors, ${mb(r.rssBytes)} RSS`]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+/**
+ * How the time per step grows from the smallest size to the largest, per implementation and
+ * backend (issue 14's must-show: at most 120x from 4,000 to 400,000 neurons, linear being 100x),
+ * one line each; empty when no implementation ran two sizes.
+ */
+export function formatCobaGrowth(rows: readonly CobaRow[], limitPer100x = 120): string {
+  const groups = new Map<string, CobaRow[]>();
+  for (const r of rows) {
+    const key = `${r.impl} ${r.backend}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const lines: string[] = [];
+  for (const [key, g] of groups) {
+    if (g.length < 2) continue;
+    const sorted = [...g].sort((a, b) => a.n - b.n);
+    const [lo, hi] = [sorted[0], sorted[sorted.length - 1]];
+    const factor = hi.n / lo.n;
+    const limit = (limitPer100x * factor) / 100;
+    const ratio = hi.msPerStep / lo.msPerStep;
+    const rss = hi.rssBytes === undefined ? '' : `; RSS at ${hi.n}: ${(hi.rssBytes / 2 ** 20).toFixed(0)} MB`;
+    lines.push(`COBA growth ${lo.n} -> ${hi.n} neurons, ${key}: time per step ${ratio.toFixed(0)}x for ${factor}x the neurons ` +
+      `(limit ${limit.toFixed(0)}x${ratio <= limit ? ', met' : ', NOT met'})${rss}`);
+  }
+  return lines.join('\n');
 }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
 import { withConfig } from '../../src/config';
-import { wholeLoopCallCount } from '../../src/compiler/fusion/loop-kernel';
+import { pointwiseLoopCallCount, wholeLoopCallCount } from '../../src/compiler/fusion/loop-kernel';
 import { targetNamed } from '../../src/backend/targets';
 import { isFusionTarget } from '../../src/compiler/fusion/ops';
 import { CobaNet } from '../../samples/coba';
@@ -67,6 +67,45 @@ for (const simd of [true, false]) {
           [xs, eager, jitted].forEach((t) => t.dispose());
           jitted = undefined;
           f.clearCache();
+        }
+      });
+    });
+
+    it('a pointwise body (one fused kernel: two carries, an x, invariants) runs as one SIMD call with the same bits as eager', function () {
+      withConfig({ simd }, () => {
+        // An Izhikevich-like neuron: v, u carries; input rows; a per-neuron bias (a body constant) and a scalar invariant.
+        for (const [n, steps] of [[48, 37], [20, 5], [12, 1], [4, 2], [36, 64]]) {
+          const bias = tf.tidy(() => tf.add(tf.mul(tf.range(0, n), 0.25), 140));
+          const gain = tf.scalar(1.5);
+          const body = (c: tf.Tensor[], x: tf.Tensor): [tf.Tensor[], tf.Tensor[]] => {
+            const [v, u] = c;
+            const dv = tf.add(tf.sub(tf.add(tf.mul(tf.mul(v, v), 0.04), tf.mul(v, 5)), u), tf.add(tf.mul(x, gain), bias));
+            const v1 = tf.add(v, tf.mul(dv, 0.5));
+            const u1 = tf.add(u, tf.mul(tf.sub(tf.mul(v1, 0.2), u), 0.02));
+            const spike = tf.greaterEqual(v1, 30);
+            return [[tf.where(spike, tf.mul(tf.onesLike(v1), -65), v1), tf.where(spike, tf.add(u1, 8), u1)], [spike, tf.sub(v1, u1)]];
+          };
+          const init = [tf.fill([n], -65), tf.fill([n], -13)];
+          const xs = tf.tidy(() => tf.add(tf.mul(tf.sin(tf.range(0, steps * n).reshape([steps, n])), 4), 20));
+          const [ce, ye] = transform.scan(body, init, xs);
+          const f = transform.jit((x: tf.Tensor) => transform.scan(body, init, x));
+          const before = pointwiseLoopCallCount();
+          let out!: [tf.Tensor[], tf.Tensor[]];
+          const took = tookWholeLoop(() => { out = f(xs); });
+          expect(took, 'whole-loop kernel taken').to.equal(taken());
+          expect(pointwiseLoopCallCount() > before, `pointwise form taken (n ${n})`).to.equal(taken() && simd);
+          out[0].forEach((t, k) => expect(bits(t), `carry ${k}, n ${n}, steps ${steps}`).to.deep.equal(bits(ce[k])));
+          out[1].forEach((t, k) => {
+            expect(t.dtype, `y ${k}`).to.equal(ye[k].dtype);
+            expect(bits(t), `y ${k}, n ${n}, steps ${steps}`).to.deep.equal(bits(ye[k]));
+          });
+          if (steps > 30) expect(bits(ye[0]).some((x) => x === 1), 'some spikes').to.equal(true);
+          tf.dispose([...out[0], ...out[1]]);
+          const memory = tf.memory().numTensors;
+          tf.dispose(f(xs).flat());
+          expect(tf.memory().numTensors, 'no leak').to.equal(memory);
+          f.clearCache();
+          tf.dispose([bias, gain, xs, ...init, ...ce, ...ye]);
         }
       });
     });

@@ -16,7 +16,7 @@ import { variantsFor } from './variants';
 import { generate } from './generate';
 import { minimise } from './minimise';
 import { printProgram } from './print';
-import { wholeLoopCallCount } from '../../src/compiler/fusion/loop-kernel';
+import { pointwiseLoopCallCount, wholeLoopCallCount } from '../../src/compiler/fusion/loop-kernel';
 import { FuzzProgram, toCase, toJson } from './program';
 
 interface Args {
@@ -73,6 +73,7 @@ interface Tally {
   skipReasons: Record<string, number>;
   /** Jitted loops that ran as one whole-loop kernel (src/compiler/fusion/loop-kernel.ts). */
   wholeLoops?: number;
+  pointwiseLoops?: number;
 }
 
 /** Checks seeds from `a.seed` in this process (a chunk of a larger run). */
@@ -146,6 +147,7 @@ function runChunked(a: Args): Tally {
         total.failed += c.failed;
         total.next = c.next;
         total.wholeLoops = (total.wholeLoops ?? 0) + (c.wholeLoops ?? 0);
+        total.pointwiseLoops = (total.pointwiseLoops ?? 0) + (c.pointwiseLoops ?? 0);
         for (const [k, n] of Object.entries(c.skipReasons)) total.skipReasons[k] = (total.skipReasons[k] ?? 0) + n;
         sawResult = true;
       } else if (line.length > 0 || r.stdout.includes('===')) {
@@ -171,7 +173,7 @@ async function main(): Promise<void> {
   const a = parse(process.argv.slice(2));
   if (a.child) {
     const t = await runChunk(a);
-    console.log(`RESULT ${JSON.stringify({ ...t, wholeLoops: wholeLoopCallCount() })}`);
+    console.log(`RESULT ${JSON.stringify({ ...t, wholeLoops: wholeLoopCallCount(), pointwiseLoops: pointwiseLoopCallCount() })}`);
     return;
   }
   const t0 = Date.now();
@@ -179,7 +181,7 @@ async function main(): Promise<void> {
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   console.log(`fuzz: backend ${a.backend}, SIMD ${a.simd ? 'on' : 'off'}, seeds ${a.seed}..${t.next - 1}: ${t.checked} programs ` +
     `checked (${t.skipped} skipped: eager tfjs threw${t.crashes.length > 0 ? `, ${t.crashes.length} crashed the process` : ''}), ` +
-    `${t.failed} with disagreements, ${secs} s; ${t.wholeLoops ?? 0} jitted loops ran as whole-loop kernels`);
+    `${t.failed} with disagreements, ${secs} s; ${t.wholeLoops ?? 0} jitted loops ran as whole-loop kernels (${t.pointwiseLoops ?? 0} as pointwise SIMD calls)`);
   const reasons = Object.entries(t.skipReasons).sort((x, y) => y[1] - x[1]).slice(0, 8);
   if (reasons.length > 0) console.log(`skipped because eager tfjs threw:\n${reasons.map(([k, n]) => `  ${n} x ${k}`).join('\n')}`);
   process.exitCode = t.failed > 0 ? 1 : 0;

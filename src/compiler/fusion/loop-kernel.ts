@@ -28,6 +28,8 @@ import { fusedLoopFor, simdKernelFor } from './kernel-cache';
 import { fusionTargetOf } from './ops';
 import { fuseSingle } from '../passes/fuse-elementwise';
 import type { WasmMemory } from './codegen-wasm';
+import { compilePointwiseLoop, PointwiseLoopKernel, PointwiseLoopSpec, PointwisePlace } from './loop-simd';
+import type { FusionTarget } from './ops';
 
 type Typed = Float32Array | Int32Array | Uint8Array;
 
@@ -64,6 +66,74 @@ export function withWholeLoops<R>(on: boolean, fn: () => R): R {
 /** How many scans have run as whole-loop kernels in this process (specs check that a body was taken). */
 export function wholeLoopCallCount(): number {
   return wholeLoopCalls;
+}
+
+let pointwiseCalls = 0;
+let pointwiseOn = true;
+
+/** Runs `fn` with the pointwise form on or off for the loops compiled inside it (the bench compares both); restored on return or throw. */
+export function withPointwiseLoops<R>(on: boolean, fn: () => R): R {
+  const was = pointwiseOn;
+  pointwiseOn = on;
+  try {
+    return fn();
+  } finally {
+    pointwiseOn = was;
+  }
+}
+
+/** How many of those ran as one pointwise SIMD call, carries in registers (fusion/loop-simd.ts). */
+export function pointwiseLoopCallCount(): number {
+  return pointwiseCalls;
+}
+
+/**
+ * The pointwise form of a planned body (see fusion/loop-simd.ts), or undefined: the body
+ * must be one fused kernel with SIMD code, every input a literal, a scalar or a whole value
+ * of the domain's size (a carry, a row of an x, an invariant or constant), every carry
+ * float32 and the next value of a kernel output, and every y a kernel output.
+ */
+function pointwisePlan(plan: LoopPlan, locOf: (v: ValueId) => Loc, types: Program['values'], formulas: FusionTarget,
+  nC: number, yRow: readonly number[], xRow: readonly number[]): PointwiseLoopSpec | undefined {
+  if (plan.ops.length !== 1 || plan.views.size !== 0) return undefined;
+  const o = plan.ops[0];
+  if (o.kind !== 'fused') return undefined;
+  const spec = o.spec;
+  const n = size(spec.shape);
+  if (n % 4 !== 0 || !simdSupports(spec, formulas)) return undefined;
+  const places: PointwisePlace[] = [];
+  // The node's inputs are the spec's non-literal inputs, in order.
+  let j = 0;
+  for (let k = 0; k < spec.inputs.length; k++) {
+    const inp = spec.inputs[k];
+    if (inp.mode === 'literal') { places.push({ kind: 'literal' }); continue; }
+    const v = o.ins[j++];
+    const l = locOf(v);
+    const count = size(types[v].shape);
+    if (inp.mode === 'strided' || l.off !== 0 || count !== (inp.mode === 'scalar' ? 1 : n)) return undefined;
+    if (l.kind === 'carry') {
+      if (inp.mode !== 'full' || inp.dtype !== 'float32') return undefined;
+      places.push({ kind: 'carry', carry: l.k });
+    } else if (l.kind === 'x') places.push({ kind: 'x', rowBytes: xRow[l.k] * BYTES[inp.dtype] });
+    else if (l.kind === 'fixed') places.push({ kind: 'fixed' });
+    else return undefined;
+  }
+  const carryOuts: number[] = [];
+  const ys: { out: number; rowBytes: number }[] = [];
+  for (let m = 0; m < o.outs.length; m++) {
+    const l = locOf(o.outs[m]);
+    if (l.off !== 0 || size(types[o.outs[m]].shape) !== n) return undefined;
+    if (l.kind === 'next') {
+      if (types[o.outs[m]].dtype !== 'float32') return undefined;
+      carryOuts[l.k] = m;
+    } else if (l.kind === 'y') ys[l.k] = { out: m, rowBytes: yRow[l.k] * BYTES[types[o.outs[m]].dtype] };
+    else return undefined;
+  }
+  // Every carry and y is written by the kernel (a body output that is not has been declined as a copy).
+  if (carryOuts.length !== nC || carryOuts.some((m) => m === undefined) || ys.length !== yRow.length || ys.some((y) => y === undefined)) {
+    return undefined;
+  }
+  return { spec, places, carryOuts, ys };
 }
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
@@ -277,6 +347,31 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
   let scratch: PrivateHeap | undefined;
   const nBuf = nIn + allocs.length;
 
+  // A pointwise body runs as one SIMD call with the carries in registers (fusion/loop-simd.ts).
+  const pointwise = pointwiseOn && simdPlacement !== undefined && spec.progress === undefined && copies.length === 0
+    ? pointwisePlan(plan, locOf, types, formulas, carryType.length, yType.map((t) => size(t.shape)), xRow) : undefined;
+  const pointwiseArgs = pointwise === undefined ? undefined : (() => {
+    const o = plan.ops[0] as Extract<StepOp, { kind: 'fused' }>;
+    // One pointer per non-literal input (the node's inputs, in order).
+    const bufs = o.ins.map((v) => {
+      const l = locOf(v);
+      return l.kind === 'carry' ? carryIn(l.k) : l.kind === 'x' ? xIn(l.k) : (l as { buf: number }).buf;
+    });
+    for (let k = 0; k < nC; k++) bufs.push(carryOut(k));
+    for (let k = 0; k < nY; k++) bufs.push(yOut(k));
+    return { bufs, n: size(o.spec.shape) };
+  })();
+  const pointwiseKernels = new Map<WasmMemory, PointwiseLoopKernel>();
+  const runPointwise = (ptrs: readonly number[], heap: WasmMemory): void => {
+    let kernel = pointwiseKernels.get(heap);
+    if (kernel === undefined) pointwiseKernels.set(heap, (kernel = compilePointwiseLoop(pointwise!, formulas, heap)));
+    const a = pointwiseArgs!;
+    const args = a.bufs.map((b) => ptrs[b]);
+    args.push(a.n, L);
+    kernel(...args);
+    pointwiseCalls++;
+  };
+
   // The buffers of the call running now: the step closures (built once per kernel) read them here.
   const cur: { ptrs: readonly number[]; bufs: readonly Typed[] } = { ptrs: [], bufs: [] };
   const viewCache: Map<number, Typed>[] = Array.from({ length: nBuf }, () => new Map());
@@ -375,6 +470,10 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
   let built: ReturnType<typeof build> | undefined;
   /** Runs the loop on buffers (their byte offsets on the heap, when SIMD runs there, and their views). */
   const runLoop = (ptrs: readonly number[] | undefined, bufs: readonly Typed[], heap: WasmMemory | undefined) => {
+    if (pointwise !== undefined && ptrs !== undefined && heap !== undefined) {
+      runPointwise(ptrs, heap);
+      return;
+    }
     if (built === undefined || built.heap !== heap || built.withPtrs !== (ptrs !== undefined)) built = build(heap, ptrs !== undefined);
     const { steps, copySteps } = built;
     cur.ptrs = ptrs ?? [];

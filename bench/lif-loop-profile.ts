@@ -1,0 +1,66 @@
+/**
+ * Where the 1000-step LIF simulation (N=1e4, one jitted forLoop) spends its time on one
+ * backend: the whole call, against the memory it must touch (reading the [1000, 1e4]
+ * float32 inputs, writing the [1000, 1e4] bool spikes) measured in the same process.
+ *
+ * Run: node --conditions=brainstate-source -r ts-node/register/transpile-only bench/lif-loop-profile.ts wasm [blocks]
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as bst from 'brainstate-ts';
+import { pointwiseLoopCallCount, wholeLoopCallCount, withPointwiseLoops } from '../src/compiler/fusion/loop-kernel';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+function timed(fn: () => void): [number, number] {
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  fn();
+  const c = process.cpuUsage(c0);
+  return [(c.user + c.system) / 1000, performance.now() - w0];
+}
+
+async function main(): Promise<void> {
+  const backendName = await bst.backend.init(process.argv[2] ?? 'wasm');
+  const blocks = Number(process.argv[3] ?? 15);
+  const steps = Number(process.env.STEPS ?? 1000);
+  const N = Number(process.env.N ?? 1e4);
+  const inputs = tf.tidy(() => tf.add(tf.mul(tf.range(0, steps * N).reshape([steps, N]), 1e-7), 1.2));
+  const v = new bst.HiddenState(tf.zeros([N]));
+  const body = (i: tf.Tensor) => {
+    const next = tf.add(v.value, tf.mul(0.01, tf.add(tf.neg(v.value), i)));
+    const spike = tf.greaterEqual(next, 1);
+    v.value = tf.where(spike, 0 as unknown as tf.Tensor, next);
+    return spike;
+  };
+  const loop = bst.transform.jit((x: tf.Tensor) => bst.transform.forLoop(body, x) as tf.Tensor);
+  const t0 = performance.now();
+  loop(inputs).dispose();
+  console.log(`first call ${(performance.now() - t0).toFixed(1)} ms; whole-loop calls ${wholeLoopCallCount()}, pointwise ${pointwiseLoopCallCount()}`);
+  if (process.env.SHOW) console.log(loop.lower(inputs).toString());
+  const old = bst.transform.jit((x: tf.Tensor) => bst.transform.forLoop(body, x) as tf.Tensor);
+  withPointwiseLoops(false, () => old(inputs).dispose());
+  const src = new Float32Array(steps * N).map((_, i) => i);
+  const dst = new Float32Array(steps * N);
+  const variants: [string, () => void][] = [
+    ['jit forLoop', () => loop(inputs).dispose()],
+    ['jit forLoop, step by step in wasm', () => old(inputs).dispose()],
+    ['memcpy 40 MB (JS typed array)', () => dst.set(src)],
+  ];
+  const cpu = variants.map(() => [] as number[]);
+  const wall = variants.map(() => [] as number[]);
+  for (const [, run] of variants) run();
+  for (let b = 0; b < blocks; b++) variants.forEach(([, run], k) => {
+    const [c, w] = timed(run);
+    cpu[k].push(c);
+    wall[k].push(w);
+  });
+  variants.forEach(([name], k) => console.log(`  ${name.padEnd(34)} cpu ${median(cpu[k]).toFixed(2)} ms, wall ${median(wall[k]).toFixed(2)} ms (min ${Math.min(...wall[k]).toFixed(2)})`));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

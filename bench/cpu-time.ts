@@ -8,10 +8,13 @@
  * has no global `Worker`.)
  *
  * Run: BRAINSTATE_BACKEND=wasm node --conditions=brainstate-source -r ts-node/register/transpile-only \
- *   bench/cpu-time.ts [blocks]
+ *   bench/cpu-time.ts [blocks] [mlp|per-example]
+ * (`per-example`: the per-example gradient row of bench/vmap.ts, ratios against its first
+ * variant, the 128 single-example grad calls.)
  */
 import * as bst from 'brainstate-ts';
 import { mlpCase } from './workloads/mlp';
+import { perExampleGradCase } from './vmap';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -21,7 +24,8 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   const backend = await bst.backend.init();
   const blocks = Number(process.argv[2] ?? 15);
-  const c = await mlpCase(128);
+  const which = process.argv[3] ?? 'mlp';
+  const c = which === 'per-example' ? perExampleGradCase() : await mlpCase(128);
   const reps = c.reps;
   for (const v of c.variants) v.run(Math.max(1, Math.ceil(reps / 4)));
   const wall = c.variants.map(() => [] as number[]);
@@ -37,10 +41,11 @@ async function main(): Promise<void> {
       cpu[i].push((u.user + u.system) / 1000 / reps);
     }
   }
-  const jit = c.variants.findIndex((v) => v.name === 'jit');
+  // The variant the others are compared with: the jit, or the first one where there is none.
+  const jit = Math.max(0, c.variants.findIndex((v) => v.name === 'jit'));
   const jax = c.variants.findIndex((v) => v.name === 'jax-js jit');
   console.log(`${c.workload} (${c.size}) on ${backend}: medians of ${blocks} interleaved blocks of ${reps} steps`);
-  console.log('| variant | wall ms | CPU ms | CPU vs jit |');
+  console.log(`| variant | wall ms | CPU ms | CPU vs ${c.variants[jit].name} |`);
   console.log('|---|---|---|---|');
   c.variants.forEach((v, i) => {
     console.log(`| ${v.name} | ${median(wall[i]).toFixed(3)} | ${median(cpu[i]).toFixed(3)} | ` +

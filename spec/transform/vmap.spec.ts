@@ -335,6 +335,22 @@ describe('transform.vmap', () => {
     expectTensorClose(vv(xs, ys) as tf.Tensor, tf.matMul(xs, ys, false, true), 1e-5);
   });
 
+  it('each result is a tensor of its own: an argument returned, or one value returned twice, is copied (in vmap\'s own program, uncompiled, and inside jit)', () => {
+    const xs = r(4, 3);
+    const f = T.vmap((x: tf.Tensor) => { const y = tf.mul(x, 2); return [x, y, y]; });
+    for (const [what, call] of [['vmap', () => f(xs)], ['vmap without jit', () => T.disableJit(() => f(xs))],
+      ['jit(vmap)', () => T.jit((a: tf.Tensor) => f(a))(xs)]] as const) {
+      const [a, b, c] = call() as tf.Tensor[];
+      expect(a, `${what}: the argument itself`).to.not.equal(xs);
+      expect(b, `${what}: one value twice`).to.not.equal(c);
+      tf.dispose([a, b]);
+      expectTensorClose(c, tf.mul(xs, 2), 0, `${what}: the second copy outlives the first`);
+      expect(xs.isDisposed, `${what}: the argument outlives its result`).to.equal(false);
+      expect(xs.arraySync()).to.have.length(4);
+      c.dispose();
+    }
+  });
+
   it('leaves numTensors flat over many calls, eagerly and under jit', () => {
     const s = new bst.HiddenState(r(4, 3));
     const f = T.vmap((x: tf.Tensor) => { s.value = tf.add(s.value, x); return tf.sum(s.value); }, { inStates: s });

@@ -8,11 +8,14 @@
  * has no global `Worker`.)
  *
  * Run: BRAINSTATE_BACKEND=wasm node --conditions=brainstate-source -r ts-node/register/transpile-only \
- *   bench/cpu-time.ts [blocks] [mlp | lif [N] [variant name regex]]
+ *   bench/cpu-time.ts [blocks] [mlp | per-example | lif [N] [variant name regex]]
+ * (`per-example`: the per-example gradient row of bench/vmap.ts, ratios against its first
+ * variant, the 128 single-example grad calls.)
  */
 import * as bst from 'brainstate-ts';
 import { mlpCase } from './workloads/mlp';
 import { lifCase } from './workloads/lif';
+import { perExampleGradCase } from './vmap';
 import type { Case } from './harness';
 
 function median(xs: number[]): number {
@@ -24,8 +27,13 @@ async function main(): Promise<void> {
   const backend = await bst.backend.init();
   const blocks = Number(process.argv[2] ?? 15);
   const workload = process.argv[3] ?? 'mlp';
-  const c: Case = workload === 'lif' ? await lifCase(Number(process.argv[4] ?? 1e6)) : await mlpCase(128);
-  if (process.argv[5] !== undefined) {
+  const c: Case =
+    workload === 'lif'
+      ? await lifCase(Number(process.argv[4] ?? 1e6))
+      : workload === 'per-example'
+        ? perExampleGradCase()
+        : await mlpCase(128);
+  if (workload === 'lif' && process.argv[5] !== undefined) {
     // Only the named variants (and the jit, the reference of the ratios) are timed.
     const keep = new RegExp(process.argv[5]);
     const kept = c.variants.filter((v) => v.name === 'jit' || keep.test(v.name));
@@ -48,10 +56,11 @@ async function main(): Promise<void> {
       cpu[i].push((u.user + u.system) / 1000 / reps);
     }
   }
-  const jit = c.variants.findIndex((v) => v.name === 'jit');
+  // The variant the others are compared with: the jit, or the first one where there is none.
+  const jit = Math.max(0, c.variants.findIndex((v) => v.name === 'jit'));
   const jax = c.variants.findIndex((v) => v.name === 'jax-js jit');
   console.log(`${c.workload} (${c.size}) on ${backend}: medians of ${blocks} interleaved blocks of ${reps} steps`);
-  console.log('| variant | wall ms | CPU ms | CPU vs jit |');
+  console.log(`| variant | wall ms | CPU ms | CPU vs ${c.variants[jit].name} |`);
   console.log('|---|---|---|---|');
   c.variants.forEach((v, i) => {
     console.log(`| ${v.name} | ${median(wall[i]).toFixed(3)} | ${median(cpu[i]).toFixed(3)} | ` +

@@ -72,7 +72,11 @@ function describeRow(r: CaseResult): string {
   const floor = r.msPerStep[MEMCPY_FLOOR];
   const vsFloor = floor === undefined ? '' : `; vs the in-process memcpy floor: ${entries.filter(([n]) => n.startsWith('jit') &&
     !n.includes('unfused')).map(([n, ms]) => `${n} ${(ms / floor).toFixed(2)}x`).join(', ')}`;
-  return `${r.workload} ${r.size} on ${r.backend}: ${parts.join(', ')}${ratio}${vsFloor}`;
+  // Rows with write floors of their own (per-example gradients): each vmap variant as a multiple of each.
+  const ownFloors = entries.filter(([n]) => n.endsWith(' floor') && n !== MEMCPY_FLOOR);
+  const vsOwn = ownFloors.map(([f, fms]) => `; vs the ${f}: ${entries.filter(([n]) => n.includes('vmap'))
+    .map(([n, ms]) => `${n} ${(ms / fms).toFixed(2)}x`).join(', ')}`).join('');
+  return `${r.workload} ${r.size} on ${r.backend}: ${parts.join(', ')}${ratio}${vsFloor}${vsOwn}`;
 }
 
 /** Runs one backend's child process, printing each row as it finishes; resolves to its rows. */

@@ -36,6 +36,12 @@ CASES.push(
   { a: [4, 1, 6, 3], b: [1, 5, 5, 6], ta: true, tb: true },
   { a: [0, 4, 5], b: [5, 3], ta: false, tb: false },
   { a: [3, 0], b: [0, 4], ta: false, tb: false },
+  // Outer products (K = 1: src/backend/gemm/outer.ts), rows of 1-70 floats (vector blocks, single vectors, tails), batched and broadcast.
+  { a: [37, 1], b: [1, 70], ta: false, tb: false },
+  { a: [1, 20], b: [19, 1], ta: true, tb: true },
+  { a: [4, 1, 9], b: [4, 1, 66], ta: true, tb: false },
+  { a: [3, 1, 5, 1], b: [2, 1, 23], ta: false, tb: false },
+  { a: [6, 1], b: [5, 17, 1], ta: false, tb: true },
 );
 
 const name = (c: Case): string => `[${c.a}]${c.ta ? 'ᵀ' : ''} · [${c.b}]${c.tb ? 'ᵀ' : ''}`;
@@ -119,6 +125,29 @@ describe('backend: generated GEMM as BatchMatMul', () => {
       tf.dispose([a, b, got, want]);
     });
   }
+
+  it('computes an outer product (K = 1) as 0 + a b per element, as the GEMM\'s accumulators do: -0 products are +0', () => {
+    for (const c of CASES.filter((k) => k.a[k.a.length - (k.ta ? 2 : 1)] === 1 && !k.a.includes(0))) {
+      tf.tidy(() => {
+        // Random normals with zeros of both signs in each operand.
+        const signedZeros = (shape: number[], seed: number) => tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed),
+          tf.cast(tf.greater(tf.randomUniform(shape, 0, 1, 'float32', seed + 1), 0.3), 'float32'));
+        const a = signedZeros(c.a, 7);
+        const b = tf.neg(signedZeros(c.b, 9));
+        const got = tf.matMul(a, b, c.ta, c.tb);
+        // The reference: the operands broadcast to the product's shape and multiplied element by element, plus +0.
+        const col = tf.reshape(a, [...a.shape.slice(0, -2), a.shape[a.rank - (c.ta ? 1 : 2)], 1]);
+        const row = tf.reshape(b, [...b.shape.slice(0, -2), 1, b.shape[b.rank - (c.tb ? 2 : 1)]]);
+        const want = tf.add(tf.mul(col, row), tf.scalar(0));
+        expect(got.shape, name(c)).to.deep.equal(want.shape);
+        const [g, w] = [got.dataSync(), want.dataSync()];
+        const bad = Array.from(g).findIndex((x, i) => !Object.is(x, w[i]));
+        expect(bad, `${name(c)}: first element that differs (${g[bad]} vs ${w[bad]})`).to.equal(-1);
+        expect(Array.from(g).some((x) => x === 0), 'the case has zero products').to.equal(true);
+        expect(Array.from(g).some((x) => Object.is(x, -0)), 'no -0 in the product').to.equal(false);
+      });
+    }
+  });
 
   it('is within 1e-5 of sum |a||b| of tfjs\'s kernel on random normal data, every shape', () => {
     for (const c of CASES) {

@@ -261,20 +261,60 @@ describe('transform.vmap', () => {
     expectTensorClose(T.jit((a: tf.Tensor, b: tf.Tensor) => perEx(a, b) as tf.Tensor)(xs, ys), want, 1e-5);
   });
 
-  it('per-example gradients of the MLP (Linear-ReLU-Linear, softmax cross-entropy) equal single-example grad calls within 1e-5', () => {
-    bst.random.seed(0);
-    const net = new bst.nn.Sequential(new bst.nn.Linear(12, 8), new bst.nn.ReLU(), new bst.nn.Linear(8, 5));
-    const params = net.states(bst.ParamState);
-    const loss = (x: tf.Tensor, y: tf.Tensor) =>
-      tf.losses.softmaxCrossEntropy(tf.expandDims(y, 0), net.call(tf.expandDims(x, 0)) as tf.Tensor) as tf.Scalar;
-    const g = T.grad(loss, { gradStates: params });
-    const xs = r(7, 12);
-    const ys = tf.oneHot(tf.tensor1d([0, 4, 2, 2, 1, 3, 0], 'int32'), 5).toFloat();
+  describe('per-example gradients of the MLP (Linear-ReLU-Linear, softmax cross-entropy)', () => {
+    /** The MLP 12-8-5, its per-example loss gradient, and a batch of 7 examples. */
+    function mlp() {
+      bst.random.seed(0);
+      const net = new bst.nn.Sequential(new bst.nn.Linear(12, 8), new bst.nn.ReLU(), new bst.nn.Linear(8, 5));
+      const params = net.states(bst.ParamState);
+      const loss = (x: tf.Tensor, y: tf.Tensor) =>
+        tf.losses.softmaxCrossEntropy(tf.expandDims(y, 0), net.call(tf.expandDims(x, 0)) as tf.Tensor) as tf.Scalar;
+      const g = T.grad(loss, { gradStates: params });
+      const xs = r(7, 12);
+      const ys = tf.oneHot(tf.tensor1d([0, 4, 2, 2, 1, 3, 0], 'int32'), 5).toFloat();
+      return { g, xs, ys };
+    }
     const flat = (tree: unknown) => (tree as { toFlat(): { values(): { weight: tf.Tensor; bias: tf.Tensor }[] } })
       .toFlat().values().flatMap((v) => [v.weight, v.bias]);
-    const got = flat(T.vmap((x: tf.Tensor, y: tf.Tensor) => g(x, y))(xs, ys));
-    const single = [0, 1, 2, 3, 4, 5, 6].map((i) => flat(g(lane(xs, 0, i), lane(ys, 0, i))));
-    got.forEach((t, k) => expectTensorClose(t, tf.stack(single.map((s) => s[k])), 1e-5, `leaf ${k}`));
+
+    it('vmap(grad) and jit(vmap(grad)) equal single-example grad calls (eager and jitted) within 1e-5', () => {
+      const { g, xs, ys } = mlp();
+      const perEx = T.vmap((x: tf.Tensor, y: tf.Tensor) => g(x, y));
+      const jitted = T.jit((x: tf.Tensor, y: tf.Tensor) => perEx(x, y));
+      const singleJit = T.jit((x: tf.Tensor, y: tf.Tensor) => g(x, y));
+      const lanes = [0, 1, 2, 3, 4, 5, 6];
+      const eager = lanes.map((i) => flat(g(lane(xs, 0, i), lane(ys, 0, i))));
+      const jitSingle = lanes.map((i) => flat(singleJit(lane(xs, 0, i), lane(ys, 0, i))));
+      for (const [what, got] of [['vmap(grad)', flat(perEx(xs, ys))], ['jit(vmap(grad))', flat(jitted(xs, ys))]] as const) {
+        got.forEach((t, k) => {
+          expect(t.shape, `${what} leaf ${k}`).to.deep.equal([7, ...eager[0][k].shape]);
+          expectTensorClose(t, tf.stack(eager.map((s) => s[k])), 1e-5, `${what} leaf ${k} vs eager grad`);
+          expectTensorClose(t, tf.stack(jitSingle.map((s) => s[k])), 1e-5, `${what} leaf ${k} vs jitted grad`);
+        });
+      }
+      expect(jitted.traceCount).to.equal(1);
+    });
+
+    it('jit(vmap(grad)) is one batched program: the same kernels for 3 and 7 examples, each weight gradient one batched outer product', () => {
+      const { g, xs, ys } = mlp();
+      const jitted = T.jit((x: tf.Tensor, y: tf.Tensor) => T.vmap((a: tf.Tensor, b: tf.Tensor) => g(a, b))(x, y));
+      const small = jitted.lower(tf.slice(xs, [0, 0], [3, 12]), tf.slice(ys, [0, 0], [3, 5]));
+      const full = jitted.lower(xs, ys);
+      expect(full.numKernels, 'kernels for 7 examples vs 3').to.equal(small.numKernels);
+      const text = full.toString();
+      // The first layer's per-example weight gradients [7, 12, 8] and the second's [7, 8, 5]: one product each.
+      expect(text.match(/f32\[7,12,8\] = BatchMatMul/g)?.length, text).to.equal(1);
+      expect(text.match(/f32\[7,8,5\] = BatchMatMul/g)?.length, text).to.equal(1);
+      expect(text.match(/BatchMatMul/g)?.length, text).to.be.at.most(5);
+    });
+
+    it('leaves numTensors and numBytes flat over many jit(vmap(grad)) calls', () => {
+      const { g, xs, ys } = mlp();
+      const jitted = T.jit((x: tf.Tensor, y: tf.Tensor) => T.vmap((a: tf.Tensor, b: tf.Tensor) => g(a, b))(x, y));
+      const call = () => tf.dispose(flat(jitted(xs, ys)));
+      call();
+      expectNoLeaks(call, 20);
+    });
   });
 
   it('grad of a vmapped function equals the sum of per-lane gradients', () => {
@@ -293,6 +333,22 @@ describe('transform.vmap', () => {
     const xs = r(3, 4);
     const ys = r(5, 4);
     expectTensorClose(vv(xs, ys) as tf.Tensor, tf.matMul(xs, ys, false, true), 1e-5);
+  });
+
+  it('each result is a tensor of its own: an argument returned, or one value returned twice, is copied (in vmap\'s own program, uncompiled, and inside jit)', () => {
+    const xs = r(4, 3);
+    const f = T.vmap((x: tf.Tensor) => { const y = tf.mul(x, 2); return [x, y, y]; });
+    for (const [what, call] of [['vmap', () => f(xs)], ['vmap without jit', () => T.disableJit(() => f(xs))],
+      ['jit(vmap)', () => T.jit((a: tf.Tensor) => f(a))(xs)]] as const) {
+      const [a, b, c] = call() as tf.Tensor[];
+      expect(a, `${what}: the argument itself`).to.not.equal(xs);
+      expect(b, `${what}: one value twice`).to.not.equal(c);
+      tf.dispose([a, b]);
+      expectTensorClose(c, tf.mul(xs, 2), 0, `${what}: the second copy outlives the first`);
+      expect(xs.isDisposed, `${what}: the argument outlives its result`).to.equal(false);
+      expect(xs.arraySync()).to.have.length(4);
+      c.dispose();
+    }
   });
 
   it('leaves numTensors flat over many calls, eagerly and under jit', () => {

@@ -192,6 +192,17 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
     const B: number = size;
     const pending: PendingWrite[] = [];
     const out = tf.tidy(() => {
+      // A result made in this call is returned as it is; one that existed before (an input,
+      // a state's value, a constant of the program) or that is returned twice is copied, so
+      // each result is a tensor of its own. (Copying every result cost a 104 MB copy per
+      // per-example MLP gradient on wasm, where Identity copies.)
+      const firstId = tf.scalar(0).id;
+      const returned = new Set<number>();
+      const own = (t: tf.Tensor): tf.Tensor => {
+        if (t.id <= firstId || returned.has(t.id)) return tf.clone(t);
+        returned.add(t.id);
+        return t;
+      };
       const feeds: Batched[] = [];
       tensors.forEach((t, i) => { feeds.push({ t, axis: axes[i] }); });
       const nextKeys = new Map<State<StateValue>, tf.Tensor>();
@@ -220,9 +231,9 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
             throw new BatchAxisError(`${fnName}: result ${formatPath(path)} differs from lane to lane, but outAxes ` +
               'says it has no batch axis (null); give it an axis in outAxes.');
           }
-          return tf.clone(b.t);
+          return own(b.t);
         }
-        return tf.clone(placeAt(b, axis, B));
+        return own(placeAt(b, axis, B));
       });
       // The states written, each as BrainState's vmap treats it.
       let k = lt.numExplicitOut;
@@ -232,21 +243,21 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
         const next = nextKeys.get(w.state);
         if (next !== undefined) {
           // A random state drew in every lane: it ends holding one new key.
-          pending.push({ state: w.state, value: tf.clone(next) });
+          pending.push({ state: w.state, value: own(next) });
           continue;
         }
         const declared = c.inStateAxis(w.state) ?? c.outStateAxis(w.state);
         const batched = vals.some((b) => b.axis !== null);
         let leavesOut: tf.Tensor[];
         if (declared !== null && (batched || c.inStateAxis(w.state) !== null)) {
-          leavesOut = vals.map((b) => tf.clone(placeAt(b, declared, B)));
+          leavesOut = vals.map((b) => own(placeAt(b, declared, B)));
         } else if (batched) {
           throw new BatchAxisError(`${fnName}: state ${w.state.label()} was written with a value that differs from lane ` +
             'to lane, but it is not declared in inStates or outStates, so it has no batch axis to hold them. Declare ' +
             'it in outStates (it then ends holding every lane\'s value along that axis) or inStates (its value already ' +
             'has a batch axis), or write it outside the vmapped function.');
         } else {
-          leavesOut = vals.map((b) => tf.clone(b.t));
+          leavesOut = vals.map((b) => own(b.t));
         }
         pending.push({ state: w.state, value: unflatten(w.tree, leavesOut) as StateValue });
       }

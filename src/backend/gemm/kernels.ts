@@ -22,6 +22,7 @@ import { runOnWasmHeap, wasmHeap } from '../wasm/memory';
 import type { KernelRecord } from '../training-kernels';
 import { simdValidates, WasmMemory } from './compiled';
 import { matMulOptions } from './config';
+import { isOuterProduct, runOuterCopying, runOuterInPlace } from './outer';
 import { MatMulPlan, planMacs, planMatMul } from './plan';
 import { runCopying, runInPlace, scratchFor, threadsNow } from './runner';
 
@@ -63,6 +64,7 @@ function batchMatMul(on: BackendName): KernelFunc {
       return own(args);
     }
     const out = [{ shape: plan.outShape, dtype: 'float32' as const }];
+    if (isOuterProduct(plan)) return outerProduct(on, a, b, plan, out);
     if (on === 'cpu') {
       return runOnBackendMemory('cpu', [a, b], out, (ins, outs) => {
         if (plan.K === 0) zeros(outs[0]);
@@ -83,6 +85,19 @@ function batchMatMul(on: BackendName): KernelFunc {
     disposeInfo(scratch);
     return c;
   };
+}
+
+/** A product with `K == 1` (outer.ts): one pass writing C, in place on wasm, in cached chunks on cpu. */
+function outerProduct(on: BackendName, a: TensorInfo, b: TensorInfo, plan: MatMulPlan,
+  out: { shape: number[]; dtype: 'float32' }[]): TensorInfo {
+  if (on === 'cpu') {
+    return runOnBackendMemory('cpu', [a, b], out, (ins, outs) => {
+      runOuterCopying(plan, ins[0], ins[1], outs[0] as unknown as Float32Array);
+    })[0];
+  }
+  const heap = wasmHeap() as unknown as WasmMemory | undefined;
+  if (heap === undefined) throw new BrainStateError('internal: BatchMatMul (wasm) found no tfjs-wasm heap');
+  return runOnWasmHeap([a, b], out, (ptrs) => runOuterInPlace(heap, plan, ptrs[0], ptrs[1], ptrs[2]))[0];
 }
 
 const kernelFuncs: Record<BackendName, KernelFunc> = { cpu: batchMatMul('cpu'), wasm: batchMatMul('wasm') };

@@ -113,7 +113,7 @@ function mochaRun(label, args, env) {
 // layer and spiking-model suites take many minutes, so `npm test` runs a named subset there
 // (spec/.mocharc.webgpu-subset.json: the jit, compiler, transforms (callAsync included), states,
 // graph, random (the WGSL shuffle included), event (the WGSL CSR kernels), training-kernel and
-// optimiser-under-jit specs). The samples' specs are not in it: the small COBA/CUBA/E-I runs
+// optimiser-under-jit specs, and the fuzz corpus replay). The samples' specs are not in it: the small COBA/CUBA/E-I runs
 // took over 3 minutes each on SwiftShader on a shared 2-core machine. The whole suite runs with
 // `npm run test:webgpu`.
 for (const backend of backends) {

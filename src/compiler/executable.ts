@@ -375,7 +375,7 @@ async function executeAwaiting(exe: Executable, kernels: readonly (AsyncControlK
   for (const c of p.constants) vals[c.value] = c.tensor;
   held.forEach(incRef);
   const releases = held.map((t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype })); // infos, not tensors: disposeInfo drops one reference
-  releases.push(...exe.freshConstants(vals)); // this call's own references, dropped at its end too
+  const fresh = exe.freshConstants(vals); // this call's own references, dropped once the results hold theirs
   // The nodes between two awaited control nodes run as one synchronous segment, through
   // the executable's own kernels (a sub-program of the same program, in effect).
   const live = new Set(liveOuts(p));
@@ -413,12 +413,13 @@ async function executeAwaiting(exe: Executable, kernels: readonly (AsyncControlK
     }
   } catch (e) {
     for (let v = 0; v < vals.length; v++) if (owned[v] && vals[v] !== undefined) disposeInfo(vals[v]!);
+    fresh.forEach(disposeInfo);
     throw e;
   } finally {
     releases.forEach(disposeInfo);
   }
   const taken = new Set<ValueId>();
-  return liveOuts(p).map((v) => {
+  const results = liveOuts(p).map((v) => {
     const info = vals[v]!;
     if (owned[v] && !taken.has(v)) {
       taken.add(v);
@@ -427,6 +428,8 @@ async function executeAwaiting(exe: Executable, kernels: readonly (AsyncControlK
     incRef(info); // a second use of a result, or an input / constant handed out
     return { dataId: info.dataId, shape: info.shape, dtype: info.dtype };
   });
+  fresh.forEach(disposeInfo);
+  return results;
 }
 
 /** The awaiting kernels of `exe`'s control nodes that may wait for a predicate (undefined elsewhere). */

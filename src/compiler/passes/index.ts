@@ -1,6 +1,6 @@
 import { eliminateDeadCode, eliminateDeadCodeFor } from './dce';
 import { elideIdentities } from './elide-identities';
-import { foldConstants, foldConstantsFor } from './fold-constants';
+import { foldConstants } from './fold-constants';
 import { fuseElementwiseFor } from './fuse-elementwise';
 import { explicitMatMulTranspose } from './matmul-transpose';
 import { eliminateCommonSubexpressions } from './cse';
@@ -16,7 +16,7 @@ export { runPasses, renameUses } from './pass';
 export { rewritePass } from './rewrite';
 export type { Pass } from './pass';
 export {
-  eliminateCommonSubexpressions, eliminateDeadCode, eliminateDeadCodeFor, elideIdentities, explicitMatMulTranspose, foldConstants, foldConstantsFor, fuseElementwiseFor,
+  eliminateCommonSubexpressions, eliminateDeadCode, eliminateDeadCodeFor, elideIdentities, explicitMatMulTranspose, foldConstants, fuseElementwiseFor,
   simplifyAlgebraFor, eliminateCasts,
 };
 
@@ -28,7 +28,7 @@ export function fusionEnabled(): boolean {
 /** The pass pipeline for a program that will run on `backendName`. */
 export function passesFor(backendName: string): readonly Pass[] {
   const passes: Pass[] = [
-    foldConstantsFor(backendName), elideIdentities, simplifyAlgebraFor(backendName), eliminateCasts, eliminateCommonSubexpressions,
+    foldConstants, elideIdentities, simplifyAlgebraFor(backendName), eliminateCasts, eliminateCommonSubexpressions,
     eliminateDeadCodeFor(backendName),
   ];
   // tfjs-wasm's own BatchMatMul is slow with a transposed operand; the generated GEMM is not.

@@ -113,12 +113,14 @@ function mochaRun(label, args, env) {
 // layer and spiking-model suites take many minutes, so `npm test` runs a named subset there
 // (spec/.mocharc.webgpu-subset.json: the jit, compiler, transforms (callAsync included), states,
 // graph, random (the WGSL shuffle included), event (the WGSL CSR kernels), training-kernel and
-// optimiser-under-jit specs). The samples' specs are not in it: the small COBA/CUBA/E-I runs
-// took over 3 minutes each on SwiftShader on a shared 2-core machine. The whole suite runs with
-// `npm run test:webgpu`.
+// optimiser-under-jit specs, the fuzz corpus replay, and spec/samples/webgpu-parity.spec.ts: the
+// samples' numbers against cpu at small sizes, about 40 s, its MLP case aside, which
+// BRAINSTATE_WEBGPU_SUBSET skips). The samples' own specs are not in it: the small COBA/CUBA/E-I
+// runs took over 3 minutes each on SwiftShader on a shared 2-core machine. The whole suite runs
+// with `npm run test:webgpu`.
 for (const backend of backends) {
   mochaRun(backend, backend === 'webgpu' ? ['--config', 'spec/.mocharc.webgpu-subset.json'] : [],
-    { BRAINSTATE_BACKEND: backend });
+    { BRAINSTATE_BACKEND: backend, ...(backend === 'webgpu' ? { BRAINSTATE_WEBGPU_SUBSET: '1' } : {}) });
   // The decorator specs again, compiled with standard decorators against dist/ (spec/decorators/world.ts).
   // Decorators do not depend on the backend, and these specs read results synchronously: cpu and wasm.
   if (backend === 'webgpu') continue;

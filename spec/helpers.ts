@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { canReadSync, readHeld } from '../src/backend/tfjs-engine';
+import { canReadSync, readHeld, readsAreAsync } from '../src/backend/tfjs-engine';
 
 /**
  * Asserts `actual` has `expected`'s shape and dtype and values within `tol` (absolute + relative).
@@ -100,4 +100,27 @@ export async function captureLogs<R>(fn: () => Promise<R>): Promise<{ result: R;
   } finally {
     console.log = saved;
   }
+}
+
+/**
+ * Calls a jitted function the way its backend needs: through `callAsync` where reads of
+ * backend data are asynchronous (webgpu: a loop or branch predicate on the GPU is awaited),
+ * else the plain call, so cpu and wasm keep exercising the synchronous path.
+ */
+export function callJitted<A extends unknown[], R>(j: { (...args: A): R; callAsync(...args: A): Promise<R> }, ...args: A): Promise<R> {
+  return readsAreAsync() ? j.callAsync(...args) : new Promise<R>((ok) => ok(j(...args))); // a throw rejects
+}
+
+/** The first element of `t`, read asynchronously (works on every backend, webgpu included). */
+export async function firstValue(t: unknown): Promise<number> {
+  return (await (t as tf.Tensor).data())[0] as number;
+}
+
+/** Runs async `fn` `times` times and asserts that numTensors and numBytes end where they started. */
+export async function expectNoLeaksAsync(fn: (i: number) => Promise<void>, times = 1): Promise<void> {
+  const before = tf.memory();
+  for (let i = 0; i < times; i++) await fn(i);
+  const after = tf.memory();
+  expect(after.numTensors, 'numTensors').to.equal(before.numTensors);
+  expect(after.numBytes, 'numBytes').to.equal(before.numBytes);
 }

@@ -18,8 +18,9 @@ export interface KnownWebGPULimit {
 export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
   {
     title: 'transform.vmap of loops and branches whileLoop with a per-lane predicate runs until every lane is done',
-    reason: 'the batched loop\'s predicate (any lane still going) is computed by GPU kernels, and a jitted whileLoop reads ' +
-      'it synchronously, which webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+    reason: 'the batched loop\'s predicate (any lane still going) is computed by GPU kernels; the jitted call could await it ' +
+      '(callAsync), but the eager transform.vmap the spec compares with runs its lane program with a synchronous call, which ' +
+      'webgpu in Node cannot read (a BackendError naming callAsync); it needs an awaiting vmap call',
   },
   {
     title: 'transform.vmap oneHot: equals each lane run separately',
@@ -87,8 +88,9 @@ export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
   },
   {
     title: 'gradients through scan inside jit a nested scan, a cond in the body, an int carry and int ys',
-    reason: 'the body\'s cond index is computed by GPU kernels, and a jitted cond reads it synchronously, which ' +
-      'webgpu in Node cannot (a BackendError naming the way out); it needs the planned jitted.callAsync',
+    reason: 'the body\'s cond predicate is tf.sum(x) > 0, computed on the GPU; the jitted gradient could await it ' +
+      '(callAsync), but the eager gradient the spec compares with runs transform.cond eagerly, which reads its predicate ' +
+      'synchronously (webgpu in Node cannot)',
   },
   {
     title: 'gradients through scan inside jit ys only, no xs ({ length }), zero steps',
@@ -97,38 +99,8 @@ export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
   },
   {
     title: 'gradients through branches cond: operands, a captured tensor and a read state',
-    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
-      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
-      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
-  },
-  {
-    title: 'gradients through branches an int result and a nested branch inside a branch',
-    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
-      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
-      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
-  },
-  {
-    title: 'gradients through branches a branch with an op tfjs cannot differentiate',
-    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
-      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
-      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
-  },
-  {
-    title: 'ifelse traced conditions, eagerly and jitted; the last branch is the fallback',
-    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
-      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
-      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
-  },
-  {
-    title: 'ifelse eager and jitted ifelse over a vector of conditions leave numTensors flat',
-    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
-      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
-      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
-  },
-  {
-    title: 'ifelse TestCrossBranchStateAccess.test_ifelse_mixed_read_write_branches',
-    reason: 'the branch index is computed by GPU kernels, and this spec calls the jitted cond / switch ' +
-      'synchronously, which webgpu in Node cannot read (a BackendError naming jitted.callAsync, the awaiting ' +
-      'call; spec/transform/call-async.spec.ts runs such programs on webgpu)',
+    reason: 'the predicate is tf.sum(x) > 0, computed on the GPU; the jitted gradient runs through callAsync (spec ' +
+      'rewritten), but the eager gradient it is compared with runs transform.cond eagerly, which reads its predicate ' +
+      'synchronously (webgpu in Node cannot)',
   },
 ];

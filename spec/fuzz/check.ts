@@ -133,13 +133,18 @@ async function runJit(c: DiffCase, v: JitVariant, want: Trace, report: (d: Disag
   let steady: tf.MemoryInfo | undefined;
   const approxOut = new Set(c.approxOutputs ?? []);
   const approxState = new Set(c.approxStates ?? []);
+  const awaitCalls = bst.backend.name() === 'webgpu';
   try {
     for (let k = 0; k < c.calls; k++) {
       const made: tf.Tensor[] = [];
       let res: tf.Tensor[] = [];
       try {
         const args = c.args(k, states, made);
-        res = withCompilerOptions(v.options, () => jitted(...args));
+        // Where reads are asynchronous (webgpu), a program with a loop or branch predicate on the
+        // GPU runs through callAsync, as its users must call it; elsewhere the plain call.
+        res = awaitCalls
+          ? await withCompilerOptions(v.options, () => jitted.callAsync(...args))
+          : withCompilerOptions(v.options, () => jitted(...args));
         for (const [i, t] of res.entries()) {
           const d = compareSnapshots(await snap(t), want.outputs[k][i], approxOut.has(i));
           if (d !== undefined) report({ variant: v.name, call: k, what: `output ${i}`, detail: d });

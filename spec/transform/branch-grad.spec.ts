@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
-import { expectNoLeaks, expectTensorClose, expectThrowsWith } from '../helpers';
+import { callJitted, expectNoLeaks, expectTensorClose, expectThrowsWith } from '../helpers';
 
 const T = bst.transform;
 const i32 = (i: number) => tf.scalar(i, 'int32');
@@ -21,7 +21,8 @@ function expectSame(a: unknown, b: unknown, what: string): void {
 }
 
 describe('gradients through branches', () => {
-  it('cond: operands, a captured tensor and a read state; eager == jit for both branches', () => {
+  // Jitted calls go through callJitted (callAsync on webgpu, where the branch index lives on the GPU).
+  it('cond: operands, a captured tensor and a read state; eager == jit for both branches', async () => {
     const w = new bst.ParamState(tf.tensor1d([0.5, -1.5, 2]));
     const f = (x: tf.Tensor, k: tf.Tensor) => {
       const h = tf.mul(x, k); // captured by the branches
@@ -33,12 +34,13 @@ describe('gradients through branches', () => {
     const jg = T.jit(g);
     for (const x of [tf.tensor1d([1, 2, -0.5]), tf.tensor1d([-1, -2, 0.5])]) {
       const k = tf.scalar(1.25);
-      expectSame(jg(x, k), g(x, k), `x=${x.dataSync()}`);
+      const label = `x=${Array.from(await x.data())}`;
+      expectSame(await callJitted(jg, x, k), g(x, k), label);
     }
     expect(jg.traceCount).to.equal(1);
     // The numbers: d/dx of sum(sin(x) * x*k*w) = cos(x)·x·k·w + sin(x)·k·w.
     const x = tf.tensor1d([1, 2, -0.5]);
-    const [[, [gx]]] = jg(x, tf.scalar(1.25)) as unknown as [[tf.Tensor, tf.Tensor[]]];
+    const [[, [gx]]] = await callJitted(jg, x, tf.scalar(1.25)) as unknown as [[tf.Tensor, tf.Tensor[]]];
     const want = tf.tidy(() => tf.add(tf.mul(tf.mul(tf.cos(x), x), tf.mul(1.25, w.value)), tf.mul(tf.sin(x), tf.mul(1.25, w.value))));
     expectTensorClose(gx, want, 1e-6);
   });
@@ -67,7 +69,7 @@ describe('gradients through branches', () => {
     expectTensorClose(gw, [2 * 0.7], 1e-6);
   });
 
-  it('an int result and a nested branch inside a branch differentiate through the float path', () => {
+  it('an int result and a nested branch inside a branch differentiate through the float path', async () => {
     const f = (x: tf.Tensor) => {
       const [y, n] = T.cond(tf.greater(x, 1),
         (z: tf.Tensor) => [T.cond(tf.greater(z, 2), (u: tf.Tensor) => tf.pow(u, 3), (u: tf.Tensor) => tf.pow(u, 2), z), tf.scalar(1, 'int32')],
@@ -78,7 +80,7 @@ describe('gradients through branches', () => {
     const jg = T.jit(g);
     for (const [x, want] of [[3, 2 * 27], [1.5, 2 * 3], [0.5, -1]]) {
       expectTensorClose(g(tf.scalar(x)) as tf.Tensor, [want], 1e-5);
-      expectSame(jg(tf.scalar(x)), g(tf.scalar(x)), `x=${x}`);
+      expectSame(await callJitted(jg, tf.scalar(x)), g(tf.scalar(x)), `x=${x}`);
     }
   });
 
@@ -117,7 +119,7 @@ describe('gradients through branches', () => {
     expectNoLeaks((k) => tf.dispose(jg(idx[k % 3])), 200);
   });
 
-  it('a branch with an op tfjs cannot differentiate: an error only when the loss reaches the branch', () => {
+  it('a branch with an op tfjs cannot differentiate: an error only when the loss reaches the branch', async () => {
     const s = new bst.HiddenState(tf.scalar(0));
     const f = (x: tf.Tensor, use: boolean) => {
       const y = T.cond(tf.greater(tf.sum(x), 0), (v: tf.Tensor) => { s.value = tf.sum(tf.cumprod(v)); return tf.square(v); },
@@ -125,8 +127,10 @@ describe('gradients through branches', () => {
       return use ? tf.add(tf.sum(y), s.value) : tf.sum(tf.square(x));
     };
     const x = tf.tensor1d([1, 2]);
-    expectTensorClose(T.jit(T.grad((v: tf.Tensor) => f(v, false)))(x) as tf.Tensor, [2, 4]);
-    expectThrowsWith(() => T.jit(T.grad((v: tf.Tensor) => f(v, true)))(x), bst.TraceError, 'could not be built', 'Cumprod');
+    expectTensorClose(await callJitted(T.jit(T.grad((v: tf.Tensor) => f(v, false))), x) as tf.Tensor, [2, 4]);
+    const failing = T.jit(T.grad((v: tf.Tensor) => f(v, true)));
+    const error = await callJitted(failing, x).then(() => undefined, (e: unknown) => e);
+    expectThrowsWith(() => { if (error !== undefined) throw error; }, bst.TraceError, 'could not be built', 'Cumprod');
   });
 
   it('a second-order gradient through a compiled branch is a clear error (outside jit it works)', () => {

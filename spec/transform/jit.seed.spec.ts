@@ -44,27 +44,29 @@ describe('jit: the seed guide', () => {
     expect(softplus.cacheSize).to.equal(0);
   });
 
-  it('RunningMean: jitted updates keep hidden states in sync (means 1.50, 2.00, 2.50; sum 30, count 12)', () => {
+  // Values are read with await data(), so these run on webgpu too (Node cannot read GPU data synchronously).
+  it('RunningMean: jitted updates keep hidden states in sync (means 1.50, 2.00, 2.50; sum 30, count 12)', async () => {
     const tracker = new RunningMean();
     const update = bst.transform.jit((batch: tf.Tensor) => tracker.call(batch));
     const means: string[] = [];
     for (let step = 0; step < 3; step++) {
       const mean = update(tf.add(tf.range(0, 4), step));
-      means.push(mean.dataSync()[0].toFixed(2));
+      means.push((await mean.data())[0].toFixed(2));
     }
     expect(means).to.deep.equal(['1.50', '2.00', '2.50']);
-    expect(tracker.sum.value.dataSync()[0]).to.equal(30);
-    expect(tracker.count.dataSync()[0]).to.equal(12);
+    expect((await tracker.sum.value.data())[0]).to.equal(30);
+    expect((await tracker.count.data())[0]).to.equal(12);
     expect(tracker.count.dtype).to.equal('int32');
     expect(update.traceCount).to.equal(1);
   });
 
-  it('RunningMean with a @jit method gives the same numbers', () => {
+  it('RunningMean with a @jit method gives the same numbers', async () => {
     const tracker = new RunningMean();
-    const means = [0, 1, 2].map((s) => tracker.step(tf.add(tf.range(0, 4), s)).dataSync()[0].toFixed(2));
+    const means: string[] = [];
+    for (const s of [0, 1, 2]) means.push((await tracker.step(tf.add(tf.range(0, 4), s)).data())[0].toFixed(2));
     expect(means).to.deep.equal(['1.50', '2.00', '2.50']);
-    expect(tracker.sum.value.dataSync()[0]).to.equal(30);
-    expect(tracker.count.dataSync()[0]).to.equal(12);
+    expect((await tracker.sum.value.data())[0]).to.equal(30);
+    expect((await tracker.count.data())[0]).to.equal(12);
     expect(jitted(tracker.step).traceCount).to.equal(1);
   });
 

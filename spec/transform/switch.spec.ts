@@ -7,7 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
-import { expectNoLeaks, expectTensorClose, expectThrowsWith } from '../helpers';
+import {
+  callJitted, expectNoLeaks, expectNoLeaksAsync, expectTensorClose, expectThrowsWith, firstValue,
+} from '../helpers';
 
 const T = bst.transform;
 const i32 = (i: number) => tf.scalar(i, 'int32');
@@ -135,22 +137,24 @@ describe('ifelse', () => {
     expect(f(-1)).to.equal(1);
   });
 
-  it('traced conditions, eagerly and jitted; the last branch is the fallback', () => {
+  // Jitted calls go through callJitted (callAsync on webgpu, where the branch index lives on the GPU).
+  it('traced conditions, eagerly and jitted; the last branch is the fallback', async () => {
     const f = (a: tf.Tensor) => T.ifelse(
       [tf.greater(a, 10), tf.greater(a, 5), tf.greater(a, 2), tf.greater(a, 0), true],
       [() => tf.scalar(1), () => tf.scalar(2), () => tf.scalar(3), () => tf.scalar(4), () => tf.scalar(5)]);
     const j = T.jit(f);
     const want = (a: number) => (a > 10 ? 1 : a > 5 ? 2 : a > 2 ? 3 : a > 0 ? 4 : 5);
     for (const a of [-20, 0, 1, 3, 6, 11, 20]) {
-      expect(num(f(tf.scalar(a))), `eager ${a}`).to.equal(want(a));
-      expect(num(j(tf.scalar(a))), `jit ${a}`).to.equal(want(a));
+      expect(await firstValue(f(tf.scalar(a))), `eager ${a}`).to.equal(want(a));
+      expect(await firstValue(await callJitted(j, tf.scalar(a))), `jit ${a}`).to.equal(want(a));
     }
     expect(j.traceCount).to.equal(1);
     // None true: the last branch, whatever its own condition says (first-true-wins, BrainState's check_cond=False).
     const g = T.jit((a: tf.Tensor) => T.ifelse([tf.greater(a, 0), tf.greater(a, 100)], [() => tf.scalar(1), () => tf.scalar(2)]));
-    expect(num(g(tf.scalar(-1)))).to.equal(2);
+    expect(await firstValue(await callJitted(g, tf.scalar(-1)))).to.equal(2);
     // A bool vector of conditions.
-    expect(num(T.ifelse(tf.tensor1d([0, 1, 1], 'bool'), [() => tf.scalar(1), () => tf.scalar(2), () => tf.scalar(3)]))).to.equal(2);
+    expect(await firstValue(T.ifelse(tf.tensor1d([0, 1, 1], 'bool'), [() => tf.scalar(1), () => tf.scalar(2), () => tf.scalar(3)])))
+      .to.equal(2);
   });
 
   it('TestIfElse.test_grad1 / test_grad2: gradients through the branch taken (eager and jitted)', () => {
@@ -178,17 +182,19 @@ describe('ifelse', () => {
     expectThrowsWith(() => T.ifelse([tf.tensor1d([1, 0]), true], [() => 1, () => 2]), bst.TraceError, 'condition 0', 'scalar');
   });
 
-  it('eager and jitted ifelse over a vector of conditions leave numTensors flat', () => {
+  it('eager and jitted ifelse over a vector of conditions leave numTensors flat', async () => {
     const v = tf.tensor1d([0, 1, 1], 'bool');
     const branches = [(x: tf.Tensor) => tf.neg(x), (x: tf.Tensor) => tf.mul(x, 2), (x: tf.Tensor) => x];
     const x = tf.scalar(3);
     const j = T.jit((c: tf.Tensor, y: tf.Tensor) => T.ifelse(c, branches, y));
-    tf.dispose(j(v, x));
-    expectNoLeaks(() => {
-      const a = T.ifelse(v, branches, x);
-      const b = j(v, x);
-      expect([num(a), num(b)]).to.deep.equal([6, 6]);
-      tf.dispose([a, b]);
+    tf.dispose(await callJitted(j, v, x));
+    await expectNoLeaksAsync(async () => {
+      // Eager ifelse reads its conditions at once: a fresh vector, as the jitted calls upload v (webgpu).
+      const host = tf.tensor1d([0, 1, 1], 'bool');
+      const a = T.ifelse(host, branches, x);
+      const b = await callJitted(j, v, x);
+      expect([await firstValue(a), await firstValue(b)]).to.deep.equal([6, 6]);
+      tf.dispose([a, b, host]);
     }, 20);
   });
 
@@ -196,16 +202,17 @@ describe('ifelse', () => {
     expect(T.ifelse([true, true], [() => 1, () => 2])).to.equal(1);
   });
 
-  it('TestCrossBranchStateAccess.test_ifelse_mixed_read_write_branches (eager and jitted)', () => {
+  it('TestCrossBranchStateAccess.test_ifelse_mixed_read_write_branches (eager and jitted)', async () => {
     for (const mode of ['eager', 'jit'] as const) {
       const a = new bst.State(tf.scalar(0));
       const f = (x: tf.Tensor) => T.ifelse([tf.greaterEqual(x, 0), tf.less(x, 0)],
         [() => { a.value = tf.add(a.value, 1); }, () => { void a.value; }]);
-      const run = mode === 'jit' ? T.jit(f) : f;
-      run(tf.scalar(1));
-      expect(num(a.value), mode).to.equal(1);
-      run(tf.scalar(-1));
-      expect(num(a.value), mode).to.equal(1);
+      const j = T.jit(f);
+      const run = (x: tf.Tensor) => (mode === 'jit' ? callJitted(j, x) : Promise.resolve(f(x)));
+      await run(tf.scalar(1));
+      expect(await firstValue(a.value), mode).to.equal(1);
+      await run(tf.scalar(-1));
+      expect(await firstValue(a.value), mode).to.equal(1);
     }
   });
 });

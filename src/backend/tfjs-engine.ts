@@ -26,10 +26,12 @@ import { BackendError, BrainStateError, InternalError } from '../errors';
 import { selfTestTape } from './tfjs-tape';
 import { canReadSync, recordHostConstant } from './webgpu/host-reads';
 
-export { backendIdle, canReadSync, hostConstant, readHeld } from './webgpu/host-reads';
+export { backendIdle, canReadSync, freshHostConstant, hostConstant, readHeld } from './webgpu/host-reads';
 export { readFirst, readsAreAsync } from './webgpu/host-reads';
 export type { HostConstant } from './webgpu/host-reads';
-import { canReadGpuSync, copyOnGpu, isOnHost, isWebGPUBackend, selfTestWebGPU, syncReadError } from './webgpu/webgpu-engine';
+import {
+  canReadGpuSync, copyOnGpu, isOnHost, isWebGPUBackend, selfTestWebGPU, syncReadError, uploadToGpu,
+} from './webgpu/webgpu-engine';
 
 /** The tfjs versions this adapter was written and tested against. */
 export const SUPPORTED_TFJS = '4.x (tested with 4.22.0)';
@@ -286,6 +288,16 @@ export function aliasTensor(t: TensorInfo): tf.Tensor {
   const e = eng();
   e.backend.incRef(t.dataId);
   return e.makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
+}
+
+/**
+ * Moves `t`'s data to the device where the backend has one apart from the host (webgpu:
+ * uploaded, as its first GPU kernel would); elsewhere nothing. Returns `t`.
+ */
+export function placeOnDevice<T extends TensorInfo>(t: T): T {
+  const b = eng().backend;
+  if (isWebGPUBackend(b)) uploadToGpu(b, t.dataId);
+  return t;
 }
 
 /** Adds one backend reference to `info`'s data (to hand the same data out twice). */

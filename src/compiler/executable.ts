@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  currentBackend, disposeInfo, incRef, KernelBackendLike, KernelFunc, lookupKernel, TensorInfo, tensorFromInfo,
+  currentBackend, disposeInfo, freshHostConstant, incRef, KernelBackendLike, KernelFunc, lookupKernel, TensorInfo, tensorFromInfo,
   OutputReuse,
 } from '../backend/tfjs-engine';
 import { hostMemory, targetNamed } from '../backend/targets';
@@ -153,6 +153,12 @@ export class Executable {
   private readonly argFeeds: { leaf: number; value: ValueId }[] = [];
   private readonly stateFeeds: StateFeed[] = [];
   private readonly backend: KernelBackendLike;
+  /**
+   * Constants made from JS values in the trace and small enough that tfjs-webgpu would run
+   * kernels on them on its CPU forms: each call gets fresh host copies (see freshHostConstant).
+   */
+  private readonly hostFresh: { value: ValueId; tensor: tf.Tensor }[];
+  private readonly freshThreshold: number;
   /** The whole program as one kernel, where it qualifies (fusion/step-kernel.ts). */
   private readonly whole: StepKernel | undefined;
   /** The argument infos and state slots of the call running now (the in-place check reads them). */
@@ -174,6 +180,9 @@ export class Executable {
       return k;
     });
     this.whole = stepKernelFor(program, backendName);
+    this.freshThreshold = targetNamed(backendName)?.gpuFusion?.cpuForwardThreshold() ?? 0;
+    this.hostFresh = this.freshThreshold === 0 ? []
+      : program.constants.filter((c) => c.tensor.size < this.freshThreshold).map((c) => ({ value: c.value, tensor: c.tensor }));
     this.owned = new Array(program.values.length).fill(false);
     for (const n of program.nodes) for (const o of n.outputs) this.owned[o] = true;
 
@@ -244,6 +253,22 @@ export class Executable {
     return this.disposed;
   }
 
+  /**
+   * Fresh host copies of the small constants made in the trace, for one call (empty but on
+   * webgpu); `vals` gets them in place of the constants. The caller disposes them.
+   */
+  freshConstants(vals: (TensorInfo | undefined)[]): TensorInfo[] {
+    const made: TensorInfo[] = [];
+    for (const c of this.hostFresh) {
+      const f = freshHostConstant(c.tensor, this.freshThreshold);
+      if (f === undefined) continue;
+      const info = { dataId: f.dataId, shape: c.tensor.shape, dtype: c.tensor.dtype };
+      made.push(info);
+      vals[c.value] = info;
+    }
+    return made;
+  }
+
   /** Runs the program on `args` (the call's tensor leaves) and the current values of the states behind `slots`. */
   run(args: readonly tf.Tensor[], slots: StateSlots = NO_SLOTS): ReplayResult {
     const p = this.program;
@@ -261,8 +286,19 @@ export class Executable {
    */
   execute(args: readonly TensorInfo[], slots: StateSlots = NO_SLOTS): TensorInfo[] {
     if (this.disposed) throw new InternalError(`jit(${this.program.name}): a disposed executable was run`);
+    const vals: (TensorInfo | undefined)[] = new Array(this.program.values.length);
+    if (this.hostFresh.length === 0) return this.executeOn(vals, args, slots);
+    const fresh: TensorInfo[] = [];
+    try {
+      return this.executeOn(vals, args, slots, fresh);
+    } finally {
+      fresh.forEach(disposeInfo);
+    }
+  }
+
+  private executeOn(vals: (TensorInfo | undefined)[], args: readonly TensorInfo[], slots: StateSlots,
+    fresh?: TensorInfo[]): TensorInfo[] {
     const p = this.program;
-    const vals: (TensorInfo | undefined)[] = new Array(p.values.length);
     this.call = { args, slots };
     for (const f of this.argFeeds) vals[f.value] = args[f.leaf];
     for (const f of this.stateFeeds) {
@@ -270,6 +306,7 @@ export class Executable {
       for (const l of f.leaves) vals[l.value] = leaves[l.leaf];
     }
     for (const c of p.constants) vals[c.value] = c.tensor;
+    if (fresh !== undefined) fresh.push(...this.freshConstants(vals));
     if (this.whole !== undefined) {
       const results = this.whole(p.inputs.map((i) => vals[i.value]!));
       if (results !== undefined) {
@@ -338,6 +375,7 @@ async function executeAwaiting(exe: Executable, kernels: readonly (AsyncControlK
   for (const c of p.constants) vals[c.value] = c.tensor;
   held.forEach(incRef);
   const releases = held.map((t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype })); // infos, not tensors: disposeInfo drops one reference
+  const fresh = exe.freshConstants(vals); // this call's own references, dropped once the results hold theirs
   // The nodes between two awaited control nodes run as one synchronous segment, through
   // the executable's own kernels (a sub-program of the same program, in effect).
   const live = new Set(liveOuts(p));
@@ -375,12 +413,13 @@ async function executeAwaiting(exe: Executable, kernels: readonly (AsyncControlK
     }
   } catch (e) {
     for (let v = 0; v < vals.length; v++) if (owned[v] && vals[v] !== undefined) disposeInfo(vals[v]!);
+    fresh.forEach(disposeInfo);
     throw e;
   } finally {
     releases.forEach(disposeInfo);
   }
   const taken = new Set<ValueId>();
-  return liveOuts(p).map((v) => {
+  const results = liveOuts(p).map((v) => {
     const info = vals[v]!;
     if (owned[v] && !taken.has(v)) {
       taken.add(v);
@@ -389,6 +428,8 @@ async function executeAwaiting(exe: Executable, kernels: readonly (AsyncControlK
     incRef(info); // a second use of a result, or an input / constant handed out
     return { dataId: info.dataId, shape: info.shape, dtype: info.dtype };
   });
+  fresh.forEach(disposeInfo);
+  return results;
 }
 
 /** The awaiting kernels of `exe`'s control nodes that may wait for a predicate (undefined elsewhere). */

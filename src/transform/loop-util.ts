@@ -3,7 +3,7 @@
  * tracing, and taking trees apart.
  */
 import * as tf from '@tensorflow/tfjs';
-import { currentBackend, currentListener, tensorFromInfo, TensorInfo, unrecorded } from '../backend/tfjs-engine';
+import { currentBackend, currentListener, placeOnDevice, tensorFromInfo, TensorInfo, unrecorded } from '../backend/tfjs-engine';
 import { controlNodeKernel } from '../compiler/executable';
 import { controlResultTypes } from '../compiler/control-async';
 import type { ControlSpec } from '../compiler/ir';
@@ -79,8 +79,11 @@ export function runAndRecord(kernel: string, spec: ControlSpec, inputs: readonly
   const recorder = enclosingRecorder(what);
   if (placeholderControl > 0) {
     // A trace for an awaiting call (jitted.callAsync): the results only need their types here.
+    // On the device: small host zeros would send later kernels of the trace to tfjs-webgpu's CPU
+    // forms, whose Prod ignores keepDims (a wrong shape, then a failing broadcast: fuzz seed 439).
     const types = controlResultTypes(spec, inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })));
-    return recorder.recordControl(kernel, spec, inputs, unrecorded(() => types.map((t) => tf.zeros([...t.shape], t.dtype))));
+    return recorder.recordControl(kernel, spec, inputs,
+      unrecorded(() => types.map((t) => placeOnDevice(tf.zeros([...t.shape], t.dtype)))));
   }
   const run = controlNodeKernel(spec, tf.getBackend());
   const infos = run({ inputs: inputs as unknown as TensorInfo[], backend: currentBackend(), attrs: {} }) as TensorInfo[];

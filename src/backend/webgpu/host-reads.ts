@@ -29,9 +29,17 @@ export interface HostConstant {
   readonly splat: number | undefined;
   /** The values when there are at most {@link HOST_CONSTANT_VALUES} of them. */
   readonly values: ArrayLike<number> | undefined;
+  /**
+   * A copy of the data as given (same typed array type) when there are at most
+   * {@link HOST_CONSTANT_DATA} values: the jit hands tfjs-webgpu a fresh host tensor of it
+   * at each call, as the traced code makes one eagerly (see `freshHostConstant`).
+   */
+  readonly data: ArrayLike<number> | undefined;
 }
 
 const HOST_CONSTANT_VALUES = 64;
+/** Above tfjs-webgpu's default WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD (1000): larger host data never runs on its CPU kernels. */
+const HOST_CONSTANT_DATA = 1024;
 const hostConstants = new WeakMap<object, HostConstant>();
 
 /** Records what `values` (the JS data a traced constant was made from) say about it. */
@@ -39,7 +47,31 @@ export function recordHostConstant(dataId: object, values: ArrayLike<number>): v
   const first = values[0];
   let splat: number | undefined = values.length > 0 ? Number(first) : undefined;
   for (let i = 1; i < values.length && splat !== undefined; i++) if (!Object.is(values[i], first)) splat = undefined;
-  hostConstants.set(dataId, { splat, values: values.length <= HOST_CONSTANT_VALUES ? Array.from(values) : undefined });
+  hostConstants.set(dataId, {
+    splat,
+    values: values.length <= HOST_CONSTANT_VALUES ? Array.from(values) : undefined,
+    data: values.length <= HOST_CONSTANT_DATA && ArrayBuffer.isView(values)
+      ? (values as unknown as Float32Array).slice() : undefined,
+  });
+}
+
+/**
+ * A new host tensor (data not on the GPU) holding what constant `t` was made from during a
+ * trace, when that is known and `t` is smaller than `threshold` elements; else undefined.
+ *
+ * Why: a constant made inside traced code (`tf.tensor([...])`, `tf.scalar(3)`) is new host
+ * data at every eager call, so tfjs-webgpu runs kernels on it (with other small host inputs)
+ * on its CPU forms; the jit's one constant tensor would be uploaded by its first GPU kernel
+ * and from then on make those kernels run on the GPU, whose bits differ (int32 through f32,
+ * denormals flushed: fuzz seeds 74, 219 and 781 on webgpu). The caller disposes it.
+ */
+export function freshHostConstant(t: Info & { readonly shape: number[]; readonly dtype: tf.DataType; readonly size: number },
+  threshold: number): Info | undefined {
+  if (t.size >= threshold) return undefined;
+  const data = hostConstants.get(t.dataId)?.data;
+  if (data === undefined || data.length !== t.size) return undefined;
+  const b = backend() as { write(values: ArrayLike<number>, shape: number[], dtype: tf.DataType): object };
+  return { dataId: b.write(data, t.shape.slice(), t.dtype) };
 }
 
 /** What was recorded of `t` when it was made from JS values during a trace, if anything. */

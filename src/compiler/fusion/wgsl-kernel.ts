@@ -71,6 +71,21 @@ function someOpRunsOnCpu(spec: FusedSpec, smallHost: readonly boolean[], thresho
   return false;
 }
 
+/** `x` tiled to `shape` as tf.broadcastTo does it (a Reshape to the rank, then Tile). */
+function broadcastToDomain(x: TensorInfo, shape: readonly number[], backendName: string): TensorInfo {
+  const backend = currentBackend();
+  const reshape = lookupKernel('Reshape', backendName);
+  const tile = lookupKernel('Tile', backendName);
+  if (reshape === undefined || tile === undefined) throw new InternalError('Reshape and Tile kernels are needed to replay a Select');
+  const padded = [...new Array(shape.length - x.shape.length).fill(1), ...x.shape];
+  const r = reshape({ inputs: { x }, backend, attrs: { shape: padded } }) as TensorInfo;
+  try {
+    return tile({ inputs: { x: r }, backend, attrs: { reps: shape.map((d, i) => d / padded[i]) } }) as TensorInfo;
+  } finally {
+    disposeInfo(r);
+  }
+}
+
 /** Runs the group's kernels one by one through the backend's own kernels (tfjs's results exactly). */
 function replayUnfused(spec: FusedSpec, inputs: readonly TensorInfo[], outTypes: readonly ValueType[],
   backendName: string): TensorInfo[] {
@@ -89,12 +104,20 @@ function replayUnfused(spec: FusedSpec, inputs: readonly TensorInfo[], outTypes:
       const args: Record<string, TensorInfo> = {};
       op.args.forEach((a, i) => {
         if (a < nIn && literals[a] !== undefined) {
-          const shape = literalSize(spec, j) === 1 ? [] : [...spec.shape];
+          // Select's operands have the domain's shape even when it holds one element (tfjs-webgpu's
+          // Select program takes its rank from them; a rank-0 literal made invalid WGSL: fuzz seed 278).
+          const shape = op.kernel !== 'Select' && literalSize(spec, j) === 1 ? [] : [...spec.shape];
           const dtype = spec.inputs[a].dtype;
           const values = tf.util.getTypedArrayFromDType(dtype as 'float32', sizeOf(shape)).fill(literals[a]!);
           const info = { dataId: backend.write(values, shape, dtype), shape, dtype };
           made.push(info);
           args[names[i]] = info;
+        } else if (op.kernel === 'Select' && vals[a].shape.join() !== spec.shape.join()) {
+          // An operand the group reads as a scalar or broadcast: tf.where had tiled it to the
+          // domain's shape (tfjs-webgpu's Select program needs equal ranks; fuzz seed 278).
+          const tiled = broadcastToDomain(vals[a], spec.shape, backendName);
+          made.push(tiled);
+          args[names[i]] = tiled;
         } else {
           args[names[i]] = vals[a];
         }

@@ -1,35 +1,60 @@
 /**
  * Dead-code elimination: drops kernels none of whose outputs reach a program output
- * or a state write, and constants nothing uses. tfjs kernels have no side effects, so
- * this is always safe. A dropped control node takes its bodies' constants with it.
+ * or a state write, and constants nothing uses. tfjs kernels have no side effects on
+ * values, so this is safe everywhere but in one respect on webgpu (below).
+ *
+ * tfjs-webgpu runs a kernel on its CPU forms when every input is host data smaller than
+ * WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD, and uploads host inputs (for good) when it runs the
+ * GPU form. The two forms differ in their bits (int32 through f32 on the GPU, denormals
+ * flushed, another summation order), so a kernel whose result is never used still decides
+ * how a later kernel on the same small input computes: eagerly, `tf.erf(x)` then
+ * `tf.cast(x, 'int32')` casts on the GPU (1e10 becomes 2147483520), while the cast alone
+ * casts on the host (1410065408; fuzz seed 32 on webgpu). So on such a backend a dead
+ * kernel that reads a small value used after it is kept (its results are disposed at once).
  */
-import { disposeProgram, liveOuts, subPrograms, ValueId } from '../ir';
+import { disposeProgram, liveOuts, Program, subPrograms, ValueId } from '../ir';
+import { targetNamed } from '../../backend/targets';
 import type { Pass } from './pass';
 
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** DCE keeping dead kernels that upload a small value a later kernel reads (`threshold` 0: none kept). */
+function eliminateDeadCodeKeeping(p: Program, threshold: number): Program {
+  const live = new Set<ValueId>(liveOuts(p));
+  const keep: boolean[] = new Array(p.nodes.length).fill(false);
+  const uploadsUsedValue = (inputs: readonly ValueId[]) =>
+    threshold > 0 && inputs.some((v) => v >= 0 && live.has(v) && sizeOf(p.values[v].shape) < threshold);
+  for (let i = p.nodes.length - 1; i >= 0; i--) {
+    const n = p.nodes[i];
+    if (n.outputs.some((o) => live.has(o)) || (n.control === undefined && uploadsUsedValue(n.inputs))) {
+      keep[i] = true;
+      for (const v of n.inputs) if (v >= 0) live.add(v);
+    }
+  }
+  const nodes = p.nodes.filter((n, i) => {
+    if (!keep[i]) {
+      for (const t of n.folded ?? []) t.dispose();
+      // A dropped loop or branch owns its bodies' constants.
+      if (n.control !== undefined) for (const sub of subPrograms(n.control)) disposeProgram(sub);
+    }
+    return keep[i];
+  });
+  const constants = p.constants.filter((c) => {
+    if (!live.has(c.value)) c.tensor.dispose();
+    return live.has(c.value);
+  });
+  return { ...p, nodes, constants };
+}
+
+/** Dead-code elimination with no backend in view (every dead kernel dropped). */
 export const eliminateDeadCode: Pass = {
   name: 'dce',
-  run(p) {
-    const live = new Set<ValueId>(liveOuts(p));
-    const keep: boolean[] = new Array(p.nodes.length).fill(false);
-    for (let i = p.nodes.length - 1; i >= 0; i--) {
-      const n = p.nodes[i];
-      if (n.outputs.some((o) => live.has(o))) {
-        keep[i] = true;
-        for (const v of n.inputs) if (v >= 0) live.add(v);
-      }
-    }
-    const nodes = p.nodes.filter((n, i) => {
-      if (!keep[i]) {
-        for (const t of n.folded ?? []) t.dispose();
-        // A dropped loop or branch owns its bodies' constants.
-        if (n.control !== undefined) for (const sub of subPrograms(n.control)) disposeProgram(sub);
-      }
-      return keep[i];
-    });
-    const constants = p.constants.filter((c) => {
-      if (!live.has(c.value)) c.tensor.dispose();
-      return live.has(c.value);
-    });
-    return { ...p, nodes, constants };
-  },
+  run: (p) => eliminateDeadCodeKeeping(p, 0),
 };
+
+/** Dead-code elimination for a program that runs on `backendName` (see the module comment). */
+export function eliminateDeadCodeFor(backendName: string): Pass {
+  const gpu = targetNamed(backendName)?.gpuFusion;
+  if (gpu === undefined) return eliminateDeadCode;
+  return { name: 'dce', run: (p) => eliminateDeadCodeKeeping(p, gpu.cpuForwardThreshold()) };
+}

@@ -1,4 +1,4 @@
-import { eliminateDeadCode } from './dce';
+import { eliminateDeadCode, eliminateDeadCodeFor } from './dce';
 import { elideIdentities } from './elide-identities';
 import { foldConstants } from './fold-constants';
 import { fuseElementwiseFor } from './fuse-elementwise';
@@ -16,7 +16,7 @@ export { runPasses, renameUses } from './pass';
 export { rewritePass } from './rewrite';
 export type { Pass } from './pass';
 export {
-  eliminateCommonSubexpressions, eliminateDeadCode, elideIdentities, explicitMatMulTranspose, foldConstants, fuseElementwiseFor,
+  eliminateCommonSubexpressions, eliminateDeadCode, eliminateDeadCodeFor, elideIdentities, explicitMatMulTranspose, foldConstants, fuseElementwiseFor,
   simplifyAlgebraFor, eliminateCasts,
 };
 
@@ -29,13 +29,13 @@ export function fusionEnabled(): boolean {
 export function passesFor(backendName: string): readonly Pass[] {
   const passes: Pass[] = [
     foldConstants, elideIdentities, simplifyAlgebraFor(backendName), eliminateCasts, eliminateCommonSubexpressions,
-    eliminateDeadCode,
+    eliminateDeadCodeFor(backendName),
   ];
   // tfjs-wasm's own BatchMatMul is slow with a transposed operand; the generated GEMM is not.
   if (targetNamed(backendName)?.explicitMatMulTranspose === true && !gemmRunsMatMul(backendName)) {
     passes.push(explicitMatMulTranspose);
   }
   const formulas = fusionTargetOf(backendName);
-  if (fusionEnabled() && formulas !== undefined) passes.push(fuseElementwiseFor(formulas), eliminateDeadCode);
+  if (fusionEnabled() && formulas !== undefined) passes.push(fuseElementwiseFor(formulas), eliminateDeadCodeFor(backendName));
   return passes;
 }

@@ -50,6 +50,8 @@ for (const name of TRAINING) {
   registerKernelInfo({ name, origin: 'training', pure: true, doc: 'a training kernel (see src/backend/training-kernels/)' });
 }
 for (const [name, doc] of Object.entries(REWRITTEN)) registerKernelInfo({ name, origin: 'tfjs', pure: true, doc });
+registerKernelInfo({ name: 'FusedParts', origin: 'tfjs', pure: true, fallible: false,
+  doc: 'merge-fused-parts: independent fused kernels (parameter updates) as the parts of one GPU program' });
 registerKernelInfo({ name: SUM_LEADING_AXES, origin: 'tfjs', pure: true,
   doc: 'sum-leading-axes forms it on GPU targets that offer it: tfjs\'s Sum over leading axes without the transpose' });
 /** tfjs kernels a whole-loop kernel (fusion/loop-kernel.ts) reads as views of their input, never running them. */

@@ -5,6 +5,7 @@ import { fuseElementwiseFor } from './fuse-elementwise';
 import { explicitMatMulTranspose } from './matmul-transpose';
 import { matMulEpilogue } from './matmul-epilogue';
 import { sumLeadingAxesFor } from './sum-leading-axes';
+import { mergeFusedParts } from './merge-fused-parts';
 import { eliminateCommonSubexpressions } from './cse';
 import { simplifyAlgebraFor } from './simplify';
 import { eliminateCasts } from './cast-elimination';
@@ -19,7 +20,7 @@ export { rewritePass } from './rewrite';
 export type { Pass } from './pass';
 export {
   eliminateCommonSubexpressions, eliminateDeadCode, elideIdentities, explicitMatMulTranspose, foldConstants, fuseElementwiseFor,
-  matMulEpilogue, sumLeadingAxesFor,
+  matMulEpilogue, sumLeadingAxesFor, mergeFusedParts,
   simplifyAlgebraFor, eliminateCasts,
 };
 
@@ -43,5 +44,7 @@ export function passesFor(backendName: string): readonly Pass[] {
   // Bias-gradient sums without tfjs-webgpu's transpose first.
   if (fusionEnabled() && targetNamed(backendName)?.gpuFusion !== undefined) passes.push(matMulEpilogue, sumLeadingAxesFor(backendName));
   if (fusionEnabled() && formulas !== undefined) passes.push(fuseElementwiseFor(formulas), eliminateDeadCode);
+  // The optimiser's updates of every parameter (different shapes, results only written back) in one program.
+  if (fusionEnabled() && formulas !== undefined && targetNamed(backendName)?.gpuFusion !== undefined) passes.push(mergeFusedParts);
   return passes;
 }

@@ -109,6 +109,12 @@ export interface GpuFusion {
   cpuForwardThreshold(): number;
   /** Whether a program may write a state's new value into its dead old buffer. */
   readonly writesInPlace: boolean;
+  /**
+   * Whether the backend registers kernel `BrainStateSumLeadingAxes` (src/kernels/names.ts),
+   * a Sum over leading axes in one dispatch with the bits of its own `Sum`, for an input of
+   * `shape` and `dtype` summed over `axis` (the compiler then uses it in place of `Sum`).
+   */
+  sumLeadingAxes?(shape: readonly number[], dtype: tf.DataType, axis: unknown): boolean;
 }
 
 /** One backend brainstate-ts can start and compile for. */

@@ -13,13 +13,14 @@ import { simdSupports } from './fusion/codegen-wasm';
 import { fusedLoopFor, simdKernelFor } from './fusion/kernel-cache';
 import { fusionTargetOf } from './fusion/ops';
 import { wgslFusedKernel } from './fusion/wgsl-kernel';
+import { wgslPartsKernel } from './fusion/wgsl-parts';
 import { hasCanonicalStorage, runCopying, scratchMemory } from './fusion/scratch';
 import { compilerOptions } from './options';
 import { controlKernel } from './control';
 import { StepKernel, stepKernelFor } from './fusion/step-kernel';
 import { asyncControlKernel, AsyncControlKernel, controlAwaits } from './control-async';
 import { TraceError, InternalError } from '../errors';
-import { ControlSpec, disposeProgram, FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
+import { ControlSpec, disposeProgram, FusedPart, FusedSpec, liveOuts, Program, ValueId, ValueType } from './ir';
 import { kernelInfo } from './kernels';
 
 /**
@@ -72,6 +73,16 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
   return ({ inputs }) => memory.run(inputs as TensorInfo[], outs, loop, reuse);
 }
 
+/** The kernel function of a `FusedParts` node (GPU targets: fusion/wgsl-parts.ts). */
+function fusedPartsKernel(parts: readonly FusedPart[], outTypes: readonly ValueType[], backendName: string): KernelFunc {
+  const target = targetNamed(backendName);
+  const formulas = fusionTargetOf(backendName);
+  if (target?.gpuFusion === undefined || formulas === undefined) {
+    throw new InternalError(`fused parts cannot run on backend '${backendName}'`);
+  }
+  return wgslPartsKernel(parts, outTypes, formulas, target.gpuFusion, backendName);
+}
+
 /**
  * Memory planning for state updates: a fused kernel may write a state's new value into
  * the buffer of its old value when that old value is read by this kernel only, the
@@ -85,7 +96,8 @@ function planReuse(p: Program, index: number, backendName: string, call: () => {
     return undefined;
   }
   const n = p.nodes[index];
-  if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined && kernelInfo(m.kernel)?.fallible !== false)) return undefined;
+  if (n.fused === undefined || p.nodes.slice(index + 1).some((m) => m.fused === undefined && m.fusedParts === undefined &&
+    kernelInfo(m.kernel)?.fallible !== false)) return undefined;
   const uses = new Map<ValueId, number>();
   const bump = (v: ValueId) => uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const m of p.nodes) for (const v of m.inputs) if (v >= 0) bump(v);
@@ -172,6 +184,7 @@ export class Executable {
           planReuse(program, i, backendName, () => this.call));
       }
       if (n.control !== undefined) return controlNodeKernel(n.control, backendName);
+      if (n.fusedParts !== undefined) return fusedPartsKernel(n.fusedParts, n.outputs.map((o) => program.values[o]), backendName);
       const k = lookupKernel(n.kernel, backendName);
       if (k === undefined) {
         throw new TraceError(`jit(${program.name}): kernel '${n.kernel}' is not registered for backend ` +

@@ -51,6 +51,11 @@ export interface KernelNode {
   /** Set on a fused kernel (kernel `Fused`): what it computes per element. */
   readonly fused?: FusedSpec;
   /**
+   * Set on independent fused kernels run as one program (kernel `FusedParts`, GPU targets):
+   * part m computes `outputs[m]`.
+   */
+  readonly fusedParts?: readonly FusedPart[];
+  /**
    * Set by the recorder when every input was a constant: the outputs the trace
    * computed (owned by the node until a pass folds or drops it).
    */
@@ -84,6 +89,13 @@ export interface FusedSpec {
   readonly ops: readonly FusedOp[];
   /** Refs of the ops whose results leave the kernel, in `node.outputs` order. */
   readonly outputs: readonly number[];
+}
+
+/** One part of a `FusedParts` kernel: a one-output fused kernel over its own domain. */
+export interface FusedPart {
+  readonly spec: FusedSpec;
+  /** The node's inputs this part reads, by index into `node.inputs`, in the order of the spec's non-literal inputs. */
+  readonly inputs: readonly number[];
 }
 
 /** Called every `every` steps of a loop while it runs (progress bars). */

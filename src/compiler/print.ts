@@ -70,6 +70,12 @@ function controlText(n: KernelNode, name: (v: ValueId) => string, slotName: Slot
 
 function kernelText(n: KernelNode, name: (v: ValueId) => string): string {
   if (n.fused !== undefined) return fusedText(n, name);
+  if (n.fusedParts !== undefined) {
+    // Each part as the Fused kernel it was, over its own inputs.
+    const parts = n.fusedParts.map((part, m) => fusedText({ ...n, inputs: part.inputs.map((k) => n.inputs[k]), fused: part.spec,
+      outputs: [n.outputs[m]] }, name));
+    return `FusedParts(${n.inputs.map(name).join(', ')}) [ ${parts.join(' | ')} ]`;
+  }
   const keys = Object.keys(n.attrs).filter((k) => n.attrs[k] !== undefined && n.attrs[k] !== null).sort();
   const attrs = keys.length === 0 ? '' : `{${keys.map((k) => `${k}=${attrText(n.attrs[k])}`).join(', ')}}`;
   const args = n.inputs.map((v) => (v < 0 ? '_' : name(v)));

@@ -40,3 +40,9 @@ export const CSR_WEIGHT_GRAD = 'BrainStateCsrWeightGrad';
 
 /** Every event-driven kernel name. */
 export const EVENT_KERNEL_NAMES: readonly string[] = [EVENT_CSR_MATVEC, CSR_MATVEC, CSR_WEIGHT_GRAD];
+
+/**
+ * `Sum` over leading axes in one GPU dispatch (no transpose first): input `{x}`, attrs
+ * `{axis, keepDims}` as tfjs's `Sum`. Formed by the compiler on GPU targets that offer it.
+ */
+export const SUM_LEADING_AXES = 'BrainStateSumLeadingAxes';

@@ -6,6 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GpuFusion } from '../targets';
 import { copyElements, isOnDevice, runProgram, storageDtype } from './webgpu-engine';
+import { registerSumLeadingAxesWgsl, sumLeadingAxesCovers } from './sum-leading-axes';
+
+registerSumLeadingAxesWgsl();
 
 const backend = (): unknown => tf.engine().backend;
 
@@ -21,4 +24,5 @@ export const WEBGPU_FUSION: GpuFusion = {
   // tfjs-webgpu's shouldExecuteOnCPU: WEBGPU_CPU_FORWARD and WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD (public flags).
   cpuForwardThreshold: () => (tf.env().getBool('WEBGPU_CPU_FORWARD') ? tf.env().getNumber('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD') : 0),
   writesInPlace: true,
+  sumLeadingAxes: (shape, dtype, axis) => sumLeadingAxesCovers({ shape, dtype }, axis),
 };

@@ -100,8 +100,19 @@ function stridedIndex(shape: readonly number[], strides: readonly number[]): str
   return terms.length === 0 ? '0' : terms.join(' + ');
 }
 
+/**
+ * Names for one part of a program of several parts (./wgsl-parts.ts): every function,
+ * variable and uniform the part declares starts with `prefix`, its entry is
+ * `${prefix}main(index)`, and a packed plan writes from element `outOffset` of `result`.
+ */
+export interface PartNaming {
+  readonly prefix: string;
+  readonly outOffset: number;
+}
+
 /** Generates the program of `spec` with outputs laid out by `plan`. */
-export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan): WgslKernel {
+export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan, part: PartNaming = { prefix: '', outOffset: 0 }): WgslKernel {
+  const pre = part.prefix;
   const n = sizeOf(spec.shape);
   const nIn = spec.inputs.length;
   const lines: string[] = [];
@@ -111,7 +122,7 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan): WgslKerne
     const params = op.kernel === 'Select' ? ['c', 't', 'e'] : op.args.length === 1 ? ['a'] : ['a', 'b'];
     const ctx = { attrs: op.attrs, inDtypes: op.args.map((a) => refDtype(spec, a)), outDtype: op.dtype };
     const body = form.body(ctx, form.shapeDependent === true ? vec4Choice(spec, j) === true : false);
-    lines.push(`fn bst_op${j}(${params.map((p) => `${p} : f32`).join(', ')}) -> f32 {\n  ${body.trim()}\n}`);
+    lines.push(`fn ${pre}bst_op${j}(${params.map((p) => `${p} : f32`).join(', ')}) -> f32 {\n  ${body.trim()}\n}`);
   });
 
   const bound: number[] = [];
@@ -125,8 +136,8 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan): WgslKerne
   let k = 0; // index among non-literal inputs
   spec.inputs.forEach((inp, r) => {
     if (inp.mode === 'literal') {
-      read.push(`uniforms.lit${uniformNames.length}`);
-      uniformNames.push(`lit${uniformNames.length}`);
+      read.push(`uniforms.${pre}lit${uniformNames.length}`);
+      uniformNames.push(`${pre}lit${uniformNames.length}`);
       uniformValues.push(Math.fround(inp.value));
       return;
     }
@@ -135,7 +146,7 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan): WgslKerne
       read.push('f32(result[index])');
       return;
     }
-    const name = `X${variableNames.length}`;
+    const name = `${pre}X${variableNames.length}`;
     variableNames.push(name);
     bound.push(nonLiteral);
     switch (inp.mode) {
@@ -159,7 +170,7 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan): WgslKerne
   for (const r of [...used].sort((x, y) => x - y)) body.push(`let a${r} = ${read[r]};`);
   const name = (r: number) => (r < nIn ? `a${r}` : `v${r - nIn}`);
   spec.ops.forEach((op, j) => {
-    body.push(`let v${j} = ${stored(op.dtype, `bst_op${j}(${op.args.map(name).join(', ')})`)};`);
+    body.push(`let v${j} = ${stored(op.dtype, `${pre}bst_op${j}(${op.args.map(name).join(', ')})`)};`);
   });
   if (plan.kind === 'single') {
     const v = name(spec.outputs[0]);
@@ -167,10 +178,10 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan): WgslKerne
   } else {
     spec.outputs.forEach((r, m) => {
       const v = name(r);
-      body.push(`result[${m * n} + index] = ${plan.dtypes[m] === 'float32' ? `bitcast<i32>(${v})` : `i32(${v})`};`);
+      body.push(`result[${part.outOffset + m * n} + index] = ${plan.dtypes[m] === 'float32' ? `bitcast<i32>(${v})` : `i32(${v})`};`);
     });
   }
-  const source = `${lines.join('\n')}\nfn main(index : i32) {\n  ${body.join('\n  ')}\n}\n`;
+  const source = `${lines.join('\n')}\nfn ${pre}main(index : i32) {\n  ${body.join('\n  ')}\n}\n`;
   const outputShape = plan.kind === 'single' ? [...spec.shape] : [spec.outputs.length * n];
   const program: GpuProgram = {
     outputShape,

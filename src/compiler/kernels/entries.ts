@@ -4,7 +4,7 @@
  */
 import { ELEMENTWISE_OPS } from '../fusion/ops';
 import { WGSL_OPS } from '../fusion/wgsl-ops';
-import { EVENT_KERNEL_NAMES, RANDOM_KERNEL_NAMES } from '../../kernels/names';
+import { EVENT_KERNEL_NAMES, RANDOM_KERNEL_NAMES, SUM_LEADING_AXES } from '../../kernels/names';
 import { ConstantRule, KernelInfo, registerKernelInfo } from './kernel-info';
 import { registerBatchRules } from './batching';
 
@@ -27,6 +27,7 @@ const TRAINING = ['Conv2DBackpropFilter', 'Conv3DBackpropFilterV2', 'Conv3DBackp
 /** Other tfjs kernels a pass rewrites by name. */
 const REWRITTEN: Readonly<Record<string, string>> = {
   BatchMatMul: 'matmul-transpose makes a transposed operand an explicit Transpose where the backend target asks',
+  _FusedMatMul: 'matmul-epilogue forms it on GPU targets from a BatchMatMul, its bias Add and a Relu',
 };
 
 /** Kernels whose every element is known from the attributes alone (issue 19: literals of fused kernels). */
@@ -49,6 +50,10 @@ for (const name of TRAINING) {
   registerKernelInfo({ name, origin: 'training', pure: true, doc: 'a training kernel (see src/backend/training-kernels/)' });
 }
 for (const [name, doc] of Object.entries(REWRITTEN)) registerKernelInfo({ name, origin: 'tfjs', pure: true, doc });
+registerKernelInfo({ name: 'FusedParts', origin: 'tfjs', pure: true, fallible: false,
+  doc: 'merge-fused-parts: independent fused kernels (parameter updates) as the parts of one GPU program' });
+registerKernelInfo({ name: SUM_LEADING_AXES, origin: 'tfjs', pure: true,
+  doc: 'sum-leading-axes forms it on GPU targets that offer it: tfjs\'s Sum over leading axes without the transpose' });
 /** tfjs kernels a whole-loop kernel (fusion/loop-kernel.ts) reads as views of their input, never running them. */
 const VIEWED: Readonly<Record<string, string>> = {
   Slice: 'a whole-loop kernel reads a contiguous slice (a spike vector\'s E or I part) as a view of its input, with no copy',

@@ -3,6 +3,9 @@ import { elideIdentities } from './elide-identities';
 import { foldConstants } from './fold-constants';
 import { fuseElementwiseFor } from './fuse-elementwise';
 import { explicitMatMulTranspose } from './matmul-transpose';
+import { matMulEpilogue } from './matmul-epilogue';
+import { sumLeadingAxesFor } from './sum-leading-axes';
+import { mergeFusedParts } from './merge-fused-parts';
 import { eliminateCommonSubexpressions } from './cse';
 import { simplifyAlgebraFor } from './simplify';
 import { eliminateCasts } from './cast-elimination';
@@ -17,6 +20,7 @@ export { rewritePass } from './rewrite';
 export type { Pass } from './pass';
 export {
   eliminateCommonSubexpressions, eliminateDeadCode, eliminateDeadCodeFor, elideIdentities, explicitMatMulTranspose, foldConstants, fuseElementwiseFor,
+  matMulEpilogue, sumLeadingAxesFor, mergeFusedParts,
   simplifyAlgebraFor, eliminateCasts,
 };
 
@@ -36,6 +40,11 @@ export function passesFor(backendName: string): readonly Pass[] {
     passes.push(explicitMatMulTranspose);
   }
   const formulas = fusionTargetOf(backendName);
+  // Bias and Relu epilogues in the product's own program: one dispatch per dense layer on a GPU.
+  // Bias-gradient sums without tfjs-webgpu's transpose first.
+  if (fusionEnabled() && targetNamed(backendName)?.gpuFusion !== undefined) passes.push(matMulEpilogue, sumLeadingAxesFor(backendName));
   if (fusionEnabled() && formulas !== undefined) passes.push(fuseElementwiseFor(formulas), eliminateDeadCodeFor(backendName));
+  // The optimiser's updates of every parameter (different shapes, results only written back) in one program.
+  if (fusionEnabled() && formulas !== undefined && targetNamed(backendName)?.gpuFusion !== undefined) passes.push(mergeFusedParts);
   return passes;
 }

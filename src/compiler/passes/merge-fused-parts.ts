@@ -1,0 +1,69 @@
+/**
+ * Independent fused kernels as one GPU program (GPU targets, after elementwise fusion):
+ * fused kernels over different shapes cannot be one elementwise group, but when no kernel
+ * reads their results (the optimiser's updates of every parameter, written back to their
+ * states) they can run as the parts of one program (a `FusedParts` node; the program is
+ * fusion/wgsl-parts.ts), one dispatch instead of one per parameter.
+ *
+ * Parts join in program order while the program's storage buffers (every part's inputs and
+ * the one output) fit WebGPU's default limit. The merged node runs where its last part ran:
+ * every part's inputs exist by then, and nothing earlier reads its outputs.
+ */
+import type { FusedPart, KernelNode, Program, ValueId } from '../ir';
+import { liveOuts } from '../ir';
+import { MAX_STORAGE_BUFFERS, wgslSupports } from '../fusion/codegen-wgsl';
+import type { Pass } from './pass';
+
+/** Kernel name of a merged node. */
+export const FUSED_PARTS = 'FusedParts';
+
+export const mergeFusedParts: Pass = {
+  name: 'merge-fused-parts',
+  run(p: Program): Program {
+    const read = new Set<ValueId>();
+    for (const n of p.nodes) for (const v of n.inputs) if (v >= 0) read.add(v);
+    const live = new Set(liveOuts(p));
+    const candidate = (n: KernelNode) => n.fused !== undefined && n.outputs.length === 1 && !read.has(n.outputs[0]) &&
+      live.has(n.outputs[0]) && wgslSupports(n.fused);
+
+    // Bins of candidate node indices, in program order, each within the storage-buffer limit.
+    const bins: number[][] = [];
+    let open: number[] = [];
+    let buffers = 1;
+    p.nodes.forEach((n, i) => {
+      if (!candidate(n)) return;
+      if (buffers + n.inputs.length > MAX_STORAGE_BUFFERS) {
+        bins.push(open);
+        open = [];
+        buffers = 1;
+      }
+      open.push(i);
+      buffers += n.inputs.length;
+    });
+    bins.push(open);
+    const merged = bins.filter((b) => b.length >= 2);
+    if (merged.length === 0) return p;
+
+    const at = new Map<number, KernelNode>(); // last member's index -> merged node
+    const dropped = new Set<number>();
+    for (const bin of merged) {
+      const inputs: ValueId[] = [];
+      const parts: FusedPart[] = bin.map((i) => {
+        const n = p.nodes[i];
+        const idx = n.inputs.map((v) => inputs.push(v) - 1);
+        return { spec: n.fused!, inputs: idx };
+      });
+      at.set(bin[bin.length - 1], {
+        kernel: FUSED_PARTS, inputNames: null, inputs, attrs: {}, outputs: bin.map((i) => p.nodes[i].outputs[0]), fusedParts: parts,
+      });
+      for (const i of bin) dropped.add(i);
+    }
+    const nodes: KernelNode[] = [];
+    p.nodes.forEach((n, i) => {
+      const m = at.get(i);
+      if (m !== undefined) nodes.push(m);
+      else if (!dropped.has(i)) nodes.push(n);
+    });
+    return { ...p, nodes };
+  },
+};

@@ -134,6 +134,28 @@ describe('gradients through scan inside jit', () => {
     expectNoLeaks(() => tf.dispose(jg(xs) as unknown as tf.Tensor[]), 50);
   });
 
+  it('carries that are float32 casts of int32 beyond 2^24 keep their stored values in the residuals (fuzz seed 901644)', () => {
+    // tfjs-cpu's cast of an int32 to float32 shares the Int32Array, so 16777217 stays exact;
+    // eagerly the tape reads each step's carry as it is, and so must the compiled backward.
+    const big = tf.tensor2d([[8, -16777217, 33554433, 5]], [1, 4], 'int32');
+    const init = (ints: tf.Tensor) => {
+      const c0 = tf.cast(ints, 'float32');
+      return T.grad((i: tf.Tensor, x: tf.Tensor) => {
+        const [c] = T.scan((c: tf.Tensor) => [tf.squaredDifference(tf.scalar(0.625), c), undefined], i, x);
+        return tf.sum(c);
+      }, { argnums: [0, 1] })(c0, tf.broadcastTo(c0, [2, 4])) as tf.Tensor[];
+    };
+    expectSame(T.jit(init)(big), init(big), 0, 'initial carry');
+    // A carry the body itself makes from an int32 row (step 1's residual), read by an invariant's gradient.
+    const xs = tf.tensor2d([[16777217, -3], [-16777219, 7], [2, 33554435]], [3, 2], 'int32');
+    const body = (xsi: tf.Tensor, w: tf.Tensor) => T.grad((w: tf.Tensor) => {
+      const [, ys] = T.scan((c: tf.Tensor, x: tf.Tensor) => [tf.cast(x, 'float32'), tf.mul(tf.sub(c, 1.5), w)], tf.zeros([2]), xsi);
+      return tf.sum(ys as tf.Tensor);
+    })(w) as tf.Tensor;
+    const w = tf.tensor1d([0.5, -1.25]);
+    expectSame(T.jit(body)(xs, w), body(xs, w), 0, 'carry made in the body');
+  });
+
   it('an op without a gradient on a path from a captured tensor: the needed gradients flow, as eagerly (fuzz seed 564)', () => {
     const f = (v0: tf.Tensor) => {
       const v1 = tf.mul(v0, 2);

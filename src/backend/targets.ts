@@ -33,7 +33,12 @@ export type OutputSpec = { shape: number[]; dtype: tf.DataType };
  */
 export interface RowAccess {
   row(x: TensorInfo, i: number): TensorInfo;
-  stack(rows: readonly TensorInfo[]): TensorInfo;
+  /**
+   * The rows as one tensor, as tfjs's Pack makes it; with `exact`, every row's stored
+   * values survive the stacking and come back out of {@link RowAccess.row} (a loop
+   * gradient's residuals), where the backend's storage is not always its dtype's array.
+   */
+  stack(rows: readonly TensorInfo[], exact?: boolean): TensorInfo;
 }
 
 /** The typed arrays of a backend's tensors, as a memory loop reads and writes them. */

@@ -96,8 +96,10 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
       }
       // A reverse scan made its ys last row first: stack them in row order.
       if (spec.reverse === true) ys.forEach((list) => list.reverse());
-      const stacked = ys.map((list) => {
-        const t = plain(list[0]) ? direct!.stack(list) : pack({ inputs: list, backend, attrs: { axis: 0 } }) as TensorInfo;
+      const firstResidual = spec.numYs - (spec.residualYs ?? 0);
+      const stacked = ys.map((list, j) => {
+        const t = plain(list[0]) ? direct!.stack(list, j >= firstResidual)
+          : pack({ inputs: list, backend, attrs: { axis: 0 } }) as TensorInfo;
         list.forEach(disposeInfo);
         list.length = 0;
         return t;

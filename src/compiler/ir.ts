@@ -123,6 +123,12 @@ export interface ScanSpec {
   readonly reverse?: boolean;
   /** Programs the node keeps alive for a later node (a gradient's backward body); never run by it. */
   readonly retained?: readonly Program[];
+  /**
+   * How many of the last ys are a gradient's residuals (the carry each step started
+   * from): stacked keeping every row's stored values, since the eager tape reads each
+   * step's tensor as it is. Other ys are stacked as tfjs's Pack does (eager `tf.stack`).
+   */
+  readonly residualYs?: number;
 }
 
 /**

@@ -216,7 +216,7 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     numYs: L.floatX.length,
     reverse: true,
   };
-  const all = runAndRecord('Scan', { ...n.spec, body: fwdBody, numYs: n.nY + nFC, retained: [bp] }, n.inputs, 'scan');
+  const all = runAndRecord('Scan', { ...n.spec, body: fwdBody, numYs: n.nY + nFC, residualYs: nFC, retained: [bp] }, n.inputs, 'scan');
   const results = all.slice(0, nFC + n.nY);
   const residuals = all.slice(nFC + n.nY);
   const floatRes = L.floatOut.map((j) => results[j]);

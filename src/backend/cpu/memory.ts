@@ -45,23 +45,47 @@ export function typedArrayFor(dtype: tf.DataType, size: number): Float32Array | 
 const size = (shape: readonly number[]) => shape.reduce((p, q) => p * q, 1);
 const vals = (t: TensorInfo) => cpu().data.get(t.dataId).values as Float32Array | Int32Array | Uint8Array;
 
+/** Whether `a` is the array tfjs-cpu makes for `dtype` (a cast can leave another one). */
+export function isCanonicalArray(a: ArrayLike<number>, dtype: tf.DataType): boolean {
+  return a instanceof (dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array);
+}
+
+/**
+ * A row of an exact stack (a Float64Array holding each row's stored values) back in an
+ * array that tfjs-cpu could have stored it in: the dtype's own where every value fits,
+ * else the one that holds them (a float32 cast of an int32 beyond 2^24: an Int32Array;
+ * an int32 `square` beyond 2^31: a Float32Array).
+ */
+function storedRow(v: Float64Array, dtype: tf.DataType): Float64Array | Float32Array | Int32Array | Uint8Array {
+  const fitsFloat = v.every((x) => Math.fround(x) === x || Number.isNaN(x));
+  const fitsInt = v.every((x) => (x | 0) === x);
+  if (dtype === 'bool') return Uint8Array.from(v);
+  if (dtype === 'int32') return fitsInt ? Int32Array.from(v) : fitsFloat ? Float32Array.from(v) : v;
+  return fitsFloat ? Float32Array.from(v) : fitsInt ? Int32Array.from(v) : v;
+}
+
 const rows: RowAccess = {
   row(x, i) {
     const rest = x.shape.slice(1);
     const n = size(rest);
-    return cpu().makeTensorInfo(rest, x.dtype, vals(x).slice(i * n, (i + 1) * n));
+    const all = vals(x) as Float32Array | Int32Array | Uint8Array | Float64Array;
+    const v = all.slice(i * n, (i + 1) * n);
+    return cpu().makeTensorInfo(rest, x.dtype, v instanceof Float64Array ? storedRow(v, x.dtype) : v);
   },
-  stack(rs) {
+  stack(rs, exact = false) {
     // As tfjs-cpu's Pack: one row is a reshape sharing its data (a float32 cast of an
     // int32 stays an Int32Array, values beyond 2^24 exact); more rows are copied into the
-    // dtype's array.
+    // dtype's array. An exact stack of rows not all in their dtype's array (a gradient's
+    // residuals, which the eager tape reads as they are) goes into a Float64Array, which
+    // holds every int32 and float32 value; `row` hands each row back in a tfjs array.
     const b = cpu();
     if (rs.length === 1) {
       b.incRef(rs[0].dataId);
       return { dataId: rs[0].dataId, shape: [1, ...rs[0].shape], dtype: rs[0].dtype };
     }
     const n = size(rs[0].shape);
-    const out = typedArrayFor(rs[0].dtype, n * rs.length);
+    const wide = exact && rs.some((r) => !isCanonicalArray(vals(r), r.dtype));
+    const out = wide ? new Float64Array(n * rs.length) : typedArrayFor(rs[0].dtype, n * rs.length);
     rs.forEach((r, k) => out.set(vals(r), k * n));
     return b.makeTensorInfo([rs.length, ...rs[0].shape], rs[0].dtype, out);
   },

@@ -10,7 +10,8 @@
  * Run: BRAINSTATE_BACKEND=wasm node --conditions=brainstate-source -r ts-node/register/transpile-only \
  *   bench/cpu-time.ts [blocks] [mlp | per-example | lif [N] [variant name regex]]
  * (`per-example`: the per-example gradient row of bench/vmap.ts, ratios against its first
- * variant, the 128 single-example grad calls.)
+ * variant, the 128 single-example grad calls as a user writes them, uncompiled; the
+ * second variant is the same calls jitted.)
  */
 import * as bst from 'brainstate-ts';
 import { mlpCase } from './workloads/mlp';

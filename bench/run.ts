@@ -76,7 +76,11 @@ function describeRow(r: CaseResult): string {
   const ownFloors = entries.filter(([n]) => n.endsWith(' floor') && n !== MEMCPY_FLOOR);
   const vsOwn = ownFloors.map(([f, fms]) => `; vs the ${f}: ${entries.filter(([n]) => n.includes('vmap'))
     .map(([n, ms]) => `${n} ${(ms / fms).toFixed(2)}x`).join(', ')}`).join('');
-  return `${r.workload} ${r.size} on ${r.backend}: ${parts.join(', ')}${ratio}${vsFloor}${vsOwn}`;
+  // Rows with one-at-a-time baselines (per-example gradients): how many times faster each vmap variant is.
+  const baselines = entries.filter(([n]) => n.endsWith('grad calls'));
+  const vsCalls = baselines.map(([b, bms]) => `; vs ${b}: ${entries.filter(([n]) => n.includes('vmap'))
+    .map(([n, ms]) => `${n} ${(bms / ms).toFixed(1)}x faster`).join(', ')}`).join('');
+  return `${r.workload} ${r.size} on ${r.backend}: ${parts.join(', ')}${ratio}${vsFloor}${vsOwn}${vsCalls}`;
 }
 
 /** Runs one backend's child process, printing each row as it finishes; resolves to its rows. */

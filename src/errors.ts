@@ -48,6 +48,14 @@ export class BatchAxisError extends TraceError {}
 /** A traced tensor's value was read while tracing: the value is not known until replay. */
 export class TracerValueError extends TraceError {}
 
+/**
+ * A check on tensor values, made when the values are known (eagerly at once, inside a
+ * jitted call when the compiled program reaches it), failed: `transform.ifelse` with
+ * `checkCond` found not exactly one true condition. The call leaves every state as it
+ * was. BrainState raises such errors through `jit_error_if`.
+ */
+export class ValueCheckError extends BrainStateError {}
+
 /** Gradient transforms were misused (non-scalar loss, bad argnums, ...). */
 export class GradientError extends BrainStateError {}
 

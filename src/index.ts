@@ -33,7 +33,7 @@ export { RandomState } from './random';
 export type { StateOptions, StateClass, StateValue } from './state';
 export {
   BrainStateError, BackendError, StateError, StateShapeError, DecoratorError, FilterError, GraphError,
-  TraceError, TracerValueError, BatchAxisError, GradientError, OptimizerError, CheckpointError, ConfigError, InternalError,
+  TraceError, TracerValueError, BatchAxisError, ValueCheckError, GradientError, OptimizerError, CheckpointError, ConfigError, InternalError,
 } from './errors';
 export { graph };
 export { TreefyState, NestedDict, FlatDict, stateOf } from './graph';

@@ -138,8 +138,8 @@ describe('ifelse', () => {
   });
 
   // Jitted calls go through callJitted (callAsync on webgpu, where the branch index lives on the GPU).
-  it('traced conditions, eagerly and jitted; the last branch is the fallback', async () => {
-    const f = (a: tf.Tensor) => T.ifelse(
+  it('checkCond: false: traced conditions, eagerly and jitted; the first true wins, the last branch is the fallback', async () => {
+    const f = (a: tf.Tensor) => T.ifelse({ checkCond: false })(
       [tf.greater(a, 10), tf.greater(a, 5), tf.greater(a, 2), tf.greater(a, 0), true],
       [() => tf.scalar(1), () => tf.scalar(2), () => tf.scalar(3), () => tf.scalar(4), () => tf.scalar(5)]);
     const j = T.jit(f);
@@ -150,10 +150,10 @@ describe('ifelse', () => {
     }
     expect(j.traceCount).to.equal(1);
     // None true: the last branch, whatever its own condition says (first-true-wins, BrainState's check_cond=False).
-    const g = T.jit((a: tf.Tensor) => T.ifelse([tf.greater(a, 0), tf.greater(a, 100)], [() => tf.scalar(1), () => tf.scalar(2)]));
+    const g = T.jit((a: tf.Tensor) => T.ifelse({ checkCond: false })([tf.greater(a, 0), tf.greater(a, 100)], [() => tf.scalar(1), () => tf.scalar(2)]));
     expect(await firstValue(await callJitted(g, tf.scalar(-1)))).to.equal(2);
     // A bool vector of conditions.
-    expect(await firstValue(T.ifelse(tf.tensor1d([0, 1, 1], 'bool'), [() => tf.scalar(1), () => tf.scalar(2), () => tf.scalar(3)])))
+    expect(await firstValue(T.ifelse({ checkCond: false })(tf.tensor1d([0, 1, 1], 'bool'), [() => tf.scalar(1), () => tf.scalar(2), () => tf.scalar(3)])))
       .to.equal(2);
   });
 
@@ -183,14 +183,14 @@ describe('ifelse', () => {
   });
 
   it('eager and jitted ifelse over a vector of conditions leave numTensors flat', async () => {
-    const v = tf.tensor1d([0, 1, 1], 'bool');
+    const v = tf.tensor1d([0, 1, 0], 'bool');
     const branches = [(x: tf.Tensor) => tf.neg(x), (x: tf.Tensor) => tf.mul(x, 2), (x: tf.Tensor) => x];
     const x = tf.scalar(3);
     const j = T.jit((c: tf.Tensor, y: tf.Tensor) => T.ifelse(c, branches, y));
     tf.dispose(await callJitted(j, v, x));
     await expectNoLeaksAsync(async () => {
       // Eager ifelse reads its conditions at once: a fresh vector, as the jitted calls upload v (webgpu).
-      const host = tf.tensor1d([0, 1, 1], 'bool');
+      const host = tf.tensor1d([0, 1, 0], 'bool');
       const a = T.ifelse(host, branches, x);
       const b = await callJitted(j, v, x);
       expect([await firstValue(a), await firstValue(b)]).to.deep.equal([6, 6]);
@@ -199,7 +199,7 @@ describe('ifelse', () => {
   });
 
   it('TestIfElseValidation.test_check_cond_false_skips_validation: first true wins', () => {
-    expect(T.ifelse([true, true], [() => 1, () => 2])).to.equal(1);
+    expect(T.ifelse({ checkCond: false })([true, true], [() => 1, () => 2])).to.equal(1);
   });
 
   it('TestCrossBranchStateAccess.test_ifelse_mixed_read_write_branches (eager and jitted)', async () => {

@@ -149,8 +149,10 @@ export function whileSteps<S>(spec: WhileSpec, cond: S, body: S): StepsOf<S> {
 export function condSteps<S>(spec: CondSpec, branches: readonly S[]): StepsOf<S> {
   return function* (ins) {
     const [index, ...args] = ins;
+    const read = (yield { kind: 'read', value: index }) as number;
+    spec.check?.(read);
     // Clamped to the branch range, as JAX's lax.switch (a bool reads 0 or 1).
-    const k = Math.min(Math.max(Math.trunc((yield { kind: 'read', value: index }) as number), 0), branches.length - 1);
+    const k = Math.min(Math.max(Math.trunc(read), 0), branches.length - 1);
     return yield* runSub(branches[k], args);
   };
 }

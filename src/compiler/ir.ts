@@ -156,6 +156,12 @@ export interface CondSpec {
   readonly branches: readonly Program[];
   /** Programs the node keeps alive for a later node (a gradient's backward branches); never run by it. */
   readonly retained?: readonly Program[];
+  /**
+   * Called with the index as read at run time, before it is clamped; throws to fail the
+   * call (`ifelse`'s `checkCond`: a negative index says which conditions held). A node
+   * with a check is kept even when nothing reads its results.
+   */
+  readonly check?: (index: number) => void;
 }
 
 export type ControlSpec = ScanSpec | WhileSpec | CondSpec;

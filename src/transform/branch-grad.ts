@@ -41,6 +41,8 @@ export interface BranchNode {
   readonly written: readonly State<StateValue>[];
   readonly captured: readonly tf.Tensor[];
   readonly stateIns: readonly tf.Tensor[];
+  /** The forward node's run-time check of its index (`CondSpec.check`). */
+  readonly check?: (index: number) => void;
 }
 
 /** State access while a branch is replayed for its gradient: reads see the given values, writes stay here. */
@@ -180,7 +182,7 @@ export function differentiableBranches(b: BranchNode): tf.Tensor[] {
   const floatOut = outTypes.flatMap((t, j) => (t.dtype === 'float32' ? [j] : []));
   const floatIn = inputs.flatMap((t, i) => (t.dtype === 'float32' ? [i] : []));
   if (floatOut.length === 0 || floatIn.length === 0) {
-    return runAndRecord(b.kernel, { kind: 'cond', branches: fwd }, [b.index, ...inputs], b.what);
+    return runAndRecord(b.kernel, { kind: 'cond', branches: fwd, check: b.check }, [b.index, ...inputs], b.what);
   }
   const bwdSubs: SubTrace[] = [];
   try {
@@ -196,13 +198,13 @@ export function differentiableBranches(b: BranchNode): tf.Tensor[] {
     // A branch without a gradient (an op tfjs cannot differentiate): as eagerly, that is an
     // error only if the loss needs the gradient through the branch.
     for (const s of bwdSubs) disposeProgram(s.program);
-    const results = runAndRecord(b.kernel, { kind: 'cond', branches: fwd }, [b.index, ...inputs], b.what);
+    const results = runAndRecord(b.kernel, { kind: 'cond', branches: fwd, check: b.check }, [b.index, ...inputs], b.what);
     return opaque(results, floatIn.map((i) => inputs[i]), b.what, e as Error);
   }
   const bwdCaptured = [...new Set(bwdSubs.flatMap((s) => s.captured.map((c) => c.tensor)))];
   const nExplicit = nOps + b.stateIns.length + floatOut.length;
   const bwd = bwdSubs.map((s) => alignBranch(s, nExplicit, [], [], bwdCaptured));
-  const results = runAndRecord(b.kernel, { kind: 'cond', branches: fwd, retained: bwd }, [b.index, ...inputs], b.what);
+  const results = runAndRecord(b.kernel, { kind: 'cond', branches: fwd, retained: bwd, check: b.check }, [b.index, ...inputs], b.what);
 
   const floatRes = floatOut.map((j) => results[j]);
   const sizes = floatRes.map((t) => t.size);

@@ -45,10 +45,11 @@ function checkAgree(what: string, subs: readonly SubTrace[], names: readonly str
 /**
  * Traces `fns` (each called with `operands`) and records one branch node choosing
  * `fns[clamp(index)]` at run time. `names[k]` names branch k in messages; `ref` is the
- * branch traced first, whose results the others must match.
+ * branch traced first, whose results the others must match; `check` sees the index read
+ * at run time before it is clamped, and throws to fail the call (see `CondSpec.check`).
  */
 export function tracedBranches<R>(what: string, kernel: string, index: tf.Tensor, fns: readonly Function[],
-  names: readonly string[], operands: readonly unknown[], ref = 0): R {
+  names: readonly string[], operands: readonly unknown[], ref = 0, check?: (index: number) => void): R {
   const parent = currentObserver()!;
   const [opLeaves, opDef] = tensorTree(operands, `${what}: operands`);
   const call = (k: number) => (args: tf.Tensor[]) => (fns[k] as (...ops: unknown[]) => R)(...(unflatten(opDef, args) as unknown[]));
@@ -66,10 +67,10 @@ export function tracedBranches<R>(what: string, kernel: string, index: tf.Tensor
   const r = subs[ref];
   let results: tf.Tensor[];
   if (isTapeOn()) {
-    results = differentiableBranches({ what, kernel, index, subs, names, call, opLeaves, layout, written, captured, stateIns });
+    results = differentiableBranches({ what, kernel, index, subs, names, call, opLeaves, layout, written, captured, stateIns, check });
   } else {
     const programs = subs.map((s) => alignBranch(s, opLeaves.length, layout, written, captured));
-    results = runAndRecord(kernel, { kind: 'cond', branches: programs }, [index, ...opLeaves, ...stateIns, ...captured], what);
+    results = runAndRecord(kernel, { kind: 'cond', branches: programs, check }, [index, ...opLeaves, ...stateIns, ...captured], what);
   }
   let k = r.numExplicitOut;
   for (const s of written) {

@@ -15,7 +15,7 @@ export type { ProgressReporter, ProgressBarOptions } from './progress';
 export { whileLoop } from './while-loop';
 export { cond } from './cond';
 export { switchBranches as switch, switchBranches, ifelse } from './switch';
-export type { Branch, Condition } from './switch';
+export type { Branch, Condition, IfElseOptions, IfElseFn } from './switch';
 export { vectorGrad, jacrev, jacfwd, hessian } from './jacobian';
 export type {
   VectorGradFn, VectorGradResult, JacobianFn, JacobianResult, HessianFn, HessianResult, JacobianOf, OutputOf, WithExtras,

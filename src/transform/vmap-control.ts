@@ -17,7 +17,8 @@ import type { CondSpec, KernelNode, Program, ScanSpec, WhileSpec } from '../comp
 import type { Batched } from '../compiler/kernels';
 import { InternalError, TraceError } from '../errors';
 import { scan } from './scan';
-import { switchBranches } from './switch';
+import { checkedSwitch, switchBranches } from './switch';
+import { isTracing } from './trace';
 import { interpretBatched, setControlBatcher } from './vmap-interpret';
 import { whileLoop } from './while-loop';
 
@@ -159,22 +160,31 @@ function batchCond(spec: CondSpec, ins: readonly Batched[], size: number, what: 
     const idx = index.t.dtype === 'int32' ? tf.reshape(index.t, []) : tf.cast(tf.reshape(index.t, []), 'int32');
     const branches = spec.branches.map((b) => (...operands: tf.Tensor[]) =>
       run(b, operands).map((r, k) => conform(r, outFlags[k], size, what)));
-    const out = switchBranches(idx, branches, ...ops.map((o) => o.t));
-    return asBatched(out, outFlags);
+    const operands = ops.map((o) => o.t);
+    const out = spec.check === undefined ? switchBranches(idx, branches, ...operands) : checkedSwitch(idx, branches, operands, spec.check);
+    return asBatched(out as tf.Tensor[], outFlags);
   }
+  // A checked node (ifelse's checkCond) checks every lane: eagerly before any branch runs.
+  const lanes = spec.check === undefined ? undefined : tf.cast(tf.reshape(front(index, size), [size]), 'int32');
+  if (lanes !== undefined && !isTracing()) lanes.dataSync().forEach((raw) => spec.check!(raw));
   // Each lane its own branch: run them all and select per lane.
   // Clamped as the branch node clamps (minimum/maximum: tfjs-wasm's int32 clipByValue goes through float).
   const idx = tf.minimum(tf.maximum(tf.cast(tf.reshape(front(index, size), [size]), 'int32'), tf.scalar(0, 'int32')),
     tf.scalar(n - 1, 'int32'));
   const results = spec.branches.map((b) => run(b, ops.map((o) => o.t)).map((r) => front(r, size)));
-  return results[0].map((first, k) => {
+  const selected = results[0].map((first, k) => {
     let acc = first;
     for (let j = 1; j < n; j++) {
       const pick = tf.reshape(tf.equal(idx, j), [size, ...new Array(acc.rank - 1).fill(1)]);
       acc = tf.where(tf.broadcastTo(pick, acc.shape), results[j][k], acc);
     }
-    return { t: acc, axis: 0 };
+    return acc;
   });
+  // Traced: the results pass through a one-branch node checking the smallest lane's index
+  // (a failed lane's is negative), so the compiled call fails before it returns.
+  const checked = lanes === undefined || !isTracing() ? selected
+    : checkedSwitch(tf.min(lanes), [(...r: tf.Tensor[]) => r], selected, spec.check!) as tf.Tensor[];
+  return checked.map((t) => ({ t, axis: 0 }));
 }
 
 setControlBatcher((node: KernelNode, ins, size, what) => {

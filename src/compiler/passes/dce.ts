@@ -26,7 +26,9 @@ function eliminateDeadCodeKeeping(p: Program, threshold: number): Program {
     threshold > 0 && inputs.some((v) => v >= 0 && live.has(v) && sizeOf(p.values[v].shape) < threshold);
   for (let i = p.nodes.length - 1; i >= 0; i--) {
     const n = p.nodes[i];
-    if (n.outputs.some((o) => live.has(o)) || (n.control === undefined && uploadsUsedValue(n.inputs))) {
+    // A branch node with a run-time check (ifelse's checkCond) stays: failing the call is its effect.
+    const checks = n.control?.kind === 'cond' && n.control.check !== undefined;
+    if (checks || n.outputs.some((o) => live.has(o)) || (n.control === undefined && uploadsUsedValue(n.inputs))) {
       keep[i] = true;
       for (const v of n.inputs) if (v >= 0) live.add(v);
     }

@@ -8,15 +8,16 @@
  * has no global `Worker`.)
  *
  * Run: BRAINSTATE_BACKEND=wasm node --conditions=brainstate-source -r ts-node/register/transpile-only \
- *   bench/cpu-time.ts [blocks] [mlp | per-example | lif [N] [variant name regex]]
+ *   bench/cpu-time.ts [blocks] [mlp | per-example | vmap-lif | lif [N] [variant name regex]]
  * (`per-example`: the per-example gradient row of bench/vmap.ts, ratios against its first
  * variant, the 128 single-example grad calls as a user writes them, uncompiled; the
- * second variant is the same calls jitted.)
+ * second variant is the same calls jitted. `vmap-lif`: 64 LIF networks of 1,000 neurons
+ * by jit(vmap), against 64 jitted networks and one 64,000-neuron network.)
  */
 import * as bst from 'brainstate-ts';
 import { mlpCase } from './workloads/mlp';
 import { lifCase } from './workloads/lif';
-import { perExampleGradCase } from './vmap';
+import { perExampleGradCase, vmapLifCase } from './vmap';
 import type { Case } from './harness';
 
 function median(xs: number[]): number {
@@ -33,7 +34,9 @@ async function main(): Promise<void> {
       ? await lifCase(Number(process.argv[4] ?? 1e6))
       : workload === 'per-example'
         ? perExampleGradCase()
-        : await mlpCase(128);
+        : workload === 'vmap-lif'
+          ? vmapLifCase()
+          : await mlpCase(128);
   if (workload === 'lif' && process.argv[5] !== undefined) {
     // Only the named variants (and the jit, the reference of the ratios) are timed.
     const keep = new RegExp(process.argv[5]);

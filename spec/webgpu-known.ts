@@ -17,6 +17,22 @@ export interface KnownWebGPULimit {
 
 export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
   {
+    title: 'gradients through scan inside jit a carry the body makes as a float32 cast of an int32 row beyond 2^24 keeps its stored values in the residuals',
+    reason: 'the residuals are stacked exactly only where the jit addresses host memory (cpu; wasm stores canonically); on ' +
+      'webgpu they go through tfjs-webgpu\'s Pack, whose CPU form writes a Float32Array and rounds 16777217, which the eager ' +
+      'tape reads as it is (an int32 cast to float32 shares its Int32Array there too). Needs an exact stack for webgpu host data',
+  },
+  {
+    title: 'ifelse checkCond (BrainState default) TestIfElse.test_vmap',
+    reason: 'the eager transform.vmap runs its lane program with a synchronous call, which reads the ifelse branch index ' +
+      'computed on the GPU (webgpu in Node cannot: a BackendError naming callAsync); it needs an awaiting vmap call',
+  },
+  {
+    title: 'ifelse checkCond (BrainState default) vmap: one lane with two true conditions fails the call',
+    reason: 'the eager transform.vmap runs its lane program with a synchronous call, which reads the ifelse branch index ' +
+      'computed on the GPU (webgpu in Node cannot: a BackendError naming callAsync); it needs an awaiting vmap call',
+  },
+  {
     title: 'transform.vmap of loops and branches whileLoop with a per-lane predicate runs until every lane is done',
     reason: 'the batched loop\'s predicate (any lane still going) is computed by GPU kernels; the jitted call could await it ' +
       '(callAsync), but the eager transform.vmap the spec compares with runs its lane program with a synchronous call, which ' +

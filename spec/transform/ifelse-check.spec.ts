@@ -98,8 +98,10 @@ describe('ifelse checkCond (BrainState default)', () => {
     const jv = T.jit(v);
     expect(Array.from(await (v(ok) as tf.Tensor).data())).to.deep.equal([-3, -5, -2, -1]);
     expect(Array.from(await (await callJitted(jv, ok) as tf.Tensor).data())).to.deep.equal([-3, -5, -2, -1]);
-    await expectCheckError(() => v(bad), 'conditions 0, 1');
-    await expectCheckError(() => callJitted(jv, bad), 'conditions 0, 1');
+    await expectNoLeaksAsync(async () => {
+      await expectCheckError(() => v(bad), 'conditions 0, 1');
+      await expectCheckError(() => callJitted(jv, bad), 'conditions 0, 1');
+    }, 5);
     // The same conditions in every lane (an unbatched predicate): still checked.
     const shared = T.jit(T.vmap((y: tf.Tensor, p: tf.Tensor) => T.ifelse([tf.greater(p, 0), tf.less(p, 2)],
       [(z: tf.Tensor) => tf.neg(z), (z: tf.Tensor) => z], y), { inAxes: [0, null] }));

@@ -146,7 +146,10 @@ describe('gradients through scan inside jit', () => {
       }, { argnums: [0, 1] })(c0, tf.broadcastTo(c0, [2, 4])) as tf.Tensor[];
     };
     expectSame(T.jit(init)(big), init(big), 0, 'initial carry');
-    // A carry the body itself makes from an int32 row (step 1's residual), read by an invariant's gradient.
+  });
+
+  it('a carry the body makes as a float32 cast of an int32 row beyond 2^24 keeps its stored values in the residuals', () => {
+    // Step 1's residual, read by an invariant's gradient.
     const xs = tf.tensor2d([[16777217, -3], [-16777219, 7], [2, 33554435]], [3, 2], 'int32');
     const body = (xsi: tf.Tensor, w: tf.Tensor) => T.grad((w: tf.Tensor) => {
       const [, ys] = T.scan((c: tf.Tensor, x: tf.Tensor) => [tf.cast(x, 'float32'), tf.mul(tf.sub(c, 1.5), w)], tf.zeros([2]), xsi);

@@ -158,9 +158,22 @@ export type IfElseFn = <A extends unknown[], R>(conditions: readonly Condition[]
  * ```
  * @see switchBranches
  */
-export function ifelse(options: IfElseOptions): IfElseFn;
 export function ifelse<A extends unknown[], R>(conditions: readonly Condition[] | tf.Tensor,
   branches: readonly Branch<A, R>[], ...operands: A): R;
+/**
+ * {@link ifelse} with options: `ifelse({ checkCond: false })(conditions, branches, ...operands)`
+ * (BrainState's `ifelse(..., check_cond=False)`).
+ *
+ * @param options - `{ checkCond }` (default `true`, BrainState's default).
+ * @returns `ifelse` taking the same arguments, with these options.
+ * @throws TraceError for an unknown option or a `checkCond` that is not a boolean.
+ * @example
+ * ```ts
+ * const firstTrue = bst.transform.ifelse({ checkCond: false });
+ * firstTrue([true, true], [() => 1, () => 2]);   // 1
+ * ```
+ */
+export function ifelse(options: IfElseOptions): IfElseFn;
 export function ifelse(...args: unknown[]): unknown {
   const [first] = args;
   if (args.length === 1 && first !== null && typeof first === 'object' && !Array.isArray(first) && !isTensor(first)) {

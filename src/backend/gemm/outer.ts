@@ -87,13 +87,8 @@ export function runOuterInPlace(memory: WasmMemory, p: MatMulPlan, a: number, b:
 }
 
 const PAGE = 65536;
-/**
- * Bytes of C computed per call on the private memory before they are copied out. 1 MiB
- * (a whole 784 x 256 per-example gradient in one copy) measured 69 ms CPU time for the
- * 103 MB batched case above into a fresh output, against 93 ms with 256 KiB chunks and
- * 65 ms to fill a fresh array of that size (the floor: the OS zeroes each new page).
- */
-const CHUNK_BYTES = 1 << 20;
+/** Bytes of C computed per call on the private memory before they are copied out (stays in L2). */
+const CHUNK_BYTES = 1 << 18;
 let privateMemory: WasmMemory | undefined;
 
 /**

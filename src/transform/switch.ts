@@ -127,19 +127,18 @@ export type IfElseFn = <A extends unknown[], R>(conditions: readonly Condition[]
  * {@link switchBranches}: same result structure, any may write states, each traced once
  * under jit.
  *
- * As BrainState's default (`check_cond=True`), exactly one condition must be true: any
- * other count is a `ValueCheckError` naming the true ones, eagerly and in a jitted call
- * (which then leaves every state as it was). Write exclusive conditions, or make the
- * last one the negation of the others. `ifelse({ checkCond: false })(...)` lets the
- * first true condition win, and runs the last branch when none holds (pass `true` as
- * the last condition to say so). A single branch runs whatever its condition, as in
- * BrainState.
+ * The first true condition wins, and the last branch runs when none holds (pass `true` as
+ * the last condition to say so): the contract of brainstate-ts's API. BrainState's own
+ * default (`check_cond=True`) is `ifelse({ checkCond: true })(...)`: exactly one condition
+ * must be true, any other count is a `ValueCheckError` naming the true ones, eagerly and in
+ * a jitted call (which then leaves every state as it was). A single branch runs whatever
+ * its condition, as in BrainState.
  *
  * @param conditions - one per branch.
  * @param branches - the functions, as many as conditions.
  * @param operands - passed to the branch taken.
  * @returns what the branch returns.
- * @throws ValueCheckError when not exactly one condition holds (unless `checkCond: false`).
+ * @throws ValueCheckError with `checkCond: true`, when not exactly one condition holds.
  * @throws TraceError when the numbers of conditions and branches differ, for a condition
  *   that is not a scalar, or for branches whose results disagree (naming the branch).
  * @example
@@ -150,7 +149,7 @@ export type IfElseFn = <A extends unknown[], R>(conditions: readonly Condition[]
  * sign(tf.scalar(7)).print();                          // 1
  * bst.transform.jit(sign)(tf.scalar(-3)).print();      // -1
  * // Overlapping conditions: the first true one wins, the last branch is the fallback.
- * const grade = (a: tf.Tensor) => bst.transform.ifelse({ checkCond: false })(
+ * const grade = (a: tf.Tensor) => bst.transform.ifelse(
  *   [tf.greater(a, 5), tf.greater(a, 0), true],
  *   [() => tf.scalar(2), () => tf.scalar(1), () => tf.scalar(0)]);
  * grade(tf.scalar(7)).print();                         // 2
@@ -161,16 +160,18 @@ export type IfElseFn = <A extends unknown[], R>(conditions: readonly Condition[]
 export function ifelse<A extends unknown[], R>(conditions: readonly Condition[] | tf.Tensor,
   branches: readonly Branch<A, R>[], ...operands: A): R;
 /**
- * {@link ifelse} with options: `ifelse({ checkCond: false })(conditions, branches, ...operands)`
- * (BrainState's `ifelse(..., check_cond=False)`).
+ * {@link ifelse} with options: `ifelse({ checkCond: true })(conditions, branches, ...operands)`
+ * (BrainState's `ifelse(..., check_cond=True)`, its default) checks that exactly one
+ * condition holds.
  *
- * @param options - `{ checkCond }` (default `true`, BrainState's default).
+ * @param options - `{ checkCond }` (default `false`: the first true condition wins).
  * @returns `ifelse` taking the same arguments, with these options.
  * @throws TraceError for an unknown option or a `checkCond` that is not a boolean.
  * @example
  * ```ts
- * const firstTrue = bst.transform.ifelse({ checkCond: false });
- * firstTrue([true, true], [() => 1, () => 2]);   // 1
+ * const checked = bst.transform.ifelse({ checkCond: true });
+ * checked([false, true], [() => 1, () => 2]);   // 2
+ * checked([true, true], [() => 1, () => 2]);    // ValueCheckError: got 2 true (conditions 0, 1)
  * ```
  */
 export function ifelse(options: IfElseOptions): IfElseFn;
@@ -216,11 +217,15 @@ function ifelseWith(options: IfElseOptions, conditions: readonly Condition[] | t
     }
   });
   if (n === 1) return branches[0](...operands); // as BrainState: one branch runs unchecked
-  return options.checkCond ?? DEFAULT_CHECK_COND ? checkedIfelse(conds, branches, operands) : firstTrue(conds, branches, operands);
+  return (options.checkCond ?? DEFAULT_CHECK_COND) ? checkedIfelse(conds, branches, operands) : firstTrue(conds, branches, operands);
 }
 
-/** BrainState's default: `ifelse` checks that exactly one condition holds. */
-const DEFAULT_CHECK_COND = true;
+/**
+ * api.md's contract: the first true condition wins, the last branch is the fallback
+ * (BrainState's default, `check_cond=True`, is `checkCond: true`: code written for it has
+ * exactly one true condition, which both give the same branch for).
+ */
+const DEFAULT_CHECK_COND = false;
 
 /** `checkCond: false`: the first true condition wins, the last branch when none holds. */
 function firstTrue(conds: readonly Condition[], branches: readonly Branch<unknown[], unknown>[], operands: unknown[]): unknown {
@@ -290,8 +295,8 @@ export function ifelseCheck(n: number): (index: number) => void {
 
 function notExactlyOne(n: number, count: number, held: readonly number[] | undefined): ValueCheckError {
   const which = held === undefined || count === 0 ? '' : ` (condition${count === 1 ? '' : 's'} ${held.join(', ')})`;
-  return new ValueCheckError(`ifelse: expected exactly one of the ${n} conditions to be true (checkCond, BrainState's ` +
-    `default), got ${count === 0 ? 'none' : count} true${which}. Make the conditions exclusive (e.g. the last one the ` +
+  return new ValueCheckError(`ifelse: expected exactly one of the ${n} conditions to be true (checkCond: true, ` +
+    `BrainState's default), got ${count === 0 ? 'none' : count} true${which}. Make the conditions exclusive (e.g. the last one the ` +
     'negation of the others), or call ifelse({ checkCond: false })(conditions, branches, ...operands) for the first ' +
     'true condition to win and the last branch to run when none holds.');
 }

@@ -57,6 +57,14 @@ export function periodOf(spec: FusedSpec, k: number): number | undefined {
  * exact SIMD form there.
  */
 export function simdSupports(spec: FusedSpec, target: FusionTarget): boolean {
+  return laneSupports(spec, target, 'simd');
+}
+
+/**
+ * Whether `spec` can run as a WebAssembly kernel of `lane` on `target` (see
+ * {@link simdSupports}; the scalar kernels take the same specs, through their scalar forms).
+ */
+export function laneSupports(spec: FusedSpec, target: FusionTarget, lane: 'simd' | 'scalar'): boolean {
   // int32 values are supported only as inputs that are cast to float32 (labels, counters).
   const intOnlyCast = (k: number) => spec.ops.every((o) => !o.args.includes(k) || (o.kernel === 'Cast' && o.dtype === 'float32'));
   if (spec.inputs.some((i, k) => (i.mode === 'strided' && periodOf(spec, k) === undefined) ||
@@ -67,7 +75,7 @@ export function simdSupports(spec: FusedSpec, target: FusionTarget): boolean {
   return spec.ops.every((o, j) => {
     if (o.dtype !== 'float32' && o.dtype !== 'bool') return false;
     const form = formFor(o.kernel, target);
-    if (form?.simd === undefined) return false;
+    if (form === undefined || (lane === 'simd' ? form.simd : form.scalar) === undefined) return false;
     const c = contextOf(spec, j);
     if (form.simdWhen !== undefined && !form.simdWhen(c)) return false;
     if (o.kernel === 'Cast') return true;

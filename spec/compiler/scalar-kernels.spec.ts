@@ -7,6 +7,8 @@
  * broadcast, and a whole jitted loop. Each case also checks which kind ran (the call counts
  * of fusion/wasm-lane.ts), so a switch that stopped reaching the compiler would fail here.
  */
+import * as childProcess from 'child_process';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
@@ -50,6 +52,55 @@ describe('scalar WebAssembly and JS fused kernels give eager bits (issue 19)', (
     expect(withCompilerOptions({ simd: true, wasmKernels: true }, wasmLane)).to.equal('simd');
     expect(withCompilerOptions({ simd: false, wasmKernels: true }, wasmLane)).to.equal('scalar');
     expect(withCompilerOptions({ simd: true, wasmKernels: false }, wasmLane)).to.equal(undefined);
+  });
+
+  it('an engine that does not validate WebAssembly SIMD gets scalar kernels by default, with eager bits', function () {
+    this.timeout(120000);
+    if (bst.backend.name() !== 'cpu') this.skip(); // one child process is enough: it runs on cpu
+    // The child's WebAssembly.validate rejects every module, as an engine without SIMD rejects
+    // the probe (compiling still works: the scalar kernels need no validate).
+    const script = `
+      WebAssembly.validate = () => false;
+      const tf = require('@tensorflow/tfjs');
+      const bst = require('./src');
+      const lanes = require('./src/compiler/fusion/wasm-lane');
+      (async () => {
+        await bst.backend.init('cpu');
+        const step = (v, i) => {
+          const next = tf.add(v.value, tf.mul(0.1, tf.sub(i, v.value)));
+          const s = tf.greaterEqual(next, 1);
+          v.value = tf.where(s, tf.zerosLike(next), next);
+          return s;
+        };
+        const n = 1001;
+        const input = tf.add(tf.mul(tf.sin(tf.range(0, n)), 20), 10);
+        const ve = new bst.HiddenState(tf.zeros([n]));
+        const vj = new bst.HiddenState(tf.zeros([n]));
+        const f = bst.transform.jit((i) => step(vj, i));
+        f.compile(input);
+        let differ = 0;
+        for (let t = 0; t < 10; t++) {
+          const a = f(input);
+          const b = tf.tidy(() => step(ve, input));
+          const pairs = [[a, b], [vj.value, ve.value]];
+          for (const [x, y] of pairs) {
+            const xs = x.dataSync(); const ys = y.dataSync();
+            for (let j = 0; j < ys.length; j++) if (!Object.is(xs[j], ys[j])) differ++;
+          }
+          tf.dispose([a, b]);
+        }
+        console.log('RESULT ' + JSON.stringify({ simdHost: lanes.hostHasWasmSimd(), lane: lanes.wasmLane(), counts: lanes.fusedCallCounts(), differ }));
+      })().catch((e) => { console.log('ERROR ' + e.message); });`;
+    const r = childProcess.spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script],
+      { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8', env: { ...process.env, BRAINSTATE_BACKEND: 'cpu' } });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT ') || l.startsWith('ERROR '));
+    expect(line, r.stderr).to.match(/^RESULT /);
+    const got = JSON.parse(line!.slice(7)) as { simdHost: boolean; lane: string; counts: { simd: number; scalar: number }; differ: number };
+    expect(got.simdHost).to.equal(false);
+    expect(got.lane).to.equal('scalar');
+    expect(got.counts.simd).to.equal(0);
+    expect(got.counts.scalar).to.be.at.least(10);
+    expect(got.differ, 'elements differing from eager').to.equal(0);
   });
 
   for (const k of KINDS) {

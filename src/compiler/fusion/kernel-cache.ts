@@ -1,7 +1,7 @@
 /**
  * Compiled fused kernels, shared between programs: a generated JS loop or WebAssembly
- * SIMD module depends only on the fused spec (plain data: shape, input modes, literals,
- * ops, attrs) and the formulas it follows, so two structurally identical programs (two
+ * module (SIMD or scalar) depends only on the fused spec (plain data: shape, input modes,
+ * literals, ops, attrs) and the formulas it follows, so two structurally identical programs (two
  * instances of one module class, a function traced again after clearCache) reuse one
  * compiled kernel (anchor: Flax graphlib's cache keyed by graphdef). Tracing still
  * happens per instance (each counts its own traceCount); only code generation is shared.
@@ -47,11 +47,6 @@ export function fusedLoopFor(spec: FusedSpec, formulas: FusionTarget): FusedLoop
   const hit = loops.get(key);
   if (hit !== undefined) return hit;
   return remember(loops, key, compileFusedLoop(spec, formulas));
-}
-
-/** The SIMD kernel of `spec` following `formulas` against `memory`, compiled once per memory. */
-export function simdKernelFor(spec: FusedSpec, formulas: FusionTarget, memory: WasmMemory): SimdKernel {
-  return wasmKernelFor(spec, formulas, memory, 'simd');
 }
 
 /**

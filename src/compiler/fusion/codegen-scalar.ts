@@ -6,7 +6,8 @@
  * same bits as the SIMD kernel, the JS loop and eager tfjs.
  *
  * Values: float32 as `f32`, bool as `i32` holding the stored byte (as the JS loop reads a
- * Uint8Array), int32 inputs (only cast to float32) as `i32`. The main loop takes four
+ * Uint8Array), int32 as `i32` (ops with a `scalarInt` form on the target: add, sub, compare,
+ * select, min / max..., each exactly the backend's int32 arithmetic). The main loop takes four
  * elements per step (each input read at a constant offset from one address: no address
  * arithmetic per element), a second loop the rest one by one, so any `n` works: no JS tail.
  */
@@ -18,7 +19,7 @@ import { noteKernelCompiled } from './compile-count';
 import { foldedNeg, liveOps } from './simd-rewrites';
 import { periodOf } from './codegen-wasm';
 import type { SimdKernel, WasmMemory } from './codegen-wasm';
-import { constOf } from './scalar-emit';
+import { constOf, isInt32Op } from './scalar-emit';
 
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
@@ -106,8 +107,10 @@ export function compileScalarKernel(spec: FusedSpec, target: FusionTarget, memor
     spec.ops.forEach((o, j) => {
       if (!live[j]) return;
       const sub = foldedNeg(spec, j, (r) => refDtype(spec, r) === 'float32');
+      const ctx = contextOf(spec, j);
+      const form = formFor(o.kernel, target)!;
       const c = sub !== undefined ? [...get(sub[0]), ...get(sub[1]), scalar.sub]
-        : formFor(o.kernel, target)!.scalar!(o.args.map(get), contextOf(spec, j), tmp);
+        : (isInt32Op(o.kernel, ctx) ? form.scalarInt! : form.scalar!)(o.args.map(get), ctx, tmp);
       code.push(...c, ...op.localSet(valueLocal.get(nIn + j)!));
     });
     spec.outputs.forEach((r, m) => {

@@ -22,7 +22,7 @@ import { InternalError } from '../../errors';
 import { f32x4Const, op as wasmOp, simd } from '../../util/wasm-binary';
 import { wasmClampMapsNaNToLower } from './wasm-probes';
 import { bin, EmitContext, once, select, SimdEmit, splat, un } from './simd-emit';
-import { bin1, const1, constOf, F32 as F32_T, once1, pick, pmax1, pmin1, ScalarEmit, truth, un1 } from './scalar-emit';
+import { bin1, const1, constOf, F32 as F32_T, I32 as I32_T, once1, pick, pmax1, pmin1, ScalarEmit, truth, un1 } from './scalar-emit';
 import { scalar as S } from '../../util/wasm-binary';
 
 export type { EmitContext } from './simd-emit';
@@ -54,6 +54,12 @@ export interface OpForm {
    * form's lanes), for every op with a SIMD form; it runs under the same `simdWhen`.
    */
   readonly scalar?: ScalarEmit;
+  /**
+   * The scalar WebAssembly form on int32 values (i32 operations), where they are exactly
+   * what the JS form computes on this backend (`x + y` wrapped to int32 is i32.add; tfjs-cpu's
+   * product of doubles is not i32.mul, tfjs-wasm's is).
+   */
+  readonly scalarInt?: ScalarEmit;
 }
 
 /** A backend's override of some of an op's forms, with the reason it differs. */
@@ -66,6 +72,8 @@ export interface BackendForm {
   readonly simdWhen?: (c: EmitContext) => boolean;
   /** null: no scalar WebAssembly form on this backend (set together with `simd`). */
   readonly scalar?: ScalarEmit | null;
+  /** null: no scalar WebAssembly form on int32 values on this backend. */
+  readonly scalarInt?: ScalarEmit | null;
   /** What the backend's kernel does differently (for readers; the docs list the same). */
   readonly why: string;
 }
@@ -135,9 +143,9 @@ const unary = (js: (x: string, c: EmitContext) => string, accepts = NUM, extra: 
   ({ inputs: ['x'], dtype: 'same', accepts, js: ([x], c) => js(x, c), ...extra });
 const binary = (js: (a: string, b: string, c: EmitContext) => string, accepts = NUM, extra: Partial<ElementwiseOp> = {}): ElementwiseOp =>
   ({ inputs: ['a', 'b'], dtype: 'same', accepts, js: ([a, b], c) => js(a, b, c), ...extra });
-const compare = (jsOp: string, simdCode: number, scalarCode: number): ElementwiseOp =>
+const compare = (jsOp: string, simdCode: number, scalarCode: number, intCode: number): ElementwiseOp =>
   ({ inputs: ['a', 'b'], dtype: 'bool', accepts: ANY, js: ([a, b]) => `(${a} ${jsOp} ${b} ? 1 : 0)`, simd: bin(simdCode),
-    scalar: bin1(scalarCode) });
+    scalar: bin1(scalarCode), scalarInt: bin1(intCode) });
 
 /** musl's expf and friends compiled to WebAssembly differ from Math.exp rounded to float32 in the last bit. */
 const LIBM: BackendForm = {
@@ -157,6 +165,13 @@ function signWasm(x: number[], tmp: () => number): number[] {
   const v = once(x, tmp);
   return [...v.set, ...select([...v.get, ...f32x4Const(EPS), ...wasmOp.simd(simd.f32x4Ge)], f32x4Const(1),
     select([...v.get, ...f32x4Const(-EPS), ...wasmOp.simd(simd.f32x4Le)], f32x4Const(-1), f32x4Const(0)))];
+}
+
+/** `a <cmp> b ? a : b` on int32 values (maximum with i32.gt_s, minimum with i32.lt_s: exact either way round). */
+function intPick(a: number[], b: number[], cmp: number, tmp: (type: number) => number): number[] {
+  const x = once1(a, I32_T, tmp);
+  const y = once1(b, I32_T, tmp);
+  return [...x.set, ...y.set, ...pick([...x.get, ...y.get, cmp], x.get, y.get)];
 }
 
 /** tfjs-wasm's sign, one element (see {@link signWasm}). */
@@ -182,9 +197,11 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   Neg: unary((x) => `(-${x})`, NUM, {
     simd: un(simd.f32x4Neg),
     scalar: un1(S.neg),
+    scalarInt: ([x]) => [...wasmOp.i32Const(0), ...x, S.i32Sub],
     on: {
       wasm: {
         js: ([x], c) => (isInt(c) ? F2I(`Math.fround(-${x} | 0)`) : `(-${x})`),
+        scalarInt: null,
         why: 'tfjs-wasm negates int32 through float (rounding beyond 2^24)',
       },
     },
@@ -213,6 +230,7 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       cpu: { accepts: F32, why: 'tfjs-cpu stores int32 square in a Float32Array (rounded beyond 2^24, never wrapped)' },
       wasm: {
         js: ([x], c) => (isInt(c) ? `Math.imul(${x}, ${x})` : `(${x} * ${x})`),
+        scalarInt: ([x], _c, tmp) => { const v = once1(x, I32_T, tmp); return [...v.set, ...v.get, ...v.get, S.i32Mul]; },
         why: 'tfjs-wasm squares int32 with a wrapping integer multiply',
       },
     },
@@ -229,6 +247,10 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   Relu: unary((x) => `Math.max(0, ${x})`, NUM, {
     simd: ([x]) => [...f32x4Const(0), ...x, ...wasmOp.simd(simd.f32x4Max)],
     scalar: ([x]) => [...const1(0), ...x, S.max],
+    scalarInt: ([x], _c, tmp) => {
+      const v = once1(x, I32_T, tmp);
+      return [...v.set, ...pick([...v.get, ...wasmOp.i32Const(0), S.i32GtS], v.get, wasmOp.i32Const(0))];
+    },
     on: {
       wasm: {
         accepts: I32,
@@ -399,6 +421,8 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       if (from === 'int32') return [...x, S.convertI32S];
       return [...x, ...const1(0), S.ne];
     },
+    // bool -> int32 keeps the byte, int32 -> bool tests !== 0 (float32 -> int32 is not taken: see codegen-wasm's laneSupports).
+    scalarInt: ([x], c) => (c.outDtype === 'bool' ? [...x, ...wasmOp.i32Const(0), S.i32Ne] : x),
     simdWhen: (c) => c.outDtype !== 'int32' && (c.inDtypes[0] !== 'int32' || c.outDtype === 'float32'),
     on: {
       cpu: {
@@ -414,14 +438,16 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   ZerosLike: {
     inputs: ['x'], dtype: 'same', accepts: ANY, js: () => '0', ignoresValues: true, simd: () => f32x4Const(0),
     scalar: (_x, c) => constOf(c.outDtype, 0),
+    scalarInt: (_x, c) => constOf(c.outDtype, 0),
   },
   OnesLike: {
     inputs: ['x'], dtype: 'same', accepts: ANY, js: () => '1', ignoresValues: true, simd: () => f32x4Const(1),
     scalar: (_x, c) => constOf(c.outDtype, 1),
+    scalarInt: (_x, c) => constOf(c.outDtype, 1),
   },
 
-  Add: binary((a, b) => `(${a} + ${b})`, NUM, { simd: bin(simd.f32x4Add), scalar: bin1(S.add), identity: { constant: -0, side: 'either' } }),
-  Sub: binary((a, b) => `(${a} - ${b})`, NUM, { simd: bin(simd.f32x4Sub), scalar: bin1(S.sub), identity: { constant: 0, side: 'b' } }),
+  Add: binary((a, b) => `(${a} + ${b})`, NUM, { simd: bin(simd.f32x4Add), scalar: bin1(S.add), scalarInt: bin1(S.i32Add), identity: { constant: -0, side: 'either' } }),
+  Sub: binary((a, b) => `(${a} - ${b})`, NUM, { simd: bin(simd.f32x4Sub), scalar: bin1(S.sub), scalarInt: bin1(S.i32Sub), identity: { constant: 0, side: 'b' } }),
   Multiply: binary((a, b) => `(${a} * ${b})`, NUM, {
     simd: bin(simd.f32x4Mul),
     scalar: bin1(S.mul),
@@ -429,6 +455,7 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
     on: {
       wasm: {
         js: ([a, b], c) => (isInt(c) ? `Math.imul(${a}, ${b})` : `(${a} * ${b})`),
+        scalarInt: bin1(S.i32Mul),
         why: 'tfjs-wasm multiplies int32 with a wrapping integer multiply; tfjs-cpu multiplies doubles (inexact beyond 2^53)',
       },
     },
@@ -460,6 +487,7 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   Maximum: binary((a, b) => `Math.max(${a}, ${b})`, NUM, {
     simd: bin(simd.f32x4Max),
     scalar: bin1(S.max),
+    scalarInt: ([a, b], _c, tmp) => intPick(a, b, S.i32GtS, tmp),
     on: {
       wasm: {
         js: ([a, b]) => `(${a} < ${b} ? ${b} : ${a})`,
@@ -472,6 +500,7 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   Minimum: binary((a, b) => `Math.min(${a}, ${b})`, NUM, {
     simd: bin(simd.f32x4Min),
     scalar: bin1(S.min),
+    scalarInt: ([a, b], _c, tmp) => intPick(a, b, S.i32LtS, tmp),
     on: {
       wasm: {
         js: ([a, b]) => `(${b} < ${a} ? ${b} : ${a})`,
@@ -493,17 +522,21 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
           const d = once1([...a, ...b, S.sub], F32_T, tmp);
           return [...d.set, ...d.get, ...d.get, S.mul];
         },
+        scalarInt: ([a, b], _c, tmp) => {
+          const d = once1([...a, ...b, S.i32Sub], I32_T, tmp);
+          return [...d.set, ...d.get, ...d.get, S.i32Mul];
+        },
         why: 'tfjs-wasm rounds the difference to float before squaring; tfjs-cpu squares the double',
       },
     },
   }),
   Atan2: binary((a, b) => `Math.atan2(${a}, ${b})`, NUM, { on: { wasm: LIBM } }),
-  Greater: compare('>', simd.f32x4Gt, S.gt),
-  GreaterEqual: compare('>=', simd.f32x4Ge, S.ge),
-  Less: compare('<', simd.f32x4Lt, S.lt),
-  LessEqual: compare('<=', simd.f32x4Le, S.le),
-  Equal: compare('===', simd.f32x4Eq, S.eq),
-  NotEqual: compare('!==', simd.f32x4Ne, S.ne),
+  Greater: compare('>', simd.f32x4Gt, S.gt, S.i32GtS),
+  GreaterEqual: compare('>=', simd.f32x4Ge, S.ge, S.i32GeS),
+  Less: compare('<', simd.f32x4Lt, S.lt, S.i32LtS),
+  LessEqual: compare('<=', simd.f32x4Le, S.le, S.i32LeS),
+  Equal: compare('===', simd.f32x4Eq, S.eq, S.i32Eq),
+  NotEqual: compare('!==', simd.f32x4Ne, S.ne, S.i32Ne),
   LogicalAnd: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} && ${b} ? 1 : 0)`, simd: bin(simd.and),
     scalar: ([a, b]) => [...truth(a), ...truth(b), ...wasmOp.i32And] },
   LogicalOr: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} || ${b} ? 1 : 0)`, simd: bin(simd.or),
@@ -513,6 +546,7 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
     inputs: ['condition', 't', 'e'], dtype: 'same', accepts: ANY, js: ([c, t, e]) => `(${c} ? ${t} : ${e})`,
     simd: ([c, t, e]) => select(c, t, e),
     scalar: ([c, t, e]) => pick(c, t, e),
+    scalarInt: ([c, t, e]) => pick(c, t, e),
     on: { wasm: { accepts: NUM, why: 'tfjs-wasm selects through float pointers, which misreads bool data' } },
   },
 };
@@ -566,6 +600,7 @@ export function formFor(kernel: string, target: FusionTarget): (OpForm & { reado
     simd: o.simd === null ? undefined : (o.simd ?? op.simd),
     simdWhen: o.simdWhen ?? op.simdWhen,
     scalar: o.scalar === null ? undefined : (o.scalar ?? op.scalar),
+    scalarInt: o.scalarInt === null ? undefined : (o.scalarInt ?? op.scalarInt),
   };
 }
 

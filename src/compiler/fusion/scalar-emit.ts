@@ -55,4 +55,14 @@ export function constOf(dtype: string, v: number): number[] {
   return f32Const(v);
 }
 
+/**
+ * Whether an op application works on int32 values (its scalar kernel then uses the record's
+ * `scalarInt` form): an int32 input or result, except a cast from int32 to float32, which the
+ * `scalar` form converts.
+ */
+export function isInt32Op(kernel: string, c: EmitContext): boolean {
+  if (kernel === 'Cast') return c.outDtype === 'int32' || (c.inDtypes[0] === 'int32' && c.outDtype !== 'float32');
+  return c.outDtype === 'int32' || c.inDtypes.includes('int32');
+}
+
 export { F32, I32 };

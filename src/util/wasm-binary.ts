@@ -121,7 +121,9 @@ export const scalar = {
   convertI32S: 0xb2, convertI32U: 0xb3,
   load: 0x2a, store: 0x38, i32Load: 0x28, i32Load8U: 0x2d, i32Store: 0x36, i32Store8: 0x3a,
   i32Eq: 0x46, i32Ne: 0x47, i32LtS: 0x48, i32GtS: 0x4a, i32LeS: 0x4c, i32GeS: 0x4e,
-  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c,
+  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32WrapI64: 0xa7,
+  /** Non-trapping i64.trunc_sat_f32_s (NaN gives 0, out of range saturates). */
+  i64TruncSatF32S: [0xfc, 0x04],
 };
 
 /** `f32.const v` (NaN as the canonical quiet NaN). */

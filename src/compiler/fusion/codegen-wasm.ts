@@ -64,8 +64,7 @@ export function simdSupports(spec: FusedSpec, target: FusionTarget): boolean {
 /**
  * Whether `spec` can run as a WebAssembly kernel of `lane` on `target` (see
  * {@link simdSupports}). The scalar kernels take the same specs through their `scalar` forms,
- * and int32 values too where the op has a `scalarInt` form on `target` (a cast from
- * float32 to int32 excepted).
+ * and int32 values too where the op has a `scalarInt` form on `target`.
  */
 export function laneSupports(spec: FusedSpec, target: FusionTarget, lane: 'simd' | 'scalar'): boolean {
   // SIMD takes int32 values only as inputs that are cast to float32 (labels, counters).
@@ -81,7 +80,7 @@ export function laneSupports(spec: FusedSpec, target: FusionTarget, lane: 'simd'
     const c = contextOf(spec, j);
     if (lane === 'scalar' && isInt32Op(o.kernel, c)) {
       if (form.scalarInt === undefined) return false;
-      if (o.kernel === 'Cast') return c.inDtypes[0] !== 'float32';
+      if (o.kernel === 'Cast') return true;
       // Only int32 operands (a select's condition aside): no mixing with bool or float32 values.
       return c.inDtypes.every((d, i) => (o.kernel === 'Select' && i === 0 ? d === 'bool' : d === 'int32'));
     }

@@ -174,6 +174,18 @@ function intPick(a: number[], b: number[], cmp: number, tmp: (type: number) => n
   return [...x.set, ...y.set, ...pick([...x.get, ...y.get, cmp], x.get, y.get)];
 }
 
+/**
+ * JS's ToInt32 of a float32 value (what storing it into an Int32Array does): truncated, then
+ * wrapped modulo 2^32; NaN and the infinities give 0. Below 2^63 in magnitude the truncation
+ * to i64 is exact (a float32 that large is an integer) and wrapping it to i32 is the modulo;
+ * from 2^63 up a float32 is a multiple of 2^40, so 0 modulo 2^32.
+ */
+function toInt32(x: number[], tmp: (type: number) => number): number[] {
+  const v = once1(x, F32_T, tmp);
+  return [...v.set, ...pick([...v.get, S.abs, ...const1(2 ** 63), S.lt], [...v.get, ...S.i64TruncSatF32S, S.i32WrapI64],
+    wasmOp.i32Const(0))];
+}
+
 /** tfjs-wasm's sign, one element (see {@link signWasm}). */
 function signWasm1(x: number[], tmp: (type: number) => number): number[] {
   const v = once1(x, F32_T, tmp);
@@ -421,8 +433,11 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       if (from === 'int32') return [...x, S.convertI32S];
       return [...x, ...const1(0), S.ne];
     },
-    // bool -> int32 keeps the byte, int32 -> bool tests !== 0 (float32 -> int32 is not taken: see codegen-wasm's laneSupports).
-    scalarInt: ([x], c) => (c.outDtype === 'bool' ? [...x, ...wasmOp.i32Const(0), S.i32Ne] : x),
+    // bool -> int32 keeps the byte, int32 -> bool tests !== 0, float32 -> int32 wraps as an Int32Array store does.
+    scalarInt: ([x], c, tmp) => {
+      if (c.outDtype === 'bool') return [...x, ...wasmOp.i32Const(0), S.i32Ne];
+      return c.inDtypes[0] === 'float32' ? toInt32(x, tmp) : x;
+    },
     simdWhen: (c) => c.outDtype !== 'int32' && (c.inDtypes[0] !== 'int32' || c.outDtype === 'float32'),
     on: {
       cpu: {

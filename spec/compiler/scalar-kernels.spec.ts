@@ -12,7 +12,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
-import { isFusionTarget } from '../../src/compiler/fusion/ops';
+import { ELEMENTWISE_OPS, formFor, isFusionTarget } from '../../src/compiler/fusion/ops';
 import { fusedCallCounts, hostHasWasmSimd, wasmLane } from '../../src/compiler/fusion/wasm-lane';
 import { CompilerOptions, withCompilerOptions } from '../../src/compiler/options';
 
@@ -52,6 +52,17 @@ describe('scalar WebAssembly and JS fused kernels give eager bits (issue 19)', (
     expect(withCompilerOptions({ simd: true, wasmKernels: true }, wasmLane)).to.equal('simd');
     expect(withCompilerOptions({ simd: false, wasmKernels: true }, wasmLane)).to.equal('scalar');
     expect(withCompilerOptions({ simd: true, wasmKernels: false }, wasmLane)).to.equal(undefined);
+  });
+
+  it('every op with a SIMD form on cpu or wasm has a scalar form there (SIMD off never loses a kernel to the JS loop)', () => {
+    const missing: string[] = [];
+    for (const target of ['cpu', 'wasm']) {
+      for (const kernel of Object.keys(ELEMENTWISE_OPS)) {
+        const f = formFor(kernel, target)!;
+        if (f.simd !== undefined && f.scalar === undefined) missing.push(`${kernel} on ${target}`);
+      }
+    }
+    expect(missing).to.deep.equal([]);
   });
 
   it('an engine that does not validate WebAssembly SIMD gets scalar kernels by default, with eager bits', function () {

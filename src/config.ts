@@ -9,6 +9,7 @@
  * | `BRAINSTATE_BACKEND`             | `backend`         | unset, or a backend name (`backend.BACKEND_NAMES`), checked by `backend.init` |
  * | `BRAINSTATE_FUSION`              | `fusion`          | `1`, `0` (also `true`/`false`, `on`/`off`) |
  * | `BRAINSTATE_SIMD`                | `simd`            | `1`, `0` (as above)                       |
+ * | `BRAINSTATE_WASM_KERNELS`        | `wasmKernels`     | `1`, `0` (as above)                       |
  * | `BRAINSTATE_DISABLE_JIT`         | `disableJit`      | `0`, `1` (as above; read once, at first use) |
  * | `BRAINSTATE_WEBGPU_DAWN_BACKEND` | `webgpuDawnBackend` | see `backend/webgpu/config.ts`           |
  * | `BRAINSTATE_WEBGPU_FEATURE_LEVEL`| `webgpuFeatureLevel` | see `backend/webgpu/config.ts`          |
@@ -34,8 +35,18 @@ export interface Config {
   readonly backend: string | undefined;
   /** `BRAINSTATE_FUSION`: merge elementwise kernels into generated loops. */
   readonly fusion: boolean;
-  /** `BRAINSTATE_SIMD`: run fused loops as WebAssembly SIMD where the ops allow. */
+  /**
+   * `BRAINSTATE_SIMD`: run fused kernels as WebAssembly SIMD where the ops allow; off (or
+   * where the engine has no WebAssembly SIMD), they run as scalar WebAssembly kernels,
+   * one element at a time (same results; see `wasmKernels` for the JS loops).
+   */
   readonly simd: boolean;
+  /**
+   * `BRAINSTATE_WASM_KERNELS`: run fused kernels as generated WebAssembly (SIMD or scalar, as
+   * `simd` says); off, they run as the generated JS loops (the path of engines without
+   * WebAssembly; tests and the fuzzer reach it this way).
+   */
+  readonly wasmKernels: boolean;
   /** `BRAINSTATE_DISABLE_JIT`: every jitted function calls its original function. */
   readonly disableJit: boolean;
 }
@@ -45,6 +56,7 @@ export const CONFIG_VARIABLES: { readonly [K in keyof Config]: string } = {
   backend: 'BRAINSTATE_BACKEND',
   fusion: 'BRAINSTATE_FUSION',
   simd: 'BRAINSTATE_SIMD',
+  wasmKernels: 'BRAINSTATE_WASM_KERNELS',
   disableJit: 'BRAINSTATE_DISABLE_JIT',
 };
 
@@ -81,7 +93,7 @@ export function parseFlag(name: string, v: string | undefined, dflt: boolean): b
     `got '${v}'. Fix the value, or unset it for the default (${dflt ? 'on' : 'off'}).`);
 }
 
-function flag(env: Record<string, string | undefined>, key: 'fusion' | 'simd' | 'disableJit', dflt: boolean): boolean {
+function flag(env: Record<string, string | undefined>, key: 'fusion' | 'simd' | 'wasmKernels' | 'disableJit', dflt: boolean): boolean {
   const name = CONFIG_VARIABLES[key];
   return parseFlag(name, env[name], dflt);
 }
@@ -95,6 +107,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     backend: backend === undefined || backend.trim() === '' ? undefined : backend.trim(),
     fusion: flag(env, 'fusion', true),
     simd: flag(env, 'simd', true),
+    wasmKernels: flag(env, 'wasmKernels', true),
     disableJit: flag(env, 'disableJit', false),
   };
 }

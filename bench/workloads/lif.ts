@@ -26,11 +26,15 @@ function lifStep(v: bst.HiddenState, input: tf.Tensor, reset: Reset = 'scalar'):
   return spike;
 }
 
-/** A jitted LIF step compiled (and run) with fusion and SIMD kernels on or off. */
-function jitVariant(name: string, n: number, input: tf.Tensor, fusion: boolean, reset: Reset = 'scalar', simd = true): Variant {
+/**
+ * A jitted LIF step compiled (and run) with fusion on or off and its fused kernels as SIMD,
+ * scalar WebAssembly (`simd` false) or JS loops (`wasmKernels` false).
+ */
+function jitVariant(name: string, n: number, input: tf.Tensor, fusion: boolean, reset: Reset = 'scalar', simd = true,
+  wasmKernels = true): Variant {
   const v = new bst.HiddenState(tf.zeros([n]));
   const step = bst.transform.jit((i: tf.Tensor) => lifStep(v, i, reset));
-  withConfig({ fusion, simd }, () => step.compile(input));
+  withConfig({ fusion, simd, wasmKernels }, () => step.compile(input));
   return {
     name,
     run(k) {
@@ -43,7 +47,8 @@ function jitVariant(name: string, n: number, input: tf.Tensor, fusion: boolean, 
 }
 
 /**
- * Eager tfjs, our jit (unfused, fused, the reset written three ways, SIMD kernels off), the
+ * Eager tfjs, our jit (unfused, fused, the reset written three ways, SIMD off: scalar
+ * WebAssembly kernels, and the JS kernels of an engine without WebAssembly), the
  * in-process memcpy floor, @jax-js/jax, a hand-written loop, and the bandwidth floor.
  */
 export async function lifCase(n: number): Promise<Case> {
@@ -62,6 +67,7 @@ export async function lifCase(n: number): Promise<Case> {
     jitVariant('jit zerosLike reset', n, input, true, 'zerosLike'),
     jitVariant('jit fill reset', n, input, true, 'fill'),
     jitVariant('jit SIMD off', n, input, true, 'scalar', false),
+    jitVariant('jit JS kernels', n, input, true, 'scalar', false, false),
     // Reads v and I (8 bytes per neuron), writes v and spike (5 bytes).
     memcpyFloor(n, 13),
   ];

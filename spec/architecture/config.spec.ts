@@ -15,8 +15,9 @@ import { sourceFiles } from './source-files';
 
 describe('config (issue 13)', () => {
   it('parses flags: 1/0, true/false, on/off; unset means the default', () => {
-    expect(parseConfig({})).to.deep.equal({ backend: undefined, fusion: true, simd: true, disableJit: false });
+    expect(parseConfig({})).to.deep.equal({ backend: undefined, fusion: true, simd: true, wasmKernels: true, disableJit: false });
     expect(parseConfig({ BRAINSTATE_SIMD: 'off' }).simd).to.equal(false);
+    expect(parseConfig({ BRAINSTATE_WASM_KERNELS: 'off' }).wasmKernels).to.equal(false);
     expect(parseConfig({ BRAINSTATE_SIMD: '0' }).simd).to.equal(false);
     expect(parseConfig({ BRAINSTATE_FUSION: 'false' }).fusion).to.equal(false);
     expect(parseConfig({ BRAINSTATE_FUSION: 'ON' }).fusion).to.equal(true);

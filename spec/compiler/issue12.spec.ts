@@ -1,15 +1,15 @@
 /**
  * Issue 12, compiler classes: each case the issue lists (and the ones the differential
  * fuzzer found since) as a regression spec. Every case runs eagerly and under the jit
- * (traced call, replays on new arguments) with fusion and SIMD on, SIMD off, and fusion
- * off, and must agree with eager tfjs bit for bit on the backend under test.
+ * (traced call, replays on new arguments) with fusion and SIMD on, SIMD off (scalar
+ * WebAssembly kernels), JS kernels, and fusion off, and must agree with eager tfjs bit for bit on the backend under test.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
 import { checkCase, DiffCase, Disagreement, VARIANTS } from '../fuzz/check';
 
-const ALL = [VARIANTS.fused, VARIANTS.fusedNoSimd, VARIANTS.unfused];
+const ALL = [VARIANTS.fused, VARIANTS.fusedNoSimd, VARIANTS.fusedJs, VARIANTS.unfused];
 
 /** A case from plain functions: initial state values, the function, and each call's argument values. */
 function caseOf(opts: {

@@ -1,8 +1,9 @@
 /**
  * Issue 12: each fusible op's per-backend formula reproduces the backend's own kernel bit
  * for bit (NaN as NaN, the sign of zero exact), on edge values (±0, NaN, ±Inf, subnormals,
- * float32 limits, int32 near ±2^31 and beyond 2^24) and random ones, through the JS loop
- * and through SIMD, for every dtype the op is fused with on the backend under test.
+ * float32 limits, int32 near ±2^31 and beyond 2^24) and random ones, through the JS loop,
+ * the scalar WebAssembly kernel and SIMD, for every dtype the op is fused with on the
+ * backend under test.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
@@ -11,8 +12,15 @@ import { tensorFromInfo, TensorInfo } from '../../src/backend/tfjs-engine';
 import { fusedKernel } from '../../src/compiler/executable';
 import type { FusedSpec } from '../../src/compiler/ir';
 import { ELEMENTWISE_OPS, formFor, FusionTarget, fusionTargetOf, isFusionTarget, resultDtype } from '../../src/compiler/fusion/ops';
-import { simdSupports } from '../../src/compiler/fusion/codegen-wasm';
-import { withCompilerOptions } from '../../src/compiler/options';
+import { laneSupports } from '../../src/compiler/fusion/codegen-wasm';
+import { CompilerOptions, withCompilerOptions } from '../../src/compiler/options';
+
+/** The three kinds of fused kernel, as the switches select them (fusion/wasm-lane.ts). */
+const KINDS: { name: string; lane?: 'simd' | 'scalar'; options: Partial<CompilerOptions> }[] = [
+  { name: 'JS loop', options: { wasmKernels: false } },
+  { name: 'scalar wasm', lane: 'scalar', options: { wasmKernels: true, simd: false } },
+  { name: 'SIMD', lane: 'simd', options: { wasmKernels: true, simd: true } },
+];
 
 const FLOATS = [0, -0, 1, -1, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.3, -0.3, 0.2, 0.1, 1e-8, -1e-8, 1e-40, -1e-40, 1.1754944e-38,
   1.1920928955078125e-7, -1.1920928955078125e-7, 3.4028235e38, -3.4028235e38, NaN, Infinity, -Infinity, 6, -6, 6.5, 7, -7,
@@ -79,9 +87,9 @@ function check(kernel: string, target: FusionTarget, dtypes: tf.DataType[], attr
       ops: [{ kernel, args: ts.map((_, k) => k), attrs, dtype: outDtype }],
       outputs: [ts.length],
     };
-    for (const simd of [false, true]) {
-      if (simd && !simdSupports(spec, target)) continue;
-      const run = withCompilerOptions({ simd }, () => fusedKernel(spec, [{ shape: spec.shape, dtype: outDtype }], target, undefined));
+    for (const kind of KINDS) {
+      if (kind.lane !== undefined && !laneSupports(spec, target, kind.lane)) continue;
+      const run = withCompilerOptions(kind.options, () => fusedKernel(spec, [{ shape: spec.shape, dtype: outDtype }], target, undefined));
       const out = run({ inputs: ts as unknown as TensorInfo[], backend: undefined as never, attrs: {} });
       const got = tensorFromInfo((out as TensorInfo[])[0]).dataSync();
       const bad: string[] = [];
@@ -91,7 +99,7 @@ function check(kernel: string, target: FusionTarget, dtypes: tf.DataType[], attr
         }
       }
       if (bad.length > 0) {
-        expect.fail(`${kernel}(${dtypes.join(', ')}) ${JSON.stringify(attrs)} ${simd ? 'SIMD' : 'JS loop'}: ${bad.length} of ` +
+        expect.fail(`${kernel}(${dtypes.join(', ')}) ${JSON.stringify(attrs)} ${kind.name}: ${bad.length} of ` +
           `${expected.length} differ, e.g. ${bad.slice(0, 5).join('; ')}`);
       }
     }

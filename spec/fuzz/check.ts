@@ -37,10 +37,17 @@ export interface JitVariant {
   readonly options: Partial<CompilerOptions>;
 }
 
+/**
+ * Every variant sets every compiler switch, so the environment (`BRAINSTATE_SIMD`...) never
+ * leaks into a variant: a "SIMD off" run is SIMD off in all its variants, loops included.
+ */
 export const VARIANTS = {
-  fused: { name: 'jit', options: { fusion: true, simd: true } },
-  fusedNoSimd: { name: 'jit, SIMD off', options: { fusion: true, simd: false } },
-  unfused: { name: 'jit, fusion off', options: { fusion: false } },
+  fused: { name: 'jit', options: { fusion: true, simd: true, wasmKernels: true } },
+  fusedNoSimd: { name: 'jit, SIMD off', options: { fusion: true, simd: false, wasmKernels: true } },
+  fusedJs: { name: 'jit, JS kernels', options: { fusion: true, simd: false, wasmKernels: false } },
+  unfused: { name: 'jit, fusion off', options: { fusion: false, simd: true, wasmKernels: true } },
+  unfusedNoSimd: { name: 'jit, fusion off, SIMD off', options: { fusion: false, simd: false, wasmKernels: true } },
+  unfusedJs: { name: 'jit, fusion off, JS kernels', options: { fusion: false, simd: false, wasmKernels: false } },
 } as const;
 
 /** One disagreement with eager. */

@@ -1,6 +1,11 @@
 /**
- * `npm run fuzz -- --seconds N --seed S [--backend cpu|wasm] [--simd off] [--count N] [--save DIR] [--quiet]`
+ * `npm run fuzz -- --seconds N --seed S [--backend cpu|wasm] [--simd on|off|js] [--count N] [--save DIR] [--quiet]`
  *
+ * `--simd` picks the fused kernels the jit variants run (spec/fuzz/variants.ts): `on` (the
+ * default) SIMD and scalar WebAssembly, `off` scalar WebAssembly only (as on an engine without
+ * SIMD), `js` the JS loops only (as without WebAssembly). The summary counts the fused kernel
+ * calls of each kind and the jitted loops run as whole-loop kernels, so a run shows what it
+ * exercised.
  * Generates programs from seeds S, S+1, ... and checks each (see check.ts) until the time
  * or the count runs out. Each disagreement is printed with its seed, minimised, as a
  * standalone TypeScript program; `--save DIR` also writes it as JSON for the corpus
@@ -12,11 +17,12 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import * as bst from '../../src';
 import { checkCase, Disagreement } from './check';
-import { variantsFor } from './variants';
+import { KernelMode, variantsFor } from './variants';
 import { generate } from './generate';
 import { minimise } from './minimise';
 import { printProgram } from './print';
 import { pointwiseLoopCallCount, wholeLoopCallCount } from '../../src/compiler/fusion/loop-kernel';
+import { fusedCallCounts } from '../../src/compiler/fusion/wasm-lane';
 import { FuzzProgram, toCase, toJson } from './program';
 
 interface Args {
@@ -24,7 +30,7 @@ interface Args {
   seed: number;
   count: number;
   backend: string;
-  simd: boolean;
+  simd: KernelMode;
   save?: string;
   quiet: boolean;
   /** Print each seed before running it (to find a program that crashes the process). */
@@ -36,7 +42,7 @@ interface Args {
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { seconds: 60, seed: 1, count: Infinity, backend: 'wasm', simd: true, quiet: false, chunk: 2000 };
+  const a: Args = { seconds: 60, seed: 1, count: Infinity, backend: 'wasm', simd: 'on', quiet: false, chunk: 2000 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -44,14 +50,18 @@ function parse(argv: string[]): Args {
       case '--seed': a.seed = Number(v); i++; break;
       case '--count': a.count = Number(v); i++; break;
       case '--backend': a.backend = v; i++; break;
-      case '--simd': a.simd = v !== 'off'; i++; break;
+      case '--simd':
+        if (v !== 'on' && v !== 'off' && v !== 'js') throw new Error(`fuzz: --simd takes on, off or js, got '${v}'`);
+        a.simd = v;
+        i++;
+        break;
       case '--save': a.save = v; i++; break;
       case '--quiet': a.quiet = true; break;
       case '--trace': a.trace = true; break;
       case '--child': a.child = true; break;
       case '--chunk': a.chunk = Number(v); i++; break;
       default:
-        throw new Error(`fuzz: unknown option ${argv[i]}; use --seconds N --seed S [--backend cpu|wasm] [--simd off] ` +
+        throw new Error(`fuzz: unknown option ${argv[i]}; use --seconds N --seed S [--backend cpu|wasm] [--simd on|off|js] ` +
           '[--count N] [--save DIR] [--quiet]');
     }
   }
@@ -74,6 +84,10 @@ interface Tally {
   /** Jitted loops that ran as one whole-loop kernel (src/compiler/fusion/loop-kernel.ts). */
   wholeLoops?: number;
   pointwiseLoops?: number;
+  /** Fused kernel calls per kind (fusion/wasm-lane.ts), whole-loop steps included. */
+  simdCalls?: number;
+  scalarCalls?: number;
+  jsCalls?: number;
 }
 
 /** Checks seeds from `a.seed` in this process (a chunk of a larger run). */
@@ -132,7 +146,7 @@ function runChunked(a: Args): Tally {
     if (left <= 0) break;
     const count = Math.min(a.chunk, a.count - total.checked - total.skipped);
     const args = [...process.execArgv, __filename, '--child', '--seed', String(total.next), '--count', String(count),
-      '--seconds', String(left), '--backend', a.backend, '--simd', a.simd ? 'on' : 'off', '--trace',
+      '--seconds', String(left), '--backend', a.backend, '--simd', a.simd, '--trace',
       ...(a.save === undefined ? [] : ['--save', a.save])];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28, env: process.env });
     let sawResult = false;
@@ -148,6 +162,9 @@ function runChunked(a: Args): Tally {
         total.next = c.next;
         total.wholeLoops = (total.wholeLoops ?? 0) + (c.wholeLoops ?? 0);
         total.pointwiseLoops = (total.pointwiseLoops ?? 0) + (c.pointwiseLoops ?? 0);
+        total.simdCalls = (total.simdCalls ?? 0) + (c.simdCalls ?? 0);
+        total.scalarCalls = (total.scalarCalls ?? 0) + (c.scalarCalls ?? 0);
+        total.jsCalls = (total.jsCalls ?? 0) + (c.jsCalls ?? 0);
         for (const [k, n] of Object.entries(c.skipReasons)) total.skipReasons[k] = (total.skipReasons[k] ?? 0) + n;
         sawResult = true;
       } else if (line.length > 0 || r.stdout.includes('===')) {
@@ -173,15 +190,18 @@ async function main(): Promise<void> {
   const a = parse(process.argv.slice(2));
   if (a.child) {
     const t = await runChunk(a);
-    console.log(`RESULT ${JSON.stringify({ ...t, wholeLoops: wholeLoopCallCount(), pointwiseLoops: pointwiseLoopCallCount() })}`);
+    const k = fusedCallCounts();
+    console.log(`RESULT ${JSON.stringify({ ...t, wholeLoops: wholeLoopCallCount(), pointwiseLoops: pointwiseLoopCallCount(),
+      simdCalls: k.simd, scalarCalls: k.scalar, jsCalls: k.js })}`);
     return;
   }
   const t0 = Date.now();
   const t = runChunked(a);
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  console.log(`fuzz: backend ${a.backend}, SIMD ${a.simd ? 'on' : 'off'}, seeds ${a.seed}..${t.next - 1}: ${t.checked} programs ` +
+  console.log(`fuzz: backend ${a.backend}, SIMD ${a.simd}, seeds ${a.seed}..${t.next - 1}: ${t.checked} programs ` +
     `checked (${t.skipped} skipped: eager tfjs threw${t.crashes.length > 0 ? `, ${t.crashes.length} crashed the process` : ''}), ` +
-    `${t.failed} with disagreements, ${secs} s; ${t.wholeLoops ?? 0} jitted loops ran as whole-loop kernels (${t.pointwiseLoops ?? 0} as pointwise SIMD calls)`);
+    `${t.failed} with disagreements, ${secs} s; fused kernel calls: ${t.simdCalls ?? 0} SIMD, ${t.scalarCalls ?? 0} scalar wasm, ` +
+    `${t.jsCalls ?? 0} JS; ${t.wholeLoops ?? 0} jitted loops ran as whole-loop kernels (${t.pointwiseLoops ?? 0} as pointwise SIMD calls)`);
   const reasons = Object.entries(t.skipReasons).sort((x, y) => y[1] - x[1]).slice(0, 8);
   if (reasons.length > 0) console.log(`skipped because eager tfjs threw:\n${reasons.map(([k, n]) => `  ${n} x ${k}`).join('\n')}`);
   process.exitCode = t.failed > 0 ? 1 : 0;

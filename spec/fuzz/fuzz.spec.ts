@@ -1,6 +1,6 @@
 /**
  * Issue 12: the differential fuzzer on a fixed set of seeds, on the backend under test.
- * Longer runs: `npm run fuzz -- --seconds N --seed S [--backend cpu|wasm] [--simd off]`.
+ * Longer runs: `npm run fuzz -- --seconds N --seed S [--backend cpu|wasm] [--simd on|off|js]`.
  */
 import { expect } from 'chai';
 import * as bst from '../../src';
@@ -18,7 +18,7 @@ describe('issue 12: differential fuzzing (fixed seeds)', () => {
     async function () {
       this.timeout(600000);
       const backend = bst.backend.name();
-      const variants = variantsFor(backend, true);
+      const variants = variantsFor(backend, 'on');
       const failures: string[] = [];
       let checked = 0;
       for (let seed = SEEDS.first; seed < SEEDS.first + SEEDS.count; seed++) {

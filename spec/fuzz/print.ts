@@ -77,12 +77,13 @@ function block(b: Block, indent: string): string[] {
 }
 
 /** The standalone program reproducing `p` under the compiler switches `options`. */
-export function printProgram(p: FuzzProgram, options: { fusion?: boolean; simd?: boolean }, title: string): string {
+export function printProgram(p: FuzzProgram, options: { fusion?: boolean; simd?: boolean; wasmKernels?: boolean }, title: string): string {
   const lines: string[] = [];
   lines.push(`// ${title}`);
   lines.push('// Run: node --conditions=brainstate-source -r ts-node/register/transpile-only this-file.ts [cpu|wasm]');
   if (options.fusion === false) lines.push("process.env.BRAINSTATE_FUSION = '0';");
   if (options.simd === false) lines.push("process.env.BRAINSTATE_SIMD = '0';");
+  if (options.wasmKernels === false) lines.push("process.env.BRAINSTATE_WASM_KERNELS = '0';");
   lines.push("import * as tf from '@tensorflow/tfjs';", "import * as bst from 'brainstate-ts';", '');
   lines.push('const initial = () => [');
   for (const st of p.states) lines.push(`  new bst.HiddenState(${tensor(st)}),`);

@@ -9,13 +9,12 @@ import {
   OutputReuse,
 } from '../backend/tfjs-engine';
 import { hostMemory, targetNamed } from '../backend/targets';
-import { simdSupports } from './fusion/codegen-wasm';
-import { fusedLoopFor, simdKernelFor } from './fusion/kernel-cache';
+import { fusedLoopFor, wasmKernelFor } from './fusion/kernel-cache';
+import { laneBody, laneFor, noteFusedCall } from './fusion/wasm-lane';
 import { fusionTargetOf } from './fusion/ops';
 import { wgslFusedKernel } from './fusion/wgsl-kernel';
 import { wgslPartsKernel } from './fusion/wgsl-parts';
 import { hasCanonicalStorage, runCopying, scratchMemory } from './fusion/scratch';
-import { compilerOptions } from './options';
 import { controlKernel } from './control';
 import { StepKernel, stepKernelFor } from './fusion/step-kernel';
 import { asyncControlKernel, AsyncControlKernel, controlAwaits } from './control-async';
@@ -24,9 +23,10 @@ import { ControlSpec, disposeProgram, FusedPart, FusedSpec, liveOuts, Program, V
 import { kernelInfo } from './kernels';
 
 /**
- * The kernel function of a fused node, as the backend target says it runs: SIMD in place
- * on the backend's WebAssembly heap (the JS loop finishing the last size % 4 elements),
- * SIMD through a scratch heap, or the JS loop on the backend's memory.
+ * The kernel function of a fused node, as the backend target says it runs: a WebAssembly
+ * kernel (SIMD, or scalar where SIMD is off: fusion/wasm-lane.ts) in place on the backend's
+ * WebAssembly heap (the JS loop finishing the last size % 4 elements after SIMD), the same
+ * through a scratch heap, or the JS loop on the backend's memory.
  * Exported for the op-formula specs, which run one op at a time.
  */
 export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], backendName: string,
@@ -42,35 +42,42 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
   const loop = fusedLoopFor(spec, formulas);
   const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
   const size = tf.util.sizeFromShape(spec.shape as number[]);
-  const body = size - (size % 4);
-  const simdOk = compilerOptions().simd && target!.simd !== undefined && simdSupports(spec, formulas) && body > 0;
-  const placement = simdOk ? target!.simd : undefined;
-  if (placement?.kind === 'heap') {
+  const lane = target!.simd === undefined ? undefined : laneFor(spec, formulas, size);
+  const placement = lane === undefined ? undefined : target!.simd;
+  if (lane !== undefined && placement?.kind === 'heap') {
     const heap = placement.heap();
     if (heap !== undefined) {
       // In place on the backend's heap.
-      const simd = simdKernelFor(spec, formulas, heap);
+      const kernel = wasmKernelFor(spec, formulas, heap, lane);
+      const body = laneBody(lane, size);
       return ({ inputs }) => placement.run(inputs as TensorInfo[], outs, (ptrs, views) => {
-        simd(...ptrs, body);
+        noteFusedCall(lane);
+        kernel(...ptrs, body);
         if (body < size) loop(...views(), body);
       }, reuse);
     }
   }
-  if (placement?.kind === 'scratch') {
+  if (lane !== undefined && placement?.kind === 'scratch') {
     // The backend's arrays live in JS: copy through a private heap. tfjs-cpu keeps some
     // tensors in another array type than their dtype's (a float32 cast of an int32 keeps the
     // Int32Array): a lane would round those values, so such calls take the JS loop.
-    const simd = simdKernelFor(spec, formulas, scratchMemory());
+    const kernel = wasmKernelFor(spec, formulas, scratchMemory(), lane);
+    const body = laneBody(lane, size);
     return ({ inputs }) => memory.run(inputs as TensorInfo[], outs, (ins, arrays) => {
       if (!hasCanonicalStorage(spec, ins)) {
+        noteFusedCall('js');
         loop(ins, arrays);
         return;
       }
-      runCopying(spec, simd, body, ins, arrays);
+      noteFusedCall(lane);
+      runCopying(spec, kernel, body, ins, arrays);
       if (body < size) loop(ins, arrays, body);
     }, reuse);
   }
-  return ({ inputs }) => memory.run(inputs as TensorInfo[], outs, loop, reuse);
+  return ({ inputs }) => memory.run(inputs as TensorInfo[], outs, (ins, arrays) => {
+    noteFusedCall('js');
+    loop(ins, arrays);
+  }, reuse);
 }
 
 /** The kernel function of a `FusedParts` node (GPU targets: fusion/wgsl-parts.ts). */

@@ -9,14 +9,16 @@ import { config, withConfig } from '../config';
 export interface CompilerOptions {
   /** Merge elementwise kernels into generated loops (`BRAINSTATE_FUSION`). */
   readonly fusion: boolean;
-  /** Run fused loops as WebAssembly SIMD where the ops allow (`BRAINSTATE_SIMD`). */
+  /** Run fused kernels as WebAssembly SIMD where the ops allow, else scalar WebAssembly (`BRAINSTATE_SIMD`). */
   readonly simd: boolean;
+  /** Run fused kernels as generated WebAssembly at all; off: the JS loops (`BRAINSTATE_WASM_KERNELS`). */
+  readonly wasmKernels: boolean;
 }
 
 /** The switches in force now: the innermost override, else the environment. */
 export function compilerOptions(): CompilerOptions {
   const c = config();
-  return { fusion: c.fusion, simd: c.simd };
+  return { fusion: c.fusion, simd: c.simd, wasmKernels: c.wasmKernels };
 }
 
 /** Runs `fn` with some switches overridden (nested calls stack); restores them on return or throw. */

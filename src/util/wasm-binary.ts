@@ -87,6 +87,9 @@ export const op = {
   f32Load: [0x2a, 0x02, 0x00],
   i32Load: [0x28, 0x02, 0x00],
   i32Load8U: [0x2d, 0x00, 0x00],
+  i32Eqz: [0x45],
+  i32Ne: [0x47],
+  i32Or: [0x72],
   /** A SIMD instruction: the 0xfd prefix and its LEB opcode. */
   simd: (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm],
 };
@@ -106,6 +109,29 @@ export const simd = {
   f32x4Min: 0xe8, f32x4Max: 0xe9, f32x4Pmin: 0xea, f32x4Pmax: 0xeb,
   i32x4TruncSatF32x4S: 0xf8, f32x4ConvertI32x4S: 0xfa,
 };
+
+/**
+ * Scalar float32 opcodes (and the loads, stores and conversions the scalar kernels use;
+ * memory opcodes take a {@link memarg} after them).
+ */
+export const scalar = {
+  eq: 0x5b, ne: 0x5c, lt: 0x5d, gt: 0x5e, le: 0x5f, ge: 0x60,
+  abs: 0x8b, neg: 0x8c, ceil: 0x8d, floor: 0x8e, trunc: 0x8f, nearest: 0x90, sqrt: 0x91,
+  add: 0x92, sub: 0x93, mul: 0x94, div: 0x95, min: 0x96, max: 0x97,
+  convertI32S: 0xb2, convertI32U: 0xb3,
+  load: 0x2a, store: 0x38, i32Load: 0x28, i32Load8U: 0x2d, i32Store: 0x36, i32Store8: 0x3a,
+  i32Eq: 0x46, i32Ne: 0x47, i32LtS: 0x48, i32GtS: 0x4a, i32LeS: 0x4c, i32GeS: 0x4e,
+  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32WrapI64: 0xa7,
+  /** Non-trapping i64.trunc_sat_f32_s (NaN gives 0, out of range saturates). */
+  i64TruncSatF32S: [0xfc, 0x04],
+};
+
+/** `f32.const v` (NaN as the canonical quiet NaN). */
+export function f32Const(v: number): number[] {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setFloat32(0, v, true);
+  return [0x43, ...bytes];
+}
 
 /** A memarg: alignment exponent and offset. */
 export function memarg(alignLog2: number, offset = 0): number[] {

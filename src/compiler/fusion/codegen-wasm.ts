@@ -13,6 +13,7 @@ import { EmitContext, formFor, FusionTarget } from './ops';
 import { refDtype } from './codegen-js';
 import { noteKernelCompiled } from './compile-count';
 import { liveOps, rewrittenOp } from './simd-rewrites';
+import { isInt32Op } from './scalar-emit';
 
 /** The parts of the WebAssembly JS API used here (not in the ES lib typings). */
 export interface WasmMemory {
@@ -57,18 +58,34 @@ export function periodOf(spec: FusedSpec, k: number): number | undefined {
  * exact SIMD form there.
  */
 export function simdSupports(spec: FusedSpec, target: FusionTarget): boolean {
-  // int32 values are supported only as inputs that are cast to float32 (labels, counters).
+  return laneSupports(spec, target, 'simd');
+}
+
+/**
+ * Whether `spec` can run as a WebAssembly kernel of `lane` on `target` (see
+ * {@link simdSupports}). The scalar kernels take the same specs through their `scalar` forms,
+ * and int32 values too where the op has a `scalarInt` form on `target`.
+ */
+export function laneSupports(spec: FusedSpec, target: FusionTarget, lane: 'simd' | 'scalar'): boolean {
+  // SIMD takes int32 values only as inputs that are cast to float32 (labels, counters).
   const intOnlyCast = (k: number) => spec.ops.every((o) => !o.args.includes(k) || (o.kernel === 'Cast' && o.dtype === 'float32'));
   if (spec.inputs.some((i, k) => (i.mode === 'strided' && periodOf(spec, k) === undefined) ||
-    !(i.dtype === 'float32' || i.dtype === 'bool' || (i.dtype === 'int32' && intOnlyCast(k))))) return false;
+    !(i.dtype === 'float32' || i.dtype === 'bool' || (i.dtype === 'int32' && (lane === 'scalar' || intOnlyCast(k)))))) return false;
   // A literal outside its dtype's values (tfjs-cpu storage, see storedValues) would round or wrap in a lane.
   if (spec.inputs.some((i) => i.mode === 'literal' && ((i.dtype === 'float32' && Math.fround(i.value) !== i.value &&
     !Number.isNaN(i.value)) || (i.dtype === 'int32' && (i.value | 0) !== i.value)))) return false;
   return spec.ops.every((o, j) => {
-    if (o.dtype !== 'float32' && o.dtype !== 'bool') return false;
     const form = formFor(o.kernel, target);
-    if (form?.simd === undefined) return false;
+    if (form === undefined) return false;
     const c = contextOf(spec, j);
+    if (lane === 'scalar' && isInt32Op(o.kernel, c)) {
+      if (form.scalarInt === undefined) return false;
+      if (o.kernel === 'Cast') return true;
+      // Only int32 operands (a select's condition aside): no mixing with bool or float32 values.
+      return c.inDtypes.every((d, i) => (o.kernel === 'Select' && i === 0 ? d === 'bool' : d === 'int32'));
+    }
+    if (o.dtype !== 'float32' && o.dtype !== 'bool') return false;
+    if ((lane === 'simd' ? form.simd : form.scalar) === undefined) return false;
     if (form.simdWhen !== undefined && !form.simdWhen(c)) return false;
     if (o.kernel === 'Cast') return true;
     // Arithmetic on bool values (other than logic and select) has no mask form.

@@ -21,10 +21,10 @@ import { targetNamed } from '../../backend/targets';
 import type { OutputSpec } from '../../backend/targets';
 import { disposeInfo, KernelFunc, TensorInfo } from '../../backend/tfjs-engine';
 import type { FusedSpec, KernelNode, Program, ScanSpec, ValueId } from '../ir';
-import { compilerOptions } from '../options';
-import { simdSupports } from './codegen-wasm';
+import { laneSupports, simdSupports } from './codegen-wasm';
 import type { FusedLoop } from './codegen-js';
-import { fusedLoopFor, simdKernelFor } from './kernel-cache';
+import { fusedLoopFor, wasmKernelFor } from './kernel-cache';
+import { laneBody, noteFusedCall, wasmLane } from './wasm-lane';
 import { fusionTargetOf } from './ops';
 import { fuseSingle } from '../passes/fuse-elementwise';
 import type { WasmMemory } from './codegen-wasm';
@@ -341,14 +341,16 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
   const carryIn = (k: number) => k;
   const xIn = (k: number) => nC + k;
 
-  const simdPlacement = compilerOptions().simd ? target!.simd : undefined;
+  // SIMD or scalar WebAssembly (fusion/wasm-lane.ts), decided now: the steps are built at the first call.
+  const lane = wasmLane();
+  const simdPlacement = lane !== undefined ? target!.simd : undefined;
   const heap = simdPlacement?.kind === 'heap' ? simdPlacement.heap() : undefined;
   const useScratch = simdPlacement?.kind === 'scratch';
   let scratch: PrivateHeap | undefined;
   const nBuf = nIn + allocs.length;
 
   // A pointwise body runs as one SIMD call with the carries in registers (fusion/loop-simd.ts).
-  const pointwise = pointwiseOn && simdPlacement !== undefined && spec.progress === undefined && copies.length === 0
+  const pointwise = pointwiseOn && lane === 'simd' && simdPlacement !== undefined && spec.progress === undefined && copies.length === 0
     ? pointwisePlan(plan, locOf, types, formulas, carryType.length, yType.map((t) => size(t.shape)), xRow) : undefined;
   const pointwiseArgs = pointwise === undefined ? undefined : (() => {
     const o = plan.ops[0] as Extract<StepOp, { kind: 'fused' }>;
@@ -435,25 +437,29 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
         for (let j = 0; j < outLocs.length; j++) outViews[j] = viewAt(bufAt(outLocs[j], s), offAt(outLocs[j], s), outCounts[j]);
       };
       const loop = o.loop;
-      if (withPtrs && heap !== undefined && simdSupports(spec, formulas) && body4 > 0) {
-        const simd = simdKernelFor(spec, formulas, heap);
+      const opLane = lane !== undefined && laneSupports(spec, formulas, lane) && (lane === 'scalar' || body4 > 0) ? lane : undefined;
+      if (withPtrs && heap !== undefined && opLane !== undefined) {
+        const simd = wasmKernelFor(spec, formulas, heap, opLane);
+        const kernelBody = laneBody(opLane, n);
         const inBytes = nonLiteral.map((k) => BYTES[spec.inputs[k].dtype]);
         const outBytes = o.outs.map((v) => BYTES[types[v].dtype]);
         const args = new Array<number>(inLocs.length + outLocs.length + 1);
-        args[args.length - 1] = body4;
+        args[args.length - 1] = kernelBody;
         return (s) => {
+          noteFusedCall(opLane);
           for (let j = 0; j < inLocs.length; j++) args[j] = cur.ptrs[bufAt(inLocs[j], s)] + offAt(inLocs[j], s) * inBytes[j];
           for (let j = 0; j < outLocs.length; j++) {
             args[inLocs.length + j] = cur.ptrs[bufAt(outLocs[j], s)] + offAt(outLocs[j], s) * outBytes[j];
           }
           simd(...args);
-          if (body4 < n) {
+          if (kernelBody < n) {
             fill(s);
-            loop(inViews, outViews, body4);
+            loop(inViews, outViews, kernelBody);
           }
         };
       }
       return (s) => {
+        noteFusedCall('js');
         fill(s);
         loop(inViews, outViews);
       };

@@ -22,6 +22,8 @@ import { InternalError } from '../../errors';
 import { f32x4Const, op as wasmOp, simd } from '../../util/wasm-binary';
 import { wasmClampMapsNaNToLower } from './wasm-probes';
 import { bin, EmitContext, once, select, SimdEmit, splat, un } from './simd-emit';
+import { bin1, const1, constOf, F32 as F32_T, I32 as I32_T, once1, pick, pmax1, pmin1, ScalarEmit, truth, un1 } from './scalar-emit';
+import { scalar as S } from '../../util/wasm-binary';
 
 export type { EmitContext } from './simd-emit';
 
@@ -47,6 +49,17 @@ export interface OpForm {
   /** The SIMD form, exact lane by lane; absent: fused kernels with this op use the JS loop. */
   readonly simd?: SimdEmit;
   readonly simdWhen?: (c: EmitContext) => boolean;
+  /**
+   * The scalar WebAssembly form (one element, the same float32 operations as the SIMD
+   * form's lanes), for every op with a SIMD form; it runs under the same `simdWhen`.
+   */
+  readonly scalar?: ScalarEmit;
+  /**
+   * The scalar WebAssembly form on int32 values (i32 operations), where they are exactly
+   * what the JS form computes on this backend (`x + y` wrapped to int32 is i32.add; tfjs-cpu's
+   * product of doubles is not i32.mul, tfjs-wasm's is).
+   */
+  readonly scalarInt?: ScalarEmit;
 }
 
 /** A backend's override of some of an op's forms, with the reason it differs. */
@@ -57,6 +70,10 @@ export interface BackendForm {
   /** null: no SIMD form on this backend. */
   readonly simd?: SimdEmit | null;
   readonly simdWhen?: (c: EmitContext) => boolean;
+  /** null: no scalar WebAssembly form on this backend (set together with `simd`). */
+  readonly scalar?: ScalarEmit | null;
+  /** null: no scalar WebAssembly form on int32 values on this backend. */
+  readonly scalarInt?: ScalarEmit | null;
   /** What the backend's kernel does differently (for readers; the docs list the same). */
   readonly why: string;
 }
@@ -126,8 +143,9 @@ const unary = (js: (x: string, c: EmitContext) => string, accepts = NUM, extra: 
   ({ inputs: ['x'], dtype: 'same', accepts, js: ([x], c) => js(x, c), ...extra });
 const binary = (js: (a: string, b: string, c: EmitContext) => string, accepts = NUM, extra: Partial<ElementwiseOp> = {}): ElementwiseOp =>
   ({ inputs: ['a', 'b'], dtype: 'same', accepts, js: ([a, b], c) => js(a, b, c), ...extra });
-const compare = (jsOp: string, simdCode: number): ElementwiseOp =>
-  ({ inputs: ['a', 'b'], dtype: 'bool', accepts: ANY, js: ([a, b]) => `(${a} ${jsOp} ${b} ? 1 : 0)`, simd: bin(simdCode) });
+const compare = (jsOp: string, simdCode: number, scalarCode: number, intCode: number): ElementwiseOp =>
+  ({ inputs: ['a', 'b'], dtype: 'bool', accepts: ANY, js: ([a, b]) => `(${a} ${jsOp} ${b} ? 1 : 0)`, simd: bin(simdCode),
+    scalar: bin1(scalarCode), scalarInt: bin1(intCode) });
 
 /** musl's expf and friends compiled to WebAssembly differ from Math.exp rounded to float32 in the last bit. */
 const LIBM: BackendForm = {
@@ -149,10 +167,37 @@ function signWasm(x: number[], tmp: () => number): number[] {
     select([...v.get, ...f32x4Const(-EPS), ...wasmOp.simd(simd.f32x4Le)], f32x4Const(-1), f32x4Const(0)))];
 }
 
+/** `a <cmp> b ? a : b` on int32 values (maximum with i32.gt_s, minimum with i32.lt_s: exact either way round). */
+function intPick(a: number[], b: number[], cmp: number, tmp: (type: number) => number): number[] {
+  const x = once1(a, I32_T, tmp);
+  const y = once1(b, I32_T, tmp);
+  return [...x.set, ...y.set, ...pick([...x.get, ...y.get, cmp], x.get, y.get)];
+}
+
+/**
+ * JS's ToInt32 of a float32 value (what storing it into an Int32Array does): truncated, then
+ * wrapped modulo 2^32; NaN and the infinities give 0. Below 2^63 in magnitude the truncation
+ * to i64 is exact (a float32 that large is an integer) and wrapping it to i32 is the modulo;
+ * from 2^63 up a float32 is a multiple of 2^40, so 0 modulo 2^32.
+ */
+function toInt32(x: number[], tmp: (type: number) => number): number[] {
+  const v = once1(x, F32_T, tmp);
+  return [...v.set, ...pick([...v.get, S.abs, ...const1(2 ** 63), S.lt], [...v.get, ...S.i64TruncSatF32S, S.i32WrapI64],
+    wasmOp.i32Const(0))];
+}
+
+/** tfjs-wasm's sign, one element (see {@link signWasm}). */
+function signWasm1(x: number[], tmp: (type: number) => number): number[] {
+  const v = once1(x, F32_T, tmp);
+  return [...v.set, ...pick([...v.get, ...const1(EPS), S.ge], const1(1),
+    pick([...v.get, ...const1(-EPS), S.le], const1(-1), const1(0)))];
+}
+
 /** Fusible kernels by tfjs kernel name. */
 export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   Abs: unary((x) => `Math.abs(${x})`, NUM, {
     simd: un(simd.f32x4Abs),
+    scalar: un1(S.abs),
     on: {
       cpu: { accepts: F32, why: 'tfjs-cpu stores int32 abs in a Float32Array: |x| beyond 2^24 rounds, and 2^31 stays 2^31' },
       wasm: {
@@ -163,9 +208,12 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   }),
   Neg: unary((x) => `(-${x})`, NUM, {
     simd: un(simd.f32x4Neg),
+    scalar: un1(S.neg),
+    scalarInt: ([x]) => [...wasmOp.i32Const(0), ...x, S.i32Sub],
     on: {
       wasm: {
         js: ([x], c) => (isInt(c) ? F2I(`Math.fround(-${x} | 0)`) : `(-${x})`),
+        scalarInt: null,
         why: 'tfjs-wasm negates int32 through float (rounding beyond 2^24)',
       },
     },
@@ -176,27 +224,33 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   Log1p: unary((x) => `Math.log1p(${x})`, F32, {
     on: { wasm: { accepts: [], why: 'tfjs-wasm computes log1p(x) as logf(float(x + 1)) (log1p(1e-8) is 0)' } },
   }),
-  Sqrt: unary((x) => `Math.sqrt(${x})`, F32, { simd: un(simd.f32x4Sqrt) }),
+  Sqrt: unary((x) => `Math.sqrt(${x})`, F32, { simd: un(simd.f32x4Sqrt), scalar: un1(S.sqrt) }),
   Rsqrt: unary((x) => `(1 / Math.sqrt(${x}))`, F32, {
     on: {
       wasm: {
         js: ([x]) => `(1 / Math.fround(Math.sqrt(${x})))`,
         simd: ([x]) => [...f32x4Const(1), ...x, ...wasmOp.simd(simd.f32x4Sqrt), ...wasmOp.simd(simd.f32x4Div)],
+        scalar: ([x]) => [...const1(1), ...x, S.sqrt, S.div],
         why: 'tfjs-wasm rounds sqrt(x) to float before dividing; tfjs-cpu divides the double',
       },
     },
   }),
   Square: unary((x) => `(${x} * ${x})`, NUM, {
     simd: ([x], _c, tmp) => { const v = once(x, tmp); return [...v.set, ...v.get, ...v.get, ...wasmOp.simd(simd.f32x4Mul)]; },
+    scalar: ([x], _c, tmp) => { const v = once1(x, F32_T, tmp); return [...v.set, ...v.get, ...v.get, S.mul]; },
     on: {
       cpu: { accepts: F32, why: 'tfjs-cpu stores int32 square in a Float32Array (rounded beyond 2^24, never wrapped)' },
       wasm: {
         js: ([x], c) => (isInt(c) ? `Math.imul(${x}, ${x})` : `(${x} * ${x})`),
+        scalarInt: ([x], _c, tmp) => { const v = once1(x, I32_T, tmp); return [...v.set, ...v.get, ...v.get, S.i32Mul]; },
         why: 'tfjs-wasm squares int32 with a wrapping integer multiply',
       },
     },
   }),
-  Reciprocal: unary((x) => `(1 / ${x})`, F32, { simd: ([x]) => [...f32x4Const(1), ...x, ...wasmOp.simd(simd.f32x4Div)] }),
+  Reciprocal: unary((x) => `(1 / ${x})`, F32, {
+    simd: ([x]) => [...f32x4Const(1), ...x, ...wasmOp.simd(simd.f32x4Div)],
+    scalar: ([x]) => [...const1(1), ...x, S.div],
+  }),
   Sin: unary((x) => `Math.sin(${x})`, F32, { on: { wasm: LIBM } }),
   Cos: unary((x) => `Math.cos(${x})`, F32, { on: { wasm: LIBM } }),
   Tan: unary((x) => `Math.tan(${x})`, F32, { on: { wasm: LIBM } }),
@@ -204,6 +258,11 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   Sigmoid: unary((x) => `(1 / (1 + Math.exp(-${x})))`, F32, { on: { wasm: XNN_APPROX } }),
   Relu: unary((x) => `Math.max(0, ${x})`, NUM, {
     simd: ([x]) => [...f32x4Const(0), ...x, ...wasmOp.simd(simd.f32x4Max)],
+    scalar: ([x]) => [...const1(0), ...x, S.max],
+    scalarInt: ([x], _c, tmp) => {
+      const v = once1(x, I32_T, tmp);
+      return [...v.set, ...pick([...v.get, ...wasmOp.i32Const(0), S.i32GtS], v.get, wasmOp.i32Const(0))];
+    },
     on: {
       wasm: {
         accepts: I32,
@@ -213,6 +272,7 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   }),
   Relu6: unary((x) => `Math.min(Math.max(0, ${x}), 6)`, NUM, {
     simd: ([x]) => [...f32x4Const(0), ...x, ...wasmOp.simd(simd.f32x4Max), ...f32x4Const(6), ...wasmOp.simd(simd.f32x4Min)],
+    scalar: ([x]) => [...const1(0), ...x, S.max, ...const1(6), S.min],
     on: {
       wasm: {
         when: () => wasmClampMapsNaNToLower(),
@@ -220,6 +280,7 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
         // pmin(6, pmax(0, x)): pmax(a, b) is a < b ? b : a, pmin(a, b) is b < a ? b : a.
         simd: ([x]) => [...f32x4Const(6), ...f32x4Const(0), ...x, ...wasmOp.simd(simd.f32x4Pmax),
           ...wasmOp.simd(simd.f32x4Pmin)],
+        scalar: ([x], _c, tmp) => pmin1(const1(6), pmax1(const1(0), x, tmp), tmp),
         why: 'tfjs-wasm clamps with XNNPACK, whose x86 kernels map NaN to 0 (on ARM, where they keep NaN, relu6 stays unfused)',
       },
     },
@@ -232,6 +293,10 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       const v = once(x, tmp);
       return [...v.set, ...select([...v.get, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Lt)],
         [...v.get, ...splat(c.attrs.alpha), ...wasmOp.simd(simd.f32x4Mul)], v.get)];
+    },
+    scalar: ([x], c, tmp) => {
+      const v = once1(x, F32_T, tmp);
+      return [...v.set, ...pick([...v.get, ...const1(0), S.lt], [...v.get, ...const1(c.attrs.alpha), S.mul], v.get)];
     },
     // The product in float equals tfjs-cpu's double product rounded only when alpha is a float32.
     simdWhen: (c) => Math.fround(Number(c.attrs.alpha)) === Number(c.attrs.alpha),
@@ -249,6 +314,10 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       return [...v.set, ...select([...v.get, ...v.get, ...wasmOp.simd(simd.f32x4Ne)], v.get,
         select([...v.get, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Gt)], f32x4Const(1), splat(c.attrs.alpha)))];
     },
+    scalar: ([x], c, tmp) => {
+      const v = once1(x, F32_T, tmp);
+      return [...v.set, ...pick([...v.get, ...v.get, S.ne], v.get, pick([...v.get, ...const1(0), S.gt], const1(1), const1(c.attrs.alpha)))];
+    },
     on: {
       wasm: {
         js: ([x], c) => (isInt(c) ? `(${x} > 0 ? 1 : ${jsLiteral(f2i(Math.fround(Number(c.attrs.alpha))))})`
@@ -259,10 +328,12 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   }),
   Floor: unary((x) => `Math.floor(${x})`, NUM, {
     simd: un(simd.f32x4Floor),
+    scalar: un1(S.floor),
     on: { wasm: { accepts: F32, why: 'tfjs-wasm reads int32 data as float bits in floor' } },
   }),
   Ceil: unary((x) => `Math.ceil(${x})`, NUM, {
     simd: un(simd.f32x4Ceil),
+    scalar: un1(S.ceil),
     on: { wasm: { accepts: F32, why: 'tfjs-wasm reads int32 data as float bits in ceil' } },
   }),
   Round: unary((x) => `__roundCpu(${x})`, NUM, {
@@ -270,6 +341,7 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       wasm: {
         js: ([x]) => `__rint(${x})`,
         simd: un(simd.f32x4Nearest),
+        scalar: un1(S.nearest),
         why: 'tfjs-wasm rounds half to even keeping the sign (round(-0.5) is -0; tfjs-cpu gives +0)',
       },
     },
@@ -280,10 +352,15 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       return [...v.set, ...select([...v.get, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Lt)], f32x4Const(-1),
         select([...v.get, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Gt)], f32x4Const(1), f32x4Const(0)))];
     },
+    scalar: ([x], _c, tmp) => {
+      const v = once1(x, F32_T, tmp);
+      return [...v.set, ...pick([...v.get, ...const1(0), S.lt], const1(-1), pick([...v.get, ...const1(0), S.gt], const1(1), const1(0)))];
+    },
     on: {
       wasm: {
         js: ([x]) => `(${x} >= ${EPS} ? 1 : ${x} <= ${-EPS} ? -1 : 0)`,
         simd: ([x], _c, tmp) => signWasm(x, tmp),
+        scalar: ([x], _c, tmp) => signWasm1(x, tmp),
         why: 'tfjs-wasm returns 0 for |x| below float32 epsilon (1.19e-7)',
       },
     },
@@ -299,6 +376,12 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       const hi = splat(c.attrs.clipValueMax);
       return [...v.set, ...select([...v.get, ...hi, ...wasmOp.simd(simd.f32x4Gt)], hi,
         select([...v.get, ...lo, ...wasmOp.simd(simd.f32x4Lt)], lo, v.get))];
+    },
+    scalar: ([x], c, tmp) => {
+      const v = once1(x, F32_T, tmp);
+      const lo = const1(c.attrs.clipValueMin);
+      const hi = const1(c.attrs.clipValueMax);
+      return [...v.set, ...pick([...v.get, ...hi, S.gt], hi, pick([...v.get, ...lo, S.lt], lo, v.get))];
     },
     on: {
       wasm: {
@@ -316,6 +399,7 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
         js: ([x], c) => `__clamp(${x}, ${f32Literal(c.attrs.clipValueMin)}, ${f32Literal(c.attrs.clipValueMax)})`,
         simd: ([x], c) => [...splat(c.attrs.clipValueMax), ...splat(c.attrs.clipValueMin), ...x, ...wasmOp.simd(simd.f32x4Pmax),
           ...wasmOp.simd(simd.f32x4Pmin)],
+        scalar: ([x], c, tmp) => pmin1(const1(c.attrs.clipValueMax), pmax1(const1(c.attrs.clipValueMin), x, tmp), tmp),
         why: 'tfjs-wasm clamps with XNNPACK, whose x86 kernels map NaN to the lower bound; int32 data is read as float ' +
           'bits; a bound of ±0 gives the sign of whichever of -0 / +0 was used first',
       },
@@ -326,8 +410,10 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   IsNan: {
     inputs: ['x'], dtype: 'bool', accepts: F32, js: ([x]) => `(${x} !== ${x} ? 1 : 0)`,
     simd: ([x], _c, tmp) => { const v = once(x, tmp); return [...v.set, ...v.get, ...v.get, ...wasmOp.simd(simd.f32x4Ne)]; },
+    scalar: ([x], _c, tmp) => { const v = once1(x, F32_T, tmp); return [...v.set, ...v.get, ...v.get, S.ne]; },
   },
-  LogicalNot: { inputs: ['x'], dtype: 'bool', accepts: ['bool'], js: ([x]) => `(${x} ? 0 : 1)`, simd: un(simd.not) },
+  LogicalNot: { inputs: ['x'], dtype: 'bool', accepts: ['bool'], js: ([x]) => `(${x} ? 0 : 1)`, simd: un(simd.not),
+    scalar: ([x]) => [...x, ...wasmOp.i32Eqz] },
   Cast: {
     inputs: ['x'], dtype: 'attr', accepts: ANY,
     // The conversion to int32 happens on store (| 0, as an Int32Array does); to bool it tests !== 0.
@@ -338,6 +424,19 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       if (from === 'bool') return [...x, ...f32x4Const(1), ...wasmOp.simd(simd.and)];
       if (from === 'int32') return [...x, ...wasmOp.simd(simd.f32x4ConvertI32x4S)];
       return [...x, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Ne)];
+    },
+    // A bool byte converts as the JS loop reads it (its value, 0 or 1); an int32 rounds to nearest even.
+    scalar: ([x], c) => {
+      const from = c.inDtypes[0];
+      if (from === c.outDtype) return x;
+      if (from === 'bool') return [...x, S.convertI32U];
+      if (from === 'int32') return [...x, S.convertI32S];
+      return [...x, ...const1(0), S.ne];
+    },
+    // bool -> int32 keeps the byte, int32 -> bool tests !== 0, float32 -> int32 wraps as an Int32Array store does.
+    scalarInt: ([x], c, tmp) => {
+      if (c.outDtype === 'bool') return [...x, ...wasmOp.i32Const(0), S.i32Ne];
+      return c.inDtypes[0] === 'float32' ? toInt32(x, tmp) : x;
     },
     simdWhen: (c) => c.outDtype !== 'int32' && (c.inDtypes[0] !== 'int32' || c.outDtype === 'float32'),
     on: {
@@ -351,22 +450,32 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       },
     },
   },
-  ZerosLike: { inputs: ['x'], dtype: 'same', accepts: ANY, js: () => '0', ignoresValues: true, simd: () => f32x4Const(0) },
-  OnesLike: { inputs: ['x'], dtype: 'same', accepts: ANY, js: () => '1', ignoresValues: true, simd: () => f32x4Const(1) },
+  ZerosLike: {
+    inputs: ['x'], dtype: 'same', accepts: ANY, js: () => '0', ignoresValues: true, simd: () => f32x4Const(0),
+    scalar: (_x, c) => constOf(c.outDtype, 0),
+    scalarInt: (_x, c) => constOf(c.outDtype, 0),
+  },
+  OnesLike: {
+    inputs: ['x'], dtype: 'same', accepts: ANY, js: () => '1', ignoresValues: true, simd: () => f32x4Const(1),
+    scalar: (_x, c) => constOf(c.outDtype, 1),
+    scalarInt: (_x, c) => constOf(c.outDtype, 1),
+  },
 
-  Add: binary((a, b) => `(${a} + ${b})`, NUM, { simd: bin(simd.f32x4Add), identity: { constant: -0, side: 'either' } }),
-  Sub: binary((a, b) => `(${a} - ${b})`, NUM, { simd: bin(simd.f32x4Sub), identity: { constant: 0, side: 'b' } }),
+  Add: binary((a, b) => `(${a} + ${b})`, NUM, { simd: bin(simd.f32x4Add), scalar: bin1(S.add), scalarInt: bin1(S.i32Add), identity: { constant: -0, side: 'either' } }),
+  Sub: binary((a, b) => `(${a} - ${b})`, NUM, { simd: bin(simd.f32x4Sub), scalar: bin1(S.sub), scalarInt: bin1(S.i32Sub), identity: { constant: 0, side: 'b' } }),
   Multiply: binary((a, b) => `(${a} * ${b})`, NUM, {
     simd: bin(simd.f32x4Mul),
+    scalar: bin1(S.mul),
     identity: { constant: 1, side: 'either' },
     on: {
       wasm: {
         js: ([a, b], c) => (isInt(c) ? `Math.imul(${a}, ${b})` : `(${a} * ${b})`),
+        scalarInt: bin1(S.i32Mul),
         why: 'tfjs-wasm multiplies int32 with a wrapping integer multiply; tfjs-cpu multiplies doubles (inexact beyond 2^53)',
       },
     },
   }),
-  RealDiv: binary((a, b) => `(${a} / ${b})`, F32, { simd: bin(simd.f32x4Div), identity: { constant: 1, side: 'b' } }),
+  RealDiv: binary((a, b) => `(${a} / ${b})`, F32, { simd: bin(simd.f32x4Div), scalar: bin1(S.div), identity: { constant: 1, side: 'b' } }),
   FloorDiv: binary((a, b) => `Math.floor(${a} / ${b})`, NUM, {
     on: {
       cpu: { accepts: I32, why: 'tfjs-cpu\'s floorDiv of float32 returns int32 (tfjs-wasm: float32)' },
@@ -392,20 +501,26 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   Pow: binary((a, b) => `Math.pow(${a}, ${b})`, NUM, { on: { wasm: LIBM } }),
   Maximum: binary((a, b) => `Math.max(${a}, ${b})`, NUM, {
     simd: bin(simd.f32x4Max),
+    scalar: bin1(S.max),
+    scalarInt: ([a, b], _c, tmp) => intPick(a, b, S.i32GtS, tmp),
     on: {
       wasm: {
         js: ([a, b]) => `(${a} < ${b} ? ${b} : ${a})`,
         simd: bin(simd.f32x4Pmax),
+        scalar: ([a, b], _c, tmp) => pmax1(a, b, tmp),
         why: 'tfjs-wasm uses std::max (a < b ? b : a): maximum(x, NaN) is x, maximum(-0, 0) is -0',
       },
     },
   }),
   Minimum: binary((a, b) => `Math.min(${a}, ${b})`, NUM, {
     simd: bin(simd.f32x4Min),
+    scalar: bin1(S.min),
+    scalarInt: ([a, b], _c, tmp) => intPick(a, b, S.i32LtS, tmp),
     on: {
       wasm: {
         js: ([a, b]) => `(${b} < ${a} ? ${b} : ${a})`,
         simd: bin(simd.f32x4Pmin),
+        scalar: ([a, b], _c, tmp) => pmin1(a, b, tmp),
         why: 'tfjs-wasm uses std::min (b < a ? b : a): minimum(x, NaN) is x, minimum(0, -0) is 0',
       },
     },
@@ -418,23 +533,35 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
           const d = once([...a, ...b, ...wasmOp.simd(simd.f32x4Sub)], tmp);
           return [...d.set, ...d.get, ...d.get, ...wasmOp.simd(simd.f32x4Mul)];
         },
+        scalar: ([a, b], _c, tmp) => {
+          const d = once1([...a, ...b, S.sub], F32_T, tmp);
+          return [...d.set, ...d.get, ...d.get, S.mul];
+        },
+        scalarInt: ([a, b], _c, tmp) => {
+          const d = once1([...a, ...b, S.i32Sub], I32_T, tmp);
+          return [...d.set, ...d.get, ...d.get, S.i32Mul];
+        },
         why: 'tfjs-wasm rounds the difference to float before squaring; tfjs-cpu squares the double',
       },
     },
   }),
   Atan2: binary((a, b) => `Math.atan2(${a}, ${b})`, NUM, { on: { wasm: LIBM } }),
-  Greater: compare('>', simd.f32x4Gt),
-  GreaterEqual: compare('>=', simd.f32x4Ge),
-  Less: compare('<', simd.f32x4Lt),
-  LessEqual: compare('<=', simd.f32x4Le),
-  Equal: compare('===', simd.f32x4Eq),
-  NotEqual: compare('!==', simd.f32x4Ne),
-  LogicalAnd: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} && ${b} ? 1 : 0)`, simd: bin(simd.and) },
-  LogicalOr: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} || ${b} ? 1 : 0)`, simd: bin(simd.or) },
+  Greater: compare('>', simd.f32x4Gt, S.gt, S.i32GtS),
+  GreaterEqual: compare('>=', simd.f32x4Ge, S.ge, S.i32GeS),
+  Less: compare('<', simd.f32x4Lt, S.lt, S.i32LtS),
+  LessEqual: compare('<=', simd.f32x4Le, S.le, S.i32LeS),
+  Equal: compare('===', simd.f32x4Eq, S.eq, S.i32Eq),
+  NotEqual: compare('!==', simd.f32x4Ne, S.ne, S.i32Ne),
+  LogicalAnd: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} && ${b} ? 1 : 0)`, simd: bin(simd.and),
+    scalar: ([a, b]) => [...truth(a), ...truth(b), ...wasmOp.i32And] },
+  LogicalOr: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} || ${b} ? 1 : 0)`, simd: bin(simd.or),
+    scalar: ([a, b]) => truth([...a, ...b, ...wasmOp.i32Or]) },
 
   Select: {
     inputs: ['condition', 't', 'e'], dtype: 'same', accepts: ANY, js: ([c, t, e]) => `(${c} ? ${t} : ${e})`,
     simd: ([c, t, e]) => select(c, t, e),
+    scalar: ([c, t, e]) => pick(c, t, e),
+    scalarInt: ([c, t, e]) => pick(c, t, e),
     on: { wasm: { accepts: NUM, why: 'tfjs-wasm selects through float pointers, which misreads bool data' } },
   },
 };
@@ -487,6 +614,8 @@ export function formFor(kernel: string, target: FusionTarget): (OpForm & { reado
     js: o.js ?? op.js,
     simd: o.simd === null ? undefined : (o.simd ?? op.simd),
     simdWhen: o.simdWhen ?? op.simdWhen,
+    scalar: o.scalar === null ? undefined : (o.scalar ?? op.scalar),
+    scalarInt: o.scalarInt === null ? undefined : (o.scalarInt ?? op.scalarInt),
   };
 }
 

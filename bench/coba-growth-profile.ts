@@ -21,6 +21,40 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** The event-driven product's loop before the rows were listed and fetched in batches (one row at a time, as read). */
+function rowByRow(ins: ArrayLike<number>[], out: Float32Array, infos: readonly { shape: readonly number[] }[], attrs: { nPost?: unknown }): void {
+  const [s, indptr, indices, w] = ins;
+  const nPre = infos[0].shape[infos[0].shape.length - 1];
+  const nPost = attrs.nPost as number;
+  const batch = nPre === 0 ? 0 : s.length / nPre;
+  const homogeneous = infos[3].shape.length === 0;
+  const w0 = homogeneous ? w[0] : 0;
+  out.fill(0);
+  const pairs = s instanceof Float32Array && s.byteOffset % 8 === 0 ? new Float64Array(s.buffer, s.byteOffset, s.length >> 1) : undefined;
+  for (let b = 0; b < batch; b++) {
+    const sb = b * nPre;
+    const ob = b * nPost;
+    for (let i = 0; i < nPre; i++) {
+      if (pairs !== undefined && ((sb + i) & 7) === 0 && i + 8 <= nPre) {
+        const q = (sb + i) >> 1;
+        if (pairs[q] === 0 && pairs[q + 1] === 0 && pairs[q + 2] === 0 && pairs[q + 3] === 0) {
+          i += 7;
+          continue;
+        }
+      }
+      const si = s[sb + i];
+      if (si === 0) continue;
+      const end = indptr[i + 1];
+      if (homogeneous) {
+        const v = si * w0;
+        for (let k = indptr[i]; k < end; k++) out[ob + indices[k]] += v;
+      } else {
+        for (let k = indptr[i]; k < end; k++) out[ob + indices[k]] += si * w[k];
+      }
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const backendName = await bst.backend.init();
   const n = Number(process.argv[2] ?? 400000);
@@ -28,7 +62,8 @@ async function main(): Promise<void> {
   const blocks = Number(process.argv[4] ?? 7);
   // The event-driven products' time, by a wrapper around their loop (the loop kernel calls it directly).
   const parts = memoryKernelParts(bst.event.EVENT_CSR_MATVEC)!;
-  const inner = parts.loop;
+  const current = parts.loop;
+  let inner = current;
   let eventMs = 0;
   (parts as { loop: typeof inner }).loop = (ins, out, infos, attrs) => {
     const t = cpuMs();
@@ -44,19 +79,23 @@ async function main(): Promise<void> {
     counts.value = tf.add(counts.value, net.update());
     return [];
   }, { length: k }));
-  const variants: { name: string; run: () => void; cpu: number[]; wall: number[]; event: number[] }[] = [];
-  const add = (name: string, build: () => () => void) => {
+  type Loop = typeof inner;
+  const variants: { name: string; run: () => void; loop: Loop; cpu: number[]; wall: number[]; event: number[] }[] = [];
+  const add = (name: string, build: () => () => void, loop = current) => {
+    inner = loop;
     const f = build();
     f(); // compile (under the variant's setting) and warm up
-    variants.push({ name, run: f, cpu: [], wall: [], event: [] });
+    variants.push({ name, run: f, loop, cpu: [], wall: [], event: [] });
   };
   add('in-place carries', () => withInPlaceCarries(true, () => { const f = chunk(); f(); return f; }));
   add('two buffers per carry', () => withInPlaceCarries(false, () => { const f = chunk(); f(); return f; }));
+  add('in-place, rows one by one', () => withInPlaceCarries(true, () => { const f = chunk(); f(); return f; }), rowByRow as unknown as Loop);
   const spikesBefore = counts.value.sum().dataSync()[0];
   let stepsRun = 0;
   for (let b = 0; b < blocks; b++) {
     for (const v of variants) {
       eventMs = 0;
+      inner = v.loop;
       const w0 = performance.now();
       const c0 = cpuMs();
       v.run();

@@ -124,6 +124,38 @@ describe('event.CSR / COO', () => {
     tf.dispose([spikes, eager, jitted]);
   });
 
+  it('many spiking rows (more than one batch of fetched rows), a batch of spike vectors: each output sums its rows in row order', () => {
+    // The kernel lists the spiking rows and fetches them in batches before it scatters them;
+    // the sums must still be taken row after row, as the plain loop below does (float32 adds).
+    const big = fixture(300, 40, 11);
+    const nP = 300;
+    const spikes = new Float32Array(2 * nP);
+    for (let j = 0; j < spikes.length; j++) spikes[j] = j % 7 === 3 ? 0 : j % 11 === 5 ? -0 : j % 5 === 0 ? 1 : (j % 13) / 4 - 1.3;
+    const rowOrder = (weights: number[] | number) => {
+      const out = new Float32Array(2 * 40);
+      for (let b = 0; b < 2; b++) {
+        for (let i = 0; i < nP; i++) {
+          const si = spikes[b * nP + i];
+          if (si === 0) continue;
+          for (let k = big.indptr[i]; k < big.indptr[i + 1]; k++) {
+            out[b * 40 + big.indices[k]] += si * Math.fround(typeof weights === 'number' ? weights : weights[k]);
+          }
+        }
+      }
+      return Array.from(out);
+    };
+    tf.tidy(() => {
+      const s = tf.tensor2d(spikes, [2, nP]);
+      for (const weights of [big.w, 0.75]) {
+        const conn = new event.CSR(typeof weights === 'number' ? weights : tf.tensor1d(weights), big.indices, big.indptr, [nP, 40]);
+        const want = rowOrder(weights);
+        expect(Array.from(conn.call(s).dataSync())).to.deep.equal(want);
+        expect(Array.from((transform.jit((x: tf.Tensor) => conn.call(x))(s) as tf.Tensor).dataSync())).to.deep.equal(want);
+        expectTensorClose(conn.call(s), tf.matMul(s, big.dense(weights)), 1e-4);
+      }
+    });
+  });
+
   it('COO sorts by row (perm maps stored synapses to list entries) and equals CSR', () => {
     const rows = [4, 0, 2, 0, 6, 2];
     const cols = [1, 3, 0, 4, 2, 0];

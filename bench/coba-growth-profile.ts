@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import { memoryKernelParts } from '../src/backend/custom-kernels';
 import { withInPlaceCarries } from '../src/compiler/fusion/loop-kernel';
+import { withoutHeapSpikeScan } from '../src/event/spike-scan';
 import { CobaNet, COBA_PARAMS } from '../samples/coba';
 
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     variants.push({ name, run: f, loop, cpu: [], wall: [], event: [] });
   };
   add('in-place carries', () => withInPlaceCarries(true, () => { const f = chunk(); f(); return f; }));
+  add('JS spike scan', () => { const f = chunk(); f(); return () => withoutHeapSpikeScan(f); });
   add('two buffers per carry', () => withInPlaceCarries(false, () => { const f = chunk(); f(); return f; }));
   add('in-place, rows one by one', () => withInPlaceCarries(true, () => { const f = chunk(); f(); return f; }), rowByRow as unknown as Loop);
   const spikesBefore = counts.value.sum().dataSync()[0];

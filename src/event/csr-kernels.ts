@@ -17,6 +17,7 @@ import type { TensorInfo } from '../backend/tfjs-engine';
 import { CustomKernelRecord, KernelAttrs, MemoryLoop, registerCustomKernel } from './kernel-record';
 import { dispatchKernel } from '../backend/custom-kernels';
 import { registerWgslCsrKernels } from './webgpu-csr';
+import { heapSpikeScan } from './spike-scan';
 
 import { CSR_MATVEC, CSR_WEIGHT_GRAD, EVENT_CSR_MATVEC } from '../kernels/names';
 
@@ -49,6 +50,13 @@ function listSpikingRows(s: ArrayLike<number>, sb: number, nPre: number, pairs: 
   if (spikingRows.length < nPre) spikingRows = new Int32Array(Math.max(nPre, 2 * spikingRows.length));
   const rows = spikingRows;
   let count = 0;
+  const next = heapSpikeScan(s);
+  if (next !== undefined) {
+    // On tfjs-wasm's heap: sixteen at a time in WebAssembly SIMD (./spike-scan.ts).
+    const ptr = (s as Float32Array).byteOffset + 4 * sb;
+    for (let i = next(ptr, 0, nPre); i < nPre; i = next(ptr, i + 1, nPre)) rows[count++] = i;
+    return count;
+  }
   for (let i = 0; i < nPre; i++) {
     if (pairs !== undefined && ((sb + i) & 7) === 0 && i + 8 <= nPre) {
       const q = (sb + i) >> 1;

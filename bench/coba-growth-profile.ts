@@ -66,12 +66,14 @@ async function main(): Promise<void> {
   const current = parts.loop;
   let inner = current;
   let eventMs = 0;
-  // Wall time (performance.now costs ~50 ns; reading CPU time is a system call, ~1 us, which at
-  // 4,000 neurons would add a fifth to the step).
+  // Small sizes: wall time (performance.now costs ~50 ns; reading CPU time is a system call,
+  // ~1 us, a fifth of a 4,000-neuron step). Large: CPU time (a call is ~0.3 ms, and wall time
+  // on a shared machine counts other processes' time slices).
+  const clock = n >= 40000 ? cpuMs : () => performance.now();
   (parts as { loop: typeof inner }).loop = (ins, out, infos, attrs) => {
-    const t = performance.now();
+    const t = clock();
     inner(ins, out, infos, attrs);
-    eventMs += performance.now() - t;
+    eventMs += clock() - t;
   };
   bst.environ.set({ dt: COBA_PARAMS.dt });
   bst.random.seed(42);

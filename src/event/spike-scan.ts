@@ -8,6 +8,7 @@
  * A spike is any value whose bits are not those of +0 or -0 (NaN included), exactly the
  * values JavaScript's `s[i] !== 0` takes, so the rows found are the same.
  */
+import * as tf from '@tensorflow/tfjs';
 import { targetNamed } from '../backend/targets';
 import { buildModule, I32, i32x4Const, memarg, op, simd } from '../util/wasm-binary';
 
@@ -68,12 +69,13 @@ export function withoutHeapSpikeScan<R>(fn: () => R): R {
 }
 
 /**
- * The scan for `s` when it is a float32 view on tfjs-wasm's heap and WebAssembly SIMD
+ * The scan for `s` when it is a float32 view on the running backend's heap (tfjs-wasm's) and WebAssembly SIMD
  * compiles here, else undefined (then the caller scans in JavaScript).
  */
 export function heapSpikeScan(s: ArrayLike<number>): NextSpike | undefined {
   if (!on || !(s instanceof Float32Array) || WA === undefined) return undefined;
-  const placement = targetNamed('wasm')?.simd;
+  // The running backend's heap, where it keeps its tensors on one (tfjs-wasm).
+  const placement = targetNamed(tf.getBackend())?.simd;
   const heap = placement?.kind === 'heap' ? placement.heap() : undefined;
   if (heap === undefined || heap.buffer !== s.buffer) return undefined;
   let fn = compiled.get(heap);

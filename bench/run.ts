@@ -157,7 +157,8 @@ function runCobaChild(b: string, started: number, at: string): CobaRow[] | undef
   const rows = JSON.parse(cobaLine.slice(5)) as CobaRow[];
   const elapsed = ((Date.now() - started) / 1000).toFixed(0);
   for (const r of rows) {
-    console.log(`${at} ${b} [${elapsed} s] COBA ${r.n} neurons: ${r.msPerStep.toPrecision(3)} ms/step, ` +
+    const cpu = r.cpuMsPerStep === undefined ? '' : ` (CPU ${r.cpuMsPerStep.toPrecision(3)})`;
+    console.log(`${at} ${b} [${elapsed} s] COBA ${r.n} neurons: ${r.msPerStep.toPrecision(3)} ms/step${cpu}, ` +
       `E ${r.rateE.toFixed(1)} Hz, I ${r.rateI.toFixed(1)} Hz`);
   }
   return rows;

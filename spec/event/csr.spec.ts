@@ -10,6 +10,11 @@ import { expectNoLeaks, expectTensorClose, expectThrowsWith } from '../helpers';
 
 const { event, transform } = bst;
 
+/** Values as comparable items (NaN equal to NaN; -0 apart from +0). */
+function bitsOf(t: tf.Tensor | number[]): string[] {
+  return Array.from(Array.isArray(t) ? t : t.dataSync()).map((v) => (Object.is(v, -0) ? '-0' : String(v)));
+}
+
 /** A random CSR structure (with a duplicate synapse and an empty row) and its dense matrix for `w`. */
 function fixture(nPre: number, nPost: number, seed: number) {
   let s = seed;
@@ -122,6 +127,45 @@ describe('event.CSR / COO', () => {
     }, tf.zeros([nPost]), x))(spikes) as [tf.Tensor, tf.Tensor];
     expectTensorClose(carry, tf.matMul(tf.ones([1, 12]), tf.matMul(spikes, f.dense(f.w))).reshape([nPost]), 1e-4);
     tf.dispose([spikes, eager, jitted]);
+  });
+
+  it('many spiking rows (more than one batch of fetched rows), a batch of spike vectors: each output sums its rows in row order', () => {
+    // The kernel lists the spiking rows and fetches them in batches before it scatters them;
+    // the sums must still be taken row after row, as the plain loop below does (float32 adds).
+    const big = fixture(300, 40, 11);
+    const nP = 300;
+    const spikes = new Float32Array(2 * nP);
+    for (let j = 0; j < spikes.length; j++) spikes[j] = j % 7 === 3 ? 0 : j % 11 === 5 ? -0 : j % 5 === 0 ? 1 : (j % 13) / 4 - 1.3;
+    // Long silent runs of +0 and -0 (the scans skip 8 or 16 at a time), with a subnormal spike
+    // inside one, a NaN spike, and a negative subnormal near the end of a vector.
+    for (let j = 100; j < 180; j++) spikes[j] = j % 3 === 0 ? -0 : 0;
+    for (let j = 400; j < 460; j++) spikes[j] = j % 2 === 0 ? -0 : 0;
+    spikes[150] = 1e-45;
+    spikes[37] = NaN;
+    spikes[298] = -1e-45;
+    const rowOrder = (weights: number[] | number) => {
+      const out = new Float32Array(2 * 40);
+      for (let b = 0; b < 2; b++) {
+        for (let i = 0; i < nP; i++) {
+          const si = spikes[b * nP + i];
+          if (si === 0) continue;
+          for (let k = big.indptr[i]; k < big.indptr[i + 1]; k++) {
+            out[b * 40 + big.indices[k]] += si * Math.fround(typeof weights === 'number' ? weights : weights[k]);
+          }
+        }
+      }
+      return Array.from(out);
+    };
+    tf.tidy(() => {
+      const s = tf.tensor2d(spikes, [2, nP]);
+      for (const weights of [big.w, 0.75]) {
+        const conn = new event.CSR(typeof weights === 'number' ? weights : tf.tensor1d(weights), big.indices, big.indptr, [nP, 40]);
+        const want = rowOrder(weights);
+        expect(bitsOf(conn.call(s))).to.deep.equal(bitsOf(want));
+        expect(bitsOf(transform.jit((x: tf.Tensor) => conn.call(x))(s) as tf.Tensor)).to.deep.equal(bitsOf(want));
+        expect(want.some((v) => Number.isNaN(v))).to.equal(true); // the NaN spike was read
+      }
+    });
   });
 
   it('COO sorts by row (perm maps stored synapses to list entries) and equals CSR', () => {

@@ -17,6 +17,7 @@ import type { TensorInfo } from '../backend/tfjs-engine';
 import { CustomKernelRecord, KernelAttrs, MemoryLoop, registerCustomKernel } from './kernel-record';
 import { dispatchKernel } from '../backend/custom-kernels';
 import { registerWgslCsrKernels } from './webgpu-csr';
+import { heapSpikeScan } from './spike-scan';
 
 import { CSR_MATVEC, CSR_WEIGHT_GRAD, EVENT_CSR_MATVEC } from '../kernels/names';
 
@@ -31,7 +32,71 @@ export function runCsrKernel(name: string, inputs: tf.NamedTensorMap, attrs: Ker
   return dispatchKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
-/** `spikes [..., nPre]` (bool or float) times `W [nPre, nPost]`, reading only spiking rows. */
+/** The rows of this call's spiking neurons (grown as needed, reused across calls). */
+let spikingRows = new Int32Array(1024);
+/** Where the touching loads of {@link touchRows} go, so that they are not removed as dead. */
+let touched = 0;
+/** Rows read ahead of their scatter, per batch (about 80 synapses a row: ~20 KB of indices, in cache until used). */
+const TOUCH_BATCH = 64;
+
+/**
+ * Lists the neurons of `s[sb .. sb + nPre)` whose spike is not zero, in order, into
+ * {@link spikingRows}; returns how many. Most neurons are silent: float32 spikes are skipped
+ * eight at a time, read as four float64 (two float32 zeros, +0 or -0, read as a float64 +-0
+ * or a subnormal; the subnormal case falls through to the element test, so no spike is
+ * ever skipped).
+ */
+function listSpikingRows(s: ArrayLike<number>, sb: number, nPre: number, pairs: Float64Array | undefined): number {
+  if (spikingRows.length < nPre) spikingRows = new Int32Array(Math.max(nPre, 2 * spikingRows.length));
+  const rows = spikingRows;
+  let count = 0;
+  const next = heapSpikeScan(s);
+  if (next !== undefined) {
+    // On tfjs-wasm's heap: sixteen at a time in WebAssembly SIMD (./spike-scan.ts).
+    const ptr = (s as Float32Array).byteOffset + 4 * sb;
+    for (let i = next(ptr, 0, nPre); i < nPre; i = next(ptr, i + 1, nPre)) rows[count++] = i;
+    return count;
+  }
+  for (let i = 0; i < nPre; i++) {
+    if (pairs !== undefined && ((sb + i) & 7) === 0 && i + 8 <= nPre) {
+      const q = (sb + i) >> 1;
+      if (pairs[q] === 0 && pairs[q + 1] === 0 && pairs[q + 2] === 0 && pairs[q + 3] === 0) {
+        i += 7;
+        continue;
+      }
+    }
+    if (s[sb + i] !== 0) rows[count++] = i;
+  }
+  return count;
+}
+
+/**
+ * Reads one index per cache line of rows `rows[r0 .. r1)` (and of their weights), all
+ * independent loads, so the memory system fetches the rows together: at 400,000 neurons
+ * the indices are 100 MB and each spiking row is a cache (and TLB) miss, which the scatter
+ * loop alone would wait for one row at a time.
+ */
+function touchRows(rows: Int32Array, r0: number, r1: number, indptr: ArrayLike<number>, indices: ArrayLike<number>,
+  w: ArrayLike<number> | undefined): void {
+  let t = 0;
+  for (let r = r0; r < r1; r++) {
+    const i = rows[r];
+    const a = indptr[i];
+    const e = indptr[i + 1];
+    if (e <= a) continue;
+    for (let k = a; k < e; k += 16) t |= indices[k];
+    t |= indices[e - 1];
+    if (w !== undefined) for (let k = a; k < e; k += 16) t |= w[k];
+  }
+  touched = t;
+}
+
+/**
+ * `spikes [..., nPre]` (bool or float) times `W [nPre, nPost]`, reading only spiking rows:
+ * list them, then per batch of rows, fetch the rows and scatter them in order. Each
+ * output element gets its additions in the order of the rows, as a plain loop over the
+ * rows would, so the sums are the same bits.
+ */
 const eventLoop: MemoryLoop = (ins, out, infos, attrs) => {
   const [s, indptr, indices, w] = ins;
   const nPre = lastDim(infos[0]);
@@ -40,29 +105,25 @@ const eventLoop: MemoryLoop = (ins, out, infos, attrs) => {
   const homogeneous = infos[3].shape.length === 0;
   const w0 = homogeneous ? w[0] : 0;
   out.fill(0);
-  // Most neurons are silent: float32 spikes are skipped eight at a time, read as four
-  // float64 (two float32 zeros, +0 or -0, read as a float64 +-0 or a subnormal; the
-  // subnormal case falls through to the element test below, so no spike is ever skipped).
   const pairs = s instanceof Float32Array && s.byteOffset % 8 === 0 ? new Float64Array(s.buffer, s.byteOffset, s.length >> 1) : undefined;
   for (let b = 0; b < batch; b++) {
     const sb = b * nPre;
     const ob = b * nPost;
-    for (let i = 0; i < nPre; i++) {
-      if (pairs !== undefined && ((sb + i) & 7) === 0 && i + 8 <= nPre) {
-        const q = (sb + i) >> 1;
-        if (pairs[q] === 0 && pairs[q + 1] === 0 && pairs[q + 2] === 0 && pairs[q + 3] === 0) {
-          i += 7;
-          continue;
+    const count = listSpikingRows(s, sb, nPre, pairs);
+    const rows = spikingRows;
+    for (let r0 = 0; r0 < count; r0 += TOUCH_BATCH) {
+      const r1 = Math.min(count, r0 + TOUCH_BATCH);
+      touchRows(rows, r0, r1, indptr, indices, homogeneous ? undefined : w);
+      for (let r = r0; r < r1; r++) {
+        const i = rows[r];
+        const si = s[sb + i];
+        const end = indptr[i + 1];
+        if (homogeneous) {
+          const v = si * w0;
+          for (let k = indptr[i]; k < end; k++) out[ob + indices[k]] += v;
+        } else {
+          for (let k = indptr[i]; k < end; k++) out[ob + indices[k]] += si * w[k];
         }
-      }
-      const si = s[sb + i];
-      if (si === 0) continue;
-      const end = indptr[i + 1];
-      if (homogeneous) {
-        const v = si * w0;
-        for (let k = indptr[i]; k < end; k++) out[ob + indices[k]] += v;
-      } else {
-        for (let k = indptr[i]; k < end; k++) out[ob + indices[k]] += si * w[k];
       }
     }
   }

@@ -50,9 +50,9 @@ function name(s: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-/** Builds the bytes of a module: `(import "env" "memory" (memory 1))`, one exported function `run`. */
-export function buildModule(params: number[], locals: number[], body: number[]): Uint8Array {
-  const type = [0x60, ...vec(params.map((p) => [p])), ...uleb(0)];
+/** Builds the bytes of a module: `(import "env" "memory" (memory 1))`, one exported function `run` (returning `results`). */
+export function buildModule(params: number[], locals: number[], body: number[], results: number[] = []): Uint8Array {
+  const type = [0x60, ...vec(params.map((p) => [p])), ...vec(results.map((r) => [r]))];
   const imports = vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]]);
   const localDecls = vec(locals.map((t) => [...uleb(1), t]));
   const code = [...localDecls, ...body, 0x0b];

@@ -82,6 +82,19 @@ export function withPointwiseLoops<R>(on: boolean, fn: () => R): R {
   }
 }
 
+let inPlaceOn = true;
+
+/** Runs `fn` with in-place carries on or off for the loops compiled inside it (the COBA profile compares both); restored on return or throw. */
+export function withInPlaceCarries<R>(on: boolean, fn: () => R): R {
+  const was = inPlaceOn;
+  inPlaceOn = on;
+  try {
+    return fn();
+  } finally {
+    inPlaceOn = was;
+  }
+}
+
 /** How many of those ran as one pointwise SIMD call, carries in registers (fusion/loop-simd.ts). */
 export function pointwiseLoopCallCount(): number {
   return pointwiseCalls;
@@ -155,6 +168,48 @@ function contiguousSliceOffset(shape: readonly number[], begin: readonly number[
     stride *= shape[d];
   }
   return off;
+}
+
+/**
+ * Which carries can be updated in place (read and written in one buffer, instead of
+ * alternating two): carry k whose next value a fused (elementwise) kernel writes whole,
+ * which that kernel reads, if at all, element for element (whole, at offset 0), and which
+ * no kernel after it and no copy at the end of the step reads. Each element of the carry
+ * is then read before it is overwritten (the fused loops read an element's inputs before
+ * they store its outputs, see codegen-js.ts and codegen-wasm.ts), so the values are the
+ * same; at 400,000 neurons it halves the carries' memory and saves the cache-line fills of
+ * writing into a second buffer.
+ */
+function inPlaceCarries(plan: LoopPlan, locOf: (v: ValueId) => Loc, types: Program['values'], nC: number,
+  copies: readonly { from: ValueId }[]): boolean[] {
+  const result: boolean[] = [];
+  for (let k = 0; k < nC; k++) {
+    const writer = plan.ops.findIndex((o) => (o.kind === 'fused' ? o.outs : [o.out]).some((v) => {
+      const l = locOf(v);
+      return l.kind === 'next' && l.k === k;
+    }));
+    const reads = (v: ValueId) => { const l = locOf(v); return l.kind === 'carry' && l.k === k; };
+    let ok = writer >= 0 && !copies.some((c) => reads(c.from));
+    if (ok) {
+      const w = plan.ops[writer];
+      if (w.kind !== 'fused') ok = false;
+      else {
+        const n = size(w.spec.shape);
+        const out = w.outs.find((v) => { const l = locOf(v); return l.kind === 'next' && l.k === k; })!;
+        if (locOf(out).off !== 0 || size(types[out].shape) !== n) ok = false;
+        // The writer's own reads of the carry: whole and in step with its elements.
+        let j = 0;
+        for (const inp of w.spec.inputs) {
+          if (inp.mode === 'literal') continue;
+          const v = w.ins[j++];
+          if (reads(v) && (inp.mode !== 'full' || locOf(v).off !== 0 || size(types[v].shape) !== n)) ok = false;
+        }
+        for (let later = writer + 1; later < plan.ops.length && ok; later++) if (plan.ops[later].ins.some(reads)) ok = false;
+      }
+    }
+    result.push(ok);
+  }
+  return result;
 }
 
 /** One kernel of the step, as planned at compile time. */
@@ -333,6 +388,9 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
   } catch {
     return undefined;
   }
+  const inPlace = inPlaceOn ? inPlaceCarries(plan, locOf, types, nC, copies) : carryType.map(() => false);
+  // An in-place carry needs no second buffer: a one-element stand-in keeps the buffer numbering.
+  inPlace.forEach((yes, k) => { if (yes) allocs[nC + nY + k] = { shape: [1], dtype: allocs[nC + nY + k].dtype }; });
   const xRow = spec.xArgs.map((leaf) => {
     const inp = body.inputs.find((i) => i.source.kind === 'arg' && i.source.leaf === leaf);
     return inp === undefined ? 0 : size(types[inp.value].shape);
@@ -378,12 +436,12 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
   const cur: { ptrs: readonly number[]; bufs: readonly Typed[] } = { ptrs: [], bufs: [] };
   const viewCache: Map<number, Typed>[] = Array.from({ length: nBuf }, () => new Map());
   const build = (heap: WasmMemory | undefined, withPtrs: boolean) => {
-    const writeBuf = (k: number, s: number) => (((L - 1 - s) & 1) === 0 ? carryOut(k) : carryTmp(k));
+    const writeBuf = (k: number, s: number) => (inPlace[k] || ((L - 1 - s) & 1) === 0 ? carryOut(k) : carryTmp(k));
     // A place at step s: its buffer and element offset (two functions: no array per call).
     const bufAt = (l: Loc, s: number): number => {
       switch (l.kind) {
         case 'fixed': return l.buf;
-        case 'carry': return s === 0 ? carryIn(l.k) : writeBuf(l.k, s - 1);
+        case 'carry': return s === 0 && !inPlace[l.k] ? carryIn(l.k) : writeBuf(l.k, s - 1);
         case 'next': return writeBuf(l.k, s);
         case 'x': return xIn(l.k);
         case 'y': return yOut(l.k);
@@ -485,6 +543,8 @@ export function loopKernelFor(spec: ScanSpec, backendName: string, fallback: Ker
     cur.ptrs = ptrs ?? [];
     cur.bufs = bufs;
     for (const m of viewCache) m.clear();
+    // In-place carries start as a copy of their input (the input tensor is not ours to write).
+    for (let k = 0; k < nC; k++) if (inPlace[k]) bufs[carryOut(k)].set(bufs[carryIn(k)]);
     const progress = spec.progress;
     for (let s = 0; s < L; s++) {
       for (let j = 0; j < steps.length; j++) steps[j](s);

@@ -6,6 +6,7 @@
 import { registerKernelRecords } from '../training-kernels';
 import type { KernelRecord } from '../training-kernels';
 import { MATMUL_KERNELS } from './kernels';
+import { webgpuMatMulRecordsDue } from '../webgpu/matmul-kernels';
 
 export { matMulOptions, setMatMulOptions } from './config';
 export type { MatMulOptions } from './config';
@@ -13,11 +14,12 @@ export { gemmRunsMatMul, MATMUL_KERNELS } from './kernels';
 export { closeGemmThreads } from './runner';
 
 /**
- * Registers {@link MATMUL_KERNELS} over tfjs's own `BatchMatMul` kernels (idempotent;
+ * Registers {@link MATMUL_KERNELS} over tfjs's own `BatchMatMul` kernels, and the webgpu
+ * program's `BatchMatMul` / `_FusedMatMul` once tfjs-backend-webgpu is loaded (idempotent;
  * called at import and again by `backend.init` after it loads a backend package).
  *
  * @returns the records now registered.
  */
 export function registerMatMulKernels(): readonly KernelRecord[] {
-  return registerKernelRecords(MATMUL_KERNELS);
+  return registerKernelRecords([...MATMUL_KERNELS, ...webgpuMatMulRecordsDue()]);
 }

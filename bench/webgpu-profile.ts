@@ -68,11 +68,11 @@ async function main(): Promise<void> {
     once();
     await gpuIdle(backend);
     const ts: number[] = [];
-    for (let k = 0; k < 5; k++) {
+    for (let k = 0; k < 3; k++) {
       const t0 = performance.now();
-      for (let j = 0; j < 3; j++) once();
+      for (let j = 0; j < 10; j++) once();
       await gpuIdle(backend);
-      ts.push((performance.now() - t0) / 3);
+      ts.push((performance.now() - t0) / 10);
     }
     ins.forEach((t) => t.dispose());
     const p = r.program as WebGPUProgram & { workgroupSize?: number[]; dispatch?: number[] };

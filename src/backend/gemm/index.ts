@@ -6,7 +6,6 @@
 import { registerKernelRecords } from '../training-kernels';
 import type { KernelRecord } from '../training-kernels';
 import { MATMUL_KERNELS } from './kernels';
-import { webgpuMatMulRecordsDue } from '../webgpu/matmul-kernels';
 
 export { matMulOptions, setMatMulOptions } from './config';
 export type { MatMulOptions } from './config';
@@ -14,12 +13,11 @@ export { gemmRunsMatMul, MATMUL_KERNELS } from './kernels';
 export { closeGemmThreads } from './runner';
 
 /**
- * Registers {@link MATMUL_KERNELS} over tfjs's own `BatchMatMul` kernels, and the webgpu
- * program's `BatchMatMul` / `_FusedMatMul` once tfjs-backend-webgpu is loaded (idempotent;
+ * Registers {@link MATMUL_KERNELS} over tfjs's own `BatchMatMul` kernels (idempotent;
  * called at import and again by `backend.init` after it loads a backend package).
  *
  * @returns the records now registered.
  */
 export function registerMatMulKernels(): readonly KernelRecord[] {
-  return registerKernelRecords([...MATMUL_KERNELS, ...webgpuMatMulRecordsDue()]);
+  return registerKernelRecords(MATMUL_KERNELS);
 }

@@ -81,14 +81,6 @@ export const WEBGPU_MATMUL_KERNELS: readonly KernelRecord[] = (['BatchMatMul', '
   keepReplaced: (k: KernelFunc) => { replaced[name] = k; },
 }));
 
-/**
- * The webgpu records to register now: none until tfjs-backend-webgpu has registered its
- * own kernels (registering first would make its later registration warn and replace ours).
- */
-export function webgpuMatMulRecordsDue(): readonly KernelRecord[] {
-  return tf.getKernel('BatchMatMul', 'webgpu') == null ? [] : WEBGPU_MATMUL_KERNELS;
-}
-
 /** Whether float32 products on webgpu run through this module's program now. */
 export function wgslRunsMatMul(): boolean {
   return tf.getKernel('BatchMatMul', 'webgpu')?.kernelFunc === (kernelFuncs.BatchMatMul as unknown) && matMulOptions().enabled;

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError } from '../../errors';
+import { lookupKernel } from '../tfjs-engine';
 import type { KernelFunc, TensorInfo } from '../tfjs-engine';
 import type { KernelRecord } from '../training-kernels/record';
 import { matMulOptions } from '../gemm/config';
@@ -54,6 +55,7 @@ function product(name: Name): KernelFunc {
     }
     const outSize = plan.outShape.reduce((x, y) => x * y, 1);
     if (outSize === 0) return newTensorInfo(args.backend, plan.outShape, 'float32');
+    if (plan.K === 0) return zeroProduct(name, args, plan.outShape);
     const epilogue: Epilogue | undefined = name === 'BatchMatMul' ? undefined :
       { activation, bias: bias?.shape, prelu: prelu?.shape, leakyreluAlpha: attrs.leakyreluAlpha ?? 0 };
     if (epilogue?.bias !== undefined && !broadcastsTo(epilogue.bias, plan.outShape)) return own(name, args);
@@ -62,6 +64,16 @@ function product(name: Name): KernelFunc {
     const inputs = [a, b, ...(bias === undefined ? [] : [bias]), ...(prelu === undefined ? [] : [prelu])];
     return runProgram(args.backend, program, inputs, 'float32') as TensorInfo;
   };
+}
+
+/**
+ * A product over an empty shared dimension: zeros (tfjs-webgpu binds no empty buffers, so
+ * no program would run). A fused one, rare, goes to tfjs's kernel.
+ */
+function zeroProduct(name: Name, args: Parameters<KernelFunc>[0], shape: number[]): TensorInfo | TensorInfo[] {
+  const fill = lookupKernel('Fill', 'webgpu');
+  if (name === '_FusedMatMul' || fill === undefined) return own(name, args);
+  return fill({ inputs: {}, backend: args.backend, attrs: { shape, value: 0, dtype: 'float32' } });
 }
 
 /** Whether `shape` broadcasts to `out` (NumPy rules, `out` unchanged). */

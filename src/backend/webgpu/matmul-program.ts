@@ -16,7 +16,8 @@
  * starting from 0, then `+ bias` and the activation, with tfjs-webgpu's own activation
  * formulas (activation_util.js, unary_op_util.js), so `_FusedMatMul` equals `BatchMatMul`
  * followed by the separate `Add` and activation kernels bit for bit (the jit's
- * matmul-epilogue pass relies on it).
+ * matmul-epilogue pass relies on it). Operands are read through `f32(...)`: a float32 tensor
+ * cast from int32 or bool keeps its int32 buffer in tfjs-webgpu.
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { MatMulPlan } from '../gemm/plan';
@@ -141,8 +142,8 @@ fn bst_activation(a : f32, b : f32) -> f32 {
 }
 fn bst_epilogue(value_in : f32, ${outCoords.map((c) => `${c} : i32`).join(', ')}) -> f32 {
   var value = value_in;
-  ${hasBias ? `${broadcastIndex('bi', ep.bias!, outShape, outCoords)}\n  value = value + bias[bi];` : ''}
-  ${hasPrelu ? `${broadcastIndex('pi', ep.prelu!, outShape, outCoords)}\n  let pw = preluWeights[pi];` : 'let pw = 0.0;'}
+  ${hasBias ? `${broadcastIndex('bi', ep.bias!, outShape, outCoords)}\n  value = value + f32(bias[bi]);` : ''}
+  ${hasPrelu ? `${broadcastIndex('pi', ep.prelu!, outShape, outCoords)}\n  let pw = f32(preluWeights[pi]);` : 'let pw = 0.0;'}
   return bst_activation(value, pw);
 }`;
 
@@ -176,8 +177,8 @@ fn main(index : i32) {
     ${steps.map((u) => `let ak${u} = ${u === 0 ? 'k' : `(k + ${u})`} * ${sAk};`).join(' ')}
     ${steps.map((u) => `let bk${u} = ${u === 0 ? 'k' : `(k + ${u})`} * ${sBk};`).join(' ')}
     ${steps.flatMap((u) => [
-      ...range.map((i) => `let a${i}_${u} = A[ar${i} + ak${u}];`),
-      ...range.map((j) => `let b${j}_${u} = B[bc${j}_ + bk${u}];`),
+      ...range.map((i) => `let a${i}_${u} = f32(A[ar${i} + ak${u}]);`),
+      ...range.map((j) => `let b${j}_${u} = f32(B[bc${j}_ + bk${u}]);`),
     ]).join('\n    ')}
     ${range.flatMap((i) => range.map((j) => `${acc(i, j)} = ${steps.reduce((e, u) => `${u === 0 ? e : `(${e})`} + a${i}_${u} * b${j}_${u}`, acc(i, j))};`)).join('\n    ')}
   }

@@ -2,7 +2,8 @@
  * `npm run bench -- --backend webgpu`: GPU programs dispatched per step and ms per step of
  * the LIF step and the MLP SGD and Adam steps on the webgpu backend, eagerly, jitted without fusion,
  * jitted with fused WGSL kernels, and @jax-js/jax's jit on the same WebGPU adapter, in one
- * process (interleaved blocks, medians).
+ * process (interleaved blocks, medians). BENCH_ONLY=MLP (a regular expression) runs the
+ * tables whose title matches; BENCH_QUICK=1 fewer blocks.
  *
  * Dispatches are counted at the WebGPU API (`GPUComputePassEncoder.dispatchWorkgroups`),
  * the same way for tfjs and jax-js. On SwiftShader (a CPU-emulated GPU) absolute times
@@ -148,8 +149,17 @@ async function mlpVariants(batch: number, jax: JaxLike | undefined, optimiser: '
   return vs;
 }
 
-/** Dispatches of one step (after warm-up) and ms per step (median of interleaved blocks). */
-async function measure(title: string, variants: Variant[], steps: number, blocks: number): Promise<void> {
+/** Only the tables whose title matches BENCH_ONLY (a regular expression, e.g. `MLP`), when set. */
+const ONLY = process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY === '' ? undefined : new RegExp(process.env.BENCH_ONLY);
+
+/**
+ * Dispatches of one step (after warm-up), and ms per step: wall-clock and the process's
+ * CPU time (SwiftShader runs the GPU's work on this process's threads, so CPU time counts
+ * the work done whatever else runs on a shared machine), medians of interleaved blocks.
+ */
+async function measure(title: string, make: () => Promise<Variant[]>, steps: number, blocks: number): Promise<void> {
+  if (ONLY !== undefined && !ONLY.test(title)) return;
+  const variants = await make();
   const counts = new Map<string, number>();
   for (const v of variants) {
     await v.run(2); // trace, compile, warm the pipelines
@@ -158,20 +168,27 @@ async function measure(title: string, variants: Variant[], steps: number, blocks
     counts.set(v.name, dispatched - before);
   }
   const times = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const cpu = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let b = 0; b < blocks; b++) {
     for (const v of variants) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await v.run(steps);
+      const c = process.cpuUsage(c0);
       times.get(v.name)!.push((performance.now() - t0) / steps);
+      cpu.get(v.name)!.push((c.user + c.system) / 1000 / steps);
     }
   }
-  const ref = median(times.get('jax-js jit') ?? times.get('eager')!);
+  const refName = times.has('jax-js jit') ? 'jax-js jit' : 'eager';
+  const ref = median(times.get(refName)!);
+  const refCpu = median(cpu.get(refName)!);
   console.log(`\n${title}`);
-  console.log('| variant | dispatches per step | ms per step | vs ' + (times.has('jax-js jit') ? 'jax-js jit' : 'eager') + ' |');
-  console.log('|---|---:|---:|---:|');
+  console.log(`| variant | dispatches per step | ms per step | vs ${refName} | CPU ms per step | vs ${refName} |`);
+  console.log('|---|---:|---:|---:|---:|---:|');
   for (const v of variants) {
     const ms = median(times.get(v.name)!);
-    console.log(`| ${v.name} | ${counts.get(v.name)} | ${ms.toFixed(3)} | ${(ms / ref).toFixed(2)}x |`);
+    const c = median(cpu.get(v.name)!);
+    console.log(`| ${v.name} | ${counts.get(v.name)} | ${ms.toFixed(3)} | ${(ms / ref).toFixed(2)}x | ${c.toFixed(1)} | ${(c / refCpu).toFixed(2)}x |`);
   }
 }
 
@@ -222,9 +239,9 @@ export async function benchWebGPU(): Promise<void> {
   countApiDispatches();
   const jax = await loadJaxWebGPU();
   const quick = process.env.BENCH_QUICK === '1';
-  await measure('LIF step, 4,096 neurons', await lifVariants(4096, jax), quick ? 5 : 20, quick ? 3 : 5);
-  await measure('LIF step, 100,000 neurons', await lifVariants(100000, jax), quick ? 3 : 10, quick ? 3 : 5);
-  await measure('MLP 784-256-10 SGD step, batch 128', await mlpVariants(128, jax), quick ? 2 : 5, quick ? 3 : 5);
+  await measure('LIF step, 4,096 neurons', () => lifVariants(4096, jax), quick ? 5 : 20, quick ? 3 : 5);
+  await measure('LIF step, 100,000 neurons', () => lifVariants(100000, jax), quick ? 3 : 10, quick ? 3 : 5);
+  await measure('MLP 784-256-10 SGD step, batch 128', () => mlpVariants(128, jax), quick ? 2 : 5, quick ? 3 : 5);
   // jax-js has no Adam here: the ratio is against eager.
-  await measure('MLP 784-256-10 Adam step, batch 128', await mlpVariants(128, undefined, 'adam'), quick ? 2 : 5, quick ? 3 : 5);
+  await measure('MLP 784-256-10 Adam step, batch 128', () => mlpVariants(128, undefined, 'adam'), quick ? 2 : 5, quick ? 3 : 5);
 }

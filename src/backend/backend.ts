@@ -10,8 +10,9 @@ import { BackendError } from '../errors';
 import { config } from '../config';
 import { processListeners, removeListenersAddedSince } from './process-handlers';
 import { markInitCalled, noteInitDone } from './readiness';
-import { registerTrainingKernels } from './training-kernels';
+import { registerKernelRecords, registerTrainingKernels } from './training-kernels';
 import { registerMatMulKernels } from './gemm';
+import { webgpuKernelRecordsDue } from './webgpu/kernel-records';
 import { installEngineHooks } from './tfjs-engine';
 import { allTargets, BackendTarget, targetNamed, targetNames } from './targets';
 import type { WebGPUOptions } from './webgpu';
@@ -46,6 +47,7 @@ async function tryStart(target: BackendTarget, byName: boolean, opts: InitOption
   // Loading a backend package registers its kernels, over the fixes for the wrong ones.
   registerTrainingKernels();
   registerMatMulKernels();
+  registerKernelRecords(webgpuKernelRecordsDue());
   try {
     const ok = await tf.setBackend(name);
     await tf.ready();

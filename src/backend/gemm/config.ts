@@ -2,7 +2,7 @@
  * The options of brainstate-ts's matrix-product kernel, in one place: read once from the
  * environment (validated), changeable at run time with {@link setMatMulOptions}.
  *
- * - `BRAINSTATE_GEMM=0|1` (or `true/false`, `on/off`, as every flag): route large `BatchMatMul`s on cpu and wasm through the
+ * - `BRAINSTATE_GEMM=0|1` (or `true/false`, `on/off`, as every flag): route `BatchMatMul`s on cpu, wasm (and webgpu: its WGSL program) through the
  *   generated WebAssembly SIMD GEMM (default 1).
  * - `BRAINSTATE_GEMM_THREADS=auto|N`: threads per large product (default 1: the calling
  *   thread only; `auto`: 2 in Node on a machine with at least 2 cores). Worker threads are
@@ -17,7 +17,7 @@ import { ConfigError } from '../../errors';
 
 /** Options of the matrix-product kernel (see {@link setMatMulOptions}). */
 export interface MatMulOptions {
-  /** Use the generated GEMM for products it is faster on (false: tfjs's own kernels always). */
+  /** Use brainstate-ts's product kernels (cpu/wasm: the generated GEMM; webgpu: its WGSL program); false: tfjs's own always. */
   readonly enabled: boolean;
   /** Threads sharing one large product (1: the calling thread only). */
   readonly threads: number;
@@ -92,12 +92,13 @@ export function onMatMulOptionsChange(fn: () => void): void {
 }
 
 /**
- * Changes how `tf.matMul` runs on the cpu and wasm backends (and everything built on it:
+ * Changes how `tf.matMul` runs on the cpu, wasm and webgpu backends (and everything built on it:
  * `nn.Linear`, convolution gradients, jitted programs). Fields left out keep their value.
  * Results do not depend on `threads` (each output element is summed in the same order);
  * with `fma` they differ from tfjs's kernels in the last bits.
  *
- * @param next `enabled`: use the generated WebAssembly GEMM (false: tfjs's own kernels);
+ * @param next `enabled`: use brainstate-ts's kernels (cpu, wasm: the generated WebAssembly GEMM;
+ *   webgpu: its WGSL product, docs/sharp-bits.md 20; false: tfjs's own kernels);
  *   `threads`: threads per large product (default 1; `'auto'`: 2 in Node on 2+ cores, worth
  *   it only where those cores are otherwise idle); `fma`: fused multiply-add where the
  *   engine has relaxed SIMD (`'auto'`).

@@ -8,7 +8,10 @@
  * workgroup memory, so every output has tfjs's bits.
  *
  * The jit runs it (kernel `BrainStateSumLeadingAxes`, formed by the compiler pass
- * `sum-leading-axes` on GPU targets); eager tfjs keeps its own kernel. Sums it does not
+ * `sum-leading-axes` on GPU targets); eager ops run the registered `Sum`. Sums over at most
+ * `SERIAL_MAX` rows run the serial program that the registered `Sum` runs
+ * (./reduce-kernels.ts), and longer ones this copy of tfjs's, which is what the registered
+ * `Sum` hands longer ones to. Sums it does not
  * cover (other axes, int32, 32,768 or more rows, where tfjs picks a workgroup size from
  * the device's limits) go to tfjs's own `Sum`.
  */
@@ -18,6 +21,7 @@ import { BrainStateError } from '../../errors';
 import type { KernelFunc, TensorInfo } from '../tfjs-engine';
 import { lookupKernel } from '../tfjs-engine';
 import { runProgram } from './webgpu-engine';
+import { runSerialReduce, serialLayout } from './reduce-kernels';
 import { SUM_LEADING_AXES } from '../../kernels/names';
 
 
@@ -103,11 +107,14 @@ export const sumLeadingAxesWgsl: KernelFunc = (args) => {
   }
   const r = leadingAxesOf(x.shape, axis)!;
   const rest = x.shape.slice(r);
+  const outShape = keepDims === true ? [...new Array<number>(r).fill(1), ...rest] : rest;
+  // Short sums: the program webgpu's registered Sum runs (./reduce-kernels.ts), for its bits.
+  const serial = serialLayout('sum', x.shape, axis);
+  if (serial !== undefined) return runSerialReduce(args.backend, x, serial, outShape);
   const rows = x.shape.slice(0, r).reduce((a, b) => a * b, 1);
   const width = rest.reduce((a, b) => a * b, 1);
   const out = runProgram(args.backend, program(rows, width), [x], 'float32');
-  const shape = keepDims === true ? [...new Array<number>(r).fill(1), ...rest] : rest;
-  return { dataId: out.dataId, shape, dtype: 'float32' };
+  return { dataId: out.dataId, shape: outShape, dtype: 'float32' };
 };
 
 /** Registers the kernel for webgpu with tfjs (idempotent). */

@@ -133,6 +133,11 @@ export function copyElements(backend: unknown, src: Info, offset: number, shape:
   return out;
 }
 
+/** A new tensor of `shape` / `dtype` with no data written (a product with no elements). */
+export function newTensorInfo(backend: unknown, shape: number[], dtype: tf.DataType): Info {
+  return (backend as WebGPUBackendPrivate).makeTensorInfo(shape, dtype);
+}
+
 /**
  * Moves `dataId`'s host values into a GPU buffer now (tfjs-webgpu otherwise keeps them on
  * the host until a GPU program reads them, and runs small kernels on its CPU kernels

@@ -4,10 +4,11 @@
  * `_FusedMatMul` (bias and activation applied in the product's own program as it writes
  * each element), so a dense layer is one GPU dispatch instead of two or three.
  *
- * The results are eager's bits: tfjs-backend-webgpu's `_FusedMatMul` runs the program
- * BatchMatMul runs (the choice of program depends on the shapes only), then
- * `value = value + bias` and Relu's own formula (`select(a, 0.0, a < 0.0)`) on the f32
- * value, which is what the separate Add and Relu kernels compute on the stored product.
+ * The results are eager's bits: webgpu's registered `_FusedMatMul` (brainstate-ts's
+ * program, src/backend/webgpu/matmul-program.ts, or tfjs-backend-webgpu's own when that is
+ * turned off) runs the product BatchMatMul runs, then `value = value + bias` and Relu's own
+ * formula (`select(a, 0.0, a < 0.0)`) on the f32 value, which is what the separate Add and
+ * Relu kernels compute on the stored product.
  *
  * A Relu's gradient reads the pre-activation value through `Step(t)`. `Step(t)` equals
  * `Step(Relu(t))` for every t (positive: both 1; zero, negative: both alpha; NaN: both

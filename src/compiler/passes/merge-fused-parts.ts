@@ -7,7 +7,10 @@
  *
  * Parts join in program order while the program's storage buffers (every part's inputs and
  * the one output) fit WebGPU's default limit. The merged node runs where its last part ran:
- * every part's inputs exist by then, and nothing earlier reads its outputs.
+ * every part's inputs exist by then, and nothing earlier reads its outputs. An update left
+ * alone by that limit (the MLP's fourth parameter) joins an earlier fused kernel instead
+ * when its inputs exist there and nothing from there on reads them (so moving it earlier
+ * changes no value read): one dispatch fewer.
  */
 import type { FusedPart, KernelNode, Program, ValueId } from '../ir';
 import { liveOuts } from '../ir';
@@ -41,19 +44,23 @@ export const mergeFusedParts: Pass = {
       buffers += n.inputs.length;
     });
     bins.push(open);
-    const merged = bins.filter((b) => b.length >= 2);
+    // Each merged node: its members, and the index it runs at.
+    const merged = bins.filter((b) => b.length >= 2).map((b) => ({ members: b, runsAt: b[b.length - 1] }));
+    for (const [h, u] of hostsForLoneUpdates(p, bins.filter((b) => b.length === 1).map((b) => b[0]), candidate)) {
+      merged.push({ members: [h, u], runsAt: h });
+    }
     if (merged.length === 0) return p;
 
-    const at = new Map<number, KernelNode>(); // last member's index -> merged node
+    const at = new Map<number, KernelNode>(); // the index it runs at -> merged node
     const dropped = new Set<number>();
-    for (const bin of merged) {
+    for (const { members: bin, runsAt } of merged) {
       const inputs: ValueId[] = [];
       const parts: FusedPart[] = bin.map((i) => {
         const n = p.nodes[i];
         const idx = n.inputs.map((v) => inputs.push(v) - 1);
         return { spec: n.fused!, inputs: idx };
       });
-      at.set(bin[bin.length - 1], {
+      at.set(runsAt, {
         kernel: FUSED_PARTS, inputNames: null, inputs, attrs: {}, outputs: bin.map((i) => p.nodes[i].outputs[0]), fusedParts: parts,
       });
       for (const i of bin) dropped.add(i);
@@ -67,3 +74,34 @@ export const mergeFusedParts: Pass = {
     return { ...p, nodes };
   },
 };
+
+/**
+ * For each lone update (a candidate no bin took), the latest earlier fused kernel it can
+ * join: one output, WGSL-supported, within the storage-buffer limit together, every input
+ * of the update made before that kernel, and no kernel from that kernel on (but the update)
+ * reading those inputs. Returns the [host, update] pairs (indices), each kernel used once.
+ */
+function hostsForLoneUpdates(p: Program, lone: number[], candidate: (n: KernelNode) => boolean): number[][] {
+  const madeAt = new Map<ValueId, number>();
+  p.nodes.forEach((n, i) => n.outputs.forEach((v) => madeAt.set(v, i)));
+  const lastRead = new Map<ValueId, number>(); // value -> last reader's index, the update itself aside
+  const pairs: number[][] = [];
+  const used = new Set<number>();
+  for (const u of lone) {
+    const upd = p.nodes[u];
+    lastRead.clear();
+    p.nodes.forEach((n, i) => { if (i !== u) n.inputs.forEach((v) => lastRead.set(v, i)); });
+    for (let h = u - 1; h >= 0; h--) {
+      const host = p.nodes[h];
+      if (host.fused === undefined || host.outputs.length !== 1 || candidate(host) || used.has(h) || !wgslSupports(host.fused)) continue;
+      if (host.inputs.length + upd.inputs.length + 1 > MAX_STORAGE_BUFFERS) continue;
+      const ready = upd.inputs.every((v) => v < 0 || (madeAt.get(v) ?? -1) < h);
+      const unread = upd.inputs.every((v) => v < 0 || (lastRead.get(v) ?? -1) < h);
+      if (!ready || !unread) continue;
+      pairs.push([h, u]);
+      used.add(h);
+      break;
+    }
+  }
+  return pairs;
+}

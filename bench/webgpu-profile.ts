@@ -1,0 +1,87 @@
+/**
+ * Where the jitted MLP 784-256-10 SGD step's time goes on webgpu, program by program:
+ * records every WGSL program one jitted step dispatches (tfjs's and the fused ones), then
+ * replays each alone on fresh inputs of the same shapes, waiting for the GPU after each
+ * block, and prints the median ms per program next to the whole step's.
+ *
+ * Run: node --conditions=brainstate-source -r ts-node/register/transpile-only bench/webgpu-profile.ts [sgd|adam]
+ * (SwiftShader on a shared machine: compare shares, not milliseconds).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import * as bst from '../src';
+import { gpuIdle, uploadToGpu } from '../src/backend/webgpu/webgpu-engine';
+
+interface Info { dataId: object; shape: number[]; dtype: tf.DataType }
+interface Recorded { program: WebGPUProgram; inputs: { shape: number[]; dtype: tf.DataType }[]; dtype: tf.DataType; uniforms: unknown }
+type Run = (p: WebGPUProgram, i: Info[], d: tf.DataType, u?: unknown, o?: Info) => Info;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const onGpu = <T extends tf.Tensor>(t: T): T => { uploadToGpu(tf.backend(), t.dataId); return t; };
+
+async function main(): Promise<void> {
+  await bst.backend.init('webgpu');
+  const backend = tf.backend() as unknown as { runWebGPUProgram: Run };
+  const optimiser = process.argv[2] ?? 'sgd';
+  const batch = 128;
+  const x = onGpu(tf.tensor2d(Array.from({ length: batch * 784 }, (_, i) => (Math.sin(i * 0.37) + 1) / 2), [batch, 784]));
+  const y = onGpu(tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10));
+  bst.random.seed(0);
+  const net = new bst.nn.Sequential(new bst.nn.Linear(784, 256), new bst.nn.ReLU(), new bst.nn.Linear(256, 10));
+  const params = net.states(bst.ParamState);
+  const opt = optimiser === 'sgd' ? new bst.optim.SGD(0.01) : new bst.optim.Adam(0.001);
+  opt.registerTrainableWeights(params);
+  const loss = (xb: tf.Tensor, yb: tf.Tensor) => tf.losses.softmaxCrossEntropy(yb, net.call(xb) as tf.Tensor) as tf.Scalar;
+  const step = bst.transform.jit((xb: tf.Tensor, yb: tf.Tensor): tf.Scalar => {
+    const [grads, value] = bst.transform.grad(loss, { gradStates: params, returnValue: true })(xb, yb);
+    opt.update(grads);
+    return value;
+  });
+  for (let i = 0; i < 3; i++) step(x, y).dispose();
+  await gpuIdle(backend);
+  const whole: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 3; i++) step(x, y).dispose();
+    await gpuIdle(backend);
+    whole.push((performance.now() - t0) / 3);
+  }
+
+  const recorded: Recorded[] = [];
+  const run = backend.runWebGPUProgram;
+  backend.runWebGPUProgram = function (this: unknown, p, i, d, u, o) {
+    recorded.push({ program: p, inputs: i.map((t) => ({ shape: [...t.shape], dtype: t.dtype })), dtype: d, uniforms: u });
+    return run.call(this, p, i, d, u, o);
+  };
+  step(x, y).dispose();
+  backend.runWebGPUProgram = run;
+  await gpuIdle(backend);
+
+  const rows: { name: string; ms: number }[] = [];
+  for (const r of recorded) {
+    const ins = r.inputs.map((s) => onGpu(s.dtype === 'int32' ? tf.zeros(s.shape, 'int32') : tf.randomUniform(s.shape)));
+    const infos = ins.map((t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
+    const once = () => {
+      const out = backend.runWebGPUProgram(r.program, infos, r.dtype, r.uniforms);
+      (tf.backend() as unknown as { disposeData(id: object): void }).disposeData(out.dataId);
+    };
+    once();
+    await gpuIdle(backend);
+    const ts: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const t0 = performance.now();
+      for (let j = 0; j < 10; j++) once();
+      await gpuIdle(backend);
+      ts.push((performance.now() - t0) / 10);
+    }
+    ins.forEach((t) => t.dispose());
+    const p = r.program as WebGPUProgram & { workgroupSize?: number[]; dispatch?: number[] };
+    const name = `${p.shaderKey.slice(0, 60)} in ${r.inputs.map((s) => `[${s.shape}]`).join(' ')} wg [${p.workgroupSize}] dispatch [${p.dispatch}]`;
+    rows.push({ name, ms: median(ts) });
+  }
+  const sum = rows.reduce((a, b) => a + b.ms, 0);
+  console.log(`whole jitted step: ${median(whole).toFixed(1)} ms; ${rows.length} programs, replayed alone: ${sum.toFixed(1)} ms in all`);
+  for (const r of rows) console.log(`${r.ms.toFixed(2).padStart(9)} ms  ${r.name}`);
+}
+
+main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });

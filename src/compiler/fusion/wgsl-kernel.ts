@@ -161,7 +161,8 @@ export function wgslFusedKernel(spec: FusedSpec, outTypes: readonly ValueType[],
     const threshold = gpu.cpuForwardThreshold();
     if (threshold > 0) {
       const smallHost = ins.map((t) => !gpu.onDevice(t) && sizeOf(t.shape) < threshold);
-      if (smallHost.some((h) => h) && someOpRunsOnCpu(spec, smallHost, threshold)) {
+      // Literals are small host data too (a group over constants only: fuzz seed 930015).
+      if (someOpRunsOnCpu(spec, smallHost, threshold)) {
         return replayUnfused(spec, ins, outTypes, backendName);
       }
     }

@@ -5,7 +5,7 @@ import { fuseElementwiseFor } from './fuse-elementwise';
 import { explicitMatMulTranspose } from './matmul-transpose';
 import { matMulEpilogue } from './matmul-epilogue';
 import { sumLeadingAxesFor } from './sum-leading-axes';
-import { mergeFusedParts } from './merge-fused-parts';
+import { mergeFusedParts, mergeFusedPartsFor } from './merge-fused-parts';
 import { eliminateCommonSubexpressions } from './cse';
 import { simplifyAlgebraFor } from './simplify';
 import { eliminateCasts } from './cast-elimination';
@@ -49,6 +49,8 @@ export function passesFor(backendName: string): readonly Pass[] {
     passes.push(fuseElementwiseFor(formulas, uploadThreshold), eliminateDeadCodeFor(backendName));
   }
   // The optimiser's updates of every parameter (different shapes, results only written back) in one program.
-  if (fusionEnabled() && formulas !== undefined && targetNamed(backendName)?.gpuFusion !== undefined) passes.push(mergeFusedParts);
+  if (fusionEnabled() && formulas !== undefined && targetNamed(backendName)?.gpuFusion !== undefined) {
+    passes.push(mergeFusedPartsFor(targetNamed(backendName)!.gpuFusion!.cpuForwardThreshold()));
+  }
   return passes;
 }

@@ -167,9 +167,11 @@ function fuse(p: Program, target: FusionTarget, uploadThreshold: number): Progra
   });
   const constants = new Map(p.constants.map((c) => [c.value, c.tensor]));
 
-  // A small constant another kernel reads too stays an input the group reads (and so uploads, as eager does).
+  // A small constant a kernel outside every group reads too stays an input the group reads (and so
+  // uploads, as eager does). Other groups inline it as well (the optimiser's learning rate).
   const readElsewhere = (m: number[]) => (v: ValueId) => uploadThreshold > 0 &&
-    tf.util.sizeFromShape(p.values[v].shape as number[]) < uploadThreshold && (readers.get(v) ?? []).some((j) => !m.includes(j));
+    tf.util.sizeFromShape(p.values[v].shape as number[]) < uploadThreshold &&
+    (readers.get(v) ?? []).some((j) => !m.includes(j) && !nodeGroup.has(j));
   const fusedNodes = groups.map((m) => buildFused(p, m, producer, (v) => live.has(v) || (used.get(v) ?? 0) > 0, constants,
     readElsewhere(m)));
   return { ...p, nodes: schedule(p, groups, fusedNodes) };

@@ -17,7 +17,7 @@ import type { FusedPart, KernelNode, Program, ValueId } from '../ir';
 import { liveOuts } from '../ir';
 import { MAX_STORAGE_BUFFERS, wgslSupports } from '../fusion/codegen-wgsl';
 import type { Pass } from './pass';
-import { readersOf } from './upload-order';
+import { onDeviceInputs, readersOf } from './upload-order';
 
 /** Kernel name of a merged node. */
 export const FUSED_PARTS = 'FusedParts';
@@ -41,7 +41,8 @@ function merge(p: Program, uploadThreshold: number): Program {
   // Bins of candidate node indices, in program order, each within the storage-buffer limit.
   const readers = uploadThreshold > 0 ? readersOf(p) : new Map<ValueId, number[]>();
   // Whether part m, run at node k, would read a small value after another kernel that reads it after m.
-  const movesUpload = (m: number, k: number) => p.nodes[m].inputs.some((v) => v >= 0 &&
+  const onDevice = new Set(onDeviceInputs(p));
+  const movesUpload = (m: number, k: number) => p.nodes[m].inputs.some((v) => v >= 0 && !onDevice.has(v) &&
     sizeOf(p.values[v].shape) < uploadThreshold && (readers.get(v) ?? []).some((j) => j > m && j < k && !open.includes(j)));
   const bins: number[][] = [];
   let open: number[] = [];

@@ -16,6 +16,15 @@ import type { Program, ValueId } from '../ir';
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/**
+ * Inputs whose data was on the device when traced: no kernel on them runs on the CPU forms,
+ * so the order of their reads does not matter. (A later call that passes host data where
+ * the trace had device data can still differ: docs/sharp-bits.md 24.)
+ */
+export function onDeviceInputs(p: Program): ValueId[] {
+  return p.inputs.filter((i) => i.onDevice === true).map((i) => i.value);
+}
+
 /** The nodes reading each value, in program order. */
 export function readersOf(p: Program): Map<ValueId, number[]> {
   const readers = new Map<ValueId, number[]>();
@@ -50,7 +59,7 @@ export function groupMovesUpload(p: Program, members: readonly number[], readers
       if (j !== undefined && j > at) at = j;
     }
   }
-  const seen = new Set<ValueId>();
+  const seen = new Set<ValueId>(onDeviceInputs(p));
   for (const i of members) {
     for (const v of p.nodes[i].inputs) {
       if (v < 0 || produced.has(v) || seen.has(v) || sizeOf(p.values[v].shape) >= threshold) continue;

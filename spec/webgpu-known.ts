@@ -39,11 +39,6 @@ export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
       'webgpu in Node cannot read (a BackendError naming callAsync); it needs an awaiting vmap call',
   },
   {
-    title: 'transform.vmap oneHot: equals each lane run separately',
-    reason: 'not investigated (issue-16 session ran out of time): on SwiftShader both the eager per-lane reference and the ' +
-      'vmapped int32 oneHot read back values that look like float32 bits of other tensors; cpu and wasm agree exactly',
-  },
-  {
     title: 'constants made inside a trace are literals of the fused kernel (issue 19) LIF reset written as tf.fill(vNew.shape, V_RESET): no constant tensor input, results bit-equal to eager',
     reason: 'the reset value is folded into a constant on the GPU at trace time, which the compiler cannot read without a ' +
       'synchronous GPU read, so the fused WGSL program takes it as an input instead of a literal (one dispatch still)',

@@ -30,7 +30,7 @@ export { backendIdle, canReadSync, freshHostConstant, hostConstant, readHeld } f
 export { readFirst, readsAreAsync } from './webgpu/host-reads';
 export type { HostConstant } from './webgpu/host-reads';
 import {
-  canReadGpuSync, copyOnGpu, isOnHost, isWebGPUBackend, selfTestWebGPU, syncReadError, uploadToGpu,
+  canReadGpuSync, copyOnGpu, isOnDevice as isOnDeviceIn, isOnHost, isWebGPUBackend, selfTestWebGPU, syncReadError, uploadToGpu,
 } from './webgpu/webgpu-engine';
 
 /** The tfjs versions this adapter was written and tested against. */
@@ -298,6 +298,12 @@ export function placeOnDevice<T extends TensorInfo>(t: T): T {
   const b = eng().backend;
   if (isWebGPUBackend(b)) uploadToGpu(b, t.dataId);
   return t;
+}
+
+/** Whether `t`'s data is on a device apart from the host (webgpu: uploaded); false elsewhere. */
+export function isOnDevice(t: TensorInfo): boolean {
+  const b = eng().backend;
+  return isWebGPUBackend(b) && isOnDeviceIn(b, t.dataId);
 }
 
 /** Adds one backend reference to `info`'s data (to hand the same data out twice). */

@@ -28,6 +28,12 @@ export type InputSource =
 export interface ProgramInput {
   readonly value: ValueId;
   readonly source: InputSource;
+  /**
+   * The value's data was on the device when it was traced (webgpu: uploaded, so tfjs-webgpu
+   * runs no kernel on it on its CPU forms). Fusion keeps the order of first reads only of
+   * small values that may be host data (passes/upload-order.ts).
+   */
+  readonly onDevice?: boolean;
 }
 
 /** A value fixed at trace time (a literal, a captured tensor, or a folded result); the program owns `tensor`. */

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  aliasTensor, copyTensor, EngineListener, KernelInvocation, unrecorded,
+  aliasTensor, copyTensor, EngineListener, isOnDevice, KernelInvocation, unrecorded,
 } from '../backend/tfjs-engine';
 import { TraceError, TracerValueError } from '../errors';
 import type { ControlSpec, KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
@@ -93,7 +93,7 @@ export class Recorder implements EngineListener {
   /** Registers `t` as a program input. `t` must have a data id no other bound tensor has. */
   addInput(t: tf.Tensor, source: ProgramInput['source'], what: string): ValueId {
     const id = this.newValue(t, { kind: 'input', what });
-    this.inputs.push({ value: id, source });
+    this.inputs.push(isOnDevice(t) ? { value: id, source, onDevice: true } : { value: id, source });
     this.bind(t, id);
     return id;
   }

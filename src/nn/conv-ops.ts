@@ -71,15 +71,32 @@ export function dilateAxis(x: tf.Tensor, axis: number, factor: number): tf.Tenso
   const len = x.shape[axis];
   if (factor === 1 || len <= 1) return x;
   return tf.tidy(() => {
-    const e = tf.expandDims(x, axis + 1);
-    const pads = e.shape.map((_, i) => (i === axis + 1 ? [0, factor - 1] : [0, 0]) as [number, number]);
+    // As [before, len, 1, after], rank 4 whatever x's rank: tfjs-webgpu's Pad program does not
+    // compile for rank 5 ("cannot index type 'vec5'"), which a 2-d kernel's dilation made.
+    const before = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const after = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const e = tf.reshape(x, [before, len, 1, after]);
     const merged = x.shape.slice();
     merged[axis] = len * factor;
-    const flat = tf.reshape(tf.pad(e, pads), merged);
+    const flat = tf.reshape(tf.pad(e, [[0, 0], [0, 0], [0, factor - 1], [0, 0]]), merged);
     const size = merged.slice();
     size[axis] = (len - 1) * factor + 1;
     return tf.slice(flat, new Array(merged.length).fill(0), size);
   });
+}
+
+/**
+ * `x` with `value` before and after along `axis`, padded as a rank-3 tensor: tfjs-webgpu's
+ * Pad program does not compile for rank 5 (a 3-d convolution's or pooling's input: "cannot
+ * index type 'vec5'"; the failed submit also lost the kernels batched with it).
+ */
+export function padAxis(x: tf.Tensor, axis: number, [lo, hi]: readonly [number, number], value = 0): tf.Tensor {
+  if (lo === 0 && hi === 0) return x;
+  const before = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const after = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const shape = x.shape.slice();
+  shape[axis] += lo + hi;
+  return tf.reshape(tf.pad(tf.reshape(x, [before, x.shape[axis], after]), [[0, 0], [lo, hi], [0, 0]], value), shape);
 }
 
 /** Options of {@link convGeneral}. */
@@ -107,9 +124,7 @@ export function convGeneral(x: tf.Tensor, w: tf.Tensor, o: ConvGeneralOptions): 
     let pad: 'same' | 'valid' = o.padding === 'SAME' ? 'same' : 'valid';
     if (Array.isArray(o.padding)) {
       const pairs = o.padding;
-      if (pairs.some(([a, b]) => a > 0 || b > 0)) {
-        xi = tf.pad(xi, [[0, 0], ...pairs, [0, 0]]);
-      }
+      pairs.forEach((pair, d) => { xi = padAxis(xi, 1 + d, pair); });
       pad = 'valid';
     }
     const one = (xs: tf.Tensor, ws: tf.Tensor): tf.Tensor => {

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError } from '../errors';
-import { convOutLength, parsePadding, Padding, PaddingSpec, replicate } from './conv-ops';
+import { convOutLength, padAxis, parsePadding, Padding, PaddingSpec, replicate } from './conv-ops';
 import { Module, Size } from './module';
 
 /** Options of the pooling layers. */
@@ -101,11 +101,12 @@ export function pool(x: tf.Tensor, kind: PoolKind, k: number[], s: number[], pad
   if (padding === 'VALID' || !padding.some(([a, b]) => a > 0 || b > 0)) return poolOnce(x, kind, k, s, 'valid');
   const explicit = padding;
   return tf.tidy(() => {
-    const pads: [number, number][] = [[0, 0], ...explicit, [0, 0]];
-    if (kind === 'max') return poolOnce(tf.pad(x, pads, -Infinity), 'max', k, s, 'valid');
-    const sums = poolOnce(tf.pad(x, pads), 'avg', k, s, 'valid');
+    // One spatial axis at a time (padAxis: tfjs-webgpu's Pad takes at most rank 4).
+    const pad = (t: tf.Tensor, value: number) => explicit.reduce((acc, pair, d) => padAxis(acc, 1 + d, pair, value), t);
+    if (kind === 'max') return poolOnce(pad(x, -Infinity), 'max', k, s, 'valid');
+    const sums = poolOnce(pad(x, 0), 'avg', k, s, 'valid');
     const ones = tf.ones([1, ...x.shape.slice(1, -1), 1]);
-    const counts = poolOnce(tf.pad(ones, pads), 'avg', k, s, 'valid');
+    const counts = poolOnce(pad(ones, 0), 'avg', k, s, 'valid');
     return tf.div(sums, counts);
   });
 }

@@ -8,7 +8,8 @@
  *   synchronously in Node: tfjs-webgpu's `readSync` of GPU data needs `OffscreenCanvas`.
  * - `readToGPU(dataId)` (what `Tensor.dataToGPU` calls): a copy on the GPU, as a new tensor.
  * - `runWebGPUProgram(program, inputs, dtype, uniforms)`: runs a WGSL compute program.
- *   Wrapped once to count dispatches (see {@link countDispatches}).
+ *   Wrapped once to count dispatches (see {@link countDispatches}) and to mend the int32
+ *   transpose program (see `fixIntegerTranspose`).
  * - `ensureCommandEncoderReady / endComputePassEncoder / submitQueue` and `device.queue`:
  *   to submit what tfjs batches and wait for the GPU (see {@link gpuIdle}).
  * - `makeTensorInfo`, `uploadToGPU`, `tensorMap.get(dataId).resource / .dtype`,
@@ -88,10 +89,33 @@ export function selfTestWebGPU(backend: unknown): void {
     const run = b.runWebGPUProgram;
     b.runWebGPUProgram = function (this: WebGPUBackendPrivate, ...args) {
       dispatches++;
+      fixIntegerTranspose(args[0], args[2]);
       return run.apply(this, args);
     };
     own[COUNTED] = true;
   }
+}
+
+/** The store of tfjs-webgpu 4.22's TransposeProgram: an element of A, as A's buffer holds it, into an f32 parameter. */
+const TRANSPOSE_STORE = /setOutputAtIndex\(flatIndex, (A\[getIndexFromCoords\dD\([^;]*, uniforms\.aShape\)\])\);/;
+
+/**
+ * tfjs-webgpu 4.22's general `TransposeProgram` (any permutation but a 2-D swap) does not
+ * compile when its input's buffer holds int32 (int32 and bool data, and a float32 cast of
+ * int32 data, which keeps the int32 buffer): it passes the `i32` element to
+ * `setOutputAtIndex`, which takes `f32`. The failed pipeline is cached, its output keeps
+ * whatever the buffer pool held, and the submit that holds it fails, so kernels batched
+ * with it compute nothing either (fuzz seed 931472: `tf.round(x)` uploads an int32 `x`,
+ * then `tf.transpose(x)`, and every reduction over a non-inner axis of such data, which
+ * transposes first, read garbage). The program is patched as it is run: the element is
+ * converted to the output's type (exact for int32 to int32; as tfjs's other programs read
+ * an int32 buffer for a float32 output), which leaves float32 data's code as it was.
+ */
+function fixIntegerTranspose(program: WebGPUProgram, dtype: tf.DataType): void {
+  if (!program.shaderKey.startsWith('transpose_') || program.variableNames.join() !== 'A') return;
+  const store = dtype === 'float32' ? 'setOutputAtIndex(flatIndex, f32($1));' : 'setOutputAtIndexI32(flatIndex, i32($1));';
+  const code = program.getUserCode.bind(program);
+  program.getUserCode = () => code().replace(TRANSPOSE_STORE, store);
 }
 
 /** True when `dataId`'s values are on the host (synchronously readable), false when only on the GPU. */

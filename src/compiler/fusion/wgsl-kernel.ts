@@ -154,11 +154,15 @@ export function wgslFusedKernel(spec: FusedSpec, outTypes: readonly ValueType[],
     : wgslKernelFor(spec, formulas, { kind: 'packed', dtypes: outs.map((o) => o.dtype) });
   return ({ inputs }) => {
     const ins = inputs as TensorInfo[];
-    if (!supported) return replayUnfused(spec, ins, outTypes, backendName);
+    // A group whose results no one reads is kept only for the uploads its kernels make eagerly
+    // (passes/dce.ts): its kernels run one by one, each uploading what eager's would (the
+    // generated program reads no input it does not need; fuzz seeds 931210, 931553).
+    if (!supported || outs.length === 0) return replayUnfused(spec, ins, outTypes, backendName);
     const threshold = gpu.cpuForwardThreshold();
     if (threshold > 0) {
       const smallHost = ins.map((t) => !gpu.onDevice(t) && sizeOf(t.shape) < threshold);
-      if (smallHost.some((h) => h) && someOpRunsOnCpu(spec, smallHost, threshold)) {
+      // Literals are small host data too (a group over constants only: fuzz seed 930015).
+      if (someOpRunsOnCpu(spec, smallHost, threshold)) {
         return replayUnfused(spec, ins, outTypes, backendName);
       }
     }

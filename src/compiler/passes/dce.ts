@@ -10,7 +10,11 @@
  * how a later kernel on the same small input computes: eagerly, `tf.erf(x)` then
  * `tf.cast(x, 'int32')` casts on the GPU (1e10 becomes 2147483520), while the cast alone
  * casts on the host (1410065408; fuzz seed 32 on webgpu). So on such a backend a dead
- * kernel that reads a small value used after it is kept (its results are disposed at once).
+ * kernel that reads a small value used after it is kept (its results are disposed at once),
+ * and so is one that reads a small input of the program: the upload outlives the call, so
+ * eagerly the next call's kernels on that argument or state run on the GPU (fuzz seed
+ * 930984: a dead `tf.argMin(s)` after `tf.prod(s, 0, true)`; tfjs-webgpu's CPU Prod drops
+ * keepDims, so the shape changed from the second call on).
  */
 import { disposeProgram, liveOuts, Program, subPrograms, ValueId } from '../ir';
 import { targetNamed } from '../../backend/targets';
@@ -21,9 +25,11 @@ const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 /** DCE keeping dead kernels that upload a small value a later kernel reads (`threshold` 0: none kept). */
 function eliminateDeadCodeKeeping(p: Program, threshold: number): Program {
   const live = new Set<ValueId>(liveOuts(p));
+  // The program's inputs (arguments, states, loop carries) outlive the kernel: a later call or step reads them.
+  const outlives = new Set<ValueId>(p.inputs.map((i) => i.value));
   const keep: boolean[] = new Array(p.nodes.length).fill(false);
-  const uploadsUsedValue = (inputs: readonly ValueId[]) =>
-    threshold > 0 && inputs.some((v) => v >= 0 && live.has(v) && sizeOf(p.values[v].shape) < threshold);
+  const uploadsUsedValue = (inputs: readonly ValueId[]) => threshold > 0 &&
+    inputs.some((v) => v >= 0 && (live.has(v) || outlives.has(v)) && sizeOf(p.values[v].shape) < threshold);
   for (let i = p.nodes.length - 1; i >= 0; i--) {
     const n = p.nodes[i];
     // A branch node with a run-time check (ifelse's checkCond) stays: failing the call is its effect.

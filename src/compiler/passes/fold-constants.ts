@@ -2,19 +2,80 @@
  * Constant folding: a kernel whose inputs are all constants computed the same result
  * during the trace as it would at every call, so its outputs become constants and the
  * kernel is dropped. (The recorder kept those trace results for exactly this.)
+ *
+ * On a backend that runs kernels on small host data on its CPU forms (tfjs-webgpu), eagerly
+ * such a kernel's bits depend on where its inputs are at each call: a constant made in the
+ * traced code is new host data at every call until some GPU kernel reads it. So a kernel
+ * over small constants is kept (it runs where eager runs it) when a kernel that runs at
+ * every call reads one of its inputs before it (fuzz seed 931140: a compare of a denormal c
+ * with a GPU state uploaded c, so eagerly `tf.mul(c, 1)` ran on the GPU and flushed c to 0),
+ * or when it ran on the GPU in the trace and such a kernel reads one of its inputs after it
+ * (seed 167: a dead `log1p(c)` uploaded c, so `floorDiv(x, c)` ran in f32). A kernel reading
+ * a kept kernel's result is kept too. The rest fold, and run nowhere.
  */
-import type { ProgramConstant } from '../ir';
+import { targetNamed } from '../../backend/targets';
+import type * as tf from '@tensorflow/tfjs';
+import type { KernelNode, Program, ProgramConstant, ValueId } from '../ir';
 import type { Pass } from './pass';
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** The folded nodes to keep as kernels (see the module comment), as a predicate. */
+function keptFolds(p: Program, threshold: number, onDevice: (t: tf.Tensor) => boolean): (n: KernelNode) => boolean {
+  const kept = new Set<KernelNode>();
+  const runs = (n: KernelNode) => n.folded === undefined || kept.has(n);
+  const small = (n: KernelNode) => n.control === undefined && n.inputs.every((v) => v < 0 || sizeOf(p.values[v].shape) < threshold);
+  const readsAt = new Map<ValueId, number[]>();
+  p.nodes.forEach((n, i) => n.inputs.forEach((v) => { if (v >= 0) readsAt.set(v, [...(readsAt.get(v) ?? []), i]); }));
+  const keptOutputs = new Set<ValueId>();
+  for (let changed = true; changed;) {
+    changed = false;
+    p.nodes.forEach((n, i) => {
+      if (runs(n) || !small(n)) return;
+      const onGpu = n.folded!.some(onDevice);
+      const coupled = n.inputs.some((v) => v >= 0 && (keptOutputs.has(v) ||
+        (readsAt.get(v) ?? []).some((j) => runs(p.nodes[j]) && (j < i || (onGpu && j > i)))));
+      if (!coupled) return;
+      kept.add(n);
+      n.outputs.forEach((o) => keptOutputs.add(o));
+      changed = true;
+    });
+  }
+  return (n) => kept.has(n);
+}
+
+function fold(p: Program, keep: (n: KernelNode) => boolean): Program {
+  const constants: ProgramConstant[] = [...p.constants];
+  const nodes: KernelNode[] = [];
+  for (const n of p.nodes) {
+    if (n.folded === undefined) {
+      nodes.push(n);
+    } else if (keep(n)) {
+      // Runs at every call like any kernel: its trace results are not needed.
+      n.folded.forEach((t) => t.dispose());
+      nodes.push({ ...n, folded: undefined });
+    } else {
+      n.outputs.forEach((value, i) => constants.push({ value, tensor: n.folded![i] }));
+    }
+  }
+  return { ...p, constants, nodes };
+}
 
 export const foldConstants: Pass = {
   name: 'fold-constants',
-  run(p) {
-    const constants: ProgramConstant[] = [...p.constants];
-    const nodes = p.nodes.filter((n) => {
-      if (n.folded === undefined) return true;
-      n.outputs.forEach((value, i) => constants.push({ value, tensor: n.folded![i] }));
-      return false;
-    });
-    return { ...p, constants, nodes };
-  },
+  run: (p) => fold(p, () => false),
 };
+
+/** Constant folding for a program that runs on `backendName` (see the module comment). */
+export function foldConstantsFor(backendName: string): Pass {
+  const gpu = targetNamed(backendName)?.gpuFusion;
+  if (gpu === undefined) return foldConstants;
+  return {
+    name: 'fold-constants',
+    run: (p) => {
+      const threshold = gpu.cpuForwardThreshold();
+      if (threshold === 0) return fold(p, () => false);
+      return fold(p, keptFolds(p, threshold, (t) => gpu.onDevice(t)));
+    },
+  };
+}

@@ -18,6 +18,7 @@ import { splatValue } from '../constants';
 import type { FusedInput, FusedOp, FusedSpec, KernelNode, Program, ValueId, ValueType } from '../ir';
 import { liveOuts } from '../ir';
 import type { Pass } from './pass';
+import { groupMovesUpload, readersOf } from './upload-order';
 import { InternalError } from '../../errors';
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -58,11 +59,16 @@ function fusible(n: KernelNode, values: readonly ValueType[], target: FusionTarg
 }
 
 /** Elementwise fusion for programs that run on `target`. */
-export function fuseElementwiseFor(target: FusionTarget): Pass {
-  return { name: 'fuse-elementwise', run: (p) => fuse(p, target) };
+export function fuseElementwiseFor(target: FusionTarget, uploadThreshold = 0): Pass {
+  return { name: 'fuse-elementwise', run: (p) => fuse(p, target, uploadThreshold) };
 }
 
-function fuse(p: Program, target: FusionTarget): Program {
+/**
+ * `uploadThreshold`: on a backend that runs kernels on small host data on its CPU forms
+ * (tfjs-webgpu), that size; groups then keep the order in which kernels first read small
+ * values (./upload-order.ts), and small constants read outside a group are not inlined.
+ */
+function fuse(p: Program, target: FusionTarget, uploadThreshold: number): Program {
   const producer = new Map<ValueId, number>();
   p.nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
 
@@ -103,6 +109,11 @@ function fuse(p: Program, target: FusionTarget): Program {
     return false;
   };
 
+  const readers = uploadThreshold > 0 ? readersOf(p) : new Map<ValueId, number[]>();
+  const membersOf = (roots: Set<number>) => p.nodes.map((_, j) => j).filter((j) => isFused[j] && roots.has(find(j)));
+  const movesUpload = (merged: Set<number>) =>
+    uploadThreshold > 0 && groupMovesUpload(p, membersOf(merged), readers, producer, uploadThreshold);
+
   const isFused = p.nodes.map((n) => fusible(n, p.values, target));
   p.nodes.forEach((n, i) => {
     if (!isFused[i]) return;
@@ -115,11 +126,11 @@ function fuse(p: Program, target: FusionTarget): Program {
       const g = find(j);
       if (!candidates.includes(g)) candidates.push(g);
     }
-    // Join as many as possible, one at a time, never closing a cycle.
+    // Join as many as possible, one at a time, never closing a cycle nor moving an upload.
     const merged = new Set<number>([i]);
     for (const g of candidates) {
       merged.add(g);
-      if (wouldCycle(merged)) merged.delete(g);
+      if (wouldCycle(merged) || movesUpload(merged)) merged.delete(g);
     }
     const all = new Set<number>();
     for (const r of merged) {
@@ -156,12 +167,29 @@ function fuse(p: Program, target: FusionTarget): Program {
   });
   const constants = new Map(p.constants.map((c) => [c.value, c.tensor]));
 
-  const fusedNodes = groups.map((m) => buildFused(p, m, producer, (v) => live.has(v) || (used.get(v) ?? 0) > 0, constants));
+  // A small constant a kernel outside every group reads too stays an input the group reads (and so
+  // uploads, as eager does). Other groups inline it as well (the optimiser's learning rate).
+  const readElsewhere = (m: number[]) => (v: ValueId) => uploadThreshold > 0 &&
+    tf.util.sizeFromShape(p.values[v].shape as number[]) < uploadThreshold &&
+    (readers.get(v) ?? []).some((j) => !m.includes(j) && !nodeGroup.has(j));
+  const fusedNodes = groups.map((m) => buildFused(p, m, producer, (v) => live.has(v) || (used.get(v) ?? 0) > 0, constants,
+    readElsewhere(m)));
   return { ...p, nodes: schedule(p, groups, fusedNodes) };
 }
 
+/**
+ * Whether `value` can be inlined as a literal of `dtype`. An int32 constant can hold values
+ * outside int32 where its data is a Float32Array: tfjs-webgpu's CPU Abs of int32 data makes
+ * one (|2147483646| is stored as 2147483648), and eager kernels read those stored values.
+ * As an i32 literal (WGSL, or an Int32Array when replayed) the value would wrap (fuzz seed
+ * 930484 on webgpu), so such a constant stays an input and kernels read it as eager does.
+ */
+function literalHolds(dtype: tf.DataType, value: number): boolean {
+  return dtype !== 'int32' || (Number.isInteger(value) && value >= -2147483648 && value <= 2147483647);
+}
+
 function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number>, escapes: (v: ValueId) => boolean,
-  constants: Map<ValueId, tf.Tensor>): KernelNode {
+  constants: Map<ValueId, tf.Tensor>, readElsewhere: (v: ValueId) => boolean = () => false): KernelNode {
   const inGroup = new Set(nodeIdx);
   const domain = p.values[p.nodes[nodeIdx[0]].outputs[0]].shape;
   const ref = new Map<ValueId, number>();
@@ -189,7 +217,7 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
     const c = constants.get(v);
     const splat = c !== undefined ? splatValue(c) : undefined;
     ref.set(v, inputs.length);
-    if (splat !== undefined) {
+    if (splat !== undefined && literalHolds(t.dtype, splat) && !readElsewhere(v)) {
       inputs.push({ mode: 'literal', dtype: t.dtype, value: splat });
       continue;
     }

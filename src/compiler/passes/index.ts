@@ -1,11 +1,11 @@
 import { eliminateDeadCode, eliminateDeadCodeFor } from './dce';
 import { elideIdentities } from './elide-identities';
-import { foldConstants } from './fold-constants';
+import { foldConstants, foldConstantsFor } from './fold-constants';
 import { fuseElementwiseFor } from './fuse-elementwise';
 import { explicitMatMulTranspose } from './matmul-transpose';
 import { matMulEpilogue } from './matmul-epilogue';
 import { sumLeadingAxesFor } from './sum-leading-axes';
-import { mergeFusedParts } from './merge-fused-parts';
+import { mergeFusedParts, mergeFusedPartsFor } from './merge-fused-parts';
 import { eliminateCommonSubexpressions } from './cse';
 import { simplifyAlgebraFor } from './simplify';
 import { eliminateCasts } from './cast-elimination';
@@ -19,7 +19,8 @@ export { runPasses, renameUses } from './pass';
 export { rewritePass } from './rewrite';
 export type { Pass } from './pass';
 export {
-  eliminateCommonSubexpressions, eliminateDeadCode, eliminateDeadCodeFor, elideIdentities, explicitMatMulTranspose, foldConstants, fuseElementwiseFor,
+  eliminateCommonSubexpressions, eliminateDeadCode, eliminateDeadCodeFor, elideIdentities, explicitMatMulTranspose, foldConstants,
+  foldConstantsFor, fuseElementwiseFor,
   matMulEpilogue, sumLeadingAxesFor, mergeFusedParts,
   simplifyAlgebraFor, eliminateCasts,
 };
@@ -32,7 +33,7 @@ export function fusionEnabled(): boolean {
 /** The pass pipeline for a program that will run on `backendName`. */
 export function passesFor(backendName: string): readonly Pass[] {
   const passes: Pass[] = [
-    foldConstants, elideIdentities, simplifyAlgebraFor(backendName), eliminateCasts, eliminateCommonSubexpressions,
+    foldConstantsFor(backendName), elideIdentities, simplifyAlgebraFor(backendName), eliminateCasts, eliminateCommonSubexpressions,
     eliminateDeadCodeFor(backendName),
   ];
   // tfjs-wasm's own BatchMatMul is slow with a transposed operand; the generated GEMM is not.
@@ -43,8 +44,13 @@ export function passesFor(backendName: string): readonly Pass[] {
   // Bias and Relu epilogues in the product's own program: one dispatch per dense layer on a GPU.
   // Bias-gradient sums without tfjs-webgpu's transpose first.
   if (fusionEnabled() && targetNamed(backendName)?.gpuFusion !== undefined) passes.push(matMulEpilogue, sumLeadingAxesFor(backendName));
-  if (fusionEnabled() && formulas !== undefined) passes.push(fuseElementwiseFor(formulas), eliminateDeadCodeFor(backendName));
+  if (fusionEnabled() && formulas !== undefined) {
+    const uploadThreshold = targetNamed(backendName)?.gpuFusion?.cpuForwardThreshold() ?? 0;
+    passes.push(fuseElementwiseFor(formulas, uploadThreshold), eliminateDeadCodeFor(backendName));
+  }
   // The optimiser's updates of every parameter (different shapes, results only written back) in one program.
-  if (fusionEnabled() && formulas !== undefined && targetNamed(backendName)?.gpuFusion !== undefined) passes.push(mergeFusedParts);
+  if (fusionEnabled() && formulas !== undefined && targetNamed(backendName)?.gpuFusion !== undefined) {
+    passes.push(mergeFusedPartsFor(targetNamed(backendName)!.gpuFusion!.cpuForwardThreshold()));
+  }
   return passes;
 }

@@ -7,8 +7,11 @@
  *
  * Parts join in program order while the program's storage buffers (every part's inputs and
  * the one output) fit WebGPU's default limit. The merged node runs where its last part ran:
- * every part's inputs exist by then, and nothing earlier reads its outputs. An update left
- * alone by that limit (the MLP's fourth parameter) joins an earlier fused kernel instead
+ * every part's inputs exist by then, and nothing earlier reads its outputs. Where tfjs-webgpu
+ * runs kernels on small host data on its CPU forms, a part does not join when that would
+ * move its reads of a small value past another kernel reading it (./upload-order.ts; fuzz
+ * seed 930852: a Mod part moved past a product of the same constant, which then ran on the
+ * host, and so did the chain of kernels after it). An update left alone by that limit (the MLP's fourth parameter) joins an earlier fused kernel instead
  * when its inputs exist there and nothing from there on reads them (so moving it earlier
  * changes no value read): one dispatch fewer.
  */
@@ -16,64 +19,78 @@ import type { FusedPart, KernelNode, Program, ValueId } from '../ir';
 import { liveOuts } from '../ir';
 import { MAX_STORAGE_BUFFERS, wgslSupports } from '../fusion/codegen-wgsl';
 import type { Pass } from './pass';
+import { onDeviceInputs, readersOf } from './upload-order';
 
 /** Kernel name of a merged node. */
 export const FUSED_PARTS = 'FusedParts';
 
-export const mergeFusedParts: Pass = {
-  name: 'merge-fused-parts',
-  run(p: Program): Program {
-    const read = new Set<ValueId>();
-    for (const n of p.nodes) for (const v of n.inputs) if (v >= 0) read.add(v);
-    const live = new Set(liveOuts(p));
-    const candidate = (n: KernelNode) => n.fused !== undefined && n.outputs.length === 1 && !read.has(n.outputs[0]) &&
-      live.has(n.outputs[0]) && wgslSupports(n.fused);
+export const mergeFusedParts: Pass = mergeFusedPartsFor(0);
 
-    // Bins of candidate node indices, in program order, each within the storage-buffer limit.
-    const bins: number[][] = [];
-    let open: number[] = [];
-    let buffers = 1;
-    p.nodes.forEach((n, i) => {
-      if (!candidate(n)) return;
-      if (buffers + n.inputs.length > MAX_STORAGE_BUFFERS) {
-        bins.push(open);
-        open = [];
-        buffers = 1;
-      }
-      open.push(i);
-      buffers += n.inputs.length;
-    });
-    bins.push(open);
-    // Each merged node: its members, and the index it runs at.
-    const merged = bins.filter((b) => b.length >= 2).map((b) => ({ members: b, runsAt: b[b.length - 1] }));
-    for (const [h, u] of hostsForLoneUpdates(p, bins.filter((b) => b.length === 1).map((b) => b[0]), candidate)) {
-      merged.push({ members: [h, u], runsAt: h });
-    }
-    if (merged.length === 0) return p;
+/** {@link mergeFusedParts} keeping first reads of values under `uploadThreshold` elements in order (0: no such rule). */
+export function mergeFusedPartsFor(uploadThreshold: number): Pass {
+  return { name: 'merge-fused-parts', run: (p) => merge(p, uploadThreshold) };
+}
 
-    const at = new Map<number, KernelNode>(); // the index it runs at -> merged node
-    const dropped = new Set<number>();
-    for (const { members: bin, runsAt } of merged) {
-      const inputs: ValueId[] = [];
-      const parts: FusedPart[] = bin.map((i) => {
-        const n = p.nodes[i];
-        const idx = n.inputs.map((v) => inputs.push(v) - 1);
-        return { spec: n.fused!, inputs: idx };
-      });
-      at.set(runsAt, {
-        kernel: FUSED_PARTS, inputNames: null, inputs, attrs: {}, outputs: bin.map((i) => p.nodes[i].outputs[0]), fusedParts: parts,
-      });
-      for (const i of bin) dropped.add(i);
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function merge(p: Program, uploadThreshold: number): Program {
+  const read = new Set<ValueId>();
+  for (const n of p.nodes) for (const v of n.inputs) if (v >= 0) read.add(v);
+  const live = new Set(liveOuts(p));
+  const candidate = (n: KernelNode) => n.fused !== undefined && n.outputs.length === 1 && !read.has(n.outputs[0]) &&
+    live.has(n.outputs[0]) && wgslSupports(n.fused);
+
+  // Bins of candidate node indices, in program order, each within the storage-buffer limit.
+  const readers = uploadThreshold > 0 ? readersOf(p) : new Map<ValueId, number[]>();
+  // Whether part m, run at node k, would read a small value after another kernel that reads it after m.
+  const onDevice = new Set(onDeviceInputs(p));
+  const movesUpload = (m: number, k: number) => p.nodes[m].inputs.some((v) => v >= 0 && !onDevice.has(v) &&
+    sizeOf(p.values[v].shape) < uploadThreshold && (readers.get(v) ?? []).some((j) => j > m && j < k && !open.includes(j)));
+  const bins: number[][] = [];
+  let open: number[] = [];
+  let buffers = 1;
+  p.nodes.forEach((n, i) => {
+    if (!candidate(n)) return;
+    if (buffers + n.inputs.length > MAX_STORAGE_BUFFERS || (uploadThreshold > 0 && open.some((m) => movesUpload(m, i)))) {
+      bins.push(open);
+      open = [];
+      buffers = 1;
     }
-    const nodes: KernelNode[] = [];
-    p.nodes.forEach((n, i) => {
-      const m = at.get(i);
-      if (m !== undefined) nodes.push(m);
-      else if (!dropped.has(i)) nodes.push(n);
+    open.push(i);
+    buffers += n.inputs.length;
+  });
+  bins.push(open);
+  // Each merged node: its members, and the index it runs at.
+  const merged = bins.filter((b) => b.length >= 2).map((b) => ({ members: b, runsAt: b[b.length - 1] }));
+  // A lone update joins an earlier kernel only where no other kernel reads its inputs from
+  // there on, so no first read of a small value moves past another (the upload rule holds).
+  for (const [h, u] of hostsForLoneUpdates(p, bins.filter((b) => b.length === 1).map((b) => b[0]), candidate)) {
+    merged.push({ members: [h, u], runsAt: h });
+  }
+  if (merged.length === 0) return p;
+
+  const at = new Map<number, KernelNode>(); // the index it runs at -> merged node
+  const dropped = new Set<number>();
+  for (const { members: bin, runsAt } of merged) {
+    const inputs: ValueId[] = [];
+    const parts: FusedPart[] = bin.map((i) => {
+      const n = p.nodes[i];
+      const idx = n.inputs.map((v) => inputs.push(v) - 1);
+      return { spec: n.fused!, inputs: idx };
     });
-    return { ...p, nodes };
-  },
-};
+    at.set(runsAt, {
+      kernel: FUSED_PARTS, inputNames: null, inputs, attrs: {}, outputs: bin.map((i) => p.nodes[i].outputs[0]), fusedParts: parts,
+    });
+    for (const i of bin) dropped.add(i);
+  }
+  const nodes: KernelNode[] = [];
+  p.nodes.forEach((n, i) => {
+    const m = at.get(i);
+    if (m !== undefined) nodes.push(m);
+    else if (!dropped.has(i)) nodes.push(n);
+  });
+  return { ...p, nodes };
+}
 
 /**
  * For each lone update (a candidate no bin took), the latest earlier fused kernel it can

@@ -60,6 +60,8 @@ describe('fused kernels read bools as the backend stores them (tfjs-wasm: raw by
         tf.logicalAnd(c, d),
         tf.logicalOr(c, tf.logicalNot(d)),
         tf.where(c, x, tf.neg(x)),
+        tf.where(c, tf.zerosLike(x), x),
+        tf.where(tf.logicalNot(d), x, tf.zerosLike(x)),
         tf.where(tf.logicalXor(c, d), tf.mul(x, 2), x),
         tf.logicalAnd(tf.greater(x, 3), c),
         tf.equal(c, d),
@@ -84,15 +86,19 @@ describe('fused kernels read bools as the backend stores them (tfjs-wasm: raw by
     });
 
     it(`${k.name}: a captured bool constant and a jitted loop over cast bools, eager bits`, () => {
+      // fill(…, 2, 'bool') stores a byte 2 on cpu too (its cast stores 0 / 1).
       const two = tf.cast(tf.scalar(2, 'int32'), 'bool');
-      const h = (x: tf.Tensor): tf.Tensor[] => [tf.logicalAnd(tf.greater(x, 1), two), tf.add(tf.cast(two, 'float32'), x)];
+      const h = (x: tf.Tensor, b: tf.Tensor): tf.Tensor[] => [tf.logicalAnd(tf.greater(x, 1), two), tf.add(tf.cast(two, 'float32'), x),
+        tf.add(tf.cast(b, 'float32'), x), tf.where(b, x, tf.sub(1, x)), tf.logicalNot(tf.logicalOr(b, tf.less(x, 0))),
+        tf.equal(b, tf.greater(x, 0)), tf.logicalAnd(b, tf.greater(x, 0)), tf.where(b, tf.zerosLike(x), x), tf.where(b, x, tf.zerosLike(x))];
       const hj = bst.transform.jit(h);
-      const x = tf.tidy(() => tf.sub(tf.range(0, 23), 5));
-      withCompilerOptions(k.options, () => hj.compile(x));
-      const got = hj(x);
-      const want = h(x);
-      got.forEach((t, i) => expectBitEqual(t, want[i], `${k.name}, bool constant, output ${i}`));
-      tf.dispose([two, x, ...got, ...want]);
+      const x = tf.tidy(() => tf.sub(tf.range(0, 23), 5.5));
+      const filled = tf.fill([23], 2, 'bool');
+      withCompilerOptions(k.options, () => hj.compile(x, filled));
+      const got = hj(x, filled);
+      const want = h(x, filled);
+      got.forEach((t, i) => expectBitEqual(t, want[i], `${k.name}, bool constant and fill, output ${i}`));
+      tf.dispose([two, x, filled, ...got, ...want]);
       hj.clearCache();
 
       const n = 37;

@@ -155,6 +155,12 @@ const compare = (jsOp: string, simdCode: number, scalarCode: number, intCode: nu
  * bool as i32 lanes equal to the negated byte (-1 / 0 for a fused comparison's mask).
  */
 const BOOL_BYTES = 'tfjs-wasm stores bools as raw bytes (a cast of 2 stores 2) and reads them raw';
+/**
+ * A mask of the bool lanes that are nonzero / zero. tfjs-cpu's logic kernels test a bool byte
+ * for truth (`a && b`), and its fill(…, 2, 'bool') stores a byte 2 (lane -2, not a mask).
+ */
+const laneIsNonzero = (x: number[]): number[] => [...x, ...i32x4Const(0), ...wasmOp.simd(simd.i32x4Ne)];
+const laneIsZero = (x: number[]): number[] => [...x, ...i32x4Const(0), ...wasmOp.simd(simd.i32x4Eq)];
 /** The lanes -x, -y (negated bool bytes) combined by the bitwise op `code` on the bytes: -((x) code (y)). */
 const byteBits = (code: number): SimdEmit => ([a, b]) =>
   [...a, ...wasmOp.simd(simd.i32x4Neg), ...b, ...wasmOp.simd(simd.i32x4Neg), ...wasmOp.simd(code), ...wasmOp.simd(simd.i32x4Neg)];
@@ -424,7 +430,7 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
     simd: ([x], _c, tmp) => { const v = once(x, tmp); return [...v.set, ...v.get, ...v.get, ...wasmOp.simd(simd.f32x4Ne)]; },
     scalar: ([x], _c, tmp) => { const v = once1(x, F32_T, tmp); return [...v.set, ...v.get, ...v.get, S.ne]; },
   },
-  LogicalNot: { inputs: ['x'], dtype: 'bool', accepts: ['bool'], js: ([x]) => `(${x} ? 0 : 1)`, simd: un(simd.not),
+  LogicalNot: { inputs: ['x'], dtype: 'bool', accepts: ['bool'], js: ([x]) => `(${x} ? 0 : 1)`, simd: ([x]) => laneIsZero(x),
     scalar: ([x]) => [...x, ...wasmOp.i32Eqz],
     on: {
       wasm: {
@@ -441,8 +447,11 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
     simd: ([x], c) => {
       const from = c.inDtypes[0];
       if (from === c.outDtype) return x;
-      if (from === 'bool') return [...x, ...f32x4Const(1), ...wasmOp.simd(simd.and)];
-      return castSimdFromNumber(x, from);
+      // A bool lane is the negated byte: negated back, it converts exactly (a byte 2, which
+      // tfjs-wasm's cast and either backend's fill(…, 2, 'bool') store, gives 2 as eagerly).
+      if (from === 'bool') return [...x, ...wasmOp.simd(simd.i32x4Neg), ...wasmOp.simd(simd.f32x4ConvertI32x4S)];
+      if (from === 'int32') return [...x, ...wasmOp.simd(simd.f32x4ConvertI32x4S)];
+      return [...x, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Ne)];
     },
     // A bool byte converts as the JS loop reads it (its value, 0 or 1); an int32 rounds to nearest even.
     scalar: ([x], c) => {
@@ -465,13 +474,6 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       },
       wasm: {
         when: (c) => c.outDtype !== 'bool',
-        // A bool lane is the negated byte: negated back, it converts exactly (byte 2 gives 2).
-        simd: ([x], c) => {
-          const from = c.inDtypes[0];
-          if (from === c.outDtype) return x;
-          if (from === 'bool') return [...x, ...wasmOp.simd(simd.i32x4Neg), ...wasmOp.simd(simd.f32x4ConvertI32x4S)];
-          return castSimdFromNumber(x, from);
-        },
         why: 'tfjs-wasm casts to bool by storing bytes (0.5 gives false, 2 gives a byte 2), not by testing !== 0; ' +
           'from bool it converts the byte (2 gives 2)',
       },
@@ -579,13 +581,15 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   LessEqual: compare('<=', simd.f32x4Le, S.le, S.i32LeS),
   Equal: compare('===', simd.f32x4Eq, S.eq, S.i32Eq),
   NotEqual: compare('!==', simd.f32x4Ne, S.ne, S.i32Ne),
-  LogicalAnd: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} && ${b} ? 1 : 0)`, simd: bin(simd.and),
+  LogicalAnd: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} && ${b} ? 1 : 0)`,
+    simd: ([a, b]) => [...laneIsNonzero(a), ...laneIsNonzero(b), ...wasmOp.simd(simd.and)],
     scalar: ([a, b]) => [...truth(a), ...truth(b), ...wasmOp.i32And],
     on: {
       wasm: { js: ([a, b]) => `(${a} & ${b})`, simd: byteBits(simd.and), scalar: ([a, b]) => [...a, ...b, ...wasmOp.i32And],
         why: `${BOOL_BYTES}: logicalAnd is the bitwise and of the bytes (2 and 1 gives 0)` },
     } },
-  LogicalOr: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} || ${b} ? 1 : 0)`, simd: bin(simd.or),
+  LogicalOr: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} || ${b} ? 1 : 0)`,
+    simd: ([a, b]) => laneIsNonzero([...a, ...b, ...wasmOp.simd(simd.or)]),
     scalar: ([a, b]) => truth([...a, ...b, ...wasmOp.i32Or]),
     on: {
       wasm: { js: ([a, b]) => `(${a} | ${b})`, simd: byteBits(simd.or), scalar: ([a, b]) => [...a, ...b, ...wasmOp.i32Or],
@@ -594,25 +598,25 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
 
   Select: {
     inputs: ['condition', 't', 'e'], dtype: 'same', accepts: ANY, js: ([c, t, e]) => `(${c} ? ${t} : ${e})`,
-    simd: ([c, t, e]) => select(c, t, e),
+    // Any nonzero byte selects t: its lane (the negated byte, e.g. -2) is made a full mask first.
+    simd: ([c, t, e]) => select([...c, ...i32x4Const(0), ...wasmOp.simd(simd.i32x4Ne)], t, e),
     scalar: ([c, t, e]) => pick(c, t, e),
     scalarInt: ([c, t, e]) => pick(c, t, e),
     on: {
+      cpu: {
+        js: ([c, t, e]) => `(${c} === 1 ? ${t} : ${e})`,
+        simd: ([c, t, e]) => select([...c, ...i32x4Const(-1), ...wasmOp.simd(simd.i32x4Eq)], t, e),
+        scalar: ([c, t, e]) => pick([...c, ...wasmOp.i32Const(1), ...wasmOp.i32Eq], t, e),
+        scalarInt: ([c, t, e]) => pick([...c, ...wasmOp.i32Const(1), ...wasmOp.i32Eq], t, e),
+        why: 'tfjs-cpu selects t where the condition byte is exactly 1 (a bool byte 2 from fill(…, 2, \'bool\') selects e)',
+      },
       wasm: {
         accepts: NUM,
-        // Any nonzero byte selects t; its lane (the negated byte, e.g. -2) is made a full mask first.
-        simd: ([c, t, e]) => select([...c, ...i32x4Const(0), ...wasmOp.simd(simd.i32x4Ne)], t, e),
         why: 'tfjs-wasm selects through float pointers, which misreads bool data; any nonzero condition byte selects t',
       },
     },
   },
 };
-
-/** The SIMD cast of float32 or int32 lanes `x` (not to int32; see Cast's simdWhen). */
-function castSimdFromNumber(x: number[], from: tf.DataType): number[] {
-  if (from === 'int32') return [...x, ...wasmOp.simd(simd.f32x4ConvertI32x4S)];
-  return [...x, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Ne)];
-}
 
 /** C's (emscripten's) float-to-int32 conversion, for constants known at code generation. */
 function f2i(x: number): number {

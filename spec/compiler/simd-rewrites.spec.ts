@@ -49,6 +49,15 @@ describe('fused SIMD kernels: shorter forms of neg-add and select-zero (issue 19
     expect(rewrittenOp(LIF, 5, get)).to.not.equal(undefined); // where(spike, 0, v)
   });
 
+  it('a select on a bool read from memory keeps the general form (a stored byte 2 is lane -2, not a mask)', () => {
+    const onInput: FusedSpec = {
+      ...LIF, inputs: [...LIF.inputs, { mode: 'full', dtype: 'bool' }],
+      ops: LIF.ops.map((o, j) => (j === 5 ? { ...o, args: [5, 4, 9] } : { ...o, args: o.args.map((a) => (a >= 5 ? a + 1 : a)) })),
+      outputs: [10, 11],
+    };
+    expect(rewrittenOp(onInput, 5, (r) => [r])).to.equal(undefined);
+  });
+
   it('a select against -0, or against a non-zero literal, keeps the general form', () => {
     const withReset = (value: number): FusedSpec => ({
       ...LIF, inputs: [...LIF.inputs.slice(0, 4), { mode: 'literal', dtype: 'float32', value }],
@@ -63,7 +72,7 @@ describe('fused SIMD kernels: shorter forms of neg-add and select-zero (issue 19
     expect(fast).to.contain('Math.fround((a1 - a0))').and.not.contain('(-a0)');
     // tfjs-cpu may keep a float32 tensor in an Int32Array (a cast shares storage): there the neg rounds first.
     expect(general).to.contain('Math.fround((-a0))').and.contain('Math.fround((v0 + a1))');
-    for (const src of [fast, general]) expect(src).to.contain('const v5 = (v4 ? a4 : v3);');
+    for (const src of [fast, general]) expect(src).to.contain('const v5 = (v4 === 1 ? a4 : v3);'); // tfjs-cpu selects on a byte 1
   });
 
   describe('results against eager', () => {

@@ -16,7 +16,9 @@ function num(v: number): string {
 }
 
 function tensor(t: TensorSpec): string {
-  return `tf.tensor([${t.values.map(num).join(', ')}], [${t.shape.join(', ')}], '${t.dtype}')`;
+  const values = `[${t.values.map(num).join(', ')}], [${t.shape.join(', ')}]`;
+  // Bools as makeTensor makes them: tfjs's own cast of the numbers (raw bytes on wasm).
+  return t.dtype === 'bool' ? `tf.cast(tf.tensor(${values}, 'int32'), 'bool')` : `tf.tensor(${values}, '${t.dtype}')`;
 }
 
 function attr(v: unknown): string {

@@ -154,8 +154,12 @@ export function blockReads(b: Block): number[] {
   return out;
 }
 
-/** Makes the tensor of a spec (the caller owns it). */
+/**
+ * Makes the tensor of a spec (the caller owns it). A bool is tfjs's own cast of the numbers,
+ * so values such as 2 or -1 give what the backend stores for them (tfjs-wasm: the bytes 2, 255).
+ */
 export function makeTensor(t: TensorSpec): tf.Tensor {
+  if (t.dtype === 'bool') return tf.tidy(() => tf.cast(tf.tensor(t.values as number[], t.shape as number[], 'int32'), 'bool'));
   return tf.tensor(t.values as number[], t.shape as number[], t.dtype);
 }
 

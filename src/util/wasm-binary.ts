@@ -90,6 +90,7 @@ export const op = {
   i32Eqz: [0x45],
   i32Ne: [0x47],
   i32Or: [0x72],
+  i32Xor: [0x73],
   /** A SIMD instruction: the 0xfd prefix and its LEB opcode. */
   simd: (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm],
 };
@@ -98,6 +99,7 @@ export const op = {
 export const simd = {
   load: 0x00, store: 0x0b, const: 0x0c,
   i32x4Splat: 0x11, f32x4Splat: 0x13,
+  i32x4Eq: 0x37, i32x4Ne: 0x38,
   f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Lt: 0x43, f32x4Gt: 0x44, f32x4Le: 0x45, f32x4Ge: 0x46,
   not: 0x4d, and: 0x4e, andnot: 0x4f, or: 0x50, xor: 0x51, bitselect: 0x52,
   store32Lane: 0x5a, load32Zero: 0x5c,

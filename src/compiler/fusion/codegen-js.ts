@@ -9,6 +9,7 @@ import { InternalError } from '../../errors';
 import { noteKernelCompiled } from './compile-count';
 import { foldedNeg, liveOps, opReads } from './simd-rewrites';
 import { hasCanonicalStorage } from './scratch';
+import { boolByte } from './scalar-emit';
 import { refDtype } from './spec-refs';
 
 /**
@@ -39,7 +40,7 @@ export function fusedLoopSource(spec: FusedSpec, target: FusionTarget, canonical
   spec.inputs.forEach((inp, k) => {
     switch (inp.mode) {
       case 'literal':
-        read.push(jsLiteral(inp.value));
+        read.push(jsLiteral(inp.dtype === 'bool' ? boolByte(inp.value) : inp.value));
         break;
       case 'scalar':
         lines.push(`const s${k} = inputs[${arrayIndex++}][0];`);

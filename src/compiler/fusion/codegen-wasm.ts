@@ -13,7 +13,8 @@ import { EmitContext, formFor, FusionTarget } from './ops';
 import { refDtype } from './codegen-js';
 import { noteKernelCompiled } from './compile-count';
 import { liveOps, rewrittenOp } from './simd-rewrites';
-import { isInt32Op } from './scalar-emit';
+import { boolByte, isInt32Op } from './scalar-emit';
+import { negMasks } from './simd-emit';
 
 /** The parts of the WebAssembly JS API used here (not in the ES lib typings). */
 export interface WasmMemory {
@@ -133,7 +134,7 @@ export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory:
   const get = (r: number): number[] => {
     if (r < nIn && spec.inputs[r].mode === 'literal') {
       const inp = spec.inputs[r] as { value: number; dtype: string };
-      return inp.dtype === 'bool' ? i32x4Const(inp.value !== 0 ? -1 : 0)
+      return inp.dtype === 'bool' ? i32x4Const(-boolByte(inp.value))
         : inp.dtype === 'int32' ? i32x4Const(inp.value) : f32x4Const(inp.value);
     }
     return op.localGet(valueLocal.get(r)!);
@@ -206,15 +207,14 @@ export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory:
     return code;
   };
 
-  /** The bool outputs of the main loop: 16 masks narrowed (signed, -1 / 0 stay -1 / 0) to bytes, negated to 0 / 1. */
+  /** The bool outputs of the main loop: 16 lanes (-byte each) negated and narrowed to their bytes. */
   const storeMasks = (): number[] => {
     const code: number[] = [];
     spec.outputs.forEach((_, m) => {
       if (!boolOuts[m]) return;
       const [m0, m1, m2, m3] = maskLocals[m].map((l) => op.localGet(l));
       code.push(...op.localGet(outParam[m]), ...op.localGet(iLocal), ...op.i32Add,
-        ...m0, ...m1, ...op.simd(simd.i16x8NarrowI32x4S), ...m2, ...m3, ...op.simd(simd.i16x8NarrowI32x4S),
-        ...op.simd(simd.i8x16NarrowI16x8S), ...op.simd(simd.i8x16Neg), ...op.simd(simd.store, ...memarg(0)));
+        ...negMasks(m0, m1, m2, m3), ...op.simd(simd.store, ...memarg(0)));
     });
     return code;
   };

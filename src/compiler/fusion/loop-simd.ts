@@ -19,6 +19,8 @@ import { formFor, FusionTarget } from './ops';
 import { refDtype } from './codegen-js';
 import { noteKernelCompiled } from './compile-count';
 import type { WasmMemory } from './codegen-wasm';
+import { boolByte } from './scalar-emit';
+import { negMasks } from './simd-emit';
 
 /** Where input k of the fused kernel comes from during the loop. */
 export type PointwisePlace =
@@ -101,7 +103,7 @@ export function compilePointwiseLoop(loop: PointwiseLoopSpec, target: FusionTarg
       const l = local(V128);
       valueLocal.set(k, l);
       const v = inp.value;
-      pre.push(...(inp.dtype === 'bool' ? i32x4Const(v !== 0 ? -1 : 0) : inp.dtype === 'int32' ? i32x4Const(v) : f32x4Const(v)),
+      pre.push(...(inp.dtype === 'bool' ? i32x4Const(-boolByte(v)) : inp.dtype === 'int32' ? i32x4Const(v) : f32x4Const(v)),
         ...op.localSet(l));
       return;
     }
@@ -194,9 +196,7 @@ export function compilePointwiseLoop(loop: PointwiseLoopSpec, target: FusionTarg
     loop.ys.forEach((y, m) => {
       if (yBool[m] && G === GROUPS) {
         const [m0, m1, m2, m3] = maskLocal[m].map((l) => op.localGet(l));
-        code.push(...op.localGet(yPtr[m]), ...m0, ...m1, ...op.simd(simd.i16x8NarrowI32x4S), ...m2, ...m3,
-          ...op.simd(simd.i16x8NarrowI32x4S), ...op.simd(simd.i8x16NarrowI16x8S), ...op.simd(simd.i8x16Neg),
-          ...op.simd(simd.store, ...memarg(0)));
+        code.push(...op.localGet(yPtr[m]), ...negMasks(m0, m1, m2, m3), ...op.simd(simd.store, ...memarg(0)));
       }
       code.push(...op.localGet(yPtr[m]), ...op.i32Const(y.rowBytes), ...op.i32Add, ...op.localSet(yPtr[m]));
     });

@@ -19,7 +19,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
 import { targetNamed } from '../../backend/targets';
 import { InternalError } from '../../errors';
-import { f32x4Const, op as wasmOp, simd } from '../../util/wasm-binary';
+import { f32x4Const, i32x4Const, op as wasmOp, simd } from '../../util/wasm-binary';
 import { wasmClampMapsNaNToLower } from './wasm-probes';
 import { bin, EmitContext, once, select, SimdEmit, splat, un } from './simd-emit';
 import { bin1, const1, constOf, F32 as F32_T, I32 as I32_T, once1, pick, pmax1, pmin1, ScalarEmit, truth, un1 } from './scalar-emit';
@@ -145,7 +145,25 @@ const binary = (js: (a: string, b: string, c: EmitContext) => string, accepts = 
   ({ inputs: ['a', 'b'], dtype: 'same', accepts, js: ([a, b], c) => js(a, b, c), ...extra });
 const compare = (jsOp: string, simdCode: number, scalarCode: number, intCode: number): ElementwiseOp =>
   ({ inputs: ['a', 'b'], dtype: 'bool', accepts: ANY, js: ([a, b]) => `(${a} ${jsOp} ${b} ? 1 : 0)`, simd: bin(simdCode),
-    scalar: bin1(scalarCode), scalarInt: bin1(intCode) });
+    scalar: bin1(scalarCode), scalarInt: bin1(intCode),
+    on: { wasm: { accepts: NUM, why: `${BOOL_BYTES}; its comparisons of bools are bit operations on them (equal(2, 1) gives 3)` } } });
+
+/**
+ * tfjs-wasm's eager Cast (and Fill) to bool stores the byte a Uint8Array store gives (2 stays
+ * 2, -1 gives 255, 256 and 0.5 give 0), and its kernels read bool bytes raw, so on wasm every
+ * form that reads a bool reproduces those bit operations on the byte. The SIMD forms hold a
+ * bool as i32 lanes equal to the negated byte (-1 / 0 for a fused comparison's mask).
+ */
+const BOOL_BYTES = 'tfjs-wasm stores bools as raw bytes (a cast of 2 stores 2) and reads them raw';
+/**
+ * A mask of the bool lanes that are nonzero / zero. tfjs-cpu's logic kernels test a bool byte
+ * for truth (`a && b`), and its fill(…, 2, 'bool') stores a byte 2 (lane -2, not a mask).
+ */
+const laneIsNonzero = (x: number[]): number[] => [...x, ...i32x4Const(0), ...wasmOp.simd(simd.i32x4Ne)];
+const laneIsZero = (x: number[]): number[] => [...x, ...i32x4Const(0), ...wasmOp.simd(simd.i32x4Eq)];
+/** The lanes -x, -y (negated bool bytes) combined by the bitwise op `code` on the bytes: -((x) code (y)). */
+const byteBits = (code: number): SimdEmit => ([a, b]) =>
+  [...a, ...wasmOp.simd(simd.i32x4Neg), ...b, ...wasmOp.simd(simd.i32x4Neg), ...wasmOp.simd(code), ...wasmOp.simd(simd.i32x4Neg)];
 
 /** musl's expf and friends compiled to WebAssembly differ from Math.exp rounded to float32 in the last bit. */
 const LIBM: BackendForm = {
@@ -412,8 +430,16 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
     simd: ([x], _c, tmp) => { const v = once(x, tmp); return [...v.set, ...v.get, ...v.get, ...wasmOp.simd(simd.f32x4Ne)]; },
     scalar: ([x], _c, tmp) => { const v = once1(x, F32_T, tmp); return [...v.set, ...v.get, ...v.get, S.ne]; },
   },
-  LogicalNot: { inputs: ['x'], dtype: 'bool', accepts: ['bool'], js: ([x]) => `(${x} ? 0 : 1)`, simd: un(simd.not),
-    scalar: ([x]) => [...x, ...wasmOp.i32Eqz] },
+  LogicalNot: { inputs: ['x'], dtype: 'bool', accepts: ['bool'], js: ([x]) => `(${x} ? 0 : 1)`, simd: ([x]) => laneIsZero(x),
+    scalar: ([x]) => [...x, ...wasmOp.i32Eqz],
+    on: {
+      wasm: {
+        js: ([x]) => `(${x} ^ 1)`,
+        simd: ([x]) => [...x, ...wasmOp.simd(simd.i32x4Neg), ...i32x4Const(1), ...wasmOp.simd(simd.xor), ...wasmOp.simd(simd.i32x4Neg)],
+        scalar: ([x]) => [...x, ...wasmOp.i32Const(1), ...wasmOp.i32Xor],
+        why: `${BOOL_BYTES}: logicalNot flips the low bit (2 gives 3)`,
+      },
+    } },
   Cast: {
     inputs: ['x'], dtype: 'attr', accepts: ANY,
     // The conversion to int32 happens on store (| 0, as an Int32Array does); to bool it tests !== 0.
@@ -421,7 +447,9 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
     simd: ([x], c) => {
       const from = c.inDtypes[0];
       if (from === c.outDtype) return x;
-      if (from === 'bool') return [...x, ...f32x4Const(1), ...wasmOp.simd(simd.and)];
+      // A bool lane is the negated byte: negated back, it converts exactly (a byte 2, which
+      // tfjs-wasm's cast and either backend's fill(…, 2, 'bool') store, gives 2 as eagerly).
+      if (from === 'bool') return [...x, ...wasmOp.simd(simd.i32x4Neg), ...wasmOp.simd(simd.f32x4ConvertI32x4S)];
       if (from === 'int32') return [...x, ...wasmOp.simd(simd.f32x4ConvertI32x4S)];
       return [...x, ...f32x4Const(0), ...wasmOp.simd(simd.f32x4Ne)];
     },
@@ -446,7 +474,8 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
       },
       wasm: {
         when: (c) => c.outDtype !== 'bool',
-        why: 'tfjs-wasm casts to bool by storing bytes (0.5 gives false, 2 gives a byte 2), not by testing !== 0',
+        why: 'tfjs-wasm casts to bool by storing bytes (0.5 gives false, 2 gives a byte 2), not by testing !== 0; ' +
+          'from bool it converts the byte (2 gives 2)',
       },
     },
   },
@@ -552,17 +581,40 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
   LessEqual: compare('<=', simd.f32x4Le, S.le, S.i32LeS),
   Equal: compare('===', simd.f32x4Eq, S.eq, S.i32Eq),
   NotEqual: compare('!==', simd.f32x4Ne, S.ne, S.i32Ne),
-  LogicalAnd: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} && ${b} ? 1 : 0)`, simd: bin(simd.and),
-    scalar: ([a, b]) => [...truth(a), ...truth(b), ...wasmOp.i32And] },
-  LogicalOr: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} || ${b} ? 1 : 0)`, simd: bin(simd.or),
-    scalar: ([a, b]) => truth([...a, ...b, ...wasmOp.i32Or]) },
+  LogicalAnd: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} && ${b} ? 1 : 0)`,
+    simd: ([a, b]) => [...laneIsNonzero(a), ...laneIsNonzero(b), ...wasmOp.simd(simd.and)],
+    scalar: ([a, b]) => [...truth(a), ...truth(b), ...wasmOp.i32And],
+    on: {
+      wasm: { js: ([a, b]) => `(${a} & ${b})`, simd: byteBits(simd.and), scalar: ([a, b]) => [...a, ...b, ...wasmOp.i32And],
+        why: `${BOOL_BYTES}: logicalAnd is the bitwise and of the bytes (2 and 1 gives 0)` },
+    } },
+  LogicalOr: { inputs: ['a', 'b'], dtype: 'bool', accepts: ['bool'], js: ([a, b]) => `(${a} || ${b} ? 1 : 0)`,
+    simd: ([a, b]) => laneIsNonzero([...a, ...b, ...wasmOp.simd(simd.or)]),
+    scalar: ([a, b]) => truth([...a, ...b, ...wasmOp.i32Or]),
+    on: {
+      wasm: { js: ([a, b]) => `(${a} | ${b})`, simd: byteBits(simd.or), scalar: ([a, b]) => [...a, ...b, ...wasmOp.i32Or],
+        why: `${BOOL_BYTES}: logicalOr is the bitwise or of the bytes (2 or 1 gives 3)` },
+    } },
 
   Select: {
     inputs: ['condition', 't', 'e'], dtype: 'same', accepts: ANY, js: ([c, t, e]) => `(${c} ? ${t} : ${e})`,
-    simd: ([c, t, e]) => select(c, t, e),
+    // Any nonzero byte selects t: its lane (the negated byte, e.g. -2) is made a full mask first.
+    simd: ([c, t, e]) => select([...c, ...i32x4Const(0), ...wasmOp.simd(simd.i32x4Ne)], t, e),
     scalar: ([c, t, e]) => pick(c, t, e),
     scalarInt: ([c, t, e]) => pick(c, t, e),
-    on: { wasm: { accepts: NUM, why: 'tfjs-wasm selects through float pointers, which misreads bool data' } },
+    on: {
+      cpu: {
+        js: ([c, t, e]) => `(${c} === 1 ? ${t} : ${e})`,
+        simd: ([c, t, e]) => select([...c, ...i32x4Const(-1), ...wasmOp.simd(simd.i32x4Eq)], t, e),
+        scalar: ([c, t, e]) => pick([...c, ...wasmOp.i32Const(1), ...wasmOp.i32Eq], t, e),
+        scalarInt: ([c, t, e]) => pick([...c, ...wasmOp.i32Const(1), ...wasmOp.i32Eq], t, e),
+        why: 'tfjs-cpu selects t where the condition byte is exactly 1 (a bool byte 2 from fill(…, 2, \'bool\') selects e)',
+      },
+      wasm: {
+        accepts: NUM,
+        why: 'tfjs-wasm selects through float pointers, which misreads bool data; any nonzero condition byte selects t',
+      },
+    },
   },
 };
 

@@ -48,9 +48,16 @@ export const const1 = (v: unknown): number[] => f32Const(Number(v));
 /** A bool value (any nonzero byte) as 0 / 1. */
 export const truth = (x: number[]): number[] => [...x, ...op.i32Eqz, ...op.i32Eqz];
 
-/** The constant `v` of dtype `dtype` (bool as 0 / 1). */
+/**
+ * The byte a bool tensor stores for the number `v`, as a Uint8Array store converts it
+ * (truncated, modulo 256: 2 stays 2, -1 gives 255, 256 and 0.5 give 0). tfjs-wasm's eager
+ * Cast and Fill to bool store exactly this byte, and its kernels read it raw.
+ */
+export const boolByte = (v: number): number => v & 255;
+
+/** The constant `v` of dtype `dtype` (bool as its stored byte). */
 export function constOf(dtype: string, v: number): number[] {
-  if (dtype === 'bool') return op.i32Const(v !== 0 ? 1 : 0);
+  if (dtype === 'bool') return op.i32Const(boolByte(v));
   if (dtype === 'int32') return op.i32Const(v);
   return f32Const(v);
 }

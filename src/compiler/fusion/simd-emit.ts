@@ -31,3 +31,14 @@ export function once(x: number[], tmp: () => number): { set: number[]; get: numb
   const t = tmp();
   return { set: [...x, ...op.localSet(t)], get: op.localGet(t) };
 }
+
+/**
+ * Sixteen bool lanes (four v128 of i32 lanes, each the negated byte: -1 / 0 for a fused
+ * comparison's mask, -2 for a byte 2 tfjs-wasm stored) as sixteen bytes: negated back, then
+ * narrowed unsigned (bytes up to 255 stay exact; a signed narrow would clamp them at 128).
+ */
+export function negMasks(m0: number[], m1: number[], m2: number[], m3: number[]): number[] {
+  const neg = op.simd(simd.i32x4Neg);
+  return [...m0, ...neg, ...m1, ...neg, ...op.simd(simd.i16x8NarrowI32x4U), ...m2, ...neg, ...m3, ...neg,
+    ...op.simd(simd.i16x8NarrowI32x4U), ...op.simd(simd.i8x16NarrowI16x8U)];
+}

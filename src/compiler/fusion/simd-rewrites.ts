@@ -5,7 +5,9 @@
  *   addition of the negated operand (a LIF step's `-v + I`). Three instructions fewer per
  *   group on x64 (V8 builds the sign mask for each neg).
  * - `where(c, 0, x)` is `x & ~c` and `where(c, x, 0)` is `x & c` when the literal's lanes
- *   are all zero bits (+0, integer 0, false): one instruction instead of bitselect's three.
+ *   are all zero bits (+0, integer 0, false) and `c` is a comparison's lane mask (-1 / 0): one
+ *   instruction instead of bitselect's three. (A bool read from memory is its negated byte, and
+ *   a stored byte 2 is -2, not a mask; Select's own form tests it as its backend does.)
  * - An op whose value nothing reads (a neg folded into a subtraction) is not computed.
  * The JS loop (./codegen-js.ts) folds negs likewise, where its operands are float32 values.
  */
@@ -18,6 +20,15 @@ function isZeroLiteral(spec: FusedSpec, r: number): boolean {
   if (r >= spec.inputs.length) return false;
   const inp = spec.inputs[r];
   return inp.mode === 'literal' && Object.is(inp.value, 0);
+}
+
+/** Kernels whose SIMD form always gives lane masks (all ones or all zeros). */
+const MASK_KERNELS = new Set(['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'IsNan']);
+
+/** Whether ref `r` of `spec` is computed by a kernel whose lanes are masks. */
+function isMask(spec: FusedSpec, r: number): boolean {
+  const nIn = spec.inputs.length;
+  return r >= nIn && MASK_KERNELS.has(spec.ops[r - nIn].kernel);
 }
 
 /** The operand of ref `r` if `r` is a float32 Neg op of `spec` on a float32 value (`isF32Value`), else undefined. */
@@ -54,7 +65,7 @@ export function rewrittenOp(spec: FusedSpec, j: number, get: (r: number) => numb
   const o = spec.ops[j];
   const sub = foldedNeg(spec, j, lanesAreF32(spec));
   if (sub !== undefined) return [...get(sub[0]), ...get(sub[1]), ...op.simd(simd.f32x4Sub)];
-  if (o.kernel === 'Select') {
+  if (o.kernel === 'Select' && isMask(spec, o.args[0])) {
     const [c, t, e] = o.args;
     if (isZeroLiteral(spec, t)) return [...get(e), ...get(c), ...op.simd(simd.andnot)];
     if (isZeroLiteral(spec, e)) return [...get(t), ...get(c), ...op.simd(simd.and)];

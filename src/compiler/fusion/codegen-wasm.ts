@@ -12,9 +12,9 @@ import { buildModule, f32x4Const, I32, i32x4Const, memarg, op, simd, V128 } from
 import { EmitContext, formFor, FusionTarget } from './ops';
 import { refDtype } from './codegen-js';
 import { noteKernelCompiled } from './compile-count';
-import { liveOps, rewrittenOp } from './simd-rewrites';
+import { isMask, liveOps, rewrittenOp } from './simd-rewrites';
 import { boolByte, isInt32Op } from './scalar-emit';
-import { negMasks } from './simd-emit';
+import { maskBytes, negMasks } from './simd-emit';
 
 /** The parts of the WebAssembly JS API used here (not in the ES lib typings). */
 export interface WasmMemory {
@@ -207,14 +207,14 @@ export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory:
     return code;
   };
 
-  /** The bool outputs of the main loop: 16 lanes (-byte each) negated and narrowed to their bytes. */
+  /** The bool outputs of the main loop: 16 lanes (-byte each) negated and narrowed to their bytes (a comparison's masks the short way). */
   const storeMasks = (): number[] => {
     const code: number[] = [];
     spec.outputs.forEach((_, m) => {
       if (!boolOuts[m]) return;
       const [m0, m1, m2, m3] = maskLocals[m].map((l) => op.localGet(l));
       code.push(...op.localGet(outParam[m]), ...op.localGet(iLocal), ...op.i32Add,
-        ...negMasks(m0, m1, m2, m3), ...op.simd(simd.store, ...memarg(0)));
+        ...(isMask(spec, spec.outputs[m]) ? maskBytes : negMasks)(m0, m1, m2, m3), ...op.simd(simd.store, ...memarg(0)));
     });
     return code;
   };

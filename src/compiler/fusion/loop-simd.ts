@@ -20,7 +20,8 @@ import { refDtype } from './codegen-js';
 import { noteKernelCompiled } from './compile-count';
 import type { WasmMemory } from './codegen-wasm';
 import { boolByte } from './scalar-emit';
-import { negMasks } from './simd-emit';
+import { maskBytes, negMasks } from './simd-emit';
+import { isMask } from './simd-rewrites';
 
 /** Where input k of the fused kernel comes from during the loop. */
 export type PointwisePlace =
@@ -196,7 +197,8 @@ export function compilePointwiseLoop(loop: PointwiseLoopSpec, target: FusionTarg
     loop.ys.forEach((y, m) => {
       if (yBool[m] && G === GROUPS) {
         const [m0, m1, m2, m3] = maskLocal[m].map((l) => op.localGet(l));
-        code.push(...op.localGet(yPtr[m]), ...negMasks(m0, m1, m2, m3), ...op.simd(simd.store, ...memarg(0)));
+        const bytes = isMask(spec, spec.outputs[y.out]) ? maskBytes : negMasks;
+        code.push(...op.localGet(yPtr[m]), ...bytes(m0, m1, m2, m3), ...op.simd(simd.store, ...memarg(0)));
       }
       code.push(...op.localGet(yPtr[m]), ...op.i32Const(y.rowBytes), ...op.i32Add, ...op.localSet(yPtr[m]));
     });

@@ -42,3 +42,14 @@ export function negMasks(m0: number[], m1: number[], m2: number[], m3: number[])
   return [...m0, ...neg, ...m1, ...neg, ...op.simd(simd.i16x8NarrowI32x4U), ...m2, ...neg, ...m3, ...neg,
     ...op.simd(simd.i16x8NarrowI32x4U), ...op.simd(simd.i8x16NarrowI16x8U)];
 }
+
+/**
+ * Sixteen lane masks (-1 / 0: a fused comparison's result) as sixteen bytes 1 / 0: narrowed
+ * signed (-1 / 0 stay -1 / 0), then negated once. Three instructions fewer than
+ * {@link negMasks}, which any bool lane needs; a loop storing a spike raster per step
+ * feels them (the LIF forLoop at N=1e4: 3.4 -> 4.1 ms).
+ */
+export function maskBytes(m0: number[], m1: number[], m2: number[], m3: number[]): number[] {
+  return [...m0, ...m1, ...op.simd(simd.i16x8NarrowI32x4S), ...m2, ...m3, ...op.simd(simd.i16x8NarrowI32x4S),
+    ...op.simd(simd.i8x16NarrowI16x8S), ...op.simd(simd.i8x16Neg)];
+}

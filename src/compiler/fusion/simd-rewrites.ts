@@ -26,7 +26,7 @@ function isZeroLiteral(spec: FusedSpec, r: number): boolean {
 const MASK_KERNELS = new Set(['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'IsNan']);
 
 /** Whether ref `r` of `spec` is computed by a kernel whose lanes are masks. */
-function isMask(spec: FusedSpec, r: number): boolean {
+export function isMask(spec: FusedSpec, r: number): boolean {
   const nIn = spec.inputs.length;
   return r >= nIn && MASK_KERNELS.has(spec.ops[r - nIn].kernel);
 }

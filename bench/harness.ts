@@ -72,7 +72,9 @@ export function formatTable(results: readonly CaseResult[]): string {
     const base = r.msPerStep[names[0]];
     return [r.workload, r.size, r.backend,
       ...names.map((n) => (r.msPerStep[n] === undefined ? '-' : fmt(r.msPerStep[n]))),
-      ...names.slice(1).map((n) => (r.msPerStep[n] === undefined ? '-' : `${(base / r.msPerStep[n]).toFixed(2)}x`))];
+      // A row without an eager variant (vmap, per-example gradients) has no speed-up column:
+      // its own line in the bench output gives its ratios.
+      ...names.slice(1).map((n) => (r.msPerStep[n] === undefined || base === undefined ? '-' : `${(base / r.msPerStep[n]).toFixed(2)}x`))];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
-import { expectNoLeaks, expectTensorClose, expectThrowsWith } from '../helpers';
+import { callJitted, expectNoLeaks, expectTensorClose, expectThrowsWith } from '../helpers';
 
 const T = bst.transform;
 
@@ -379,6 +379,26 @@ describe('transform.vmap', () => {
     const band = (x: tf.Tensor) => tf.linalg.bandPart(tf.reshape(x, [2, 2]), 0, 0);
     const xs = r(3, 4);
     expectTensorClose(T.vmap(band)(xs) as tf.Tensor, perLane(band, [xs], [0], 3));
+  });
+});
+
+describe('transform.vmap: results no lane changes', () => {
+  it('an unbatched rank-4 result gets its batch axis, eagerly and jitted, on every backend (fuzz seed 961291: a rank-5 tile of GPU data read synchronously on webgpu)', async () => {
+    // y is large enough (1,280 elements) to live on the GPU under webgpu; the result does not
+    // depend on the lane, so vmap broadcasts it to rank 5.
+    const y = tf.greater(tf.randomUniform([4, 16, 20], 0, 1, 'float32', 7), 0.5);
+    const x = tf.randomNormal([5, 2], 0, 1, 'float32', 8);
+    const f = (_x: tf.Tensor, c: tf.Tensor) => tf.expandDims(tf.logicalNot(c), 2);
+    const want = Array.from(await tf.logicalNot(y).data());
+    const check = async (r: tf.Tensor) => {
+      expect(r.shape).to.deep.equal([5, 4, 16, 1, 20]);
+      const got = await r.data();
+      for (let lane = 0; lane < 5; lane++) {
+        expect(Array.from(got.subarray(lane * want.length, (lane + 1) * want.length)), `lane ${lane}`).to.deep.equal(want);
+      }
+    };
+    await check(T.vmap(f, { inAxes: [0, null] })(x, y) as tf.Tensor);
+    await check(await callJitted(T.jit(T.vmap(f, { inAxes: [0, null] })), x, y) as tf.Tensor);
   });
 });
 

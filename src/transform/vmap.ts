@@ -85,12 +85,18 @@ function checkAxisSize(n: unknown, fnName: string): void {
   }
 }
 
-/** `t` with a batch axis of `size` at `axis` (every lane the same). */
+/**
+ * `t` with a batch axis of `size` at `axis` (every lane the same). The copy is a rank-3 tile
+ * ([before, 1, after] to [before, size, after]) whatever `t`'s rank: tfjs-webgpu tiles a
+ * rank-5 tensor on its CPU kernel, reading GPU data synchronously, which Node cannot (fuzz
+ * seed 961291: a vmapped function returning a rank-4 value that no lane changes).
+ */
 function broadcastAt(t: tf.Tensor, axis: number, size: number): tf.Tensor {
-  const e = tf.expandDims(t, axis);
-  const shape = e.shape.slice();
-  shape[axis] = size;
-  return tf.broadcastTo(e, shape);
+  const before = t.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const after = t.shape.slice(axis).reduce((a, b) => a * b, 1);
+  const shape = t.shape.slice();
+  shape.splice(axis, 0, size);
+  return tf.tidy(() => tf.reshape(tf.tile(tf.reshape(t, [before, 1, after]), [1, size, 1]), shape));
 }
 
 /** `b` with its batch axis at `axis` (normalized over the batched rank), broadcast when unbatched. */

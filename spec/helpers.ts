@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { canReadSync, readHeld, readsAreAsync } from '../src/backend/tfjs-engine';
+import { fusedCallCounts } from '../src/compiler/fusion/wasm-lane';
 
 /**
  * Asserts `actual` has `expected`'s shape and dtype and values within `tol` (absolute + relative).
@@ -123,4 +124,31 @@ export async function expectNoLeaksAsync(fn: (i: number) => Promise<void>, times
   const after = tf.memory();
   expect(after.numTensors, 'numTensors').to.equal(before.numTensors);
   expect(after.numBytes, 'numBytes').to.equal(before.numBytes);
+}
+
+/** The way specs print an element: -0 as "-0" (String(-0) is "0"). */
+function showElement(v: number): string {
+  return Object.is(v, -0) ? '-0' : String(v);
+}
+
+/**
+ * Expects `actual` to hold exactly `expected`'s dtype, length and bits per element
+ * (`Object.is`: NaN equals NaN, -0 differs from 0), naming `what` and the first element
+ * that differs. Reads synchronously (cpu and wasm).
+ */
+export function expectBitEqual(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
+  expect(actual.dtype, what).to.equal(expected.dtype);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  expect(a.length, what).to.equal(e.length);
+  for (let i = 0; i < e.length; i++) {
+    if (!Object.is(a[i], e[i])) expect.fail(`${what}: element ${i} is ${showElement(a[i] as number)}, eagerly ${showElement(e[i] as number)}`);
+  }
+}
+
+/** Runs `fn` and returns how many fused kernel calls of `kind` it made (SIMD, scalar wasm or JS). */
+export function callsOf(kind: 'simd' | 'scalar' | 'js', fn: () => void): number {
+  const before = fusedCallCounts()[kind];
+  fn();
+  return fusedCallCounts()[kind] - before;
 }

@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
 import { isFusionTarget } from '../../src/compiler/fusion/ops';
-import { fusedCallCounts } from '../../src/compiler/fusion/wasm-lane';
 import { CompilerOptions, withCompilerOptions } from '../../src/compiler/options';
+import { callsOf, expectBitEqual } from '../helpers';
 
 const KINDS: { name: string; kind: 'simd' | 'scalar' | 'js'; options: Partial<CompilerOptions> }[] = [
   { name: 'SIMD', kind: 'simd', options: { simd: true, wasmKernels: true } },
@@ -24,20 +24,6 @@ const KINDS: { name: string; kind: 'simd' | 'scalar' | 'js'; options: Partial<Co
 /** Values whose cast to bool is a byte other than 0 / 1 on wasm (and a few that are 0 / 1). */
 const INTS = [2, 3, -1, 255, 256, 0, 1, 129, 128, -128, 254, 65539];
 const FLOATS = [0.5, NaN, 2.5, -1, 1, 0, 3, 256.5, 255.9, -0.5, Infinity, 1e10, 129];
-
-function expectBitEqual(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
-  expect(actual.dtype, what).to.equal(expected.dtype);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  expect(a.length, what).to.equal(e.length);
-  for (let i = 0; i < e.length; i++) if (!Object.is(a[i], e[i])) expect.fail(`${what}: element ${i} is ${a[i]}, eagerly ${e[i]}`);
-}
-
-function callsOf(kind: 'simd' | 'scalar' | 'js', fn: () => void): number {
-  const before = fusedCallCounts()[kind];
-  fn();
-  return fusedCallCounts()[kind] - before;
-}
 
 /** Bools made by tfjs's own eager cast of `values` (cycled to length n). */
 const boolsOf = (values: number[], n: number, dtype: 'int32' | 'float32', shift: number): tf.Tensor => tf.tidy(() =>

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
 import { isFusionTarget } from '../../src/compiler/fusion/ops';
+import { expectBitEqual } from '../helpers';
 
 const N = 37; // not a multiple of 16 or 4: the SIMD main loop, its tail of groups of four, and the JS tail
 const V_RESET = -0.5;
@@ -29,13 +30,6 @@ function lifStep(v: bst.HiddenState, input: tf.Tensor, reset: (vNew: tf.Tensor) 
   const spike = tf.greaterEqual(vNew, 1);
   v.value = tf.where(spike, reset(vNew), vNew);
   return spike;
-}
-
-function expectBitEqual(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
-  expect(actual.dtype, what).to.equal(expected.dtype);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  for (let i = 0; i < e.length; i++) if (!Object.is(a[i], e[i])) expect.fail(`${what}: element ${i} is ${a[i]}, eagerly ${e[i]}`);
 }
 
 describe('constants made inside a trace are literals of the fused kernel (issue 19)', () => {

@@ -9,14 +9,7 @@ import { expect } from 'chai';
 import * as bst from '../../src';
 import { COPY_CHUNK } from '../../src/compiler/fusion/scratch';
 import { isFusionTarget } from '../../src/compiler/fusion/ops';
-
-function expectBitEqual(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
-  expect(actual.dtype, what).to.equal(expected.dtype);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  expect(a.length, what).to.equal(e.length);
-  for (let i = 0; i < e.length; i++) if (!Object.is(a[i], e[i])) expect.fail(`${what}: element ${i} is ${a[i]}, eagerly ${e[i]}`);
-}
+import { expectBitEqual } from '../helpers';
 
 describe('fused kernels over several copy chunks (issue 19)', () => {
   before(function () {

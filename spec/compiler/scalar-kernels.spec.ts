@@ -15,6 +15,7 @@ import * as bst from '../../src';
 import { ELEMENTWISE_OPS, formFor, isFusionTarget } from '../../src/compiler/fusion/ops';
 import { fusedCallCounts, hostHasWasmSimd, wasmLane } from '../../src/compiler/fusion/wasm-lane';
 import { CompilerOptions, withCompilerOptions } from '../../src/compiler/options';
+import { callsOf, expectBitEqual } from '../helpers';
 
 const KINDS: { name: string; kind: 'simd' | 'scalar' | 'js'; options: Partial<CompilerOptions> }[] = [
   { name: 'SIMD', kind: 'simd', options: { simd: true, wasmKernels: true } },
@@ -23,21 +24,6 @@ const KINDS: { name: string; kind: 'simd' | 'scalar' | 'js'; options: Partial<Co
 ];
 
 const EDGES = [NaN, -0, 0, Infinity, -Infinity, 1e-40, -1e-40, 0.25, -0.5, 3.4028235e38, 1, -1, 0.1];
-
-function expectBitEqual(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
-  expect(actual.dtype, what).to.equal(expected.dtype);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  expect(a.length, what).to.equal(e.length);
-  for (let i = 0; i < e.length; i++) if (!Object.is(a[i], e[i])) expect.fail(`${what}: element ${i} is ${a[i]}, eagerly ${e[i]}`);
-}
-
-/** Runs `fn` and returns how many fused calls of `kind` it made. */
-function callsOf(kind: 'simd' | 'scalar' | 'js', fn: () => void): number {
-  const before = fusedCallCounts()[kind];
-  fn();
-  return fusedCallCounts()[kind] - before;
-}
 
 describe('scalar WebAssembly and JS fused kernels give eager bits (issue 19)', () => {
   before(function () {

@@ -12,16 +12,7 @@ import { liveOps, rewrittenOp } from '../../src/compiler/fusion/simd-rewrites';
 import { fusedLoopSource } from '../../src/compiler/fusion/codegen-js';
 import { withCompilerOptions } from '../../src/compiler/options';
 import type { FusedSpec } from '../../src/compiler/ir';
-
-const show = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
-
-function expectBitEqual(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
-  expect(actual.dtype, what).to.equal(expected.dtype);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  expect(a.length, what).to.equal(e.length);
-  for (let i = 0; i < e.length; i++) if (!Object.is(a[i], e[i])) expect.fail(`${what}: element ${i} is ${show(a[i])}, eagerly ${show(e[i])}`);
-}
+import { expectBitEqual } from '../helpers';
 
 /** The LIF step's fused spec as the jit builds it (inputs v, I, then the literals dt/tau, 1, 0). */
 const LIF: FusedSpec = {

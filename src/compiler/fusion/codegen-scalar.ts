@@ -17,7 +17,7 @@ import { EmitContext, formFor, FusionTarget } from './ops';
 import { refDtype } from './spec-refs';
 import { noteKernelCompiled } from './compile-count';
 import { foldedNeg, liveOps } from './simd-rewrites';
-import { periodOf } from './codegen-wasm';
+import { kernelFrame, periodOf } from './codegen-wasm';
 import type { SimdKernel, WasmMemory } from './codegen-wasm';
 import { constOf, isInt32Op } from './scalar-emit';
 
@@ -45,15 +45,7 @@ const valueType = (dtype: string): number => (dtype === 'float32' ? F32 : I32);
  */
 export function compileScalarKernel(spec: FusedSpec, target: FusionTarget, memory: WasmMemory): SimdKernel {
   const nIn = spec.inputs.length;
-  const params: number[] = [];
-  const ptrParam = new Map<number, number>();
-  spec.inputs.forEach((inp, k) => { if (inp.mode !== 'literal') { ptrParam.set(k, params.length); params.push(I32); } });
-  const outParam = spec.outputs.map(() => { params.push(I32); return params.length - 1; });
-  const nParam = params.length;
-  params.push(I32);
-
-  const locals: number[] = [];
-  const local = (t: number): number => { locals.push(t); return params.length + locals.length - 1; };
+  const { params, ptrParam, outParam, nParam, locals, local } = kernelFrame(spec);
   const iLocal = local(I32);
   const i4Local = local(I32);
   const n4Local = local(I32);

@@ -102,6 +102,27 @@ export type SimdKernel = (...ptrsAndCount: number[]) => void;
 const UNROLL = 4;
 
 /**
+ * The signature and locals of a fused kernel's function, shared by the SIMD and scalar
+ * generators: one i32 pointer per input that is not a literal (`ptrParam`: input index ->
+ * parameter), one per output, then the element count; `local(type)` adds a local and
+ * returns its index.
+ */
+export function kernelFrame(spec: FusedSpec): {
+  params: number[]; ptrParam: Map<number, number>; outParam: number[]; nParam: number; locals: number[];
+  local: (type: number) => number;
+} {
+  const params: number[] = [];
+  const ptrParam = new Map<number, number>();
+  spec.inputs.forEach((inp, k) => { if (inp.mode !== 'literal') { ptrParam.set(k, params.length); params.push(I32); } });
+  const outParam = spec.outputs.map(() => { params.push(I32); return params.length - 1; });
+  const nParam = params.length;
+  params.push(I32);
+  const locals: number[] = [];
+  const local = (t: number): number => { locals.push(t); return params.length + locals.length - 1; };
+  return { params, ptrParam, outParam, nParam, locals, local };
+}
+
+/**
  * Compiles `spec` (see {@link simdSupports}) for `target` against `memory` (tfjs-wasm's heap, or a private one).
  *
  * The main loop takes 16 elements per step: four groups of four lanes, each input read at
@@ -114,15 +135,7 @@ const UNROLL = 4;
 export function compileSimdKernel(spec: FusedSpec, target: FusionTarget, memory: WasmMemory): SimdKernel {
   const nIn = spec.inputs.length;
   const dtypeOf = (r: number) => refDtype(spec, r);
-  const params: number[] = [];
-  const ptrParam = new Map<number, number>();
-  spec.inputs.forEach((inp, k) => { if (inp.mode !== 'literal') { ptrParam.set(k, params.length); params.push(I32); } });
-  const outParam = spec.outputs.map(() => { params.push(I32); return params.length - 1; });
-  const nParam = params.length;
-  params.push(I32);
-
-  const locals: number[] = [];
-  const local = (t: number): number => { locals.push(t); return params.length + locals.length - 1; };
+  const { params, ptrParam, outParam, nParam, locals, local } = kernelFrame(spec);
   const iLocal = local(I32);
   const i4Local = local(I32);
   const n16Local = local(I32);

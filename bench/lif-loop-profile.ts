@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import { pointwiseLoopCallCount, wholeLoopCallCount, withPointwiseLoops } from '../src/compiler/fusion/loop-kernel';
+import { lifSimInputs, lifSimStep } from './workloads/lif-sim';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -27,14 +28,9 @@ async function main(): Promise<void> {
   const blocks = Number(process.argv[3] ?? 15);
   const steps = Number(process.env.STEPS ?? 1000);
   const N = Number(process.env.N ?? 1e4);
-  const inputs = tf.tidy(() => tf.add(tf.mul(tf.range(0, steps * N).reshape([steps, N]), 1e-7), 1.2));
+  const inputs = lifSimInputs(steps, N);
   const v = new bst.HiddenState(tf.zeros([N]));
-  const body = (i: tf.Tensor) => {
-    const next = tf.add(v.value, tf.mul(0.01, tf.add(tf.neg(v.value), i)));
-    const spike = tf.greaterEqual(next, 1);
-    v.value = tf.where(spike, 0 as unknown as tf.Tensor, next);
-    return spike;
-  };
+  const body = (i: tf.Tensor) => lifSimStep(v, i);
   const loop = bst.transform.jit((x: tf.Tensor) => bst.transform.forLoop(body, x) as tf.Tensor);
   const t0 = performance.now();
   loop(inputs).dispose();

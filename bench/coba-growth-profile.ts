@@ -15,12 +15,9 @@ import { memoryKernelParts } from '../src/backend/custom-kernels';
 import { withInPlaceCarries } from '../src/compiler/fusion/loop-kernel';
 import { withoutHeapSpikeScan } from '../src/event/spike-scan';
 import { CobaNet, COBA_PARAMS } from '../samples/coba';
+import { median } from './harness';
 
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** The event-driven product's loop before the rows were listed and fetched in batches (one row at a time, as read). */
 function rowByRow(ins: ArrayLike<number>[], out: Float32Array, infos: readonly { shape: readonly number[] }[], attrs: { nPost?: unknown }): void {

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import { CobaNet, COBA_PARAMS } from '../samples/coba';
+import { median } from './harness';
 
 const timers = new Map<string, { ms: number; calls: number }>();
 let timing = false;
@@ -46,11 +47,6 @@ function report(title: string, totalMs: number, steps: number): void {
   }
   console.log(`  ${'(fused kernels + dispatch)'.padEnd(28)} ${((totalMs - counted) / steps * 1000).toFixed(1).padStart(8)} us/step`);
   timers.clear();
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 async function main(): Promise<void> {

@@ -19,11 +19,7 @@ import { mlpCase } from './workloads/mlp';
 import { lifCase } from './workloads/lif';
 import { perExampleGradCase, vmapLifCase } from './vmap';
 import type { Case } from './harness';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
+import { median } from './harness';
 
 async function main(): Promise<void> {
   const backend = await bst.backend.init();

@@ -11,6 +11,7 @@ import { PerformanceEntry, PerformanceObserver } from 'perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import { hidden } from 'brainstate-ts/decorators';
+import { median } from './harness';
 
 class Cell extends bst.nn.Module {
   w: bst.ParamState;
@@ -29,12 +30,6 @@ class Population extends bst.nn.Module {
     super();
     this.cells = Array.from({ length: numStates / 2 }, () => new Cell(w, v));
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 interface Row {

@@ -37,10 +37,20 @@ export interface CaseResult {
   readonly flops?: number;
 }
 
-function median(xs: number[]): number {
+/** The median of `xs` (the mean of the two middle values for an even count). */
+export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** CPU and wall milliseconds of `fn` (CPU time counts this process only, all its threads). */
+export function timed(fn: () => void): [number, number] {
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  fn();
+  const c = process.cpuUsage(c0);
+  return [(c.user + c.system) / 1000, performance.now() - w0];
 }
 
 /** Times every variant of `c` in `blocks` interleaved blocks after one warm-up block each. */

@@ -9,19 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import { pointwiseLoopCallCount, wholeLoopCallCount, withPointwiseLoops } from '../src/compiler/fusion/loop-kernel';
 import { lifSimInputs, lifSimStep } from './workloads/lif-sim';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-function timed(fn: () => void): [number, number] {
-  const c0 = process.cpuUsage();
-  const w0 = performance.now();
-  fn();
-  const c = process.cpuUsage(c0);
-  return [(c.user + c.system) / 1000, performance.now() - w0];
-}
+import { median, timed } from './harness';
 
 async function main(): Promise<void> {
   const backendName = await bst.backend.init(process.argv[2] ?? 'wasm');

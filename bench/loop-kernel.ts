@@ -11,20 +11,7 @@ import * as bst from 'brainstate-ts';
 import { withWholeLoops } from '../src/compiler/fusion/loop-kernel';
 import { CobaNet, COBA_PARAMS } from '../samples/coba';
 import { lifSimInputs, lifSimStep } from './workloads/lif-sim';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** CPU and wall milliseconds of `fn`. */
-function timed(fn: () => void): [number, number] {
-  const c0 = process.cpuUsage();
-  const w0 = performance.now();
-  fn();
-  const c = process.cpuUsage(c0);
-  return [(c.user + c.system) / 1000, performance.now() - w0];
-}
+import { median, timed } from './harness';
 
 function compare(title: string, perCall: number, variants: [string, () => void][], blocks: number): void {
   const cpu = variants.map(() => [] as number[]);

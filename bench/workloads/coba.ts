@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as bst from 'brainstate-ts';
 import { CobaNet, COBA_PARAMS } from '../../samples/coba';
+import { median } from '../harness';
 
 /** One COBA measurement. */
 export interface CobaRow {
@@ -40,12 +41,6 @@ export interface CobaRow {
 export function cobaDuration(n: number, quick: boolean): number {
   const full = n <= 4000 ? 1000 : n <= 40000 ? 200 : 50;
   return quick ? Math.min(full, 100) : full;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Runs COBA with `n` neurons for `duration` ms in jitted chunks of `chunk` steps on the current backend. */

@@ -10,33 +10,22 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import * as bst from '../src';
-import { gpuIdle, uploadToGpu } from '../src/backend/webgpu/webgpu-engine';
+import { gpuIdle } from '../src/backend/webgpu/webgpu-engine';
+import { mlpGpuBatch, mlpTrainStep, onGpu } from './workloads/mlp-gpu';
 
 interface Info { dataId: object; shape: number[]; dtype: tf.DataType }
 interface Recorded { program: WebGPUProgram; inputs: { shape: number[]; dtype: tf.DataType }[]; dtype: tf.DataType; uniforms: unknown }
 type Run = (p: WebGPUProgram, i: Info[], d: tf.DataType, u?: unknown, o?: Info) => Info;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const onGpu = <T extends tf.Tensor>(t: T): T => { uploadToGpu(tf.backend(), t.dataId); return t; };
 
 async function main(): Promise<void> {
   await bst.backend.init('webgpu');
   const backend = tf.backend() as unknown as { runWebGPUProgram: Run };
   const optimiser = process.argv[2] ?? 'sgd';
   const batch = 128;
-  const x = onGpu(tf.tensor2d(Array.from({ length: batch * 784 }, (_, i) => (Math.sin(i * 0.37) + 1) / 2), [batch, 784]));
-  const y = onGpu(tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10));
-  bst.random.seed(0);
-  const net = new bst.nn.Sequential(new bst.nn.Linear(784, 256), new bst.nn.ReLU(), new bst.nn.Linear(256, 10));
-  const params = net.states(bst.ParamState);
-  const opt = optimiser === 'sgd' ? new bst.optim.SGD(0.01) : new bst.optim.Adam(0.001);
-  opt.registerTrainableWeights(params);
-  const loss = (xb: tf.Tensor, yb: tf.Tensor) => tf.losses.softmaxCrossEntropy(yb, net.call(xb) as tf.Tensor) as tf.Scalar;
-  const step = bst.transform.jit((xb: tf.Tensor, yb: tf.Tensor): tf.Scalar => {
-    const [grads, value] = bst.transform.grad(loss, { gradStates: params, returnValue: true })(xb, yb);
-    opt.update(grads);
-    return value;
-  });
+  const { x, y } = mlpGpuBatch(batch);
+  const step = bst.transform.jit(mlpTrainStep(optimiser === 'sgd' ? 'sgd' : 'adam'));
   for (let i = 0; i < 3; i++) step(x, y).dispose();
   await gpuIdle(backend);
   const whole: number[] = [];

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as bst from '../src';
-import { uploadToGpu } from '../src/backend/webgpu/webgpu-engine';
+import { mlpGpuBatch, mlpTrainStep, onGpu } from './workloads/mlp-gpu';
 import { withCompilerOptions } from '../src/compiler/options';
 
 interface Variant {
@@ -31,7 +31,6 @@ function countApiDispatches(): void {
   };
 }
 
-const onGpu = <T extends tf.Tensor>(t: T): T => { uploadToGpu(tf.backend(), t.dataId); return t; };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** One LIF Euler step: 7 elementwise kernels eagerly. */
@@ -83,20 +82,9 @@ async function lifVariants(n: number, jax: JaxLike | undefined): Promise<Variant
 }
 
 async function mlpVariants(batch: number, jax: JaxLike | undefined, optimiser: 'sgd' | 'adam' = 'sgd'): Promise<Variant[]> {
-  const x = onGpu(tf.tensor2d(Array.from({ length: batch * 784 }, (_, i) => (Math.sin(i * 0.37) + 1) / 2), [batch, 784]));
-  const y = onGpu(tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10));
+  const { x, y } = mlpGpuBatch(batch);
   const ours = (name: string, fusion: boolean | undefined): Variant => {
-    bst.random.seed(0);
-    const net = new bst.nn.Sequential(new bst.nn.Linear(784, 256), new bst.nn.ReLU(), new bst.nn.Linear(256, 10));
-    const params = net.states(bst.ParamState);
-    const opt = optimiser === 'sgd' ? new bst.optim.SGD(0.01) : new bst.optim.Adam(0.001);
-    opt.registerTrainableWeights(params);
-    const loss = (xb: tf.Tensor, yb: tf.Tensor) => tf.losses.softmaxCrossEntropy(yb, net.call(xb) as tf.Tensor) as tf.Scalar;
-    const raw = (xb: tf.Tensor, yb: tf.Tensor): tf.Scalar => {
-      const [grads, value] = bst.transform.grad(loss, { gradStates: params, returnValue: true })(xb, yb);
-      opt.update(grads);
-      return value;
-    };
+    const raw = mlpTrainStep(optimiser);
     const jitted = fusion === undefined ? undefined : bst.transform.jit(raw);
     if (jitted !== undefined) withCompilerOptions({ fusion }, () => jitted.compile(x, y));
     const step = jitted ?? ((a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => raw(a, b)));

@@ -26,7 +26,7 @@ import { BackendError, BrainStateError, InternalError } from '../errors';
 import { selfTestTape } from './tfjs-tape';
 import { canReadSync, recordHostConstant } from './webgpu/host-reads';
 
-export { backendIdle, canReadSync, freshHostConstant, hostConstant, readHeld } from './webgpu/host-reads';
+export { backendIdle, canReadSync, freshHostConstant, hostConstant, readHeld, recordHostResult } from './webgpu/host-reads';
 export { readFirst, readsAreAsync } from './webgpu/host-reads';
 export type { HostConstant } from './webgpu/host-reads';
 import {

@@ -279,10 +279,19 @@ export class Executable {
    */
   freshConstants(vals: (TensorInfo | undefined)[]): TensorInfo[] {
     const made: TensorInfo[] = [];
+    // Constants that share data (a folded reshape or lossless cast of another) share their fresh copy, as eager's do:
+    // uploading one uploads the other.
+    const copies = new Map<object, object>();
     for (const c of this.hostFresh) {
-      const f = freshHostConstant(c.tensor, this.freshThreshold);
-      if (f === undefined) continue;
-      const info = { dataId: f.dataId, shape: c.tensor.shape, dtype: c.tensor.dtype };
+      let dataId = copies.get(c.tensor.dataId);
+      if (dataId !== undefined) {
+        incRef({ dataId, shape: c.tensor.shape, dtype: c.tensor.dtype });
+      } else {
+        dataId = freshHostConstant(c.tensor, this.freshThreshold)?.dataId;
+        if (dataId === undefined) continue;
+        copies.set(c.tensor.dataId, dataId);
+      }
+      const info = { dataId, shape: c.tensor.shape, dtype: c.tensor.dtype };
       made.push(info);
       vals[c.value] = info;
     }

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  aliasTensor, copyTensor, EngineListener, isOnDevice, KernelInvocation, unrecorded,
+  aliasTensor, copyTensor, EngineListener, isOnDevice, KernelInvocation, recordHostResult, unrecorded,
 } from '../backend/tfjs-engine';
 import { TraceError, TracerValueError } from '../errors';
 import type { ControlSpec, KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
@@ -146,7 +146,10 @@ export class Recorder implements EngineListener {
       attrs: copyAttrs(inv.attrs ?? {}, inv.kernelName, this.fnName),
       outputs: outIds,
       // The trace already computed these; a pass may turn the node into constants.
-      folded: allConstant ? unrecorded(() => outputs.map((t) => tf.keep(aliasTensor(t)))) : undefined,
+      folded: allConstant ? unrecorded(() => outputs.map((t) => {
+        recordHostResult(t.dataId);
+        return tf.keep(aliasTensor(t));
+      })) : undefined,
     });
     // Clones the tape saved of this kernel's outputs (tanh, exp, sigmoid save their result)
     // were made before the outputs were bound: bind them now.

@@ -7,7 +7,7 @@
  * `KernelBackend`; the webgpu-specific ones are in `./webgpu-engine.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gpuIdle, isOnHost, isWebGPUBackend } from './webgpu-engine';
+import { gpuIdle, hostValues, isOnHost, isWebGPUBackend } from './webgpu-engine';
 
 /** A tensor info, as far as it is read here. */
 interface Info {
@@ -41,6 +41,8 @@ const HOST_CONSTANT_VALUES = 64;
 /** Above tfjs-webgpu's default WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD (1000): larger host data never runs on its CPU kernels. */
 const HOST_CONSTANT_DATA = 1024;
 const hostConstants = new WeakMap<object, HostConstant>();
+/** Host data of kernel results over constants, as recorded by {@link recordHostResult}. */
+const hostResults = new WeakMap<object, ArrayLike<number>>();
 
 /** Records what `values` (the JS data a traced constant was made from) say about it. */
 export function recordHostConstant(dataId: object, values: ArrayLike<number>): void {
@@ -56,6 +58,21 @@ export function recordHostConstant(dataId: object, values: ArrayLike<number>): v
 }
 
 /**
+ * Records, for a kernel result made from constants only while a trace records (a result the
+ * jit folds into a constant), its values as tfjs-webgpu holds them when they are small host
+ * data: eagerly that kernel runs on its CPU forms at every call and makes new host data,
+ * which the jit's constant must then be too (see `freshHostConstant`). A later kernel of the
+ * trace may upload the trace's result (fuzz seed 971917: `tf.round(tf.abs(c))` after
+ * `tf.floorDiv(x, tf.abs(c))` left the folded |c| on the GPU, so the jit divided in f32).
+ */
+export function recordHostResult(dataId: object): void {
+  const b = backend();
+  if (!isWebGPUBackend(b) || hostConstants.has(dataId) || hostResults.has(dataId)) return;
+  const values = hostValues(b, dataId);
+  if (values !== undefined && values.length <= HOST_CONSTANT_DATA) hostResults.set(dataId, (values as Float32Array).slice());
+}
+
+/**
  * A new host tensor (data not on the GPU) holding what constant `t` was made from during a
  * trace, when that is known and `t` is smaller than `threshold` elements; else undefined.
  *
@@ -63,12 +80,14 @@ export function recordHostConstant(dataId: object, values: ArrayLike<number>): v
  * data at every eager call, so tfjs-webgpu runs kernels on it (with other small host inputs)
  * on its CPU forms; the jit's one constant tensor would be uploaded by its first GPU kernel
  * and from then on make those kernels run on the GPU, whose bits differ (int32 through f32,
- * denormals flushed: fuzz seeds 74, 219 and 781 on webgpu). The caller disposes it.
+ * denormals flushed: fuzz seeds 74, 219 and 781 on webgpu). The same holds for a kernel
+ * result over such constants that the jit folded ({@link recordHostResult}). The caller
+ * disposes it.
  */
 export function freshHostConstant(t: Info & { readonly shape: number[]; readonly dtype: tf.DataType; readonly size: number },
   threshold: number): Info | undefined {
   if (t.size >= threshold) return undefined;
-  const data = hostConstants.get(t.dataId)?.data;
+  const data = hostConstants.get(t.dataId)?.data ?? hostResults.get(t.dataId);
   if (data === undefined || data.length !== t.size) return undefined;
   const b = backend() as { write(values: ArrayLike<number>, shape: number[], dtype: tf.DataType): object };
   return { dataId: b.write(data, t.shape.slice(), t.dtype) };

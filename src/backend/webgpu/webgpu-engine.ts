@@ -124,6 +124,16 @@ export function isOnHost(backend: unknown, dataId: object): boolean {
   return d === undefined || d.values != null; // unknown (disposed) data: let tfjs report it
 }
 
+/**
+ * The array tfjs-webgpu holds `dataId`'s values in while they are on the host, as it holds
+ * it (its CPU kernels can leave a Float32Array behind int32 data: |-2^31| is 2147483648
+ * there), or undefined once they are on the GPU only.
+ */
+export function hostValues(backend: unknown, dataId: object): ArrayLike<number> | undefined {
+  const v = (backend as WebGPUBackendPrivate).tensorMap.get(dataId)?.values;
+  return v != null && ArrayBuffer.isView(v) ? v as unknown as ArrayLike<number> : undefined;
+}
+
 /** True when `dataId`'s data has a GPU buffer (uploaded, or written by a program). */
 export function isOnDevice(backend: unknown, dataId: object): boolean {
   return (backend as WebGPUBackendPrivate).tensorMap.get(dataId)?.resource != null;

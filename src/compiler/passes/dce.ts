@@ -14,9 +14,13 @@
  * and so is one that reads a small input of the program: the upload outlives the call, so
  * eagerly the next call's kernels on that argument or state run on the GPU (fuzz seed
  * 930984: a dead `tf.argMin(s)` after `tf.prod(s, 0, true)`; tfjs-webgpu's CPU Prod drops
- * keepDims, so the shape changed from the second call on).
+ * keepDims, so the shape changed from the second call on). Uploads are of data, which a
+ * reshape or a lossless cast shares with its input (fuzz seed 971461: a dead `tf.log1p` of
+ * `tf.cast(x, 'float32')` uploaded the int32 argument `x`, so `tf.add(x, c)` ran on the GPU);
+ * such kernels run no program and upload nothing themselves.
  */
-import { disposeProgram, liveOuts, Program, subPrograms, ValueId } from '../ir';
+import { disposeProgram, KernelNode, liveOuts, Program, subPrograms, ValueId } from '../ir';
+import { dataRoots, sharedInputOf } from './upload-order';
 import { targetNamed } from '../../backend/targets';
 import type { Pass } from './pass';
 
@@ -25,18 +29,29 @@ const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 /** DCE keeping dead kernels that upload a small value a later kernel reads (`threshold` 0: none kept). */
 function eliminateDeadCodeKeeping(p: Program, threshold: number): Program {
   const live = new Set<ValueId>(liveOuts(p));
+  // Uploads are of data, which a reshape or a lossless cast shares with its input (./upload-order.ts).
+  const root = threshold > 0 ? dataRoots(p) : [];
+  const liveData = new Set<ValueId>(threshold > 0 ? [...live].map((v) => root[v]) : []);
   // The program's inputs (arguments, states, loop carries) outlive the kernel: a later call or step reads them.
-  const outlives = new Set<ValueId>(p.inputs.map((i) => i.value));
+  const outlives = new Set<ValueId>(p.inputs.map((i) => (threshold > 0 ? root[i.value] : i.value)));
   const keep: boolean[] = new Array(p.nodes.length).fill(false);
-  const uploadsUsedValue = (inputs: readonly ValueId[]) => threshold > 0 &&
-    inputs.some((v) => v >= 0 && (live.has(v) || outlives.has(v)) && sizeOf(p.values[v].shape) < threshold);
+  // A scan's body kernels upload too (fuzz seed 448: a dead gradient of a scan over a state uploaded it, so a later
+  // `tf.mul(s, 1)` flushed its denormals on the GPU). Not a dead `whileLoop` or branch: on webgpu its predicate would
+  // then have to be read back (callAsync) where eager's result is not used.
+  const uploadsUsedValue = (n: KernelNode) => threshold > 0 && sharedInputOf(p, n) < 0 &&
+    (n.control === undefined || n.control.kind === 'scan') &&
+    n.inputs.some((v) => v >= 0 && (liveData.has(root[v]) || outlives.has(root[v])) && sizeOf(p.values[v].shape) < threshold);
   for (let i = p.nodes.length - 1; i >= 0; i--) {
     const n = p.nodes[i];
     // A branch node with a run-time check (ifelse's checkCond) stays: failing the call is its effect.
     const checks = n.control?.kind === 'cond' && n.control.check !== undefined;
-    if (checks || n.outputs.some((o) => live.has(o)) || (n.control === undefined && uploadsUsedValue(n.inputs))) {
+    if (checks || n.outputs.some((o) => live.has(o)) || uploadsUsedValue(n)) {
       keep[i] = true;
-      for (const v of n.inputs) if (v >= 0) live.add(v);
+      for (const v of n.inputs) {
+        if (v < 0) continue;
+        live.add(v);
+        if (threshold > 0) liveData.add(root[v]);
+      }
     }
   }
   const nodes = p.nodes.filter((n, i) => {

@@ -10,13 +10,19 @@
  * every call reads one of its inputs before it (fuzz seed 931140: a compare of a denormal c
  * with a GPU state uploaded c, so eagerly `tf.mul(c, 1)` ran on the GPU and flushed c to 0),
  * or when it ran on the GPU in the trace and such a kernel reads one of its inputs after it
- * (seed 167: a dead `log1p(c)` uploaded c, so `floorDiv(x, c)` ran in f32). A kernel reading
- * a kept kernel's result is kept too. The rest fold, and run nowhere.
+ * (seed 167: a dead `log1p(c)` uploaded c, so `floorDiv(x, c)` ran in f32) or the caller
+ * reads it after the call (seed 44: `tf.step(|c|)` uploads the int32 result |c|, whose host
+ * array holds 2147483648 and whose GPU buffer -2147483648). A kernel reading a kept kernel's
+ * result is kept too. The rest fold, and run nowhere. Folded results that were small host
+ * data are new host data at every call, as eagerly (backend/webgpu/host-reads.ts
+ * recordHostResult).
  */
 import { targetNamed } from '../../backend/targets';
 import type * as tf from '@tensorflow/tfjs';
+import { liveOuts } from '../ir';
 import type { KernelNode, Program, ProgramConstant, ValueId } from '../ir';
 import type { Pass } from './pass';
+import { readersOf, sharedInputOf } from './upload-order';
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -25,16 +31,18 @@ function keptFolds(p: Program, threshold: number, onDevice: (t: tf.Tensor) => bo
   const kept = new Set<KernelNode>();
   const runs = (n: KernelNode) => n.folded === undefined || kept.has(n);
   const small = (n: KernelNode) => n.control === undefined && n.inputs.every((v) => v < 0 || sizeOf(p.values[v].shape) < threshold);
-  const readsAt = new Map<ValueId, number[]>();
-  p.nodes.forEach((n, i) => n.inputs.forEach((v) => { if (v >= 0) readsAt.set(v, [...(readsAt.get(v) ?? []), i]); }));
+  // Reads per data: a reshape or a lossless cast shares its input's (./upload-order.ts).
+  const { root, readers } = readersOf(p);
+  // Data the caller reads after the call (results, state writes): eagerly its bits depend on whether a GPU kernel uploaded it.
+  const readAfter = new Set<ValueId>(liveOuts(p).map((v) => root[v]));
   const keptOutputs = new Set<ValueId>();
   for (let changed = true; changed;) {
     changed = false;
     p.nodes.forEach((n, i) => {
       if (runs(n) || !small(n)) return;
-      const onGpu = n.folded!.some(onDevice);
-      const coupled = n.inputs.some((v) => v >= 0 && (keptOutputs.has(v) ||
-        (readsAt.get(v) ?? []).some((j) => runs(p.nodes[j]) && (j < i || (onGpu && j > i)))));
+      const onGpu = n.folded!.some(onDevice) && sharedInputOf(p, n) < 0;
+      const coupled = n.inputs.some((v) => v >= 0 && (keptOutputs.has(v) || (onGpu && readAfter.has(root[v])) ||
+        (readers.get(root[v]) ?? []).some((j) => runs(p.nodes[j]) && (j < i || (onGpu && j > i)))));
       if (!coupled) return;
       kept.add(n);
       n.outputs.forEach((o) => keptOutputs.add(o));

@@ -18,7 +18,7 @@ import { splatValue } from '../constants';
 import type { FusedInput, FusedOp, FusedSpec, KernelNode, Program, ValueId, ValueType } from '../ir';
 import { liveOuts } from '../ir';
 import type { Pass } from './pass';
-import { groupMovesUpload, readersOf } from './upload-order';
+import { DataReads, groupMayRunOnHost, groupMovesUpload, mayBeOnHost, readersOf } from './upload-order';
 import { InternalError } from '../../errors';
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -109,10 +109,10 @@ function fuse(p: Program, target: FusionTarget, uploadThreshold: number): Progra
     return false;
   };
 
-  const readers = uploadThreshold > 0 ? readersOf(p) : new Map<ValueId, number[]>();
+  const reads: DataReads = uploadThreshold > 0 ? readersOf(p) : { root: [], readers: new Map() };
   const membersOf = (roots: Set<number>) => p.nodes.map((_, j) => j).filter((j) => isFused[j] && roots.has(find(j)));
   const movesUpload = (merged: Set<number>) =>
-    uploadThreshold > 0 && groupMovesUpload(p, membersOf(merged), readers, producer, uploadThreshold);
+    uploadThreshold > 0 && groupMovesUpload(p, membersOf(merged), reads, producer, uploadThreshold);
 
   const isFused = p.nodes.map((n) => fusible(n, p.values, target));
   p.nodes.forEach((n, i) => {
@@ -168,10 +168,19 @@ function fuse(p: Program, target: FusionTarget, uploadThreshold: number): Progra
   const constants = new Map(p.constants.map((c) => [c.value, c.tensor]));
 
   // A small constant a kernel outside every group reads too stays an input the group reads (and so
-  // uploads, as eager does). Other groups inline it as well (the optimiser's learning rate).
-  const readElsewhere = (m: number[]) => (v: ValueId) => uploadThreshold > 0 &&
-    tf.util.sizeFromShape(p.values[v].shape as number[]) < uploadThreshold &&
-    (readers.get(v) ?? []).some((j) => !m.includes(j) && !nodeGroup.has(j));
+  // uploads, as eager does). Other groups inline it as well (the optimiser's learning rate), unless
+  // one of the two may run its kernels one by one (./upload-order.ts groupMayRunOnHost): those then
+  // read the constant itself, where eager's kernels find it (fuzz seed 996: a dead group's `tf.pow(y, c)`
+  // uploads c, so a later group's cast of c runs on the GPU).
+  const escapes = (v: ValueId) => live.has(v) || (used.get(v) ?? 0) > 0;
+  const hostData = uploadThreshold > 0 ? mayBeOnHost(p, uploadThreshold) : [];
+  const onHost = uploadThreshold > 0 ? groups.map((m) => groupMayRunOnHost(p, m, escapes, hostData)) : [];
+  const readElsewhere = (m: number[]) => (v: ValueId) => {
+    if (uploadThreshold <= 0 || tf.util.sizeFromShape(p.values[v].shape as number[]) >= uploadThreshold) return false;
+    const self = onHost[nodeGroup.get(m[0])!];
+    return (reads.readers.get(reads.root[v]) ?? []).some((j) => !m.includes(j) &&
+      (!nodeGroup.has(j) || self || onHost[nodeGroup.get(j)!]));
+  };
   const fusedNodes = groups.map((m) => buildFused(p, m, producer, (v) => live.has(v) || (used.get(v) ?? 0) > 0, constants,
     readElsewhere(m)));
   return { ...p, nodes: schedule(p, groups, fusedNodes) };

@@ -6,7 +6,7 @@ import { explicitMatMulTranspose } from './matmul-transpose';
 import { matMulEpilogue } from './matmul-epilogue';
 import { sumLeadingAxesFor } from './sum-leading-axes';
 import { mergeFusedParts, mergeFusedPartsFor } from './merge-fused-parts';
-import { eliminateCommonSubexpressions } from './cse';
+import { eliminateCommonSubexpressions, eliminateCommonSubexpressionsFor } from './cse';
 import { simplifyAlgebraFor } from './simplify';
 import { eliminateCasts } from './cast-elimination';
 import { fusionTargetOf } from '../fusion/ops';
@@ -19,7 +19,7 @@ export { runPasses, renameUses } from './pass';
 export { rewritePass } from './rewrite';
 export type { Pass } from './pass';
 export {
-  eliminateCommonSubexpressions, eliminateDeadCode, eliminateDeadCodeFor, elideIdentities, explicitMatMulTranspose, foldConstants,
+  eliminateCommonSubexpressions, eliminateCommonSubexpressionsFor, eliminateDeadCode, eliminateDeadCodeFor, elideIdentities, explicitMatMulTranspose, foldConstants,
   foldConstantsFor, fuseElementwiseFor,
   matMulEpilogue, sumLeadingAxesFor, mergeFusedParts,
   simplifyAlgebraFor, eliminateCasts,
@@ -33,7 +33,7 @@ export function fusionEnabled(): boolean {
 /** The pass pipeline for a program that will run on `backendName`. */
 export function passesFor(backendName: string): readonly Pass[] {
   const passes: Pass[] = [
-    foldConstantsFor(backendName), elideIdentities, simplifyAlgebraFor(backendName), eliminateCasts, eliminateCommonSubexpressions,
+    foldConstantsFor(backendName), elideIdentities, simplifyAlgebraFor(backendName), eliminateCasts, eliminateCommonSubexpressionsFor(backendName),
     eliminateDeadCodeFor(backendName),
   ];
   // tfjs-wasm's own BatchMatMul is slow with a transposed operand; the generated GEMM is not.

@@ -19,7 +19,7 @@ import type { FusedPart, KernelNode, Program, ValueId } from '../ir';
 import { liveOuts } from '../ir';
 import { MAX_STORAGE_BUFFERS, wgslSupports } from '../fusion/codegen-wgsl';
 import type { Pass } from './pass';
-import { onDeviceInputs, readersOf } from './upload-order';
+import { dataRoots, onDeviceInputs, readersOf } from './upload-order';
 
 /** Kernel name of a merged node. */
 export const FUSED_PARTS = 'FusedParts';
@@ -41,11 +41,12 @@ function merge(p: Program, uploadThreshold: number): Program {
     live.has(n.outputs[0]) && wgslSupports(n.fused);
 
   // Bins of candidate node indices, in program order, each within the storage-buffer limit.
-  const readers = uploadThreshold > 0 ? readersOf(p) : new Map<ValueId, number[]>();
-  // Whether part m, run at node k, would read a small value after another kernel that reads it after m.
-  const onDevice = new Set(onDeviceInputs(p));
-  const movesUpload = (m: number, k: number) => p.nodes[m].inputs.some((v) => v >= 0 && !onDevice.has(v) &&
-    sizeOf(p.values[v].shape) < uploadThreshold && (readers.get(v) ?? []).some((j) => j > m && j < k && !open.includes(j)));
+  const reads = uploadThreshold > 0 ? readersOf(p) : { root: [], readers: new Map<ValueId, number[]>() };
+  // Whether part m, run at node k, would read a small value after another kernel that reads its data after m.
+  const onDevice = new Set(onDeviceInputs(p).map((v) => reads.root[v]));
+  const movesUpload = (m: number, k: number) => p.nodes[m].inputs.some((v) => v >= 0 && !onDevice.has(reads.root[v]) &&
+    sizeOf(p.values[v].shape) < uploadThreshold &&
+    (reads.readers.get(reads.root[v]) ?? []).some((j) => j > m && j < k && !open.includes(j)));
   const bins: number[][] = [];
   let open: number[] = [];
   let buffers = 1;
@@ -101,19 +102,21 @@ function merge(p: Program, uploadThreshold: number): Program {
 function hostsForLoneUpdates(p: Program, lone: number[], candidate: (n: KernelNode) => boolean): number[][] {
   const madeAt = new Map<ValueId, number>();
   p.nodes.forEach((n, i) => n.outputs.forEach((v) => madeAt.set(v, i)));
-  const lastRead = new Map<ValueId, number>(); // value -> last reader's index, the update itself aside
+  // Per data (a reshape or a lossless cast shares its input's: ./upload-order.ts), the last reader's index, the update itself aside.
+  const root = dataRoots(p);
+  const lastRead = new Map<ValueId, number>();
   const pairs: number[][] = [];
   const used = new Set<number>();
   for (const u of lone) {
     const upd = p.nodes[u];
     lastRead.clear();
-    p.nodes.forEach((n, i) => { if (i !== u) n.inputs.forEach((v) => lastRead.set(v, i)); });
+    p.nodes.forEach((n, i) => { if (i !== u) n.inputs.forEach((v) => { if (v >= 0) lastRead.set(root[v], i); }); });
     for (let h = u - 1; h >= 0; h--) {
       const host = p.nodes[h];
       if (host.fused === undefined || host.outputs.length !== 1 || candidate(host) || used.has(h) || !wgslSupports(host.fused)) continue;
       if (host.inputs.length + upd.inputs.length + 1 > MAX_STORAGE_BUFFERS) continue;
       const ready = upd.inputs.every((v) => v < 0 || (madeAt.get(v) ?? -1) < h);
-      const unread = upd.inputs.every((v) => v < 0 || (lastRead.get(v) ?? -1) < h);
+      const unread = upd.inputs.every((v) => v < 0 || (lastRead.get(root[v]) ?? -1) < h);
       if (!ready || !unread) continue;
       pairs.push([h, u]);
       used.add(h);

@@ -6,15 +6,63 @@
  * (docs/sharp-bits.md 24). So eagerly the first GPU kernel that reads a small host value
  * decides how every later reader of it computes (int32 through f32, denormals flushed).
  * A fused group runs at one place, reading all its inputs there: where a kernel outside the
- * group reads the same small value between the group's first member and the member that
- * reads it, the group would upload it before that kernel instead of after it (fuzz seed
- * 931253: a dead `tf.where(m, x, y)` fused with an earlier compare uploaded `x` before
- * `tf.cast(x, 'int32')`, which then cast 1e10 on the GPU: 2147483520, not 1410065408).
- * Fusion leaves such a kernel out of the group.
+ * group reads the same small value between where the group runs and a member that reads it,
+ * the group would upload it before that kernel instead of after it, or after instead of
+ * before (fuzz seed 931253: a dead `tf.where(m, x, y)` fused with an earlier compare
+ * uploaded `x` before `tf.cast(x, 'int32')`, which then cast 1e10 on the GPU: 2147483520,
+ * not 1410065408). Fusion leaves such a kernel out of the group.
+ *
+ * What is uploaded is data, not a program value: tfjs-webgpu's Reshape, ExpandDims,
+ * Identity and casts that lose nothing (int32 or bool to float32) return their input's data
+ * (fuzz seed 970204: a fused `tf.logicalAnd(b, m)` uploaded the bool `b` before
+ * `tf.floorDiv(y, tf.cast(b, 'float32'))`, which then ran on the GPU). So reads are counted
+ * per data ({@link dataRoots}), and those kernels are not readers: they run no program.
  */
-import type { Program, ValueId } from '../ir';
+import * as tf from '@tensorflow/tfjs';
+import type { KernelNode, Program, ValueId } from '../ir';
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * The input whose data node `n`'s result shares in tfjs-webgpu 4.22 (no program runs), or -1.
+ * Reshape, ExpandDims and Identity always; Cast where the dtype change loses nothing; Concat,
+ * Pack and AddN of one (non-empty) input; PadV2 with no padding; Reverse of a scalar.
+ */
+export function sharedInputOf(p: Program, n: KernelNode): ValueId {
+  if (n.outputs.length !== 1 || n.fused !== undefined || n.control !== undefined || n.fusedParts !== undefined) return -1;
+  const ins = n.inputs.filter((v) => v >= 0);
+  switch (n.kernel) {
+    case 'Reshape': case 'ExpandDims': case 'Identity':
+      return ins[0] ?? -1;
+    case 'Cast': {
+      const from = p.values[ins[0]]?.dtype;
+      const to = n.attrs.dtype as tf.DataType;
+      return from !== undefined && from !== 'complex64' && to !== 'complex64' && !tf.util.hasEncodingLoss(from, to) ? ins[0] : -1;
+    }
+    case 'Concat': {
+      const nonEmpty = ins.filter((v) => sizeOf(p.values[v].shape) > 0);
+      return nonEmpty.length === 1 && sizeOf(p.values[n.outputs[0]].shape) > 0 ? nonEmpty[0] : -1;
+    }
+    case 'Pack': case 'AddN':
+      return ins.length === 1 ? ins[0] : -1;
+    case 'PadV2':
+      return (n.attrs.paddings as number[][] | undefined)?.every((q) => q[0] === 0 && q[1] === 0) === true ? ins[0] : -1;
+    case 'Reverse':
+      return p.values[ins[0]]?.shape.length === 0 ? ins[0] : -1;
+    default:
+      return -1;
+  }
+}
+
+/** For each value, the value whose data it is (itself unless a kernel returned its input's data: {@link sharedInputOf}). */
+export function dataRoots(p: Program): ValueId[] {
+  const root = p.values.map((_, v) => v);
+  for (const n of p.nodes) {
+    const v = sharedInputOf(p, n);
+    if (v >= 0) root[n.outputs[0]] = root[v];
+  }
+  return root;
+}
 
 /**
  * Inputs whose data was on the device when traced: no kernel on them runs on the CPU forms,
@@ -25,28 +73,38 @@ export function onDeviceInputs(p: Program): ValueId[] {
   return p.inputs.filter((i) => i.onDevice === true).map((i) => i.value);
 }
 
-/** The nodes reading each value, in program order. */
-export function readersOf(p: Program): Map<ValueId, number[]> {
+/** Who reads which data: `root` maps each value to its data's value, `readers` each such value to the nodes that run a program on it, in order. */
+export interface DataReads {
+  readonly root: readonly ValueId[];
+  readonly readers: Map<ValueId, number[]>;
+}
+
+/** The nodes reading each value's data, in program order (kernels that only share their input's data do not read it). */
+export function readersOf(p: Program): DataReads {
+  const root = dataRoots(p);
   const readers = new Map<ValueId, number[]>();
   p.nodes.forEach((n, i) => {
-    for (const v of new Set(n.inputs)) {
-      if (v < 0) continue;
+    if (sharedInputOf(p, n) >= 0) return;
+    for (const v of new Set(n.inputs.filter((x) => x >= 0).map((x) => root[x]))) {
       let list = readers.get(v);
       if (list === undefined) readers.set(v, (list = []));
       list.push(i);
     }
   });
-  return readers;
+  return { root, readers };
 }
 
 /**
  * Whether a group of `members` (node indices) run as one kernel would change, for some value
- * smaller than `threshold` elements, which kernels outside the group read it before its first
- * upload. The group runs at its first member, or after the last kernel outside it that makes
- * one of its inputs (seed 931557: a `Mod` fused with a compare of a later sum ran after the
- * sum's cast of the same input); eagerly the first member reading the value uploads it.
+ * smaller than `threshold` elements, which kernels outside the group read it before a member
+ * does. The group runs at its first member, or right after the last kernel outside it that
+ * makes one of its inputs (seed 931557: a `Mod` fused with a compare of a later sum ran after
+ * the sum's cast of the same input). Every member's read counts, not only the first (seed
+ * 971301: `tf.round(x)` between two members reading `x` uploaded it for the second), and so
+ * do values made inside the group that a kernel outside reads before a later member (seed
+ * 971574: a dead sum of `tf.log(x)` uploaded it before its cast to int32).
  */
-export function groupMovesUpload(p: Program, members: readonly number[], readers: Map<ValueId, number[]>,
+export function groupMovesUpload(p: Program, members: readonly number[], reads: DataReads,
   producer: Map<ValueId, number>, threshold: number): boolean {
   if (threshold <= 0) return false;
   const inGroup = new Set(members);
@@ -59,17 +117,50 @@ export function groupMovesUpload(p: Program, members: readonly number[], readers
       if (j !== undefined && j > at) at = j;
     }
   }
-  const seen = new Set<ValueId>(onDeviceInputs(p));
+  // Kernels outside the group at or before `at` run before it; eagerly, those before a member run before that member.
+  const seen = new Set<ValueId>(onDeviceInputs(p).map((v) => reads.root[v]));
   for (const i of members) {
     for (const v of p.nodes[i].inputs) {
-      if (v < 0 || produced.has(v) || seen.has(v) || sizeOf(p.values[v].shape) >= threshold) continue;
-      seen.add(v);
-      const list = readers.get(v) ?? [];
-      const firstMember = list.find((j) => inGroup.has(j))!;
-      const lo = Math.min(at, firstMember);
-      const hi = Math.max(at, firstMember);
-      if (list.some((j) => !inGroup.has(j) && j > lo && j < hi)) return true;
+      if (v < 0) continue;
+      const r = reads.root[v];
+      if (seen.has(r) || sizeOf(p.values[v].shape) >= threshold) continue;
+      seen.add(r);
+      const list = reads.readers.get(r) ?? [];
+      const outside = list.filter((j) => !inGroup.has(j));
+      for (const m of list) {
+        if (!inGroup.has(m)) continue;
+        if (outside.some((j) => (j <= at) !== (j < m))) return true;
+      }
     }
   }
   return false;
+}
+
+/**
+ * Which values tfjs-webgpu may hold on the host when the program runs eagerly (small, and made
+ * from small host data only: constants, arguments and states not traced on the GPU, and results
+ * of kernels whose every input is such data, which it runs on its CPU forms).
+ */
+export function mayBeOnHost(p: Program, threshold: number): boolean[] {
+  const host = p.values.map((t) => sizeOf(t.shape) < threshold);
+  const device = new Set(onDeviceInputs(p));
+  for (const v of device) host[v] = false;
+  for (const n of p.nodes) {
+    const shared = sharedInputOf(p, n);
+    const out = shared >= 0 ? host[shared] : n.control !== undefined || n.inputs.every((v) => v < 0 || host[v]);
+    for (const o of n.outputs) host[o] = host[o] && out;
+  }
+  return host;
+}
+
+/**
+ * Whether a fused group of `members` may run its kernels one by one rather than as one GPU
+ * program (compiler/fusion/wgsl-kernel.ts): when none of its results is used (it is kept for
+ * its uploads), or when some member may read host data only, which tfjs-webgpu runs on its
+ * CPU forms (`host`: {@link mayBeOnHost}).
+ */
+export function groupMayRunOnHost(p: Program, members: readonly number[], escapes: (v: ValueId) => boolean,
+  host: readonly boolean[]): boolean {
+  if (!members.some((i) => p.nodes[i].outputs.some(escapes))) return true;
+  return members.some((i) => p.nodes[i].inputs.every((v) => v < 0 || host[v]));
 }

@@ -169,20 +169,8 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan, part: Part
   for (const op of spec.ops) for (const a of op.args) if (a < nIn) used.add(a);
   for (const r of [...used].sort((x, y) => x - y)) body.push(`let a${r} = ${read[r]};`);
   const name = (r: number) => (r < nIn ? `a${r}` : `v${r - nIn}`);
-  // An op given one value twice (`x / x`, `x - x`) reads it a second time through bits the compiler
-  // cannot know (an exclusive or with a uniform 0): SwiftShader's compiler folds `x / x` to 1 and
-  // `x - x` to 0, wrong for 0, infinities and NaN, while eagerly the kernel reads two bindings of
-  // one buffer, whose values it cannot know equal (fuzz seed 970463: `(x / x) * x` gave x for
-  // denormal and infinite x, eagerly NaN).
-  const same = `${pre}same`;
-  const again = (v: string) => `bitcast<f32>(bitcast<u32>(${v}) ^ bitcast<u32>(uniforms.${same}))`;
-  if (spec.ops.some((op) => new Set(op.args).size < op.args.length)) {
-    uniformNames.push(same);
-    uniformValues.push(0);
-  }
   spec.ops.forEach((op, j) => {
-    const args = op.args.map((a, i) => (op.args.indexOf(a) < i ? again(name(a)) : name(a)));
-    body.push(`let v${j} = ${stored(op.dtype, `${pre}bst_op${j}(${args.join(', ')})`)};`);
+    body.push(`let v${j} = ${stored(op.dtype, `${pre}bst_op${j}(${op.args.map(name).join(', ')})`)};`);
   });
   if (plan.kind === 'single') {
     const v = name(spec.outputs[0]);

@@ -18,7 +18,7 @@ import { liveOuts } from '../ir';
 import { Pass, renameUses } from './pass';
 import { kernelInfo } from '../kernels';
 import { targetNamed } from '../../backend/targets';
-import { onDeviceInputs, readersOf } from './upload-order';
+import { onDeviceInputs, readersOf, sharedInputOf } from './upload-order';
 
 /**
  * An attribute value as key text. JSON alone would merge kernels that differ: it writes
@@ -77,7 +77,8 @@ function placementKeeps(p: Program, threshold: number): Keeps {
   const read = (n: KernelNode) => n.outputs.some((o) => readAfter.has(root[o]) || (readers.get(root[o]) ?? []).length > 0);
   return (f, i) => {
     const n = p.nodes[i];
-    if (!mayRunOnHost(n)) return false;
+    // A reshape or lossless cast runs nothing: both results are their input's data.
+    if (sharedInputOf(p, n) >= 0 || !mayRunOnHost(n)) return false;
     if (read(p.nodes[f]) && read(n)) return true;
     return n.inputs.some((v) => v >= 0 && (readers.get(root[v]) ?? []).some((j) => j > f && j < i));
   };

@@ -7,7 +7,7 @@
  * `KernelBackend`; the webgpu-specific ones are in `./webgpu-engine.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gpuIdle, hostValues, isOnHost, isWebGPUBackend } from './webgpu-engine';
+import { gpuIdle, hostValues, isOnHost, isWebGPUBackend, storageDtype } from './webgpu-engine';
 
 /** A tensor info, as far as it is read here. */
 interface Info {
@@ -90,7 +90,8 @@ export function freshHostConstant(t: Info & { readonly shape: number[]; readonly
   const data = hostConstants.get(t.dataId)?.data ?? hostResults.get(t.dataId);
   if (data === undefined || data.length !== t.size) return undefined;
   const b = backend() as { write(values: ArrayLike<number>, shape: number[], dtype: tf.DataType): object };
-  return { dataId: b.write(data, t.shape.slice(), t.dtype) };
+  // As the data was stored: a float32 cast of int32 data keeps int32 storage, which its upload keeps exact (fuzz seed 990927).
+  return { dataId: b.write(data, t.shape.slice(), storageDtype(b, t.dataId) ?? t.dtype) };
 }
 
 /** What was recorded of `t` when it was made from JS values during a trace, if anything. */

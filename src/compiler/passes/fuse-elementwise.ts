@@ -181,8 +181,7 @@ function fuse(p: Program, target: FusionTarget, uploadThreshold: number): Progra
     return (reads.readers.get(reads.root[v]) ?? []).some((j) => !m.includes(j) &&
       (!nodeGroup.has(j) || self || onHost[nodeGroup.get(j)!]));
   };
-  const fusedNodes = groups.map((m) => buildFused(p, m, producer, (v) => live.has(v) || (used.get(v) ?? 0) > 0, constants,
-    readElsewhere(m)));
+  const fusedNodes = groups.map((m) => buildFused(p, m, producer, escapes, constants, readElsewhere(m)));
   return { ...p, nodes: schedule(p, groups, fusedNodes) };
 }
 

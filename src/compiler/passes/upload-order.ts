@@ -57,6 +57,14 @@ export function sharedInputOf(p: Program, n: KernelNode): ValueId {
 /** For each value, the value whose data it is (itself unless a kernel returned its input's data: {@link sharedInputOf}). */
 export function dataRoots(p: Program): ValueId[] {
   const root = p.values.map((_, v) => v);
+  // Constants folded from such kernels hold their input's data too (fuzz seed 1001011: `tf.where(m, c, d)`
+  // broadcast the scalar constant c by a reshape, folded, and uploaded c's data for a later `tf.expm1(c)`).
+  const byData = new Map<object, ValueId>();
+  for (const c of p.constants) {
+    const first = byData.get(c.tensor.dataId);
+    if (first === undefined) byData.set(c.tensor.dataId, c.value);
+    else root[c.value] = first;
+  }
   for (const n of p.nodes) {
     const v = sharedInputOf(p, n);
     if (v >= 0) root[n.outputs[0]] = root[v];

@@ -185,19 +185,13 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan, part: Part
   // Values a later op reads go through an opaque barrier (see `opaque`), as eager's pass through memory.
   const readLater = new Set<number>();
   for (const op of spec.ops) for (const a of op.args) if (a >= nIn) readLater.add(a - nIn);
-  // An op given one value twice (`x / x`, `x - x`) reads it the second time through the barrier too:
-  // SwiftShader's compiler folds `x / x` to 1, wrong for 0, infinities and NaN, while eagerly the
-  // kernel reads two bindings of one buffer (fuzz seed 970463: `(x / x) * x` gave x for denormal
-  // and infinite x, eagerly NaN).
-  const twice = spec.ops.some((op) => new Set(op.args).size < op.args.length);
   const zero = `${pre}zero`;
-  if (readLater.size > 0 || twice) {
+  if (readLater.size > 0) {
     uniformNames.push(zero);
     uniformValues.push(0);
   }
   spec.ops.forEach((op, j) => {
-    const args = op.args.map((a, i) => (op.args.indexOf(a) < i ? opaque(name(a), `uniforms.${zero}`) : name(a)));
-    const v = stored(op.dtype, `${pre}bst_op${j}(${args.join(', ')})`);
+    const v = stored(op.dtype, `${pre}bst_op${j}(${op.args.map(name).join(', ')})`);
     body.push(`let v${j} = ${readLater.has(j) ? opaque(v, `uniforms.${zero}`) : v};`);
   });
   if (plan.kind === 'single') {

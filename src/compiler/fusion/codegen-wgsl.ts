@@ -49,6 +49,19 @@ function stored(dtype: tf.DataType, v: string): string {
 }
 
 /**
+ * `v` (f32) with its bits passed through an XOR with the bits of `zero`, a uniform that
+ * holds 0.0: the same value, which the shader compiler cannot see through. Eagerly, each
+ * op's result goes through memory before the next op reads it; in one fused expression the
+ * compiler folds op chains as real-number algebra, which IEEE rounding does not allow
+ * (measured on SwiftShader: `a + (b - a)` gave `b`, fuzz seed 970033; `(a - b) + b`,
+ * `(a * b) / b`, `a * (b / a)` and `a * b + a * c` were folded too). The barrier costs one
+ * integer XOR per intermediate value.
+ */
+function opaque(v: string, zero: string): string {
+  return `bitcast<f32>(bitcast<u32>(${v}) ^ bitcast<u32>(${zero}))`;
+}
+
+/**
  * Whether tfjs-webgpu would run binary op `op` as its vec4 program, for ops whose result
  * depends on it (Pow); undefined when the arguments' shapes are not known here (an input
  * read as a scalar, broadcast, or inlined constant) and the result could depend on it.
@@ -169,8 +182,17 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan, part: Part
   for (const op of spec.ops) for (const a of op.args) if (a < nIn) used.add(a);
   for (const r of [...used].sort((x, y) => x - y)) body.push(`let a${r} = ${read[r]};`);
   const name = (r: number) => (r < nIn ? `a${r}` : `v${r - nIn}`);
+  // Values a later op reads go through an opaque barrier (see `opaque`), as eager's pass through memory.
+  const readLater = new Set<number>();
+  for (const op of spec.ops) for (const a of op.args) if (a >= nIn) readLater.add(a - nIn);
+  const zero = `${pre}zero`;
+  if (readLater.size > 0) {
+    uniformNames.push(zero);
+    uniformValues.push(0);
+  }
   spec.ops.forEach((op, j) => {
-    body.push(`let v${j} = ${stored(op.dtype, `${pre}bst_op${j}(${op.args.map(name).join(', ')})`)};`);
+    const v = stored(op.dtype, `${pre}bst_op${j}(${op.args.map(name).join(', ')})`);
+    body.push(`let v${j} = ${readLater.has(j) ? opaque(v, `uniforms.${zero}`) : v};`);
   });
   if (plan.kind === 'single') {
     const v = name(spec.outputs[0]);

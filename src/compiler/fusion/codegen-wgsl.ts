@@ -14,8 +14,9 @@
  *   as their bits), which the kernel then copies into one tensor each (buffer copies, not
  *   dispatches).
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { GpuProgram } from '../../backend/targets';
+import { targetNamed } from '../../backend/targets';
 import type { FusedSpec } from '../ir';
 import { InternalError } from '../../errors';
 import { refDtype } from './codegen-js';
@@ -83,18 +84,46 @@ function vec4Choice(spec: FusedSpec, opIndex: number): boolean | undefined {
   return spec.shape.length > 0 && spec.shape[spec.shape.length - 1] % 4 === 0;
 }
 
-/**
- * The most storage buffers one program may bind: WebGPU's default
- * maxStorageBuffersPerShaderStage (8), the output included; tfjs-webgpu asks for no more.
- */
-export const MAX_STORAGE_BUFFERS = 8;
+/** WebGPU's default maxStorageBuffersPerShaderStage, for a backend that does not say its own. */
+const DEFAULT_STORAGE_BUFFERS = 8;
+
+/** A lower limit set by {@link withStorageBufferLimit}, or undefined. */
+let forcedLimit: number | undefined;
 
 /**
- * Whether `spec` can run as one program: every op's formula is known, and its inputs fit
- * the storage-buffer limit (else the kernel always replays the group unfused).
+ * The most storage buffers one generated program may bind on the current backend, the
+ * output included: the device's `maxStorageBuffersPerShaderStage` (read when a program is
+ * compiled). A program binding more would fail WebGPU's validation, and with it every
+ * program submitted in the same command buffer.
  */
-export function wgslSupports(spec: FusedSpec): boolean {
-  if (spec.inputs.filter((i) => i.mode !== 'literal').length + 1 > MAX_STORAGE_BUFFERS) return false;
+export function wgslStorageBufferLimit(): number {
+  const device = targetNamed(tf.getBackend())?.gpuFusion?.maxStorageBuffers() ?? DEFAULT_STORAGE_BUFFERS;
+  return forcedLimit === undefined ? device : Math.min(device, forcedLimit);
+}
+
+/**
+ * Compiles inside `fn` as if the device bound at most `limit` storage buffers per program
+ * (specs: a device with a lower limit than the one at hand). Restores the limit on return or throw.
+ */
+export function withStorageBufferLimit<R>(limit: number, fn: () => R): R {
+  if (!Number.isInteger(limit) || limit < 2) {
+    throw new InternalError(`withStorageBufferLimit: expected an integer limit of at least 2 (an input and the output), got ${limit}`);
+  }
+  const before = forcedLimit;
+  forcedLimit = limit;
+  try {
+    return fn();
+  } finally {
+    forcedLimit = before;
+  }
+}
+
+/**
+ * Whether `spec` can run as one program: every op's formula is known, and its inputs and
+ * output fit the storage-buffer limit (else the kernel always replays the group unfused).
+ */
+export function wgslSupports(spec: FusedSpec, limit = wgslStorageBufferLimit()): boolean {
+  if (spec.inputs.filter((i) => i.mode !== 'literal').length + 1 > limit) return false;
   return spec.ops.every((op, j) => WGSL_OPS[op.kernel] !== undefined &&
     (WGSL_OPS[op.kernel].shapeDependent !== true || vec4Choice(spec, j) !== undefined));
 }

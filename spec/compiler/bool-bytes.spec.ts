@@ -76,7 +76,9 @@ describe('fused kernels read bools as the backend stores them (tfjs-wasm: raw by
       const two = tf.cast(tf.scalar(2, 'int32'), 'bool');
       const h = (x: tf.Tensor, b: tf.Tensor): tf.Tensor[] => [tf.logicalAnd(tf.greater(x, 1), two), tf.add(tf.cast(two, 'float32'), x),
         tf.add(tf.cast(b, 'float32'), x), tf.where(b, x, tf.sub(1, x)), tf.logicalNot(tf.logicalOr(b, tf.less(x, 0))),
-        tf.equal(b, tf.greater(x, 0)), tf.logicalAnd(b, tf.greater(x, 0)), tf.where(b, tf.zerosLike(x), x), tf.where(b, x, tf.zerosLike(x))];
+        tf.equal(b, tf.greater(x, 0)), tf.logicalAnd(b, tf.greater(x, 0)), tf.where(b, tf.zerosLike(x), x), tf.where(b, x, tf.zerosLike(x)),
+        // tfjs-cpu stores JS `a || b` and `a && b` of the bytes (2 || 1 is 2, 1 && 2 is 2).
+        tf.logicalOr(b, tf.less(x, 0)), tf.logicalAnd(tf.greater(x, 0), b), tf.logicalOr(tf.less(x, 0), b)];
       const hj = bst.transform.jit(h);
       const x = tf.tidy(() => tf.sub(tf.range(0, 23), 5.5));
       const filled = tf.fill([23], 2, 'bool');
@@ -105,5 +107,67 @@ describe('fused kernels read bools as the backend stores them (tfjs-wasm: raw by
       tf.dispose([v0, ms, ...out, ...eager]);
       lj.clearCache();
     });
+  }
+});
+
+/**
+ * Bools whose stored value is not 0 / 1 on every backend, webgpu included (tfjs-webgpu
+ * stores a bool as an i32: `tf.fill(s, 2, 'bool')` writes 2, -1 or 256 there, and a
+ * Uint8Array given to `tf.tensor` is uploaded byte by byte; its kernels read `f32(x)`, so
+ * logicalNot, where and logicalAnd / logicalOr test `x >= 1`, and the cast of such a bool to
+ * a number keeps the value, while the cast of a number to bool gives 0 / 1). Reads are
+ * asynchronous, so the same spec runs on webgpu, where small host inputs (below 1,000
+ * elements) run on tfjs-webgpu's CPU kernels and larger ones on the GPU.
+ */
+describe('jitted code reads bools with stored values other than 0 / 1 as eager tfjs does, on every backend', () => {
+  const f = (c: tf.Tensor, d: tf.Tensor, x: tf.Tensor): tf.Tensor[] => [
+    tf.cast(tf.cast(c, 'int32'), 'bool'),
+    tf.where(tf.cast(tf.cast(d, 'float32'), 'bool'), x, tf.neg(x)),
+    tf.add(tf.cast(tf.cast(tf.cast(c, 'int32'), 'bool'), 'float32'), x),
+    tf.add(tf.cast(c, 'float32'), x),
+    tf.logicalNot(c),
+    tf.mul(tf.cast(tf.logicalNot(d), 'float32'), x),
+    tf.logicalAnd(c, d),
+    tf.logicalOr(c, tf.logicalNot(d)),
+    tf.where(c, x, tf.neg(x)),
+    tf.where(tf.logicalNot(d), tf.mul(x, 2), tf.zerosLike(x)),
+    tf.logicalAnd(tf.greater(x, 3), c),
+    tf.equal(c, d),
+    tf.greater(c, d),
+  ];
+  const show = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
+  const VALUES = [2, 3, -1, 255, 256, 0, 1, 128, -128];
+
+  /** Bools of `n` elements holding `VALUES` (cycled from `shift`), made the way `how` says. */
+  function bools(how: 'fill' | 'bytes', n: number, shift: number): tf.Tensor {
+    if (how === 'bytes') return tf.tensor1d(Uint8Array.from({ length: n }, (_, i) => VALUES[(i + shift) % VALUES.length] & 255), 'bool');
+    // One fill per value, concatenated: each part is a Fill kernel's output (a GPU program on webgpu).
+    return tf.tidy(() => tf.concat(VALUES.map((v, k) => tf.fill([Math.ceil(n / VALUES.length)], VALUES[(k + shift) % VALUES.length], 'bool')))
+      .slice(0, n));
+  }
+
+  for (const how of ['fill', 'bytes'] as const) {
+    for (const n of [7, 1200]) {
+      it(`${how === 'fill' ? 'tf.fill(…, v, \'bool\')' : 'a Uint8Array'} bools, ${n} elements: casts, logic, where, comparisons, eager bits`, async () => {
+        const c = bools(how, n, 0);
+        const d = bools(how, n, 4);
+        const x = tf.tidy(() => tf.add(tf.range(0, n), 0.25));
+        const g = bst.transform.jit(f);
+        g(c, d, x).forEach((t) => t.dispose()); // the first call traces
+        const jitted = g(c, d, x);
+        const eager = f(c, d, x);
+        for (let k = 0; k < eager.length; k++) {
+          expect(jitted[k].dtype, `output ${k} dtype`).to.equal(eager[k].dtype);
+          const [a, b] = [await jitted[k].data(), await eager[k].data()];
+          for (let i = 0; i < n; i++) {
+            if (!Object.is(Number(a[i]), Number(b[i]))) {
+              expect.fail(`output ${k}, element ${i}: jit ${show(Number(a[i]))}, eager ${show(Number(b[i]))}`);
+            }
+          }
+        }
+        tf.dispose([c, d, x, ...jitted, ...eager]);
+        g.clearCache();
+      });
+    }
   }
 });

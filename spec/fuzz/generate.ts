@@ -8,7 +8,7 @@
  * constants (special values included), state reads and writes, an argument that is a
  * state's value, and forLoop / scan / cond bodies. Casts to bool of ints and floats beyond
  * 0 / 1 (on wasm they store raw bytes such as 2 or 255, which its kernels read raw; see
- * docs/sharp-bits.md), and bool arguments made that way. Values: shapes of rank 0 to 3 with
+ * docs/sharp-bits.md), and bool arguments and constants holding such bytes on every backend. Values: shapes of rank 0 to 3 with
  * size-1 and odd dimensions, NaN, ±Inf, -0, subnormals, float32 extremes, int32 near
  * ±2^31 and beyond 2^24.
  *
@@ -56,7 +56,7 @@ interface Val {
 const FLOAT_SPECIALS = [0, -0, 1, -1, 0.5, -0.5, 2, -2, 2.5, -2.5, 3, 0.1, 0.3, -0.3, NaN, Infinity, -Infinity, 1e-40, -1e-40,
   1.1754944e-38, 3.4028235e38, -3.4028235e38, 1e-8, 16777217, -16777217, 1e10, 88.7, -104, 6, 7];
 const INT_SPECIALS = [0, 1, -1, 2, -2, 7, 2147483647, -2147483648, 2147483646, 16777217, -16777217, 46341, -46341, 65536, 20100];
-/** Numbers whose cast to bool is a byte other than 0 / 1 on wasm (2, 3, 255, 129; 256 gives 0). */
+/** Numbers whose byte (makeTensor stores `v & 255`, as tfjs-wasm's cast to bool does) is not 0 / 1: 2, 3, 255, 129; 256 gives 0. */
 const BOOL_SPECIALS = [2, 3, -1, 255, 256, 129, -128];
 
 /** Ops that read approx values (continuous, no amplification beyond the tolerance). */
@@ -100,7 +100,7 @@ class Gen {
     const n = size(shape);
     const scale = r.pick([1, 1, 3, 10, 1000]);
     return Array.from({ length: n }, () => {
-      // Some bools beyond 0 / 1: makeTensor casts them as tfjs does (on wasm a raw byte such as 2 or 255).
+      // Some bools beyond 0 / 1: makeTensor stores their bytes (such as 2 or 255) on every backend.
       if (dtype === 'bool') return r.chance(0.2) ? r.pick(BOOL_SPECIALS) : r.int(0, 1);
       if (dtype === 'int32') return r.chance(0.3) ? r.pick(INT_SPECIALS) : r.int(-10, 10);
       return r.chance(0.25) ? r.pick(FLOAT_SPECIALS) : Math.fround(r.normal() * scale);

@@ -17,8 +17,11 @@ function num(v: number): string {
 
 function tensor(t: TensorSpec): string {
   const values = `[${t.values.map(num).join(', ')}], [${t.shape.join(', ')}]`;
-  // Bools as makeTensor makes them: tfjs's own cast of the numbers (raw bytes on wasm).
-  return t.dtype === 'bool' ? `tf.cast(tf.tensor(${values}, 'int32'), 'bool')` : `tf.tensor(${values}, '${t.dtype}')`;
+  // Bools as makeTensor makes them: the bytes a Uint8Array stores for the numbers, on every backend.
+  if (t.dtype === 'bool') {
+    return `tf.tensor(Uint8Array.from([${t.values.map(num).join(', ')}], (v) => v & 255), [${t.shape.join(', ')}], 'bool')`;
+  }
+  return `tf.tensor(${values}, '${t.dtype}')`;
 }
 
 function attr(v: unknown): string {

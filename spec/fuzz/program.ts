@@ -155,11 +155,13 @@ export function blockReads(b: Block): number[] {
 }
 
 /**
- * Makes the tensor of a spec (the caller owns it). A bool is tfjs's own cast of the numbers,
- * so values such as 2 or -1 give what the backend stores for them (tfjs-wasm: the bytes 2, 255).
+ * Makes the tensor of a spec (the caller owns it). A bool holds the byte a Uint8Array stores
+ * for each number (2 stays 2, -1 gives 255, 256 gives 0) on every backend: tfjs-wasm's cast to
+ * bool stores the same bytes, and `tf.tensor` of a Uint8Array keeps them on cpu and webgpu,
+ * whose kernels read them as they are (tfjs-cpu's logicalOr of 2 and 1 stores 2).
  */
 export function makeTensor(t: TensorSpec): tf.Tensor {
-  if (t.dtype === 'bool') return tf.tidy(() => tf.cast(tf.tensor(t.values as number[], t.shape as number[], 'int32'), 'bool'));
+  if (t.dtype === 'bool') return tf.tensor(Uint8Array.from(t.values as number[], (v) => v & 255), t.shape as number[], 'bool');
   return tf.tensor(t.values as number[], t.shape as number[], t.dtype);
 }
 

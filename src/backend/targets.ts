@@ -112,6 +112,8 @@ export interface GpuFusion {
   storageDtype(t: TensorInfo): tf.DataType;
   /** Below this many elements, host inputs run on the backend's CPU kernels (0: never). */
   cpuForwardThreshold(): number;
+  /** The most storage buffers one program may bind, its output included (the device's `maxStorageBuffersPerShaderStage`). */
+  maxStorageBuffers(): number;
   /** Whether a program may write a state's new value into its dead old buffer. */
   readonly writesInPlace: boolean;
   /**

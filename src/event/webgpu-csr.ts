@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { registerWgslKernel } from '../backend/custom-kernels';
+import { disposeInfo } from '../backend/tfjs-engine';
 import { ProgramUniform, runProgram } from '../backend/webgpu/webgpu-engine';
 import { internalError } from '../errors';
 import { CSR_MATVEC, CSR_WEIGHT_GRAD, EVENT_CSR_MATVEC } from '../kernels/names';
@@ -57,6 +58,29 @@ fn main(index : i32) {
   };
 }
 
+/**
+ * Runs `prog` on `inputs`, each empty input (no synapses: `indices` and per-synapse weights
+ * of length 0; no neurons) bound as one zero element instead. WebGPU rejects a binding of
+ * size zero ("Binding size ... is zero"), which makes the whole command buffer invalid, so
+ * the GPU would drop every program batched with it. The programs never read an element of
+ * an empty input (its loops run over empty ranges), so the result is the same.
+ */
+function runCsrProgram(backend: unknown, prog: WebGPUProgram, inputs: Info[], uniforms: ProgramUniform[]): Info {
+  const made: Info[] = [];
+  const bound = inputs.map((t) => {
+    if (sizeOf(t.shape) > 0) return t;
+    const zero = tf.util.getTypedArrayFromDType(t.dtype as 'float32', 1);
+    const one = { dataId: (backend as tf.KernelBackend).write(zero, [1], t.dtype), shape: [1], dtype: t.dtype };
+    made.push(one);
+    return one;
+  });
+  try {
+    return runProgram(backend, prog, bound, 'float32', uniforms);
+  } finally {
+    for (const t of made) disposeInfo(t);
+  }
+}
+
 /** Weight of synapse k: `W[k]`, or `W[0]` for one weight shared by every synapse. */
 const weightOf = (homogeneous: boolean) => (homogeneous ? 'f32(W[0])' : 'f32(W[k])');
 
@@ -85,7 +109,7 @@ function eventCsrMatVec(): tf.KernelFunc {
     }
   }
   result[index] = acc;`);
-    return runProgram(backend, prog, [s, indptr, indices, w], 'float32', [i32(count), i32(nPre), i32(nPost)]);
+    return runCsrProgram(backend, prog, [s, indptr, indices, w], [i32(count), i32(nPre), i32(nPost)]);
   };
 }
 
@@ -113,7 +137,7 @@ function csrMatVec(): tf.KernelFunc {
   var acc = 0.0;
   ${sum}
   result[index] = acc;`);
-    return runProgram(backend, prog, [x, indptr, indices, w], 'float32', [i32(count), i32(nPre), i32(nPost)]);
+    return runCsrProgram(backend, prog, [x, indptr, indices, w], [i32(count), i32(nPre), i32(nPost)]);
   };
 }
 
@@ -142,7 +166,7 @@ function csrWeightGrad(): tf.KernelFunc {
     }
   }
   result[0] = total;`);
-      return runProgram(backend, prog, [s, indptr, indices, g], 'float32', values(1));
+      return runCsrProgram(backend, prog, [s, indptr, indices, g], values(1));
     }
     const nnz = indices.shape[0];
     // One invocation per row; rows write their own synapses, every synapse of a row.
@@ -156,7 +180,7 @@ function csrWeightGrad(): tf.KernelFunc {
     }
     result[k] = acc;
   }`);
-    return runProgram(backend, prog, [s, indptr, indices, g], 'float32', values(nPre));
+    return runCsrProgram(backend, prog, [s, indptr, indices, g], values(nPre));
   };
 }
 

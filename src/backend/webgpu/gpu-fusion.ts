@@ -23,6 +23,10 @@ export const WEBGPU_FUSION: GpuFusion = {
   storageDtype: (t) => storageDtype(backend(), t.dataId) ?? t.dtype,
   // tfjs-webgpu's shouldExecuteOnCPU: WEBGPU_CPU_FORWARD and WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD (public flags).
   cpuForwardThreshold: () => (tf.env().getBool('WEBGPU_CPU_FORWARD') ? tf.env().getNumber('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD') : 0),
+  // Read from the device (WebGPU's default is 8, which tfjs-webgpu leaves as it is; a browser's
+  // compatibility-mode device may give 4), so a program never binds more than it accepts.
+  maxStorageBuffers: () => (backend() as { device: { limits: { maxStorageBuffersPerShaderStage: number } } })
+    .device.limits.maxStorageBuffersPerShaderStage,
   writesInPlace: true,
   sumLeadingAxes: (shape, dtype, axis) => sumLeadingAxesCovers({ shape, dtype }, axis),
 };

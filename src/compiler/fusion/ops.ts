@@ -585,6 +585,12 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
     simd: ([a, b]) => [...laneIsNonzero(a), ...laneIsNonzero(b), ...wasmOp.simd(simd.and)],
     scalar: ([a, b]) => [...truth(a), ...truth(b), ...wasmOp.i32And],
     on: {
+      cpu: {
+        js: ([a, b]) => `(${a} && ${b})`,
+        simd: ([a, b]) => select(laneIsNonzero(a), b, i32x4Const(0)),
+        scalar: ([a, b]) => pick(a, b, wasmOp.i32Const(0)),
+        why: 'tfjs-cpu stores JS `a && b` of the bool bytes (2 and 3 gives 3)',
+      },
       wasm: { js: ([a, b]) => `(${a} & ${b})`, simd: byteBits(simd.and), scalar: ([a, b]) => [...a, ...b, ...wasmOp.i32And],
         why: `${BOOL_BYTES}: logicalAnd is the bitwise and of the bytes (2 and 1 gives 0)` },
     } },
@@ -592,6 +598,12 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, ElementwiseOp>> = {
     simd: ([a, b]) => laneIsNonzero([...a, ...b, ...wasmOp.simd(simd.or)]),
     scalar: ([a, b]) => truth([...a, ...b, ...wasmOp.i32Or]),
     on: {
+      cpu: {
+        js: ([a, b]) => `(${a} || ${b})`,
+        simd: ([a, b], _c, tmp) => { const v = once(a, tmp); return [...v.set, ...select(laneIsNonzero(v.get), v.get, b)]; },
+        scalar: ([a, b], _c, tmp) => { const v = once1(a, I32_T, tmp); return [...v.set, ...pick(v.get, v.get, b)]; },
+        why: 'tfjs-cpu stores JS `a || b` of the bool bytes (2 or 1 gives 2)',
+      },
       wasm: { js: ([a, b]) => `(${a} | ${b})`, simd: byteBits(simd.or), scalar: ([a, b]) => [...a, ...b, ...wasmOp.i32Or],
         why: `${BOOL_BYTES}: logicalOr is the bitwise or of the bytes (2 or 1 gives 3)` },
     } },

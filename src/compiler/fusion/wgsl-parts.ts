@@ -15,7 +15,7 @@ import type { GpuFusion, GpuProgram } from '../../backend/targets';
 import type { KernelFunc, TensorInfo } from '../../backend/tfjs-engine';
 import { disposeInfo } from '../../backend/tfjs-engine';
 import type { FusedPart, ValueType } from '../ir';
-import { generateWgslKernel, MAX_STORAGE_BUFFERS, wgslSupports } from './codegen-wgsl';
+import { generateWgslKernel, wgslStorageBufferLimit, wgslSupports } from './codegen-wgsl';
 import { noteKernelCompiled } from './compile-count';
 import { wgslFusedKernel } from './wgsl-kernel';
 
@@ -28,9 +28,9 @@ export function partsStorageBuffers(parts: readonly FusedPart[]): number {
 }
 
 /** Whether `parts` can run as one program: each part alone can, and all inputs fit the storage-buffer limit. */
-export function wgslPartsSupported(parts: readonly FusedPart[]): boolean {
-  return parts.every((p) => p.spec.outputs.length === 1 && wgslSupports(p.spec)) &&
-    partsStorageBuffers(parts) <= MAX_STORAGE_BUFFERS;
+export function wgslPartsSupported(parts: readonly FusedPart[], limit = wgslStorageBufferLimit()): boolean {
+  return parts.every((p) => p.spec.outputs.length === 1 && wgslSupports(p.spec, limit)) &&
+    partsStorageBuffers(parts) <= limit;
 }
 
 interface PartsProgram {

@@ -6,7 +6,7 @@
  * fusion/wgsl-parts.ts), one dispatch instead of one per parameter.
  *
  * Parts join in program order while the program's storage buffers (every part's inputs and
- * the one output) fit WebGPU's default limit. The merged node runs where its last part ran:
+ * the one output) fit the device's limit (fusion/codegen-wgsl.ts `wgslStorageBufferLimit`). The merged node runs where its last part ran:
  * every part's inputs exist by then, and nothing earlier reads its outputs. Where tfjs-webgpu
  * runs kernels on small host data on its CPU forms, a part does not join when that would
  * move its reads of a small value past another kernel reading it (./upload-order.ts; fuzz
@@ -17,7 +17,7 @@
  */
 import type { FusedPart, KernelNode, Program, ValueId } from '../ir';
 import { liveOuts } from '../ir';
-import { MAX_STORAGE_BUFFERS, wgslSupports } from '../fusion/codegen-wgsl';
+import { wgslStorageBufferLimit, wgslSupports } from '../fusion/codegen-wgsl';
 import type { Pass } from './pass';
 import { dataRoots, onDeviceInputs, readersOf } from './upload-order';
 
@@ -34,6 +34,7 @@ export function mergeFusedPartsFor(uploadThreshold: number): Pass {
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 function merge(p: Program, uploadThreshold: number): Program {
+  const limit = wgslStorageBufferLimit();
   const read = new Set<ValueId>();
   for (const n of p.nodes) for (const v of n.inputs) if (v >= 0) read.add(v);
   const live = new Set(liveOuts(p));
@@ -52,7 +53,7 @@ function merge(p: Program, uploadThreshold: number): Program {
   let buffers = 1;
   p.nodes.forEach((n, i) => {
     if (!candidate(n)) return;
-    if (buffers + n.inputs.length > MAX_STORAGE_BUFFERS || (uploadThreshold > 0 && open.some((m) => movesUpload(m, i)))) {
+    if (buffers + n.inputs.length > limit || (uploadThreshold > 0 && open.some((m) => movesUpload(m, i)))) {
       bins.push(open);
       open = [];
       buffers = 1;
@@ -114,7 +115,7 @@ function hostsForLoneUpdates(p: Program, lone: number[], candidate: (n: KernelNo
     for (let h = u - 1; h >= 0; h--) {
       const host = p.nodes[h];
       if (host.fused === undefined || host.outputs.length !== 1 || candidate(host) || used.has(h) || !wgslSupports(host.fused)) continue;
-      if (host.inputs.length + upd.inputs.length + 1 > MAX_STORAGE_BUFFERS) continue;
+      if (host.inputs.length + upd.inputs.length + 1 > wgslStorageBufferLimit()) continue;
       const ready = upd.inputs.every((v) => v < 0 || (madeAt.get(v) ?? -1) < h);
       const unread = upd.inputs.every((v) => v < 0 || (lastRead.get(root[v]) ?? -1) < h);
       if (!ready || !unread) continue;

@@ -145,7 +145,11 @@ describe('backend: webgpu matrix product and short reductions (own WGSL kernels)
       console.log('      the in-order bits are checked on the software webgpu adapter (a GPU compiler may fuse a·b + acc)');
       this.skip();
     }
-    for (const [M, K, N, ta, tb] of [[16, 784, 12, false, false], [9, 128, 7, true, false], [5, 33, 6, false, true]] as const) {
+    // Shapes that take each tiling (4x4, 8x8, 16x16 blocks: tilingFor) and each way of
+    // reading (vec4 along k, m or n; one float at a time), with edges that cut blocks.
+    const shapes = [[16, 784, 12, false, false], [9, 128, 7, true, false], [5, 33, 6, false, true], [64, 20, 40, false, false],
+      [128, 64, 256, false, false], [256, 32, 128, true, false], [128, 36, 128, false, true], [130, 10, 70, true, true]] as const;
+    for (const [M, K, N, ta, tb] of shapes) {
       const a = values(ta ? [K, M] : [M, K], K);
       const b = values(tb ? [N, K] : [K, N], N);
       const c = tf.matMul(a, b, ta, tb);
@@ -174,12 +178,13 @@ describe('backend: webgpu matrix product and short reductions (own WGSL kernels)
   });
 
   const activations = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'] as const;
-  for (const activation of activations) {
-    it(`fused.matMul with bias and ${activation} equals matMul, add and the activation's own kernel`, async () => {
-      const a = values([7, 9], 3);
-      const b = values([9, 6], 4);
-      const bias = values([6], 5);
-      const alpha = values([6], 6);
+  const epilogueCases = [...activations.map((act) => [act, 7, 9, 6] as const), ['relu', 130, 12, 68] as const, ['prelu', 128, 16, 256] as const];
+  for (const [activation, M, K, N] of epilogueCases) {
+    it(`fused.matMul([${M}, ${K}], [${K}, ${N}]) with bias and ${activation} equals matMul, add and the activation's own kernel`, async () => {
+      const a = values([M, K], 3);
+      const b = values([K, N], 4);
+      const bias = values([N], 5);
+      const alpha = values([N], 6);
       const got = tf.fused.matMul({ a, b, bias, activation, preluActivationWeights: activation === 'prelu' ? alpha : undefined,
         leakyreluAlpha: 0.3 });
       const sum = tf.add(tf.matMul(a, b), bias);

@@ -1,8 +1,8 @@
 /**
  * The WGSL program of brainstate-ts's float32 matrix product on webgpu (`BatchMatMul` and
- * `_FusedMatMul`, ./matmul-kernels.ts): each invocation computes a 4x4 block of one output
- * matrix in registers, looping over the shared dimension in order, with no workgroup memory
- * and no barriers.
+ * `_FusedMatMul`, ./matmul-kernels.ts): each invocation computes a block of one output
+ * matrix in registers (its shape per product: {@link tilingFor}), looping over the shared
+ * dimension in order, with no workgroup memory and no barriers.
  *
  * Why this shape: tfjs-backend-webgpu 4.22's `MatMulPackedProgram` stages tiles through
  * workgroup memory between `workgroupBarrier()`s. On a software adapter (SwiftShader, where
@@ -12,12 +12,13 @@
  * generated kernels do (per-thread accumulators over the reduced axis, upcast 4 on output
  * axes); on a hardware GPU each invocation's operands are served by the caches.
  *
- * Bits: element (i, j) is `acc = acc + a[i, k] * b[k, j]` for k = 0, 1, …, K-1 in f32,
- * starting from 0, then `+ bias` and the activation, with tfjs-webgpu's own activation
- * formulas (activation_util.js, unary_op_util.js), so `_FusedMatMul` equals `BatchMatMul`
- * followed by the separate `Add` and activation kernels bit for bit (the jit's
- * matmul-epilogue pass relies on it). Operands are read through `f32(...)`: a float32 tensor
- * cast from int32 or bool keeps its int32 buffer in tfjs-webgpu.
+ * Bits, whatever the block: element (i, j) is `acc = acc + a[i, k] * b[k, j]` for
+ * k = 0, 1, …, K-1 in f32, starting from 0, then `+ bias` and the activation, with
+ * tfjs-webgpu's own activation formulas (activation_util.js, unary_op_util.js), so
+ * `_FusedMatMul` equals `BatchMatMul` followed by the separate `Add` and activation
+ * kernels bit for bit (the jit's matmul-epilogue pass relies on it). Operands are read
+ * through `f32(...)` / `vec4<f32>(...)`: a float32 tensor cast from int32 or bool keeps its
+ * int32 buffer in tfjs-webgpu.
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { MatMulPlan } from '../gemm/plan';

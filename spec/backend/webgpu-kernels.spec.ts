@@ -145,10 +145,11 @@ describe('backend: webgpu matrix product and short reductions (own WGSL kernels)
       console.log('      the in-order bits are checked on the software webgpu adapter (a GPU compiler may fuse a·b + acc)');
       this.skip();
     }
-    // Shapes that take each tiling (4x4, 8x8, 16x16 blocks: tilingFor) and each way of
+    // Shapes that take each tiling (4x4, 8x8, 16x16, 16x4 blocks: tilingFor) and each way of
     // reading (vec4 along k, m or n; one float at a time), with edges that cut blocks.
     const shapes = [[16, 784, 12, false, false], [9, 128, 7, true, false], [5, 33, 6, false, true], [64, 20, 40, false, false],
-      [128, 64, 256, false, false], [256, 32, 128, true, false], [128, 36, 128, false, true], [130, 10, 70, true, true]] as const;
+      [128, 64, 256, false, false], [256, 32, 128, true, false], [128, 36, 128, false, true], [130, 10, 70, true, true],
+      [256, 24, 10, true, false]] as const;
     for (const [M, K, N, ta, tb] of shapes) {
       const a = values(ta ? [K, M] : [M, K], K);
       const b = values(tb ? [N, K] : [K, N], N);

@@ -101,6 +101,13 @@ export const BASE_TILING: MatMulTiling = { tm: 4, tn: 4, vec4: false, workgroup:
 
 /** Fewest invocations a tiling may leave a product (SwiftShader runs 4 per SIMD group on each core's thread). */
 const MIN_INVOCATIONS = 32;
+/** Most a block may overhang one output dimension, as a share of it (work on clamped rows is wasted). */
+const MAX_OVERHANG = 1.25;
+
+/** The largest block side (16, 8 or 4) that covers `d` with little overhang. */
+function blockSide(d: number): number {
+  return [16, 8].find((t) => Math.ceil(d / t) * t <= MAX_OVERHANG * d) ?? 4;
+}
 
 /**
  * The tiling of `plan` on an adapter that is `software` or not. The result's bits do not
@@ -108,19 +115,23 @@ const MIN_INVOCATIONS = 32;
  *
  * On a software adapter (SwiftShader: each invocation a lane of a 4-wide SIMD group on a
  * CPU thread), reads with per-lane addresses are gathers that cost several times a
- * multiply-add, so the largest block that still leaves {@link MIN_INVOCATIONS} invocations
- * wins: 16x16 took the MLP's 128x784 · 784x256 from 28 to 13 ms and its 784x128 · 128x256
- * from 44 to 14 ms (bench/webgpu-gemm.ts). A hardware GPU wants many invocations instead:
+ * multiply-add, so the largest block wins that neither overhangs the output much nor
+ * leaves fewer than {@link MIN_INVOCATIONS} invocations: 16x16 took the MLP's
+ * 128x784 · 784x256 from 28 to 13 ms and its 784x128 · 128x256 from 44 to 14 ms
+ * (bench/webgpu-gemm.ts, shared machine). A hardware GPU wants many invocations instead:
  * 4x4 blocks with vec4 reads (not measured here: no GPU was lent to this work).
  */
 export function tilingFor(plan: MatMulPlan, software: boolean): MatMulTiling {
   if (!software) return { tm: 4, tn: 4, vec4: true, workgroup: 64 };
   const batches = plan.aIndex.length;
-  for (const t of [16, 8]) {
-    const invocations = batches * Math.ceil(plan.M / t) * Math.ceil(plan.N / t);
-    if (invocations >= MIN_INVOCATIONS) return { tm: t, tn: t, vec4: true, workgroup: invocations >= 256 ? 64 : 16 };
+  let tm = blockSide(plan.M);
+  let tn = blockSide(plan.N);
+  const invocations = () => batches * Math.ceil(plan.M / tm) * Math.ceil(plan.N / tn);
+  while (invocations() < MIN_INVOCATIONS && (tm > 4 || tn > 4)) {
+    if (tm >= tn) tm /= 2;
+    else tn /= 2;
   }
-  return { tm: 4, tn: 4, vec4: true, workgroup: 16 };
+  return { tm, tn, vec4: true, workgroup: invocations() >= 256 ? 64 : 16 };
 }
 
 /** A key of everything the program's code depends on. */

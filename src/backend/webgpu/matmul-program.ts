@@ -96,7 +96,7 @@ export interface MatMulTiling {
   readonly workgroup: number;
 }
 
-/** The tiling used before per-shape tilings (a 4x4 block, scalar reads, 256 invocations). */
+/** The first program's tiling (4x4 blocks, scalar reads, workgroups of 256): bench/webgpu-gemm.ts's baseline. */
 export const BASE_TILING: MatMulTiling = { tm: 4, tn: 4, vec4: false, workgroup: 256 };
 
 /** Fewest invocations a tiling may leave a product (SwiftShader runs 4 per SIMD group on each core's thread). */

@@ -40,7 +40,11 @@ async function main(): Promise<void> {
     const plan = planMatMul(as, bs, ta, tb)!;
     const a = onGpu(tf.randomUniform(as, -1, 1));
     const b = onGpu(tf.randomUniform(bs, -1, 1));
-    const run = (t: MatMulTiling) => runProgram(backend, matMulProgram(plan, [], [], undefined, t), [a, b], 'float32');
+    // EPILOGUE=1: with a bias and relu (as the jit's fused dense layers).
+    const bias = onGpu(tf.randomUniform([plan.N], -1, 1));
+    const epi = process.env.EPILOGUE === '1';
+    const run = (t: MatMulTiling) => runProgram(backend, matMulProgram(plan, [], [], epi ? { activation: 'relu', bias: [plan.N] } : undefined, t),
+      epi ? [a, b, bias] : [a, b], 'float32');
     const first = run(TILINGS[0]);
     const ref = new Int32Array(new Float32Array(await tf.engine().makeTensorFromDataId(first.dataId, first.shape, 'float32').data()).buffer);
     const same = new Map<string, boolean>();
@@ -67,14 +71,14 @@ async function main(): Promise<void> {
     }
     const base = median(times.get(name(TILINGS[0]))!);
     const baseCpu = median(cpu.get(name(TILINGS[0]))!);
-    console.log(`\nmatMul([${as}], [${bs}], ${ta}, ${tb}): M ${plan.M} N ${plan.N} K ${plan.K}`);
+    console.log(`\nmatMul([${as}], [${bs}], ${ta}, ${tb})${epi ? ' + bias, relu' : ''}: M ${plan.M} N ${plan.N} K ${plan.K}`);
     for (const t of TILINGS) {
       const ms = median(times.get(name(t))!);
       const c = median(cpu.get(name(t))!);
       console.log(`  ${name(t).padEnd(9)} ${ms.toFixed(2).padStart(7)} ms  ${(ms / base).toFixed(2)}x  CPU ${c.toFixed(1).padStart(6)} ms  ` +
         `${(c / baseCpu).toFixed(2)}x  bits ${same.get(name(t)) ? 'equal' : 'DIFFER'}`);
     }
-    tf.dispose([a, b]);
+    tf.dispose([a, b, bias]);
   }
 }
 

@@ -172,149 +172,154 @@ export function matMulProgram(plan: MatMulPlan, aBatch: readonly number[], bBatc
   const groups = Math.ceil(invocations / workgroup);
   const gy = Math.ceil(groups / MAX_GROUPS_PER_DIM);
 
-  const batchCoords = batchShape.map((_, d) => `bc${d}`);
-  const batchLines: string[] = [];
-  for (let d = batchShape.length - 1, div = 1; d >= 0; d--) {
-    batchLines.push(`let bc${d} = (batch / ${div}) % ${batchShape[d]};`);
-    div *= batchShape[d];
-  }
-  const aOff = broadcastIndex('aBatchIndex', aBatch, batchShape, batchCoords);
-  const bOff = broadcastIndex('bBatchIndex', bBatch, batchShape, batchCoords);
-
   const variableNames = ['A', 'B'];
   const ep = epilogue;
   const hasBias = ep?.bias !== undefined;
   const hasPrelu = ep?.activation === 'prelu';
   if (hasBias) variableNames.push('bias');
   if (hasPrelu) variableNames.push('preluWeights');
-  const outCoords = [...batchCoords, 'row', 'col'];
-  const epilogueFn = ep === undefined ? '' : `
-fn bst_activation(a : f32, b : f32) -> f32 {
-  ${ACTIVATIONS[ep.activation](f32Bits(ep.leakyreluAlpha ?? 0))}
-}
-fn bst_epilogue(value_in : f32, ${outCoords.map((c) => `${c} : i32`).join(', ')}) -> f32 {
-  var value = value_in;
-  ${hasBias ? `${broadcastIndex('bi', ep.bias!, outShape, outCoords)}\n  value = value + f32(bias[bi]);` : ''}
-  ${hasPrelu ? `${broadcastIndex('pi', ep.prelu!, outShape, outCoords)}\n  let pw = f32(preluWeights[pi]);` : 'let pw = 0.0;'}
-  return bst_activation(value, pw);
-}`;
 
-  const rows = seq(tm);
-  const cols = seq(tn);
-  const steps = seq(step);
-  const acc = (i: number, j: number) => `acc${i}_${j}`;
-  const valueAt = (i: number, j: number) =>
-    ep === undefined ? acc(i, j) : `bst_epilogue(${acc(i, j)}, ${[...batchCoords, `r${i}`, `c${j}`].join(', ')})`;
-
-  // Per-invocation bases (element indices; clamped so that reads past the edge stay in the buffer).
-  const setup: string[] = [];
-  if (aMode === 'k4') setup.push(...rows.map((i) => `let ar${i} = (aBase + min(r${i}, ${M - 1}) * ${K}) / 4;`));
-  else if (aMode === 'm4') setup.push(...seq(tm / 4).map((g) => `let ag${g} = min(mTile * ${tm} + ${4 * g}, ${M - 4});`));
-  else setup.push(...rows.map((i) => `let ar${i} = aBase + min(r${i}, ${M - 1}) * ${sAm};`));
-  if (bMode === 'k4') setup.push(...cols.map((j) => `let bc${j}_ = (bBase + min(c${j}, ${N - 1}) * ${K}) / 4;`));
-  else if (bMode === 'n4') setup.push(...seq(tn / 4).map((h) => `let bg${h} = min(nTile * ${tn} + ${4 * h}, ${N - 4});`));
-  else setup.push(...cols.map((j) => `let bc${j}_ = bBase + min(c${j}, ${N - 1}) * ${sBn};`));
-
-  // The loop body: loads of this step's operands, then the sums in k order.
-  const body: string[] = [];
-  const kAt = (u: number) => (u === 0 ? 'k' : `(k + ${u})`);
-  const aVal: string[][] = rows.map(() => []);
-  const bVal: string[][] = cols.map(() => []);
-  if (aMode === 'k4') {
-    for (const i of rows) {
-      body.push(`let av${i} = vec4<f32>(A[ar${i} + k / 4]);`);
-      for (const u of steps) aVal[i][u] = `av${i}.${X[u]}`;
+  // The WGSL is built only when tfjs compiles the program (a pipeline-cache miss): the
+  // 16x16 block's 40,000 characters took 1-2 ms per call to build.
+  const userCode = (): string => {
+    const batchCoords = batchShape.map((_, d) => `bc${d}`);
+    const batchLines: string[] = [];
+    for (let d = batchShape.length - 1, div = 1; d >= 0; d--) {
+      batchLines.push(`let bc${d} = (batch / ${div}) % ${batchShape[d]};`);
+      div *= batchShape[d];
     }
-  } else if (aMode === 'm4') {
-    for (const u of steps) {
-      for (const g of seq(tm / 4)) {
-        body.push(`let am${g}_${u} = vec4<f32>(A[(aBase + ${kAt(u)} * ${M} + ag${g}) / 4]);`);
-        for (const c of seq(4)) aVal[4 * g + c][u] = `am${g}_${u}.${X[c]}`;
-      }
-    }
-  } else {
-    for (const u of steps) {
+    const aOff = broadcastIndex('aBatchIndex', aBatch, batchShape, batchCoords);
+    const bOff = broadcastIndex('bBatchIndex', bBatch, batchShape, batchCoords);
+
+    const outCoords = [...batchCoords, 'row', 'col'];
+    const epilogueFn = ep === undefined ? '' : `
+  fn bst_activation(a : f32, b : f32) -> f32 {
+    ${ACTIVATIONS[ep.activation](f32Bits(ep.leakyreluAlpha ?? 0))}
+  }
+  fn bst_epilogue(value_in : f32, ${outCoords.map((c) => `${c} : i32`).join(', ')}) -> f32 {
+    var value = value_in;
+    ${hasBias ? `${broadcastIndex('bi', ep.bias!, outShape, outCoords)}\n  value = value + f32(bias[bi]);` : ''}
+    ${hasPrelu ? `${broadcastIndex('pi', ep.prelu!, outShape, outCoords)}\n  let pw = f32(preluWeights[pi]);` : 'let pw = 0.0;'}
+    return bst_activation(value, pw);
+  }`;
+
+    const rows = seq(tm);
+    const cols = seq(tn);
+    const steps = seq(step);
+    const acc = (i: number, j: number) => `acc${i}_${j}`;
+    const valueAt = (i: number, j: number) =>
+      ep === undefined ? acc(i, j) : `bst_epilogue(${acc(i, j)}, ${[...batchCoords, `r${i}`, `c${j}`].join(', ')})`;
+
+    // Per-invocation bases (element indices; clamped so that reads past the edge stay in the buffer).
+    const setup: string[] = [];
+    if (aMode === 'k4') setup.push(...rows.map((i) => `let ar${i} = (aBase + min(r${i}, ${M - 1}) * ${K}) / 4;`));
+    else if (aMode === 'm4') setup.push(...seq(tm / 4).map((g) => `let ag${g} = min(mTile * ${tm} + ${4 * g}, ${M - 4});`));
+    else setup.push(...rows.map((i) => `let ar${i} = aBase + min(r${i}, ${M - 1}) * ${sAm};`));
+    if (bMode === 'k4') setup.push(...cols.map((j) => `let bc${j}_ = (bBase + min(c${j}, ${N - 1}) * ${K}) / 4;`));
+    else if (bMode === 'n4') setup.push(...seq(tn / 4).map((h) => `let bg${h} = min(nTile * ${tn} + ${4 * h}, ${N - 4});`));
+    else setup.push(...cols.map((j) => `let bc${j}_ = bBase + min(c${j}, ${N - 1}) * ${sBn};`));
+
+    // The loop body: loads of this step's operands, then the sums in k order.
+    const body: string[] = [];
+    const kAt = (u: number) => (u === 0 ? 'k' : `(k + ${u})`);
+    const aVal: string[][] = rows.map(() => []);
+    const bVal: string[][] = cols.map(() => []);
+    if (aMode === 'k4') {
       for (const i of rows) {
-        body.push(`let a${i}_${u} = f32(A[ar${i} + ${kAt(u)} * ${sAk}]);`);
-        aVal[i][u] = `a${i}_${u}`;
+        body.push(`let av${i} = vec4<f32>(A[ar${i} + k / 4]);`);
+        for (const u of steps) aVal[i][u] = `av${i}.${X[u]}`;
       }
-    }
-  }
-  if (bMode === 'k4') {
-    for (const j of cols) {
-      body.push(`let bv${j} = vec4<f32>(B[bc${j}_ + k / 4]);`);
-      for (const u of steps) bVal[j][u] = `bv${j}.${X[u]}`;
-    }
-  } else if (bMode === 'n4') {
-    for (const u of steps) {
-      for (const h of seq(tn / 4)) {
-        body.push(`let bn${h}_${u} = vec4<f32>(B[(bBase + ${kAt(u)} * ${N} + bg${h}) / 4]);`);
-        for (const c of seq(4)) bVal[4 * h + c][u] = `bn${h}_${u}.${X[c]}`;
-      }
-    }
-  } else {
-    for (const u of steps) {
-      for (const j of cols) {
-        body.push(`let b${j}_${u} = f32(B[bc${j}_ + ${kAt(u)} * ${sBk}]);`);
-        bVal[j][u] = `b${j}_${u}`;
-      }
-    }
-  }
-  for (const i of rows) {
-    for (const j of cols) {
-      body.push(`${acc(i, j)} = ${steps.reduce((e, u) => `${u === 0 ? e : `(${e})`} + ${aVal[i][u]} * ${bVal[j][u]}`, acc(i, j))};`);
-    }
-  }
-
-  const store: string[] = [];
-  if (loopEpilogue) {
-    store.push(`var out : array<f32, ${tm * tn}>;`);
-    for (const i of rows) for (const j of cols) store.push(`out[${i * tn + j}] = ${acc(i, j)};`);
-    store.push(`for (var i = 0; i < ${tm}; i = i + 1) {
-    let row = mTile * ${tm} + i;
-    if (row >= ${M}) { break; }
-    for (var j = 0; j < ${tn}; j = j + 1) {
-      let col = nTile * ${tn} + j;
-      if (col >= ${N}) { break; }
-      result[outBase + row * ${N} + col] = bst_epilogue(out[i * ${tn} + j], ${[...batchCoords, 'row', 'col'].join(', ')});
-    }
-  }`);
-  } else for (const i of rows) {
-    if (outVec) {
-      for (const h of seq(tn / 4)) {
-        const js = seq(4).map((c) => 4 * h + c);
-        store.push(`if (r${i} < ${M} && c${4 * h} < ${N}) { result[(outBase + r${i} * ${N} + c${4 * h}) / 4] = ` +
-          `vec4<f32>(${js.map((j) => valueAt(i, j)).join(', ')}); }`);
+    } else if (aMode === 'm4') {
+      for (const u of steps) {
+        for (const g of seq(tm / 4)) {
+          body.push(`let am${g}_${u} = vec4<f32>(A[(aBase + ${kAt(u)} * ${M} + ag${g}) / 4]);`);
+          for (const c of seq(4)) aVal[4 * g + c][u] = `am${g}_${u}.${X[c]}`;
+        }
       }
     } else {
-      for (const j of cols) store.push(`if (r${i} < ${M} && c${j} < ${N}) { result[outBase + r${i} * ${N} + c${j}] = ${valueAt(i, j)}; }`);
+      for (const u of steps) {
+        for (const i of rows) {
+          body.push(`let a${i}_${u} = f32(A[ar${i} + ${kAt(u)} * ${sAk}]);`);
+          aVal[i][u] = `a${i}_${u}`;
+        }
+      }
     }
-  }
+    if (bMode === 'k4') {
+      for (const j of cols) {
+        body.push(`let bv${j} = vec4<f32>(B[bc${j}_ + k / 4]);`);
+        for (const u of steps) bVal[j][u] = `bv${j}.${X[u]}`;
+      }
+    } else if (bMode === 'n4') {
+      for (const u of steps) {
+        for (const h of seq(tn / 4)) {
+          body.push(`let bn${h}_${u} = vec4<f32>(B[(bBase + ${kAt(u)} * ${N} + bg${h}) / 4]);`);
+          for (const c of seq(4)) bVal[4 * h + c][u] = `bn${h}_${u}.${X[c]}`;
+        }
+      }
+    } else {
+      for (const u of steps) {
+        for (const j of cols) {
+          body.push(`let b${j}_${u} = f32(B[bc${j}_ + ${kAt(u)} * ${sBk}]);`);
+          bVal[j][u] = `b${j}_${u}`;
+        }
+      }
+    }
+    for (const i of rows) {
+      for (const j of cols) {
+        body.push(`${acc(i, j)} = ${steps.reduce((e, u) => `${u === 0 ? e : `(${e})`} + ${aVal[i][u]} * ${bVal[j][u]}`, acc(i, j))};`);
+      }
+    }
 
-  const userCode = `${epilogueFn}
-fn main(index : i32) {
-  _ = uniforms.NAN;
-  if (index >= ${invocations}) { return; }
-  let batch = index / ${tilesM * tilesN};
-  let tile = index % ${tilesM * tilesN};
-  let mTile = tile / ${tilesN};
-  let nTile = tile % ${tilesN};
-  ${batchLines.join('\n  ')}
-  ${aOff}
-  ${bOff}
-  let aBase = aBatchIndex * ${M * K};
-  let bBase = bBatchIndex * ${K * N};
-  let outBase = batch * ${M * N};
-  ${rows.map((i) => `let r${i} = mTile * ${tm} + ${i};`).join('\n  ')}
-  ${cols.map((j) => `let c${j} = nTile * ${tn} + ${j};`).join('\n  ')}
-  ${setup.join('\n  ')}
-  ${rows.flatMap((i) => cols.map((j) => `var ${acc(i, j)} = 0.0;`)).join('\n  ')}
-  for (var k = 0; k < ${K}; k = k + ${step}) {
-    ${body.join('\n    ')}
+    const store: string[] = [];
+    if (loopEpilogue) {
+      store.push(`var out : array<f32, ${tm * tn}>;`);
+      for (const i of rows) for (const j of cols) store.push(`out[${i * tn + j}] = ${acc(i, j)};`);
+      store.push(`for (var i = 0; i < ${tm}; i = i + 1) {
+      let row = mTile * ${tm} + i;
+      if (row >= ${M}) { break; }
+      for (var j = 0; j < ${tn}; j = j + 1) {
+        let col = nTile * ${tn} + j;
+        if (col >= ${N}) { break; }
+        result[outBase + row * ${N} + col] = bst_epilogue(out[i * ${tn} + j], ${[...batchCoords, 'row', 'col'].join(', ')});
+      }
+    }`);
+    } else for (const i of rows) {
+      if (outVec) {
+        for (const h of seq(tn / 4)) {
+          const js = seq(4).map((c) => 4 * h + c);
+          store.push(`if (r${i} < ${M} && c${4 * h} < ${N}) { result[(outBase + r${i} * ${N} + c${4 * h}) / 4] = ` +
+            `vec4<f32>(${js.map((j) => valueAt(i, j)).join(', ')}); }`);
+        }
+      } else {
+        for (const j of cols) store.push(`if (r${i} < ${M} && c${j} < ${N}) { result[outBase + r${i} * ${N} + c${j}] = ${valueAt(i, j)}; }`);
+      }
+    }
+
+    return `${epilogueFn}
+  fn main(index : i32) {
+    _ = uniforms.NAN;
+    if (index >= ${invocations}) { return; }
+    let batch = index / ${tilesM * tilesN};
+    let tile = index % ${tilesM * tilesN};
+    let mTile = tile / ${tilesN};
+    let nTile = tile % ${tilesN};
+    ${batchLines.join('\n  ')}
+    ${aOff}
+    ${bOff}
+    let aBase = aBatchIndex * ${M * K};
+    let bBase = bBatchIndex * ${K * N};
+    let outBase = batch * ${M * N};
+    ${rows.map((i) => `let r${i} = mTile * ${tm} + ${i};`).join('\n  ')}
+    ${cols.map((j) => `let c${j} = nTile * ${tn} + ${j};`).join('\n  ')}
+    ${setup.join('\n  ')}
+    ${rows.flatMap((i) => cols.map((j) => `var ${acc(i, j)} = 0.0;`)).join('\n  ')}
+    for (var k = 0; k < ${K}; k = k + ${step}) {
+      ${body.join('\n    ')}
+    }
+    ${store.join('\n  ')}
   }
-  ${store.join('\n  ')}
-}
-`;
+  `;
+  };
   const components = (mode: string) => (mode === 'scalar' ? 1 : 4);
   return {
     variableNames,
@@ -325,6 +330,6 @@ fn main(index : i32) {
     dispatchLayout: { x: outShape.map((_, i) => i) },
     dispatch: [Math.ceil(groups / gy), gy, 1],
     workgroupSize: [workgroup, 1, 1],
-    getUserCode: () => userCode,
+    getUserCode: userCode,
   } as WebGPUProgram;
 }

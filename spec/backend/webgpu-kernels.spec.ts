@@ -14,7 +14,7 @@ import * as bst from '../../src';
 import { readHeld } from '../../src/backend/tfjs-engine';
 import { WEBGPU_KERNELS } from '../../src/backend/webgpu/kernel-records';
 import { SERIAL_MAX } from '../../src/backend/webgpu/reduce-kernels';
-import { uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
+import { storageDtype, uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
 import { callJitted } from '../helpers';
 
 const onWebGPU = () => tf.getBackend() === 'webgpu';
@@ -156,6 +156,29 @@ describe('backend: webgpu matrix product and short reductions (own WGSL kernels)
       const c = tf.matMul(a, b, ta, tb);
       expect(bitsOf(await read(c))).to.deep.equal(bitsOf(inOrderBits(await read(a), await read(b), M, K, N, ta, tb)));
       tf.dispose([a, b, c]);
+    }
+  });
+
+  it('reads float32 operands cast from int32 and bool (on webgpu they keep their int32 buffers), four at a time too', async () => {
+    // Small integers: every order of summation gives the exact products.
+    const ints = (shape: number[], seed: number) => {
+      const n = shape.reduce((x, y) => x * y, 1);
+      return Array.from({ length: n }, (_, i) => ((i * 7 + seed * 13) % 11) - 5);
+    };
+    for (const [as, bs, ta, tb] of [[[64, 32], [32, 64], false, false], [[32, 64], [32, 64], true, false],
+      [[64, 32], [64, 32], false, true]] as const) {
+      const av = ints([...as], 1);
+      const bv = ints([...bs], 2).map((v) => (v > 0 ? 1 : 0));
+      const a = tf.cast(tf.tensor(av, [...as], 'int32'), 'float32');
+      const b = tf.cast(tf.tensor(bv, [...bs], 'bool'), 'float32');
+      if (onWebGPU()) {
+        [a, b].forEach((t) => uploadToGpu(tf.backend(), t.dataId));
+        expect([storageDtype(tf.backend(), a.dataId), storageDtype(tf.backend(), b.dataId)]).to.deep.equal(['int32', 'bool']);
+      }
+      const got = tf.matMul(a, b, ta, tb);
+      const want = reference(Float32Array.from(av), [...as], Float32Array.from(bv), [...bs], ta, tb);
+      expect(Array.from(await read(got)), `matMul([${as}], [${bs}], ${ta}, ${tb})`).to.deep.equal(Array.from(want.out));
+      tf.dispose([a, b, got]);
     }
   });
 

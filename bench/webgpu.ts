@@ -3,7 +3,8 @@
  * the LIF step and the MLP SGD and Adam steps on the webgpu backend, eagerly, jitted without fusion,
  * jitted with fused WGSL kernels, and @jax-js/jax's jit on the same WebGPU adapter, in one
  * process (interleaved blocks, medians). BENCH_ONLY=MLP (a regular expression) runs the
- * tables whose title matches; BENCH_QUICK=1 fewer blocks.
+ * tables whose title matches; BENCH_QUICK=1 fewer blocks; BENCH_BLOCKS=n n blocks (a
+ * shared machine's noise wants more).
  *
  * Dispatches are counted at the WebGPU API (`GPUComputePassEncoder.dispatchWorkgroups`),
  * the same way for tfjs and jax-js. On SwiftShader (a CPU-emulated GPU) absolute times
@@ -227,9 +228,10 @@ export async function benchWebGPU(): Promise<void> {
   countApiDispatches();
   const jax = await loadJaxWebGPU();
   const quick = process.env.BENCH_QUICK === '1';
-  await measure('LIF step, 4,096 neurons', () => lifVariants(4096, jax), quick ? 5 : 20, quick ? 3 : 5);
-  await measure('LIF step, 100,000 neurons', () => lifVariants(100000, jax), quick ? 3 : 10, quick ? 3 : 5);
-  await measure('MLP 784-256-10 SGD step, batch 128', () => mlpVariants(128, jax), quick ? 2 : 5, quick ? 3 : 5);
+  const blocks = process.env.BENCH_BLOCKS === undefined ? (quick ? 3 : 5) : Number(process.env.BENCH_BLOCKS);
+  await measure('LIF step, 4,096 neurons', () => lifVariants(4096, jax), quick ? 5 : 20, blocks);
+  await measure('LIF step, 100,000 neurons', () => lifVariants(100000, jax), quick ? 3 : 10, blocks);
+  await measure('MLP 784-256-10 SGD step, batch 128', () => mlpVariants(128, jax), quick ? 2 : 5, blocks);
   // jax-js has no Adam here: the ratio is against eager.
-  await measure('MLP 784-256-10 Adam step, batch 128', () => mlpVariants(128, undefined, 'adam'), quick ? 2 : 5, quick ? 3 : 5);
+  await measure('MLP 784-256-10 Adam step, batch 128', () => mlpVariants(128, undefined, 'adam'), quick ? 2 : 5, blocks);
 }

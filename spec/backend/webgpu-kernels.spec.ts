@@ -14,7 +14,7 @@ import * as bst from '../../src';
 import { readHeld } from '../../src/backend/tfjs-engine';
 import { WEBGPU_KERNELS } from '../../src/backend/webgpu/kernel-records';
 import { SERIAL_MAX } from '../../src/backend/webgpu/reduce-kernels';
-import { uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
+import { storageDtype, uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
 import { callJitted } from '../helpers';
 
 const onWebGPU = () => tf.getBackend() === 'webgpu';
@@ -145,12 +145,40 @@ describe('backend: webgpu matrix product and short reductions (own WGSL kernels)
       console.log('      the in-order bits are checked on the software webgpu adapter (a GPU compiler may fuse a·b + acc)');
       this.skip();
     }
-    for (const [M, K, N, ta, tb] of [[16, 784, 12, false, false], [9, 128, 7, true, false], [5, 33, 6, false, true]] as const) {
+    // Shapes that take each tiling (4x4, 8x8, 16x16, 16x4 blocks: tilingFor) and each way of
+    // reading (vec4 along k, m or n; one float at a time), with edges that cut blocks.
+    const shapes = [[16, 784, 12, false, false], [9, 128, 7, true, false], [5, 33, 6, false, true], [64, 20, 40, false, false],
+      [128, 64, 256, false, false], [256, 32, 128, true, false], [128, 36, 128, false, true], [130, 10, 70, true, true],
+      [256, 24, 10, true, false]] as const;
+    for (const [M, K, N, ta, tb] of shapes) {
       const a = values(ta ? [K, M] : [M, K], K);
       const b = values(tb ? [N, K] : [K, N], N);
       const c = tf.matMul(a, b, ta, tb);
       expect(bitsOf(await read(c))).to.deep.equal(bitsOf(inOrderBits(await read(a), await read(b), M, K, N, ta, tb)));
       tf.dispose([a, b, c]);
+    }
+  });
+
+  it('reads float32 operands cast from int32 and bool (on webgpu they keep their int32 buffers), four at a time too', async () => {
+    // Small integers: every order of summation gives the exact products.
+    const ints = (shape: number[], seed: number) => {
+      const n = shape.reduce((x, y) => x * y, 1);
+      return Array.from({ length: n }, (_, i) => ((i * 7 + seed * 13) % 11) - 5);
+    };
+    for (const [as, bs, ta, tb] of [[[64, 32], [32, 64], false, false], [[32, 64], [32, 64], true, false],
+      [[64, 32], [64, 32], false, true]] as const) {
+      const av = ints([...as], 1);
+      const bv = ints([...bs], 2).map((v) => (v > 0 ? 1 : 0));
+      const a = tf.cast(tf.tensor(av, [...as], 'int32'), 'float32');
+      const b = tf.cast(tf.tensor(bv, [...bs], 'bool'), 'float32');
+      if (onWebGPU()) {
+        [a, b].forEach((t) => uploadToGpu(tf.backend(), t.dataId));
+        expect([storageDtype(tf.backend(), a.dataId), storageDtype(tf.backend(), b.dataId)]).to.deep.equal(['int32', 'bool']);
+      }
+      const got = tf.matMul(a, b, ta, tb);
+      const want = reference(Float32Array.from(av), [...as], Float32Array.from(bv), [...bs], ta, tb);
+      expect(Array.from(await read(got)), `matMul([${as}], [${bs}], ${ta}, ${tb})`).to.deep.equal(Array.from(want.out));
+      tf.dispose([a, b, got]);
     }
   });
 
@@ -174,12 +202,13 @@ describe('backend: webgpu matrix product and short reductions (own WGSL kernels)
   });
 
   const activations = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'] as const;
-  for (const activation of activations) {
-    it(`fused.matMul with bias and ${activation} equals matMul, add and the activation's own kernel`, async () => {
-      const a = values([7, 9], 3);
-      const b = values([9, 6], 4);
-      const bias = values([6], 5);
-      const alpha = values([6], 6);
+  const epilogueCases = [...activations.map((act) => [act, 7, 9, 6] as const), ['relu', 130, 12, 68] as const, ['prelu', 128, 16, 256] as const];
+  for (const [activation, M, K, N] of epilogueCases) {
+    it(`fused.matMul([${M}, ${K}], [${K}, ${N}]) with bias and ${activation} equals matMul, add and the activation's own kernel`, async () => {
+      const a = values([M, K], 3);
+      const b = values([K, N], 4);
+      const bias = values([N], 5);
+      const alpha = values([N], 6);
       const got = tf.fused.matMul({ a, b, bias, activation, preluActivationWeights: activation === 'prelu' ? alpha : undefined,
         leakyreluAlpha: 0.3 });
       const sum = tf.add(tf.matMul(a, b), bias);

@@ -19,7 +19,8 @@ import type { KernelFunc, TensorInfo } from '../tfjs-engine';
 import type { KernelRecord } from '../training-kernels/record';
 import { matMulOptions } from '../gemm/config';
 import { planMatMul } from '../gemm/plan';
-import { Epilogue, isActivation, matMulProgram } from './matmul-program';
+import { Epilogue, isActivation, matMulProgram, tilingFor } from './matmul-program';
+import { webgpuAdapter } from './start';
 import { newTensorInfo, runProgram } from './webgpu-engine';
 
 type Name = 'BatchMatMul' | '_FusedMatMul';
@@ -60,7 +61,8 @@ function product(name: Name): KernelFunc {
       { activation, bias: bias?.shape, prelu: prelu?.shape, leakyreluAlpha: attrs.leakyreluAlpha ?? 0 };
     if (epilogue?.bias !== undefined && !broadcastsTo(epilogue.bias, plan.outShape)) return own(name, args);
     if (epilogue?.prelu !== undefined && !broadcastsTo(epilogue.prelu, plan.outShape)) return own(name, args);
-    const program = matMulProgram(plan, a.shape.slice(0, -2), b.shape.slice(0, -2), epilogue);
+    const program = matMulProgram(plan, a.shape.slice(0, -2), b.shape.slice(0, -2), epilogue,
+      tilingFor(plan, webgpuAdapter()?.software === true));
     const inputs = [a, b, ...(bias === undefined ? [] : [bias]), ...(prelu === undefined ? [] : [prelu])];
     return runProgram(args.backend, program, inputs, 'float32') as TensorInfo;
   };

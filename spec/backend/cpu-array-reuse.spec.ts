@@ -166,6 +166,27 @@ describe('backend: cpu reuses the arrays of disposed jit results', () => {
     tf.dispose(xs);
   });
 
+  it('a state update in place never writes into an array read with dataSync() or passed to tf.tensor', () => {
+    const s = new bst.HiddenState(tf.fill([64], 1));
+    const step = bst.transform.jit(() => { s.value = tf.add(tf.mul(s.value, 2), 1); });
+    for (let k = 0; k < 3; k++) step();
+    const id = s.value.dataId;
+    step();
+    expect(s.value.dataId, 'written in place when nothing else holds the array').to.equal(id);
+    const kept = s.value.dataSync();
+    const before = Array.from(kept);
+    step();
+    step();
+    expect(Array.from(kept), 'the array read out keeps its values').to.deep.equal(before);
+    const mine = new Float32Array(64).fill(4);
+    s.value = tf.tensor1d(mine); // tfjs-cpu stores the user's array without a copy
+    step();
+    step();
+    expect(Array.from(mine)).to.deep.equal(new Array<number>(64).fill(4));
+    expect(s.value.dataSync()[0]).to.equal(19);
+    s.value.dispose();
+  });
+
   it('setCpuMemoryOptions({ reuseArrays: false }) drops the pool and allocates fresh arrays', () => {
     call(0).dispose();
     call(1).dispose();

@@ -30,6 +30,8 @@ export type StoredArray = Float32Array | Int32Array | Uint8Array;
 
 /** Limits of an {@link ArrayPool}. */
 export interface ArrayPoolLimits {
+  /** Keep freed arrays at all (ownership is tracked either way: see {@link ArrayPool.owns}). */
+  readonly reuse: boolean;
   /** Bytes the pool may hold; over it, the arrays freed longest ago are dropped. */
   readonly maxBytes: number;
   /** Arrays smaller than this are neither kept nor taken (malloc reuses small blocks). */
@@ -65,7 +67,18 @@ export class ArrayPool {
 
   /** Whether an array of this many bytes is pooled at all. */
   pools(bytes: number): boolean {
-    return bytes >= this.limits.minBytes && bytes <= this.limits.maxBytes;
+    return this.limits.reuse && bytes >= this.limits.minBytes && bytes <= this.limits.maxBytes;
+  }
+
+  /**
+   * Whether `array` is ours alone, held by `dataId` only and never read out or viewed:
+   * then a kernel may also write a new value into it in place (a state update) without
+   * changing anything a user holds (an array from `dataSync()`, or one the user passed to
+   * `tf.tensor`, which tfjs-cpu stores without a copy).
+   */
+  owns(array: unknown, dataId: object): boolean {
+    const buffer = (array as { buffer?: ArrayBufferLike } | undefined)?.buffer;
+    return buffer !== undefined && this.owners.get(buffer) === dataId;
   }
 
   /** A freed array for an output of `dtype` and `length`, or undefined (allocate one). */
@@ -81,8 +94,8 @@ export class ArrayPool {
   }
 
   /** `array` (allocated by our kernel) is now the whole storage of `dataId`. */
-  adopt(array: StoredArray, dataId: object): void {
-    if (this.pools(array.byteLength)) this.owners.set(array.buffer, dataId);
+  adopt(array: StoredArray | Float64Array, dataId: object): void {
+    this.owners.set(array.buffer, dataId);
   }
 
   /** `values` was handed out of the backend (a read): it is never reused. */
@@ -104,7 +117,8 @@ export class ArrayPool {
     const a = values as StoredArray | undefined;
     if (a?.buffer === undefined || this.owners.get(a.buffer) !== dataId) return;
     this.owners.delete(a.buffer);
-    if (!this.pools(a.byteLength)) return;
+    // Only the arrays tfjs-cpu makes for a dtype are taken again (not an exact stack's Float64Array).
+    if (!(a instanceof Float32Array || a instanceof Int32Array || a instanceof Uint8Array) || !this.pools(a.byteLength)) return;
     const key = keyOf(a);
     const list = this.free.get(key);
     if (list === undefined) this.free.set(key, [a]);

@@ -53,7 +53,7 @@ function fail(what: string): never {
     'needs on the cpu backend. brainstate-ts supports @tensorflow/tfjs 4.x (tested with 4.22.0); install that version.');
 }
 
-const limitsOf = (o: CpuMemoryOptions): ArrayPoolLimits => ({ maxBytes: o.maxPooledBytes, minBytes: o.minPooledBytes });
+const limitsOf = (o: CpuMemoryOptions): ArrayPoolLimits => ({ reuse: o.reuseArrays, maxBytes: o.maxPooledBytes, minBytes: o.minPooledBytes });
 
 /** Each backend instance's pool (tfjs can make a new cpu backend), and the last one used (changed at once). */
 const pools = new WeakMap<object, ArrayPool>();
@@ -133,13 +133,21 @@ function storedRow(v: Float64Array, dtype: tf.DataType): Float64Array | Float32A
   return fitsFloat ? Float32Array.from(v) : fitsInt ? Int32Array.from(v) : v;
 }
 
+/** A tensor info for `values`, a new array of ours (so a later kernel may write into it in place). */
+function adopted(shape: number[], dtype: tf.DataType, values: StoredArray | Float64Array): TensorInfo {
+  const b = cpu();
+  const info = b.makeTensorInfo(shape, dtype, values);
+  poolOf(b, cpuMemoryOptions()).adopt(values, info.dataId);
+  return info;
+}
+
 const rows: RowAccess = {
   row(x, i) {
     const rest = x.shape.slice(1);
     const n = size(rest);
     const all = vals(x) as Float32Array | Int32Array | Uint8Array | Float64Array;
     const v = all.slice(i * n, (i + 1) * n);
-    return cpu().makeTensorInfo(rest, x.dtype, v instanceof Float64Array ? storedRow(v, x.dtype) : v);
+    return adopted(rest, x.dtype, v instanceof Float64Array ? storedRow(v, x.dtype) : v);
   },
   stack(rs, exact = false) {
     // As tfjs-cpu's Pack: one row is a reshape sharing its data (a float32 cast of an
@@ -156,7 +164,7 @@ const rows: RowAccess = {
     const wide = exact && rs.some((r) => !isCanonicalArray(vals(r), r.dtype));
     const out = wide ? new Float64Array(n * rs.length) : typedArrayFor(rs[0].dtype, n * rs.length);
     rs.forEach((r, k) => out.set(vals(r), k * n));
-    return b.makeTensorInfo([rs.length, ...rs[0].shape], rs[0].dtype, out);
+    return adopted([rs.length, ...rs[0].shape], rs[0].dtype, out);
   },
 };
 
@@ -167,18 +175,19 @@ export const cpuMemory: HostMemory = {
     const ins = inputs.map((t) => b.data.get(t.dataId).values);
     // tfjs-cpu can keep a float32 tensor in an Int32Array or Uint8Array (casts share storage):
     // writing floats there would truncate them.
+    const pool = poolOf(b, cpuMemoryOptions());
+    // Only into an array that is ours alone: a user's array (read out with dataSync(), or
+    // passed to tf.tensor) must never change.
     const reused = reuseFor(inputs, outputs, reuse, (k, dtype) => ins[k] instanceof
-      (dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array));
-    const o = cpuMemoryOptions();
-    const pool = o.reuseArrays ? poolOf(b, o) : undefined;
+      (dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array) && pool.owns(ins[k], inputs[k].dataId));
     // A freed array keeps its old values: only outputs the loop writes in full take one.
     const arrays = outputs.map((out, m) => (reused[m] !== undefined ? ins[reuse!.inputOf[m]] as StoredArray
-      : (out.filled === true ? pool?.take(out.dtype, size(out.shape)) : undefined) ?? typedArrayFor(out.dtype, size(out.shape))));
+      : (out.filled === true ? pool.take(out.dtype, size(out.shape)) : undefined) ?? typedArrayFor(out.dtype, size(out.shape))));
     loop(ins, arrays as unknown as { [i: number]: number }[]);
     return outputs.map((out, i) => {
       if (reused[i] !== undefined) return reused[i]!;
       const info = b.makeTensorInfo(out.shape, out.dtype, arrays[i]);
-      pool?.adopt(arrays[i], info.dataId);
+      pool.adopt(arrays[i], info.dataId);
       return info;
     });
   },

@@ -83,6 +83,7 @@ export class ArrayPool {
 
   /** A freed array for an output of `dtype` and `length`, or undefined (allocate one). */
   take(dtype: tf.DataType, length: number): StoredArray | undefined {
+    if (!this.pools(length * (dtype === 'float32' || dtype === 'int32' ? 4 : 1))) return undefined;
     const key = `${ARRAY_TYPE[dtype]}:${length}`;
     const list = this.free.get(key);
     const a = list?.pop();

@@ -47,9 +47,10 @@ export function onCpuMemoryOptionsChange(fn: (o: CpuMemoryOptions) => void): voi
   listeners.push(fn);
 }
 
-function checkBytes(name: string, v: number | undefined): void {
+function checkBytes(name: 'maxPooledBytes' | 'minPooledBytes', v: number | undefined): void {
   if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) {
-    throw new ConfigError(`backend.setCpuMemoryOptions: expected ${name} a whole number of bytes >= 0, got ${String(v)}.`);
+    throw new ConfigError(`backend.setCpuMemoryOptions: expected ${name} a whole number of bytes >= 0, got ${String(v)}. ` +
+      `Pass a byte count (e.g. ${name}: 64 * 2 ** 20 for 64 MiB), or leave it out to keep ${cpuMemoryOptions()[name]}.`);
   }
 }
 
@@ -77,7 +78,8 @@ function checkBytes(name: string, v: number | undefined): void {
 export function setCpuMemoryOptions(next: { reuseArrays?: boolean; maxPooledBytes?: number; minPooledBytes?: number }): CpuMemoryOptions {
   const cur = cpuMemoryOptions();
   if (next.reuseArrays !== undefined && typeof next.reuseArrays !== 'boolean') {
-    throw new ConfigError(`backend.setCpuMemoryOptions: expected reuseArrays true or false, got ${String(next.reuseArrays)}.`);
+    throw new ConfigError(`backend.setCpuMemoryOptions: expected reuseArrays true or false, got ${String(next.reuseArrays)}. ` +
+      'Pass a boolean (false: a new array for every result).');
   }
   checkBytes('maxPooledBytes', next.maxPooledBytes);
   checkBytes('minPooledBytes', next.minPooledBytes);

@@ -115,10 +115,14 @@ function smallest(ts: tf.Tensor[]): tf.Tensor {
  * of the output itself: 128 x 203,530 float32 gradients (104 MB) written once, into an
  * array that exists (`fill floor`: the wasm heap reuses freed memory) and, on cpu, into a
  * fresh one (`fresh fill floor`: a new tfjs-cpu tensor is a new array, which glibc maps
- * fresh above 32 MB, so the OS zeroes each page on first write). Every variant holds all
- * 128 gradients until the step ends and waits by reading its smallest result. (Not on
- * wasm: there no variant makes fresh arrays, and that one's garbage set off collections
- * that landed in the other variants' blocks: jit(vmap(grad)) 6 -> 21 ms CPU time.)
+ * fresh above 32 MB, so the OS zeroes each page on first write). On cpu the jit's kernels
+ * write a large result into the array of a disposed one (backend/cpu/array-pool.ts), as
+ * each step here disposes its gradients; `jit(vmap(grad)), fresh arrays` is the same call
+ * with that reuse off. Every variant holds all 128 gradients until the step ends and waits
+ * by reading its smallest result (a read array is never reused: the others are). (The
+ * fresh variants not on wasm: there no variant makes fresh arrays, and that one's garbage
+ * set off collections that landed in the other variants' blocks: jit(vmap(grad)) 6 -> 21 ms
+ * CPU time.)
  */
 export function perExampleGradCase(): Case {
   const { grad, params } = mlpPerExample(0);
@@ -163,6 +167,21 @@ export function perExampleGradCase(): Case {
     },
   ];
   if (tf.getBackend() === 'cpu') {
+    const fresh = batched(jitted);
+    variants.push({
+      name: 'jit(vmap(grad)), fresh arrays',
+      run(k) {
+        // No array is small enough to be taken or kept; the ones held stay for the next variant
+        // (turning reuse off would drop them, and the next variant would pay a fresh array).
+        const before = bst.backend.cpuMemoryOptions();
+        bst.backend.setCpuMemoryOptions({ minPooledBytes: Number.MAX_SAFE_INTEGER });
+        try {
+          fresh(k);
+        } finally {
+          bst.backend.setCpuMemoryOptions(before);
+        }
+      },
+    });
     variants.push({
       name: 'fresh fill floor',
       run(k) {

@@ -23,16 +23,6 @@ export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
       'tape reads as it is (an int32 cast to float32 shares its Int32Array there too). Needs an exact stack for webgpu host data',
   },
   {
-    title: 'ifelse checkCond (BrainState default) TestIfElse.test_vmap',
-    reason: 'the eager transform.vmap runs its lane program with a synchronous call, which reads the ifelse branch index ' +
-      'computed on the GPU (webgpu in Node cannot: a BackendError naming callAsync); it needs an awaiting vmap call',
-  },
-  {
-    title: 'ifelse checkCond (BrainState default) vmap: one lane with two true conditions fails the call',
-    reason: 'the eager transform.vmap runs its lane program with a synchronous call, which reads the ifelse branch index ' +
-      'computed on the GPU (webgpu in Node cannot: a BackendError naming callAsync); it needs an awaiting vmap call',
-  },
-  {
     title: 'transform.vmap of loops and branches whileLoop with a per-lane predicate runs until every lane is done',
     reason: 'the batched loop\'s predicate (any lane still going) is computed by GPU kernels; the jitted call could await it ' +
       '(callAsync), but the eager transform.vmap the spec compares with runs its lane program with a synchronous call, which ' +

@@ -19,6 +19,7 @@
  * | `BRAINSTATE_GEMM`                | (raw)             | a flag (`1`/`0`, `true`/`false`, `on`/`off`): see `backend/gemm/config.ts` (with `setMatMulOptions`) |
  * | `BRAINSTATE_GEMM_THREADS`        | (raw)             | `1`, `auto`, or a thread count            |
  * | `BRAINSTATE_GEMM_FMA`            | (raw)             | `auto` or a flag                          |
+ * | `BRAINSTATE_CPU_ARRAY_REUSE`     | (raw)             | a flag, default on: see `backend/cpu/options.ts` (with `setCpuMemoryOptions`) |
  *
  * The flags are read when they are used (fusion and SIMD at each compile, never while a
  * compiled program runs). Tests, benchmarks and the differential fuzzer compare the
@@ -64,7 +65,7 @@ export const CONFIG_VARIABLES: { readonly [K in keyof Config]: string } = {
 export const RAW_VARIABLES = [
   'BRAINSTATE_WEBGPU_DAWN_BACKEND', 'BRAINSTATE_WEBGPU_FEATURE_LEVEL', 'BRAINSTATE_WEBGPU_POWER',
   'BRAINSTATE_WEBGPU_ICD', 'BRAINSTATE_WEBGPU_DAWN_FLAGS',
-  'BRAINSTATE_GEMM', 'BRAINSTATE_GEMM_THREADS', 'BRAINSTATE_GEMM_FMA',
+  'BRAINSTATE_GEMM', 'BRAINSTATE_GEMM_THREADS', 'BRAINSTATE_GEMM_FMA', 'BRAINSTATE_CPU_ARRAY_REUSE',
 ] as const;
 /** A variable read raw through {@link rawVariable}. */
 export type RawVariable = (typeof RAW_VARIABLES)[number];

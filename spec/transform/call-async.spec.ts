@@ -231,6 +231,15 @@ describe('jit: callAsync (loops and branches that await their predicates)', () =
       expectThrowsWith(() => f(ramp()), bst.BackendError, 'cond', 'await jitted.callAsync');
     });
 
+    it('a vmapped whileLoop with a per-lane predicate: the plain call names callAsync, which runs it', async () => {
+      const h = (a: tf.Tensor) => bst.transform.whileLoop((c: tf.Tensor) => tf.less(c, a), (c: tf.Tensor) => tf.add(c, 1), tf.scalar(0));
+      const v = bst.transform.vmap(h);
+      const limits = tf.tensor1d([1, 3, 0, 2.5]);
+      expectThrowsWith(() => v(limits), bst.BackendError, 'whileLoop', 'await vmapped.callAsync');
+      expect(Array.from(await (await v.callAsync(limits) as tf.Tensor).data())).to.deep.equal([1, 3, 0, 3]);
+      limits.dispose();
+    });
+
     it('needs no read where the predicate allows: a forLoop, or a cond on a host value, call synchronously', async () => {
       const loop = bst.transform.jit((x: tf.Tensor) => bst.transform.scan((c: tf.Tensor) => [tf.mul(c, 2), tf.sum(c)], x,
         [], { length: 3 })[0]);

@@ -35,7 +35,7 @@ describe('ifelse checkCond (BrainState default)', () => {
       [1, 2, 3, 4, 5].map((v) => (_: tf.Tensor) => tf.scalar(v, 'int32')), a);
     const operands = tf.randomUniformInt([200], -20, 20, 5);
     const want = Array.from(await operands.data(), (a) => (a > 10 ? 1 : a > 5 ? 2 : a > 2 ? 3 : a > 0 ? 4 : 5));
-    const eager = T.vmap(f)(operands) as tf.Tensor;
+    const eager = await callJitted(T.vmap(f), operands) as tf.Tensor;
     expect(eager.size).to.equal(200);
     expect(Array.from(await eager.data())).to.deep.equal(want);
     const jitted = await callJitted(T.jit(T.vmap(f)), operands) as tf.Tensor;
@@ -99,10 +99,10 @@ describe('ifelse checkCond (BrainState default)', () => {
     const bad = tf.tensor1d([-3, 5, 1, -1]);
     const v = T.vmap(f);
     const jv = T.jit(v);
-    expect(Array.from(await (v(ok) as tf.Tensor).data())).to.deep.equal([-3, -5, -2, -1]);
+    expect(Array.from(await (await callJitted(v, ok) as tf.Tensor).data())).to.deep.equal([-3, -5, -2, -1]);
     expect(Array.from(await (await callJitted(jv, ok) as tf.Tensor).data())).to.deep.equal([-3, -5, -2, -1]);
     await expectNoLeaksAsync(async () => {
-      await expectCheckError(() => v(bad), 'conditions 0, 1');
+      await expectCheckError(() => callJitted(v, bad), 'conditions 0, 1');
       await expectCheckError(() => callJitted(jv, bad), 'conditions 0, 1');
     }, 5);
     // The same conditions in every lane (an unbatched predicate): still checked.

@@ -4,3 +4,5 @@ export { webgpuAdapter } from './webgpu';
 export type { WebGPUOptions, WebGPUAdapterSummary } from './webgpu';
 export { matMulOptions, setMatMulOptions } from './gemm';
 export type { MatMulOptions } from './gemm';
+export { cpuMemoryOptions, setCpuMemoryOptions } from './cpu';
+export type { CpuMemoryOptions } from './cpu';

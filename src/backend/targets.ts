@@ -22,8 +22,12 @@ import { BackendError } from '../errors';
 import type { OutputReuse, TensorInfo } from './tfjs-engine';
 import type { WebGPUOptions } from './webgpu/config';
 
-/** Output shapes and dtypes a memory kernel allocates. */
-export type OutputSpec = { shape: number[]; dtype: tf.DataType };
+/**
+ * Output shapes and dtypes a memory kernel allocates; `filled`: the kernel writes every
+ * element, so the output need not start zeroed (on cpu it may take a disposed result's
+ * array: backend/cpu/array-pool.ts).
+ */
+export type OutputSpec = { shape: number[]; dtype: tf.DataType; filled?: boolean };
 
 /**
  * Row access for loops on backends whose memory the jit can address: a copy of row `i`

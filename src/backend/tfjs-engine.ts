@@ -388,11 +388,11 @@ export function storedValues(t: tf.Tensor): ArrayLike<number> {
 export function readScalar(info: TensorInfo): number {
   const b = eng().backend;
   if (isWebGPUBackend(b) && !canReadGpuSync() && !isOnHost(b, info.dataId)) {
-    throw new BackendError('transform.whileLoop / transform.cond / transform.switch in a jitted call: the predicate ' +
-      'is on the GPU, and the webgpu backend cannot read GPU data synchronously here (Node). Call the jitted ' +
-      'function with await jitted.callAsync(...args) (for a @jit method: await jitted(obj.method).callAsync(...args)), ' +
-      'which awaits each predicate; or loop a fixed number of times with transform.forLoop / scan, select with ' +
-      'tf.where, or run on the wasm or cpu backend.');
+    throw new BackendError('transform.whileLoop / transform.cond / transform.switch / a checked transform.ifelse in a ' +
+      'jitted or vmapped call: the predicate is on the GPU, and the webgpu backend cannot read GPU data synchronously ' +
+      'here (Node). Call it with await jitted.callAsync(...args) (a vmapped function: await vmapped.callAsync(...args); ' +
+      'a @jit method: await jitted(obj.method).callAsync(...args)), which awaits each predicate; or loop a fixed number of times with ' +
+      'transform.forLoop / scan, select with tf.where, or run on the wasm or cpu backend.');
   }
   return Number((b.readSync(info.dataId) as ArrayLike<number>)[0]);
 }

@@ -40,7 +40,8 @@ export function fusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], bac
   }
   if (memory === undefined || formulas === undefined) throw new InternalError(`fused kernels cannot run on backend '${backendName}'`);
   const loop = fusedLoopFor(spec, formulas);
-  const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
+  // A fused loop writes every element of every output (so it may take a disposed result's array on cpu).
+  const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype, filled: true }));
   const size = tf.util.sizeFromShape(spec.shape as number[]);
   const lane = target!.simd === undefined ? undefined : laneFor(spec, formulas, size);
   const placement = lane === undefined ? undefined : target!.simd;

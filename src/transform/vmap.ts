@@ -63,6 +63,13 @@ export type VmappedFunction<F extends (...args: never[]) => unknown> = ((...args
   readonly originFun: F;
   /** How many programs vmap compiled for its own calls (outside any jit; one per signature). */
   readonly traceCount: number;
+  /**
+   * The same call, awaiting every loop predicate and branch index its program reads (as
+   * `jit`'s `callAsync`): on webgpu in Node, where GPU data cannot be read synchronously,
+   * a vmapped `whileLoop`, `cond`, `switch` or checked `ifelse` runs this way; elsewhere it
+   * is the plain call.
+   */
+  callAsync(...args: Parameters<F>): Promise<ReturnType<F>>;
 };
 
 /** A state write to apply once the whole call succeeded. */
@@ -351,7 +358,20 @@ export function vmap<F extends (...args: never[]) => unknown>(fn: F, opts: VmapO
       return runVmap(f, opts, c, fnName, args, currentObserver(), false);
     }
   }) as unknown as VmappedFunction<F>;
-  Object.defineProperties(vmapped, { originFun: { value: fn }, name: { value: fnName }, traceCount: { get: () => core.traceCount } });
+  const callAsync = async (...args: unknown[]): Promise<unknown> => {
+    if (isTracing() || isTapeOn() || isJitDisabled() || eagerOnly) return runVmap(f, opts, c, fnName, args, currentObserver(), false);
+    try {
+      return await core.callAsync(args);
+    } catch (e) {
+      if (!(e instanceof NeedsEager)) throw e;
+      eagerOnly = true;
+      core.clearCache();
+      return runVmap(f, opts, c, fnName, args, currentObserver(), false);
+    }
+  };
+  Object.defineProperties(vmapped, {
+    originFun: { value: fn }, name: { value: fnName }, traceCount: { get: () => core.traceCount }, callAsync: { value: callAsync },
+  });
   return vmapped;
 }
 

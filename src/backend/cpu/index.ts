@@ -6,6 +6,9 @@
 import { registerTarget } from '../targets';
 import { cpuMemory, selfTestCpu } from './memory';
 
+export { cpuMemoryOptions, setCpuMemoryOptions } from './options';
+export type { CpuMemoryOptions } from './options';
+
 registerTarget({
   name: 'cpu',
   priority: 50,

@@ -1,17 +1,30 @@
 /**
  * tfjs-cpu's tensor memory, addressed directly: `backend.data.get(dataId).values` (the
  * stored typed array) and `backend.makeTensorInfo(shape, dtype, values)`, private members
- * of MathBackendCPU checked by {@link selfTestCpu} when the backend starts.
+ * of MathBackendCPU checked by {@link selfTestCpu} when the backend starts. The reuse of
+ * disposed results' arrays (./array-pool.ts) watches the backend's `data.set`,
+ * `disposeData`, `readSync` and `read` (wrapped on the instance the jit first runs on).
  */
 import type * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../../errors';
 import { currentBackend, reuseFor, TensorInfo } from '../tfjs-engine';
 import type { HostMemory, RowAccess } from '../targets';
+import { ArrayPool, ArrayPoolLimits, StoredArray } from './array-pool';
+import { cpuMemoryOptions, CpuMemoryOptions, onCpuMemoryOptionsChange } from './options';
+
+interface StoredData { values: ArrayLike<number>; dtype?: tf.DataType }
 
 interface CpuBackendPrivate {
-  data: { get(dataId: object): { values: ArrayLike<number>; dtype?: tf.DataType } };
+  data: {
+    get(dataId: object): StoredData;
+    has(dataId: object): boolean;
+    set(dataId: object, value: StoredData): void;
+  };
   incRef(dataId: object): void;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: unknown): TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+  readSync(dataId: object): unknown;
+  read(dataId: object): Promise<unknown>;
 }
 
 function cpu(): CpuBackendPrivate {
@@ -24,6 +37,8 @@ export function selfTestCpu(): void {
   if (b.data == null || typeof b.data.get !== 'function') fail('backend.data.get()');
   if (typeof b.makeTensorInfo !== 'function') fail('backend.makeTensorInfo()');
   if (typeof (b as { refCount?: unknown }).refCount !== 'function') fail('backend.refCount()');
+  for (const m of ['has', 'set'] as const) if (typeof b.data[m] !== 'function') fail(`backend.data.${m}()`);
+  for (const m of ['disposeData', 'readSync', 'read'] as const) if (typeof b[m] !== 'function') fail(`backend.${m}()`);
   const info = b.makeTensorInfo([2], 'float32', new Float32Array([1, 2]));
   try {
     const v = b.data.get(info.dataId)?.values;
@@ -36,6 +51,60 @@ export function selfTestCpu(): void {
 function fail(what: string): never {
   throw new BackendError(`brainstate-ts: this version of @tensorflow/tfjs-backend-cpu lacks ${what}, which the jit ` +
     'needs on the cpu backend. brainstate-ts supports @tensorflow/tfjs 4.x (tested with 4.22.0); install that version.');
+}
+
+const limitsOf = (o: CpuMemoryOptions): ArrayPoolLimits => ({ reuse: o.reuseArrays, maxBytes: o.maxPooledBytes, minBytes: o.minPooledBytes });
+
+/** Each backend instance's pool (tfjs can make a new cpu backend), and the last one used (changed at once). */
+const pools = new WeakMap<object, ArrayPool>();
+let lastPool: ArrayPool | undefined;
+onCpuMemoryOptionsChange((o) => {
+  if (!o.reuseArrays) lastPool?.clear();
+  lastPool?.setLimits(limitsOf(o));
+});
+
+/**
+ * The pool of backend `b`, its hooks installed on first use: every store (`data.set`),
+ * free (`disposeData`) and read (`readSync`, `read`) of the instance tells the pool.
+ */
+function poolOf(b: CpuBackendPrivate, o: CpuMemoryOptions): ArrayPool {
+  let pool = pools.get(b);
+  if (pool === undefined) {
+    const p = new ArrayPool(limitsOf(o));
+    const { data, disposeData, readSync, read } = b;
+    const set = data.set;
+    const valuesOf = (dataId: object) => (data.has(dataId) ? data.get(dataId).values : undefined);
+    data.set = function (this: unknown, dataId, value) {
+      p.stored(value?.values, dataId);
+      set.call(this, dataId, value);
+    };
+    b.disposeData = function (this: unknown, dataId, force) {
+      const values = valuesOf(dataId);
+      const freed = disposeData.call(this, dataId, force);
+      if (values !== undefined && !data.has(dataId)) p.released(values, dataId);
+      return freed;
+    };
+    b.readSync = function (this: unknown, dataId) {
+      p.escaped(valuesOf(dataId));
+      return readSync.call(this, dataId);
+    };
+    b.read = function (this: unknown, dataId) {
+      p.escaped(valuesOf(dataId));
+      return read.call(this, dataId);
+    };
+    pools.set(b, p);
+    pool = p;
+  }
+  if (pool !== lastPool) {
+    pool.setLimits(limitsOf(o));
+    lastPool = pool;
+  }
+  return pool;
+}
+
+/** Bytes of freed arrays the current cpu backend holds for reuse (specs: the bound). */
+export function pooledBytes(): number {
+  return pools.get(cpu())?.heldBytes ?? 0;
 }
 
 export function typedArrayFor(dtype: tf.DataType, size: number): Float32Array | Int32Array | Uint8Array {
@@ -64,13 +133,21 @@ function storedRow(v: Float64Array, dtype: tf.DataType): Float64Array | Float32A
   return fitsFloat ? Float32Array.from(v) : fitsInt ? Int32Array.from(v) : v;
 }
 
+/** A tensor info for `values`, a new array of ours (so a later kernel may write into it in place). */
+function adopted(shape: number[], dtype: tf.DataType, values: StoredArray | Float64Array): TensorInfo {
+  const b = cpu();
+  const info = b.makeTensorInfo(shape, dtype, values);
+  poolOf(b, cpuMemoryOptions()).adopt(values, info.dataId);
+  return info;
+}
+
 const rows: RowAccess = {
   row(x, i) {
     const rest = x.shape.slice(1);
     const n = size(rest);
     const all = vals(x) as Float32Array | Int32Array | Uint8Array | Float64Array;
     const v = all.slice(i * n, (i + 1) * n);
-    return cpu().makeTensorInfo(rest, x.dtype, v instanceof Float64Array ? storedRow(v, x.dtype) : v);
+    return adopted(rest, x.dtype, v instanceof Float64Array ? storedRow(v, x.dtype) : v);
   },
   stack(rs, exact = false) {
     // As tfjs-cpu's Pack: one row is a reshape sharing its data (a float32 cast of an
@@ -87,7 +164,7 @@ const rows: RowAccess = {
     const wide = exact && rs.some((r) => !isCanonicalArray(vals(r), r.dtype));
     const out = wide ? new Float64Array(n * rs.length) : typedArrayFor(rs[0].dtype, n * rs.length);
     rs.forEach((r, k) => out.set(vals(r), k * n));
-    return b.makeTensorInfo([rs.length, ...rs[0].shape], rs[0].dtype, out);
+    return adopted([rs.length, ...rs[0].shape], rs[0].dtype, out);
   },
 };
 
@@ -98,12 +175,21 @@ export const cpuMemory: HostMemory = {
     const ins = inputs.map((t) => b.data.get(t.dataId).values);
     // tfjs-cpu can keep a float32 tensor in an Int32Array or Uint8Array (casts share storage):
     // writing floats there would truncate them.
+    const pool = poolOf(b, cpuMemoryOptions());
+    // Only into an array that is ours alone: a user's array (read out with dataSync(), or
+    // passed to tf.tensor) must never change.
     const reused = reuseFor(inputs, outputs, reuse, (k, dtype) => ins[k] instanceof
-      (dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array));
-    const arrays = outputs.map((o, m) => (reused[m] !== undefined ? ins[reuse!.inputOf[m]] as Float32Array
-      : typedArrayFor(o.dtype, size(o.shape))));
+      (dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array) && pool.owns(ins[k], inputs[k].dataId));
+    // A freed array keeps its old values: only outputs the loop writes in full take one.
+    const arrays = outputs.map((out, m) => (reused[m] !== undefined ? ins[reuse!.inputOf[m]] as StoredArray
+      : (out.filled === true ? pool.take(out.dtype, size(out.shape)) : undefined) ?? typedArrayFor(out.dtype, size(out.shape))));
     loop(ins, arrays as unknown as { [i: number]: number }[]);
-    return outputs.map((o, i) => reused[i] ?? b.makeTensorInfo(o.shape, o.dtype, arrays[i]));
+    return outputs.map((out, i) => {
+      if (reused[i] !== undefined) return reused[i]!;
+      const info = b.makeTensorInfo(out.shape, out.dtype, arrays[i]);
+      pool.adopt(arrays[i], info.dataId);
+      return info;
+    });
   },
   rows,
   canonicalStorage: false,

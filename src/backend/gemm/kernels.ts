@@ -63,7 +63,8 @@ function batchMatMul(on: BackendName): KernelFunc {
       }
       return own(args);
     }
-    const out = [{ shape: plan.outShape, dtype: 'float32' as const }];
+    // Every element is written (K == 0: zeros), so on cpu it may take a disposed result's array.
+    const out = [{ shape: plan.outShape, dtype: 'float32' as const, filled: true }];
     if (isOuterProduct(plan)) return outerProduct(on, a, b, plan, out);
     if (on === 'cpu') {
       return runOnBackendMemory('cpu', [a, b], out, (ins, outs) => {
@@ -89,7 +90,7 @@ function batchMatMul(on: BackendName): KernelFunc {
 
 /** A product with `K == 1` (outer.ts): one pass writing C, in place on wasm, in cached chunks on cpu. */
 function outerProduct(on: BackendName, a: TensorInfo, b: TensorInfo, plan: MatMulPlan,
-  out: { shape: number[]; dtype: 'float32' }[]): TensorInfo {
+  out: { shape: number[]; dtype: 'float32'; filled: boolean }[]): TensorInfo {
   if (on === 'cpu') {
     return runOnBackendMemory('cpu', [a, b], out, (ins, outs) => {
       runOuterCopying(plan, ins[0], ins[1], outs[0] as unknown as Float32Array);

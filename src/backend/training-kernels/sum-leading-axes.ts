@@ -21,15 +21,28 @@ type BackendName = 'cpu' | 'wasm';
 const replaced: Partial<Record<BackendName, KernelFunc>> = {};
 
 /**
- * How many leading axes `axis` reduces when it is exactly axes `0..r-1` with `1 <= r <
- * rank`; undefined for anything else (inner axes, all axes, none).
+ * How many leading axes `axis` reduces when it is exactly axes `0..r-1` (not all
+ * axes), once axes of size 1 are left out (they do not change the order of elements);
+ * 0 when every reduced axis has size 1 (`sum(dy, 0)` of one example under vmap:
+ * [128, 1, 256] over axis 1, a copy of `0 + x`); undefined for anything else (inner
+ * axes, all axes, none).
  */
 export function leadingAxesReduced(shape: readonly number[], axis: number | number[] | null | undefined): number | undefined {
   const rank = shape.length;
-  if (axis === null || axis === undefined || rank < 2) return undefined;
-  const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
-  if (axes.length === 0 || axes.length >= rank || axes.some((a, i) => a !== i)) return undefined;
-  return axes.length;
+  if (axis === null || axis === undefined || rank < 1) return undefined;
+  const axes = new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)));
+  if (axes.size === 0 || axes.size >= rank || [...axes].some((a) => !(a >= 0 && a < rank))) return undefined;
+  const kept = [...shape.keys()].filter((i) => shape[i] !== 1);
+  const reduced = kept.map((i) => axes.has(i));
+  const r = reduced.filter((x) => x).length;
+  return reduced.some((x, i) => x !== i < r) ? undefined : r;
+}
+
+/** The shape of a sum of `shape` over `axis` (tfjs's: reduced axes kept as 1 or removed). */
+function reducedShape(shape: readonly number[], axis: number | number[], keepDims: boolean): number[] {
+  const rank = shape.length;
+  const axes = new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)));
+  return keepDims ? shape.map((d, i) => (axes.has(i) ? 1 : d)) : shape.filter((_, i) => !axes.has(i));
 }
 
 function sumLeadingAxes(on: BackendName): KernelFunc {
@@ -42,10 +55,11 @@ function sumLeadingAxes(on: BackendName): KernelFunc {
       if (own === undefined) throw new BrainStateError(`internal: Sum (${on}): tfjs's own kernel is not registered`);
       return own(args);
     }
-    const rest = x.shape.slice(r);
-    const rows = x.shape.slice(0, r).reduce((a, b) => a * b, 1);
-    const width = rest.reduce((a, b) => a * b, 1);
-    const outShape = keepDims === true ? [...new Array<number>(r).fill(1), ...rest] : rest;
+    // Axes of size 1 left out, the first r axes are summed over, the rest kept (r = 0: a copy of 0 + x).
+    const kept = x.shape.filter((d) => d !== 1);
+    const rows = kept.slice(0, r).reduce((a, b) => a * b, 1);
+    const width = kept.slice(r).reduce((a, b) => a * b, 1);
+    const outShape = reducedShape(x.shape, axis!, keepDims === true);
     return runOnBackendMemory(on, [x], [{ shape: outShape, dtype: 'float32' }], (ins, outs) => {
       const xs = ins[0];
       const out = outs[0] as unknown as Float32Array;

@@ -170,12 +170,21 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan, part: Part
   const n = sizeOf(spec.shape);
   const nIn = spec.inputs.length;
   const lines: string[] = [];
+  let constantsRead = false;
   spec.ops.forEach((op, j) => {
     const form = WGSL_OPS[op.kernel];
     if (form === undefined) throw new InternalError(`${op.kernel} has no WGSL form`);
     const params = op.kernel === 'Select' ? ['c', 't', 'e'] : op.args.length === 1 ? ['a'] : ['a', 'b'];
     const ctx = { attrs: op.attrs, inDtypes: op.args.map((a) => refDtype(spec, a)), outDtype: op.dtype };
-    const body = form.body(ctx, form.shapeDependent === true ? vec4Choice(spec, j) === true : false);
+    // Attributes written as WGSL constants pass the barrier too: tfjs-webgpu passes them as
+    // uniforms, and SwiftShader folds constant operands (`clamp(x, -0, 0.5)` gave +0 for a -0
+    // that eager's clamp kept: fuzz seed 980833).
+    const body = form
+      .body(ctx, form.shapeDependent === true ? vec4Choice(spec, j) === true : false)
+      .replace(/bitcast<f32>\((0x[0-9a-f]+u)\)/g, (_, bits: string) => {
+        constantsRead = true;
+        return `bitcast<f32>(${bits} ^ bitcast<u32>(uniforms.${pre}zero))`;
+      });
     lines.push(`fn ${pre}bst_op${j}(${params.map((p) => `${p} : f32`).join(', ')}) -> f32 {\n  ${body.trim()}\n}`);
   });
 
@@ -229,7 +238,7 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan, part: Part
     for (const a of op.args) if (a >= nIn && !NO_BARRIER.has(spec.ops[a - nIn].kernel)) readLater.add(a - nIn);
   }
   const zero = `${pre}zero`;
-  if (readLater.size > 0) {
+  if (readLater.size > 0 || constantsRead) {
     uniformNames.push(zero);
     uniformValues.push(0);
   }

@@ -100,8 +100,20 @@ describe('issue 15: samples give the same numbers on webgpu as on cpu', () => {
     const { main } = await import('../../samples/mlp');
     const r = await onCpuThenWebGPU(this, () => main({ pointsPerClass: 50, hidden: 32, steps: 250, lr: 0.03, logEvery: 50,
       svgPath: null }));
-    expectClose(r.webgpu.losses, r.cpu.losses, 1e-4, 'loss');
-    expectClose(r.webgpu.accuracies, r.cpu.accuracies, 1e-4, 'accuracy');
-    expect([r.webgpu.finalAccuracy, r.webgpu.testAccuracy]).to.deep.equal([r.cpu.finalAccuracy, r.cpu.testAccuracy]);
+    // A hardware GPU's compiler contracts a * b + c into fused multiply-adds (in matMul and
+    // tfjs-webgpu's kernels), which cpu rounds twice; over 250 training steps that drifts: on an
+    // NVIDIA H200 loss 141 was 0.0957558 against cpu's 0.0960028 (2.6e-3 relative). SwiftShader
+    // rounds as cpu does, within 1e-4. (jit against eager on the same adapter stays exact: the
+    // fuzz corpus and spec/compiler/fused-algebra.spec.ts.)
+    const software = bst.backend.webgpuAdapter()?.software !== false;
+    expectClose(r.webgpu.losses, r.cpu.losses, software ? 1e-4 : 1e-2, 'loss');
+    if (software) {
+      expectClose(r.webgpu.accuracies, r.cpu.accuracies, 1e-4, 'accuracy');
+      expect([r.webgpu.finalAccuracy, r.webgpu.testAccuracy]).to.deep.equal([r.cpu.finalAccuracy, r.cpu.testAccuracy]);
+    } else {
+      // There a point on the decision boundary may fall the other way: one in 100 (0.01).
+      expectClose([...r.webgpu.accuracies, r.webgpu.finalAccuracy, r.webgpu.testAccuracy],
+        [...r.cpu.accuracies, r.cpu.finalAccuracy, r.cpu.testAccuracy], 0.02, 'accuracy');
+    }
   });
 });

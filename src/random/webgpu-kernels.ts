@@ -6,7 +6,8 @@
  * Each output element is computed by one invocation, from its flat index, with the same
  * Threefry-2x32-20 block and the same conversions as `threefry.ts`:
  * - integer results (keys, bits, `randint`) are bit-for-bit those of the JS kernels;
- * - `uniform` is exact where the GPU rounds `u * span + lo` as two float32 operations;
+ * - `uniform` is exact: `u * span + lo` is rounded as two float32 operations (a barrier keeps
+ *   a GPU's compiler from contracting it into a fused multiply-add);
  * - `normal` / `truncated_normal` use WGSL's `log` and `sqrt`, whose accuracy WGSL leaves
  *   to the GPU (a few ulp), where the JS kernels use float64 `Math.log1p` rounded.
  * Parameters that depend on attributes only (bounds, spans, `erf` of the truncation
@@ -74,7 +75,13 @@ fn bstBits(k0 : u32, k1 : u32, i : u32, n : u32, partitionable : bool) -> u32 {
 fn bstKey0() -> u32 { return bitcast<u32>(K[0]); }
 fn bstKey1() -> u32 { return bitcast<u32>(K[1]); }
 fn bstUnit(bits : u32) -> f32 { return f32(bits >> 9u) * 1.1920928955078125e-7; }
-fn bstUniform(bits : u32, lo : f32, span : f32) -> f32 { return max(lo, bstUnit(bits) * span + lo); }
+// The product passes an opaque barrier (an XOR with \`zero\`, a uniform 0) before the sum: a
+// hardware GPU's compiler contracts \`u * span + lo\` into one fused multiply-add, 1 ulp off the
+// JS kernels' two roundings (seen on an NVIDIA H200 through Vulkan; SwiftShader rounds twice).
+fn bstUniform(bits : u32, lo : f32, span : f32, zero : f32) -> f32 {
+  let scaled = bitcast<f32>(bitcast<u32>(bstUnit(bits) * span) ^ bitcast<u32>(zero));
+  return max(lo, scaled + lo);
+}
 fn bstLog1p(x : f32) -> f32 {
   let u = 1.0 + x;
   if (u == 1.0) { return x; }
@@ -250,8 +257,8 @@ const uniformKernel: WebGPURandomKernel = {
     return {
       shape: shapeAttr(attrs, kernel),
       body: {
-        key: `uniform_${part(attrs)}`, dtype: 'float32', uniforms: [['lo', f32(lo)], ['span', f32(span)]],
-        code: `result[index] = bstUniform(${bitsCall(attrs)}, uniforms.lo, uniforms.span);`,
+        key: `uniform_${part(attrs)}`, dtype: 'float32', uniforms: [['lo', f32(lo)], ['span', f32(span)], ['zero', f32(0)]],
+        code: `result[index] = bstUniform(${bitsCall(attrs)}, uniforms.lo, uniforms.span, uniforms.zero);`,
       },
     };
   },
@@ -265,8 +272,8 @@ const normalKernel: WebGPURandomKernel = {
       shape: shapeAttr(attrs, kernel),
       body: {
         key: `normal_${part(attrs)}`, dtype: 'float32',
-        uniforms: [['lo', f32(NORMAL_LO)], ['span', f32(span)], ['sqrt2', f32(SQRT2_F32)]],
-        code: `result[index] = uniforms.sqrt2 * bstErfinv(bstUniform(${bitsCall(attrs)}, uniforms.lo, uniforms.span));`,
+        uniforms: [['lo', f32(NORMAL_LO)], ['span', f32(span)], ['sqrt2', f32(SQRT2_F32)], ['zero', f32(0)]],
+        code: `result[index] = uniforms.sqrt2 * bstErfinv(bstUniform(${bitsCall(attrs)}, uniforms.lo, uniforms.span, uniforms.zero));`,
       },
     };
   },
@@ -284,8 +291,8 @@ const truncatedNormalKernel: WebGPURandomKernel = {
       body: {
         key: `truncated_normal_${part(attrs)}`, dtype: 'float32',
         uniforms: [['lo', f32(a)], ['span', f32(Math.fround(b - a))], ['sqrt2', f32(SQRT2_F32)],
-          ['clipLo', f32(nextafter32(lower, true))], ['clipHi', f32(nextafter32(upper, false))]],
-        code: `let v = uniforms.sqrt2 * bstErfinv(bstUniform(${bitsCall(attrs)}, uniforms.lo, uniforms.span));
+          ['clipLo', f32(nextafter32(lower, true))], ['clipHi', f32(nextafter32(upper, false))], ['zero', f32(0)]],
+        code: `let v = uniforms.sqrt2 * bstErfinv(bstUniform(${bitsCall(attrs)}, uniforms.lo, uniforms.span, uniforms.zero));
   result[index] = min(max(v, uniforms.clipLo), uniforms.clipHi);`,
       },
     };

@@ -75,6 +75,37 @@ function opaque(v: string, zero: string): string {
 }
 
 /**
+ * The values an operand is made of as the shader compiler sees them: an input or literal, or
+ * an op's result behind its barrier; a {@link NO_BARRIER} op's result is made of its operands.
+ */
+function operandRoots(spec: FusedSpec, ref: number, into: Set<number>): Set<number> {
+  const nIn = spec.inputs.length;
+  const op = ref < nIn ? undefined : spec.ops[ref - nIn];
+  if (op === undefined || !NO_BARRIER.has(op.kernel)) into.add(ref);
+  else for (const a of op.args) operandRoots(spec, a, into);
+  return into;
+}
+
+/**
+ * Per operand of an op, undefined, or `p` (1, 2) when it shares a value with an earlier
+ * operand: then it passes a barrier of its own (`zero${p}`). Eagerly each operand is a load
+ * from its own binding, which no compiler can prove equal to another; in a fused expression
+ * `a / a` is one value twice, and NVIDIA's Vulkan compiler folded it to 1 where eager's
+ * division (`a * (1 / a)` there) gave 0.99999994, and `(a / a) * a` to `a` where eager gave
+ * NaN for 0 and infinity (fuzz seeds 1022813 and 475 on an H200; SwiftShader divides exactly
+ * and folded neither).
+ */
+function distinctOperands(spec: FusedSpec, args: readonly number[]): (number | undefined)[] {
+  const seen = new Set<number>();
+  return args.map((a, i) => {
+    const roots = operandRoots(spec, a, new Set());
+    const shared = [...roots].some((r) => seen.has(r));
+    for (const r of roots) seen.add(r);
+    return shared ? i : undefined;
+  });
+}
+
+/**
  * Whether tfjs-webgpu would run binary op `op` as its vec4 program, for ops whose result
  * depends on it (Pow); undefined when the arguments' shapes are not known here (an input
  * read as a scalar, broadcast, or inlined constant) and the result could depend on it.
@@ -242,8 +273,18 @@ export function generateWgslKernel(spec: FusedSpec, plan: OutputPlan, part: Part
     uniformNames.push(zero);
     uniformValues.push(0);
   }
+  const operands = spec.ops.map((op) => distinctOperands(spec, op.args));
+  const repeatZeros = Math.max(0, ...operands.flatMap((o) => o.map((p) => p ?? 0)));
+  for (let p = 1; p <= repeatZeros; p++) {
+    uniformNames.push(`${zero}${p}`);
+    uniformValues.push(0);
+  }
   spec.ops.forEach((op, j) => {
-    const v = stored(op.dtype, `${pre}bst_op${j}(${op.args.map(name).join(', ')})`);
+    const args = op.args.map((a, i) => {
+      const p = operands[j][i];
+      return p === undefined ? name(a) : opaque(name(a), `uniforms.${zero}${p}`);
+    });
+    const v = stored(op.dtype, `${pre}bst_op${j}(${args.join(', ')})`);
     body.push(`let v${j} = ${readLater.has(j) ? opaque(v, `uniforms.${zero}`) : v};`);
   });
   if (plan.kind === 'single') {

@@ -12,12 +12,29 @@ registerSumLeadingAxesWgsl();
 
 const backend = (): unknown => tf.engine().backend;
 
+/** Generated programs' keys (which hold their whole WGSL source), each to a short key of its own. */
+const shortKeys = new Map<string, string>();
+
+/**
+ * A short pipeline-cache key for a generated program's key: tfjs-webgpu appends the shapes
+ * to the key and hashes the result at every dispatch, which for a key holding the source is
+ * kilobytes of string per dispatch. Equal sources share a key, different ones never do.
+ */
+function shortKey(key: string): string {
+  let short = shortKeys.get(key);
+  if (short === undefined) {
+    short = `brainstate_wgsl_${shortKeys.size}`;
+    shortKeys.set(key, short);
+  }
+  return short;
+}
+
 /** The webgpu backend's runner of generated WGSL programs. */
 export const WEBGPU_FUSION: GpuFusion = {
   // A fresh copy per call: runWebGPUProgram overwrites `shaderKey` with its pipeline-cache key
   // (program + shapes), so a reused object would get a longer key, and a new pipeline, at every call.
-  run: (program, inputs, outputDtype, uniforms, output) => runProgram(backend(), { ...program }, [...inputs], outputDtype,
-    uniforms.map((v) => ({ type: 'float32' as const, data: [v] })), output),
+  run: (program, inputs, outputDtype, uniforms, output) => runProgram(backend(), { ...program, shaderKey: shortKey(program.shaderKey) },
+    [...inputs], outputDtype, uniforms.map((v) => ({ type: 'float32' as const, data: [v] })), output),
   copyOut: (src, offset, out) => copyElements(backend(), src, offset, out.shape, out.dtype),
   onDevice: (t) => isOnDevice(backend(), t.dataId),
   storageDtype: (t) => storageDtype(backend(), t.dataId) ?? t.dtype,

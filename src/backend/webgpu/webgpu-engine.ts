@@ -12,6 +12,10 @@
  *   transpose program (see `fixIntegerTranspose`).
  * - `ensureCommandEncoderReady / endComputePassEncoder / submitQueue` and `device.queue`:
  *   to submit what tfjs batches and wait for the GPU (see {@link gpuIdle}).
+ * - `recordAndSubmit`, `dispatchCountInPass`, `computePassEncoder`, `commandEncoder`,
+ *   `activeTimers`, `device.createBindGroup / createBuffer`: replaced by ./record-cache.ts,
+ *   which records a dispatch as tfjs does but keeps its uniform buffer and bind group for
+ *   the next dispatch that binds the same (a jitted program's replay, call after call).
  * - `makeTensorInfo`, `uploadToGPU`, `tensorMap.get(dataId).resource / .dtype`,
  *   `commandEncoder.copyBufferToBuffer` and `commandQueueOwnedIds`: a fused kernel with
  *   several outputs writes them into one buffer in one dispatch, then copies each into its
@@ -21,6 +25,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { BackendError, BrainStateError } from '../../errors';
+import { installRecordCache, RecordingBackend } from './record-cache';
 
 /** A tensor info as kernels take and return it. */
 interface Info {
@@ -84,6 +89,12 @@ export function selfTestWebGPU(backend: unknown): void {
   const ok = data !== undefined && data.resource != null && data.dtype === 'int32';
   (b as unknown as { disposeData(id: object): void }).disposeData(probe.dataId);
   if (!ok) fail('WebGPUBackend.tensorMap entries with resource and dtype');
+  const rec = b as unknown as Partial<RecordingBackend>;
+  if (typeof rec.recordAndSubmit !== 'function' || typeof rec.dispatchCountInPass !== 'number' ||
+    !('computePassEncoder' in b) || typeof rec.device?.createBindGroup !== 'function') {
+    fail('WebGPUBackend.recordAndSubmit() / dispatchCountInPass / computePassEncoder');
+  }
+  installRecordCache(b as unknown as RecordingBackend);
   const own = b as unknown as Record<PropertyKey, unknown>;
   if (own[COUNTED] !== true) {
     const run = b.runWebGPUProgram;

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
 import { countDispatches, gpuIdle, uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
-import { BIND_GROUP_LIMIT, recordCacheStats, setRecordCache, UNIFORM_LIMIT } from '../../src/backend/webgpu/record-cache';
+import { BIND_GROUP_LIMIT, packedUniforms, recordCacheStats, setRecordCache, UNIFORM_LIMIT } from '../../src/backend/webgpu/record-cache';
 
 const onGpu = <T extends tf.Tensor>(t: T): T => { uploadToGpu(tf.backend(), t.dataId); return t; };
 
@@ -69,6 +69,52 @@ describe('webgpu: the cached dispatch recorder', () => {
       console.log(`      webgpu recorder specs run in the webgpu suite; this run is on ${bst.backend.name()}`);
       this.skip();
     }
+  });
+
+  it('packs each dispatch\'s uniforms byte for byte as tfjs-webgpu\'s own makeUniforms writes them', async () => {
+    type Rec = (p: unknown, o: { dataId: object; shape: number[] }, i: { dataId: object; shape: number[] }[], u?: never) => void;
+    const b = tf.backend() as unknown as { recordAndSubmit: Rec; queue: { writeBuffer(...a: unknown[]): void } };
+    const rec = b.recordAndSubmit;
+    const write = b.queue.writeBuffer;
+    const ours: (Uint8Array | undefined)[] = [];
+    const theirs: Uint8Array[] = [];
+    const was = setRecordCache(false);
+    b.recordAndSubmit = function (this: unknown, p, o, i, u) {
+      const own = (u as { type: string; data: number[] }[] | undefined)?.map((d) => ({ type: d.type, data: [...d.data] }));
+      ours.push(packedUniforms(p, o, i, own));
+      rec.call(this, p, o, i, u);
+    };
+    b.queue.writeBuffer = function (this: unknown, ...a: unknown[]) {
+      const [, , data, offset, size] = a as [unknown, number, ArrayBuffer, number, number];
+      theirs.push(new Uint8Array(data.slice(offset, offset + size)));
+      write.apply(this, a);
+    };
+    try {
+      const x = onGpu(tf.linspace(-3, 3, 2304));
+      const shapes = [[2304], [48, 48], [4, 12, 48], [2, 3, 8, 48], [2, 3, 2, 4, 48], [2, 3, 2, 4, 6, 8]];
+      const outs: tf.Tensor[] = [];
+      for (const s of shapes) {
+        const t = x.reshape(s);
+        outs.push(tf.add(t, 1), tf.clipByValue(t, -0, 0.5), tf.sum(t, -1), tf.transpose(t), tf.slice(t, s.map(() => 0), s.map((d) => Math.max(1, d - 1))));
+        // (tfjs-webgpu's pad program does not compile above rank 4.)
+        if (s.length <= 4) outs.push(tf.pad(t, s.map(() => [1, 0] as [number, number])));
+      }
+      const sq = x.reshape([48, 48]);
+      outs.push(tf.matMul(sq, sq), tf.max(sq, 0), tf.mul(tf.abs(sq), tf.scalar(3)), tf.where(tf.greater(sq, 0), sq, tf.neg(sq)));
+      const f = bst.transform.jit((t: tf.Tensor) => tf.mul(tf.abs(t), tf.scalar(2)).add(tf.exp(t)));
+      f(sq).dispose();
+      outs.push(f(sq));
+      await Promise.all(outs.map((o) => o.data()));
+      tf.dispose([x, ...outs]);
+      f.clearCache();
+    } finally {
+      b.recordAndSubmit = rec;
+      b.queue.writeBuffer = write;
+      setRecordCache(was);
+    }
+    expect(ours.length).to.be.above(30);
+    expect(ours.length).to.equal(theirs.length);
+    ours.forEach((o, k) => expect(o === undefined ? undefined : [...o], `dispatch ${k}`).to.deep.equal([...theirs[k]]));
   });
 
   it('a jitted Adam training step gives the same bits as with tfjs\'s own recording, step after step', async () => {

@@ -82,8 +82,11 @@ export interface RecordingBackend {
 
 /** Per backend: its caches and counters. */
 interface Caches {
-  readonly uniforms: Map<string, Buffer>;
-  readonly bindGroups: Map<string, BindGroup>;
+  /** By hash of the key; each entry with its key (packed uniform words, or pipeline and buffer ids). */
+  readonly uniforms: Map<number, { key: Uint32Array; value: Buffer }[]>;
+  readonly bindGroups: Map<number, { key: number[]; value: BindGroup }[]>;
+  uniformCount: number;
+  bindGroupCount: number;
   readonly layouts: WeakMap<object, Layout>;
   readonly ids: WeakMap<object, number>;
   nextId: number;
@@ -104,45 +107,115 @@ function isBuffer(v: unknown): v is Buffer {
   return cls !== undefined && v instanceof cls;
 }
 
-/** tfjs-webgpu's uniform packing (`makeUniforms`): WGSL alignment of each field, then the bytes. */
-function packUniforms(fields: Uniform[]): Uint32Array {
-  let offset = 0;
-  let previous = 0;
-  let maxAlign = 1;
-  const offsets: number[] = [];
-  for (const d of fields) {
-    if (d.data.length === 0) d.data = [1]; // as tfjs: a scalar's shape and strides
-    const n = d.data.length;
-    if (n > 6) throw new Error(`Unsupported ${n}D shape`);
-    let align = n === 1 ? 4 : n === 2 ? 8 : 16;
-    if (previous === 5 || previous === 6) align = 16;
-    if (align > maxAlign) maxAlign = align;
-    offset = Math.ceil(offset / align) * align;
-    previous = n;
-    offsets.push(offset);
-    offset += n * 4;
+/**
+ * tfjs-webgpu's uniform packing (`recordAndSubmit` then `makeUniforms`), written into one
+ * scratch buffer reused from dispatch to dispatch: the fields NaN, Infinity, each input's
+ * shape and strides, the output's, the size, then the program's own; each aligned as WGSL
+ * aligns a field of its length (4 bytes for 1 element, 8 for 2, 16 for 3 to 6, and 16 after
+ * a field of 5 or 6), an empty field written as [1], the end rounded to the widest alignment.
+ */
+class UniformPacker {
+  private bytes = new ArrayBuffer(1024);
+  private i32 = new Int32Array(this.bytes);
+  private u32 = new Uint32Array(this.bytes);
+  private f32 = new Float32Array(this.bytes);
+  private offset = 0;
+  private previous = 0;
+  private maxAlign = 4;
+
+  /** Packs the uniforms of a dispatch; undefined where tfjs itself refuses them (a field over 6 elements). */
+  pack(program: Program, output: Info, inputs: Info[], own: Uniform[] | undefined): Uint32Array | undefined {
+    // Room for every field before writing (a field takes at most 24 bytes and 12 of padding).
+    const fields = 2 + 2 * (inputs.length + 1) + 1 + (own?.length ?? 0);
+    if (fields * 40 > this.bytes.byteLength) this.grow(fields * 40);
+    this.offset = 0;
+    this.previous = 0;
+    this.maxAlign = 4;
+    this.f32[this.field(1)] = NaN;
+    this.f32[this.field(1)] = Infinity;
+    for (let k = 0; k <= inputs.length; k++) {
+      const shape = k < inputs.length ? inputs[k].shape : output.shape;
+      if (shape.length > 6) return undefined;
+      this.ints(shape);
+      this.strides(shape);
+    }
+    if (program.size) {
+      const size = tf.util.sizeFromShape(program.outputShape);
+      this.i32[this.field(1)] = program.outputComponent ? size / program.outputComponent : size;
+    }
+    if (own !== undefined) {
+      for (const d of own) {
+        if (d.data.length === 0) d.data = [1]; // as tfjs does to the program's own uniforms
+        if (d.data.length > 6) return undefined;
+        const at = this.field(d.data.length);
+        const view = d.type === 'int32' ? this.i32 : d.type === 'uint32' ? this.u32 : this.f32;
+        for (let i = 0; i < d.data.length; i++) view[at + i] = d.data[i];
+      }
+    }
+    const end = Math.ceil(this.offset / this.maxAlign) * this.maxAlign;
+    for (let w = this.offset / 4; w < end / 4; w++) this.u32[w] = 0;
+    return this.u32.subarray(0, end / 4);
   }
-  offset = Math.ceil(offset / maxAlign) * maxAlign;
-  const bytes = new ArrayBuffer(offset);
-  fields.forEach((d, i) => {
-    const View = d.type === 'int32' ? Int32Array : d.type === 'uint32' ? Uint32Array : Float32Array;
-    new View(bytes, offsets[i], d.data.length).set(d.data);
-  });
-  return new Uint32Array(bytes);
+
+  /** Starts a field of `n` elements; returns its first word. */
+  private field(n: number): number {
+    let align = n === 1 ? 4 : n === 2 ? 8 : 16;
+    if (this.previous === 5 || this.previous === 6) align = 16;
+    if (align > this.maxAlign) this.maxAlign = align;
+    const at = Math.ceil(this.offset / align) * align;
+    for (let w = this.offset / 4; w < at / 4; w++) this.u32[w] = 0; // padding, zero as in tfjs's fresh buffer
+    this.previous = n;
+    this.offset = at + n * 4;
+    return at / 4;
+  }
+
+  private ints(values: readonly number[]): void {
+    if (values.length === 0) {
+      this.i32[this.field(1)] = 1;
+      return;
+    }
+    const at = this.field(values.length);
+    for (let i = 0; i < values.length; i++) this.i32[at + i] = values[i];
+  }
+
+  /** `tf.util.computeStrides(shape)` (none below rank 2), written as a field. */
+  private strides(shape: readonly number[]): void {
+    const n = shape.length - 1;
+    if (n <= 0) {
+      this.i32[this.field(1)] = 1;
+      return;
+    }
+    const at = this.field(n);
+    let stride = shape[n];
+    this.i32[at + n - 1] = stride;
+    for (let i = n - 2; i >= 0; i--) {
+      stride *= shape[i + 1];
+      this.i32[at + i] = stride;
+    }
+  }
+
+  private grow(size: number): void {
+    const bytes = new ArrayBuffer(Math.max(size, this.bytes.byteLength * 2));
+    this.bytes = bytes;
+    this.i32 = new Int32Array(bytes);
+    this.u32 = new Uint32Array(bytes);
+    this.f32 = new Float32Array(bytes);
+  }
 }
 
-/** The uniforms tfjs-webgpu's `recordAndSubmit` gives a program that draws nothing. */
-function uniformsOf(program: Program, output: Info, inputs: Info[], own: Uniform[] | undefined): Uniform[] {
-  const fields: Uniform[] = [{ type: 'float32', data: [NaN] }, { type: 'float32', data: [Infinity] }];
-  for (const t of inputs) {
-    fields.push({ type: 'int32', data: t.shape }, { type: 'int32', data: tf.util.computeStrides(t.shape) });
-  }
-  fields.push({ type: 'int32', data: output.shape }, { type: 'int32', data: tf.util.computeStrides(output.shape) });
-  if (program.size) {
-    const size = tf.util.sizeFromShape(program.outputShape);
-    fields.push({ type: 'int32', data: [program.outputComponent ? size / program.outputComponent : size] });
-  }
-  return own === undefined ? fields : [...fields, ...own];
+const packer = new UniformPacker();
+
+/** FNV-1a over 32-bit words. */
+function hashWords(words: ArrayLike<number>): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
+  return h >>> 0;
+}
+
+function sameWords(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function idOf(c: Caches, o: object): number {
@@ -156,20 +229,49 @@ function idOf(c: Caches, o: object): number {
 
 /** The persistent uniform buffer holding `words` (made and written on first use). */
 function uniformBuffer(b: RecordingBackend, c: Caches, words: Uint32Array): Buffer {
-  const key = words.join(',');
-  let buffer = c.uniforms.get(key);
-  if (buffer === undefined) {
-    if (c.uniforms.size >= UNIFORM_LIMIT) c.uniforms.clear();
-    // Written at creation (mapped), so no queue write orders against other dispatches.
-    const usage = (globalThis as unknown as { GPUBufferUsage: { UNIFORM: number } }).GPUBufferUsage.UNIFORM;
-    const made = b.device.createBuffer({ size: words.byteLength, usage, mappedAtCreation: true });
-    new Uint32Array(made.getMappedRange()).set(words);
-    made.unmap();
-    c.uniforms.set(key, made);
-    c.made.uniformBuffers++;
-    buffer = made;
+  const h = hashWords(words);
+  const bucket = c.uniforms.get(h);
+  const hit = bucket?.find((e) => sameWords(e.key, words));
+  if (hit !== undefined) return hit.value;
+  if (c.uniformCount >= UNIFORM_LIMIT) {
+    c.uniforms.clear();
+    c.uniformCount = 0;
   }
-  return buffer;
+  // Written at creation (mapped), so no queue write orders against other dispatches.
+  const usage = (globalThis as unknown as { GPUBufferUsage: { UNIFORM: number } }).GPUBufferUsage.UNIFORM;
+  const made = b.device.createBuffer({ size: words.byteLength, usage, mappedAtCreation: true });
+  new Uint32Array(made.getMappedRange()).set(words);
+  made.unmap();
+  const entry = { key: words.slice(), value: made as Buffer };
+  if (bucket !== undefined && c.uniforms.has(h)) bucket.push(entry); else c.uniforms.set(h, [entry]);
+  c.uniformCount++;
+  c.made.uniformBuffers++;
+  return made;
+}
+
+/** The bind group of `pipeline` over `buffers` (output, inputs, then the uniforms), made on first use. */
+function bindGroup(b: RecordingBackend, c: Caches, pipeline: Pipeline, buffers: Buffer[]): BindGroup {
+  const ids = [idOf(c, pipeline)];
+  for (const buffer of buffers) ids.push(idOf(c, buffer));
+  const h = hashWords(ids);
+  const bucket = c.bindGroups.get(h);
+  const hit = bucket?.find((e) => sameWords(e.key, ids));
+  if (hit !== undefined) return hit.value;
+  let layout = c.layouts.get(pipeline);
+  if (layout === undefined) {
+    layout = pipeline.getBindGroupLayout(0);
+    c.layouts.set(pipeline, layout);
+  }
+  if (c.bindGroupCount >= BIND_GROUP_LIMIT) {
+    c.bindGroups.clear();
+    c.bindGroupCount = 0;
+  }
+  const group = b.device.createBindGroup({ layout, entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+  const entry = { key: ids, value: group };
+  if (bucket !== undefined && c.bindGroups.has(h)) bucket.push(entry); else c.bindGroups.set(h, [entry]);
+  c.bindGroupCount++;
+  c.made.bindGroups++;
+  return group;
 }
 
 /**
@@ -193,23 +295,14 @@ function record(this: RecordingBackend, original: RecordingBackend['recordAndSub
     }
     buffers.push(resource);
   }
-  const pipeline = program.pipeline;
-  const uniform = uniformBuffer(this, c, packUniforms(uniformsOf(program, output, inputs, own)));
-  let key = `${idOf(c, pipeline)}:${idOf(c, uniform)}`;
-  for (const buffer of buffers) key += `,${idOf(c, buffer)}`;
-  let group = c.bindGroups.get(key);
-  if (group === undefined) {
-    let layout = c.layouts.get(pipeline);
-    if (layout === undefined) {
-      layout = pipeline.getBindGroupLayout(0);
-      c.layouts.set(pipeline, layout);
-    }
-    if (c.bindGroups.size >= BIND_GROUP_LIMIT) c.bindGroups.clear();
-    const entries = [...buffers, uniform].map((buffer, binding) => ({ binding, resource: { buffer } }));
-    group = this.device.createBindGroup({ layout, entries });
-    c.bindGroups.set(key, group);
-    c.made.bindGroups++;
+  const words = packer.pack(program, output, inputs, own);
+  if (words === undefined) {
+    original.call(this, program, output, inputs, own);
+    return;
   }
+  const pipeline = program.pipeline;
+  buffers.push(uniformBuffer(this, c, words));
+  const group = bindGroup(this, c, pipeline, buffers);
   // As tfjs: the bound tensors' buffers stay owned by the queued commands until submitted.
   for (const t of inputs) this.commandQueueOwnedIds.add(t.dataId);
   this.commandQueueOwnedIds.add(output.dataId);
@@ -233,7 +326,7 @@ export function installRecordCache(backend: RecordingBackend): void {
   const own = backend as unknown as Record<symbol, Caches>;
   if (own[RECORDER] !== undefined) return;
   own[RECORDER] = {
-    uniforms: new Map(), bindGroups: new Map(), layouts: new WeakMap(), ids: new WeakMap(), nextId: 1,
+    uniforms: new Map(), bindGroups: new Map(), uniformCount: 0, bindGroupCount: 0, layouts: new WeakMap(), ids: new WeakMap(), nextId: 1,
     made: { bindGroups: 0, uniformBuffers: 0 },
   };
   const original = backend.recordAndSubmit;
@@ -259,5 +352,14 @@ export function recordCacheStats(backend: unknown): { bindGroupsMade: number; un
   const c = cachesOf(backend as RecordingBackend);
   if (c === undefined) return undefined;
   return { bindGroupsMade: c.made.bindGroups, uniformBuffersMade: c.made.uniformBuffers,
-    bindGroupsHeld: c.bindGroups.size, uniformBuffersHeld: c.uniforms.size };
+    bindGroupsHeld: c.bindGroupCount, uniformBuffersHeld: c.uniformCount };
+}
+
+/**
+ * The uniform bytes this recorder binds for a dispatch (a copy; for specs comparing them with
+ * what tfjs-webgpu's own `makeUniforms` writes), or undefined where it leaves the dispatch to tfjs.
+ */
+export function packedUniforms(program: unknown, output: Info, inputs: Info[], own?: Uniform[]): Uint8Array | undefined {
+  const words = packer.pack(program as Program, output, inputs, own);
+  return words === undefined ? undefined : new Uint8Array(words.slice().buffer);
 }

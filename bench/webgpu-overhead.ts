@@ -1,7 +1,8 @@
 /**
  * The CPU cost per dispatch of a step on webgpu, on tiny shapes (GPU work negligible), with
- * the cached dispatch recorder (src/backend/webgpu/record-cache.ts) on and off in
- * interleaved rounds of the same process (medians). Env: D (width, 16), N (steps per
+ * the cached dispatch recorder (src/backend/webgpu/record-cache.ts) and queue uploads
+ * (queue-upload.ts) on, and both off (tfjs-webgpu's own), in interleaved rounds of the
+ * same process (medians). Env: D (width, 16), N (steps per
  * round, 300), R (rounds, 5), ONLY (eager | jit).
  *
  *   node --conditions=brainstate-source -r ts-node/register/transpile-only bench/webgpu-overhead.ts
@@ -11,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as bst from '../src';
 import { countDispatches, gpuIdle } from '../src/backend/webgpu/webgpu-engine';
 import { recordCacheStats, setRecordCache } from '../src/backend/webgpu/record-cache';
+import { setQueueUpload } from '../src/backend/webgpu/queue-upload';
 import { onGpu } from './workloads/mlp-gpu';
 
 /** This (main) thread's CPU ms where Linux says it (/proc), else NaN: Dawn's and SwiftShader's own threads are not ours. */
@@ -55,7 +57,9 @@ async function main(): Promise<void> {
       off: { t: [], submit: [], cpu: [], main: [] }, on: { t: [], submit: [], cpu: [], main: [] } };
     for (let r = 0; r < R; r++) {
       for (const mode of ['off', 'on'] as const) {
+        // Switched after a drain (gpuIdle below): nothing recorded is left unsubmitted.
         setRecordCache(mode === 'on');
+        setQueueUpload(mode === 'on');
         for (let i = 0; i < 10; i++) f(x, y).dispose();
         await gpuIdle(backend);
         const made = recordCacheStats(backend)!.bindGroupsMade;
@@ -75,11 +79,12 @@ async function main(): Promise<void> {
     }
     for (const mode of ['off', 'on'] as const) {
       const m = rows[mode];
-      console.log(`${name} (record cache ${mode}): ${d} dispatches, ${median(m.t).toFixed(3)} ms/step ` +
+      console.log(`${name} (recorder and uploads ${mode}): ${d} dispatches, ${median(m.t).toFixed(3)} ms/step ` +
         `(${median(m.submit).toFixed(3)} before the GPU drains), CPU ${median(m.cpu).toFixed(3)} ms/step (all threads), ` +
         `main thread until submitted ${median(m.main).toFixed(3)} ms/step = ${(median(m.main) * 1000 / d).toFixed(1)} us/dispatch`);
     }
   }
   setRecordCache(true);
+  setQueueUpload(true);
 }
 main().catch((e) => { console.error(e); process.exit(1); });

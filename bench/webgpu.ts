@@ -4,8 +4,9 @@
  * jitted with fused WGSL kernels, and @jax-js/jax's jit on the same WebGPU adapter, in one
  * process (interleaved blocks, medians). BENCH_ONLY=MLP (a regular expression) runs the
  * tables whose title matches; BENCH_QUICK=1 fewer blocks; BENCH_BLOCKS=n n blocks (a
- * shared machine's noise wants more); BENCH_RECORD_CACHE=off records every dispatch through
- * tfjs-webgpu's own recordAndSubmit (the baseline of the cached recorder).
+ * shared machine's noise wants more); BENCH_RECORD_CACHE=off records every dispatch and
+ * uploads host data through tfjs-webgpu's own recordAndSubmit and uploadToGPU (the baseline
+ * of the cached recorder and queue uploads).
  *
  * Dispatches are counted at the WebGPU API (`GPUComputePassEncoder.dispatchWorkgroups`),
  * the same way for tfjs and jax-js. On SwiftShader (a CPU-emulated GPU) absolute times
@@ -16,6 +17,7 @@ import * as bst from '../src';
 import { mlpGpuBatch, mlpTrainStep, onGpu } from './workloads/mlp-gpu';
 import { withCompilerOptions } from '../src/compiler/options';
 import { setRecordCache } from '../src/backend/webgpu/record-cache';
+import { setQueueUpload } from '../src/backend/webgpu/queue-upload';
 
 interface Variant {
   readonly name: string;
@@ -228,11 +230,12 @@ export async function benchWebGPU(): Promise<void> {
   const a = bst.backend.webgpuAdapter()!;
   console.log(`webgpu adapter: ${a.description} (${a.software ? 'software' : 'hardware'}); machine shared: times are indicative`);
   countApiDispatches();
-  // BENCH_RECORD_CACHE=off: every dispatch recorded by tfjs-webgpu's own recordAndSubmit (the baseline of
-  // src/backend/webgpu/record-cache.ts).
+  // BENCH_RECORD_CACHE=off: every dispatch recorded and every upload made by tfjs-webgpu's own
+  // recordAndSubmit and uploadToGPU (the baseline of src/backend/webgpu/record-cache.ts and queue-upload.ts).
   if (process.env.BENCH_RECORD_CACHE === 'off') {
     setRecordCache(false);
-    console.log('dispatch recorder: tfjs-webgpu\'s own (BENCH_RECORD_CACHE=off)');
+    setQueueUpload(false);
+    console.log('dispatch recording and uploads: tfjs-webgpu\'s own (BENCH_RECORD_CACHE=off)');
   }
   const jax = await loadJaxWebGPU();
   const quick = process.env.BENCH_QUICK === '1';

@@ -13,9 +13,9 @@
  * on the same shapes call after call, and tfjs's buffer pool hands the same buffers back
  * in the same order, so here:
  *
- * - uniform values live in a persistent uniform buffer per distinct content (the packed
- *   bytes, so -0 and 0 or two NaNs are told apart exactly as the GPU reads them), written
- *   once when made and never again;
+ * - uniform values live in a persistent uniform buffer per distinct content (keyed by the
+ *   packed bytes, so -0 and 0 are told apart as the GPU reads them), written once when made
+ *   (mapped at creation) and never again;
  * - a bind group is kept per pipeline and bound buffers (output, inputs, uniforms), and
  *   reused when a dispatch binds the same ones again; the layout is read once per pipeline.
  *
@@ -23,7 +23,7 @@
  * bytes and workgroup counts (results are bit-identical; `spec/backend/webgpu-record.spec.ts`
  * checks it against tfjs's own recording). The pass and submit rules are tfjs's
  * (`WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE`). Dispatches this path does not take go to tfjs's own
- * `recordAndSubmit`: timed programs (`tf.profile` / `tf.time`), programs drawing to a canvas
+ * `recordAndSubmit`: timed programs (`tf.time`), programs drawing to a canvas
  * (`pixelsOpType`), pipelines still compiling, textures bound.
  *
  * Memory: both caches are bounded ({@link UNIFORM_LIMIT}, {@link BIND_GROUP_LIMIT}) and

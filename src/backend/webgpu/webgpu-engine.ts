@@ -16,6 +16,8 @@
  *   `activeTimers`, `device.createBindGroup / createBuffer`: replaced by ./record-cache.ts,
  *   which records a dispatch as tfjs does but keeps its uniform buffer and bind group for
  *   the next dispatch that binds the same (a jitted program's replay, call after call).
+ * - `uploadToGPU`, `bufferManager.acquireBuffer`, `queue.writeBuffer`: host data is uploaded
+ *   through the queue by ./queue-upload.ts (no staging buffer, no pass ended per upload).
  * - `makeTensorInfo`, `uploadToGPU`, `tensorMap.get(dataId).resource / .dtype`,
  *   `commandEncoder.copyBufferToBuffer` and `commandQueueOwnedIds`: a fused kernel with
  *   several outputs writes them into one buffer in one dispatch, then copies each into its
@@ -25,6 +27,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { BackendError, BrainStateError } from '../../errors';
+import { installQueueUpload, UploadingBackend } from './queue-upload';
 import { installRecordCache, RecordingBackend } from './record-cache';
 
 /** A tensor info as kernels take and return it. */
@@ -95,6 +98,11 @@ export function selfTestWebGPU(backend: unknown): void {
     fail('WebGPUBackend.recordAndSubmit() / dispatchCountInPass / computePassEncoder');
   }
   installRecordCache(b as unknown as RecordingBackend);
+  const up = b as unknown as Partial<UploadingBackend>;
+  if (typeof up.bufferManager?.acquireBuffer !== 'function' || typeof up.queue?.writeBuffer !== 'function') {
+    fail('WebGPUBackend.bufferManager.acquireBuffer() / queue.writeBuffer()');
+  }
+  installQueueUpload(b as unknown as UploadingBackend);
   const own = b as unknown as Record<PropertyKey, unknown>;
   if (own[COUNTED] !== true) {
     const run = b.runWebGPUProgram;

@@ -85,8 +85,10 @@ describe('webgpu: the cached dispatch recorder', () => {
       rec.call(this, p, o, i, u);
     };
     b.queue.writeBuffer = function (this: unknown, ...a: unknown[]) {
-      const [, , data, offset, size] = a as [unknown, number, ArrayBuffer, number, number];
-      theirs.push(new Uint8Array(data.slice(offset, offset + size)));
+      const [buffer, , data, offset, size] = a as [{ usage: number }, number, ArrayBuffer, number, number];
+      // Uniform buffers only (host data is uploaded through the queue too).
+      const uniform = (globalThis as unknown as { GPUBufferUsage: { UNIFORM: number } }).GPUBufferUsage.UNIFORM;
+      if ((buffer.usage & uniform) !== 0) theirs.push(new Uint8Array(data.slice(offset, offset + size)));
       write.apply(this, a);
     };
     try {

@@ -18,6 +18,7 @@ import * as bst from '../../src';
 import type { TensorInfo } from '../../src/backend/tfjs-engine';
 import { tensorFromInfo } from '../../src/backend/tfjs-engine';
 import { countDispatches, uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
+import { BIND_GROUP_LIMIT, recordCacheStats, UNIFORM_LIMIT } from '../../src/backend/webgpu/record-cache';
 import { fusedKernel } from '../../src/compiler/executable';
 import type { FusedSpec } from '../../src/compiler/ir';
 import { ELEMENTWISE_OPS, formFor, fusionTargetOf, resultDtype } from '../../src/compiler/fusion/ops';
@@ -307,9 +308,15 @@ describe('issue 15: fused WGSL kernels on webgpu', () => {
     step(input).dispose();
     await v.value.data();
     const before = tf.memory();
+    const gpu = (m: tf.MemoryInfo) => m as tf.MemoryInfo & { numBytesInGPU: number; numBytesAllocatedInGPU: number };
+    let warm = -1;
     for (let k = 0; k < calls; k++) {
       step(input).dispose();
       if (k % 500 === 499) await v.value.data(); // let the GPU keep up (SwiftShader queues minutes of work otherwise)
+      if (k === (calls >> 1) - 1) {
+        await v.value.data();
+        warm = gpu(tf.memory()).numBytesAllocatedInGPU; // tfjs's pool, grown to what the calls need
+      }
     }
     await v.value.data();
     const after = tf.memory();
@@ -317,6 +324,13 @@ describe('issue 15: fused WGSL kernels on webgpu', () => {
     expect(after.numTensors).to.equal(before.numTensors);
     expect(after.numBytes).to.equal(before.numBytes);
     expect(after.numDataBuffers).to.equal(before.numDataBuffers);
+    // tfjs-webgpu's buffer pool: no buffer held past its tensor's dispose, none added in the second half.
+    expect(gpu(after).numBytesInGPU).to.equal(gpu(before).numBytesInGPU);
+    expect(gpu(after).numBytesAllocatedInGPU).to.equal(warm);
+    // The dispatch recorder's caches stay within their bounds.
+    const held = recordCacheStats(tf.backend())!;
+    expect(held.bindGroupsHeld).to.be.at.most(BIND_GROUP_LIMIT);
+    expect(held.uniformBuffersHeld).to.be.at.most(UNIFORM_LIMIT);
     step.clearCache();
     tf.dispose([input, v.value]);
   });

@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
 import { countDispatches, uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
+import { BIND_GROUP_LIMIT, recordCacheStats, UNIFORM_LIMIT } from '../../src/backend/webgpu/record-cache';
 import { fusionTargetOf } from '../../src/compiler/fusion/ops';
 import { WGSL_FORMULAS } from '../../src/compiler/fusion/wgsl-ops';
 import { withCompilerOptions } from '../../src/compiler/options';
@@ -225,9 +226,15 @@ describe('issue 15: the jitted MLP step on webgpu (dispatches, bits, memory)', (
     jitted(x, y).dispose();
     await leaves(params[0].value)[0].data();
     const before = tf.memory();
+    const gpu = (m: tf.MemoryInfo) => m as tf.MemoryInfo & { numBytesInGPU: number; numBytesAllocatedInGPU: number };
+    let warm = -1;
     for (let k = 0; k < calls; k++) {
       jitted(x, y).dispose();
       if (k % 250 === 249) await leaves(params[0].value)[0].data(); // let the GPU keep up
+      if (k === (calls >> 1) - 1) {
+        await leaves(params[0].value)[0].data();
+        warm = gpu(tf.memory()).numBytesAllocatedInGPU; // tfjs's pool, grown to what the calls need
+      }
     }
     await leaves(params[0].value)[0].data();
     const after = tf.memory();
@@ -235,6 +242,13 @@ describe('issue 15: the jitted MLP step on webgpu (dispatches, bits, memory)', (
     expect(after.numTensors).to.equal(before.numTensors);
     expect(after.numBytes).to.equal(before.numBytes);
     expect(after.numDataBuffers).to.equal(before.numDataBuffers);
+    // tfjs-webgpu's buffer pool: no buffer held past its tensor's dispose, none added in the second half.
+    expect(gpu(after).numBytesInGPU).to.equal(gpu(before).numBytesInGPU);
+    expect(gpu(after).numBytesAllocatedInGPU).to.equal(warm);
+    // The dispatch recorder's caches stay within their bounds.
+    const held = recordCacheStats(tf.backend())!;
+    expect(held.bindGroupsHeld).to.be.at.most(BIND_GROUP_LIMIT);
+    expect(held.uniformBuffersHeld).to.be.at.most(UNIFORM_LIMIT);
     jitted.clearCache();
     tf.dispose([x, y]);
   });

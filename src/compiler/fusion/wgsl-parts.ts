@@ -16,7 +16,7 @@ import type { GpuFusion, GpuProgram } from '../../backend/targets';
 import type { KernelFunc, TensorInfo } from '../../backend/tfjs-engine';
 import { disposeInfo } from '../../backend/tfjs-engine';
 import type { FusedPart, ValueType } from '../ir';
-import { generateWgslPart, LANES, launchFields, launchFor, mainLoop, wgslStorageBufferLimit, wgslSupports } from './codegen-wgsl';
+import { generateWgslPart, LANES, launchFields, launchFor, wgslStorageBufferLimit, wgslSupports } from './codegen-wgsl';
 import { noteKernelCompiled } from './compile-count';
 import { wgslFusedKernel } from './wgsl-kernel';
 
@@ -44,7 +44,7 @@ interface PartsProgram {
 
 function generate(parts: readonly FusedPart[], dtypes: readonly tf.DataType[]): PartsProgram {
   const offsets: number[] = [];
-  const firstGroups: number[] = [];
+  const partGroups: number[] = [];
   let total = 0; // elements of the packed output, each part's padded to whole groups
   let groups = 0;
   const sources: string[] = [];
@@ -56,7 +56,7 @@ function generate(parts: readonly FusedPart[], dtypes: readonly tf.DataType[]): 
   parts.forEach((p, m) => {
     const k = generateWgslPart(p.spec, { kind: 'packed', dtypes: [dtypes[m]] }, { prefix: `p${m}_`, outOffset: total });
     offsets.push(k.outOffsets[0]);
-    firstGroups.push(groups);
+    partGroups.push(k.groups);
     total += k.outElements;
     groups += k.groups;
     sources.push(k.source);
@@ -66,12 +66,19 @@ function generate(parts: readonly FusedPart[], dtypes: readonly tf.DataType[]): 
     uniforms.push(...k.uniforms);
     uniformDecls.push(...k.uniformNames.map((u) => `${u} : f32, `));
   });
-  // Group g of the program is group g - firstGroups[m] of the part m it falls in.
-  const call = (g: string) => parts.map((_, m) => (m + 1 < parts.length
-    ? `if (${g} < ${firstGroups[m + 1]}) { p${m}_group(${g} - ${firstGroups[m]}); }`
-    : `{ p${m}_group(${g} - ${firstGroups[m]}); }`)).join(' else ');
+  // Every invocation runs each part's groups in turn (`t`, `t + stride`, ...), not a branch on the
+  // part per group: SwiftShader ran every branch's code, masked, for each group, and the MLP's
+  // update of two parts took 2x the time of its larger part alone.
   const launch = launchFor(groups);
-  const source = `${sources.join('\n')}\n${mainLoop(groups, launch, call)}`;
+  const loops = parts.map((_, m) => {
+    const count = partGroups[m];
+    const per = Math.ceil(count / launch.stride);
+    return per <= 1
+      ? `if (t < ${count}) { p${m}_group(t); }`
+      : `for (var j = 0; j < ${per}; j++) {\n    let g = t + j * ${launch.stride};\n    if (g >= ${count}) { break; }\n    p${m}_group(g);\n  }`;
+  });
+  const main = `fn main(t : i32) {\n  _ = uniforms.NAN;\n  if (t >= ${launch.stride}) { return; }\n  ${loops.join('\n  ')}\n}\n`;
+  const source = `${sources.join('\n')}\n${main}`;
   const program: GpuProgram = {
     outputShape: [total],
     shaderKey: `brainstate_fused_parts_${source}`,

@@ -1,11 +1,10 @@
 /**
  * Independent fused kernels as one WGSL program (a `FusedParts` node: the optimiser's
- * updates of every parameter, each over its own shape): the groups of four elements of
- * all parts together spread over the invocations (./codegen-wgsl.ts `launchFor`), each
- * group running its part's code (./codegen-wgsl.ts, names prefixed `p<m>_`) on its own
- * group index, writing into one packed int32 buffer from the part's offset (a multiple of
- * 4). The kernel then copies each part's elements into its own tensor (GPU buffer copies,
- * not dispatches). Each element is computed by the code its part would run alone, so the
+ * updates of every parameter, each over its own shape): every invocation runs each part's
+ * code (./codegen-wgsl.ts, names prefixed `p<m>_`) on its share of that part's groups of
+ * four elements (./codegen-wgsl.ts `launchFor`, over the groups of all parts), writing
+ * into one packed int32 buffer from the part's offset (a multiple of 4). The kernel then
+ * copies each part's elements into its own tensor (GPU buffer copies, not dispatches). Each element is computed by the code its part would run alone, so the
  * results are those of the separate fused kernels, and so eager's.
  *
  * Where tfjs-webgpu would run some op of a part on its CPU kernels (small host inputs:

@@ -91,6 +91,13 @@ export interface GpuProgram {
   variableNames: string[];
   workgroupSize: [number, number, number];
   size?: boolean;
+  /**
+   * Per variable, the components of its binding's elements (4: `array<vec4<..>>`); when
+   * absent, tfjs gives every variable `outputComponent`'s.
+   */
+  variableComponents?: number[];
+  /** The components of the `result` binding's elements (4: `array<vec4<..>>`); 1 when absent. */
+  outputComponent?: number;
   /** The program's own uniforms, appended to tfjs's `Uniforms` struct (`name : f32, ...`). */
   uniforms?: string;
   getUserCode(): string;

@@ -145,7 +145,6 @@ function replayUnfused(spec: FusedSpec, inputs: readonly TensorInfo[], outTypes:
 export function wgslFusedKernel(spec: FusedSpec, outTypes: readonly ValueType[], formulas: string, gpu: GpuFusion,
   backendName: string, reuse: OutputReuse | undefined): KernelFunc {
   const outs = outTypes.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
-  const n = sizeOf(spec.shape);
   const nonLiteral = spec.inputs.filter((i) => i.mode !== 'literal');
   const supported = wgslSupports(spec);
   const single = outs.length === 1;
@@ -184,7 +183,7 @@ export function wgslFusedKernel(spec: FusedSpec, outTypes: readonly ValueType[],
     }
     const packed = gpu.run(fresh.program, fresh.bound.map((b) => ins[b]), 'int32', fresh.uniforms);
     try {
-      return outs.map((o, m) => gpu.copyOut(packed, m * n, o));
+      return outs.map((o, m) => gpu.copyOut(packed, fresh.outOffsets[m], o));
     } finally {
       disposeInfo(packed);
     }

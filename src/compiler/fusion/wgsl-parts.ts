@@ -1,11 +1,11 @@
 /**
  * Independent fused kernels as one WGSL program (a `FusedParts` node: the optimiser's
- * updates of every parameter, each over its own shape): one invocation per element of
- * all parts together, each running its part's code (./codegen-wgsl.ts, names prefixed
- * `p<m>_`) on its own element index, writing into one packed int32 buffer from the
- * part's offset. The kernel then copies each part's elements into its own tensor (GPU
- * buffer copies, not dispatches). Each element is computed by the code its part would run
- * alone, so the results are those of the separate fused kernels, and so eager's.
+ * updates of every parameter, each over its own shape): every invocation runs each part's
+ * code (./codegen-wgsl.ts, names prefixed `p<m>_`) on its share of that part's groups of
+ * four elements (./codegen-wgsl.ts `launchFor`, over the groups of all parts), writing
+ * into one packed int32 buffer from the part's offset (a multiple of 4). The kernel then
+ * copies each part's elements into its own tensor (GPU buffer copies, not dispatches). Each element is computed by the code its part would run alone, so the
+ * results are those of the separate fused kernels, and so eager's.
  *
  * Where tfjs-webgpu would run some op of a part on its CPU kernels (small host inputs:
  * see ./wgsl-kernel.ts), every part runs as its own kernel instead.
@@ -15,11 +15,10 @@ import type { GpuFusion, GpuProgram } from '../../backend/targets';
 import type { KernelFunc, TensorInfo } from '../../backend/tfjs-engine';
 import { disposeInfo } from '../../backend/tfjs-engine';
 import type { FusedPart, ValueType } from '../ir';
-import { generateWgslKernel, wgslStorageBufferLimit, wgslSupports } from './codegen-wgsl';
+import { generateWgslPart, LANES, launchFields, launchFor, wgslStorageBufferLimit, wgslSupports } from './codegen-wgsl';
 import { noteKernelCompiled } from './compile-count';
 import { wgslFusedKernel } from './wgsl-kernel';
 
-const WORKGROUP = 64;
 const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** The storage buffers the program of `parts` binds (every part's non-literal inputs, and the output). */
@@ -44,36 +43,49 @@ interface PartsProgram {
 
 function generate(parts: readonly FusedPart[], dtypes: readonly tf.DataType[]): PartsProgram {
   const offsets: number[] = [];
-  let total = 0;
-  for (const p of parts) {
-    offsets.push(total);
-    total += sizeOf(p.spec.shape);
-  }
+  const partGroups: number[] = [];
+  let total = 0; // elements of the packed output, each part's padded to whole groups
+  let groups = 0;
   const sources: string[] = [];
   const variableNames: string[] = [];
+  const variableComponents: number[] = [];
   const bound: number[] = [];
   const uniforms: number[] = [];
   const uniformDecls: string[] = [];
   parts.forEach((p, m) => {
-    const k = generateWgslKernel(p.spec, { kind: 'packed', dtypes: [dtypes[m]] }, { prefix: `p${m}_`, outOffset: offsets[m] });
+    const k = generateWgslPart(p.spec, { kind: 'packed', dtypes: [dtypes[m]] }, { prefix: `p${m}_`, outOffset: total });
+    offsets.push(k.outOffsets[0]);
+    partGroups.push(k.groups);
+    total += k.outElements;
+    groups += k.groups;
     sources.push(k.source);
-    variableNames.push(...(k.program.variableNames));
+    variableNames.push(...k.variableNames);
+    variableComponents.push(...k.variableComponents);
     bound.push(...k.bound.map((b) => p.inputs[b]));
     uniforms.push(...k.uniforms);
-    if (k.program.uniforms !== undefined) uniformDecls.push(k.program.uniforms);
+    uniformDecls.push(...k.uniformNames.map((u) => `${u} : f32, `));
   });
-  const branches = parts.map((_, m) => (m + 1 < parts.length
-    ? `if (index < ${offsets[m + 1]}) { p${m}_main(index - ${offsets[m]}); return; }`
-    : `p${m}_main(index - ${offsets[m]});`));
-  const source = `${sources.join('\n')}\nfn main(index : i32) {\n  _ = uniforms.NAN;\n  if (index >= ${total}) { return; }\n  ` +
-    `${branches.join('\n  ')}\n}\n`;
+  // Every invocation runs each part's groups in turn (`t`, `t + stride`, ...), not a branch on the
+  // part per group: SwiftShader ran every branch's code, masked, for each group, and the MLP's
+  // update of two parts took 2x the time of its larger part alone.
+  const launch = launchFor(groups);
+  const loops = parts.map((_, m) => {
+    const count = partGroups[m];
+    const per = Math.ceil(count / launch.stride);
+    return per <= 1
+      ? `if (t < ${count}) { p${m}_group(t); }`
+      : `for (var j = 0; j < ${per}; j++) {\n    let g = t + j * ${launch.stride};\n    if (g >= ${count}) { break; }\n    p${m}_group(g);\n  }`;
+  });
+  const main = `fn main(t : i32) {\n  _ = uniforms.NAN;\n  if (t >= ${launch.stride}) { return; }\n  ${loops.join('\n  ')}\n}\n`;
+  const source = `${sources.join('\n')}\n${main}`;
   const program: GpuProgram = {
     outputShape: [total],
     shaderKey: `brainstate_fused_parts_${source}`,
     dispatchLayout: { x: [0] },
-    dispatch: [Math.max(1, Math.ceil(total / WORKGROUP)), 1, 1],
+    ...launchFields(launch),
     variableNames,
-    workgroupSize: [WORKGROUP, 1, 1],
+    variableComponents,
+    outputComponent: LANES,
     ...(uniformDecls.length > 0 ? { uniforms: uniformDecls.join('') } : {}),
     getUserCode: () => source,
   };

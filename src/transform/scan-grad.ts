@@ -50,7 +50,8 @@ export interface ScanNode {
 }
 
 const isFloat = (t: { dtype: tf.DataType }): boolean => t.dtype === 'float32';
-const indicesOf = <T>(list: readonly T[], keep: (t: T) => boolean): number[] => list.flatMap((t, i) => (keep(t) ? [i] : []));
+const indicesOf = <T>(list: readonly T[], keep: (t: T, i: number) => boolean): number[] =>
+  list.flatMap((t, i) => (keep(t, i) ? [i] : []));
 
 /** The value tree of a state as the body saw it (its outer value), to rebuild it from leaves. */
 function stateDef(sub: SubTrace, s: State<StateValue>): TreeDef {
@@ -70,12 +71,16 @@ interface Layout {
 function layoutOf(n: ScanNode, outTypes: readonly ValueType[]): Layout {
   const nFC = n.nC + n.nS;
   const invIn = n.inputs.slice(nFC + n.nX);
+  // Constants of the enclosing trace the body reads (subtrace.ts `hostData`) take no gradient: eager's tape has none.
+  const firstCaptured = n.inputs.length - n.sub.captured.length;
+  const differentiable = (t: tf.Tensor, i: number) => isFloat(t) &&
+    (i < firstCaptured || n.sub.captured[i - firstCaptured].hostData !== true);
   return {
     floatCarry: indicesOf(n.inputs.slice(0, nFC), isFloat),
-    floatIn: indicesOf(n.inputs, isFloat),
+    floatIn: indicesOf(n.inputs, differentiable),
     floatOut: indicesOf(outTypes, isFloat),
     floatX: indicesOf(n.inputs.slice(nFC, nFC + n.nX), isFloat),
-    floatInv: indicesOf(invIn, isFloat),
+    floatInv: indicesOf(invIn, (t, k) => differentiable(t, nFC + n.nX + k)),
   };
 }
 
@@ -142,7 +147,7 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
         ...L.floatInv.map((i, q) => tf.add(dInv[q], byInput.get(nFC + n.nX + i)!)),
         ...L.floatX.map((i) => byInput.get(nFC + i)!),
       ];
-    }, [...templates, ...carryIn, ...row0, ...dyTemplates, ...invStates]);
+    }, [...templates, ...carryIn, ...row0, ...dyTemplates, ...invStates], { captureHostData: true });
   } finally {
     [...templates, ...dyTemplates].forEach((t) => t.dispose());
   }

@@ -60,7 +60,8 @@ export class Recorder implements EngineListener {
   /** Whether `t` is a traced (non-constant) value here or in an enclosing trace. */
   isTraced(t: tf.Tensor): boolean {
     const id = this.find(t);
-    if (id !== undefined) return !this.isConstant(id);
+    // A constant of the enclosing trace taken as an argument (capturesHostData) is still a constant: its value is known.
+    if (id !== undefined) return !this.isConstant(id) && !this.captured.some((c) => c.hostData === true && this.find(c.tensor) === id);
     return this.outer?.isTraced(t) ?? false;
   }
 

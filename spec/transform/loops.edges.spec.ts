@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
-import { expectNoLeaks, expectTensorClose } from '../helpers';
+import { callJitted, expectNoLeaks, expectNoLeaksAsync, expectTensorClose } from '../helpers';
 
 const { jit, forLoop, scan, cond, whileLoop } = bst.transform;
 
@@ -207,5 +207,39 @@ describe('loop bodies that return tensors from outside the loop (issue 12, found
       const [c, ys] = scan((cc: tf.Tensor, x: tf.Tensor) => [tf.add(cc, x), outer], init, xs) as [tf.Tensor, tf.Tensor];
       tf.dispose([init, c, ys]);
     }, 200);
+  });
+});
+
+describe('a loop body reading a constant of the enclosing function (sharp bits 24)', () => {
+  const bits = async (t: tf.Tensor) => Array.from(await t.data(), (v) => (Object.is(v, -0) ? '-0' : String(v)));
+  // Eagerly the body's kernels read the enclosing function's constant itself (on webgpu a GPU kernel
+  // among them uploads it for good); the jitted body must read the same data, not a copy of its own.
+  const f = (xs: tf.Tensor): tf.Tensor[] => {
+    const c = tf.tensor1d([0.5, 1e-40, -2]);
+    const d = tf.scalar(3);
+    const ys = forLoop((x: tf.Tensor) => {
+      tf.softplus(c); // dead: eagerly on webgpu it still uploads c
+      // d's value stays readable while tracing (d stays host data: its kernel runs on tfjs-webgpu's CPU forms).
+      return tf.add(tf.mul(x, c), tf.mul(d, d.arraySync() as number));
+    }, xs) as tf.Tensor;
+    const [last] = scan((k: tf.Tensor, x: tf.Tensor) => [tf.sub(k, c), tf.sum(x)], tf.zeros([3]), xs);
+    return [ys, tf.cast(c, 'bool'), last];
+  };
+
+  it('gives eager\'s bits, traces once and leaks nothing; on webgpu the loops take it as an argument', async () => {
+    const xs = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const want = await Promise.all(f(xs).map(bits));
+    const run = jit(f);
+    for (let call = 0; call < 3; call++) {
+      const got = await callJitted(run, xs);
+      expect(await Promise.all(got.map(bits)), `call ${call}`).to.deep.equal(want);
+      tf.dispose(got);
+    }
+    expect(run.traceCount).to.equal(1);
+    const text = run.lower(xs).toString();
+    // The loops' bodies hold no f32[3] constant of their own where placement matters (the upload threshold of webgpu).
+    const bodyConstants = text.split('\n').filter((l) => /^\s{6,}const \w+:f32\[3\]/.test(l)).length;
+    expect(bodyConstants).to.equal(bst.backend.name() === 'webgpu' ? 0 : 2);
+    await expectNoLeaksAsync(async () => tf.dispose(await callJitted(run, xs)), 3);
   });
 });

@@ -26,7 +26,9 @@ import { BackendError, BrainStateError, InternalError } from '../errors';
 import { selfTestTape } from './tfjs-tape';
 import { canReadSync, recordHostConstant } from './webgpu/host-reads';
 
-export { backendIdle, canReadSync, freshHostConstant, hostConstant, readHeld, recordHostResult } from './webgpu/host-reads';
+export {
+  backendIdle, canReadSync, freshHostConstant, hostConstant, isFreshHostData, readHeld, recordHostResult,
+} from './webgpu/host-reads';
 export { readFirst, readsAreAsync } from './webgpu/host-reads';
 export type { HostConstant } from './webgpu/host-reads';
 import {
@@ -81,6 +83,8 @@ export interface EngineListener {
   onNestedIdentity(input: tf.Tensor, output: tf.Tensor): void;
   /** A tensor is being made from JS values (a constant, or a tfjs random op's buffer). */
   onMakeTensor(scopeNames: readonly string[]): void;
+  /** That tensor was made (after {@link onMakeTensor}). */
+  onMadeTensor?(t: tf.Tensor): void;
   /** A tensor's value is being read in JS; `method` is the public method called. */
   onRead(tensor: tf.Tensor, method: string): void;
 }
@@ -156,6 +160,7 @@ function ensureInstalled(): EnginePrivate {
     if (recording) l.onMakeTensor(this.state.scopeStack.map((s) => s.name));
     const t = makeTensor.call(this, values, shape, dtype, backend);
     if (recording && ArrayBuffer.isView(values)) recordHostConstant(t.dataId, values as unknown as ArrayLike<number>);
+    if (recording) l.onMadeTensor?.(t);
     return t;
   };
 

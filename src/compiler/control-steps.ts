@@ -77,7 +77,10 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
     try {
       for (let step = 0; step < spec.length; step++) {
         const i = spec.reverse === true ? spec.length - 1 - step : step;
-        const slices = xs.map((x) => row(x, i));
+        const slices = xs.map((x, k) => {
+          const first = i === 0 ? spec.firstRows?.[k] ?? -1 : -1;
+          return first >= 0 ? shared(ins[first]) : row(x, i);
+        });
         slices.forEach((t, k) => { args[spec.xArgs[k]] = t; });
         carry.forEach((t, k) => { args[spec.carryArgs[k]] = t; });
         let out: TensorInfo[];

@@ -135,6 +135,13 @@ export interface ScanSpec {
    * step's tensor as it is. Other ys are stacked as tfjs's Pack does (eager `tf.stack`).
    */
   readonly residualYs?: number;
+  /**
+   * Per x, the node input (index into the outer inputs, after the invariants) that row 0 of
+   * that x holds the data of, or -1: the step of row 0 reads that input itself rather than a
+   * slice. A gradient's backward scan on webgpu: row 0 of the residuals is the loop's initial
+   * carry, which eager's tape reads as it is, so a GPU kernel of that step uploads it.
+   */
+  readonly firstRows?: readonly number[];
 }
 
 /**

@@ -9,8 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  aliasTensor, copyTensor, EngineListener, isOnDevice, KernelInvocation, recordHostResult, unrecorded,
+  aliasTensor, copyTensor, EngineListener, isFreshHostData, isOnDevice, KernelInvocation, recordHostResult, unrecorded,
 } from '../backend/tfjs-engine';
+import { targetNamed } from '../backend/targets';
 import { TraceError, TracerValueError } from '../errors';
 import type { ControlSpec, KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
 import { HOST_RANDOM_OPS } from './kernels';
@@ -36,14 +37,18 @@ export class Recorder implements EngineListener {
   private readonly unboundClones: [tf.Tensor, tf.Tensor][] = [];
 
   /** Outer traced tensors a nested sub-program uses without being passed them. */
-  readonly captured: { tensor: tf.Tensor; leaf: number }[] = [];
+  readonly captured: { tensor: tf.Tensor; leaf: number; hostData?: boolean }[] = [];
   private argCount = 0;
+  /** Data of the tensors made from JS values while this recorder listened (constants of this trace). */
+  private readonly made = new WeakSet<object>();
 
   /**
    * `fnName` names the traced function in messages. `outer` is the recorder of the
-   * enclosing trace when this one records a loop body or branch.
+   * enclosing trace when this one records a loop body or branch. `captureHostData`: such a
+   * body also takes the enclosing trace's small host constants as arguments (see {@link valueOf}).
    */
-  constructor(private readonly fnName: string, private readonly outer?: Recorder) {}
+  constructor(private readonly fnName: string, private readonly outer?: Recorder,
+    private readonly captureHostData = false) {}
 
   /** Registers `t` as the next positional argument of the program; returns its leaf index. */
   addArg(t: tf.Tensor, what: string): number {
@@ -55,7 +60,8 @@ export class Recorder implements EngineListener {
   /** Whether `t` is a traced (non-constant) value here or in an enclosing trace. */
   isTraced(t: tf.Tensor): boolean {
     const id = this.find(t);
-    if (id !== undefined) return !this.isConstant(id);
+    // A constant of the enclosing trace taken as an argument (capturesHostData) is still a constant: its value is known.
+    if (id !== undefined) return !this.isConstant(id) && !this.captured.some((c) => c.hostData === true && this.find(c.tensor) === id);
     return this.outer?.isTraced(t) ?? false;
   }
 
@@ -98,6 +104,28 @@ export class Recorder implements EngineListener {
     return id;
   }
 
+  /** Whether `t` is a value of this trace or an enclosing one, or was made from JS values while one of them recorded. */
+  private owns(t: tf.Tensor): boolean {
+    return this.find(t) !== undefined || this.made.has(t.dataId) || (this.outer?.owns(t) ?? false);
+  }
+
+  /**
+   * Whether `t`, read by this loop body or branch, is small host data of the enclosing trace
+   * that tfjs-webgpu may run kernels on on its CPU forms: a constant made there (before the
+   * body) or a result folded from such constants, which the enclosing program makes new host
+   * data at each call (executable.ts `freshConstants`). Eagerly the body's kernels read that
+   * very data, and a GPU kernel among them uploads it for good, so later kernels outside the
+   * loop on it run on the GPU too (fuzz seed 1001468: a dead `tf.softplus(c)` in a `forLoop`
+   * body uploaded c, so a later cast of c to bool flushed a denormal). As a constant of the
+   * body it would be a copy of its own, new at every step. So it is an argument of the body,
+   * fed by the loop node with the enclosing program's data (an input the passes see read).
+   */
+  private capturesHostData(t: tf.Tensor): boolean {
+    if (!this.captureHostData || this.outer === undefined || this.made.has(t.dataId)) return false;
+    const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
+    return threshold > 0 && isFreshHostData(t, threshold) && this.outer.owns(t);
+  }
+
   /** The value of `t`, making it a constant (owned by the program) when it was made outside the trace. */
   valueOf(t: tf.Tensor, where: string): ValueId {
     const found = this.find(t);
@@ -106,6 +134,11 @@ export class Recorder implements EngineListener {
       // A value of the enclosing trace captured by a closure: an argument, not a constant.
       const leaf = this.addArg(t, `a value captured from the enclosing trace`);
       this.captured.push({ tensor: t, leaf });
+      return this.find(t)!;
+    }
+    if (this.capturesHostData(t)) {
+      const leaf = this.addArg(t, `a constant of the enclosing trace`);
+      this.captured.push({ tensor: t, leaf, hostData: true });
       return this.find(t)!;
     }
     if (t instanceof tf.Variable) {
@@ -189,6 +222,10 @@ export class Recorder implements EngineListener {
     });
     this.nodes.push({ kernel, inputNames: null, inputs: ins, attrs: {}, outputs: outs, control });
     return results;
+  }
+
+  onMadeTensor(t: tf.Tensor): void {
+    this.made.add(t.dataId);
   }
 
   onNestedIdentity(input: tf.Tensor, output: tf.Tensor): void {

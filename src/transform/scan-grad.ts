@@ -29,6 +29,7 @@ import { flatten, TreeDef, unflatten } from '../util/pytree';
 import { opaque, packed, ReplayObserver, retainProgram, unpacked } from './branch-grad';
 import { rowOf, runAndRecord } from './loop-util';
 import { SubTrace, subTrace } from './subtrace';
+import { targetNamed } from '../backend/targets';
 
 /** What the traced scan hands over: its body trace, the forward node and its inputs. */
 export interface ScanNode {
@@ -50,7 +51,8 @@ export interface ScanNode {
 }
 
 const isFloat = (t: { dtype: tf.DataType }): boolean => t.dtype === 'float32';
-const indicesOf = <T>(list: readonly T[], keep: (t: T) => boolean): number[] => list.flatMap((t, i) => (keep(t) ? [i] : []));
+const indicesOf = <T>(list: readonly T[], keep: (t: T, i: number) => boolean): number[] =>
+  list.flatMap((t, i) => (keep(t, i) ? [i] : []));
 
 /** The value tree of a state as the body saw it (its outer value), to rebuild it from leaves. */
 function stateDef(sub: SubTrace, s: State<StateValue>): TreeDef {
@@ -70,12 +72,16 @@ interface Layout {
 function layoutOf(n: ScanNode, outTypes: readonly ValueType[]): Layout {
   const nFC = n.nC + n.nS;
   const invIn = n.inputs.slice(nFC + n.nX);
+  // Constants of the enclosing trace the body reads (subtrace.ts `hostData`) take no gradient: eager's tape has none.
+  const firstCaptured = n.inputs.length - n.sub.captured.length;
+  const differentiable = (t: tf.Tensor, i: number) => isFloat(t) &&
+    (i < firstCaptured || n.sub.captured[i - firstCaptured].hostData !== true);
   return {
     floatCarry: indicesOf(n.inputs.slice(0, nFC), isFloat),
-    floatIn: indicesOf(n.inputs, isFloat),
+    floatIn: indicesOf(n.inputs, differentiable),
     floatOut: indicesOf(outTypes, isFloat),
     floatX: indicesOf(n.inputs.slice(nFC, nFC + n.nX), isFloat),
-    floatInv: indicesOf(invIn, isFloat),
+    floatInv: indicesOf(invIn, (t, k) => differentiable(t, nFC + n.nX + k)),
   };
 }
 
@@ -142,7 +148,7 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
         ...L.floatInv.map((i, q) => tf.add(dInv[q], byInput.get(nFC + n.nX + i)!)),
         ...L.floatX.map((i) => byInput.get(nFC + i)!),
       ];
-    }, [...templates, ...carryIn, ...row0, ...dyTemplates, ...invStates]);
+    }, [...templates, ...carryIn, ...row0, ...dyTemplates, ...invStates], { captureHostData: true });
   } finally {
     [...templates, ...dyTemplates].forEach((t) => t.dispose());
   }
@@ -206,6 +212,10 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const nIS = n.inputs.length - nFC - n.nX - n.sub.captured.length;
   const explicit = nDC + nDI + nFC + n.nX + floatY.length + nIS;
   const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, k) => from + k);
+  // On webgpu the step of row 0 reads the initial carries themselves, as eager's tape does (ScanSpec.firstRows):
+  // fuzz seed 1003449, a dead gradient whose first step's Square uploaded the argument the loop started from.
+  const inits = (targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0) > 0 ? n.inputs.slice(0, nFC) : [];
+  const nBwdIn = nDC + nDI + nFC + n.nX + floatY.length + nIS + bwdCaptured.length;
   const bwdSpec: ScanSpec = {
     kind: 'scan',
     body: bp,
@@ -215,6 +225,8 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     invariantArgs: [...range(explicit - nIS, nIS), ...bwdSub.captured.map((c) => c.leaf)],
     numYs: L.floatX.length,
     reverse: true,
+    firstRows: inits.length === 0 ? undefined
+      : [...range(nBwdIn, nFC), ...new Array<number>(n.nX + floatY.length).fill(-1)],
   };
   const all = runAndRecord('Scan', { ...n.spec, body: fwdBody, numYs: n.nY + nFC, residualYs: nFC, retained: [bp] }, n.inputs, 'scan');
   const results = all.slice(0, nFC + n.nY);
@@ -225,7 +237,7 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const invStates = n.inputs.slice(nFC + n.nX, nFC + n.nX + nIS);
   // tfjs frees the forward pass's tensors before the backward pass: what the backward
   // node reads travels as the custom gradient's saved clones.
-  const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured];
+  const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured, ...inits];
   const floatInputs = L.floatIn.map((i) => n.inputs[i]);
   const badInputs = bad.map((i) => n.inputs[i]);
   const gradients = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
@@ -235,9 +247,10 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     const sRes = saved.slice(0, nFC);
     const sX = saved.slice(nFC, nFC + n.nX);
     const sInv = saved.slice(nFC + n.nX, nFC + n.nX + nIS);
-    const sCap = saved.slice(nFC + n.nX + nIS);
+    const sCap = saved.slice(nFC + n.nX + nIS, nFC + n.nX + nIS + bwdCaptured.length);
+    const sInit = saved.slice(nFC + n.nX + nIS + bwdCaptured.length);
     const grads = runAndRecord('Scan', { ...bwdSpec, body: retainProgram(bp) },
-      [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...sInv, ...sCap], 'scan gradient');
+      [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...sInv, ...sCap, ...sInit], 'scan gradient');
     const dCarry0 = grads.slice(0, nDC);
     const dInv = grads.slice(nDC, nDC + nDI);
     // Eagerly a loop reads row i of xs with a Slice, whose gradient pads the row's

@@ -157,7 +157,7 @@ function tracedScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: t
       const r = fn(carry, x);
       checkPair(r);
       return r;
-    }, [...carryLeaves, ...row0]);
+    }, [...carryLeaves, ...row0], { captureHostData: true });
   } finally {
     row0.forEach((t) => t.dispose());
   }

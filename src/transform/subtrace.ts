@@ -34,8 +34,12 @@ export interface SubTrace {
   readonly stateArgs: readonly StateArg[];
   /** Written states, in result order, each with its number of leaves and value tree. */
   readonly written: readonly { state: State<StateValue>; count: number; tree: TreeDef }[];
-  /** Outer traced tensors the function captured: extra arguments fed with these tensors. */
-  readonly captured: readonly { tensor: tf.Tensor; leaf: number }[];
+  /**
+   * Outer tensors the function captured: extra arguments fed with these tensors. Traced
+   * values, and with `captureHostData` small host constants of the enclosing trace
+   * (`hostData`: not differentiated, as eager's tape does not).
+   */
+  readonly captured: readonly { tensor: tf.Tensor; leaf: number; hostData?: boolean }[];
 }
 
 /**
@@ -107,11 +111,11 @@ export function disposeFailedRecording(recorder: Recorder): void {
  * runs once for real on copies of them, and nothing it computes survives.
  */
 export function subTrace(what: string, fn: (args: tf.Tensor[]) => unknown, explicit: readonly tf.Tensor[],
-  opts: { forbidWrites?: boolean } = {}): SubTrace {
+  opts: { forbidWrites?: boolean; captureHostData?: boolean } = {}): SubTrace {
   const parent = currentObserver();
   if (parent === undefined) throw new InternalError(`${what} traced outside a trace`);
   const outer = currentListener();
-  const recorder = new Recorder(what, outer instanceof Recorder ? outer : undefined);
+  const recorder = new Recorder(what, outer instanceof Recorder ? outer : undefined, opts.captureHostData === true);
   const { shadow: observer, args: stateArgs } = subContext(recorder, parent, what, opts.forbidWrites === true);
   let outTree: TreeDef = { kind: 'leaf' };
   const outputs: number[] = [];

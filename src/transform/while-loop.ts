@@ -73,8 +73,8 @@ function tracedWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, in
   const [carryLeaves, carryDef] = tensorTree(init, 'whileLoop: init');
   const nC = carryLeaves.length;
   const c = subTrace('whileLoop cond', (args) => checkPredicate(cond(unflatten(carryDef, args) as C)), carryLeaves,
-    { forbidWrites: true });
-  const b = subTrace('whileLoop body', (args) => body(unflatten(carryDef, args) as C), carryLeaves);
+    { forbidWrites: true, captureHostData: true });
+  const b = subTrace('whileLoop body', (args) => body(unflatten(carryDef, args) as C), carryLeaves, { captureHostData: true });
   if (treeDefKey(b.outTree) !== treeDefKey(carryDef)) {
     throw new TraceError(`whileLoop: body must return a carry of the structure of init (${treeDefKey(carryDef)}); ` +
       `got ${treeDefKey(b.outTree)}.`);

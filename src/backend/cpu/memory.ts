@@ -172,7 +172,16 @@ const rows: RowAccess = {
 export const cpuMemory: HostMemory = {
   run(inputs, outputs, loop, reuse) {
     const b = cpu();
-    const ins = inputs.map((t) => b.data.get(t.dataId).values);
+    // Data stored under another dtype than the tensor's in its dtype's own array type (tfjs-cpu's
+    // Abs of int32 data is a Float32Array stored as int32, and a float32 cast shares it): kernels
+    // read the array as it is, but readSync converts by the stored dtype, so a result copied from
+    // it would read differently from eager's shared data (fuzz seed 771934: |-2^31| read back as
+    // -2^31 eagerly, 2^31 from the copy). Handed to the loop as a plain Array, which it does not
+    // take as canonical: it runs node by node then, sharing data as eager does.
+    const ins = inputs.map((t) => {
+      const e = b.data.get(t.dataId);
+      return e.dtype !== undefined && e.dtype !== t.dtype && isCanonicalArray(e.values, t.dtype) ? Array.from(e.values) : e.values;
+    });
     // tfjs-cpu can keep a float32 tensor in an Int32Array or Uint8Array (casts share storage):
     // writing floats there would truncate them.
     const pool = poolOf(b, cpuMemoryOptions());

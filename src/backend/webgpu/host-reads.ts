@@ -94,6 +94,17 @@ export function freshHostConstant(t: Info & { readonly shape: number[]; readonly
   return { dataId: b.write(data, t.shape.slice(), storageDtype(b, t.dataId) ?? t.dtype) };
 }
 
+/**
+ * Whether {@link freshHostConstant} gives `t` new host data at each call: what tfjs-webgpu
+ * holds of a small constant made in traced code (or of a result folded from such constants)
+ * is new host data at every eager call.
+ */
+export function isFreshHostData(t: Info & { readonly size: number }, threshold: number): boolean {
+  if (t.size >= threshold) return false;
+  const data = hostConstants.get(t.dataId)?.data ?? hostResults.get(t.dataId);
+  return data !== undefined && data.length === t.size;
+}
+
 /** What was recorded of `t` when it was made from JS values during a trace, if anything. */
 export function hostConstant(t: Info): HostConstant | undefined {
   return hostConstants.get(t.dataId);

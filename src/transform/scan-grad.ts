@@ -86,6 +86,19 @@ function layoutOf(n: ScanNode, outTypes: readonly ValueType[]): Layout {
 }
 
 /**
+ * A loss term whose gradient with respect to `out` is `cot`, with no kernel that reads `out`
+ * (the vector-Jacobian product of the step, one term per output). `sum(out * cot)` would
+ * give the same gradient, but its forward `Mul` reads `out`, which eager's tape never does:
+ * on webgpu, where that `Mul` runs on the GPU, it uploads `out`, and when `out` is a tensor
+ * from outside the step (an argument the body returns as its y) a later kernel on it then runs
+ * on the GPU instead of tfjs-webgpu's CPU forms (fuzz seed 1016691: a cast to int32 and a sum).
+ * The tape seeds the loss with ones, so the term's own cotangent is 1 and is not multiplied in.
+ */
+function cotangentTerm(out: tf.Tensor, cot: tf.Tensor): tf.Tensor {
+  return thunkGradOp([out], () => tf.zeros([]), () => [() => tf.clone(cot)]);
+}
+
+/**
  * Traces one backward step. Explicit arguments `[dcarry (float carry leaves), dinv so far
  * (float invariants), carry leaves, x rows, dys (float ys), read-only state leaves]`;
  * results `[dcarry before the step, dinv after it, dx (float xs)]`. Captured tensors are
@@ -137,7 +150,7 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
         const leaves = flatten(r, isTensor)[0] as tf.Tensor[];
         const outs = [...leaves.slice(0, n.nC), ...n.written.flatMap((s) => tensorLeaves(observer.read(s))),
           ...leaves.slice(n.nC)];
-        const terms = L.floatOut.map((j, q) => tf.sum(tf.mul(outs[j], cot[q])));
+        const terms = L.floatOut.map((j, q) => cotangentTerm(outs[j], cot[q]));
         return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
       };
       const { grads } = tapeGradients(loss, targets);

@@ -54,9 +54,16 @@ export function sharedInputOf(p: Program, n: KernelNode): ValueId {
   }
 }
 
-/** For each value, the value whose data it is (itself unless a kernel returned its input's data: {@link sharedInputOf}). */
+/**
+ * For each value, the value whose data it is: itself, unless a kernel returned its input's data
+ * ({@link sharedInputOf}), or it is an input traced from the data of an earlier one
+ * (`ProgramInput.sharesData`; a later call that passes other data there is not seen).
+ */
 export function dataRoots(p: Program): ValueId[] {
   const root = p.values.map((_, v) => v);
+  // Inputs traced from one data (fuzz seed 1007123: a state passed as an argument too, whose
+  // `tf.mod` upload made a later `tf.notEqual` of the state run on the GPU).
+  for (const i of p.inputs) if (i.sharesData !== undefined) root[i.value] = root[i.sharesData];
   // Constants folded from such kernels hold their input's data too (fuzz seed 1001011: `tf.where(m, c, d)`
   // broadcast the scalar constant c by a reshape, folded, and uploaded c's data for a later `tf.expm1(c)`).
   const byData = new Map<object, ValueId>();

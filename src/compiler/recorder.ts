@@ -107,7 +107,9 @@ export class Recorder implements EngineListener {
     const id = this.newValue(t, { kind: 'input', what });
     const first = from === undefined ? undefined : this.inputByData.get(from);
     if (from !== undefined && first === undefined) this.inputByData.set(from, id);
-    this.inputs.push({ value: id, source, ...(isOnDevice(t) ? { onDevice: true } : {}), ...(first !== undefined ? { sharesData: first } : {}) });
+    this.inputs.push({
+      value: id, source, ...(isOnDevice(t) ? { onDevice: true } : {}), ...(first !== undefined ? { sharesData: first } : {}),
+    });
     this.bind(t, id);
     return id;
   }

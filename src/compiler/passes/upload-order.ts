@@ -114,10 +114,11 @@ export function readersOf(p: Program): DataReads {
  * smaller than `threshold` elements, which kernels outside the group read it before a member
  * does. The group runs at its first member, or right after the last kernel outside it that
  * makes one of its inputs (seed 931557: a `Mod` fused with a compare of a later sum ran after
- * the sum's cast of the same input), and before every kernel that reads what it makes. Every member's read counts, not only the first (seed
- * 971301: `tf.round(x)` between two members reading `x` uploaded it for the second), and so
- * do values made inside the group that a kernel outside reads before a later member (seed
- * 971574: a dead sum of `tf.log(x)` uploaded it before its cast to int32).
+ * the sum's cast of the same input), and before every kernel that reads what it makes. Every
+ * member's read counts, not only the first (seed 971301: `tf.round(x)` between two members
+ * reading `x` uploaded it for the second), and so do values made inside the group that a
+ * kernel outside reads before a later member (seed 971574: a dead sum of `tf.log(x)` uploaded
+ * it before its cast to int32).
  */
 export function groupMovesUpload(p: Program, members: readonly number[], reads: DataReads,
   producer: Map<ValueId, number>, threshold: number): boolean {

@@ -15,7 +15,8 @@ function broadcastShapes(ins: readonly (Batched | undefined)[], ctx: BatchContex
   const rank = ctx.outTypes[0].shape.length;
   const batched = ins.filter((b): b is Batched => b !== undefined && b.axis !== null);
   const a = batched[0].axis;
-  if (batched.every((b) => b.axis === a && b.t.rank === rank + 1) && ins.every((b) => b === undefined || b.axis !== null || b.t.rank === 0)) {
+  if (batched.every((b) => b.axis === a && b.t.rank === rank + 1) &&
+    ins.every((b) => b === undefined || b.axis !== null || b.t.rank === 0)) {
     return ins.map((b) => b?.t.shape);
   }
   return ins.map((b) => {

@@ -133,6 +133,12 @@ export interface GpuFusion {
    * `shape` and `dtype` summed over `axis` (the compiler then uses it in place of `Sum`).
    */
   sumLeadingAxes?(shape: readonly number[], dtype: tf.DataType, axis: unknown): boolean;
+  /**
+   * Whether the backend's program for a binary elementwise kernel over inputs of shapes `a`
+   * and `b` reads four elements at a time (tfjs-webgpu's vec4 BinaryOpProgram), where that
+   * changes a result (Pow: compiler/fusion/codegen-wgsl.ts).
+   */
+  binaryVec4?(a: readonly number[], b: readonly number[]): boolean;
 }
 
 /** One backend brainstate-ts can start and compile for. */

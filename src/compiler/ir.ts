@@ -34,6 +34,12 @@ export interface ProgramInput {
    * small values that may be host data (passes/upload-order.ts).
    */
   readonly onDevice?: boolean;
+  /**
+   * An earlier input whose data this one's was when traced (the same tensor passed twice, or
+   * an argument that is a state's value, or a reshape of it): one data for tfjs-webgpu, which
+   * uploads both at the first GPU kernel reading either (passes/upload-order.ts).
+   */
+  readonly sharesData?: ValueId;
 }
 
 /** A value fixed at trace time (a literal, a captured tensor, or a folded result); the program owns `tensor`. */

@@ -41,6 +41,8 @@ export class Recorder implements EngineListener {
   private argCount = 0;
   /** Data of the tensors made from JS values while this recorder listened (constants of this trace). */
   private readonly made = new WeakSet<object>();
+  /** The first input made for each traced-from data id (see {@link addInput}). */
+  private readonly inputByData = new Map<object, ValueId>();
 
   /**
    * `fnName` names the traced function in messages. `outer` is the recorder of the
@@ -96,10 +98,18 @@ export class Recorder implements EngineListener {
     return undefined;
   }
 
-  /** Registers `t` as a program input. `t` must have a data id no other bound tensor has. */
-  addInput(t: tf.Tensor, source: ProgramInput['source'], what: string): ValueId {
+  /**
+   * Registers `t` as a program input. `t` must have a data id no other bound tensor has.
+   * `from`: the data id of the tensor `t` copies (the caller's), so that inputs copied from
+   * one data are marked as sharing it ({@link ProgramInput.sharesData}).
+   */
+  addInput(t: tf.Tensor, source: ProgramInput['source'], what: string, from?: object): ValueId {
     const id = this.newValue(t, { kind: 'input', what });
-    this.inputs.push(isOnDevice(t) ? { value: id, source, onDevice: true } : { value: id, source });
+    const first = from === undefined ? undefined : this.inputByData.get(from);
+    if (from !== undefined && first === undefined) this.inputByData.set(from, id);
+    this.inputs.push({
+      value: id, source, ...(isOnDevice(t) ? { onDevice: true } : {}), ...(first !== undefined ? { sharesData: first } : {}),
+    });
     this.bind(t, id);
     return id;
   }

@@ -64,7 +64,7 @@ class TraceContext {
         // states must survive it.
         const copy = mapLeaves(raw, (t) => {
           const c = ctx.keep(copyTensor(t as tf.Tensor));
-          recorder.addInput(c, { kind: 'state', slot, leaf }, `state ${label(state)}`);
+          recorder.addInput(c, { kind: 'state', slot, leaf }, `state ${label(state)}`, (t as tf.Tensor).dataId);
           leaf++;
           return c;
         }, isTensor) as StateValue;
@@ -151,7 +151,7 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
     kept = tf.tidy(() => {
       const copies = plan.leaves.map((t, i) => {
         const c = copyTensor(t);
-        recorder.addInput(c, { kind: 'arg', leaf: i }, `argument leaf ${i}`);
+        recorder.addInput(c, { kind: 'arg', leaf: i }, `argument leaf ${i}`, t.dataId);
         return c;
       });
       const args = plan.rebuild(copies);

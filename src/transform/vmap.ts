@@ -10,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../backend/custom-kernels';
-import { isTapeOn } from '../backend/tfjs-engine';
+import { isOnDevice, isTapeOn } from '../backend/tfjs-engine';
+import { targetNamed } from '../backend/targets';
 import { disposeProgram } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
 import { RANDOM_SPLIT } from '../kernels/names';
@@ -118,6 +119,21 @@ function placeAt(b: Batched, axis: number, size: number): tf.Tensor {
   return tf.transpose(b.t, perm);
 }
 
+/**
+ * The batched argument `t` as lanes see it: where the backend runs kernels on small host data on
+ * its CPU forms and uploads it for good otherwise (webgpu), a copy when `t` is such data. Lane by
+ * lane, kernels read slices of `t`, new data each, so no kernel of the function uploads `t`
+ * itself; batched kernels reading `t` would, and a later kernel of `t` would then run on the GPU
+ * (fuzz seed 1009168: a dead `tf.selu` of the lane uploaded the argument, so a later
+ * `tf.mul(x, 1)` flushed a denormal). The copy is host data too (tfjs-webgpu slices host data
+ * on its CPU form).
+ */
+function laneData(t: tf.Tensor): tf.Tensor {
+  const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
+  if (t.size >= threshold || isOnDevice(t)) return t;
+  return tf.slice(t, t.shape.map(() => 0), t.shape);
+}
+
 /** Per-lane keys for a random state's key and the key the state holds after the call (BrainState splits the same way). */
 function splitForLanes(key: tf.Tensor, size: number): { lanes: tf.Tensor; next: tf.Tensor } {
   const two = dispatchKernel(RANDOM_SPLIT, { key }, { num: 2 }) as tf.Tensor;
@@ -217,7 +233,7 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
         return t;
       };
       const feeds: Batched[] = [];
-      tensors.forEach((t, i) => { feeds.push({ t, axis: axes[i] }); });
+      tensors.forEach((t, i) => { feeds.push({ t: axes[i] === null ? t : laneData(t), axis: axes[i] }); });
       const nextKeys = new Map<State<StateValue>, tf.Tensor>();
       for (const s of lt.states) {
         const ls = tensorLeaves(s.outer);

@@ -46,4 +46,19 @@ export const WEBGPU_FUSION: GpuFusion = {
     .device.limits.maxStorageBuffersPerShaderStage,
   writesInPlace: true,
   sumLeadingAxes: (shape, dtype, axis) => sumLeadingAxesCovers({ shape, dtype }, axis),
+  binaryVec4: binaryProgramVec4,
 };
+
+/**
+ * Whether tfjs-webgpu 4.22's BinaryOpProgram runs inputs of shapes `a` and `b` with four
+ * components (binary_op_webgpu.js): not where one input of rank at most 1 with fewer than
+ * 128 elements is kept in shared memory, else when both last axes are multiples of 4, or
+ * one is and the other is a scalar or ends in an axis of 1.
+ */
+export function binaryProgramVec4(a: readonly number[], b: readonly number[]): boolean {
+  const shared = (x: readonly number[], y: readonly number[]) => x.length === 1 && y.length > 1 && x[0] < 128;
+  if (shared(a, b) || shared(b, a)) return false;
+  const by4 = (x: readonly number[]) => x.length > 0 && x[x.length - 1] % 4 === 0;
+  const unit = (x: readonly number[]) => x.length === 0 || x[x.length - 1] === 1;
+  return (by4(a) && by4(b)) || (by4(a) && unit(b)) || (by4(b) && unit(a));
+}

@@ -218,7 +218,16 @@ export function copyOnGpu(backend: unknown, t: Info): tf.Tensor | undefined {
  */
 export function runProgram(backend: unknown, program: WebGPUProgram, inputs: Info[], outputDtype: tf.DataType,
   uniforms?: ProgramUniform[], output?: Info): Info {
-  return (backend as WebGPUBackendPrivate).runWebGPUProgram(program, inputs, outputDtype, uniforms, output);
+  const b = backend as WebGPUBackendPrivate;
+  if (output !== undefined) {
+    // tfjs-webgpu keeps the values a read downloaded (`values` beside the GPU `resource`) and
+    // answers later reads from them: a program writing into the buffer must drop that copy,
+    // or the data reads as it was before (fuzz seed 1008217: a state updated in place after
+    // the caller had read it kept its old values). Data with no buffer yet is uploaded first.
+    const d = b.tensorMap.get(output.dataId);
+    if (d !== undefined && d.resource != null) d.values = null;
+  }
+  return b.runWebGPUProgram(program, inputs, outputDtype, uniforms, output);
 }
 
 /**

@@ -220,7 +220,8 @@ export const WGSL_OPS: Readonly<Record<string, WgslForm>> = {
     accepts: NUM,
     shapeDependent: true,
     body: (_c, vec4) => (vec4 ? nanCheckedVec4Lane(POW_VEC4_LANE) : nanChecked(POW)),
-    why: 'tfjs-webgpu\'s vec4 Pow program gives pow(NaN, 0) = NaN, its scalar one 1',
+    why: 'tfjs-webgpu\'s vec4 and scalar Pow programs differ (pow(NaN, 0), and a base of at most 0 to an infinite ' +
+      'power: ./codegen-wgsl.ts vec4Choice)',
   },
   Maximum: { accepts: NUM, cpuForward: true, body: () => nanChecked('let resultTemp = max(a, b);') },
   Minimum: { accepts: NUM, cpuForward: true, body: () => nanChecked('let resultTemp = min(a, b);') },

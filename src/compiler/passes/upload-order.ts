@@ -54,9 +54,16 @@ export function sharedInputOf(p: Program, n: KernelNode): ValueId {
   }
 }
 
-/** For each value, the value whose data it is (itself unless a kernel returned its input's data: {@link sharedInputOf}). */
+/**
+ * For each value, the value whose data it is: itself, unless a kernel returned its input's data
+ * ({@link sharedInputOf}), or it is an input traced from the data of an earlier one
+ * (`ProgramInput.sharesData`; a later call that passes other data there is not seen).
+ */
 export function dataRoots(p: Program): ValueId[] {
   const root = p.values.map((_, v) => v);
+  // Inputs traced from one data (fuzz seed 1007123: a state passed as an argument too, whose
+  // `tf.mod` upload made a later `tf.notEqual` of the state run on the GPU).
+  for (const i of p.inputs) if (i.sharesData !== undefined) root[i.value] = root[i.sharesData];
   // Constants folded from such kernels hold their input's data too (fuzz seed 1001011: `tf.where(m, c, d)`
   // broadcast the scalar constant c by a reshape, folded, and uploaded c's data for a later `tf.expm1(c)`).
   const byData = new Map<object, ValueId>();
@@ -107,10 +114,11 @@ export function readersOf(p: Program): DataReads {
  * smaller than `threshold` elements, which kernels outside the group read it before a member
  * does. The group runs at its first member, or right after the last kernel outside it that
  * makes one of its inputs (seed 931557: a `Mod` fused with a compare of a later sum ran after
- * the sum's cast of the same input). Every member's read counts, not only the first (seed
- * 971301: `tf.round(x)` between two members reading `x` uploaded it for the second), and so
- * do values made inside the group that a kernel outside reads before a later member (seed
- * 971574: a dead sum of `tf.log(x)` uploaded it before its cast to int32).
+ * the sum's cast of the same input), and before every kernel that reads what it makes. Every
+ * member's read counts, not only the first (seed 971301: `tf.round(x)` between two members
+ * reading `x` uploaded it for the second), and so do values made inside the group that a
+ * kernel outside reads before a later member (seed 971574: a dead sum of `tf.log(x)` uploaded
+ * it before its cast to int32).
  */
 export function groupMovesUpload(p: Program, members: readonly number[], reads: DataReads,
   producer: Map<ValueId, number>, threshold: number): boolean {
@@ -125,7 +133,18 @@ export function groupMovesUpload(p: Program, members: readonly number[], reads: 
       if (j !== undefined && j > at) at = j;
     }
   }
-  // Kernels outside the group at or before `at` run before it; eagerly, those before a member run before that member.
+  // Kernels outside the group that read what it makes, directly or through other kernels, run after it
+  // (seed 1009276: a `tf.prod` of a member's result, which eagerly read it before a later member uploaded
+  // it, though the group waited for an input made after the prod).
+  const after = new Set<number>();
+  const made = new Set<ValueId>(produced);
+  for (let j = Math.min(...members) + 1; j < p.nodes.length; j++) {
+    if (inGroup.has(j) || !p.nodes[j].inputs.some((v) => v >= 0 && made.has(v))) continue;
+    after.add(j);
+    for (const o of p.nodes[j].outputs) made.add(o);
+  }
+  // The others at or before `at` run before it; eagerly, those before a member run before that member.
+  const before = (j: number) => j <= at && !after.has(j);
   const seen = new Set<ValueId>(onDeviceInputs(p).map((v) => reads.root[v]));
   for (const i of members) {
     for (const v of p.nodes[i].inputs) {
@@ -137,7 +156,7 @@ export function groupMovesUpload(p: Program, members: readonly number[], reads: 
       const outside = list.filter((j) => !inGroup.has(j));
       for (const m of list) {
         if (!inGroup.has(m)) continue;
-        if (outside.some((j) => (j <= at) !== (j < m))) return true;
+        if (outside.some((j) => before(j) !== (j < m))) return true;
       }
     }
   }

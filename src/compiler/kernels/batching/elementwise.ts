@@ -66,7 +66,12 @@ export const argRule: BatchingRule = {
     const a = x.axis!;
     const l = laneAxis(ctx.attrs.axis as number, x.t.rank - 1);
     const out = applyKernel(ctx, ctx.kernel, [x.t], { ...ctx.attrs, axis: fullAxis(l, a) });
-    return [{ t: out[0], axis: l < a ? a - 1 : a }];
+    const axis = l < a ? a - 1 : a;
+    // The lane's result has the shape the kernel gave the traced lane: tfjs-webgpu's ArgMinMaxProgram
+    // returns [1] where the result is a scalar (fuzz seed 1019408: lanes of argMax over a [1] gave [1]).
+    const lane = ctx.outTypes[0].shape;
+    if (out[0].rank - 1 !== lane.length) return [{ t: tf.reshape(moveAxis(out[0], axis, 0), [ctx.size, ...lane]), axis: 0 }];
+    return [{ t: out[0], axis }];
   },
 };
 

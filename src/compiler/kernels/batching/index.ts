@@ -8,6 +8,7 @@ import { ELEMENTWISE_OPS } from '../../fusion/ops';
 import { attachBatchRule, BatchingRule, KernelOrigin } from '../kernel-info';
 import { argRule, axisAttrRule, broadcastRule, keepAxisRule, lastAxisRule, reductionRule } from './elementwise';
 import { foldIntoNRule, fusedMatMulRule, matMulRule, perLaneRule } from './linalg';
+import { powRule } from './pow';
 import {
   broadcastToRule, concatRule, gatherRule, packRule, padRule, reshapeRule, sliceRule, splitRule, stridedSliceRule,
   tileRule, transposeRule,
@@ -20,6 +21,7 @@ const MORE_ELEMENTWISE = ['Identity', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'A
 /** The tfjs kernels with a rule other than the elementwise one. */
 const TFJS_RULES: Readonly<Record<string, BatchingRule>> = {
   Select: broadcastRule(true),
+  Pow: powRule(),
   AddN: broadcastRule(true),
   Sum: reductionRule, Prod: reductionRule, Max: reductionRule, Min: reductionRule, Mean: reductionRule,
   All: reductionRule, Any: reductionRule, EuclideanNorm: reductionRule,

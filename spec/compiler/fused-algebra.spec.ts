@@ -38,9 +38,10 @@ const chains = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor): tf.Tensor[] => [
   tf.mul(tf.div(x, y), y),
   tf.add(tf.mul(x, y), tf.mul(x, z)),
   tf.add(tf.mul(x, y), z),
-  // Through a negation (which passes no barrier itself): x + -(x - y), -(x * y) + z.
+  // Through a negation: x + -(x - y), -(x * y) + z, -(-x).
   tf.add(x, tf.neg(tf.sub(x, y))),
   tf.add(tf.neg(tf.mul(x, y)), z),
+  tf.mul(tf.neg(tf.neg(x)), y),
   // One value in two operands (NVIDIA's Vulkan compiler folded `x / x` to 1, where eager's
   // division gave 0.99999994, and NaN for 0 and infinity: fuzz seeds 1022813 and 475).
   tf.sqrt(tf.div(tf.abs(x), tf.abs(x))),
@@ -80,22 +81,28 @@ describe('fused kernels round every op as eager does (no algebraic folding acros
     tf.dispose([x, y, z, ...got, ...want]);
   });
 
-  it('an op that reads one value in two operands reads the second through a barrier of its own', () => {
-    // a0 / a0, then (v0 / a0) + -(v0): the repeated operands (directly, and through a
-    // negation, which passes no barrier) each pass a distinct uniform zero.
+  it('an op that reads one value in two operands reads the second through a barrier of its own; a negation passes one too', () => {
+    // a0 / a0; -(v0) + v0; logicalAnd(a0, logicalNot(a0)): the repeated operands (directly, and
+    // through a logic op, which passes no barrier) each pass a distinct uniform zero; the
+    // negation's result passes the common barrier (a GPU that flushes denormals flushes at each
+    // negation eagerly: -(-x) is not x there, fuzz seed 1037487 on an H200).
     const spec: FusedSpec = {
       shape: [8],
       inputs: [{ mode: 'full', dtype: 'float32' }],
       ops: [
         { kernel: 'RealDiv', args: [0, 0], attrs: {}, dtype: 'float32' },
         { kernel: 'Neg', args: [1], attrs: {}, dtype: 'float32' },
-        { kernel: 'Add', args: [1, 2], attrs: {}, dtype: 'float32' },
+        { kernel: 'Add', args: [2, 1], attrs: {}, dtype: 'float32' },
+        { kernel: 'LogicalNot', args: [0], attrs: {}, dtype: 'bool' },
+        { kernel: 'LogicalAnd', args: [0, 4], attrs: {}, dtype: 'bool' },
       ],
-      outputs: [3],
+      outputs: [3, 5],
     };
-    const { source, uniforms } = generateWgslKernel(spec, { kind: 'single', dtype: 'float32', inPlaceInput: -1 });
+    const { source, uniforms } = generateWgslKernel(spec, { kind: 'packed', dtypes: ['float32', 'bool'] });
     expect(source).to.contain('bst_op0(a0, bitcast<f32>(bitcast<u32>(a0) ^ bitcast<u32>(uniforms.zero1)))');
-    expect(source).to.contain('bst_op2(v0, bitcast<f32>(bitcast<u32>(v1) ^ bitcast<u32>(uniforms.zero1)))');
+    expect(source).to.contain('let v1 = bitcast<f32>(bitcast<u32>(bst_op1(v0)) ^ bitcast<u32>(uniforms.zero));');
+    expect(source).to.contain('bst_op2(v1, v0)');
+    expect(source).to.contain('bst_op4(a0, bitcast<f32>(bitcast<u32>(v3) ^ bitcast<u32>(uniforms.zero1)))');
     expect(uniforms.every((u) => u === 0)).to.equal(true);
   });
 });

@@ -51,15 +51,16 @@ function stored(dtype: tf.DataType, v: string): string {
 }
 
 /**
- * Ops whose result needs no barrier: logic (an exact 0 / 1, `f32` of a WGSL bool), or a
- * negation, whose rewrites are exact in IEEE arithmetic (`a + (-b)` is `a - b`, `(-a) * b` is
- * `-(a * b)`); what a negation reads from another arithmetic op passed a barrier there.
+ * Ops whose result needs no barrier: logic (an exact 0 / 1, `f32` of a WGSL bool).
  * (Comparisons keep theirs: tfjs's formula stores `i32` of a NaN for NaN inputs, which a
- * compiler may treat as undefined.) The fused LIF step (4 barriers) ran at 1.02x (N = 4,096)
+ * compiler may treat as undefined. Negations keep theirs too: their rewrites are exact in IEEE
+ * arithmetic, but a GPU that flushes denormals does so at each negation eagerly, and `-(-x)`
+ * folded to `x` kept a denormal that eager's two kernels gave as -0 on an NVIDIA H200, fuzz
+ * seed 1037487.) The fused LIF step (4 barriers) ran at 1.02x (N = 4,096)
  * and 1.03x (N = 100,000) the time of the same program without barriers on SwiftShader
  * (medians of three runs of 25 interleaved blocks; 1 dispatch either way).
  */
-const NO_BARRIER = new Set(['Neg', 'LogicalAnd', 'LogicalOr', 'LogicalNot']);
+const NO_BARRIER = new Set(['LogicalAnd', 'LogicalOr', 'LogicalNot']);
 
 /**
  * `v` (f32) with its bits passed through an XOR with the bits of `zero`, a uniform that

@@ -57,15 +57,22 @@ function someOpRunsOnCpu(spec: FusedSpec, smallHost: readonly boolean[], thresho
   const host: boolean[] = []; // by ref: small host data
   let k = 0;
   spec.inputs.forEach((inp) => { host.push(inp.mode === 'literal' ? false : smallHost[k++]); });
+  // A literal stands for one constant's data (replayUnfused makes it once): a GPU kernel that
+  // reads it uploads it for good, so a later kernel on it runs on the GPU too (fuzz seed
+  // 1031949 on an H200: `mod(c, gpuValue)` then `exp(c)`, both on the GPU eagerly).
+  const uploaded = new Set<number>();
   for (let j = 0; j < spec.ops.length; j++) {
     const op = spec.ops[j];
-    const argHost = op.args.map((a) => (a < nIn && spec.inputs[a].mode === 'literal' ? literalSize(spec, j) < threshold : host[a]));
+    const argHost = op.args.map((a) => (a < nIn && spec.inputs[a].mode === 'literal'
+      ? !uploaded.has(a) && literalSize(spec, j) < threshold
+      : host[a]));
     if (isIdentityCast(spec, j)) {
       host.push(argHost[0]);
       continue;
     }
     const forwarded = WGSL_OPS[op.kernel]?.cpuForward === true && argHost.every((h) => h);
     if (forwarded) return true;
+    for (const a of op.args) if (a < nIn && spec.inputs[a].mode === 'literal') uploaded.add(a);
     host.push(false);
   }
   return false;
@@ -95,6 +102,7 @@ function replayUnfused(spec: FusedSpec, inputs: readonly TensorInfo[], outTypes:
   const made: TensorInfo[] = [];
   let k = 0;
   const literals: (number | undefined)[] = spec.inputs.map((inp) => (inp.mode === 'literal' ? inp.value : undefined));
+  const literalData = new Map<string, TensorInfo>();
   spec.inputs.forEach((inp) => { if (inp.mode !== 'literal') vals.push(inputs[k++]); else vals.push(undefined as never); });
   try {
     spec.ops.forEach((op, j) => {
@@ -107,10 +115,18 @@ function replayUnfused(spec: FusedSpec, inputs: readonly TensorInfo[], outTypes:
           // Select's operands have the domain's shape even when it holds one element (tfjs-webgpu's
           // Select program takes its rank from them; a rank-0 literal made invalid WGSL: fuzz seed 278).
           const shape = op.kernel !== 'Select' && literalSize(spec, j) === 1 ? [] : [...spec.shape];
-          const dtype = spec.inputs[a].dtype;
-          const values = tf.util.getTypedArrayFromDType(dtype as 'float32', sizeOf(shape)).fill(literals[a]!);
-          const info = { dataId: backend.write(values, shape, dtype), shape, dtype };
-          made.push(info);
+          // One data per literal (and shape), as eager's constant is one tensor: a GPU kernel
+          // that reads it uploads it, and a later kernel reading it then runs on the GPU too
+          // (fuzz seed 1031949: a fresh copy per read let `exp(c)` run on the CPU forms).
+          const key = `${a}:${shape.join(',')}`;
+          let info = literalData.get(key);
+          if (info === undefined) {
+            const dtype = spec.inputs[a].dtype;
+            const values = tf.util.getTypedArrayFromDType(dtype as 'float32', sizeOf(shape)).fill(literals[a]!);
+            info = { dataId: backend.write(values, shape, dtype), shape, dtype };
+            made.push(info);
+            literalData.set(key, info);
+          }
           args[names[i]] = info;
         } else if (op.kernel === 'Select' && vals[a].shape.join() !== spec.shape.join()) {
           // An operand the group reads as a scalar or broadcast: tf.where had tiled it to the

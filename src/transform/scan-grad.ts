@@ -98,6 +98,13 @@ function cotangentTerm(out: tf.Tensor, cot: tf.Tensor): tf.Tensor {
   return thunkGradOp([out], () => tf.zeros([]), () => [() => tf.clone(cot)]);
 }
 
+/** `g`'s values through a Pad that pads its leading axis and a Slice that drops the padding. */
+function viaPad(g: tf.Tensor): tf.Tensor {
+  if (g.size === 0) return g;
+  const padded = tf.pad(g, g.shape.map((_, k) => [0, k === 0 ? 1 : 0] as [number, number]));
+  return tf.slice(padded, g.shape.map(() => 0), g.shape);
+}
+
 /**
  * Traces one backward step. Explicit arguments `[dcarry (float carry leaves), dinv so far
  * (float invariants), carry leaves, x rows, dys (float ys), read-only state leaves]`;
@@ -227,7 +234,8 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, k) => from + k);
   // On webgpu the step of row 0 reads the initial carries themselves, as eager's tape does (ScanSpec.firstRows):
   // fuzz seed 1003449, a dead gradient whose first step's Square uploaded the argument the loop started from.
-  const inits = (targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0) > 0 ? n.inputs.slice(0, nFC) : [];
+  const cpuForms = (targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0) > 0;
+  const inits = cpuForms ? n.inputs.slice(0, nFC) : [];
   const nBwdIn = nDC + nDI + nFC + n.nX + floatY.length + nIS + bwdCaptured.length;
   const bwdSpec: ScanSpec = {
     kind: 'scan',
@@ -270,7 +278,12 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     // cotangent with zeros, and the tape adds the padded rows: every element is its step's
     // partial + 0, so a -0 partial comes out +0 once there are two rows (fuzz seed 846).
     // Adding +0 to the stacked cotangents gives the same bits (x + 0 is x otherwise).
-    const dX = grads.slice(nDC + nDI).map((g) => (n.spec.length >= 2 ? tf.add(g, tf.scalar(0, g.dtype)) : g));
+    // On webgpu the padded rows are GPU data wherever the step computed (tfjs-webgpu's Pad has no
+    // CPU form), so the sum and every later kernel on it run on the GPU: the stacked cotangents go
+    // through a Pad too (fuzz seed 1007415: rsqrt of a small host dx gave Infinity, whose
+    // floorDiv then cast to int32 on the CPU forms: 0, eager -2147483648).
+    const dX = grads.slice(nDC + nDI).map((g) => (n.spec.length < 2 ? g
+      : tf.add(cpuForms ? viaPad(g) : g, tf.scalar(0, g.dtype))));
     const out = L.floatIn.map((i) => (i < nFC ? dCarry0[L.floatCarry.indexOf(i)]
       : i < nFC + n.nX ? dX[L.floatX.indexOf(i - nFC)] : dInv[L.floatInv.indexOf(i - nFC - n.nX)]));
     // On a tape (a higher-order gradient): the backward node is opaque to it, so

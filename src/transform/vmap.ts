@@ -134,6 +134,23 @@ function laneData(t: tf.Tensor): tf.Tensor {
   return tf.slice(t, t.shape.map(() => 0), t.shape);
 }
 
+/**
+ * The result `t` (batch axis `axis`, `size` lanes) as the lanes stacked would hold it, where
+ * the backend runs kernels on small host data on its CPU forms (webgpu): a float32 cast of
+ * int32 data keeps its int32 storage there, exact beyond 2^24, while stacking lanes (tfjs-webgpu's
+ * `Pack`, a CPU concat into a Float32Array) rounds it to float32. So such a result goes through
+ * the same unstack and stack (fuzz seed 1025552: 2147483646 lane by lane is 2147483648).
+ * Only small host data (all of it below the CPU threshold, so every kernel here runs on its
+ * CPU form and nothing is uploaded); other results are returned as they are.
+ */
+function asStacked(t: tf.Tensor, axis: number, size: number): tf.Tensor {
+  const gpu = targetNamed(tf.getBackend())?.gpuFusion;
+  if (gpu === undefined || size < 2 || t.dtype !== 'float32' || gpu.storageDtype(t) !== 'int32') return t;
+  if (t.size >= gpu.cpuForwardThreshold() || isOnDevice(t)) return t;
+  const a = normalizeAxis(axis, t.rank);
+  return tf.stack(tf.unstack(t, a), a);
+}
+
 /** Per-lane keys for a random state's key and the key the state holds after the call (BrainState splits the same way). */
 function splitForLanes(key: tf.Tensor, size: number): { lanes: tf.Tensor; next: tf.Tensor } {
   const two = dispatchKernel(RANDOM_SPLIT, { key }, { num: 2 }) as tf.Tensor;
@@ -262,7 +279,7 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
           }
           return own(b.t);
         }
-        return own(placeAt(b, axis, B));
+        return own(asStacked(placeAt(b, axis, B), axis, B));
       });
       // The states written, each as BrainState's vmap treats it.
       let k = lt.numExplicitOut;

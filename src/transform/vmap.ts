@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../backend/custom-kernels';
-import { isOnDevice, isTapeOn } from '../backend/tfjs-engine';
+import { isOnDevice, isTapeOn, storedValues } from '../backend/tfjs-engine';
 import { targetNamed } from '../backend/targets';
 import { disposeProgram } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
@@ -135,18 +135,21 @@ function laneData(t: tf.Tensor): tf.Tensor {
 }
 
 /**
- * The result `t` (batch axis `axis`, `size` lanes) as the lanes stacked would hold it, where
- * the backend runs kernels on small host data on its CPU forms (webgpu): a float32 cast of
- * int32 data keeps its int32 storage there, exact beyond 2^24, while stacking lanes (tfjs-webgpu's
- * `Pack`, a CPU concat into a Float32Array) rounds it to float32. So such a result goes through
- * the same unstack and stack (fuzz seed 1025552: 2147483646 lane by lane is 2147483648).
- * Only small host data (all of it below the CPU threshold, so every kernel here runs on its
- * CPU form and nothing is uploaded); other results are returned as they are.
+ * The result `t` (batch axis `axis`, `size` lanes) as the lanes stacked would hold it. A
+ * float32 cast of int32 data keeps its int32 storage on cpu and webgpu (exact beyond 2^24),
+ * while stacking the lanes (`Pack`, a CPU concat into a Float32Array) rounds it to float32.
+ * So such a result goes through the same unstack and stack (fuzz seed 1025552: 2147483646
+ * lane by lane is 2147483648). On webgpu only small host data (all of it below the CPU
+ * threshold, so every kernel here runs on its CPU form and nothing is uploaded); other
+ * results are returned as they are.
  */
 function asStacked(t: tf.Tensor, axis: number, size: number): tf.Tensor {
+  if (size < 2 || t.dtype !== 'float32') return t;
   const gpu = targetNamed(tf.getBackend())?.gpuFusion;
-  if (gpu === undefined || size < 2 || t.dtype !== 'float32' || gpu.storageDtype(t) !== 'int32') return t;
-  if (t.size >= gpu.cpuForwardThreshold() || isOnDevice(t)) return t;
+  const intStorage = gpu !== undefined
+    ? gpu.storageDtype(t) === 'int32' && t.size < gpu.cpuForwardThreshold() && !isOnDevice(t)
+    : tf.getBackend() === 'cpu' && storedValues(t) instanceof Int32Array;
+  if (!intStorage) return t;
   const a = normalizeAxis(axis, t.rank);
   return tf.stack(tf.unstack(t, a), a);
 }

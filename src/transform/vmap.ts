@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../backend/custom-kernels';
-import { isOnDevice, isTapeOn } from '../backend/tfjs-engine';
+import { isOnDevice, isTapeOn, storedValues } from '../backend/tfjs-engine';
 import { targetNamed } from '../backend/targets';
 import { disposeProgram } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
@@ -132,6 +132,26 @@ function laneData(t: tf.Tensor): tf.Tensor {
   const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
   if (t.size >= threshold || isOnDevice(t)) return t;
   return tf.slice(t, t.shape.map(() => 0), t.shape);
+}
+
+/**
+ * The result `t` (batch axis `axis`, `size` lanes) as the lanes stacked would hold it. A
+ * float32 cast of int32 data keeps its int32 storage on cpu and webgpu (exact beyond 2^24),
+ * while stacking the lanes (`Pack`, a CPU concat into a Float32Array) rounds it to float32.
+ * So such a result goes through the same unstack and stack (fuzz seed 1025552: 2147483646
+ * lane by lane is 2147483648). On webgpu only small host data (all of it below the CPU
+ * threshold, so every kernel here runs on its CPU form and nothing is uploaded); other
+ * results are returned as they are.
+ */
+function asStacked(t: tf.Tensor, axis: number, size: number): tf.Tensor {
+  if (size < 2 || t.dtype !== 'float32') return t;
+  const gpu = targetNamed(tf.getBackend())?.gpuFusion;
+  const intStorage = gpu !== undefined
+    ? gpu.storageDtype(t) === 'int32' && t.size < gpu.cpuForwardThreshold() && !isOnDevice(t)
+    : tf.getBackend() === 'cpu' && storedValues(t) instanceof Int32Array;
+  if (!intStorage) return t;
+  const a = normalizeAxis(axis, t.rank);
+  return tf.stack(tf.unstack(t, a), a);
 }
 
 /** Per-lane keys for a random state's key and the key the state holds after the call (BrainState splits the same way). */
@@ -262,7 +282,7 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
           }
           return own(b.t);
         }
-        return own(placeAt(b, axis, B));
+        return own(asStacked(placeAt(b, axis, B), axis, B));
       });
       // The states written, each as BrainState's vmap treats it.
       let k = lt.numExplicitOut;

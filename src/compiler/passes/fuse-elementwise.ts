@@ -66,7 +66,8 @@ export function fuseElementwiseFor(target: FusionTarget, uploadThreshold = 0): P
 /**
  * `uploadThreshold`: on a backend that runs kernels on small host data on its CPU forms
  * (tfjs-webgpu), that size; groups then keep the order in which kernels first read small
- * values (./upload-order.ts), and small constants read outside a group are not inlined.
+ * values (./upload-order.ts), and small constants read outside a group, or whose data leaves
+ * the call, are not inlined.
  */
 function fuse(p: Program, target: FusionTarget, uploadThreshold: number): Program {
   const producer = new Map<ValueId, number>();
@@ -175,8 +176,13 @@ function fuse(p: Program, target: FusionTarget, uploadThreshold: number): Progra
   const escapes = (v: ValueId) => live.has(v) || (used.get(v) ?? 0) > 0;
   const hostData = uploadThreshold > 0 ? mayBeOnHost(p, uploadThreshold) : [];
   const onHost = uploadThreshold > 0 ? groups.map((m) => groupMayRunOnHost(p, m, escapes, hostData)) : [];
+  // So does one whose data leaves the call (a result, or a state write, through a reshape that shares it):
+  // eager's upload outlives the call, so the next call's kernels on that state run on the GPU (fuzz seed
+  // 1051625: a dead group's `tf.squaredDifference(x, c)` uploaded c, written to a state as `reshape(c, [1])`).
+  const liveData = new Set([...live].map((v) => reads.root[v]));
   const readElsewhere = (m: number[]) => (v: ValueId) => {
     if (uploadThreshold <= 0 || tf.util.sizeFromShape(p.values[v].shape as number[]) >= uploadThreshold) return false;
+    if (liveData.has(reads.root[v])) return true;
     const self = onHost[nodeGroup.get(m[0])!];
     return (reads.readers.get(reads.root[v]) ?? []).some((j) => !m.includes(j) &&
       (!nodeGroup.has(j) || self || onHost[nodeGroup.get(j)!]));

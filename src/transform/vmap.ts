@@ -145,10 +145,12 @@ function laneData(t: tf.Tensor): tf.Tensor {
  */
 function asStacked(t: tf.Tensor, axis: number, size: number): tf.Tensor {
   if (size < 2 || t.dtype !== 'float32') return t;
-  const gpu = targetNamed(tf.getBackend())?.gpuFusion;
+  const target = targetNamed(tf.getBackend());
+  const gpu = target?.gpuFusion;
+  // Host memory that keeps data in another array type than its dtype's (tfjs-cpu) is read as stored.
   const intStorage = gpu !== undefined
     ? gpu.storageDtype(t) === 'int32' && t.size < gpu.cpuForwardThreshold() && !isOnDevice(t)
-    : tf.getBackend() === 'cpu' && storedValues(t) instanceof Int32Array;
+    : target?.memory?.canonicalStorage === false && storedValues(t) instanceof Int32Array;
   if (!intStorage) return t;
   const a = normalizeAxis(axis, t.rank);
   return tf.stack(tf.unstack(t, a), a);

@@ -132,6 +132,19 @@ function showElement(v: number): string {
 }
 
 /**
+ * Expects arrays of read-back values to be equal element by element with `Object.is` (NaN
+ * equals NaN, -0 differs from 0), naming the first array and element that differ.
+ */
+export function expectSameBits(got: readonly number[][], want: readonly number[][]): void {
+  expect(got.length).to.equal(want.length);
+  got.forEach((g, i) => {
+    expect(g.length, `array ${i}`).to.equal(want[i].length);
+    const bad = g.findIndex((v, k) => !Object.is(v, want[i][k]));
+    expect(bad, `array ${i} element ${bad}: ${showElement(g[bad])} vs ${showElement(want[i][bad])}`).to.equal(-1);
+  });
+}
+
+/**
  * Expects `actual` to hold exactly `expected`'s dtype, length and bits per element
  * (`Object.is`: NaN equals NaN, -0 differs from 0), naming `what` and the first element
  * that differs. Reads synchronously (cpu and wasm).

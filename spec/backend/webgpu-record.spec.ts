@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
+import { expectSameBits } from '../helpers';
 import { countDispatches, gpuIdle, uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
 import { BIND_GROUP_LIMIT, packedUniforms, recordCacheStats, setRecordCache, UNIFORM_LIMIT } from '../../src/backend/webgpu/record-cache';
 
@@ -51,16 +52,6 @@ async function train(steps: number, cached: boolean, jit: boolean): Promise<numb
   } finally {
     setRecordCache(was);
   }
-}
-
-/** Element by element with Object.is (NaN equals NaN, -0 differs from 0). */
-function expectSameBits(got: number[][], want: number[][]): void {
-  expect(got.length).to.equal(want.length);
-  got.forEach((g, i) => {
-    expect(g.length).to.equal(want[i].length);
-    const bad = g.findIndex((v, k) => !Object.is(v, want[i][k]));
-    expect(bad, `array ${i} element ${bad}: ${g[bad]} vs ${want[i][bad]}`).to.equal(-1);
-  });
 }
 
 describe('webgpu: the cached dispatch recorder', () => {

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
+import { expectSameBits } from '../helpers';
 import { gpuIdle, isOnDevice, uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
 import { setQueueUpload } from '../../src/backend/webgpu/queue-upload';
 
@@ -35,14 +36,6 @@ async function roundTrip(queue: boolean, make: () => tf.Tensor[]): Promise<numbe
   } finally {
     setQueueUpload(was);
   }
-}
-
-function expectSameBits(got: number[][], want: number[][]): void {
-  expect(got.length).to.equal(want.length);
-  got.forEach((g, i) => {
-    const bad = g.findIndex((v, k) => !Object.is(v, want[i][k]));
-    expect(bad, `array ${i} element ${bad}: ${g[bad]} vs ${want[i][bad]}`).to.equal(-1);
-  });
 }
 
 const spread = (values: number[], n: number) => Array.from({ length: n }, (_, i) => values[i % values.length]);

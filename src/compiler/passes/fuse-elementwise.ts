@@ -18,7 +18,7 @@ import { splatValue } from '../constants';
 import type { FusedInput, FusedOp, FusedSpec, KernelNode, Program, ValueId, ValueType } from '../ir';
 import { liveOuts } from '../ir';
 import type { Pass } from './pass';
-import { DataReads, groupMayRunOnHost, groupMovesUpload, mayBeOnHost, readersOf } from './upload-order';
+import { DataReads, groupMayRunOnHost, groupMovesUpload, groupRunsAt, mayBeOnHost, readersOf } from './upload-order';
 import { InternalError } from '../../errors';
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -275,12 +275,22 @@ export function fuseSingle(p: Program, index: number, target: FusionTarget): Ker
   return buildFused(p, [index], producer, () => true, constants);
 }
 
-/** Original nodes outside groups plus fused nodes, in a topological order close to the original. */
+/**
+ * Original nodes outside groups plus fused nodes, in a topological order close to the original.
+ * A group runs where ./upload-order.ts groupMovesUpload assumes it does: at its first member, or
+ * right after the last kernel outside it that makes one of its inputs, so kernels in between keep
+ * running before it (fuzz seed 1060293: a group whose input came from an earlier group ran before
+ * `tf.maximum(b, c)`, and its `Sub(c, x)` uploaded c, so the maximum ran on the GPU and flushed
+ * the denormal b to 0).
+ */
 function schedule(p: Program, groups: number[][], fused: KernelNode[]): KernelNode[] {
   const grouped = new Set(groups.flat());
+  const producer = new Map<ValueId, number>();
+  p.nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
   const items: { first: number; node: KernelNode }[] = [];
   p.nodes.forEach((n, i) => { if (!grouped.has(i)) items.push({ first: i, node: n }); });
-  groups.forEach((m, gi) => items.push({ first: m[0], node: fused[gi] }));
+  // Stable sort: a group placed after kernel `at` comes after it (items outside groups are listed first).
+  groups.forEach((m, gi) => items.push({ first: groupRunsAt(p, m, producer), node: fused[gi] }));
   items.sort((a, b) => a.first - b.first);
   const produced = new Set<ValueId>();
   for (const n of p.nodes) for (const o of n.outputs) produced.add(o);

@@ -110,6 +110,23 @@ export function readersOf(p: Program): DataReads {
 }
 
 /**
+ * Where a group of `members` (node indices) runs as one kernel: at its first member, or right
+ * after the last kernel outside it that makes one of its inputs. Fusion schedules it there
+ * (./fuse-elementwise.ts), and {@link groupMovesUpload} judges uploads by that place.
+ */
+export function groupRunsAt(p: Program, members: readonly number[], producer: Map<ValueId, number>): number {
+  const inGroup = new Set(members);
+  let at = Math.min(...members);
+  for (const i of members) {
+    for (const v of p.nodes[i].inputs) {
+      const j = v >= 0 ? producer.get(v) : undefined;
+      if (j !== undefined && !inGroup.has(j) && j > at) at = j;
+    }
+  }
+  return at;
+}
+
+/**
  * Whether a group of `members` (node indices) run as one kernel would change, for some value
  * smaller than `threshold` elements, which kernels outside the group read it before a member
  * does. The group runs at its first member, or right after the last kernel outside it that
@@ -126,13 +143,7 @@ export function groupMovesUpload(p: Program, members: readonly number[], reads: 
   const inGroup = new Set(members);
   const produced = new Set<ValueId>();
   for (const i of members) for (const o of p.nodes[i].outputs) produced.add(o);
-  let at = Math.min(...members);
-  for (const i of members) {
-    for (const v of p.nodes[i].inputs) {
-      const j = v >= 0 && !produced.has(v) ? producer.get(v) : undefined;
-      if (j !== undefined && j > at) at = j;
-    }
-  }
+  const at = groupRunsAt(p, members, producer);
   // Kernels outside the group that read what it makes, directly or through other kernels, run after it
   // (seed 1009276: a `tf.prod` of a member's result, which eagerly read it before a later member uploaded
   // it, though the group waited for an input made after the prod).

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import * as bst from '../../src';
 import type { Program } from '../../src/compiler/ir';
 import {
-  eliminateCasts, eliminateCommonSubexpressions, eliminateDeadCode, explicitMatMulTranspose, simplifyAlgebraFor,
+  eliminateCasts, eliminateCastsFor, eliminateCommonSubexpressions, eliminateDeadCode, explicitMatMulTranspose, simplifyAlgebraFor,
 } from '../../src/compiler/passes';
 import { f32, konst, node, print, program, typed } from './program-helpers';
 import { expectTensorClose } from '../helpers';
@@ -101,6 +101,36 @@ describe('simplify', () => {
       '  let   g:bool[4] = Greater(b, b)',
       '  out   (d, f, g)',
     ].join('\n'));
+  });
+
+  it('on webgpu keeps which data a bool cast chain of small values is (a lossy second cast copies)', () => {
+    const p = program([typed('bool', 4), typed('bool', 2000), typed('float32', 4), typed('int32', 4), typed('int32', 4),
+      typed('float32', 4), typed('float32', 2000), typed('int32', 2000)], [
+      node('Cast', [0], [2], { dtype: 'float32' }),
+      node('Cast', [2], [3], { dtype: 'int32' }),
+      node('Cast', [0], [4], { dtype: 'int32' }),
+      node('Cast', [4], [5], { dtype: 'float32' }),
+      node('Cast', [1], [6], { dtype: 'float32' }),
+      node('Cast', [6], [7], { dtype: 'int32' }),
+    ], [3, 5, 7], [], 2);
+    const after = print(eliminateDeadCode.run(eliminateCastsFor(bst.backend.name()).run(p))).split('\n');
+    // tfjs-webgpu's float32 -> int32 cast of small host data is a CPU-form copy, which a later
+    // upload of the bool leaves on the host; bool -> int32 would be the bool's own data (fuzz
+    // seed 1101924). int32 -> float32 returns its input's data, as does the one cast that
+    // replaces it; data of the CPU threshold's size or more never runs on the CPU forms.
+    const expected = bst.backend.name() === 'webgpu' ? [
+      '  let   c:f32[4] = Cast{dtype=float32}(a)',
+      '  let   d:i32[4] = Cast{dtype=int32}(c)',
+      '  let   e:f32[4] = Cast{dtype=float32}(a)',
+      '  let   f:i32[2000] = Cast{dtype=int32}(b)',
+      '  out   (d, e, f)',
+    ] : [
+      '  let   c:i32[4] = Cast{dtype=int32}(a)',
+      '  let   d:f32[4] = Cast{dtype=float32}(a)',
+      '  let   e:i32[2000] = Cast{dtype=int32}(b)',
+      '  out   (c, d, e)',
+    ];
+    expect(after).to.deep.equal(['program p', '  in    a:bool[4]  arg 0', '  in    b:bool[2000]  arg 1', ...expected]);
   });
 
   it('in a traced program the result is unchanged', () => {

@@ -8,7 +8,7 @@ import { sumLeadingAxesFor } from './sum-leading-axes';
 import { mergeFusedParts, mergeFusedPartsFor } from './merge-fused-parts';
 import { eliminateCommonSubexpressions, eliminateCommonSubexpressionsFor } from './cse';
 import { simplifyAlgebraFor } from './simplify';
-import { eliminateCasts } from './cast-elimination';
+import { eliminateCasts, eliminateCastsFor } from './cast-elimination';
 import { fusionTargetOf } from '../fusion/ops';
 import { targetNamed } from '../../backend/targets';
 import { compilerOptions } from '../options';
@@ -22,7 +22,7 @@ export {
   eliminateCommonSubexpressions, eliminateCommonSubexpressionsFor, eliminateDeadCode, eliminateDeadCodeFor, elideIdentities, explicitMatMulTranspose, foldConstants,
   foldConstantsFor, fuseElementwiseFor,
   matMulEpilogue, sumLeadingAxesFor, mergeFusedParts,
-  simplifyAlgebraFor, eliminateCasts,
+  simplifyAlgebraFor, eliminateCasts, eliminateCastsFor,
 };
 
 /** Whether elementwise fusion is on: `BRAINSTATE_FUSION=0` turns it off (read at each compile). */
@@ -33,7 +33,7 @@ export function fusionEnabled(): boolean {
 /** The pass pipeline for a program that will run on `backendName`. */
 export function passesFor(backendName: string): readonly Pass[] {
   const passes: Pass[] = [
-    foldConstantsFor(backendName), elideIdentities, simplifyAlgebraFor(backendName), eliminateCasts, eliminateCommonSubexpressionsFor(backendName),
+    foldConstantsFor(backendName), elideIdentities, simplifyAlgebraFor(backendName), eliminateCastsFor(backendName), eliminateCommonSubexpressionsFor(backendName),
     eliminateDeadCodeFor(backendName),
   ];
   // tfjs-wasm's own BatchMatMul is slow with a transposed operand; the generated GEMM is not.

@@ -217,7 +217,8 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
   for (const i of literal) {
     const n = p.nodes[i];
     ref.set(n.outputs[0], inputs.length);
-    inputs.push({ mode: 'literal', dtype: p.values[n.outputs[0]].dtype, value: kernelInfo(n.kernel)!.constant!.splat(n.attrs) });
+    const t = p.values[n.outputs[0]];
+    inputs.push({ mode: 'literal', dtype: t.dtype, value: kernelInfo(n.kernel)!.constant!.splat(n.attrs), shape: t.shape });
   }
   for (const i of nodeIdx) {
     if (literal.has(i)) continue;
@@ -232,7 +233,7 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
     const splat = c !== undefined ? splatValue(c) : undefined;
     ref.set(v, inputs.length);
     if (splat !== undefined && literalHolds(t.dtype, splat) && !readElsewhere(v)) {
-      inputs.push({ mode: 'literal', dtype: t.dtype, value: splat });
+      inputs.push({ mode: 'literal', dtype: t.dtype, value: splat, shape: t.shape });
       continue;
     }
     const size = tf.util.sizeFromShape(t.shape as number[]);

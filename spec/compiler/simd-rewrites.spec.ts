@@ -18,8 +18,8 @@ import { expectBitEqual } from '../helpers';
 const LIF: FusedSpec = {
   shape: [64],
   inputs: [{ mode: 'full', dtype: 'float32' }, { mode: 'full', dtype: 'float32' },
-    { mode: 'literal', dtype: 'float32', value: Math.fround(0.01) }, { mode: 'literal', dtype: 'float32', value: 1 },
-    { mode: 'literal', dtype: 'float32', value: 0 }],
+    { mode: 'literal', dtype: 'float32', value: Math.fround(0.01), shape: [] }, { mode: 'literal', dtype: 'float32', value: 1, shape: [] },
+    { mode: 'literal', dtype: 'float32', value: 0, shape: [] }],
   ops: [
     { kernel: 'Neg', args: [0], attrs: {}, dtype: 'float32' },
     { kernel: 'Add', args: [5, 1], attrs: {}, dtype: 'float32' },
@@ -51,7 +51,7 @@ describe('fused SIMD kernels: shorter forms of neg-add and select-zero (issue 19
 
   it('a select against -0, or against a non-zero literal, keeps the general form', () => {
     const withReset = (value: number): FusedSpec => ({
-      ...LIF, inputs: [...LIF.inputs.slice(0, 4), { mode: 'literal', dtype: 'float32', value }],
+      ...LIF, inputs: [...LIF.inputs.slice(0, 4), { mode: 'literal', dtype: 'float32', value, shape: [] }],
     });
     expect(rewrittenOp(withReset(-0), 5, (r) => [r])).to.equal(undefined);
     expect(rewrittenOp(withReset(-65), 5, (r) => [r])).to.equal(undefined);

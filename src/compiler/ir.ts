@@ -80,8 +80,12 @@ export type FusedInput =
   | { readonly mode: 'full'; readonly dtype: tf.DataType }
   /** One value for every element (size 1, read once). */
   | { readonly mode: 'scalar'; readonly dtype: tf.DataType }
-  /** A constant whose elements are all equal: inlined into the code, never read. */
-  | { readonly mode: 'literal'; readonly dtype: tf.DataType; readonly value: number }
+  /**
+   * A constant whose elements are all equal: inlined into the code, never read. `shape` is the
+   * constant's own (what the group's kernels read unfused: a GPU backend that replays the group
+   * kernel by kernel makes it as one tensor of that shape, as the program's constant is one).
+   */
+  | { readonly mode: 'literal'; readonly dtype: tf.DataType; readonly value: number; readonly shape: readonly number[] }
   /** Broadcast along some axes: element strides per domain axis (0 where broadcast). */
   | { readonly mode: 'strided'; readonly dtype: tf.DataType; readonly strides: readonly number[] };
 

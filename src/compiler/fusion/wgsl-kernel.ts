@@ -18,7 +18,7 @@ import {
   currentBackend, disposeInfo, KernelFunc, lookupKernel, OutputReuse, reuseFor, TensorInfo,
 } from '../../backend/tfjs-engine';
 import { InternalError } from '../../errors';
-import type { FusedSpec, ValueType } from '../ir';
+import type { FusedInput, FusedSpec, ValueType } from '../ir';
 import { OutputPlan, wgslKernelFor, wgslSupports } from './codegen-wgsl';
 import { ELEMENTWISE_OPS } from './ops';
 import { WGSL_OPS } from './wgsl-ops';
@@ -33,18 +33,10 @@ function isIdentityCast(spec: FusedSpec, j: number): boolean {
   return !tf.util.hasEncodingLoss(from, op.dtype);
 }
 
-/**
- * The size each inlined constant had where op `j` reads it: the domain's when every
- * argument of the op is a constant or a scalar (the op's result has the domain's shape,
- * so the constant had it) and always for Select, else 1 (a scalar broadcast against the
- * other argument).
- */
-function literalSize(spec: FusedSpec, j: number): number {
-  const nIn = spec.inputs.length;
-  // Select's kernel does not broadcast: tf.where broadcast its operands before recording it.
-  if (spec.ops[j].kernel === 'Select') return sizeOf(spec.shape);
-  const allSmall = spec.ops[j].args.every((a) => a < nIn && spec.inputs[a].mode !== 'full' && spec.inputs[a].mode !== 'strided');
-  return allSmall ? sizeOf(spec.shape) : 1;
+/** The literal input `a` of `spec`, or undefined when `a` is not one. */
+function literalAt(spec: FusedSpec, a: number): Extract<FusedInput, { mode: 'literal' }> | undefined {
+  const inp = a < spec.inputs.length ? spec.inputs[a] : undefined;
+  return inp?.mode === 'literal' ? inp : undefined;
 }
 
 /**
@@ -52,33 +44,42 @@ function literalSize(spec: FusedSpec, j: number): number {
  * non-literal inputs are small host data (`smallHost`, by non-literal input index).
  */
 function someOpRunsOnCpu(spec: FusedSpec, smallHost: readonly boolean[], threshold: number): boolean {
-  const nIn = spec.inputs.length;
   const domain = sizeOf(spec.shape);
   const host: boolean[] = []; // by ref: small host data
   let k = 0;
   spec.inputs.forEach((inp) => { host.push(inp.mode === 'literal' ? false : smallHost[k++]); });
-  // A literal stands for one constant's data (replayUnfused makes it once): a GPU kernel that
-  // reads it uploads it for good, so a later kernel on it runs on the GPU too (fuzz seed
-  // 1031949 on an H200: `mod(c, gpuValue)` then `exp(c)`, both on the GPU eagerly).
+  // A literal stands for one constant's data, of the constant's own shape (replayUnfused makes
+  // it once): a GPU kernel that reads it uploads it for good, so a later kernel on it runs on
+  // the GPU too (fuzz seed 1031949 on an H200: `mod(c, gpuValue)` then `exp(c)`, both on the
+  // GPU eagerly; seed 1108059: `where(b, x, c)` then `maximum(c, d)`, c of shape [1]).
   const uploaded = new Set<number>();
+  const literalHost = (a: number) => !uploaded.has(a) && sizeOf(literalAt(spec, a)!.shape) < threshold;
   for (let j = 0; j < spec.ops.length; j++) {
     const op = spec.ops[j];
-    const argHost = op.args.map((a) => (a < nIn && spec.inputs[a].mode === 'literal'
-      ? !uploaded.has(a) && literalSize(spec, j) < threshold
-      : host[a]));
+    const argHost = op.args.map((a) => (literalAt(spec, a) !== undefined ? literalHost(a) : host[a]));
     if (isIdentityCast(spec, j)) {
       host.push(argHost[0]);
       continue;
     }
     const forwarded = WGSL_OPS[op.kernel]?.cpuForward === true && argHost.every((h) => h);
     if (forwarded) return true;
-    for (const a of op.args) if (a < nIn && spec.inputs[a].mode === 'literal') uploaded.add(a);
+    for (const a of op.args) {
+      const lit = literalAt(spec, a);
+      if (lit === undefined) continue;
+      // Select reads a literal that tf.where tiled (some axis grows) through that Tile, which
+      // runs on the CPU forms while the literal is small host data: it stays on the host then.
+      const tiledOnHost = op.kernel === 'Select' && sizeOf(lit.shape) !== domain && literalHost(a);
+      if (!tiledOnHost) uploaded.add(a);
+    }
     host.push(false);
   }
   return false;
 }
 
-/** `x` tiled to `shape` as tf.broadcastTo does it (a Reshape to the rank, then Tile). */
+/**
+ * `x` broadcast to `shape` as tf.broadcastTo does it: a Reshape to the rank (the same data),
+ * then a Tile (a new tensor) only where some axis grows, as tf.where's operands are.
+ */
 function broadcastToDomain(x: TensorInfo, shape: readonly number[], backendName: string): TensorInfo {
   const backend = currentBackend();
   const reshape = lookupKernel('Reshape', backendName);
@@ -86,8 +87,10 @@ function broadcastToDomain(x: TensorInfo, shape: readonly number[], backendName:
   if (reshape === undefined || tile === undefined) throw new InternalError('Reshape and Tile kernels are needed to replay a Select');
   const padded = [...new Array(shape.length - x.shape.length).fill(1), ...x.shape];
   const r = reshape({ inputs: { x }, backend, attrs: { shape: padded } }) as TensorInfo;
+  const reps = shape.map((d, i) => d / padded[i]);
+  if (reps.every((n) => n === 1)) return r;
   try {
-    return tile({ inputs: { x: r }, backend, attrs: { reps: shape.map((d, i) => d / padded[i]) } }) as TensorInfo;
+    return tile({ inputs: { x: r }, backend, attrs: { reps } }) as TensorInfo;
   } finally {
     disposeInfo(r);
   }
@@ -97,39 +100,35 @@ function broadcastToDomain(x: TensorInfo, shape: readonly number[], backendName:
 function replayUnfused(spec: FusedSpec, inputs: readonly TensorInfo[], outTypes: readonly ValueType[],
   backendName: string): TensorInfo[] {
   const backend = currentBackend();
-  const nIn = spec.inputs.length;
   const vals: TensorInfo[] = [];
   const made: TensorInfo[] = [];
   let k = 0;
-  const literals: (number | undefined)[] = spec.inputs.map((inp) => (inp.mode === 'literal' ? inp.value : undefined));
-  const literalData = new Map<string, TensorInfo>();
-  spec.inputs.forEach((inp) => { if (inp.mode !== 'literal') vals.push(inputs[k++]); else vals.push(undefined as never); });
   try {
-    spec.ops.forEach((op, j) => {
+    // Each literal is made once, as one tensor of its constant's shape, which every kernel
+    // reads as the unfused program reads that constant: a GPU kernel that reads it uploads it,
+    // so a later kernel on it runs on the GPU too (fuzz seed 1031949: a fresh copy per read let
+    // `exp(c)` run on the CPU forms; seed 1108059: a copy per shape read, [1] in `where(b, x, c)`
+    // and [] in `maximum(c, d)`, let the int32 maximum run exactly on the CPU forms, where eager's
+    // ran on the GPU through f32).
+    spec.inputs.forEach((inp) => {
+      if (inp.mode !== 'literal') {
+        vals.push(inputs[k++]);
+        return;
+      }
+      const shape = [...inp.shape];
+      const values = tf.util.getTypedArrayFromDType(inp.dtype as 'float32', sizeOf(shape)).fill(inp.value);
+      const info: TensorInfo = { dataId: backend.write(values, shape, inp.dtype), shape, dtype: inp.dtype };
+      made.push(info);
+      vals.push(info);
+    });
+    spec.ops.forEach((op) => {
       const kernel = lookupKernel(op.kernel, backendName);
       const names = ELEMENTWISE_OPS[op.kernel]?.inputs;
       if (kernel === undefined || names === undefined) throw new InternalError(`fused kernel ${op.kernel} cannot be replayed`);
       const args: Record<string, TensorInfo> = {};
       op.args.forEach((a, i) => {
-        if (a < nIn && literals[a] !== undefined) {
-          // Select's operands have the domain's shape even when it holds one element (tfjs-webgpu's
-          // Select program takes its rank from them; a rank-0 literal made invalid WGSL: fuzz seed 278).
-          const shape = op.kernel !== 'Select' && literalSize(spec, j) === 1 ? [] : [...spec.shape];
-          // One data per literal (and shape), as eager's constant is one tensor: a GPU kernel
-          // that reads it uploads it, and a later kernel reading it then runs on the GPU too
-          // (fuzz seed 1031949: a fresh copy per read let `exp(c)` run on the CPU forms).
-          const key = `${a}:${shape.join(',')}`;
-          let info = literalData.get(key);
-          if (info === undefined) {
-            const dtype = spec.inputs[a].dtype;
-            const values = tf.util.getTypedArrayFromDType(dtype as 'float32', sizeOf(shape)).fill(literals[a]!);
-            info = { dataId: backend.write(values, shape, dtype), shape, dtype };
-            made.push(info);
-            literalData.set(key, info);
-          }
-          args[names[i]] = info;
-        } else if (op.kernel === 'Select' && vals[a].shape.join() !== spec.shape.join()) {
-          // An operand the group reads as a scalar or broadcast: tf.where had tiled it to the
+        if (op.kernel === 'Select' && vals[a].shape.join() !== spec.shape.join()) {
+          // An operand the group reads as a scalar or broadcast: tf.where had broadcast it to the
           // domain's shape (tfjs-webgpu's Select program needs equal ranks; fuzz seed 278).
           const tiled = broadcastToDomain(vals[a], spec.shape, backendName);
           made.push(tiled);

@@ -66,8 +66,8 @@ export function fuseElementwiseFor(target: FusionTarget, uploadThreshold = 0): P
 /**
  * `uploadThreshold`: on a backend that runs kernels on small host data on its CPU forms
  * (tfjs-webgpu), that size; groups then keep the order in which kernels first read small
- * values (./upload-order.ts), and small constants read outside a group, or whose data leaves
- * the call, are not inlined.
+ * values (./upload-order.ts), and small constants read outside a group, whose data leaves
+ * the call, or whose data the group also reads as another value, are not inlined.
  */
 function fuse(p: Program, target: FusionTarget, uploadThreshold: number): Program {
   const producer = new Map<ValueId, number>();
@@ -180,9 +180,15 @@ function fuse(p: Program, target: FusionTarget, uploadThreshold: number): Progra
   // eager's upload outlives the call, so the next call's kernels on that state run on the GPU (fuzz seed
   // 1051625: a dead group's `tf.squaredDifference(x, c)` uploaded c, written to a state as `reshape(c, [1])`).
   const liveData = new Set([...live].map((v) => reads.root[v]));
+  // So does one whose data the group also reads as another value (a folded reshape or lossless cast of
+  // it): two literals would be two tensors where eager's kernels read one data, and the executable's
+  // fresh copies of the two constants share it (a Select reads `reshape(c, [1])`, uploading c, and a
+  // later `maximum(c, d)` then runs on the GPU, through f32 for int32).
+  const aliased = (m: number[], v: ValueId) =>
+    m.some((j) => p.nodes[j].inputs.some((w) => w >= 0 && w !== v && reads.root[w] === reads.root[v]));
   const readElsewhere = (m: number[]) => (v: ValueId) => {
     if (uploadThreshold <= 0 || tf.util.sizeFromShape(p.values[v].shape as number[]) >= uploadThreshold) return false;
-    if (liveData.has(reads.root[v])) return true;
+    if (liveData.has(reads.root[v]) || aliased(m, v)) return true;
     const self = onHost[nodeGroup.get(m[0])!];
     return (reads.readers.get(reads.root[v]) ?? []).some((j) => !m.includes(j) &&
       (!nodeGroup.has(j) || self || onHost[nodeGroup.get(j)!]));
@@ -217,7 +223,8 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
   for (const i of literal) {
     const n = p.nodes[i];
     ref.set(n.outputs[0], inputs.length);
-    inputs.push({ mode: 'literal', dtype: p.values[n.outputs[0]].dtype, value: kernelInfo(n.kernel)!.constant!.splat(n.attrs) });
+    const t = p.values[n.outputs[0]];
+    inputs.push({ mode: 'literal', dtype: t.dtype, value: kernelInfo(n.kernel)!.constant!.splat(n.attrs), shape: t.shape });
   }
   for (const i of nodeIdx) {
     if (literal.has(i)) continue;
@@ -232,7 +239,7 @@ function buildFused(p: Program, nodeIdx: number[], producer: Map<ValueId, number
     const splat = c !== undefined ? splatValue(c) : undefined;
     ref.set(v, inputs.length);
     if (splat !== undefined && literalHolds(t.dtype, splat) && !readElsewhere(v)) {
-      inputs.push({ mode: 'literal', dtype: t.dtype, value: splat });
+      inputs.push({ mode: 'literal', dtype: t.dtype, value: splat, shape: t.shape });
       continue;
     }
     const size = tf.util.sizeFromShape(t.shape as number[]);

@@ -39,10 +39,12 @@ export function lanesOf(b: Batched, start: number, count: number): Batched {
 
 /**
  * Lane 0's result `a` and the other lanes' `b` (`size` lanes in all) as one batched value;
- * `place(x, axis, n)` puts `x`'s batch axis (or a broadcast of it, unbatched) at `axis`.
+ * `place(x, axis, n)` puts `x`'s batch axis (or a broadcast of it, unbatched) at `axis`. A
+ * value no lane changes stays unbatched, as the last lanes made it (a state written the same
+ * value in every lane is no per-lane write, and lane by lane the last write stays).
  */
 export function joinLanes(a: Batched, b: Batched, size: number, place: (x: Batched, axis: number, n: number) => tf.Tensor): Batched {
-  if (a.axis === null && b.axis === null && a.t === b.t) return a;
+  if (a.axis === null && b.axis === null) return b;
   const axis = b.axis ?? a.axis ?? 0;
   return { t: tf.concat([place(a, axis, 1), place(b, axis, size - 1)], axis), axis };
 }

@@ -402,6 +402,35 @@ describe('transform.vmap: results no lane changes', () => {
   });
 });
 
+describe('transform.vmap: a mapped argument the function also reads whole', () => {
+  it('lanes after one that uploads the argument read it as lane by lane, and a state written the same value in every lane stays unbatched (fuzz seed 1102180)', async () => {
+    // Small int32 host data: on webgpu lane 0's dead tf.mod reads x whole and uploads it, so
+    // the slices of lanes 1 and on are GPU data and abs/relu6 run there (int32 through f32).
+    const make = () => tf.tensor2d([[10, 1, 2], [-2147483648, -9, 4], [2147483647, -3, 9], [-2, 5, 10]], [4, 3], 'int32');
+    const shared = new bst.ShortTermState(tf.zeros([4, 3], 'int32'));
+    const bodyOf = (x: tf.Tensor) => (row: tf.Tensor) => {
+      const a = tf.abs(row);
+      tf.mod(x, tf.maximum(a, tf.scalar(1, 'int32')));
+      return tf.relu6(a);
+    };
+    const x0 = make();
+    const want = Array.from(await perLane(bodyOf(x0), [x0], [0], 4).data());
+    const wantState = Array.from(await tf.add(x0, tf.scalar(1, 'int32')).data());
+    const jitted = T.jit((x: tf.Tensor) => T.vmap((row: tf.Tensor) => {
+      shared.value = tf.add(x, tf.scalar(1, 'int32'));
+      return bodyOf(x)(row);
+    })(x) as tf.Tensor);
+    for (let call = 0; call < 2; call++) {
+      const x = make();
+      const got = await callJitted(jitted, x);
+      expect(Array.from(await got.data()), `call ${call}`).to.deep.equal(want);
+      expect(shared.value.shape).to.deep.equal([4, 3]);
+      expect(Array.from(await shared.value.data()), `state, call ${call}`).to.deep.equal(wantState);
+      tf.dispose([x, got]);
+    }
+  });
+});
+
 describe('transform.vmap of loops and branches', () => {
   it('forLoop / scan: the body batched, equal to each lane looped separately', () => {
     const f = (x: tf.Tensor, a: tf.Tensor) => {

@@ -27,7 +27,8 @@ import { defaultLabeler, JitCore } from './jit';
 import { isTracing } from './trace';
 import { AxisSpec, axisAt, compileStates, normalizeAxis, stateAxisSize, StateAxisOf, VmapStates } from './vmap-axes';
 import { interpretBatched } from './vmap-interpret';
-import { axisLength, laneOf, laneTrace } from './vmap-trace';
+import { firstLaneApart, joinLanes, lanesOf } from './vmap-first-lane';
+import { axisLength, laneOf, LaneTrace, laneTrace } from './vmap-trace';
 import './vmap-control';
 
 /** Options of {@link vmap}. */
@@ -156,6 +157,26 @@ function asStacked(t: tf.Tensor, axis: number, size: number): tf.Tensor {
   return tf.stack(tf.unstack(t, a), a);
 }
 
+/**
+ * The lane program on the batch: at once, or lane 0 first where the backend would place the
+ * other lanes' slices elsewhere (vmap-first-lane.ts). `feeds` are the program's arguments
+ * (mapped explicit ones through {@link laneData}); `tensors` and `axes` the explicit leaves,
+ * `onHost` whether each was host data when the call began.
+ */
+function runLanes(lt: LaneTrace, feeds: readonly Batched[], tensors: readonly tf.Tensor[], axes: readonly (number | null)[],
+  onHost: readonly boolean[], size: number, what: string): Batched[] {
+  const mapped = tensors.filter((_, i) => axes[i] !== null && onHost[i]);
+  const whole = [...tensors.filter((_, i) => axes[i] === null), ...lt.captured.map((c) => c.tensor),
+    ...lt.states.filter((s) => s.role.kind === 'shared').flatMap((s) => tensorLeaves(s.outer))];
+  if (!firstLaneApart(mapped, whole, size)) return interpretBatched(lt.program, feeds, size, what);
+  // Explicit mapped arguments are sliced from themselves (a slice of host data is new host data,
+  // as laneData's copy); the other lanes' slices only after lane 0 ran, as lane by lane.
+  const own = (k: number): Batched => (k < tensors.length && axes[k] !== null ? { t: tensors[k], axis: axes[k] } : feeds[k]);
+  const first = interpretBatched(lt.program, feeds.map((_, k) => lanesOf(own(k), 0, 1)), 1, what);
+  const rest = interpretBatched(lt.program, feeds.map((_, k) => lanesOf(own(k), 1, size - 1)), size - 1, what);
+  return first.map((a, j) => joinLanes(a, rest[j], size, placeAt));
+}
+
 /** Per-lane keys for a random state's key and the key the state holds after the call (BrainState splits the same way). */
 function splitForLanes(key: tf.Tensor, size: number): { lanes: tf.Tensor; next: tf.Tensor } {
   const two = dispatchKernel(RANDOM_SPLIT, { key }, { num: 2 }) as tf.Tensor;
@@ -218,6 +239,9 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
     laneLeaves.push(lane);
   });
   const explicit = laneLeaves.filter(isTensor) as tf.Tensor[];
+  // Which arguments are host data before the lane trace, whose real run of lane 0 may upload
+  // what the function reads whole (a captured argument): the call's lanes see them on the host.
+  const onHost = tensors.map((t) => !isOnDevice(t));
   let lt;
   try {
     lt = laneTrace(`vmap(${fnName})`, (copies) => {
@@ -269,7 +293,7 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
         }
       }
       for (const cap of lt.captured) feeds[cap.leaf] = { t: cap.tensor, axis: null };
-      const results = interpretBatched(lt.program, feeds, B, `vmap(${fnName})`);
+      const results = runLanes(lt, feeds, tensors, axes, onHost, B, `vmap(${fnName})`);
       // The result, its batch axis placed as outAxes says.
       const resultLeaves = results.slice(0, lt.numExplicitOut);
       const order = unflatten(lt.outTree, resultLeaves.map((_, j) => j));

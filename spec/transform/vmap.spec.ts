@@ -429,6 +429,52 @@ describe('transform.vmap: a mapped argument the function also reads whole', () =
       tf.dispose([x, got]);
     }
   });
+
+  // On webgpu the lane trace runs lane 0 for real, and its tf.mod reads x whole and uploads it
+  // (inside a jit the jit's trace copy; with the jit off or under a tape x itself). Lane by
+  // lane, lane 0's slice was taken before: host data, so abs/relu6 of -2147483648 run on the
+  // CPU forms (0), while from lane 1 on the slices are GPU data (int32 through f32: 6).
+  const rows = [[-2147483648, -9, 4], [2147483647, -3, 9], [10, 1, 2]];
+  const uploadingBody = (x: tf.Tensor) => (row: tf.Tensor) => {
+    tf.mod(x, tf.scalar(3, 'int32'));
+    return tf.relu6(tf.abs(row));
+  };
+  const lanesOfRows = async (n: number) => {
+    const x0 = tf.tensor2d(rows.slice(0, n), [n, 3], 'int32');
+    const want = perLane(uploadingBody(x0), [x0], [0], n);
+    const values = Array.from(await want.data());
+    tf.dispose([x0, want]);
+    return values;
+  };
+
+  it('one lane: the lane reads a copy of the argument taken before the lane trace uploaded it (jit)', async () => {
+    const want = await lanesOfRows(1);
+    const jitted = T.jit((x: tf.Tensor) => T.vmap(uploadingBody(x))(x) as tf.Tensor);
+    for (let call = 0; call < 2; call++) {
+      const x = tf.tensor2d(rows.slice(0, 1), [1, 3], 'int32');
+      const got = await callJitted(jitted, x);
+      expect(Array.from(await got.data()), `call ${call}`).to.deep.equal(want);
+      tf.dispose([x, got]);
+    }
+    jitted.clearCache();
+  });
+
+  it('jit off and under a gradient tape: lane 0 reads host data though the lane trace uploaded the argument itself, the later lanes its GPU data', async () => {
+    for (const n of [1, 3]) {
+      const want = await lanesOfRows(n);
+      const x = tf.tensor2d(rows.slice(0, n), [n, 3], 'int32');
+      const got = T.disableJit(() => T.vmap(uploadingBody(x))(x) as tf.Tensor);
+      expect(Array.from(await got.data()), `jit off, ${n} lanes`).to.deep.equal(want);
+      const y = tf.tensor2d(rows.slice(0, n), [n, 3], 'int32');
+      let taped: tf.Tensor | undefined;
+      const g = tf.grad((s: tf.Tensor) => {
+        taped = tf.keep(T.vmap(uploadingBody(y))(y) as tf.Tensor);
+        return tf.sum(s);
+      })(tf.scalar(1));
+      expect(Array.from(await taped!.data()), `under a tape, ${n} lanes`).to.deep.equal(want);
+      tf.dispose([x, got, y, taped!, g]);
+    }
+  });
 });
 
 describe('transform.vmap of loops and branches', () => {

@@ -19,7 +19,7 @@ import type { Batched } from '../compiler/kernels';
  * lanes or more, when a mapped argument in `mapped` (those that were host data when the call
  * began: the lane trace runs lane 0 for real and may have uploaded them since) is small and
  * the lane program also reads its data whole (`whole`: unmapped arguments, captured tensors,
- * shared states).
+ * the lane program's constants (outside a jit a captured tensor is one), shared states).
  */
 export function firstLaneApart(mapped: readonly tf.Tensor[], whole: readonly tf.Tensor[], size: number): boolean {
   if (size < 2 || mapped.length === 0 || whole.length === 0) return false;

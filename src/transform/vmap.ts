@@ -127,11 +127,14 @@ function placeAt(b: Batched, axis: number, size: number): tf.Tensor {
  * itself; batched kernels reading `t` would, and a later kernel of `t` would then run on the GPU
  * (fuzz seed 1009168: a dead `tf.selu` of the lane uploaded the argument, so a later
  * `tf.mul(x, 1)` flushed a denormal). The copy is host data too (tfjs-webgpu slices host data
- * on its CPU form).
+ * on its CPU form). Taken before the lane trace, which runs lane 0 for real and may upload `t`
+ * where the function also reads it whole (captured): lane by lane, lane 0's slice is taken
+ * before any of its kernels ran, so it is host data whatever they upload; `undefined` when `t`
+ * is read as it is.
  */
-function laneData(t: tf.Tensor): tf.Tensor {
+function laneData(t: tf.Tensor): tf.Tensor | undefined {
   const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
-  if (t.size >= threshold || isOnDevice(t)) return t;
+  if (t.size >= threshold || isOnDevice(t)) return undefined;
   return tf.slice(t, t.shape.map(() => 0), t.shape);
 }
 
@@ -160,19 +163,22 @@ function asStacked(t: tf.Tensor, axis: number, size: number): tf.Tensor {
 /**
  * The lane program on the batch: at once, or lane 0 first where the backend would place the
  * other lanes' slices elsewhere (vmap-first-lane.ts). `feeds` are the program's arguments
- * (mapped explicit ones through {@link laneData}); `tensors` and `axes` the explicit leaves,
- * `onHost` whether each was host data when the call began.
+ * (mapped explicit ones through their {@link laneData} copy where they have one); `tensors`
+ * and `axes` the explicit leaves, `hostCopies` their laneData copies (where they were small
+ * host data when the call began).
  */
 function runLanes(lt: LaneTrace, feeds: readonly Batched[], tensors: readonly tf.Tensor[], axes: readonly (number | null)[],
-  onHost: readonly boolean[], size: number, what: string): Batched[] {
-  const mapped = tensors.filter((_, i) => axes[i] !== null && onHost[i]);
+  hostCopies: readonly (tf.Tensor | undefined)[], size: number, what: string): Batched[] {
+  const mapped = tensors.filter((_, i) => hostCopies[i] !== undefined);
+  // Outside a jit (jit off, under a tape) a captured tensor is a constant of the lane program.
   const whole = [...tensors.filter((_, i) => axes[i] === null), ...lt.captured.map((c) => c.tensor),
-    ...lt.states.filter((s) => s.role.kind === 'shared').flatMap((s) => tensorLeaves(s.outer))];
+    ...lt.program.constants.map((c) => c.tensor), ...lt.states.filter((s) => s.role.kind === 'shared').flatMap((s) => tensorLeaves(s.outer))];
   if (!firstLaneApart(mapped, whole, size)) return interpretBatched(lt.program, feeds, size, what);
-  // Explicit mapped arguments are sliced from themselves (a slice of host data is new host data,
-  // as laneData's copy); the other lanes' slices only after lane 0 ran, as lane by lane.
+  // Lane 0 reads its slice of the copy taken before anything ran (the lane trace may have uploaded
+  // the argument itself); the other lanes slice the arguments themselves, and only after lane 0
+  // ran, as lane by lane (a slice of host data is new host data, of GPU data GPU data).
   const own = (k: number): Batched => (k < tensors.length && axes[k] !== null ? { t: tensors[k], axis: axes[k] } : feeds[k]);
-  const first = interpretBatched(lt.program, feeds.map((_, k) => lanesOf(own(k), 0, 1)), 1, what);
+  const first = interpretBatched(lt.program, feeds.map((f) => lanesOf(f, 0, 1)), 1, what);
   const rest = interpretBatched(lt.program, feeds.map((_, k) => lanesOf(own(k), 1, size - 1)), size - 1, what);
   return first.map((a, j) => joinLanes(a, rest[j], size, placeAt));
 }
@@ -239,9 +245,10 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
     laneLeaves.push(lane);
   });
   const explicit = laneLeaves.filter(isTensor) as tf.Tensor[];
-  // Which arguments are host data before the lane trace, whose real run of lane 0 may upload
-  // what the function reads whole (a captured argument): the call's lanes see them on the host.
-  const onHost = tensors.map((t) => !isOnDevice(t));
+  // Copies of the small host mapped arguments, taken before the lane trace, whose real run of
+  // lane 0 may upload what the function reads whole (a captured argument; inside a jit its trace
+  // copy, outside one or under a tape the argument itself): the lanes see them on the host.
+  const hostCopies = tensors.map((t, i) => (axes[i] === null ? undefined : laneData(t)));
   let lt;
   try {
     lt = laneTrace(`vmap(${fnName})`, (copies) => {
@@ -256,6 +263,9 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
       if (n !== undefined) agree(n, `state ${state.label()}`);
       return normalizeAxis(axis, leavesOf[0]?.rank ?? 1);
     }, parent);
+  } catch (e) {
+    for (const t of hostCopies) t?.dispose();
+    throw e;
   } finally {
     for (const t of made) t.dispose();
   }
@@ -279,7 +289,7 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
         return t;
       };
       const feeds: Batched[] = [];
-      tensors.forEach((t, i) => { feeds.push({ t: axes[i] === null ? t : laneData(t), axis: axes[i] }); });
+      tensors.forEach((t, i) => { feeds.push({ t: hostCopies[i] ?? t, axis: axes[i] }); });
       const nextKeys = new Map<State<StateValue>, tf.Tensor>();
       for (const s of lt.states) {
         const ls = tensorLeaves(s.outer);
@@ -293,7 +303,7 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
         }
       }
       for (const cap of lt.captured) feeds[cap.leaf] = { t: cap.tensor, axis: null };
-      const results = runLanes(lt, feeds, tensors, axes, onHost, B, `vmap(${fnName})`);
+      const results = runLanes(lt, feeds, tensors, axes, hostCopies, B, `vmap(${fnName})`);
       // The result, its batch axis placed as outAxes says.
       const resultLeaves = results.slice(0, lt.numExplicitOut);
       const order = unflatten(lt.outTree, resultLeaves.map((_, j) => j));
@@ -349,6 +359,7 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
     }
     return unflatten(lt.outTree, out.outs);
   } finally {
+    for (const t of hostCopies) t?.dispose();
     disposeProgram(lt.program);
   }
 }

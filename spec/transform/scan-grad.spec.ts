@@ -178,4 +178,19 @@ describe('gradients through scan inside jit', () => {
     expect(() => h(x)).to.throw(/gradient function not found for Less/);
     expect(() => T.jit(h)(x)).to.throw(/Less/);
   });
+  it('a carry the body returns as it got it is the initial carry\'s data, in the call that traces too', () => {
+    // Eagerly the loop hands back the data it started from: on webgpu the dead tf.sum of the final carry uploads
+    // the argument, so the backward Mul on it and the exp of the gradient run on the GPU (SwiftShader's exp is
+    // 1 ulp from the CPU form's). The trace's copy of the node's output left the argument on the host.
+    const f = (v0: tf.Tensor): tf.Tensor => {
+      const [dv] = T.grad((init: tf.Tensor, xs: tf.Tensor) => {
+        const [c, ys] = T.scan((a: tf.Tensor, _x: tf.Tensor) => [a, tf.mul(a, a)], init, xs) as [tf.Tensor, tf.Tensor];
+        return tf.add(tf.sum(c), tf.sum(ys));
+      }, { argnums: [0, 1] })(v0, tf.reshape(v0, [-1])) as tf.Tensor[];
+      return tf.exp(dv);
+    };
+    const jf = T.jit(f);
+    for (let call = 0; call < 2; call++) expectTensorClose(jf(tf.scalar(0.5)), f(tf.scalar(0.5)), 0, `call ${call}`);
+    expect(jf.traceCount).to.equal(1);
+  });
 });

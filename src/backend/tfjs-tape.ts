@@ -121,9 +121,22 @@ export function holdPastScope(tensor: tf.Tensor): () => void {
  */
 export function thunkGradOp(inputs: readonly tf.Tensor[], forward: (save: (ts: tf.Tensor[]) => void) => tf.Tensor,
   backward: (dy: tf.Tensor, saved: tf.Tensor[]) => (() => tf.Tensor)[]): tf.Tensor {
+  return thunkGradOps(inputs, (save) => [forward(save)], (dys, saved) => backward(dys[0], saved))[0];
+}
+
+/**
+ * {@link thunkGradOp} with several outputs: `backward` gets one cotangent per output, each as
+ * the tape accumulated it for that output (host zeros for an output the loss does not reach,
+ * as tfjs makes them). Why not one packed output sliced back: the tape's gradient of a `Slice`
+ * is a `Pad`, which has no CPU form on webgpu, so every cotangent would reach `backward` as GPU
+ * data where eager's tape hands over host data for a small loss (fuzz seed 1113525).
+ */
+export function thunkGradOps(inputs: readonly tf.Tensor[], forward: (save: (ts: tf.Tensor[]) => void) => tf.Tensor[],
+  backward: (dys: tf.Tensor[], saved: tf.Tensor[]) => (() => tf.Tensor)[]): tf.Tensor[] {
   const e = tf.engine() as unknown as {
-    runKernelFunc(p: { forwardFunc: (b: unknown, save: (ts: tf.Tensor[]) => void) => tf.Tensor;
-      backwardsFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => Record<string, () => tf.Tensor>; inputs: Record<string, tf.Tensor> }): tf.Tensor;
+    runKernelFunc(p: { forwardFunc: (b: unknown, save: (ts: tf.Tensor[]) => void) => tf.Tensor[];
+      backwardsFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
+      inputs: Record<string, tf.Tensor> }): tf.Tensor | tf.Tensor[];
   };
   if (typeof e.runKernelFunc !== 'function') {
     throw new BrainStateError(`brainstate-ts: this version of @tensorflow/tfjs (${tf.version_core}) lacks ` +
@@ -131,14 +144,16 @@ export function thunkGradOp(inputs: readonly tf.Tensor[], forward: (save: (ts: t
   }
   const inputMap: Record<string, tf.Tensor> = {};
   inputs.forEach((t, i) => { inputMap[i] = t; });
-  return e.runKernelFunc({
+  const out = e.runKernelFunc({
     forwardFunc: (_b, save) => forward(save),
+    // tfjs hands an op of one output its dy alone, of several outputs the array.
     backwardsFunc: (dy, saved) => {
-      const thunks = backward(dy, saved);
+      const thunks = backward(Array.isArray(dy) ? dy : [dy], saved);
       const map: Record<string, () => tf.Tensor> = {};
       thunks.forEach((f, i) => { map[i] = f; });
       return map;
     },
     inputs: inputMap,
   });
+  return Array.isArray(out) ? out : [out];
 }

@@ -15,6 +15,7 @@ import { targetNamed } from '../backend/targets';
 import { TraceError, TracerValueError } from '../errors';
 import type { ControlSpec, KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
 import { HOST_RANDOM_OPS } from './kernels';
+import { passedCarries } from './passes/upload-order';
 import { typeString } from '../util/type-string';
 
 
@@ -211,12 +212,18 @@ export class Recorder implements EngineListener {
    * a value already bound (a branch that returned its operand, a loop that kept its
    * carry) is replaced by a copy. Binding the shared data to the node's output would make
    * every later use of that operand read the node's output, which equals it only on the
-   * branch or trip count taken at trace time.
+   * branch or trip count taken at trace time. But a scan carry its body returns as it got
+   * it is that data at every trip count (`scanSteps` hands it on): the traced code gets it
+   * as it is, still the input's value, as eager's loop hands back the data it started from
+   * (a dead `tf.sum` of that final carry uploads the initial carry, an argument, and a
+   * later kernel on it then runs on the GPU; a copy would leave the argument on the host).
    */
   recordControl(kernel: string, control: ControlSpec, inputs: readonly tf.Tensor[], outputs: readonly tf.Tensor[]): tf.Tensor[] {
     const ins = inputs.map((t, i) => this.valueOf(t, `input ${i} of ${kernel}`));
     const mine = new Set<object>();
-    const results = outputs.map((t) => {
+    const passed = control.kind === 'scan' ? passedCarries(control) : new Set<number>();
+    const results = outputs.map((t, k) => {
+      if (passed.has(k) && t.dataId === inputs[k].dataId) return t;
       if (!this.byDataId.has(t.dataId) && !mine.has(t.dataId)) {
         mine.add(t.dataId);
         return t;
@@ -225,9 +232,9 @@ export class Recorder implements EngineListener {
       t.dispose();
       return c;
     });
-    const outs = results.map((t) => {
+    const outs = results.map((t, k) => {
       const id = this.newValue(t, { kind: 'kernel', kernel });
-      this.bind(t, id);
+      if (!(passed.has(k) && t === outputs[k] && t.dataId === inputs[k].dataId)) this.bind(t, id);
       return id;
     });
     this.nodes.push({ kernel, inputNames: null, inputs: ins, attrs: {}, outputs: outs, control });

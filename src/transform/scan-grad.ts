@@ -14,19 +14,20 @@
  *   cotangent of the carry flows back through the steps, those of the loop-invariant
  *   inputs (read-only states, tensors the body captured) are summed over the steps,
  *   those of the xs are stacked.
- * The node is wrapped in a `tf.customGrad` (as branch-grad.ts does for branches); its
- * float results travel packed in one vector and are sliced back.
+ * The node is wrapped in an op on the tape whose outputs are its float results themselves,
+ * not one packed vector sliced back: the cotangents then reach the backward node as the
+ * tape made them (a sliced vector's cotangent goes through a `Pad`, GPU data on webgpu).
  */
 import * as tf from '@tensorflow/tfjs';
 import { isTapeOn, unrecorded } from '../backend/tfjs-engine';
-import { tapeGradients, thunkGradOp } from '../backend/tfjs-tape';
+import { tapeGradients, thunkGradOp, thunkGradOps } from '../backend/tfjs-tape';
 import { disposeProgram, Program, ScanSpec, ValueType } from '../compiler/ir';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { currentObserver, withObserver } from '../state/stack';
 import { isTensor, tensorLeaves } from '../state/tree';
 import { flatten, TreeDef, unflatten } from '../util/pytree';
-import { opaque, packed, ReplayObserver, retainProgram, unpacked } from './branch-grad';
+import { opaque, ReplayObserver, retainProgram } from './branch-grad';
 import { rowOf, runAndRecord } from './loop-util';
 import { SubTrace, subTrace } from './subtrace';
 import { targetNamed } from '../backend/targets';
@@ -253,7 +254,6 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const results = all.slice(0, nFC + n.nY);
   const residuals = all.slice(nFC + n.nY);
   const floatRes = L.floatOut.map((j) => results[j]);
-  const sizes = floatRes.map((t) => t.size);
   const xs = n.inputs.slice(nFC, nFC + n.nX);
   const invStates = n.inputs.slice(nFC + n.nX, nFC + n.nX + nIS);
   // tfjs frees the forward pass's tensors before the backward pass: what the backward
@@ -261,9 +261,7 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured, ...inits];
   const floatInputs = L.floatIn.map((i) => n.inputs[i]);
   const badInputs = bad.map((i) => n.inputs[i]);
-  const gradients = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-    const parts = sizes.length === 1 ? [dy] : tf.split(dy, sizes);
-    const douts = parts.map((d, q) => tf.reshape(d, floatRes[q].shape));
+  const gradients = (douts: tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
     const dInv0 = L.floatInv.map((i) => tf.zerosLike(n.inputs[nFC + n.nX + i]));
     const sRes = saved.slice(0, nFC);
     const sX = saved.slice(nFC, nFC + n.nX);
@@ -290,18 +288,18 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     // differentiating it again must fail loudly.
     return isTapeOn() ? opaque(out, [...saved, ...douts].filter(isFloat), 'scan') : out;
   };
-  const packedOut = thunkGradOp([...floatInputs, ...badInputs], (save) => {
+  // The outputs are the node's results themselves (no copy): eager's later kernels read the loop's own results.
+  const floats = thunkGradOps([...floatInputs, ...badInputs], (save) => {
     save(toSave);
-    return packed(floatRes);
-  }, (dy, saved) => {
-    const grads = gradients(dy, saved);
+    return floatRes;
+  }, (dys, saved) => {
+    const grads = gradients(dys, saved);
     return [...grads.map((g) => () => g), ...badInputs.map(() => (): tf.Tensor => {
       throw new TraceError(`scan: the gradient through this traced loop inside jit with respect to a tensor the body ` +
         `captured or a state it reads could not be built: ${why!.message.replace(/\.$/, '')}. Take the gradient outside ` +
         'jit, or keep ops without a gradient off the path from that tensor.');
     })];
   });
-  const floats = unpacked(packedOut, floatRes);
   return results.map((t, j) => {
     const q = L.floatOut.indexOf(j);
     return q < 0 ? t : floats[q];

@@ -19,7 +19,7 @@
  * per data ({@link dataRoots}), and those kernels are not readers: they run no program.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelNode, Program, ValueId } from '../ir';
+import type { KernelNode, Program, ScanSpec, ValueId } from '../ir';
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -57,7 +57,8 @@ export function sharedInputOf(p: Program, n: KernelNode): ValueId {
 /**
  * For each value, the value whose data it is: itself, unless a kernel returned its input's data
  * ({@link sharedInputOf}), or it is an input traced from the data of an earlier one
- * (`ProgramInput.sharesData`; a later call that passes other data there is not seen).
+ * (`ProgramInput.sharesData`; a later call that passes other data there is not seen), or it
+ * is a scan's carry that the body returns as it got it ({@link passedCarries}).
  */
 export function dataRoots(p: Program): ValueId[] {
   const root = p.values.map((_, v) => v);
@@ -75,8 +76,23 @@ export function dataRoots(p: Program): ValueId[] {
   for (const n of p.nodes) {
     const v = sharedInputOf(p, n);
     if (v >= 0) root[n.outputs[0]] = root[v];
+    // A scan hands back a carry its body returns as it got it as that carry's data (control-steps.ts `scanSteps`),
+    // as eager's loop does: a dead `tf.sum` of such a final carry uploads the loop's initial carry (an argument).
+    if (n.control?.kind === 'scan') {
+      for (const k of passedCarries(n.control)) if (n.inputs[k] >= 0) root[n.outputs[k]] = root[n.inputs[k]];
+    }
   }
   return root;
+}
+
+/** The carries (by position) of a scan whose body returns them as it got them (the same value). */
+export function passedCarries(spec: ScanSpec): Set<number> {
+  const body = spec.body;
+  return new Set(spec.carryArgs.flatMap((leaf, k) => {
+    const given = body.inputs.find((i) => i.source.kind === 'arg' && i.source.leaf === leaf)?.value;
+    const out = body.outputs[k];
+    return given !== undefined && out?.kind === 'value' && out.value === given ? [k] : [];
+  }));
 }
 
 /**

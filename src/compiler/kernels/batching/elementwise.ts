@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batched, BatchContext, BatchingRule } from '../kernel-info';
-import { atFront, atFrontWithRank, laneAxes, laneAxis, moveAxis, applyKernel } from './helpers';
+import { atFront, atFrontWithRank, broadcastLowRank, laneAxes, laneAxis, moveAxis, applyKernel } from './helpers';
 
 /**
  * Elementwise kernels over any number of inputs (numpy broadcasting). `full`: the kernel
@@ -26,7 +26,7 @@ export function broadcastRule(full = false): BatchingRule {
       const shape = [ctx.size, ...ctx.outTypes[0].shape];
       const xs = ins.map((b) => {
         if (b === undefined) return undefined;
-        if (full) return tf.broadcastTo(atFrontWithRank(b, ctx.size, rank), shape);
+        if (full) return broadcastLowRank(atFrontWithRank(b, ctx.size, rank), shape);
         return b.axis === null ? b.t : atFrontWithRank(b, ctx.size, rank);
       });
       return applyKernel(ctx, ctx.kernel, xs, ctx.attrs).map((t) => ({ t, axis: 0 }));

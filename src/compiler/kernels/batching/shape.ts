@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batched, BatchingRule } from '../kernel-info';
-import { atFront, atFrontWithRank, front, laneAxis, moveAxis, applyKernel } from './helpers';
+import { atFront, atFrontWithRank, broadcastLowRank, front, laneAxis, moveAxis, applyKernel, tileLanes } from './helpers';
 import { perLaneRule } from './linalg';
 
 /** Reshape-like kernels (Reshape, ExpandDims, Squeeze): the per-lane result shape after the batch axis. */
@@ -20,7 +20,7 @@ export const broadcastToRule: BatchingRule = {
   kind: 'shape',
   apply(ins, ctx) {
     const shape = ctx.outTypes[0].shape;
-    return [{ t: tf.broadcastTo(atFrontWithRank(ins[0]!, ctx.size, shape.length), [ctx.size, ...shape]), axis: 0 }];
+    return [{ t: broadcastLowRank(atFrontWithRank(ins[0]!, ctx.size, shape.length), [ctx.size, ...shape]), axis: 0 }];
   },
 };
 
@@ -114,13 +114,12 @@ export const padRule: BatchingRule = {
   },
 };
 
-/** Tile: one repetition of the batch axis. */
+/** Tile: one repetition of the batch axis (through a Tile of at most rank 4 where the lanes' rank is: tileLanes). */
 export const tileRule: BatchingRule = {
   kind: 'shape',
   apply(ins, ctx) {
     const x = ins[0]!;
-    const reps = insertAt(ctx.attrs.reps as number[], x.axis!, 1);
-    return [{ t: applyKernel(ctx, ctx.kernel, [x.t], { ...ctx.attrs, reps })[0], axis: x.axis }];
+    return [tileLanes(x.t, x.axis!, ctx.attrs.reps as number[])];
   },
 };
 

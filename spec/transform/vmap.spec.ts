@@ -402,13 +402,18 @@ describe('transform.vmap: results no lane changes', () => {
   });
 });
 
-describe('transform.vmap: rank-4 lanes that tile', () => {
+describe('transform.vmap: rank-4 lanes', () => {
   // tfjs-webgpu tiles a rank-5 tensor on its CPU kernel, reading GPU data synchronously (Node
-  // cannot): the batched Tile of rank-4 lanes keeps the lanes' rank (fuzz seed 1083918).
+  // cannot), and its Select, Reverse, Cumsum and Pad programs take at most rank 4: the batched
+  // kernels of rank-4 lanes keep the lanes' rank (fuzz seed 1083918).
   const cases: [string, (c: tf.Tensor) => (x: tf.Tensor) => tf.Tensor][] = [
     ['tile', () => (x) => tf.tile(x, [2, 1, 2, 1])],
     ['broadcastTo', () => (x) => tf.broadcastTo(tf.slice(x, [0, 0, 0, 0], [1, 2, 1, 4]), [3, 2, 3, 4])],
     ['concat with an unbatched rank-4 value', (c) => (x) => tf.concat([tf.slice(x, [0, 0, 0, 0], [1, 2, 3, 4]), c], 0)],
+    ['where', (c) => (x) => tf.where(tf.greater(tf.slice(x, [0, 0, 0, 0], [1, 2, 3, 4]), 0), c, tf.scalar(2))],
+    ['reverse', () => (x) => tf.reverse(x, [1, 3])],
+    ['cumsum', () => (x) => tf.cumsum(x, 2, false, true)],
+    ['pad', () => (x) => tf.pad(x, [[1, 0], [1, 1], [0, 2], [1, 0]], 7)],
   ];
   for (const [name, make] of cases) {
     it(`${name}, batched on axis 0, 2 or 4, on GPU data, eagerly and jitted, as lane by lane`, async () => {

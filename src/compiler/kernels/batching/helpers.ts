@@ -74,6 +74,32 @@ export function tileLanes(t: tf.Tensor, axis: number, reps: readonly number[]): 
   return { t: tileLowRank(moved, withBatch(1)) ?? tf.tile(moved, withBatch(1)), axis: 1 };
 }
 
+/**
+ * The highest rank tfjs-webgpu 4.22's `Select` (`tf.where`), `Reverse` and `Cumsum` / `Cumprod`
+ * take (an error above it) and its `Pad` program compiles for, as its Tile ({@link MAX_TILE_RANK}):
+ * a batch axis makes a lane's rank-4 kernel, which ran, rank 5.
+ */
+export const MAX_PROGRAM_RANK = 4;
+
+/**
+ * `shape` with adjacent axes of equal `labels` merged (row-major, a reshape) until at most
+ * {@link MAX_PROGRAM_RANK} remain: the merged shape, and for each axis its merged axis.
+ * Undefined when no more axes merge. A kernel that treats two adjacent axes alike (both
+ * untouched, both reversed; every axis of an elementwise kernel) treats their merge alike.
+ */
+export function mergeLikeAxes(shape: readonly number[], labels: readonly string[]): { shape: number[]; axisOf: number[] } | undefined {
+  const groups = shape.map((d, k) => ({ d, label: labels[k]!, axes: [k] }));
+  while (groups.length > MAX_PROGRAM_RANK) {
+    const k = groups.findIndex((g, i) => i + 1 < groups.length && groups[i + 1]!.label === g.label);
+    if (k < 0) return undefined;
+    const [a, b] = [groups[k]!, groups[k + 1]!];
+    groups.splice(k, 2, { d: a.d * b.d, label: a.label, axes: [...a.axes, ...b.axes] });
+  }
+  const axisOf: number[] = [];
+  groups.forEach((g, i) => { for (const k of g.axes) axisOf[k] = i; });
+  return { shape: groups.map((g) => g.d), axisOf };
+}
+
 /** `atFront`, then per-lane rank raised to `rank` with unit axes after the batch axis (numpy-style broadcasting from the right). */
 export function atFrontWithRank(b: Batched, size: number, rank: number): tf.Tensor {
   const t = atFront(b, size);

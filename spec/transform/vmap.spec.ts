@@ -402,6 +402,36 @@ describe('transform.vmap: results no lane changes', () => {
   });
 });
 
+describe('transform.vmap: rank-4 lanes', () => {
+  // tfjs-webgpu tiles a rank-5 tensor on its CPU kernel, reading GPU data synchronously (Node
+  // cannot), and its Select, Reverse, Cumsum and Pad programs take at most rank 4: the batched
+  // kernels of rank-4 lanes keep the lanes' rank (fuzz seed 1083918).
+  const cases: [string, (c: tf.Tensor) => (x: tf.Tensor) => tf.Tensor][] = [
+    ['tile', () => (x) => tf.tile(x, [2, 1, 2, 1])],
+    ['broadcastTo', () => (x) => tf.broadcastTo(tf.slice(x, [0, 0, 0, 0], [1, 2, 1, 4]), [3, 2, 3, 4])],
+    ['concat with an unbatched rank-4 value', (c) => (x) => tf.concat([tf.slice(x, [0, 0, 0, 0], [1, 2, 3, 4]), c], 0)],
+    ['where', (c) => (x) => tf.where(tf.greater(tf.slice(x, [0, 0, 0, 0], [1, 2, 3, 4]), 0), c, tf.scalar(2))],
+    ['reverse', () => (x) => tf.reverse(x, [1, 3])],
+    ['cumsum', () => (x) => tf.cumsum(x, 2, false, true)],
+    ['pad', () => (x) => tf.pad(x, [[1, 0], [1, 1], [0, 2], [1, 0]], 7)],
+  ];
+  for (const [name, make] of cases) {
+    it(`${name}, batched on axis 0, 2 or 4, on GPU data, eagerly and jitted, as lane by lane`, async () => {
+      const c = tf.randomNormal([1, 2, 3, 4], 0, 1, 'float32', 5);
+      const f = make(c);
+      for (const axis of [0, 2, 4]) {
+        const shape = [2, 4, 3, 4];
+        shape.splice(axis, 0, 12);
+        // 1,152 elements: an add of them runs on the GPU under webgpu, and its result stays there.
+        const x = tf.tidy(() => tf.add(tf.randomNormal(shape, 0, 1, 'float32', 3), 0));
+        const want = perLane(f, [x], [axis], 12);
+        expectTensorClose(T.vmap(f, { inAxes: [axis] })(x) as tf.Tensor, want, 0);
+        expectTensorClose(await callJitted(T.jit(T.vmap(f, { inAxes: [axis] })), x) as tf.Tensor, want, 0);
+      }
+    });
+  }
+});
+
 describe('transform.vmap: a mapped argument the function also reads whole', () => {
   it('lanes after one that uploads the argument read it as lane by lane, and a state written the same value in every lane stays unbatched (fuzz seed 1102180)', async () => {
     // Small int32 host data: on webgpu lane 0's dead tf.mod reads x whole and uploads it, so

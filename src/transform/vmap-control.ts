@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CondSpec, KernelNode, Program, ScanSpec, WhileSpec } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
+import { broadcastLowRank } from '../compiler/kernels/batching/helpers';
 import { InternalError, TraceError } from '../errors';
 import { scan } from './scan';
 import { checkedSwitch, switchBranches } from './switch';
@@ -39,7 +40,7 @@ function batchedOutputs(p: Program, args: readonly boolean[]): boolean[] {
 
 /** `b` batched at axis 0 (broadcast when it is not batched). */
 function front(b: Batched, size: number): tf.Tensor {
-  if (b.axis === null) return tf.broadcastTo(tf.expandDims(b.t, 0), [size, ...b.t.shape]);
+  if (b.axis === null) return broadcastLowRank(tf.expandDims(b.t, 0), [size, ...b.t.shape]);
   if (b.axis === 0) return b.t;
   const perm = [...Array(b.t.rank).keys()].filter((k) => k !== b.axis);
   return tf.transpose(b.t, [b.axis, ...perm]);

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batched, BatchContext, BatchingRule } from '../kernel-info';
-import { atFront, atFrontWithRank, laneAxes, laneAxis, moveAxis, applyKernel } from './helpers';
+import { atFront, atFrontWithRank, broadcastLowRank, laneAxes, laneAxis, MAX_PROGRAM_RANK, mergeLikeAxes, moveAxis, applyKernel } from './helpers';
 
 /**
  * Elementwise kernels over any number of inputs (numpy broadcasting). `full`: the kernel
@@ -26,9 +26,15 @@ export function broadcastRule(full = false): BatchingRule {
       const shape = [ctx.size, ...ctx.outTypes[0].shape];
       const xs = ins.map((b) => {
         if (b === undefined) return undefined;
-        if (full) return tf.broadcastTo(atFrontWithRank(b, ctx.size, rank), shape);
+        if (full) return broadcastLowRank(atFrontWithRank(b, ctx.size, rank), shape);
         return b.axis === null ? b.t : atFrontWithRank(b, ctx.size, rank);
       });
+      // Every input at the full shape: of a rank tfjs-webgpu's Select takes, through reshapes.
+      const merged = full ? mergeLikeAxes(shape, shape.map(() => '')) : undefined;
+      if (merged !== undefined && shape.length > MAX_PROGRAM_RANK) {
+        const outs = applyKernel(ctx, ctx.kernel, xs.map((x) => (x === undefined ? x : tf.reshape(x, merged.shape))), ctx.attrs);
+        return outs.map((t) => ({ t: tf.reshape(t, shape), axis: 0 }));
+      }
       return applyKernel(ctx, ctx.kernel, xs, ctx.attrs).map((t) => ({ t, axis: 0 }));
     },
   };
@@ -94,6 +100,17 @@ export function axisAttrRule(attr: string): BatchingRule {
       }
       const v = ctx.attrs[attr];
       const mapped = Array.isArray(v) ? laneAxes(v, rank).map((l) => fullAxis(l, a)) : fullAxis(laneAxis(v as number, rank), a);
+      // Above the rank tfjs-webgpu's programs take, adjacent axes merge where the kernel treats them
+      // alike: two it does not act on, or two it reverses (a merged axis reversed is both reversed).
+      const acted = Array.isArray(mapped) ? mapped : [mapped];
+      const merged = t.rank > MAX_PROGRAM_RANK
+        ? mergeLikeAxes(t.shape, t.shape.map((_, k) => (!acted.includes(k) ? '' : ctx.kernel === 'Reverse' ? 'r' : `${k}`)))
+        : undefined;
+      if (merged !== undefined) {
+        const at = Array.isArray(mapped) ? [...new Set(mapped.map((k) => merged.axisOf[k]!))] : merged.axisOf[mapped]!;
+        const outs = applyKernel(ctx, ctx.kernel, [tf.reshape(t, merged.shape)], { ...ctx.attrs, [attr]: at });
+        return outs.map((o) => ({ t: tf.reshape(o, t.shape), axis: a }));
+      }
       return applyKernel(ctx, ctx.kernel, [t], { ...ctx.attrs, [attr]: mapped }).map((o) => ({ t: o, axis: a }));
     },
   };

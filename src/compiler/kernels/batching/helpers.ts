@@ -17,8 +17,87 @@ export function moveAxis(t: tf.Tensor, from: number, to: number): tf.Tensor {
 
 /** The tensor of `b` with its batch axis first; an unbatched value is broadcast to `size` lanes. */
 export function atFront(b: Batched, size: number): tf.Tensor {
-  if (b.axis === null) return tf.broadcastTo(tf.expandDims(b.t, 0), [size, ...b.t.shape]);
+  if (b.axis === null) return broadcastLowRank(tf.expandDims(b.t, 0), [size, ...b.t.shape]);
   return moveAxis(b.t, b.axis, 0);
+}
+
+/**
+ * The highest rank tfjs-webgpu 4.22's Tile program takes: it tiles a tensor of rank 5 or more
+ * on its CPU kernel, reading GPU data synchronously, which Node cannot (and a browser does by
+ * stalling the page). A batch axis makes a lane's rank-4 Tile (also `tf.broadcastTo`'s) rank 5
+ * (fuzz seed 1083918: a vmapped `broadcastTo(x, [2, 1, 3, 3])` of GPU data threw where each
+ * lane's Tile ran on the GPU).
+ */
+const MAX_TILE_RANK = 4;
+
+/**
+ * `tf.tile(x, reps)` through one Tile of rank at most {@link MAX_TILE_RANK}, with reshapes
+ * around it (no kernels), where adjacent axes merge: two axes tile as one when the second
+ * repeats once, or the first has size 1 (its repetitions then repeat the whole second axis).
+ * Undefined when the rank stays above. A Tile is a copy: the bits are the same, and one Tile
+ * of the same input runs where the lanes' did (the CPU forms for small host data).
+ */
+function tileLowRank(x: tf.Tensor, reps: readonly number[]): tf.Tensor | undefined {
+  if (x.rank <= MAX_TILE_RANK) return tf.tile(x, [...reps]);
+  const dims = x.shape.map((d, k) => ({ d, r: reps[k]! }));
+  while (dims.length > MAX_TILE_RANK) {
+    const k = dims.findIndex((a, i) => i + 1 < dims.length && (dims[i + 1]!.r === 1 || a.d === 1));
+    if (k < 0) return undefined;
+    dims.splice(k, 2, { d: dims[k]!.d * dims[k + 1]!.d, r: dims[k]!.r * dims[k + 1]!.r });
+  }
+  const tiled = tf.tile(tf.reshape(x, dims.map((a) => a.d)), dims.map((a) => a.r));
+  return tf.reshape(tiled, x.shape.map((d, k) => d * reps[k]!));
+}
+
+/**
+ * `tf.broadcastTo(x, shape)` (same rank) through a Tile of rank at most 4: a broadcast repeats
+ * only axes of size 1, so the axes always merge down to that rank (see {@link tileLowRank}).
+ */
+export function broadcastLowRank(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  const reps = shape.map((d, k) => (x.shape[k] === d ? 1 : d));
+  if (x.rank <= MAX_TILE_RANK || reps.every((r) => r === 1)) return tf.broadcastTo(x, [...shape]);
+  return tileLowRank(x, reps) ?? tf.broadcastTo(x, [...shape]);
+}
+
+/**
+ * `t` (batch axis `axis`) with each lane tiled by `reps` (one per lane axis): one Tile of at
+ * most rank 4 where the lanes' rank is at most 4 ({@link MAX_TILE_RANK}). The batch axis
+ * repeats once, so it merges into the axis before it; a leading one is moved behind the first
+ * lane axis first where no other axes merge (a transpose, of the same size, so placed as its
+ * input).
+ */
+export function tileLanes(t: tf.Tensor, axis: number, reps: readonly number[]): Batched {
+  const withBatch = (a: number): number[] => { const all = [...reps]; all.splice(a, 0, 1); return all; };
+  const direct = tileLowRank(t, withBatch(axis));
+  if (direct !== undefined || axis !== 0) return { t: direct ?? tf.tile(t, withBatch(axis)), axis };
+  const moved = moveAxis(t, 0, 1);
+  return { t: tileLowRank(moved, withBatch(1)) ?? tf.tile(moved, withBatch(1)), axis: 1 };
+}
+
+/**
+ * The highest rank tfjs-webgpu 4.22's `Select` (`tf.where`), `Reverse` and `Cumsum` / `Cumprod`
+ * take (an error above it) and its `Pad` program compiles for, as its Tile ({@link MAX_TILE_RANK}):
+ * a batch axis makes a lane's rank-4 kernel, which ran, rank 5.
+ */
+export const MAX_PROGRAM_RANK = 4;
+
+/**
+ * `shape` with adjacent axes of equal `labels` merged (row-major, a reshape) until at most
+ * {@link MAX_PROGRAM_RANK} remain: the merged shape, and for each axis its merged axis.
+ * Undefined when no more axes merge. A kernel that treats two adjacent axes alike (both
+ * untouched, both reversed; every axis of an elementwise kernel) treats their merge alike.
+ */
+export function mergeLikeAxes(shape: readonly number[], labels: readonly string[]): { shape: number[]; axisOf: number[] } | undefined {
+  const groups = shape.map((d, k) => ({ d, label: labels[k]!, axes: [k] }));
+  while (groups.length > MAX_PROGRAM_RANK) {
+    const k = groups.findIndex((g, i) => i + 1 < groups.length && groups[i + 1]!.label === g.label);
+    if (k < 0) return undefined;
+    const [a, b] = [groups[k]!, groups[k + 1]!];
+    groups.splice(k, 2, { d: a.d * b.d, label: a.label, axes: [...a.axes, ...b.axes] });
+  }
+  const axisOf: number[] = [];
+  groups.forEach((g, i) => { for (const k of g.axes) axisOf[k] = i; });
+  return { shape: groups.map((g) => g.d), axisOf };
 }
 
 /** `atFront`, then per-lane rank raised to `rank` with unit axes after the batch axis (numpy-style broadcasting from the right). */

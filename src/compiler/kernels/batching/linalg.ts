@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batched, BatchContext, BatchingRule } from '../kernel-info';
-import { atFront, atFrontWithRank, front, moveAxis, applyKernel } from './helpers';
+import { atFront, atFrontWithRank, broadcastLowRank, front, moveAxis, applyKernel } from './helpers';
 import { broadcastRule } from './elementwise';
 
 /** Runs the kernel once per lane (batched inputs sliced, the rest as they are) and stacks the results. */
@@ -57,8 +57,8 @@ function batchedMatMul(ctx: BatchContext, a: Batched, b: Batched, attrs: Readonl
   let y = lift(b);
   // tfjs broadcasts the leading dimensions only when one side's product is 1: broadcast them here.
   const lead = x.shape.slice(0, -2).map((d, i) => Math.max(d, y.shape[i]!));
-  x = tf.broadcastTo(x, [...lead, ...x.shape.slice(-2)]);
-  y = tf.broadcastTo(y, [...lead, ...y.shape.slice(-2)]);
+  x = broadcastLowRank(x, [...lead, ...x.shape.slice(-2)]);
+  y = broadcastLowRank(y, [...lead, ...y.shape.slice(-2)]);
   return { t: mm(x, y), axis: 0 };
 }
 
@@ -100,7 +100,7 @@ export const fusedMatMulRule: BatchingRule = {
     const f = ACTIVATIONS[activation];
     if (f === undefined) return perLaneRule.apply(ins, ctx);
     const t = f(out.t, (ctx.attrs.leakyreluAlpha as number | undefined) ?? 0.2);
-    return [out.axis === null ? { t: tf.broadcastTo(tf.expandDims(t, 0), [B, ...t.shape]), axis: 0 } : { t, axis: out.axis }];
+    return [out.axis === null ? { t: atFront({ t, axis: null }, B), axis: 0 } : { t, axis: out.axis }];
   },
 };
 

@@ -3,8 +3,8 @@
  * Slice, StridedSlice, Concat, Pack, Unpack, SplitV, PadV2, Tile, BroadcastTo, GatherV2).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Batched, BatchingRule } from '../kernel-info';
-import { atFront, atFrontWithRank, front, laneAxis, moveAxis, applyKernel } from './helpers';
+import type { Batched, BatchContext, BatchingRule } from '../kernel-info';
+import { atFront, atFrontWithRank, broadcastLowRank, front, laneAxis, MAX_PROGRAM_RANK, moveAxis, applyKernel, tileLanes } from './helpers';
 import { perLaneRule } from './linalg';
 
 /** Reshape-like kernels (Reshape, ExpandDims, Squeeze): the per-lane result shape after the batch axis. */
@@ -20,7 +20,7 @@ export const broadcastToRule: BatchingRule = {
   kind: 'shape',
   apply(ins, ctx) {
     const shape = ctx.outTypes[0].shape;
-    return [{ t: tf.broadcastTo(atFrontWithRank(ins[0]!, ctx.size, shape.length), [ctx.size, ...shape]), axis: 0 }];
+    return [{ t: broadcastLowRank(atFrontWithRank(ins[0]!, ctx.size, shape.length), [ctx.size, ...shape]), axis: 0 }];
   },
 };
 
@@ -104,23 +104,52 @@ export const splitRule: BatchingRule = {
   },
 };
 
-/** PadV2, MirrorPad: no padding along the batch axis. */
+/**
+ * `PadV2` of `x` by `paddings` through reshapes where its rank is above what tfjs-webgpu's Pad
+ * program compiles ({@link MAX_PROGRAM_RANK}): an axis merges with the next one when that one
+ * is not padded, its padding scaled by the next one's size (row-major, the padded rows are
+ * whole rows of it). Undefined when the rank stays above.
+ */
+function padLowRank(ctx: BatchContext, x: tf.Tensor, paddings: readonly [number, number][]): tf.Tensor | undefined {
+  const dims = x.shape.map((d, k) => ({ d, p: [...paddings[k]!] as [number, number] }));
+  while (dims.length > MAX_PROGRAM_RANK) {
+    const k = dims.findIndex((_, i) => i + 1 < dims.length && dims[i + 1]!.p[0] === 0 && dims[i + 1]!.p[1] === 0);
+    if (k < 0) return undefined;
+    const inner = dims[k + 1]!.d;
+    dims.splice(k, 2, { d: dims[k]!.d * inner, p: [dims[k]!.p[0] * inner, dims[k]!.p[1] * inner] });
+  }
+  const out = applyKernel(ctx, ctx.kernel, [tf.reshape(x, dims.map((a) => a.d))], { ...ctx.attrs, paddings: dims.map((a) => a.p) })[0];
+  return tf.reshape(out, x.shape.map((d, k) => d + paddings[k]![0] + paddings[k]![1]));
+}
+
+/**
+ * PadV2, MirrorPad: no padding along the batch axis. A lane's rank-4 PadV2 batched is rank 5,
+ * whose tfjs-webgpu program does not compile: the batch axis (not padded) merges into the axis
+ * before it (padLowRank), moved last first where nothing else merges (a transpose of the input).
+ */
 export const padRule: BatchingRule = {
   kind: 'shape',
   apply(ins, ctx) {
     const x = ins[0]!;
-    const paddings = insertAt(ctx.attrs.paddings as [number, number][], x.axis!, [0, 0]);
+    const lane = ctx.attrs.paddings as [number, number][];
+    const paddings = insertAt<[number, number]>(lane, x.axis!, [0, 0]);
+    if (ctx.kernel === 'PadV2' && x.t.rank > MAX_PROGRAM_RANK) {
+      const low = padLowRank(ctx, x.t, paddings);
+      if (low !== undefined) return [{ t: low, axis: x.axis }];
+      const last = x.t.rank - 1;
+      const moved = padLowRank(ctx, moveAxis(x.t, x.axis!, last), [...lane, [0, 0]]);
+      if (moved !== undefined) return [{ t: moved, axis: last }];
+    }
     return [{ t: applyKernel(ctx, ctx.kernel, [x.t], { ...ctx.attrs, paddings })[0], axis: x.axis }];
   },
 };
 
-/** Tile: one repetition of the batch axis. */
+/** Tile: one repetition of the batch axis (through a Tile of at most rank 4 where the lanes' rank is: tileLanes). */
 export const tileRule: BatchingRule = {
   kind: 'shape',
   apply(ins, ctx) {
     const x = ins[0]!;
-    const reps = insertAt(ctx.attrs.reps as number[], x.axis!, 1);
-    return [{ t: applyKernel(ctx, ctx.kernel, [x.t], { ...ctx.attrs, reps })[0], axis: x.axis }];
+    return [tileLanes(x.t, x.axis!, ctx.attrs.reps as number[])];
   },
 };
 

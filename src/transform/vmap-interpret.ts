@@ -15,6 +15,7 @@ import { ELEMENTWISE_OPS } from '../compiler/fusion/ops';
 import { kernelInfo } from '../compiler/kernels';
 import type { Batched, BatchContext } from '../compiler/kernels';
 import { TraceError } from '../errors';
+import { isTracing } from './trace';
 
 /** Batches a control node (set by vmap-control.ts, which imports the loop transforms). */
 export type ControlBatcher = (node: KernelNode, inputs: readonly Batched[], size: number, what: string) => Batched[];
@@ -95,7 +96,14 @@ export function interpretBatched(p: Program, args: readonly Batched[], size: num
   for (const c of p.constants) vals[c.value] = { t: c.tensor, axis: null };
   for (const n of p.nodes) {
     let outs: Batched[];
-    if (n.folded !== undefined) {
+    // A kernel over the lane program's constants computed its result in the lane trace, but
+    // where it ran there (webgpu: on the CPU forms or the GPU) followed the trace's own copies
+    // of the arguments, which are other data than the captured tensors they copy. Inside a
+    // trace (a jit, vmap's own program) it runs again, so the enclosing program records it
+    // among the batched kernels and its passes place it as eager's lanes would (fuzz seed
+    // 1122671: the lane trace ran `lessEqual(arg, c)` on host copies, so `log(c)` folded on
+    // the CPU forms, where the batched `lessEqual` on the uploaded argument uploads c).
+    if (n.folded !== undefined && !isTracing()) {
       outs = n.folded.map((t) => ({ t, axis: null }));
     } else {
       const ins = n.inputs.map((v) => (v < 0 ? undefined : vals[v]));

@@ -15,7 +15,7 @@ import { targetNamed } from '../backend/targets';
 import { TraceError, TracerValueError } from '../errors';
 import type { ControlSpec, KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
 import { HOST_RANDOM_OPS } from './kernels';
-import { passedCarries } from './passes/upload-order';
+import { sharedScanOutputs } from './passes/upload-order';
 import { typeString } from '../util/type-string';
 
 
@@ -221,9 +221,10 @@ export class Recorder implements EngineListener {
   recordControl(kernel: string, control: ControlSpec, inputs: readonly tf.Tensor[], outputs: readonly tf.Tensor[]): tf.Tensor[] {
     const ins = inputs.map((t, i) => this.valueOf(t, `input ${i} of ${kernel}`));
     const mine = new Set<object>();
-    const passed = control.kind === 'scan' ? passedCarries(control) : new Set<number>();
+    const passed = control.kind === 'scan' ? sharedScanOutputs(control) : new Map<number, number>();
+    const sharesInput = (t: tf.Tensor, k: number) => passed.has(k) && t.dataId === inputs[passed.get(k)!].dataId;
     const results = outputs.map((t, k) => {
-      if (passed.has(k) && t.dataId === inputs[k].dataId) return t;
+      if (sharesInput(t, k)) return t;
       if (!this.byDataId.has(t.dataId) && !mine.has(t.dataId)) {
         mine.add(t.dataId);
         return t;
@@ -234,7 +235,8 @@ export class Recorder implements EngineListener {
     });
     const outs = results.map((t, k) => {
       const id = this.newValue(t, { kind: 'kernel', kernel });
-      if (!(passed.has(k) && t === outputs[k] && t.dataId === inputs[k].dataId)) this.bind(t, id);
+      // A passed carry stays bound to its input's value (same shape and dtype); a one-step scan's y has its own shape.
+      if (!(t === outputs[k] && sharesInput(t, k) && this.find(t) !== undefined)) this.bind(t, id);
       return id;
     });
     this.nodes.push({ kernel, inputNames: null, inputs: ins, attrs: {}, outputs: outs, control });

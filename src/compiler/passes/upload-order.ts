@@ -79,7 +79,7 @@ export function dataRoots(p: Program): ValueId[] {
     // A scan hands back a carry its body returns as it got it as that carry's data (control-steps.ts `scanSteps`),
     // as eager's loop does: a dead `tf.sum` of such a final carry uploads the loop's initial carry (an argument).
     if (n.control?.kind === 'scan') {
-      for (const k of passedCarries(n.control)) if (n.inputs[k] >= 0) root[n.outputs[k]] = root[n.inputs[k]];
+      for (const [k, i] of sharedScanOutputs(n.control)) if (n.inputs[i] >= 0) root[n.outputs[k]] = root[n.inputs[i]];
     }
   }
   return root;
@@ -93,6 +93,37 @@ export function passedCarries(spec: ScanSpec): Set<number> {
     const out = body.outputs[k];
     return given !== undefined && out?.kind === 'value' && out.value === given ? [k] : [];
   }));
+}
+
+/**
+ * The outputs (by position) of a scan that hold the data of one of its inputs (by position):
+ * a carry its body returns as it got it ({@link passedCarries}), and, in a scan of one step,
+ * a y whose body output is the data of a body input other than a sliced x row. Eager's loop
+ * stacks one y by `tf.stack` of one tensor, an expandDims of that y's data, and so does
+ * `scanSteps` with tfjs's Pack (fuzz seed 1201949: the ys of a one-step scan whose body
+ * returned a captured argument were the argument's data, so a dead `tf.sum(ys)` of the
+ * gradient's forward pass uploaded it and a later `tf.floorDiv` of it ran on the GPU).
+ */
+export function sharedScanOutputs(spec: ScanSpec): Map<number, number> {
+  const nC = spec.carryArgs.length;
+  const nX = spec.xArgs.length;
+  const shared = new Map<number, number>([...passedCarries(spec)].map((k) => [k, k]));
+  if (spec.length !== 1) return shared;
+  const body = spec.body;
+  const bodyRoot = dataRoots(body);
+  // Where the data of each body argument comes from among the node's inputs in the one step.
+  const from = new Map<number, number>();
+  spec.carryArgs.forEach((leaf, k) => from.set(leaf, k));
+  spec.invariantArgs.forEach((leaf, k) => from.set(leaf, nC + nX + k));
+  spec.xArgs.forEach((leaf, k) => { const first = spec.firstRows?.[k] ?? -1; if (first >= 0) from.set(leaf, first); });
+  for (let j = 0; j < spec.numYs; j++) {
+    const out = body.outputs[nC + j];
+    if (out?.kind !== 'value') continue;
+    const given = body.inputs.find((i) => i.value === bodyRoot[out.value]);
+    const input = given?.source.kind === 'arg' ? from.get(given.source.leaf) : undefined;
+    if (input !== undefined) shared.set(nC + j, input);
+  }
+  return shared;
 }
 
 /**

@@ -73,8 +73,13 @@ export interface KernelInvocation {
 
 /** Notified of kernels and tensor creation while a trace is being recorded. */
 export interface EngineListener {
-  /** An outermost registered kernel has run. */
+  /** An outermost registered kernel has run (`invocation` names the inputs as the caller passed them). */
   onKernel(invocation: KernelInvocation, outputs: tf.Tensor[]): void;
+  /**
+   * The inputs an outermost registered kernel runs on, when they are to be others than the
+   * caller passed (copies of the same values); undefined: those passed.
+   */
+  inputsFor?(invocation: KernelInvocation): KernelInvocation['inputs'] | undefined;
   /**
    * An `Identity` kernel ran inside another kernel: the engine cloning a tensor to
    * save it for the backward pass. On some backends (wasm) the clone is a copy with a
@@ -145,7 +150,8 @@ function ensureInstalled(): EnginePrivate {
     kernelDepth++;
     let out: unknown;
     try {
-      out = runKernelFunc.call(this, params);
+      const inputs = l.inputsFor?.(params as KernelInvocation);
+      out = runKernelFunc.call(this, inputs === undefined ? params : { ...params, inputs });
     } finally {
       kernelDepth--;
     }

@@ -41,10 +41,13 @@ export function lanesOf(b: Batched, start: number, count: number): Batched {
  * Lane 0's result `a` and the other lanes' `b` (`size` lanes in all) as one batched value;
  * `place(x, axis, n)` puts `x`'s batch axis (or a broadcast of it, unbatched) at `axis`. A
  * value no lane changes stays unbatched, as the last lanes made it (a state written the same
- * value in every lane is no per-lane write, and lane by lane the last write stays).
+ * value in every lane is no per-lane write, and lane by lane the last write stays), unless
+ * `perLane` (a result that gets a batch axis): lane 0's kernels may have run on other forms
+ * than the other lanes' (webgpu: the CPU forms before lane 0 uploaded data every lane reads).
  */
-export function joinLanes(a: Batched, b: Batched, size: number, place: (x: Batched, axis: number, n: number) => tf.Tensor): Batched {
-  if (a.axis === null && b.axis === null) return b;
+export function joinLanes(a: Batched, b: Batched, size: number, place: (x: Batched, axis: number, n: number) => tf.Tensor,
+  perLane = false): Batched {
+  if (a.axis === null && b.axis === null && (!perLane || a.t.dataId === b.t.dataId)) return b;
   const axis = b.axis ?? a.axis ?? 0;
   return { t: tf.concat([place(a, axis, 1), place(b, axis, size - 1)], axis), axis };
 }

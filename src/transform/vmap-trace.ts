@@ -10,7 +10,8 @@
  * value of any other state), a write an extra result; nothing reaches a state here.
  */
 import * as tf from '@tensorflow/tfjs';
-import { copyTensor, currentListener, startListening, stopListening, unrecorded } from '../backend/tfjs-engine';
+import { copyTensor, currentListener, isOnDevice, isTapeOn, KernelInvocation, startListening, stopListening, unrecorded } from '../backend/tfjs-engine';
+import { targetNamed } from '../backend/targets';
 import type { Program } from '../compiler/ir';
 import { Recorder } from '../compiler/recorder';
 import { BatchAxisError, StateShapeError, TraceError } from '../errors';
@@ -22,7 +23,7 @@ import { flatten, mapLeaves, TreeDef } from '../util/pytree';
 import { typeString } from '../util/type-string';
 import { ShadowStates } from './shadow';
 import { disposeFailedRecording, programOfRecording } from './subtrace';
-import { duringTrace } from './trace';
+import { duringTrace, isTracing } from './trace';
 
 /** How a state's value enters the batched program. */
 export type StateRole =
@@ -50,6 +51,112 @@ export interface LaneTrace {
   readonly states: readonly LaneState[];
   readonly written: readonly { state: State<StateValue>; count: number; tree: TreeDef }[];
   readonly captured: readonly { tensor: tf.Tensor; leaf: number }[];
+  /**
+   * What lane 0 uploads (webgpu) of the small host data it found: `outside`, data the function
+   * reads from outside (captured, constants); `explicit[i]`, explicit argument leaf i's data.
+   */
+  readonly uploads: { readonly outside: boolean; readonly explicit: readonly boolean[] };
+}
+
+/**
+ * The lane trace's recorder. The trace runs lane 0 for real, and on webgpu a GPU kernel uploads
+ * its small host inputs for good. Inside a trace (a jit, vmap's own program) the kernels over
+ * data the function reads from outside (captured or made constants, values captured from an
+ * enclosing trace) run again among the batched kernels (vmap-interpret.ts), which place them
+ * by their own order, as a jit's program does (it holds no lane trace). So there the trace's
+ * kernels read a host copy of such small host data, one per data, and leave the data as they
+ * found it (else vmap's own program ran them after the trace's uploads, on the GPU, where the
+ * jit's ran on the CPU forms). Not under a gradient tape (a kernel over constants that vmap
+ * reuses from the trace must read the tensor itself, for its gradient), nor outside a trace
+ * (such kernels are reused from the trace, and their uploads are lane 0's).
+ *
+ * It also watches the small host data every lane reads whole (those copies, and the copies of
+ * explicit arguments the caller names): whether a kernel of lane 0 read one on the CPU forms
+ * (it was still host data after the kernel) and a later kernel uploaded it. Lane by lane, the
+ * later lanes then run that kernel on the GPU (fuzz seed 1126877: `minimum(c, b)` before a
+ * dead `relu(b)` of a captured b, then `floorDiv` on it: int32 through f32 from lane 1 on).
+ */
+class LaneRecorder extends Recorder {
+  private readonly copies = new Map<object, tf.Tensor>();
+  /** Data watched: whether a kernel read it on the host. */
+  private readonly watched = new Map<object, { t: tf.Tensor; readOnHost: boolean }>();
+  private lastInputs: readonly (tf.Tensor | null | undefined)[] = [];
+  private readonly threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
+
+  /** `inTrace`: whether vmap was called inside a trace (the lane trace itself always is). */
+  constructor(what: string, outer: Recorder | undefined, private readonly inTrace: boolean) {
+    super(what, outer);
+  }
+
+  /** Watches `t`'s data where it is small host data (that every lane reads whole). */
+  watch(t: tf.Tensor): void {
+    if (t.size < this.threshold && !isOnDevice(t)) this.watched.set(t.dataId, { t, readOnHost: false });
+  }
+
+  inputsFor(inv: KernelInvocation): KernelInvocation['inputs'] | undefined {
+    const list = Array.isArray(inv.inputs) ? inv.inputs : Object.values(inv.inputs);
+    const threshold = this.threshold;
+    if (threshold === 0 || isTapeOn() || !this.inTrace) {
+      this.lastInputs = list;
+      return undefined;
+    }
+    const swap = (t: tf.Tensor | null | undefined): tf.Tensor | null | undefined =>
+      (t == null || !this.readsFromOutside(t) || t.size >= threshold || isOnDevice(t) ? t : this.copyOf(t));
+    if (Array.isArray(inv.inputs)) {
+      const out = inv.inputs.map(swap);
+      this.lastInputs = out;
+      return out;
+    }
+    const out: Record<string, tf.Tensor | null | undefined> = {};
+    for (const [k, t] of Object.entries(inv.inputs)) out[k] = swap(t);
+    this.lastInputs = Object.values(out);
+    return out;
+  }
+
+  onKernel(inv: KernelInvocation, outputs: tf.Tensor[]): void {
+    for (const t of this.lastInputs) {
+      const w = t == null ? undefined : this.watched.get(t.dataId);
+      if (w !== undefined && !isOnDevice(w.t)) w.readOnHost = true;
+    }
+    this.lastInputs = [];
+    super.onKernel(inv, outputs);
+  }
+
+  /** Whether `t`'s data is watched, was read on the host by a kernel, and is uploaded now. */
+  uploadedAfterHostRead(t: tf.Tensor): boolean {
+    const w = this.watched.get(t.dataId);
+    return w !== undefined && w.readOnHost && isOnDevice(w.t);
+  }
+
+  /** Whether the function reads data from outside that lane 0 read on the host, then uploaded. */
+  uploadsOutsideData(): boolean {
+    return [...this.copies.values()].some((c) => this.uploadedAfterHostRead(c));
+  }
+
+  /** Whether `t` is data the function did not make in this trace (unbound yet, a constant, a captured value). */
+  private readsFromOutside(t: tf.Tensor): boolean {
+    const id = this.find(t);
+    return id === undefined || this.constants.some((c) => c.value === id) || this.captured.some((c) => this.find(c.tensor) === id);
+  }
+
+  /** The host copy of `t`'s data, with `t`'s shape (`t` itself where its dtype or size differ from the data's first reader's). */
+  private copyOf(t: tf.Tensor): tf.Tensor {
+    let copy = this.copies.get(t.dataId);
+    if (copy === undefined) {
+      copy = tf.keep(copyTensor(t));
+      this.copies.set(t.dataId, copy);
+      this.watch(copy);
+    }
+    const c = copy;
+    return c.dtype === t.dtype && c.size === t.size ? unrecorded(() => tf.reshape(c, t.shape)) : t;
+  }
+
+  /** Disposes the copies (once the trace ran). */
+  disposeCopies(): void {
+    for (const c of this.copies.values()) c.dispose();
+    this.copies.clear();
+    this.watched.clear();
+  }
 }
 
 /** Lane 0 of `t` along `axis`. */
@@ -71,7 +178,7 @@ function isRandomState(state: State<StateValue>): boolean {
 export function laneTrace(what: string, fn: (args: tf.Tensor[]) => unknown, explicit: readonly tf.Tensor[],
   roleOf: (state: State<StateValue>, value: StateValue | undefined) => number | null, parent: StateObserver | undefined): LaneTrace {
   const outer = currentListener();
-  const recorder = new Recorder(what, outer instanceof Recorder ? outer : undefined);
+  const recorder = new LaneRecorder(what, outer instanceof Recorder ? outer : undefined, isTracing());
   const states = new Map<State<StateValue>, LaneState>();
   const observer = new ShadowStates({
     firstRead: (state, ctx) => {
@@ -108,12 +215,15 @@ export function laneTrace(what: string, fn: (args: tf.Tensor[]) => unknown, expl
   let outTree: TreeDef = { kind: 'leaf' };
   const outputs: number[] = [];
   const written: { state: State<StateValue>; count: number; tree: TreeDef }[] = [];
+  let explicitUploads: boolean[] = [];
+  let outsideUploads = false;
   startListening(recorder);
   try {
     duringTrace(() => tf.tidy(() => {
       const copies = explicit.map((t, i) => {
         const c = copyTensor(t);
         recorder.addArg(c, `argument leaf ${i}`);
+        recorder.watch(c);
         return c;
       });
       const result = withObserver(observer, () => fn(copies));
@@ -134,6 +244,7 @@ export function laneTrace(what: string, fn: (args: tf.Tensor[]) => unknown, expl
         written.push({ state, count: wl.length, tree });
         for (const t of wl as tf.Tensor[]) outputs.push(recorder.valueOf(t, `new value of state ${state.label()}`));
       }
+      explicitUploads = copies.map((c) => recorder.uploadedAfterHostRead(c));
     }));
   } catch (e) {
     // As a failed sub-trace does: the constants it recorded belong to no program.
@@ -142,10 +253,13 @@ export function laneTrace(what: string, fn: (args: tf.Tensor[]) => unknown, expl
   } finally {
     stopListening();
     observer.finish(what);
+    outsideUploads = recorder.uploadsOutsideData();
+    recorder.disposeCopies();
   }
   const numExplicitOut = outputs.length - written.reduce((n, w) => n + w.count, 0);
   const program = programOfRecording(what, recorder, outputs);
-  return { program, outTree, numExplicitOut, states: [...states.values()], written, captured: recorder.captured };
+  return { program, outTree, numExplicitOut, states: [...states.values()], written, captured: recorder.captured,
+    uploads: { outside: outsideUploads, explicit: explicitUploads } };
 }
 
 /** The size of `t` along `axis` (checked to exist), for messages naming `where`. */

@@ -168,19 +168,24 @@ function asStacked(t: tf.Tensor, axis: number, size: number): tf.Tensor {
  * host data when the call began).
  */
 function runLanes(lt: LaneTrace, feeds: readonly Batched[], tensors: readonly tf.Tensor[], axes: readonly (number | null)[],
-  hostCopies: readonly (tf.Tensor | undefined)[], size: number, what: string): Batched[] {
+  hostCopies: readonly (tf.Tensor | undefined)[], size: number, what: string, perLane: (j: number) => boolean): Batched[] {
   const mapped = tensors.filter((_, i) => hostCopies[i] !== undefined);
   // Outside a jit (jit off, under a tape) a captured tensor is a constant of the lane program.
   const whole = [...tensors.filter((_, i) => axes[i] === null), ...lt.captured.map((c) => c.tensor),
     ...lt.program.constants.map((c) => c.tensor), ...lt.states.filter((s) => s.role.kind === 'shared').flatMap((s) => tensorLeaves(s.outer))];
-  if (!firstLaneApart(mapped, whole, size)) return interpretBatched(lt.program, feeds, size, what);
+  // Lane 0 also runs apart where it uploads small host data every lane reads whole (captured, a
+  // constant, an argument with inAxes null): lane by lane, its kernels that read that data before
+  // the upload ran on the CPU forms, the later lanes' on the GPU (fuzz seed 1126877: `minimum(c, b)`
+  // before a dead `relu(b)` of a captured b, then `floorDiv` on it: int32 through f32 from lane 1 on).
+  const uploadsWhole = lt.uploads.outside || axes.some((a, i) => a === null && lt.uploads.explicit[i] === true);
+  if (!(size >= 2 && uploadsWhole) && !firstLaneApart(mapped, whole, size)) return interpretBatched(lt.program, feeds, size, what);
   // Lane 0 reads its slice of the copy taken before anything ran (the lane trace may have uploaded
   // the argument itself); the other lanes slice the arguments themselves, and only after lane 0
   // ran, as lane by lane (a slice of host data is new host data, of GPU data GPU data).
   const own = (k: number): Batched => (k < tensors.length && axes[k] !== null ? { t: tensors[k], axis: axes[k] } : feeds[k]);
   const first = interpretBatched(lt.program, feeds.map((f) => lanesOf(f, 0, 1)), 1, what);
   const rest = interpretBatched(lt.program, feeds.map((_, k) => lanesOf(own(k), 1, size - 1)), size - 1, what);
-  return first.map((a, j) => joinLanes(a, rest[j], size, placeAt));
+  return first.map((a, j) => joinLanes(a, rest[j], size, placeAt, perLane(j)));
 }
 
 /** Per-lane keys for a random state's key and the key the state holds after the call (BrainState splits the same way). */
@@ -303,11 +308,15 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
         }
       }
       for (const cap of lt.captured) feeds[cap.leaf] = { t: cap.tensor, axis: null };
-      const results = runLanes(lt, feeds, tensors, axes, hostCopies, B, `vmap(${fnName})`);
-      // The result, its batch axis placed as outAxes says.
-      const resultLeaves = results.slice(0, lt.numExplicitOut);
-      const order = unflatten(lt.outTree, resultLeaves.map((_, j) => j));
+      // The result leaves, and the axis outAxes gives each (by path).
+      const order = unflatten(lt.outTree, [...Array(lt.numExplicitOut).keys()]);
       const outPaths = flattenWithPath(order, (x) => typeof x === 'number', false);
+      const outAxisOf = new Map(outPaths.map(({ path, leaf }) => [leaf as number,
+        axisAt(opts.outAxes === undefined ? 0 : opts.outAxes, path, 'outAxes', fnName)]));
+      // Where lane 0 runs apart, a result leaf with a batch axis keeps lane 0's value and the other lanes' even where neither is batched.
+      const results = runLanes(lt, feeds, tensors, axes, hostCopies, B, `vmap(${fnName})`,
+        (j) => j < lt.numExplicitOut && outAxisOf.get(j) !== null);
+      const resultLeaves = results.slice(0, lt.numExplicitOut);
       const outs = outPaths.map(({ path, leaf }) => {
         const b = resultLeaves[leaf as number];
         const axis = axisAt(opts.outAxes === undefined ? 0 : opts.outAxes, path, 'outAxes', fnName);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { canReadSync, readHeld, readsAreAsync } from '../src/backend/tfjs-engine';
 import { fusedCallCounts } from '../src/compiler/fusion/wasm-lane';
+import * as backend from '../src/backend';
 
 /**
  * Asserts `actual` has `expected`'s shape and dtype and values within `tol` (absolute + relative).
@@ -164,4 +165,17 @@ export function callsOf(kind: 'simd' | 'scalar' | 'js', fn: () => void): number 
   const before = fusedCallCounts()[kind];
   fn();
   return fusedCallCounts()[kind] - before;
+}
+
+/**
+ * A mocha `before` hook for a describe block that runs only on the webgpu backend: elsewhere it
+ * prints why (`what` names the specs) and skips the block, visibly.
+ */
+export function runOnlyInWebgpuSuite(what: string): void {
+  before(function () {
+    if (backend.name() !== 'webgpu') {
+      console.log(`      ${what} run in the webgpu suite; this run is on ${backend.name()}`);
+      this.skip();
+    }
+  });
 }

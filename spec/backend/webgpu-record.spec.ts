@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
-import { expectSameBits } from '../helpers';
+import { expectSameBits, runOnlyInWebgpuSuite } from '../helpers';
 import { countDispatches, gpuIdle, uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
 import { BIND_GROUP_LIMIT, packedUniforms, recordCacheStats, setRecordCache, UNIFORM_LIMIT } from '../../src/backend/webgpu/record-cache';
 
@@ -55,12 +55,7 @@ async function train(steps: number, cached: boolean, jit: boolean): Promise<numb
 }
 
 describe('webgpu: the cached dispatch recorder', () => {
-  before(function () {
-    if (bst.backend.name() !== 'webgpu') {
-      console.log(`      webgpu recorder specs run in the webgpu suite; this run is on ${bst.backend.name()}`);
-      this.skip();
-    }
-  });
+  runOnlyInWebgpuSuite('webgpu recorder specs');
 
   it('packs each dispatch\'s uniforms byte for byte as tfjs-webgpu\'s own makeUniforms writes them', async () => {
     type Rec = (p: unknown, o: { dataId: object; shape: number[] }, i: { dataId: object; shape: number[] }[], u?: never) => void;

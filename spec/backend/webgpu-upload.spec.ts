@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
-import { expectSameBits } from '../helpers';
+import { expectSameBits, runOnlyInWebgpuSuite } from '../helpers';
 import { gpuIdle, isOnDevice, uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
 import { setQueueUpload } from '../../src/backend/webgpu/queue-upload';
 
@@ -41,12 +41,7 @@ async function roundTrip(queue: boolean, make: () => tf.Tensor[]): Promise<numbe
 const spread = (values: number[], n: number) => Array.from({ length: n }, (_, i) => values[i % values.length]);
 
 describe('webgpu: host data uploaded through the queue', () => {
-  before(function () {
-    if (bst.backend.name() !== 'webgpu') {
-      console.log(`      webgpu upload specs run in the webgpu suite; this run is on ${bst.backend.name()}`);
-      this.skip();
-    }
-  });
+  runOnlyInWebgpuSuite('webgpu upload specs');
 
   it('uploads the values tfjs-webgpu\'s staging copy uploads, for every dtype it keeps on the host', async () => {
     const make = () => [

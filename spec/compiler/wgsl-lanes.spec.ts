@@ -15,6 +15,7 @@ import { countDispatches, uploadToGpu } from '../../src/backend/webgpu/webgpu-en
 import { generateWgslKernel, launchFor, LANES } from '../../src/compiler/fusion/codegen-wgsl';
 import type { FusedSpec } from '../../src/compiler/ir';
 import { withCompilerOptions } from '../../src/compiler/options';
+import { runOnlyInWebgpuSuite } from '../helpers';
 
 const onGpu = <T extends tf.Tensor>(t: T): T => { uploadToGpu(tf.backend(), t.dataId); return t; };
 
@@ -46,12 +47,7 @@ async function fusedVsEager(what: string, fn: (...xs: tf.Tensor[]) => tf.Tensor[
 }
 
 describe('issue 15: fused WGSL programs compute four elements per lane group, several groups per invocation', () => {
-  before(function () {
-    if (bst.backend.name() !== 'webgpu') {
-      console.log(`      WGSL lane specs run in the webgpu suite; this run is on ${bst.backend.name()}`);
-      this.skip();
-    }
-  });
+  runOnlyInWebgpuSuite('WGSL lane specs');
 
   it('every group has an invocation, within one dispatch dimension\'s limit, several per invocation on large domains', () => {
     for (const groups of [0, 1, 3, 7, 63, 64, 1000, 2047, 2048, 8192, 50880, 1e6, 2 ** 26]) {

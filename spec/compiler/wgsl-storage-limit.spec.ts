@@ -13,6 +13,7 @@ import { expect } from 'chai';
 import * as bst from '../../src';
 import { countDispatches, uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
 import { wgslStorageBufferLimit, withStorageBufferLimit } from '../../src/compiler/fusion/codegen-wgsl';
+import { runOnlyInWebgpuSuite } from '../helpers';
 
 interface BindGroupEntry { resource?: { buffer?: { usage: number } } }
 interface DeviceLike {
@@ -48,12 +49,7 @@ async function expectSameBits(got: tf.Tensor, want: tf.Tensor, what: string): Pr
 }
 
 describe('issue 15: generated WGSL programs bind at most the device\'s storage buffers', () => {
-  before(function () {
-    if (bst.backend.name() !== 'webgpu') {
-      console.log(`      storage-buffer limit specs run in the webgpu suite; this run is on ${bst.backend.name()}`);
-      this.skip();
-    }
-  });
+  runOnlyInWebgpuSuite('storage-buffer limit specs');
 
   it('the limit is the device\'s maxStorageBuffersPerShaderStage', () => {
     const device = (tf.backend() as unknown as { device: DeviceLike }).device;

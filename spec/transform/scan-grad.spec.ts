@@ -193,4 +193,23 @@ describe('gradients through scan inside jit', () => {
     for (let call = 0; call < 2; call++) expectTensorClose(jf(tf.scalar(0.5)), f(tf.scalar(0.5)), 0, `call ${call}`);
     expect(jf.traceCount).to.equal(1);
   });
+
+  it('the stacked residuals upload no initial carry (fuzz seed 1218630)', () => {
+    // Eager's tape has no stack of the carries. On webgpu tfjs's Pack of them ran on the GPU (step 1's carry is
+    // GPU data: argMax has no CPU form) and uploaded row 0, the argument itself, so the backward step of row 0
+    // cast Infinity to int32 on the GPU (2147483647, so the minimum's mask was 0) where eager's argument stayed
+    // on the host and the CPU form's cast gave 0 (mask 1).
+    const f = (init: tf.Tensor, xs: tf.Tensor): tf.Tensor => T.grad((i: tf.Tensor) => {
+      const [c] = T.scan((carry: tf.Tensor, x: tf.Tensor) =>
+        [tf.cast(tf.minimum(tf.cast(carry, 'int32'), tf.argMax(x, 0)), 'float32'), undefined], i, xs) as [tf.Tensor, unknown];
+      return tf.sum(c);
+    })(init) as tf.Tensor;
+    const xs = tf.tensor3d([[[1, -2, 3, 0.5], [4, 2, -1, 0]], [[0, 5, 1, -3], [2, 1, 7, 6]]]);
+    const jf = T.jit(f);
+    for (let call = 0; call < 2; call++) {
+      const init = () => tf.tensor1d([0.25, -Infinity, 0.75, Infinity]);
+      expectTensorClose(jf(init(), xs), f(init(), xs), 0, `call ${call}`);
+    }
+    expect(jf.traceCount).to.equal(1);
+  });
 });

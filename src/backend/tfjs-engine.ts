@@ -32,7 +32,7 @@ export {
 export { readFirst, readsAreAsync } from './webgpu/host-reads';
 export type { HostConstant } from './webgpu/host-reads';
 import {
-  canReadGpuSync, copyOnGpu, isOnDevice as isOnDeviceIn, isOnHost, isWebGPUBackend, selfTestWebGPU, syncReadError, uploadToGpu,
+  canReadGpuSync, copyOnGpu, hostCopy, isOnDevice as isOnDeviceIn, isOnHost, isWebGPUBackend, selfTestWebGPU, syncReadError, uploadToGpu,
 } from './webgpu/webgpu-engine';
 
 /** The tfjs versions this adapter was written and tested against. */
@@ -315,6 +315,17 @@ export function placeOnDevice<T extends TensorInfo>(t: T): T {
 export function isOnDevice(t: TensorInfo): boolean {
   const b = eng().backend;
   return isWebGPUBackend(b) && isOnDeviceIn(b, t.dataId);
+}
+
+/**
+ * New data holding `t`'s values where `t` is host data of a backend that also has a device
+ * (webgpu, before any GPU kernel uploaded it): a copy no kernel reads `t` for, so `t` stays on
+ * the host. Undefined elsewhere (device data, or cpu and wasm, which upload nothing). The
+ * caller owns one reference.
+ */
+export function hostDataCopy(t: TensorInfo): TensorInfo | undefined {
+  const b = eng().backend;
+  return isWebGPUBackend(b) ? hostCopy(b, t) : undefined;
 }
 
 /** Adds one backend reference to `info`'s data (to hand the same data out twice). */

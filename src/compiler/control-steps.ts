@@ -7,7 +7,7 @@
  * apart: one body decides the order of the steps, the reversal of a reverse scan, the
  * carries' ownership and the clean-up after an error.
  */
-import { currentBackend, disposeInfo, incRef, KernelFunc, lookupKernel, TensorInfo } from '../backend/tfjs-engine';
+import { currentBackend, disposeInfo, hostDataCopy, incRef, KernelFunc, lookupKernel, TensorInfo } from '../backend/tfjs-engine';
 import { hostMemory } from '../backend/targets';
 import { InternalError } from '../errors';
 import type { CondSpec, ScanSpec, WhileSpec } from './ir';
@@ -100,7 +100,18 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
       // A reverse scan made its ys last row first: stack them in row order.
       if (spec.reverse === true) ys.forEach((list) => list.reverse());
       const firstResidual = spec.numYs - (spec.residualYs ?? 0);
+      const outside = new Set(ins.map((t) => t.dataId));
       const stacked = ys.map((list, j) => {
+        // Eager's tape has no stack of residuals: tfjs's Pack of them must upload no data from outside
+        // the loop (row 0 is the initial carry, a carry may be passed through). Fuzz seed 1218630: it
+        // uploaded the initial carry, an argument, so the backward step of row 0 cast Infinity to int32 on
+        // the GPU (2147483647) where eager's tape, on the argument still on the host, got 0.
+        if (j >= firstResidual && !plain(list[0])) {
+          list.forEach((t, r) => {
+            const copy = outside.has(t.dataId) ? hostDataCopy(t) : undefined;
+            if (copy !== undefined) { disposeInfo(t); list[r] = copy; }
+          });
+        }
         const t = plain(list[0]) ? direct!.stack(list, j >= firstResidual)
           : pack({ inputs: list, backend, attrs: { axis: 0 } }) as TensorInfo;
         list.forEach(disposeInfo);

@@ -142,7 +142,9 @@ export interface ScanSpec {
   /**
    * How many of the last ys are a gradient's residuals (the carry each step started
    * from): stacked keeping every row's stored values, since the eager tape reads each
-   * step's tensor as it is. Other ys are stacked as tfjs's Pack does (eager `tf.stack`).
+   * step's tensor as it is; rows whose data comes from outside the loop (the initial
+   * carries) are stacked from host copies, so tfjs-webgpu's Pack uploads none of it (eager
+   * stacks no residuals). Other ys are stacked as tfjs's Pack does (eager `tf.stack`).
    */
   readonly residualYs?: number;
   /**

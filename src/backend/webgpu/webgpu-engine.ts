@@ -6,6 +6,7 @@
  *   keeps data made from JS values, and results of small ops it forwards to its CPU
  *   kernels, on the host until a GPU kernel needs them). Only host data can be read
  *   synchronously in Node: tfjs-webgpu's `readSync` of GPU data needs `OffscreenCanvas`.
+ *   With `write` (the `KernelBackend` member): a host copy that uploads nothing ({@link hostCopy}).
  * - `readToGPU(dataId)` (what `Tensor.dataToGPU` calls): a copy on the GPU, as a new tensor.
  * - `runWebGPUProgram(program, inputs, dtype, uniforms)`: runs a WGSL compute program.
  *   Wrapped once to count dispatches (see {@link countDispatches}) and to mend the int32
@@ -50,6 +51,7 @@ interface WebGPUBackendPrivate {
   submitQueue(): void;
   tensorMap: { get(dataId: object): { values: unknown; resource: unknown; dtype: tf.DataType } | undefined };
   makeTensorInfo(shape: number[], dtype: tf.DataType): Info;
+  write(values: ArrayLike<number>, shape: number[], dtype: tf.DataType): object;
   uploadToGPU(dataId: object): void;
   commandEncoder: { copyBufferToBuffer(src: unknown, srcOffset: number, dst: unknown, dstOffset: number, size: number): void };
   commandQueueOwnedIds: { add(dataId: object): void };
@@ -203,6 +205,20 @@ export function uploadToGpu(backend: unknown, dataId: object): void {
 /** Whether this environment can read GPU data synchronously at all (browsers: through OffscreenCanvas). */
 export function canReadGpuSync(): boolean {
   return typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined';
+}
+
+/**
+ * New host data holding `t`'s values as tfjs-webgpu stores them (same array type and storage
+ * dtype: a float32 cast of int32 data keeps int32 storage), when `t`'s data is on the host
+ * only; undefined once it has a GPU buffer. The caller owns one reference. No kernel reads
+ * `t`, so nothing is uploaded.
+ */
+export function hostCopy(backend: unknown, t: Info): Info | undefined {
+  const b = backend as WebGPUBackendPrivate;
+  const d = b.tensorMap.get(t.dataId);
+  if (d === undefined || d.resource != null || d.values == null || !ArrayBuffer.isView(d.values)) return undefined;
+  const values = (d.values as unknown as Float32Array).slice();
+  return { dataId: b.write(values, t.shape.slice(), d.dtype), shape: t.shape.slice(), dtype: t.dtype };
 }
 
 /** A new tensor with a copy of `t`'s GPU data, made on the GPU; undefined when `t`'s data is on the host. */

@@ -505,6 +505,38 @@ describe('transform.vmap: a mapped argument the function also reads whole', () =
       tf.dispose([x, got, y, taped!, g]);
     }
   });
+
+  it('the later lanes read constants of their own where the function makes one, as each lane makes it anew (fuzz seed 1311860)', async () => {
+    // On webgpu x (small host data, mapped and read whole) makes lane 0 run apart. Lane by lane
+    // each lane makes c anew: its lessEqual(x, c) and add(lane, x) run on the CPU forms
+    // (1e-40 + 1e-40 = 2e-40) before its dead argMax uploads c. Had the later lanes read lane
+    // 0's c, which lane 0's argMax uploaded, their lessEqual would run on the GPU, upload x,
+    // and their add flush the denormal to 0.
+    const values = [4, 1e-40, 10.5, -13.25, 1.5];
+    const lane = (x: tf.Tensor, row: tf.Tensor) => {
+      const c = tf.tensor1d([1.5, 1.75, 1.875, 1.25, -0.25]);
+      const m = tf.lessEqual(x, c);
+      const s = tf.add(row, x);
+      tf.argMax(c);
+      return tf.where(m, s, row);
+    };
+    const x0 = tf.tensor1d(values);
+    const want = perLane((row) => lane(x0, row), [x0], [0], 5);
+    const wantValues = Array.from(await want.data());
+    tf.dispose([x0, want]);
+    const jitted = T.jit((x: tf.Tensor) => T.vmap((row: tf.Tensor) => lane(x, row))(x) as tf.Tensor);
+    const own = T.vmap((row: tf.Tensor, x: tf.Tensor) => lane(x, row), { inAxes: [0, null] });
+    for (let call = 0; call < 2; call++) {
+      const x = tf.tensor1d(values);
+      const got = await callJitted(jitted, x);
+      expect(Array.from(await got.data()), `jit, call ${call}`).to.deep.equal(wantValues);
+      const y = tf.tensor1d(values);
+      const gotOwn = own(y, y) as tf.Tensor;
+      expect(Array.from(await gotOwn.data()), `vmap's own program, call ${call}`).to.deep.equal(wantValues);
+      tf.dispose([x, got, y, gotOwn]);
+    }
+    jitted.clearCache();
+  });
 });
 
 describe('transform.vmap of loops and branches', () => {

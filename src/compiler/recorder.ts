@@ -247,6 +247,11 @@ export class Recorder implements EngineListener {
     this.made.add(t.dataId);
   }
 
+  /** Whether `t`'s data was made from JS values while this recorder listened (not in an enclosing trace). */
+  madeHere(t: tf.Tensor): boolean {
+    return this.made.has(t.dataId);
+  }
+
   onNestedIdentity(input: tf.Tensor, output: tf.Tensor): void {
     const id = this.find(input);
     if (id === undefined) this.unboundClones.push([input, output]);

@@ -11,7 +11,9 @@
  * slices taken after it, and joins the results along their batch axes.
  */
 import * as tf from '@tensorflow/tfjs';
+import { hostConstant, unrecorded } from '../backend/tfjs-engine';
 import { targetNamed } from '../backend/targets';
+import type { Program, ValueId } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
 
 /**
@@ -50,4 +52,38 @@ export function joinLanes(a: Batched, b: Batched, size: number, place: (x: Batch
   if (a.axis === null && b.axis === null && (!perLane || a.t.dataId === b.t.dataId)) return b;
   const axis = b.axis ?? a.axis ?? 0;
   return { t: tf.concat([place(a, axis, 1), place(b, axis, size - 1)], axis), axis };
+}
+
+/**
+ * New host tensors for the small constants the function makes itself (`made`, values of the
+ * lane program `p`), for the other lanes where lane 0 runs apart inside a trace. Lane by
+ * lane, each lane makes such a constant anew (new host data), so lane 0's uploads of its own
+ * constant never reach the later lanes'; one constant read by both parts would carry lane 0's
+ * uploads into them (fuzz seed 1311860: lane 0's dead `argMax(c)` uploaded the lane's
+ * constant c, so the later lanes' `lessEqual(x, c)` of the captured mapped argument x ran on
+ * the GPU and uploaded x, and `add(lane, x)` flushed a denormal where each lane's ran on the
+ * CPU forms). Made from the JS values the trace recorded, as the traced code makes them, so
+ * the enclosing program makes them new host data at each call too. Constants sharing one
+ * data share one copy (a reshape of it); one of another dtype than the data's first keeps
+ * lane 0's tensor.
+ */
+export function freshLaneConstants(p: Program, made: readonly ValueId[]): Map<ValueId, tf.Tensor> {
+  const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
+  const out = new Map<ValueId, tf.Tensor>();
+  const byData = new Map<object, tf.Tensor>();
+  for (const c of p.constants) {
+    const t = c.tensor;
+    if (!made.includes(c.value) || t.size >= threshold) continue;
+    const shared = byData.get(t.dataId);
+    if (shared !== undefined) {
+      if (shared.dtype === t.dtype) out.set(c.value, unrecorded(() => tf.reshape(shared, t.shape)));
+      continue;
+    }
+    const data = hostConstant(t)?.data;
+    if (data === undefined || data.length !== t.size) continue;
+    const copy = tf.tensor((data as Float32Array).slice(), t.shape, t.dtype);
+    byData.set(t.dataId, copy);
+    out.set(c.value, copy);
+  }
+  return out;
 }

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../backend/custom-kernels';
-import type { FusedSpec, KernelNode, Program, ValueType } from '../compiler/ir';
+import type { FusedSpec, KernelNode, Program, ValueId, ValueType } from '../compiler/ir';
 import { ELEMENTWISE_OPS } from '../compiler/fusion/ops';
 import { kernelInfo } from '../compiler/kernels';
 import type { Batched, BatchContext } from '../compiler/kernels';
@@ -85,15 +85,17 @@ function batchFused(spec: FusedSpec, ins: readonly Batched[], size: number, what
 
 /**
  * Runs `p` on batched arguments (`args[leaf]`), returning its outputs batched. The caller
- * runs it inside a `tf.tidy` and keeps what it returns.
+ * runs it inside a `tf.tidy` and keeps what it returns. `constants` replaces the tensors of
+ * some of `p`'s constants (by value).
  */
-export function interpretBatched(p: Program, args: readonly Batched[], size: number, what: string): Batched[] {
+export function interpretBatched(p: Program, args: readonly Batched[], size: number, what: string,
+  constants?: ReadonlyMap<ValueId, tf.Tensor>): Batched[] {
   const vals: (Batched | undefined)[] = new Array(p.values.length);
   for (const i of p.inputs) {
     if (i.source.kind !== 'arg') throw new TraceError(`${what}: a per-lane program read a state slot`);
     vals[i.value] = args[i.source.leaf];
   }
-  for (const c of p.constants) vals[c.value] = { t: c.tensor, axis: null };
+  for (const c of p.constants) vals[c.value] = { t: constants?.get(c.value) ?? c.tensor, axis: null };
   for (const n of p.nodes) {
     let outs: Batched[];
     // A kernel over the lane program's constants computed its result in the lane trace, but

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { copyTensor, currentListener, isOnDevice, isTapeOn, KernelInvocation, startListening, stopListening, unrecorded } from '../backend/tfjs-engine';
 import { targetNamed } from '../backend/targets';
-import type { Program } from '../compiler/ir';
+import type { Program, ValueId } from '../compiler/ir';
 import { Recorder } from '../compiler/recorder';
 import { BatchAxisError, StateShapeError, TraceError } from '../errors';
 import { State, StateValue } from '../state/state';
@@ -56,6 +56,11 @@ export interface LaneTrace {
    * reads from outside (captured, constants); `explicit[i]`, explicit argument leaf i's data.
    */
   readonly uploads: { readonly outside: boolean; readonly explicit: readonly boolean[] };
+  /**
+   * The program's constants that the function made itself (`tf.tensor`, `tf.scalar` in its
+   * body), not captured: lane by lane each lane makes them anew, new data every time.
+   */
+  readonly laneMade: readonly ValueId[];
 }
 
 /**
@@ -259,7 +264,8 @@ export function laneTrace(what: string, fn: (args: tf.Tensor[]) => unknown, expl
   const numExplicitOut = outputs.length - written.reduce((n, w) => n + w.count, 0);
   const program = programOfRecording(what, recorder, outputs);
   return { program, outTree, numExplicitOut, states: [...states.values()], written, captured: recorder.captured,
-    uploads: { outside: outsideUploads, explicit: explicitUploads } };
+    uploads: { outside: outsideUploads, explicit: explicitUploads },
+    laneMade: program.constants.filter((c) => recorder.madeHere(c.tensor)).map((c) => c.value) };
 }
 
 /** The size of `t` along `axis` (checked to exist), for messages naming `where`. */

@@ -27,7 +27,7 @@ import { defaultLabeler, JitCore } from './jit';
 import { isTracing } from './trace';
 import { AxisSpec, axisAt, compileStates, normalizeAxis, stateAxisSize, StateAxisOf, VmapStates } from './vmap-axes';
 import { interpretBatched } from './vmap-interpret';
-import { firstLaneApart, joinLanes, lanesOf } from './vmap-first-lane';
+import { firstLaneApart, freshLaneConstants, joinLanes, lanesOf } from './vmap-first-lane';
 import { axisLength, laneOf, LaneTrace, laneTrace } from './vmap-trace';
 import './vmap-control';
 
@@ -181,10 +181,12 @@ function runLanes(lt: LaneTrace, feeds: readonly Batched[], tensors: readonly tf
   if (!(size >= 2 && uploadsWhole) && !firstLaneApart(mapped, whole, size)) return interpretBatched(lt.program, feeds, size, what);
   // Lane 0 reads its slice of the copy taken before anything ran (the lane trace may have uploaded
   // the argument itself); the other lanes slice the arguments themselves, and only after lane 0
-  // ran, as lane by lane (a slice of host data is new host data, of GPU data GPU data).
+  // ran, as lane by lane (a slice of host data is new host data, of GPU data GPU data). Inside a
+  // trace they read constants of their own where the function makes one, as each lane makes it anew.
   const own = (k: number): Batched => (k < tensors.length && axes[k] !== null ? { t: tensors[k], axis: axes[k] } : feeds[k]);
   const first = interpretBatched(lt.program, feeds.map((f) => lanesOf(f, 0, 1)), 1, what);
-  const rest = interpretBatched(lt.program, feeds.map((_, k) => lanesOf(own(k), 1, size - 1)), size - 1, what);
+  const rest = interpretBatched(lt.program, feeds.map((_, k) => lanesOf(own(k), 1, size - 1)), size - 1, what,
+    isTracing() ? freshLaneConstants(lt.program, lt.laneMade) : undefined);
   return first.map((a, j) => joinLanes(a, rest[j], size, placeAt, perLane(j)));
 }
 

@@ -400,6 +400,22 @@ describe('transform.vmap: results no lane changes', () => {
     await check(T.vmap(f, { inAxes: [0, null] })(x, y) as tf.Tensor);
     await check(await callJitted(T.jit(T.vmap(f, { inAxes: [0, null] })), x, y) as tf.Tensor);
   });
+
+  it('one lane: the result is the lane\'s value expanded, as tf.stack of one tensor (fuzz seed 1343927: a float32 cast of int32 host data beyond 2^24 stays exact on cpu and webgpu)', async () => {
+    // The cast keeps the int32 storage on cpu and webgpu; a copy through a Tile's CPU form
+    // would write a Float32Array (2147483647 -> 2147483648), tfjs's Pack of one tensor does not.
+    const c = tf.tensor1d([2147483647, -2147483647, 16777217, 3], 'int32');
+    const x = tf.tensor2d([[1, 2]]);
+    const f = (_x: tf.Tensor) => tf.cast(c, 'float32');
+    const want = perLane(f, [x], [0], 1);
+    const check = async (r: tf.Tensor) => {
+      expect(r.shape).to.deep.equal([1, 4]);
+      expect(Array.from(await r.data())).to.deep.equal(Array.from(await want.data()));
+    };
+    await check(T.vmap(f)(x) as tf.Tensor);
+    const jitted = T.jit(T.vmap(f));
+    for (let call = 0; call < 2; call++) await check(await callJitted(jitted, x) as tf.Tensor);
+  });
 });
 
 describe('transform.vmap: rank-4 lanes', () => {

@@ -98,13 +98,18 @@ function checkAxisSize(n: unknown, fnName: string): void {
  * `t` with a batch axis of `size` at `axis` (every lane the same). The copy is a rank-3 tile
  * ([before, 1, after] to [before, size, after]) whatever `t`'s rank: tfjs-webgpu tiles a
  * rank-5 tensor on its CPU kernel, reading GPU data synchronously, which Node cannot (fuzz
- * seed 961291: a vmapped function returning a rank-4 value that no lane changes).
+ * seed 961291: a vmapped function returning a rank-4 value that no lane changes). One lane is
+ * `t`'s own data reshaped, no copy: the lanes stacked by `tf.stack` of one tensor are an
+ * expandDims of its data (tfjs's `Pack`), where a Tile copies (fuzz seed 1343927: a one-lane
+ * vmap returning `cast(v, 'float32')` of int32 host data; the Tile's CPU form wrote a
+ * Float32Array, 2147483647 became 2147483648, where the cast's int32 storage keeps it exact).
  */
 function broadcastAt(t: tf.Tensor, axis: number, size: number): tf.Tensor {
   const before = t.shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const after = t.shape.slice(axis).reduce((a, b) => a * b, 1);
   const shape = t.shape.slice();
   shape.splice(axis, 0, size);
+  if (size === 1) return tf.reshape(t, shape);
   return tf.tidy(() => tf.reshape(tf.tile(tf.reshape(t, [before, 1, after]), [1, size, 1]), shape));
 }
 

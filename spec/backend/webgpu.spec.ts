@@ -182,6 +182,28 @@ describe('backend: webgpu', () => {
     tf.dispose([keys, back, ...rows]);
   });
 
+  it('tf.stack along other axes and tf.concat of int32 GPU data are exact beyond 2^24 (an unrolled scan joins its ys so)', async () => {
+    // Fuzz seed 1325193: the jit's unrolled scan stacks its ys along axis 1 and concats a remainder's;
+    // tfjs-webgpu's Concat program moved them through f32, where eager's Pack along axis 0 is exact.
+    // Made on the GPU by the WGSL split kernel (tfjs-webgpu's Slice moves int32 through f32 too).
+    const [a, b, a1, b1] = [700, 800, 100, 100].map((n, k) => bst.random.split(bst.random.prngKey(5 + k), n));
+    expect(canReadSync(a)).to.equal(false);
+    const [va, vb, va1, vb1] = await Promise.all([a, b, a1, b1].map(async (t) => Array.from(await t.data())));
+    expect([...va, ...vb].some((v) => Math.abs(v) > 2 ** 24)).to.equal(true);
+    const rowsOf = (v: number[]) => Array.from({ length: v.length / 2 }, (_, i) => v.slice(2 * i, 2 * i + 2));
+    const cat0 = tf.concat([a, b]);
+    expect(Array.from(await cat0.data())).to.deep.equal([...va, ...vb]);
+    const cat1 = tf.concat([a1, b1], 1);
+    const [ra, rb] = [rowsOf(va1), rowsOf(vb1)];
+    expect(Array.from(await cat1.data())).to.deep.equal(ra.flatMap((r, i) => [...r, ...rb[i]]));
+    const st1 = tf.stack([a1, b1], 1);
+    expect(st1.shape).to.deep.equal([100, 2, 2]);
+    expect(Array.from(await st1.data())).to.deep.equal(ra.flatMap((r, i) => [...r, ...rb[i]]));
+    const st2 = tf.stack([a1, b1], -1);
+    expect(Array.from(await st2.data())).to.deep.equal(ra.flatMap((r, i) => [r[0], rb[i][0], r[1], rb[i][1]]));
+    tf.dispose([a, b, a1, b1, cat0, cat1, st1, st2]);
+  });
+
   it('a synchronous read of GPU data is a BackendError naming await t.data()', () => {
     const t = tf.linspace(0, 1, N).mul(2);
     expect(canReadSync(t)).to.equal(false);

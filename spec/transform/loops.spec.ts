@@ -141,6 +141,23 @@ describe('scan', () => {
     const k = T.jit((v: tf.Tensor) => T.scan((c: tf.Tensor, x: tf.Tensor) => [[c, c], x] as unknown as [tf.Tensor, tf.Tensor], tf.scalar(0), v));
     expectThrowsWith(() => k(tf.ones([3])), bst.TraceError, 'the new carry must have the structure of init');
   });
+
+  it('a rejected carry frees the constants its body made (scan, unrolled scan and whileLoop; numTensors flat)', () => {
+    // The fuzzer's minimiser met such bodies (seed 1325193): each failed trace kept the body's constants.
+    const scanOf = (opts: { unroll?: number }) => T.jit((v: tf.Tensor) => T.scan(
+      (c: tf.Tensor, x: tf.Tensor) => [tf.add(x, tf.tensor1d([2, 3])), x], tf.scalar(0), v, opts));
+    const loop = T.jit((v: tf.Tensor) => T.whileLoop((c: tf.Tensor) => tf.less(tf.sum(c), tf.scalar(9)),
+      (c: tf.Tensor) => tf.cast(tf.add(c, tf.scalar(1)), 'int32'), v));
+    const x = tf.ones([4]);
+    for (const [f, what] of [[scanOf({}), 'carry leaf 0 is float32[]'], [scanOf({ unroll: 2 }), 'carry leaf 0 is float32[]'],
+      [loop, 'carry leaf 0 is float32[4]']] as const) {
+      expectThrowsWith(() => f(x), bst.TraceError, what);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) expectThrowsWith(() => f(x), bst.TraceError, what);
+      expect(tf.memory().numTensors, what).to.equal(before);
+    }
+    x.dispose();
+  });
 });
 
 describe('whileLoop', () => {

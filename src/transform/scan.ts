@@ -162,19 +162,25 @@ function tracedScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: t
     row0.forEach((t) => t.dispose());
   }
   const out = sub.outTree;
-  if (out.kind !== 'array' || out.children.length !== 2 || treeDefKey(out.children[0]) !== treeDefKey(carryDef)) {
-    throw new TraceError(`scan: the new carry must have the structure of init (${treeDefKey(carryDef)}); ` +
-      `got ${out.kind === 'array' && out.children.length === 2 ? treeDefKey(out.children[0]) : 'no [carry, y] pair'}.`);
-  }
   const p = sub.program;
-  p.outputs.slice(0, nC).forEach((o, k) => {
-    const t = p.values[(o as { value: number }).value];
-    const c = carryLeaves[k];
-    if (t.dtype !== c.dtype || t.shape.join() !== c.shape.join()) {
-      throw new TraceError(`scan: carry leaf ${k} is ${typeString(c)} but the body returned ${typeString(t)}; ` +
-        'a carry keeps its shape and dtype from step to step.');
+  try {
+    if (out.kind !== 'array' || out.children.length !== 2 || treeDefKey(out.children[0]) !== treeDefKey(carryDef)) {
+      throw new TraceError(`scan: the new carry must have the structure of init (${treeDefKey(carryDef)}); ` +
+        `got ${out.kind === 'array' && out.children.length === 2 ? treeDefKey(out.children[0]) : 'no [carry, y] pair'}.`);
     }
-  });
+    p.outputs.slice(0, nC).forEach((o, k) => {
+      const t = p.values[(o as { value: number }).value];
+      const c = carryLeaves[k];
+      if (t.dtype !== c.dtype || t.shape.join() !== c.shape.join()) {
+        throw new TraceError(`scan: carry leaf ${k} is ${typeString(c)} but the body returned ${typeString(t)}; ` +
+          'a carry keeps its shape and dtype from step to step.');
+      }
+    });
+  } catch (e) {
+    // No node will own the body program: its constants (tensors the body made) go with it.
+    disposeProgram(p);
+    throw e;
+  }
   const nY = sub.numExplicitOut - nC;
   const children = (out as { children: readonly TreeDef[] }).children;
   if (length === 0) {

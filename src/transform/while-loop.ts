@@ -4,12 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isTapeOn } from '../backend/tfjs-engine';
-import type { WhileSpec } from '../compiler/ir';
+import { disposeProgram, Program, WhileSpec } from '../compiler/ir';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
 import { isTensor } from '../state/tree';
-import { flatten, mapLeaves, treeDefKey, unflatten } from '../util/pytree';
+import { flatten, mapLeaves, TreeDef, treeDefKey, unflatten } from '../util/pytree';
 import { outerLeaves, runAndRecord, tensorTree, writeBack } from './loop-util';
 import { subTrace } from './subtrace';
 import { isTracing } from './trace';
@@ -63,6 +63,21 @@ function eagerWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, ini
   }
 }
 
+/** Throws when the traced body's carry differs from init in structure, shape or dtype. */
+function checkBody(out: TreeDef, body: Program, carryLeaves: readonly tf.Tensor[], carryDef: TreeDef): void {
+  if (treeDefKey(out) !== treeDefKey(carryDef)) {
+    throw new TraceError(`whileLoop: body must return a carry of the structure of init (${treeDefKey(carryDef)}); ` +
+      `got ${treeDefKey(out)}.`);
+  }
+  body.outputs.slice(0, carryLeaves.length).forEach((o, k) => {
+    const t = body.values[(o as { value: number }).value];
+    if (t.dtype !== carryLeaves[k].dtype || t.shape.join() !== carryLeaves[k].shape.join()) {
+      throw new TraceError(`whileLoop: carry leaf ${k} is ${typeString(carryLeaves[k])} but the body ` +
+        `returned ${typeString(t)}; a carry keeps its shape and dtype.`);
+    }
+  });
+}
+
 function tracedWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, init: C): C {
   if (isTapeOn()) {
     throw new TraceError('whileLoop: a loop with a traced condition inside a gradient under jit cannot be ' +
@@ -74,18 +89,16 @@ function tracedWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, in
   const nC = carryLeaves.length;
   const c = subTrace('whileLoop cond', (args) => checkPredicate(cond(unflatten(carryDef, args) as C)), carryLeaves,
     { forbidWrites: true, captureHostData: true });
-  const b = subTrace('whileLoop body', (args) => body(unflatten(carryDef, args) as C), carryLeaves, { captureHostData: true });
-  if (treeDefKey(b.outTree) !== treeDefKey(carryDef)) {
-    throw new TraceError(`whileLoop: body must return a carry of the structure of init (${treeDefKey(carryDef)}); ` +
-      `got ${treeDefKey(b.outTree)}.`);
+  let b;
+  try {
+    b = subTrace('whileLoop body', (args) => body(unflatten(carryDef, args) as C), carryLeaves, { captureHostData: true });
+    checkBody(b.outTree, b.program, carryLeaves, carryDef);
+  } catch (e) {
+    // No node will own the programs: their constants (tensors cond and body made) go with them.
+    disposeProgram(c.program);
+    if (b !== undefined) disposeProgram(b.program);
+    throw e;
   }
-  b.program.outputs.slice(0, nC).forEach((o, k) => {
-    const t = b.program.values[(o as { value: number }).value];
-    if (t.dtype !== carryLeaves[k].dtype || t.shape.join() !== carryLeaves[k].shape.join()) {
-      throw new TraceError(`whileLoop: carry leaf ${k} is ${typeString(carryLeaves[k])} but the body ` +
-        `returned ${typeString(t)}; a carry keeps its shape and dtype.`);
-    }
-  });
   const written = b.written.map((w) => w.state);
   // Carry = explicit leaves, then the leaves of every state the body writes.
   const stateCarryLeaves = (args: readonly { state: State<StateValue>; leaves: readonly number[] }[]) =>

@@ -1,13 +1,18 @@
 /**
- * Exact int32 `Unpack` (tf.unstack) and `Pack` (tf.stack) along axis 0 on webgpu.
+ * Exact int32 `Unpack` (tf.unstack) along axis 0, and `Pack` (tf.stack) and `Concat`
+ * (tf.concat) along any axis, on webgpu.
  *
  * tfjs-backend-webgpu 4.22 moves int32 data through float32 in its generic programs
  * (`setOutputAtIndex(index, f32(...))` in Slice and Concat, which Unpack and Pack use),
  * so values beyond 2^24 come out rounded: 195045567 became 195045568 (measured). Random
  * keys are full-range uint32 bit patterns that `random.splitKey` unstacks and stacks,
- * so these two kernels are replaced, for int32 and bool data on the GPU along axis 0,
- * by copies that never leave i32 (host data is uploaded first, which is exact). Everything
- * else goes to tfjs's own kernel.
+ * so these kernels are replaced, for int32 and bool data on the GPU, by copies that never
+ * leave i32 (host data is uploaded first, which is exact). `Pack` along other axes and
+ * `Concat` are replaced too: the jit stacks an unrolled scan's ys along axis 1 and joins
+ * the remainder's with a concat where eager stacks every row along axis 0 (fuzz seed
+ * 1325193: 16777217 became 16777216 under jit only). Where tfjs would run them on its CPU
+ * forms (exact already) they still do, so what runs where is unchanged. Everything else
+ * goes to tfjs's own kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
@@ -34,6 +39,28 @@ fn main(index : i32) {
   };
 }
 
+/**
+ * Copies the `count` elements of X, a [outer, inner] block, into columns `outOffset` on of
+ * result seen as [outer, outInner]: one input of a stack or concat along any axis.
+ */
+function placeProgram(outShape: number[], count: number): WebGPUProgram {
+  return {
+    variableNames: ['X'],
+    outputShape: outShape,
+    shaderKey: 'brainstate_exact_int32_place',
+    dispatchLayout: { x: outShape.map((_, i) => i) },
+    dispatch: [Math.max(1, Math.ceil(count / WORKGROUP)), 1, 1],
+    workgroupSize: [WORKGROUP, 1, 1],
+    uniforms: 'count : i32, inner : i32, outInner : i32, outOffset : i32, ',
+    getUserCode: () => `
+fn main(index : i32) {
+  if (index < uniforms.count) {
+    result[(index / uniforms.inner) * uniforms.outInner + uniforms.outOffset + index % uniforms.inner] = X[index];
+  }
+}`,
+  };
+}
+
 const i32 = (n: number) => ({ type: 'int32' as const, data: [n] });
 const exactDtype = (d: tf.DataType) => d === 'int32' || d === 'bool';
 const sizeOf = (shape: readonly number[]) => tf.util.sizeFromShape(shape as number[]);
@@ -42,6 +69,31 @@ type Info = tf.TensorInfo;
 
 /** Host inputs up to this many elements are unstacked / stacked on the host (as tfjs-webgpu does for small host data). */
 const HOST_MAX = 1024;
+
+/** Whether tfjs-webgpu runs a kernel on these inputs on its CPU forms (host data, each small). */
+function tfjsRunsOnCpu(backend: unknown, infos: readonly Info[]): boolean {
+  return (backend as { shouldExecuteOnCPU(i: readonly Info[]): boolean }).shouldExecuteOnCPU(infos);
+}
+
+/**
+ * `values` joined along `axis` into `outShape` on the GPU, each input copied as i32 bits
+ * into its columns of the [outer, outInner] view (inputs of no elements skipped).
+ */
+function joinOnGpu(backend: unknown, values: readonly Info[], axis: number, outShape: number[]): Info {
+  const outInner = sizeOf(outShape.slice(axis));
+  let offset = 0;
+  let out: Info | undefined;
+  for (const v of values) {
+    const count = sizeOf(v.shape);
+    const inner = sizeOf(v.shape.slice(axis));
+    if (count > 0) {
+      out = runProgram(backend, placeProgram(outShape, count), [v], v.dtype,
+        [i32(count), i32(inner), i32(outInner), i32(offset)], out);
+    }
+    offset += inner;
+  }
+  return out!;
+}
 
 interface HostBackend {
   readSync(dataId: object): ArrayLike<number> & { slice(a: number, b: number): ArrayLike<number>; length: number };
@@ -82,13 +134,22 @@ function pack(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
     const values = inputs as unknown as Info[];
-    const axis = (attrs?.axis as number) ?? 0;
-    if (values.length < 2 || axis !== 0 || !exactDtype(values[0].dtype) ||
+    const rank = values[0]?.shape.length ?? 0;
+    const given = (attrs?.axis as number) ?? 0;
+    const axis = given < 0 ? given + rank + 1 : given;
+    if (values.length < 2 || !exactDtype(values[0].dtype) || !(axis >= 0 && axis <= rank) ||
       values.some((v) => v.dtype !== values[0].dtype || v.shape.join() !== values[0].shape.join())) {
       return original(args); // tfjs checks shapes and dtypes and says what is wrong
     }
     const n = sizeOf(values[0].shape);
     if (n === 0) return original(args);
+    if (axis !== 0) {
+      // tfjs stacks through a concat of the inputs expanded at `axis` (the same data).
+      if (tfjsRunsOnCpu(backend, values)) return original(args);
+      const shape = values[0].shape;
+      return joinOnGpu(backend, values.map((v) => ({ ...v, shape: [...shape.slice(0, axis), 1, ...shape.slice(axis)] })),
+        axis, [...shape.slice(0, axis), values.length, ...shape.slice(axis)]);
+    }
     const outShape = [values.length, ...values[0].shape];
     if (smallOnHost(backend, values)) {
       const b = backend as unknown as HostBackend;
@@ -104,12 +165,32 @@ function pack(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+function concat(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const values = inputs as unknown as Info[];
+    const first = values[0];
+    if (first === undefined || !exactDtype(first.dtype) || values.some((v) => v.dtype !== first.dtype)) return original(args);
+    const rank = first.shape.length;
+    const given = (attrs?.axis as number) ?? 0;
+    const axis = given < 0 ? given + rank : given;
+    const same = (v: Info) => v.shape.length === rank && v.shape.every((d, i) => i === axis || d === first.shape[i]);
+    if (!(axis >= 0 && axis < rank) || !values.every(same)) return original(args); // tfjs says what is wrong
+    const nonEmpty = values.filter((v) => sizeOf(v.shape) > 0);
+    // Nothing to copy, one input (tfjs's Identity shares its data) or the CPU forms: tfjs's own kernel.
+    if (nonEmpty.length < 2 || tfjsRunsOnCpu(backend, nonEmpty)) return original(args);
+    const outShape = [...first.shape];
+    outShape[axis] = values.reduce((s, v) => s + v.shape[axis], 0);
+    return joinOnGpu(backend, nonEmpty, axis, outShape);
+  };
+}
+
 let installed = false;
 
-/** Replaces webgpu's `Unpack` and `Pack` with the exact versions above (once). */
+/** Replaces webgpu's `Unpack`, `Pack` and `Concat` with the exact versions above (once). */
 export function installExactInt32Kernels(): void {
   if (installed) return;
-  for (const [name, wrap] of [['Unpack', unpack], ['Pack', pack]] as const) {
+  for (const [name, wrap] of [['Unpack', unpack], ['Pack', pack], ['Concat', concat]] as const) {
     const k = tf.getKernel(name, 'webgpu');
     if (k == null) continue;
     tf.unregisterKernel(name, 'webgpu');

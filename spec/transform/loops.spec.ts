@@ -142,6 +142,32 @@ describe('scan', () => {
     expectThrowsWith(() => k(tf.ones([3])), bst.TraceError, 'the new carry must have the structure of init');
   });
 
+  it('eagerly too, a carry that changes dtype, shape or structure is the same error, and the loop frees what it made', () => {
+    // A body that runs eagerly must trace under jit (and JAX's scan and while_loop reject it eagerly).
+    // The dtype changes at step 2 only, so the loop already owns a carry and a y when it throws.
+    const x = tf.tensor1d([1, 2, 3]);
+    const zero = tf.scalar(0);
+    // A body whose carry turns int32 at its third step (a JS step count: no read of GPU data).
+    const late = (): ((c: tf.Tensor) => tf.Tensor) => {
+      let step = 0;
+      return (c) => (step++ === 2 ? tf.cast(tf.add(c, 1), 'int32') : tf.add(c, 1));
+    };
+    const cases: [() => unknown, string, string][] = [
+      [() => { const f = late(); return T.scan((c: tf.Tensor, v: tf.Tensor) => [f(c), tf.mul(v, 2)], zero, x); }, 'carry leaf 0 is float32[]', 'int32[]'],
+      [() => T.scan((c: tf.Tensor, v: tf.Tensor) => [tf.stack([c, v]), v], zero, x), 'carry leaf 0 is float32[]', 'float32[2]'],
+      [() => T.scan((c: tf.Tensor, v: tf.Tensor) => [[c, v] as unknown as tf.Tensor, v], zero, x), 'the new carry must have the structure of init', '[*,*]'],
+      // A scalar carry: webgpu runs less() of small host data on its CPU forms, so the cond reads synchronously.
+      [() => T.whileLoop((c: tf.Tensor) => tf.less(c, 99), late(), zero), 'carry leaf 0 is float32[]', 'int32[]'],
+    ];
+    for (const [run, what, got] of cases) {
+      expectThrowsWith(run, bst.TraceError, what, got);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) expectThrowsWith(run, bst.TraceError, what);
+      expect(tf.memory().numTensors, what).to.equal(before);
+    }
+    tf.dispose([x, zero]);
+  });
+
   it('a rejected carry frees the constants its body made (scan, unrolled scan and whileLoop; numTensors flat)', () => {
     // The fuzzer's minimiser met such bodies (seed 1325193): each failed trace kept the body's constants.
     const scanOf = (opts: { unroll?: number }) => T.jit((v: tf.Tensor) => T.scan(

@@ -12,7 +12,8 @@ import { TraceError, InternalError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import type { StateObserver } from '../state/stack';
 import { isTensor, tensorLeaves } from '../state/tree';
-import { flatten, TreeDef, unflatten } from '../util/pytree';
+import { flatten, TreeDef, treeDefKey, unflatten } from '../util/pytree';
+import { typeString } from '../util/type-string';
 import type { SubTrace } from './subtrace';
 
 /** Tensor leaves of `tree` (numbers become float32 scalars) and its structure. */
@@ -23,6 +24,34 @@ export function tensorTree(tree: unknown, what: string): [tf.Tensor[], TreeDef] 
     if (typeof l === 'number') return tf.scalar(l);
     throw new TraceError(`${what}: leaf ${i} is ${typeof l} ${String(l)}; expected tensors (or numbers).`);
   }), def];
+}
+
+/** A carry leaf's type as the traced loops see it: a number is a float32 scalar (see {@link tensorTree}). */
+function leafType(l: unknown): { dtype: string; shape: readonly number[] } | undefined {
+  if (isTensor(l)) return l;
+  return typeof l === 'number' ? { dtype: 'float32', shape: [] } : undefined;
+}
+
+/**
+ * Throws, as the traced loop does, when an eager step's new carry differs from `init` in
+ * structure, shape or dtype: a loop body that runs eagerly must also trace under jit, and
+ * JAX's `lax.scan` / `while_loop` reject it eagerly too. `what` is `scan` or `whileLoop`.
+ */
+export function checkEagerCarry(what: 'scan' | 'whileLoop', init: unknown, next: unknown): void {
+  const [initLeaves, initDef] = flatten(init, isTensor);
+  const [nextLeaves, nextDef] = flatten(next, isTensor);
+  if (treeDefKey(nextDef) !== treeDefKey(initDef)) {
+    throw new TraceError(`${what}: the new carry must have the structure of init (${treeDefKey(initDef)}); ` +
+      `got ${treeDefKey(nextDef)}.`);
+  }
+  initLeaves.forEach((l, k) => {
+    const a = leafType(l);
+    const b = leafType(nextLeaves[k]);
+    if (a !== undefined && b !== undefined && (a.dtype !== b.dtype || a.shape.join() !== b.shape.join())) {
+      throw new TraceError(`${what}: carry leaf ${k} is ${typeString(a)} but the body returned ${typeString(b)}; ` +
+        'a carry keeps its shape and dtype from step to step.');
+    }
+  });
 }
 
 /** Row `i` of `x` along its leading axis. */

@@ -12,7 +12,7 @@ import { TraceError } from '../errors';
 import { currentObserver } from '../state/stack';
 import { isPlainObject, isTensor } from '../state/tree';
 import { flatten, mapLeaves, TreeDef, treeDefKey, unflatten } from '../util/pytree';
-import { leadingLength, outerLeaves, rowOf, runAndRecord, tensorTree, writeBack } from './loop-util';
+import { checkEagerCarry, leadingLength, outerLeaves, rowOf, runAndRecord, tensorTree, writeBack } from './loop-util';
 import { ProgressReporter, toReporter } from './progress';
 import { evalShape } from './eval-shape';
 import { needsLoopOptions, scanWithOptions } from './scan-options';
@@ -58,6 +58,8 @@ function isLoopOptions(x: unknown): x is LoopOptions {
  * run once on zeros in a sandbox that keeps no state write), as in JAX, eagerly and jitted.
  * `{ reverse: true }` runs the steps last to first (ys stay aligned with xs); `{ unroll: k }`
  * traces k steps per compiled iteration under jit (same result), both as JAX's `lax.scan`.
+ * The carry keeps its structure, shapes and dtypes from step to step, eagerly as under jit
+ * (as JAX's): a body that changes one is a `TraceError` naming the leaf.
  *
  * @example
  * ```ts
@@ -114,24 +116,32 @@ function eagerScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: tf
   const ys: tf.Tensor[][] = [];
   let yDef: TreeDef | undefined;
   const every = reporter?.every ?? 1;
-  for (let i = 0; i < length; i++) {
-    const out = tf.tidy(() => {
-      const x = unflatten(xDef, xLeaves.map((t) => rowOf(t, i))) as X;
-      const r = fn(carry, x);
-      checkPair(r);
-      // The loop disposes old carries and stacked ys, so it must own every tensor it keeps: the
-      // body may return a state's value (disposed by the state's next write), a tensor from outside
-      // the loop, or the same tensor twice. A clone shares the data (no copy) under its own handle.
-      return mapLeaves(r, (t) => (isTensor(t) ? tf.clone(t) : t), isTensor) as tf.TensorContainer;
-    }) as unknown as [C, Y];
-    const next = new Set(flatten(out, isTensor)[0]);
-    const [yl, yd] = flatten(out[1], isTensor);
-    for (const t of yl) keep.add(t);
-    for (const t of flatten(carry, isTensor)[0] as tf.Tensor[]) if (!keep.has(t) && !next.has(t)) t.dispose();
-    carry = out[0];
-    yDef = yd;
-    yl.forEach((t, j) => (ys[j] ??= []).push(t as tf.Tensor));
-    if (reporter !== undefined && ((i + 1) % every === 0 || i + 1 === length)) reporter.tick(i + 1, length);
+  // Tensors the loop made and owns so far, freed if a step throws.
+  const owned = (): tf.Tensor[] => [...(flatten(carry, isTensor)[0] as tf.Tensor[]).filter((t) => !keep.has(t)), ...ys.flat()];
+  try {
+    for (let i = 0; i < length; i++) {
+      const out = tf.tidy(() => {
+        const x = unflatten(xDef, xLeaves.map((t) => rowOf(t, i))) as X;
+        const r = fn(carry, x);
+        checkPair(r);
+        checkEagerCarry('scan', init, r[0]);
+        // The loop disposes old carries and stacked ys, so it must own every tensor it keeps: the
+        // body may return a state's value (disposed by the state's next write), a tensor from outside
+        // the loop, or the same tensor twice. A clone shares the data (no copy) under its own handle.
+        return mapLeaves(r, (t) => (isTensor(t) ? tf.clone(t) : t), isTensor) as tf.TensorContainer;
+      }) as unknown as [C, Y];
+      const next = new Set(flatten(out, isTensor)[0]);
+      const [yl, yd] = flatten(out[1], isTensor);
+      for (const t of yl) keep.add(t);
+      for (const t of flatten(carry, isTensor)[0] as tf.Tensor[]) if (!keep.has(t) && !next.has(t)) t.dispose();
+      carry = out[0];
+      yDef = yd;
+      yl.forEach((t, j) => (ys[j] ??= []).push(t as tf.Tensor));
+      if (reporter !== undefined && ((i + 1) % every === 0 || i + 1 === length)) reporter.tick(i + 1, length);
+    }
+  } catch (e) {
+    new Set(owned()).forEach((t) => t.dispose());
+    throw e;
   }
   const carried = new Set(flatten(carry, isTensor)[0]);
   const stacked = ys.map((list) => {

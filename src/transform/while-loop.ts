@@ -10,7 +10,7 @@ import type { State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
 import { isTensor } from '../state/tree';
 import { flatten, mapLeaves, TreeDef, treeDefKey, unflatten } from '../util/pytree';
-import { outerLeaves, runAndRecord, tensorTree, writeBack } from './loop-util';
+import { checkEagerCarry, outerLeaves, runAndRecord, tensorTree, writeBack } from './loop-util';
 import { subTrace } from './subtrace';
 import { isTracing } from './trace';
 import { typeString } from '../util/type-string';
@@ -36,6 +36,8 @@ function readOnly(parent: StateObserver | undefined): StateObserver {
 /**
  * Repeats `body` while `cond` holds, starting from `init`; returns the final carry.
  * `cond` may read states but not write them; `body` may write states (carried along).
+ * The carry keeps its structure, shapes and dtypes, eagerly as under jit (a `TraceError`
+ * names the leaf that changed).
  *
  * @example
  * ```ts
@@ -50,16 +52,25 @@ export function whileLoop<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => 
 function eagerWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, init: C): C {
   const owned = new Set(flatten(init, isTensor)[0]);
   let carry = init;
-  for (;;) {
-    const go = tf.tidy(() => checkPredicate(withObserver(readOnly(currentObserver()), () => cond(carry))).dataSync()[0]);
-    if (!go) return carry;
-    // The loop disposes old carries, so it owns what it keeps: a clone (shared data, own handle)
-    // of each leaf, which may be a state's value or a tensor from outside the loop.
-    const next = tf.tidy(() => mapLeaves(body(carry), (t) => (isTensor(t) ? tf.clone(t) : t),
-      isTensor) as tf.TensorContainer) as unknown as C;
-    const keep = new Set(flatten(next, isTensor)[0]);
-    for (const t of flatten(carry, isTensor)[0] as tf.Tensor[]) if (!owned.has(t) && !keep.has(t)) t.dispose();
-    carry = next;
+  try {
+    for (;;) {
+      const go = tf.tidy(() => checkPredicate(withObserver(readOnly(currentObserver()), () => cond(carry))).dataSync()[0]);
+      if (!go) return carry;
+      // The loop disposes old carries, so it owns what it keeps: a clone (shared data, own handle)
+      // of each leaf, which may be a state's value or a tensor from outside the loop.
+      const next = tf.tidy(() => {
+        const r = body(carry);
+        checkEagerCarry('whileLoop', init, r);
+        return mapLeaves(r, (t) => (isTensor(t) ? tf.clone(t) : t), isTensor) as tf.TensorContainer;
+      }) as unknown as C;
+      const keep = new Set(flatten(next, isTensor)[0]);
+      for (const t of flatten(carry, isTensor)[0] as tf.Tensor[]) if (!owned.has(t) && !keep.has(t)) t.dispose();
+      carry = next;
+    }
+  } catch (e) {
+    // A step threw: the carry the loop made so far goes with it.
+    for (const t of flatten(carry, isTensor)[0] as tf.Tensor[]) if (!owned.has(t)) t.dispose();
+    throw e;
   }
 }
 

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { currentBackend, currentListener, placeOnDevice, tensorFromInfo, TensorInfo, unrecorded } from '../backend/tfjs-engine';
 import { controlNodeKernel } from '../compiler/executable';
-import { controlResultTypes } from '../compiler/control-async';
+import { controlAwaits, controlResultTypes } from '../compiler/control-async';
 import type { ControlSpec } from '../compiler/ir';
 import { Recorder } from '../compiler/recorder';
 import { TraceError, InternalError } from '../errors';
@@ -56,11 +56,12 @@ export function enclosingRecorder(what: string): Recorder {
 let placeholderControl = 0;
 
 /**
- * Runs `fn` (a trace whose results are discarded) with control nodes recorded but not run:
- * each gives zeros of its result types instead. A trace for `jitted.callAsync` uses this, as
- * running a loop or branch would read its predicate synchronously; the program it records
- * then runs awaiting its predicates. Traced code cannot see the zeros' values: reads of
- * traced values are rejected while tracing.
+ * Runs `fn` (a trace whose results are discarded) with control nodes that may read a
+ * predicate recorded but not run: each gives zeros of its result types instead. A trace for
+ * `jitted.callAsync` uses this, as running a loop or branch would read its predicate
+ * synchronously; the program it records then runs awaiting its predicates. Traced code
+ * cannot see the zeros' values: reads of traced values are rejected while tracing. A scan
+ * that reads no predicate still runs, as in a plain call's trace (see {@link runAndRecord}).
  */
 export function withPlaceholderControl<R>(fn: () => R): R {
   placeholderControl++;
@@ -77,7 +78,11 @@ export function withPlaceholderControl<R>(fn: () => R): R {
  */
 export function runAndRecord(kernel: string, spec: ControlSpec, inputs: readonly tf.Tensor[], what: string): tf.Tensor[] {
   const recorder = enclosingRecorder(what);
-  if (placeholderControl > 0) {
+  // A scan whose body holds no loop or branch reads nothing, so it runs for real: its results are then placed as
+  // eager's are, and so are the traced kernels after it (fuzz seed 1260597: a dead rank-5 `tf.broadcastTo` of a
+  // scan's small int32 ys, which tfjs-webgpu tiles on its CPU kernel, read the placeholder ys on the GPU
+  // synchronously and threw, where eager's ys, stacked from host rows, stay host data).
+  if (placeholderControl > 0 && controlAwaits(spec)) {
     // A trace for an awaiting call (jitted.callAsync): the results only need their types here.
     // On the device: small host zeros would send later kernels of the trace to tfjs-webgpu's CPU
     // forms, whose Prod ignores keepDims (a wrong shape, then a failing broadcast: fuzz seed 439).

@@ -252,5 +252,35 @@ describe('jit: callAsync (loops and branches that await their predicates)', () =
       y.dispose();
       z.dispose();
     });
+
+    it('a scan that reads no predicate runs in the tracing call, so kernels after it see its results placed as eager\'s', async () => {
+      // The small ys are host data eagerly (stacked from host rows); a rank-5 broadcast of them runs on
+      // tfjs-webgpu's CPU tile kernel, which reads its input synchronously: GPU placeholder ys would throw
+      // (fuzz seed 1260597).
+      const f = (x: tf.Tensor) => {
+        const [c, ys] = bst.transform.scan((carry: tf.Tensor, row: tf.Tensor) => [tf.add(carry, row), x], tf.zerosLike(x), x);
+        return [c, tf.broadcastTo(ys, [2, 3, 3, 2, 1])];
+      };
+      const x = tf.tensor([1, -2, 3, 4, -5, 6], [3, 2, 1], 'int32');
+      const eager = tf.tidy(() => f(x));
+      const got = await bst.transform.jit(f).callAsync(x) as tf.Tensor[];
+      expect(await Promise.all(got.map((t) => t.array()))).to.deep.equal(await Promise.all(eager.map((t) => t.array())));
+      tf.dispose([x, ...eager, ...got]);
+    });
+
+    it('a branch on a host predicate runs in the tracing call, so kernels after it see its result placed as eager\'s', async () => {
+      const f = (p: tf.Tensor, x: tf.Tensor) => {
+        const y = bst.transform.cond(p, (a: tf.Tensor) => tf.neg(a), (a: tf.Tensor) => a, x) as tf.Tensor;
+        return [y, tf.broadcastTo(y, [2, 3, 3, 2, 1])];
+      };
+      for (const taken of [true, false]) {
+        const p = tf.scalar(taken, 'bool');
+        const x = tf.tensor([1, -2, 3, 4, -5, 6], [3, 2, 1], 'int32');
+        const eager = tf.tidy(() => f(p, x));
+        const got = await bst.transform.jit(f).callAsync(p, x) as tf.Tensor[];
+        expect(await Promise.all(got.map((t) => t.array()))).to.deep.equal(await Promise.all(eager.map((t) => t.array())));
+        tf.dispose([p, x, ...eager, ...got]);
+      }
+    });
   });
 });

@@ -167,8 +167,10 @@ export class JitCore {
   /**
    * Calls the function awaiting loop and branch predicates that live on the GPU (see
    * `JittedFunction.callAsync`). Where reads need no waiting (cpu, wasm) this is {@link call}.
-   * A signature not traced yet is traced with its control nodes not run (their results are
-   * placeholders the trace cannot read), then the program runs awaiting its predicates.
+   * A signature not traced yet is traced with its control nodes that may wait for a predicate
+   * on the GPU not run (their results are placeholders the trace cannot read; a scan and a
+   * branch on host data run, as in a plain call's trace), then the program runs awaiting its
+   * predicates.
    */
   callAsync(args: unknown[]): Promise<unknown> {
     const awaiting = !(isJitDisabled() || isTracing() || isTapeOn() || !readsAreAsync());

@@ -3,9 +3,9 @@
  * tracing, and taking trees apart.
  */
 import * as tf from '@tensorflow/tfjs';
-import { currentBackend, currentListener, placeOnDevice, tensorFromInfo, TensorInfo, unrecorded } from '../backend/tfjs-engine';
+import { currentBackend, currentListener, isOnDevice, placeOnDevice, tensorFromInfo, TensorInfo, unrecorded } from '../backend/tfjs-engine';
 import { controlNodeKernel } from '../compiler/executable';
-import { controlResultTypes } from '../compiler/control-async';
+import { controlAwaits, controlResultTypes } from '../compiler/control-async';
 import type { ControlSpec } from '../compiler/ir';
 import { Recorder } from '../compiler/recorder';
 import { TraceError, InternalError } from '../errors';
@@ -85,11 +85,13 @@ export function enclosingRecorder(what: string): Recorder {
 let placeholderControl = 0;
 
 /**
- * Runs `fn` (a trace whose results are discarded) with control nodes recorded but not run:
- * each gives zeros of its result types instead. A trace for `jitted.callAsync` uses this, as
- * running a loop or branch would read its predicate synchronously; the program it records
- * then runs awaiting its predicates. Traced code cannot see the zeros' values: reads of
- * traced values are rejected while tracing.
+ * Runs `fn` (a trace whose results are discarded) with control nodes that may read a
+ * predicate recorded but not run: each gives zeros of its result types instead. A trace for
+ * `jitted.callAsync` uses this, as running a loop or branch would read its predicate
+ * synchronously; the program it records then runs awaiting its predicates. Traced code
+ * cannot see the zeros' values: reads of traced values are rejected while tracing. A node
+ * that reads no predicate on the device (a scan, a branch on host data) still runs, as in a
+ * plain call's trace (see {@link runAndRecord}).
  */
 export function withPlaceholderControl<R>(fn: () => R): R {
   placeholderControl++;
@@ -101,12 +103,27 @@ export function withPlaceholderControl<R>(fn: () => R): R {
 }
 
 /**
+ * Whether running `spec` on `inputs` may have to wait for a predicate on the device: a scan whose body holds no
+ * loop or branch reads nothing, and a branch whose index is host data reads it at once, unless a branch holds a
+ * loop or branch of its own. A while loop's predicates are not known before it runs.
+ */
+function mayWait(spec: ControlSpec, inputs: readonly tf.Tensor[]): boolean {
+  if (!controlAwaits(spec)) return false;
+  if (spec.kind !== 'cond' || isOnDevice(inputs[0])) return true;
+  return spec.branches.some((b) => b.nodes.some((n) => n.control !== undefined && controlAwaits(n.control)));
+}
+
+/**
  * Runs a control node on real tensors (the first, tracing call must return real
  * results), records it in the enclosing program, and returns its results as tensors.
  */
 export function runAndRecord(kernel: string, spec: ControlSpec, inputs: readonly tf.Tensor[], what: string): tf.Tensor[] {
   const recorder = enclosingRecorder(what);
-  if (placeholderControl > 0) {
+  // A node that reads no predicate on the device runs for real: its results are then placed as eager's are, and so
+  // are the traced kernels after it (fuzz seed 1260597: a dead rank-5 `tf.broadcastTo` of a scan's small int32 ys,
+  // which tfjs-webgpu tiles on its CPU kernel, read the placeholder ys on the GPU synchronously and threw, where
+  // eager's ys, stacked from host rows, stay host data).
+  if (placeholderControl > 0 && mayWait(spec, inputs)) {
     // A trace for an awaiting call (jitted.callAsync): the results only need their types here.
     // On the device: small host zeros would send later kernels of the trace to tfjs-webgpu's CPU
     // forms, whose Prod ignores keepDims (a wrong shape, then a failing broadcast: fuzz seed 439).

@@ -66,6 +66,7 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
     let carry = ins.slice(0, nC);
     let ownCarry = false;
     const ys: TensorInfo[][] = Array.from({ length: spec.numYs }, () => []);
+    const firsts: TensorInfo[] = [];
     const row = (x: TensorInfo, i: number): TensorInfo => {
       if (plain(x)) return direct!.row(x, i);
       const rest = x.shape.slice(1);
@@ -106,6 +107,8 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
         // the loop (row 0 is the initial carry, a carry may be passed through). Fuzz seed 1218630: it
         // uploaded the initial carry, an argument, so the backward step of row 0 cast Infinity to int32 on
         // the GPU (2147483647) where eager's tape, on the argument still on the host, got 0.
+        // A copy of its own, apart from the one the Pack reads: a Pack on the GPU uploads its inputs.
+        if (j >= firstResidual && spec.residualFirstRows === true) firsts.push(hostDataCopy(list[0]) ?? shared(list[0]));
         if (j >= firstResidual && !plain(list[0])) {
           list.forEach((t, r) => {
             const copy = outside.has(t.dataId) ? hostDataCopy(t) : undefined;
@@ -118,10 +121,11 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
         list.length = 0;
         return t;
       });
-      return [...(ownCarry ? carry : carry.map(shared)), ...stacked];
+      return [...(ownCarry ? carry : carry.map(shared)), ...stacked, ...firsts];
     } catch (e) {
       if (ownCarry) carry.forEach(disposeInfo);
       ys.forEach((list) => list.forEach(disposeInfo));
+      firsts.forEach(disposeInfo);
       throw e;
     }
   };

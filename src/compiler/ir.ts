@@ -148,10 +148,21 @@ export interface ScanSpec {
    */
   readonly residualYs?: number;
   /**
+   * With `residualYs`: the node also outputs, after the stacked ys, row 0 of each residual as
+   * the stack read it (the initial carry, or its host copy while it is host data). A gradient's
+   * backward scan on webgpu recomputes the step of row 0 on it (its `firstRows`), placed as it
+   * was when the forward loop ran, as eager's forward kernels ran then: the initial carry itself
+   * may be uploaded by a later kernel before the backward scan runs (fuzz seed 1607689).
+   */
+  readonly residualFirstRows?: boolean;
+  /**
    * Per x, the node input (index into the outer inputs, after the invariants) that row 0 of
    * that x holds the data of, or -1: the step of row 0 reads that input itself rather than a
    * slice. A gradient's backward scan on webgpu: row 0 of the residuals is the loop's initial
-   * carry, which eager's tape reads as it is, so a GPU kernel of that step uploads it.
+   * carry, which eager's tape reads as it is, so a GPU kernel of that step uploads it. That
+   * backward scan takes the residuals twice: the carry its gradient kernels read has the
+   * initial carry for first row, the carry its recomputed forward kernels read has the
+   * forward node's `residualFirstRows` (scan-grad.ts `traceBackward`).
    */
   readonly firstRows?: readonly number[];
 }

@@ -66,7 +66,9 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
     let carry = ins.slice(0, nC);
     let ownCarry = false;
     const ys: TensorInfo[][] = Array.from({ length: spec.numYs }, () => []);
-    const firsts: TensorInfo[] = [];
+    // Row 0 of the residuals as the loop starts (a gradient's backward step of row 0 recomputes the body on it):
+    // a copy of each initial carry still on the host, since a kernel of the loop may upload the carry itself.
+    const firsts = spec.residualFirstRows === true ? ins.slice(0, nC).map((t) => hostDataCopy(t) ?? shared(t)) : [];
     const row = (x: TensorInfo, i: number): TensorInfo => {
       if (plain(x)) return direct!.row(x, i);
       const rest = x.shape.slice(1);
@@ -107,8 +109,6 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
         // the loop (row 0 is the initial carry, a carry may be passed through). Fuzz seed 1218630: it
         // uploaded the initial carry, an argument, so the backward step of row 0 cast Infinity to int32 on
         // the GPU (2147483647) where eager's tape, on the argument still on the host, got 0.
-        // A copy of its own, apart from the one the Pack reads: a Pack on the GPU uploads its inputs.
-        if (j >= firstResidual && spec.residualFirstRows === true) firsts.push(hostDataCopy(list[0]) ?? shared(list[0]));
         if (j >= firstResidual && !plain(list[0])) {
           list.forEach((t, r) => {
             const copy = outside.has(t.dataId) ? hostDataCopy(t) : undefined;

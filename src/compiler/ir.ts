@@ -149,10 +149,11 @@ export interface ScanSpec {
   readonly residualYs?: number;
   /**
    * With `residualYs`: the node also outputs, after the stacked ys, row 0 of each residual as
-   * the stack read it (the initial carry, or its host copy while it is host data). A gradient's
-   * backward scan on webgpu recomputes the step of row 0 on it (its `firstRows`), placed as it
-   * was when the forward loop ran, as eager's forward kernels ran then: the initial carry itself
-   * may be uploaded by a later kernel before the backward scan runs (fuzz seed 1607689).
+   * the loop starts (a host copy of the initial carry while it is host data, else the carry).
+   * A gradient's backward scan on webgpu recomputes the step of row 0 on it (its `firstRows`),
+   * placed as eager's forward kernels of step 0 found the carry: the initial carry itself may
+   * be uploaded by a kernel of the loop, or a later one, before the backward scan runs (fuzz
+   * seed 1607689).
    */
   readonly residualFirstRows?: boolean;
   /**

@@ -116,7 +116,7 @@ function viaPad(g: tf.Tensor): tf.Tensor {
  *
  * The step recomputes the body's kernels from the first carry leaves; with `gradViews` the
  * gradient kernels (recorded after them) read the second ones instead. On webgpu that lets
- * the step of row 0 recompute on row 0 of the residuals as the forward loop left it
+ * the step of row 0 recompute on the initial carry as the forward loop found it
  * (ScanSpec.residualFirstRows: eager's forward kernels ran then) while its gradient kernels read the initial carry
  * itself, as eager's tape does, uploaded since or not (fuzz seed 1607689: a `tf.sum` of the
  * final carry, a passed-through initial carry, uploaded it between the loops, so the
@@ -215,7 +215,7 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   // On webgpu the step of row 0 reads the initial carries themselves, as eager's tape does (ScanSpec.firstRows):
   // fuzz seed 1003449, a dead gradient whose first step's Square uploaded the argument the loop started from.
   // Only its gradient kernels do (traceBackward's `gradViews`): its recomputed forward kernels read row 0 of the
-  // residuals as the forward loop left it (ScanSpec.residualFirstRows; fuzz seed 1607689).
+  // residuals as the forward loop found it (ScanSpec.residualFirstRows; fuzz seed 1607689).
   const cpuForms = (targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0) > 0;
   let bwdSub: SubTrace;
   // Float inputs whose gradient cannot be built: asking for it is an error (as eagerly), others still flow.

@@ -93,7 +93,7 @@ export class Recorder implements EngineListener {
   /**
    * From now on, kernels that read `t`'s data (as `t`'s shape and dtype: also the tape's saved
    * clones of `t`) record a read of `as`'s value instead. A scan gradient's backward body
-   * (scan-grad.ts) recomputes the step on the carry as the forward loop placed it, and its
+   * (scan-grad.ts) recomputes the step on the carry as the forward loop found it, and its
    * gradient kernels, which the tape records after that, read the carry eager's tape reads.
    */
   readAs(t: tf.Tensor, as: tf.Tensor): void {

@@ -117,10 +117,11 @@ function viaPad(g: tf.Tensor): tf.Tensor {
  * The step recomputes the body's kernels from the first carry leaves; with `gradViews` the
  * gradient kernels (recorded after them) read the second ones instead. On webgpu that lets
  * the step of row 0 recompute on the initial carry as the forward loop found it
- * (ScanSpec.residualFirstRows: eager's forward kernels ran then) while its gradient kernels read the initial carry
- * itself, as eager's tape does, uploaded since or not (fuzz seed 1607689: a `tf.sum` of the
- * final carry, a passed-through initial carry, uploaded it between the loops, so the
- * recomputed `exp` of row 0 ran on the GPU, 1 ulp from the `exp` eager ran on the host).
+ * (ScanSpec.residualFirstRows: eager's forward kernels ran then) while its gradient
+ * kernels read the initial carry itself, as eager's tape does, uploaded since or not
+ * (fuzz seed 1607689: a `tf.sum` of the final carry, a passed-through initial carry,
+ * uploaded it between the loops, so the recomputed `exp` of row 0 ran on the GPU, 1 ulp
+ * from the `exp` eager ran on the host).
  */
 function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[],
   gradViews: boolean): SubTrace {
@@ -214,8 +215,8 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const row0 = unrecorded(() => n.inputs.slice(nFC, nFC + n.nX).map((x) => tf.keep(rowOf(x, 0))));
   // On webgpu the step of row 0 reads the initial carries themselves, as eager's tape does (ScanSpec.firstRows):
   // fuzz seed 1003449, a dead gradient whose first step's Square uploaded the argument the loop started from.
-  // Only its gradient kernels do (traceBackward's `gradViews`): its recomputed forward kernels read row 0 of the
-  // residuals as the forward loop found it (ScanSpec.residualFirstRows; fuzz seed 1607689).
+  // Only its gradient kernels do (traceBackward's `gradViews`): its recomputed forward kernels read the initial
+  // carries as the forward loop found them (ScanSpec.residualFirstRows; fuzz seed 1607689).
   const cpuForms = (targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0) > 0;
   let bwdSub: SubTrace;
   // Float inputs whose gradient cannot be built: asking for it is an error (as eagerly), others still flow.
@@ -272,7 +273,7 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     ...(cpuForms ? { residualFirstRows: true } : {}) }, n.inputs, 'scan');
   const results = all.slice(0, nFC + n.nY);
   const residuals = all.slice(nFC + n.nY, nFC + n.nY + nFC);
-  // Row 0 of the residuals as the forward loop placed it (ScanSpec.residualFirstRows): the backward step of row 0
+  // Row 0 of the residuals as the forward loop found it (ScanSpec.residualFirstRows): the backward step of row 0
   // recomputes its forward kernels on it (fuzz seed 1607689).
   const firsts = all.slice(nFC + n.nY + nFC);
   const floatRes = L.floatOut.map((j) => results[j]);

@@ -52,7 +52,9 @@ export function controlResultTypes(spec: ControlSpec, inputs: readonly ValueType
     case 'scan': {
       const body = resultTypes(spec.body);
       const nC = spec.carryArgs.length;
-      return [...body.slice(0, nC), ...body.slice(nC).map((t) => ({ shape: [spec.length, ...t.shape], dtype: t.dtype }))];
+      // Row 0 of each residual (ScanSpec.residualFirstRows) is one step's carry.
+      const firsts = spec.residualFirstRows === true ? body.slice(body.length - (spec.residualYs ?? 0)) : [];
+      return [...body.slice(0, nC), ...body.slice(nC).map((t) => ({ shape: [spec.length, ...t.shape], dtype: t.dtype })), ...firsts];
     }
   }
 }

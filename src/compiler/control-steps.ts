@@ -66,6 +66,9 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
     let carry = ins.slice(0, nC);
     let ownCarry = false;
     const ys: TensorInfo[][] = Array.from({ length: spec.numYs }, () => []);
+    // Row 0 of the residuals as the loop starts (a gradient's backward step of row 0 recomputes the body on it):
+    // a copy of each initial carry still on the host, since a kernel of the loop may upload the carry itself.
+    const firsts = spec.residualFirstRows === true ? ins.slice(0, nC).map((t) => hostDataCopy(t) ?? shared(t)) : [];
     const row = (x: TensorInfo, i: number): TensorInfo => {
       if (plain(x)) return direct!.row(x, i);
       const rest = x.shape.slice(1);
@@ -118,10 +121,11 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
         list.length = 0;
         return t;
       });
-      return [...(ownCarry ? carry : carry.map(shared)), ...stacked];
+      return [...(ownCarry ? carry : carry.map(shared)), ...stacked, ...firsts];
     } catch (e) {
       if (ownCarry) carry.forEach(disposeInfo);
       ys.forEach((list) => list.forEach(disposeInfo));
+      firsts.forEach(disposeInfo);
       throw e;
     }
   };

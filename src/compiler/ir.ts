@@ -148,10 +148,22 @@ export interface ScanSpec {
    */
   readonly residualYs?: number;
   /**
+   * With `residualYs`: the node also outputs, after the stacked ys, row 0 of each residual as
+   * the loop starts (a host copy of the initial carry while it is host data, else the carry).
+   * A gradient's backward scan on webgpu recomputes the step of row 0 on it (its `firstRows`),
+   * placed as eager's forward kernels of step 0 found the carry: the initial carry itself may
+   * be uploaded by a kernel of the loop, or a later one, before the backward scan runs (fuzz
+   * seed 1607689).
+   */
+  readonly residualFirstRows?: boolean;
+  /**
    * Per x, the node input (index into the outer inputs, after the invariants) that row 0 of
    * that x holds the data of, or -1: the step of row 0 reads that input itself rather than a
    * slice. A gradient's backward scan on webgpu: row 0 of the residuals is the loop's initial
-   * carry, which eager's tape reads as it is, so a GPU kernel of that step uploads it.
+   * carry, which eager's tape reads as it is, so a GPU kernel of that step uploads it. That
+   * backward scan takes the residuals twice: the carry its gradient kernels read has the
+   * initial carry for first row, the carry its recomputed forward kernels read has the
+   * forward node's `residualFirstRows` (scan-grad.ts `traceBackward`).
    */
   readonly firstRows?: readonly number[];
 }

@@ -12,7 +12,7 @@ import {
   aliasTensor, copyTensor, EngineListener, isFreshHostData, isOnDevice, KernelInvocation, recordHostResult, unrecorded,
 } from '../backend/tfjs-engine';
 import { targetNamed } from '../backend/targets';
-import { TraceError, TracerValueError } from '../errors';
+import { InternalError, TraceError, TracerValueError } from '../errors';
 import type { ControlSpec, KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
 import { HOST_RANDOM_OPS } from './kernels';
 import { sharedScanOutputs } from './passes/upload-order';
@@ -88,6 +88,18 @@ export class Recorder implements EngineListener {
     const i = list.findIndex((e) => e.key === key);
     if (i >= 0) list[i] = { key, id };
     else list.push({ key, id });
+  }
+
+  /**
+   * From now on, kernels that read `t`'s data (as `t`'s shape and dtype: also the tape's saved
+   * clones of `t`) record a read of `as`'s value instead. A scan gradient's backward body
+   * (scan-grad.ts) recomputes the step on the carry as the forward loop found it, and its
+   * gradient kernels, which the tape records after that, read the carry eager's tape reads.
+   */
+  readAs(t: tf.Tensor, as: tf.Tensor): void {
+    const id = this.find(as);
+    if (id === undefined) throw new InternalError(`readAs: ${typeString(as)} is no value of this trace`);
+    this.bind(t, id);
   }
 
   /** The value `t` is bound to, if any. */

@@ -9,8 +9,9 @@
  *   stacked `[length, ...]`. The backward body recomputes the step from them (one
  *   forward step per backward step, as `jax.checkpoint` on the body would), so the
  *   residuals are one carry per step whatever the body computes inside.
- * - the backward body takes `[dcarry, dinvariants so far, carry_i, x_i, dy_i, read-only
- *   states]` and returns `[dcarry_(i-1), dinvariants + this step's, dx_i]`: the
+ * - the backward body takes `[dcarry, dinvariants so far, carry_i, x_i, dy_i, (webgpu)
+ *   carry_i again for the gradient kernels, read-only states]` and returns `[dcarry_(i-1),
+ *   dinvariants + this step's, dx_i]`: the
  *   cotangent of the carry flows back through the steps, those of the loop-invariant
  *   inputs (read-only states, tensors the body captured) are summed over the steps,
  *   those of the xs are stacked.
@@ -19,9 +20,10 @@
  * tape made them (a sliced vector's cotangent goes through a `Pad`, GPU data on webgpu).
  */
 import * as tf from '@tensorflow/tfjs';
-import { isTapeOn, unrecorded } from '../backend/tfjs-engine';
+import { currentListener, isTapeOn, unrecorded } from '../backend/tfjs-engine';
 import { tapeGradients, thunkGradOp, thunkGradOps } from '../backend/tfjs-tape';
 import { disposeProgram, Program, ScanSpec, ValueType } from '../compiler/ir';
+import { Recorder } from '../compiler/recorder';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { currentObserver, withObserver } from '../state/stack';
@@ -108,11 +110,21 @@ function viaPad(g: tf.Tensor): tf.Tensor {
 
 /**
  * Traces one backward step. Explicit arguments `[dcarry (float carry leaves), dinv so far
- * (float invariants), carry leaves, x rows, dys (float ys), read-only state leaves]`;
- * results `[dcarry before the step, dinv after it, dx (float xs)]`. Captured tensors are
- * used as they are (captured again by this trace).
+ * (float invariants), carry leaves, x rows, dys (float ys), (with `gradViews`) carry leaves
+ * again, read-only state leaves]`; results `[dcarry before the step, dinv after it, dx (float
+ * xs)]`. Captured tensors are used as they are (captured again by this trace).
+ *
+ * The step recomputes the body's kernels from the first carry leaves; with `gradViews` the
+ * gradient kernels (recorded after them) read the second ones instead. On webgpu that lets
+ * the step of row 0 recompute on the initial carry as the forward loop found it
+ * (ScanSpec.residualFirstRows: eager's forward kernels ran then) while its gradient
+ * kernels read the initial carry itself, as eager's tape does, uploaded since or not
+ * (fuzz seed 1607689: a `tf.sum` of the final carry, a passed-through initial carry,
+ * uploaded it between the loops, so the recomputed `exp` of row 0 ran on the GPU, 1 ulp
+ * from the `exp` eager ran on the host).
  */
-function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[]): SubTrace {
+function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[],
+  gradViews: boolean): SubTrace {
   const nFC = n.nC + n.nS;
   const carryIn = n.inputs.slice(0, nFC);
   const invStates = n.inputs.slice(nFC + n.nX, n.inputs.length - n.sub.captured.length);
@@ -134,6 +146,7 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       const fc = take(nFC);
       const rows = take(n.nX);
       const dys = take(floatY.length);
+      const fg = gradViews ? take(nFC) : fc;
       const ivs = take(invStates.length);
       const given = new Map<State<StateValue>, StateValue>();
       let k = n.nC;
@@ -159,6 +172,8 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
         const outs = [...leaves.slice(0, n.nC), ...n.written.flatMap((s) => tensorLeaves(observer.read(s))),
           ...leaves.slice(n.nC)];
         const terms = L.floatOut.map((j, q) => cotangentTerm(outs[j], cot[q]));
+        const recorder = currentListener();
+        if (gradViews && recorder instanceof Recorder) fc.forEach((t, k) => recorder.readAs(t, fg[k]));
         return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
       };
       const { grads } = tapeGradients(loss, targets);
@@ -169,15 +184,16 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
         ...L.floatInv.map((i, q) => tf.add(dInv[q], byInput.get(nFC + n.nX + i)!)),
         ...L.floatX.map((i) => byInput.get(nFC + i)!),
       ];
-    }, [...templates, ...carryIn, ...row0, ...dyTemplates, ...invStates], { captureHostData: true });
+    }, [...templates, ...carryIn, ...row0, ...dyTemplates, ...(gradViews ? carryIn : []), ...invStates], { captureHostData: true });
   } finally {
     [...templates, ...dyTemplates].forEach((t) => t.dispose());
   }
 }
 
 /** {@link traceBackward}, checked to read and write no state of its own. */
-function checkedBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[]): SubTrace {
-  const sub = traceBackward(n, L, outTypes, row0);
+function checkedBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[],
+  gradViews: boolean): SubTrace {
+  const sub = traceBackward(n, L, outTypes, row0, gradViews);
   if (sub.stateArgs.length > 0 || sub.written.length > 0) {
     disposeProgram(sub.program);
     throw new TraceError(`internal: the scan body read or wrote state ${(sub.stateArgs[0] ?? sub.written[0]).state.label()} ` +
@@ -197,13 +213,18 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   let L = layoutOf(n, outTypes);
   if (L.floatOut.length === 0 || L.floatIn.length === 0) return runAndRecord('Scan', n.spec, n.inputs, 'scan');
   const row0 = unrecorded(() => n.inputs.slice(nFC, nFC + n.nX).map((x) => tf.keep(rowOf(x, 0))));
+  // On webgpu the step of row 0 reads the initial carries themselves, as eager's tape does (ScanSpec.firstRows):
+  // fuzz seed 1003449, a dead gradient whose first step's Square uploaded the argument the loop started from.
+  // Only its gradient kernels do (traceBackward's `gradViews`): its recomputed forward kernels read the initial
+  // carries as the forward loop found them (ScanSpec.residualFirstRows; fuzz seed 1607689).
+  const cpuForms = (targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0) > 0;
   let bwdSub: SubTrace;
   // Float inputs whose gradient cannot be built: asking for it is an error (as eagerly), others still flow.
   let bad: number[] = [];
   let why: Error | undefined;
   try {
     try {
-      bwdSub = checkedBackward(n, L, outTypes, row0);
+      bwdSub = checkedBackward(n, L, outTypes, row0, cpuForms);
     } catch (e) {
       // An op without a gradient on a path from a loop invariant (a captured tensor, a read-only
       // state) need not matter: eagerly only the paths from the differentiated tensors count.
@@ -213,7 +234,7 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
       if (direct.length === L.floatIn.length || direct.length === 0) throw e;
       bad = L.floatIn.filter((i) => i >= nFC + n.nX);
       L = { ...L, floatIn: direct, floatInv: [] };
-      bwdSub = checkedBackward(n, L, outTypes, row0);
+      bwdSub = checkedBackward(n, L, outTypes, row0, cpuForms);
     }
   } catch (e) {
     // A body without a gradient (an op tfjs cannot differentiate): as eagerly, an error only if the loss needs it.
@@ -231,34 +252,36 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const nDI = L.floatInv.length;
   const floatY = L.floatOut.filter((j) => j >= nFC);
   const nIS = n.inputs.length - nFC - n.nX - n.sub.captured.length;
-  const explicit = nDC + nDI + nFC + n.nX + floatY.length + nIS;
+  const nG = cpuForms ? nFC : 0;
+  const explicit = nDC + nDI + nFC + n.nX + floatY.length + nG + nIS;
   const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, k) => from + k);
-  // On webgpu the step of row 0 reads the initial carries themselves, as eager's tape does (ScanSpec.firstRows):
-  // fuzz seed 1003449, a dead gradient whose first step's Square uploaded the argument the loop started from.
-  const cpuForms = (targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0) > 0;
   const inits = cpuForms ? n.inputs.slice(0, nFC) : [];
-  const nBwdIn = nDC + nDI + nFC + n.nX + floatY.length + nIS + bwdCaptured.length;
+  const nBwdIn = explicit + bwdCaptured.length;
   const bwdSpec: ScanSpec = {
     kind: 'scan',
     body: bp,
     length: n.spec.length,
     carryArgs: range(0, nDC + nDI),
-    xArgs: range(nDC + nDI, nFC + n.nX + floatY.length),
+    xArgs: range(nDC + nDI, nFC + n.nX + floatY.length + nG),
     invariantArgs: [...range(explicit - nIS, nIS), ...bwdSub.captured.map((c) => c.leaf)],
     numYs: L.floatX.length,
     reverse: true,
     firstRows: inits.length === 0 ? undefined
-      : [...range(nBwdIn, nFC), ...new Array<number>(n.nX + floatY.length).fill(-1)],
+      : [...range(nBwdIn + nFC, nFC), ...new Array<number>(n.nX + floatY.length).fill(-1), ...range(nBwdIn, nFC)],
   };
-  const all = runAndRecord('Scan', { ...n.spec, body: fwdBody, numYs: n.nY + nFC, residualYs: nFC, retained: [bp] }, n.inputs, 'scan');
+  const all = runAndRecord('Scan', { ...n.spec, body: fwdBody, numYs: n.nY + nFC, residualYs: nFC, retained: [bp],
+    ...(cpuForms ? { residualFirstRows: true } : {}) }, n.inputs, 'scan');
   const results = all.slice(0, nFC + n.nY);
-  const residuals = all.slice(nFC + n.nY);
+  const residuals = all.slice(nFC + n.nY, nFC + n.nY + nFC);
+  // Row 0 of the residuals as the forward loop found it (ScanSpec.residualFirstRows): the backward step of row 0
+  // recomputes its forward kernels on it (fuzz seed 1607689).
+  const firsts = all.slice(nFC + n.nY + nFC);
   const floatRes = L.floatOut.map((j) => results[j]);
   const xs = n.inputs.slice(nFC, nFC + n.nX);
   const invStates = n.inputs.slice(nFC + n.nX, nFC + n.nX + nIS);
   // tfjs frees the forward pass's tensors before the backward pass: what the backward
   // node reads travels as the custom gradient's saved clones.
-  const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured, ...inits];
+  const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured, ...inits, ...firsts];
   const floatInputs = L.floatIn.map((i) => n.inputs[i]);
   const badInputs = bad.map((i) => n.inputs[i]);
   const gradients = (douts: tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
@@ -267,9 +290,11 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     const sX = saved.slice(nFC, nFC + n.nX);
     const sInv = saved.slice(nFC + n.nX, nFC + n.nX + nIS);
     const sCap = saved.slice(nFC + n.nX + nIS, nFC + n.nX + nIS + bwdCaptured.length);
-    const sInit = saved.slice(nFC + n.nX + nIS + bwdCaptured.length);
+    const sInit = saved.slice(nFC + n.nX + nIS + bwdCaptured.length, nFC + n.nX + nIS + bwdCaptured.length + inits.length);
+    const sFirst = saved.slice(nFC + n.nX + nIS + bwdCaptured.length + inits.length);
     const grads = runAndRecord('Scan', { ...bwdSpec, body: retainProgram(bp) },
-      [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...sInv, ...sCap, ...sInit], 'scan gradient');
+      [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...(cpuForms ? sRes : []), ...sInv, ...sCap, ...sInit, ...sFirst],
+      'scan gradient');
     const dCarry0 = grads.slice(0, nDC);
     const dInv = grads.slice(nDC, nDC + nDI);
     // Eagerly a loop reads row i of xs with a Slice, whose gradient pads the row's

@@ -26,32 +26,47 @@ export function tensorTree(tree: unknown, what: string): [tf.Tensor[], TreeDef] 
   }), def];
 }
 
+/** The shape and dtype of a carry leaf. */
+export interface LeafType {
+  readonly dtype: string;
+  readonly shape: readonly number[];
+}
+
 /** A carry leaf's type as the traced loops see it: a number is a float32 scalar (see {@link tensorTree}). */
-function leafType(l: unknown): { dtype: string; shape: readonly number[] } | undefined {
+function leafType(l: unknown): LeafType | undefined {
   if (isTensor(l)) return l;
   return typeof l === 'number' ? { dtype: 'float32', shape: [] } : undefined;
 }
 
 /**
- * Throws, as the traced loop does, when an eager step's new carry differs from `init` in
- * structure, shape or dtype: a loop body that runs eagerly must also trace under jit, and
- * JAX's `lax.scan` / `while_loop` reject it eagerly too. `what` is `scan` or `whileLoop`.
+ * Throws when a loop body's new carry differs from `init` in structure (`got`: its tree, or
+ * what the body returned instead), shape or dtype: the one check of the traced loops and the
+ * eager ones (leaves of no type, not tensors or numbers, are not compared). `what` is `scan`
+ * or `whileLoop`.
  */
-export function checkEagerCarry(what: 'scan' | 'whileLoop', init: unknown, next: unknown): void {
-  const [initLeaves, initDef] = flatten(init, isTensor);
-  const [nextLeaves, nextDef] = flatten(next, isTensor);
-  if (treeDefKey(nextDef) !== treeDefKey(initDef)) {
-    throw new TraceError(`${what}: the new carry must have the structure of init (${treeDefKey(initDef)}); ` +
-      `got ${treeDefKey(nextDef)}.`);
+export function checkCarry(what: 'scan' | 'whileLoop', initDef: TreeDef, initTypes: readonly (LeafType | undefined)[],
+  got: TreeDef | string, gotTypes: readonly (LeafType | undefined)[]): void {
+  const gotKey = typeof got === 'string' ? got : treeDefKey(got);
+  if (gotKey !== treeDefKey(initDef)) {
+    throw new TraceError(`${what}: the new carry must have the structure of init (${treeDefKey(initDef)}); got ${gotKey}.`);
   }
-  initLeaves.forEach((l, k) => {
-    const a = leafType(l);
-    const b = leafType(nextLeaves[k]);
+  initTypes.forEach((a, k) => {
+    const b = gotTypes[k];
     if (a !== undefined && b !== undefined && (a.dtype !== b.dtype || a.shape.join() !== b.shape.join())) {
       throw new TraceError(`${what}: carry leaf ${k} is ${typeString(a)} but the body returned ${typeString(b)}; ` +
         'a carry keeps its shape and dtype from step to step.');
     }
   });
+}
+
+/**
+ * {@link checkCarry} of an eager step: a loop body that runs eagerly must also trace under
+ * jit, and JAX's `lax.scan` / `while_loop` reject such a body eagerly too.
+ */
+export function checkEagerCarry(what: 'scan' | 'whileLoop', init: unknown, next: unknown): void {
+  const [initLeaves, initDef] = flatten(init, isTensor);
+  const [nextLeaves, nextDef] = flatten(next, isTensor);
+  checkCarry(what, initDef, initLeaves.map(leafType), nextDef, nextLeaves.map(leafType));
 }
 
 /** Row `i` of `x` along its leading axis. */

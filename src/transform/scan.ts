@@ -11,8 +11,8 @@ import { disposeProgram, ScanSpec } from '../compiler/ir';
 import { TraceError } from '../errors';
 import { currentObserver } from '../state/stack';
 import { isPlainObject, isTensor } from '../state/tree';
-import { flatten, mapLeaves, TreeDef, treeDefKey, unflatten } from '../util/pytree';
-import { checkEagerCarry, leadingLength, outerLeaves, rowOf, runAndRecord, tensorTree, writeBack } from './loop-util';
+import { flatten, mapLeaves, TreeDef, unflatten } from '../util/pytree';
+import { checkCarry, checkEagerCarry, leadingLength, outerLeaves, rowOf, runAndRecord, tensorTree, writeBack } from './loop-util';
 import { ProgressReporter, toReporter } from './progress';
 import { evalShape } from './eval-shape';
 import { needsLoopOptions, scanWithOptions } from './scan-options';
@@ -20,7 +20,6 @@ import { subTrace } from './subtrace';
 import { isTracing } from './trace';
 import { isTapeOn } from '../backend/tfjs-engine';
 import { differentiableScan } from './scan-grad';
-import { typeString } from '../util/type-string';
 
 /** Options of {@link scan} and {@link forLoop}. */
 export interface LoopOptions {
@@ -174,18 +173,9 @@ function tracedScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: t
   const out = sub.outTree;
   const p = sub.program;
   try {
-    if (out.kind !== 'array' || out.children.length !== 2 || treeDefKey(out.children[0]) !== treeDefKey(carryDef)) {
-      throw new TraceError(`scan: the new carry must have the structure of init (${treeDefKey(carryDef)}); ` +
-        `got ${out.kind === 'array' && out.children.length === 2 ? treeDefKey(out.children[0]) : 'no [carry, y] pair'}.`);
-    }
-    p.outputs.slice(0, nC).forEach((o, k) => {
-      const t = p.values[(o as { value: number }).value];
-      const c = carryLeaves[k];
-      if (t.dtype !== c.dtype || t.shape.join() !== c.shape.join()) {
-        throw new TraceError(`scan: carry leaf ${k} is ${typeString(c)} but the body returned ${typeString(t)}; ` +
-          'a carry keeps its shape and dtype from step to step.');
-      }
-    });
+    const pair = out.kind === 'array' && out.children.length === 2;
+    checkCarry('scan', carryDef, carryLeaves, pair ? out.children[0] : 'no [carry, y] pair',
+      p.outputs.slice(0, nC).map((o) => p.values[(o as { value: number }).value]));
   } catch (e) {
     // No node will own the body program: its constants (tensors the body made) go with it.
     disposeProgram(p);

@@ -4,16 +4,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isTapeOn } from '../backend/tfjs-engine';
-import { disposeProgram, Program, WhileSpec } from '../compiler/ir';
+import { disposeProgram, WhileSpec } from '../compiler/ir';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
 import { isTensor } from '../state/tree';
-import { flatten, mapLeaves, TreeDef, treeDefKey, unflatten } from '../util/pytree';
-import { checkEagerCarry, outerLeaves, runAndRecord, tensorTree, writeBack } from './loop-util';
+import { flatten, mapLeaves, unflatten } from '../util/pytree';
+import { checkCarry, checkEagerCarry, outerLeaves, runAndRecord, tensorTree, writeBack } from './loop-util';
 import { subTrace } from './subtrace';
 import { isTracing } from './trace';
-import { typeString } from '../util/type-string';
 
 function checkPredicate(p: unknown): tf.Tensor {
   if (!isTensor(p) || p.size !== 1) {
@@ -74,21 +73,6 @@ function eagerWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, ini
   }
 }
 
-/** Throws when the traced body's carry differs from init in structure, shape or dtype. */
-function checkBody(out: TreeDef, body: Program, carryLeaves: readonly tf.Tensor[], carryDef: TreeDef): void {
-  if (treeDefKey(out) !== treeDefKey(carryDef)) {
-    throw new TraceError(`whileLoop: body must return a carry of the structure of init (${treeDefKey(carryDef)}); ` +
-      `got ${treeDefKey(out)}.`);
-  }
-  body.outputs.slice(0, carryLeaves.length).forEach((o, k) => {
-    const t = body.values[(o as { value: number }).value];
-    if (t.dtype !== carryLeaves[k].dtype || t.shape.join() !== carryLeaves[k].shape.join()) {
-      throw new TraceError(`whileLoop: carry leaf ${k} is ${typeString(carryLeaves[k])} but the body ` +
-        `returned ${typeString(t)}; a carry keeps its shape and dtype.`);
-    }
-  });
-}
-
 function tracedWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, init: C): C {
   if (isTapeOn()) {
     throw new TraceError('whileLoop: a loop with a traced condition inside a gradient under jit cannot be ' +
@@ -103,7 +87,8 @@ function tracedWhile<C>(cond: (carry: C) => tf.Tensor, body: (carry: C) => C, in
   let b;
   try {
     b = subTrace('whileLoop body', (args) => body(unflatten(carryDef, args) as C), carryLeaves, { captureHostData: true });
-    checkBody(b.outTree, b.program, carryLeaves, carryDef);
+    const bp = b.program;
+    checkCarry('whileLoop', carryDef, carryLeaves, b.outTree, bp.outputs.slice(0, nC).map((o) => bp.values[(o as { value: number }).value]));
   } catch (e) {
     // No node will own the programs: their constants (tensors cond and body made) go with them.
     disposeProgram(c.program);

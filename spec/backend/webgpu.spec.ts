@@ -219,7 +219,8 @@ describe('backend: webgpu', () => {
     for (const [shape, begin, size] of cases) {
       const x = tf.reshape(keys, shape);
       // The expected values: tfjs-cpu's Slice of the same values.
-      const wantValues = await onBackend('cpu', async () => Array.from(await tf.slice(tf.tensor(all, shape, 'int32'), begin, size).data()));
+      const wantValues = await onBackend('cpu', async () =>
+        Array.from(await tf.slice(tf.tensor(all, shape, 'int32'), begin, size).data()));
       const got = tf.slice(x, begin, size);
       expect(got.shape).to.deep.equal(size);
       expect(Array.from(await got.data()), `slice of ${shape} at ${begin}`).to.deep.equal(wantValues);

@@ -185,7 +185,7 @@ describe('backend: webgpu', () => {
   it('tf.stack along other axes and tf.concat of int32 GPU data are exact beyond 2^24 (an unrolled scan joins its ys so)', async () => {
     // Fuzz seed 1325193: the jit's unrolled scan stacks its ys along axis 1 and concats a remainder's;
     // tfjs-webgpu's Concat program moved them through f32, where eager's Pack along axis 0 is exact.
-    // Made on the GPU by the WGSL split kernel (tfjs-webgpu's Slice moves int32 through f32 too).
+    // Made on the GPU by the WGSL split kernel (tfjs-webgpu's own Slice program moved int32 through f32 too).
     const [a, b, a1, b1] = [700, 800, 100, 100].map((n, k) => bst.random.split(bst.random.prngKey(5 + k), n));
     expect(canReadSync(a)).to.equal(false);
     const [va, vb, va1, vb1] = await Promise.all([a, b, a1, b1].map(async (t) => Array.from(await t.data())));
@@ -202,6 +202,33 @@ describe('backend: webgpu', () => {
     const st2 = tf.stack([a1, b1], -1);
     expect(Array.from(await st2.data())).to.deep.equal(ra.flatMap((r, i) => [r[0], rb[i][0], r[1], rb[i][1]]));
     tf.dispose([a, b, a1, b1, cat0, cat1, st1, st2]);
+  });
+
+  it('tf.slice of int32 and bool GPU data is exact beyond 2^24, at any rank (vmap\'s lanes are slices)', async () => {
+    // Fuzz seed 2007636: lane by lane, each lane is a tf.slice of the mapped argument, which a
+    // dead kernel had uploaded; tfjs-webgpu's Slice program moved int32 through f32 (16777217
+    // became 16777216) where vmap's batched kernels read the argument whole.
+    const keys = bst.random.split(bst.random.prngKey(11), 1500);
+    expect(canReadSync(keys)).to.equal(false);
+    const all = Array.from(await keys.data());
+    expect(all.some((v) => Math.abs(v) > 2 ** 24 && Math.fround(v) !== v)).to.equal(true);
+    const cases: [number[], number[], number[]][] = [
+      [[3000], [7], [2990]], [[1500, 2], [3, 1], [1400, 1]], [[10, 15, 20], [1, 2, 3], [8, 10, 16]],
+      [[2, 5, 3, 5, 20], [1, 0, 2, 1, 4], [1, 5, 1, 3, 9]],
+    ];
+    for (const [shape, begin, size] of cases) {
+      const x = tf.reshape(keys, shape);
+      // The expected values: tfjs-cpu's Slice of the same values.
+      const wantValues = await onBackend('cpu', async () =>
+        Array.from(await tf.slice(tf.tensor(all, shape, 'int32'), begin, size).data()));
+      const got = tf.slice(x, begin, size);
+      expect(got.shape).to.deep.equal(size);
+      expect(Array.from(await got.data()), `slice of ${shape} at ${begin}`).to.deep.equal(wantValues);
+      const bits = tf.slice(tf.cast(x, 'bool'), begin, size);
+      expect(Array.from(await bits.data())).to.deep.equal(wantValues.map((v) => (v !== 0 ? 1 : 0)));
+      tf.dispose([x, got, bits]);
+    }
+    keys.dispose();
   });
 
   it('a synchronous read of GPU data is a BackendError naming await t.data()', () => {

@@ -121,6 +121,13 @@ export interface GpuFusion {
   onDevice(t: TensorInfo): boolean;
   /** The dtype of `t`'s buffer (tfjs-webgpu shares an int32 buffer for a float32 cast). */
   storageDtype(t: TensorInfo): tf.DataType;
+  /**
+   * Whether `t`'s values are on the host in an Int32Array, whatever its dtype: a float32 cast
+   * of int32 host data shares the int32 array, and tfjs-webgpu's CPU `Slice` of that keeps a
+   * subarray of it under a float32 buffer record, so {@link storageDtype} says float32 while
+   * the values stay exact beyond 2^24 until a kernel copies them into a Float32Array.
+   */
+  hostInt32(t: TensorInfo): boolean;
   /** Below this many elements, host inputs run on the backend's CPU kernels (0: never). */
   cpuForwardThreshold(): number;
   /** The most storage buffers one program may bind, its output included (the device's `maxStorageBuffersPerShaderStage`). */

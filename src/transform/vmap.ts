@@ -148,18 +148,24 @@ function laneData(t: tf.Tensor): tf.Tensor | undefined {
  * float32 cast of int32 data keeps its int32 storage on cpu and webgpu (exact beyond 2^24),
  * while stacking the lanes (`Pack`, a CPU concat into a Float32Array) rounds it to float32.
  * So such a result goes through the same unstack and stack (fuzz seed 1025552: 2147483646
- * lane by lane is 2147483648). On webgpu only small host data (all of it below the CPU
- * threshold, so every kernel here runs on its CPU form and nothing is uploaded); other
- * results are returned as they are.
+ * lane by lane is 2147483648). On webgpu: small host data (all of it below the CPU
+ * threshold, so every kernel here runs on its CPU form and nothing is uploaded), where what
+ * counts is the array holding the values, not the buffer record's dtype (tfjs-webgpu's CPU
+ * `Slice` of such a cast, vmap's copy of a mapped argument, see {@link laneData}, keeps a
+ * subarray of the Int32Array under a float32 record: fuzz seed 2007636, a vmapped
+ * `expandDims` of the lane of `cast(x, 'float32')` gave 16777217 where the lanes stacked
+ * give 16777216); and GPU data in an int32 buffer, which the lanes' `Pack` (a concat
+ * program with a float32 output) converts to f32 too (the same seed with the cast uploaded
+ * by a dead `atan2`). Other results are returned as they are.
  */
 function asStacked(t: tf.Tensor, axis: number, size: number): tf.Tensor {
   if (size < 2 || t.dtype !== 'float32') return t;
   const target = targetNamed(tf.getBackend());
   const gpu = target?.gpuFusion;
   // Host memory that keeps data in another array type than its dtype's (tfjs-cpu) is read as stored.
-  const intStorage = gpu !== undefined
-    ? gpu.storageDtype(t) === 'int32' && t.size < gpu.cpuForwardThreshold() && !isOnDevice(t)
-    : target?.memory?.canonicalStorage === false && storedValues(t) instanceof Int32Array;
+  const intStorage = gpu === undefined
+    ? target?.memory?.canonicalStorage === false && storedValues(t) instanceof Int32Array
+    : isOnDevice(t) ? gpu.storageDtype(t) === 'int32' : gpu.hostInt32(t) && t.size < gpu.cpuForwardThreshold();
   if (!intStorage) return t;
   const a = normalizeAxis(axis, t.rank);
   return tf.stack(tf.unstack(t, a), a);

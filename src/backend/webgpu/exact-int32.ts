@@ -1,6 +1,6 @@
 /**
- * Exact int32 `Unpack` (tf.unstack) along axis 0, and `Pack` (tf.stack) and `Concat`
- * (tf.concat) along any axis, on webgpu.
+ * Exact int32 `Unpack` (tf.unstack) along axis 0, and `Pack` (tf.stack), `Concat`
+ * (tf.concat) and `Slice` (tf.slice) along any axis, on webgpu.
  *
  * tfjs-backend-webgpu 4.22 moves int32 data through float32 in its generic programs
  * (`setOutputAtIndex(index, f32(...))` in Slice and Concat, which Unpack and Pack use),
@@ -10,9 +10,12 @@
  * leave i32 (host data is uploaded first, which is exact). `Pack` along other axes and
  * `Concat` are replaced too: the jit stacks an unrolled scan's ys along axis 1 and joins
  * the remainder's with a concat where eager stacks every row along axis 0 (fuzz seed
- * 1325193: 16777217 became 16777216 under jit only). Where tfjs would run them on its CPU
- * forms (exact already) they still do, so what runs where is unchanged. Everything else
- * goes to tfjs's own kernel.
+ * 1325193: 16777217 became 16777216 under jit only). `Slice` too: vmap's lanes are slices
+ * of a mapped argument, which its batched kernels read whole (fuzz seed 2007636: an int32
+ * argument uploaded by a dead `atan2`, 16777217 batched, 16777216 in the lanes' slices;
+ * tfjs's own kernels that slice internally, SplitV, StridedSlice, TopK, still call its
+ * program). Where tfjs would run them on its CPU forms (exact already) they still do, so
+ * what runs where is unchanged. Everything else goes to tfjs's own kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
@@ -56,6 +59,37 @@ function placeProgram(outShape: number[], count: number): WebGPUProgram {
 fn main(index : i32) {
   if (index < uniforms.count) {
     result[(index / uniforms.inner) * uniforms.outInner + uniforms.outOffset + index % uniforms.inner] = X[index];
+  }
+}`,
+  };
+}
+
+/**
+ * Copies the block of X that starts at flat element `base` into result (shape `outShape`,
+ * `count` elements): each output index is split into coordinates by the output's strides
+ * (`os<k>`) and moved by the input's (`is<k>`), as i32 bits. One program per rank; where the
+ * block starts is a uniform, so the slices of every lane or loop step share the pipeline.
+ */
+function sliceProgram(outShape: number[], count: number): WebGPUProgram {
+  const rank = outShape.length;
+  const axes = [...Array(rank).keys()];
+  return {
+    variableNames: ['X'],
+    outputShape: outShape,
+    shaderKey: `brainstate_exact_int32_slice_${rank}`,
+    dispatchLayout: { x: axes },
+    dispatch: [Math.max(1, Math.ceil(count / WORKGROUP)), 1, 1],
+    workgroupSize: [WORKGROUP, 1, 1],
+    uniforms: `count : i32, base : i32, ${axes.map((k) => `os${k} : i32, is${k} : i32, `).join('')}`,
+    getUserCode: () => `
+fn main(index : i32) {
+  if (index < uniforms.count) {
+    var rest = index;
+    var src = uniforms.base;
+${axes.map((k) => `    let c${k} = rest / uniforms.os${k};
+    rest = rest - c${k} * uniforms.os${k};
+    src = src + c${k} * uniforms.is${k};`).join('\n')}
+    result[index] = X[src];
   }
 }`,
   };
@@ -185,12 +219,38 @@ function concat(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+/** The strides of `shape` (row-major, in elements). */
+function stridesOf(shape: readonly number[]): number[] {
+  const out = shape.map(() => 1);
+  for (let k = shape.length - 2; k >= 0; k--) out[k] = out[k + 1] * shape[k + 1];
+  return out;
+}
+
+function slice(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as Info;
+    // tfjs checks the parameters and says what is wrong; its CPU forms (small host data) are exact already.
+    if (x === undefined || !exactDtype(x.dtype) || tfjsRunsOnCpu(backend, [x])) return original(args);
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs!.begin as number | number[],
+      attrs!.size as number | number[] | undefined);
+    const count = sizeOf(size);
+    if (count === 0 || begin.length !== x.shape.length || size.length !== x.shape.length ||
+      begin.some((b, k) => b < 0 || size[k] < 0 || b + size[k] > x.shape[k])) return original(args);
+    const inStrides = stridesOf(x.shape);
+    const outStrides = stridesOf(size);
+    const base = begin.reduce((s, b, k) => s + b * inStrides[k], 0);
+    return runProgram(backend, sliceProgram(size, count), [x], x.dtype,
+      [i32(count), i32(base), ...size.flatMap((_, k) => [i32(outStrides[k]), i32(inStrides[k])])]);
+  };
+}
+
 let installed = false;
 
-/** Replaces webgpu's `Unpack`, `Pack` and `Concat` with the exact versions above (once). */
+/** Replaces webgpu's `Unpack`, `Pack`, `Concat` and `Slice` with the exact versions above (once). */
 export function installExactInt32Kernels(): void {
   if (installed) return;
-  for (const [name, wrap] of [['Unpack', unpack], ['Pack', pack], ['Concat', concat]] as const) {
+  for (const [name, wrap] of [['Unpack', unpack], ['Pack', pack], ['Concat', concat], ['Slice', slice]] as const) {
     const k = tf.getKernel(name, 'webgpu');
     if (k == null) continue;
     tf.unregisterKernel(name, 'webgpu');

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GpuFusion } from '../targets';
-import { copyElements, isOnDevice, runProgram, storageDtype } from './webgpu-engine';
+import { copyElements, hostValues, isOnDevice, runProgram, storageDtype } from './webgpu-engine';
 import { registerSumLeadingAxesWgsl, sumLeadingAxesCovers } from './sum-leading-axes';
 
 registerSumLeadingAxesWgsl();
@@ -38,6 +38,7 @@ export const WEBGPU_FUSION: GpuFusion = {
   copyOut: (src, offset, out) => copyElements(backend(), src, offset, out.shape, out.dtype),
   onDevice: (t) => isOnDevice(backend(), t.dataId),
   storageDtype: (t) => storageDtype(backend(), t.dataId) ?? t.dtype,
+  hostInt32: (t) => hostValues(backend(), t.dataId) instanceof Int32Array,
   // tfjs-webgpu's shouldExecuteOnCPU: WEBGPU_CPU_FORWARD and WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD (public flags).
   cpuForwardThreshold: () => (tf.env().getBool('WEBGPU_CPU_FORWARD') ? tf.env().getNumber('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD') : 0),
   // Read from the device (WebGPU's default is 8, which tfjs-webgpu leaves as it is; a browser's

@@ -450,6 +450,32 @@ describe('transform.vmap: float32 results with int32 storage', () => {
     const jitted = T.jit((x: tf.Tensor) => T.vmap(f)(tf.cast(x, 'float32')) as tf.Tensor);
     for (let call = 0; call < 3; call++) await check(await callJitted(jitted, ints) as tf.Tensor);
   });
+
+  it('one lane along any axis: moving the batch axis keeps the lane\'s data, as tf.stack of one tensor (fuzz seed 2405934: a Transpose to axis 0 wrote a Float32Array, 2147483646 became 2147483648)', async () => {
+    // A float32 cast of int32 data keeps its Int32Array on cpu and webgpu; moving an axis of
+    // length 1 is a reshape, where a Transpose's CPU form copies into an array of the dtype.
+    const ints = tf.tensor3d([[[2147483646], [-16777217]], [[16777217], [5]]], [2, 2, 1], 'int32');
+    const bodies: [string, (lane: tf.Tensor) => tf.Tensor][] = [
+      ['cast', (lane) => tf.cast(lane, 'float32')],
+      ['reshape of the cast', (lane) => tf.reshape(tf.cast(lane, 'float32'), [4])],
+      ['add after a reshape', (lane) => tf.add(tf.reshape(tf.cast(lane, 'float32'), [4]), tf.scalar(-5))],
+    ];
+    for (const [name, f] of bodies) {
+      for (const [inAxis, outAxis] of [[2, 0], [-1, 1], [1, 0]]) {
+        const x = inAxis === 1 ? tf.transpose(ints, [0, 2, 1]) : ints;
+        const want = perLane(f, [x], [inAxis < 0 ? inAxis + 3 : inAxis], 1, outAxis);
+        const opts = { inAxes: inAxis, outAxes: outAxis };
+        const check = async (r: tf.Tensor, how: string) => {
+          const where = `${name}, inAxes ${inAxis}, outAxes ${outAxis}, ${how}`;
+          expect(r.shape, where).to.deep.equal(want.shape);
+          expect(Array.from(await r.data()), where).to.deep.equal(Array.from(await want.data()));
+        };
+        await check(T.vmap(f, opts)(x) as tf.Tensor, 'vmap');
+        const jitted = T.jit(T.vmap(f, opts));
+        for (let call = 0; call < 2; call++) await check(await callJitted(jitted, x) as tf.Tensor, `jit call ${call}`);
+      }
+    }
+  });
 });
 
 describe('transform.vmap: rank-4 lanes', () => {

@@ -14,6 +14,7 @@ import { isOnDevice, isTapeOn, storedValues } from '../backend/tfjs-engine';
 import { targetNamed } from '../backend/targets';
 import { disposeProgram } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
+import { permute } from '../compiler/kernels/batching/helpers';
 import { RANDOM_SPLIT } from '../kernels/names';
 import { BatchAxisError } from '../errors';
 import { State, StateValue } from '../state/state';
@@ -122,7 +123,7 @@ function placeAt(b: Batched, axis: number, size: number): tf.Tensor {
   if (b.axis === a) return b.t;
   const perm = [...Array(rank).keys()].filter((k) => k !== b.axis);
   perm.splice(a, 0, b.axis);
-  return tf.transpose(b.t, perm);
+  return permute(b.t, perm);
 }
 
 /**

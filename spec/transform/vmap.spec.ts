@@ -476,6 +476,23 @@ describe('transform.vmap: float32 results with int32 storage', () => {
       }
     }
   });
+
+  it('several lanes: a batch axis moved before a kernel reads the values keeps them exact, as each lane reads them (f32(x + 1), not f32(f32(x) + 1))', async () => {
+    // tf.reshape's batching rule moves the batch axis first; a Transpose of the cast would
+    // round 16777217 to 16777216 before the add (16777216 where each lane gives 16777218).
+    const ints = tf.tensor3d([[[16777217, 5], [-16777217, 2147483583]], [[33554435, 7], [1, -3]]], [2, 2, 2], 'int32');
+    const f = (lane: tf.Tensor) => tf.add(tf.reshape(tf.cast(lane, 'float32'), [4]), tf.scalar(1));
+    for (const inAxis of [1, 2]) {
+      const want = perLane(f, [ints], [inAxis], 2);
+      const check = async (r: tf.Tensor, how: string) => {
+        expect(r.shape, `inAxes ${inAxis}, ${how}`).to.deep.equal(want.shape);
+        expect(Array.from(await r.data()), `inAxes ${inAxis}, ${how}`).to.deep.equal(Array.from(await want.data()));
+      };
+      await check(T.vmap(f, { inAxes: inAxis })(ints) as tf.Tensor, 'vmap');
+      const jitted = T.jit(T.vmap(f, { inAxes: inAxis }));
+      for (let call = 0; call < 2; call++) await check(await callJitted(jitted, ints) as tf.Tensor, `jit call ${call}`);
+    }
+  });
 });
 
 describe('transform.vmap: rank-4 lanes', () => {

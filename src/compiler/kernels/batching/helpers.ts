@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../../../backend/custom-kernels';
+import { targetNamed } from '../../../backend/targets';
+import { isOnDevice, storedValues } from '../../../backend/tfjs-engine';
 import type { Batched, BatchContext } from '../kernel-info';
 
 /**
@@ -21,7 +23,27 @@ import type { Batched, BatchContext } from '../kernel-info';
 export function permute(t: tf.Tensor, perm: readonly number[]): tf.Tensor {
   const long = perm.filter((k) => t.shape[k]! > 1);
   if (long.every((k, i) => i === 0 || long[i - 1]! < k)) return tf.reshape(t, perm.map((k) => t.shape[k]!));
+  // Lane by lane a later kernel reads the exact values; a Transpose would round them to f32
+  // first (fuzz seed 2405934's family with two lanes: reshape(cast(lane)) then add, where the
+  // reshape rule moves the batch axis first: f32(f32(x) + c), not f32(x + c)). The values are
+  // integers, so the int32 copy is exact, and its float32 cast keeps the Int32Array again.
+  if (heldAsHostInt32(t)) return tf.tidy(() => tf.cast(tf.transpose(tf.cast(t, 'int32'), [...perm]), 'float32'));
   return tf.transpose(t, [...perm]);
+}
+
+/**
+ * Whether `t` is float32 data whose values the host holds in an Int32Array: a float32 cast
+ * of int32 data (or a slice of one) keeps the int32 storage on cpu, and on webgpu while it is
+ * host data below the CPU threshold (every kernel on it then runs on its CPU forms). A copy
+ * through a kernel of dtype float32 (Transpose, Pack, Tile) writes a Float32Array, rounding
+ * beyond 2^24; a kernel computing on it reads the exact integers.
+ */
+export function heldAsHostInt32(t: tf.Tensor): boolean {
+  if (t.dtype !== 'float32') return false;
+  const target = targetNamed(tf.getBackend());
+  const gpu = target?.gpuFusion;
+  if (gpu === undefined) return target?.memory?.canonicalStorage === false && storedValues(t) instanceof Int32Array;
+  return !isOnDevice(t) && t.size < gpu.cpuForwardThreshold() && gpu.hostInt32(t);
 }
 
 /** `t` with its axis `from` moved to position `to` (no kernel when they agree, a reshape where the order stays: {@link permute}). */

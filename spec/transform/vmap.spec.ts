@@ -493,6 +493,24 @@ describe('transform.vmap: float32 results with int32 storage', () => {
       for (let call = 0; call < 2; call++) await check(await callJitted(jitted, ints) as tf.Tensor, `jit call ${call}`);
     }
   });
+
+  it('several lanes: a sum reads each lane in the lane\'s layout (tfjs rounds the elements first only where it moves the reduced axes last)', async () => {
+    // Each lane's sum over axis 1 of a [2, 2] adds the Int32Array as stored; batched over axis 1 of
+    // [2, 2, lanes] tfjs transposes first (a Float32Array), and the cpu Sum over leading axes reads as stored.
+    const ints = tf.tensor3d([[[16777217, 5], [16777217, 2147483583]], [[33554435, 7], [1, -3]]], [2, 2, 2], 'int32');
+    for (const [inAxis, axis] of [[2, 1], [2, 0], [0, 0], [1, 1]]) {
+      const f = (lane: tf.Tensor) => tf.sum(tf.cast(lane, 'float32'), axis);
+      const want = perLane(f, [ints], [inAxis], 2);
+      const where = (how: string) => `inAxes ${inAxis}, sum over ${axis}, ${how}`;
+      const check = async (r: tf.Tensor, how: string) => {
+        expect(r.shape, where(how)).to.deep.equal(want.shape);
+        expect(Array.from(await r.data()), where(how)).to.deep.equal(Array.from(await want.data()));
+      };
+      await check(T.vmap(f, { inAxes: inAxis })(ints) as tf.Tensor, 'vmap');
+      const jitted = T.jit(T.vmap(f, { inAxes: inAxis }));
+      for (let call = 0; call < 2; call++) await check(await callJitted(jitted, ints) as tf.Tensor, `jit call ${call}`);
+    }
+  });
 });
 
 describe('transform.vmap: rank-4 lanes', () => {

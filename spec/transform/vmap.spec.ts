@@ -650,6 +650,41 @@ describe('transform.vmap: a mapped argument the function also reads whole', () =
   });
 });
 
+describe('transform.vmap: a batched kernel that reads an unbatched input through a copy', () => {
+  it('uploads that input where each lane\'s kernel ran on the GPU, as the lanes\' kernels read it themselves (fuzz seed 2413606)', async () => {
+    // On webgpu tf.mod (GPU only) uploads x, so each lane's slice of it is GPU data. Each lane
+    // makes c anew, and its tf.where (Select, GPU only too) uploads c, so neg(c) runs on the
+    // GPU through f32: -2147483648. The batched where reads a Tile of c (new data, made on the
+    // CPU forms): without the upload c stayed host data and neg(c) was exact, -2147483647.
+    const lane = (row: tf.Tensor) => {
+      const c = tf.scalar(2147483647, 'int32');
+      tf.where(tf.scalar(false, 'bool'), row, c);
+      return tf.neg(c);
+    };
+    const make = () => {
+      const x = tf.tensor1d([5, -7, 11], 'int32');
+      tf.dispose(tf.mod(x, tf.scalar(3, 'int32')));
+      return x;
+    };
+    const x0 = make();
+    const want = perLane(lane, [x0], [0], 3);
+    const wantValues = Array.from(await want.data());
+    tf.dispose([x0, want]);
+    const vmapped = T.vmap(lane);
+    const jitted = T.jit((x: tf.Tensor) => vmapped(x) as tf.Tensor);
+    for (let call = 0; call < 2; call++) {
+      const x = make();
+      const got = await callJitted(jitted, x);
+      expect(Array.from(await got.data()), `jit, call ${call}`).to.deep.equal(wantValues);
+      const y = make();
+      const own = vmapped(y) as tf.Tensor;
+      expect(Array.from(await own.data()), `vmap's own program, call ${call}`).to.deep.equal(wantValues);
+      tf.dispose([x, got, y, own]);
+    }
+    jitted.clearCache();
+  });
+});
+
 describe('transform.vmap of loops and branches', () => {
   it('forLoop / scan: the body batched, equal to each lane looped separately', () => {
     const f = (x: tf.Tensor, a: tf.Tensor) => {

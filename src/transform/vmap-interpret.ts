@@ -10,12 +10,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../backend/custom-kernels';
+import { isOnDevice } from '../backend/tfjs-engine';
 import type { FusedSpec, KernelNode, Program, ValueId, ValueType } from '../compiler/ir';
 import { ELEMENTWISE_OPS } from '../compiler/fusion/ops';
 import { kernelInfo } from '../compiler/kernels';
 import type { Batched, BatchContext } from '../compiler/kernels';
 import { TraceError } from '../errors';
 import { isTracing } from './trace';
+import { hostUnbatched, uploadAsLanes } from './vmap-uploads';
 
 /** Batches a control node (set by vmap-control.ts, which imports the loop transforms). */
 export type ControlBatcher = (node: KernelNode, inputs: readonly Batched[], size: number, what: string) => Batched[];
@@ -53,7 +55,12 @@ export function batchKernel(n: Pick<KernelNode, 'kernel' | 'inputNames' | 'attrs
       `for ${n.kernel} to the kernel table (src/compiler/kernels/batching/; docs/architecture.md says how).`);
   }
   const ctx: BatchContext = { kernel: n.kernel, inputNames: n.inputNames, attrs: n.attrs, inTypes, outTypes, size };
-  return rule.apply(ins, ctx);
+  // Each lane's kernel reads its unbatched inputs themselves; the rule may read copies (vmap-uploads.ts).
+  const unbatched = hostUnbatched(ins);
+  const batchedOnDevice = unbatched.length > 0 && ins.some((b) => b !== undefined && b.axis !== null && isOnDevice(b.t));
+  const outs = rule.apply(ins, ctx);
+  if (unbatched.length > 0) uploadAsLanes(ins, unbatched, outs, batchedOnDevice);
+  return outs;
 }
 
 /** A fused elementwise kernel (in a loop body or branch the jit already optimised) batched op by op. */

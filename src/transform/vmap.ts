@@ -160,7 +160,7 @@ function laneData(t: tf.Tensor, axis: number): tf.Tensor | undefined {
 function hostAtFront(t: tf.Tensor, axis: number): tf.Tensor {
   const rest = [...Array(t.rank).keys()].filter((k) => k !== axis);
   if (t.shape.slice(0, axis).every((d) => d === 1)) {
-    return tf.reshape(tf.slice(t, t.shape.map(() => 0), t.shape), [t.shape[axis]!, ...rest.map((k) => t.shape[k]!)]);
+    return tf.tidy(() => tf.reshape(tf.slice(t, t.shape.map(() => 0), t.shape), [t.shape[axis]!, ...rest.map((k) => t.shape[k]!)]));
   }
   return tf.transpose(t, [axis, ...rest]);
 }

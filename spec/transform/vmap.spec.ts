@@ -454,6 +454,67 @@ describe('transform.vmap: float32 results with int32 storage', () => {
     const jitted = T.jit((x: tf.Tensor) => T.vmap(f)(tf.cast(x, 'float32')) as tf.Tensor);
     for (let call = 0; call < 3; call++) await check(await callJitted(jitted, ints) as tf.Tensor);
   });
+
+  it('one lane along any axis: moving the batch axis keeps the lane\'s data, as tf.stack of one tensor (fuzz seed 2405934: a Transpose to axis 0 wrote a Float32Array, 2147483646 became 2147483648)', async () => {
+    // A float32 cast of int32 data keeps its Int32Array on cpu and webgpu; moving an axis of
+    // length 1 is a reshape, where a Transpose's CPU form copies into an array of the dtype.
+    const ints = tf.tensor3d([[[2147483646], [-16777217]], [[16777217], [5]]], [2, 2, 1], 'int32');
+    const bodies: [string, (lane: tf.Tensor) => tf.Tensor][] = [
+      ['cast', (lane) => tf.cast(lane, 'float32')],
+      ['reshape of the cast', (lane) => tf.reshape(tf.cast(lane, 'float32'), [4])],
+      ['add after a reshape', (lane) => tf.add(tf.reshape(tf.cast(lane, 'float32'), [4]), tf.scalar(-5))],
+    ];
+    for (const [name, f] of bodies) {
+      for (const [inAxis, outAxis] of [[2, 0], [-1, 1], [1, 0]]) {
+        const x = inAxis === 1 ? tf.transpose(ints, [0, 2, 1]) : ints;
+        const want = perLane(f, [x], [inAxis < 0 ? inAxis + 3 : inAxis], 1, outAxis);
+        const opts = { inAxes: inAxis, outAxes: outAxis };
+        const check = async (r: tf.Tensor, how: string) => {
+          const where = `${name}, inAxes ${inAxis}, outAxes ${outAxis}, ${how}`;
+          expect(r.shape, where).to.deep.equal(want.shape);
+          expect(Array.from(await r.data()), where).to.deep.equal(Array.from(await want.data()));
+        };
+        await check(T.vmap(f, opts)(x) as tf.Tensor, 'vmap');
+        const jitted = T.jit(T.vmap(f, opts));
+        for (let call = 0; call < 2; call++) await check(await callJitted(jitted, x) as tf.Tensor, `jit call ${call}`);
+      }
+    }
+  });
+
+  it('several lanes: a batch axis moved before a kernel reads the values keeps them exact, as each lane reads them (f32(x + 1), not f32(f32(x) + 1))', async () => {
+    // tf.reshape's batching rule moves the batch axis first; a Transpose of the cast would
+    // round 16777217 to 16777216 before the add (16777216 where each lane gives 16777218).
+    const ints = tf.tensor3d([[[16777217, 5], [-16777217, 2147483583]], [[33554435, 7], [1, -3]]], [2, 2, 2], 'int32');
+    const f = (lane: tf.Tensor) => tf.add(tf.reshape(tf.cast(lane, 'float32'), [4]), tf.scalar(1));
+    for (const inAxis of [1, 2]) {
+      const want = perLane(f, [ints], [inAxis], 2);
+      const check = async (r: tf.Tensor, how: string) => {
+        expect(r.shape, `inAxes ${inAxis}, ${how}`).to.deep.equal(want.shape);
+        expect(Array.from(await r.data()), `inAxes ${inAxis}, ${how}`).to.deep.equal(Array.from(await want.data()));
+      };
+      await check(T.vmap(f, { inAxes: inAxis })(ints) as tf.Tensor, 'vmap');
+      const jitted = T.jit(T.vmap(f, { inAxes: inAxis }));
+      for (let call = 0; call < 2; call++) await check(await callJitted(jitted, ints) as tf.Tensor, `jit call ${call}`);
+    }
+  });
+
+  it('several lanes: a sum reads each lane in the lane\'s layout (tfjs rounds the elements first only where it moves the reduced axes last)', async () => {
+    // Each lane's sum over axis 1 of a [2, 2] adds the Int32Array as stored; batched over axis 1 of
+    // [2, 2, lanes] tfjs transposes first (a Float32Array), and the cpu Sum over leading axes reads as stored.
+    const ints = tf.tensor3d([[[16777217, 5], [16777217, 2147483583]], [[33554435, 7], [1, -3]]], [2, 2, 2], 'int32');
+    for (const [inAxis, axis] of [[2, 1], [2, 0], [0, 0], [1, 1]]) {
+      const f = (lane: tf.Tensor) => tf.sum(tf.cast(lane, 'float32'), axis);
+      const want = perLane(f, [ints], [inAxis], 2);
+      const where = (how: string) => `inAxes ${inAxis}, sum over ${axis}, ${how}`;
+      const check = async (r: tf.Tensor, how: string) => {
+        expect(r.shape, where(how)).to.deep.equal(want.shape);
+        expect(Array.from(await r.data()), where(how)).to.deep.equal(Array.from(await want.data()));
+      };
+      await check(T.vmap(f, { inAxes: inAxis })(ints) as tf.Tensor, 'vmap');
+      const jitted = T.jit(T.vmap(f, { inAxes: inAxis }));
+      for (let call = 0; call < 2; call++) await check(await callJitted(jitted, ints) as tf.Tensor, `jit call ${call}`);
+    }
+  });
 });
 
 describe('transform.vmap: rank-4 lanes', () => {

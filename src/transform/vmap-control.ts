@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CondSpec, KernelNode, Program, ScanSpec, WhileSpec } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
-import { broadcastLowRank } from '../compiler/kernels/batching/helpers';
+import { broadcastLowRank, permute } from '../compiler/kernels/batching/helpers';
 import { InternalError, TraceError } from '../errors';
 import { scan } from './scan';
 import { checkedSwitch, switchBranches } from './switch';
@@ -43,7 +43,7 @@ function front(b: Batched, size: number): tf.Tensor {
   if (b.axis === null) return broadcastLowRank(tf.expandDims(b.t, 0), [size, ...b.t.shape]);
   if (b.axis === 0) return b.t;
   const perm = [...Array(b.t.rank).keys()].filter((k) => k !== b.axis);
-  return tf.transpose(b.t, [b.axis, ...perm]);
+  return permute(b.t, [b.axis, ...perm]);
 }
 
 /** `b` as `batched` says: at axis 0, or as it is (then it must not be batched). */
@@ -85,7 +85,7 @@ function batchScan(spec: ScanSpec, ins: readonly Batched[], size: number, what: 
     if (x.axis === null) return x.t;
     if (x.axis === 1) return x.t;
     const t = front(x, size);
-    return tf.transpose(t, [1, 0, ...[...Array(t.rank).keys()].slice(2)]);
+    return permute(t, [1, 0, ...[...Array(t.rank).keys()].slice(2)]);
   });
   const body = (carry: tf.Tensor[], row: tf.Tensor[]): [tf.Tensor[], tf.Tensor[]] => {
     const args: Batched[] = [];

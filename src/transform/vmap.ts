@@ -10,10 +10,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../backend/custom-kernels';
-import { isOnDevice, isTapeOn, storedValues } from '../backend/tfjs-engine';
+import { isOnDevice, isTapeOn } from '../backend/tfjs-engine';
 import { targetNamed } from '../backend/targets';
 import { disposeProgram } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
+import { heldAsHostInt32, permute } from '../compiler/kernels/batching/helpers';
 import { RANDOM_SPLIT } from '../kernels/names';
 import { BatchAxisError } from '../errors';
 import { State, StateValue } from '../state/state';
@@ -122,7 +123,7 @@ function placeAt(b: Batched, axis: number, size: number): tf.Tensor {
   if (b.axis === a) return b.t;
   const perm = [...Array(rank).keys()].filter((k) => k !== b.axis);
   perm.splice(a, 0, b.axis);
-  return tf.transpose(b.t, perm);
+  return permute(b.t, perm);
 }
 
 /**
@@ -182,12 +183,8 @@ function hostAtFront(t: tf.Tensor, axis: number): tf.Tensor {
  */
 function asStacked(t: tf.Tensor, axis: number, size: number): tf.Tensor {
   if (size < 2 || t.dtype !== 'float32') return t;
-  const target = targetNamed(tf.getBackend());
-  const gpu = target?.gpuFusion;
-  // Host memory that keeps data in another array type than its dtype's (tfjs-cpu) is read as stored.
-  const intStorage = gpu === undefined
-    ? target?.memory?.canonicalStorage === false && storedValues(t) instanceof Int32Array
-    : isOnDevice(t) ? gpu.storageDtype(t) === 'int32' : gpu.hostInt32(t) && t.size < gpu.cpuForwardThreshold();
+  const gpu = targetNamed(tf.getBackend())?.gpuFusion;
+  const intStorage = gpu !== undefined && isOnDevice(t) ? gpu.storageDtype(t) === 'int32' : heldAsHostInt32(t);
   if (!intStorage) return t;
   const a = normalizeAxis(axis, t.rank);
   return tf.stack(tf.unstack(t, a), a);

@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batched, BatchContext, BatchingRule } from '../kernel-info';
-import { atFront, atFrontWithRank, broadcastLowRank, laneAxes, laneAxis, MAX_PROGRAM_RANK, mergeLikeAxes, moveAxis, applyKernel } from './helpers';
+import {
+  atFront, atFrontWithRank, broadcastLowRank, heldAsHostInt32, laneAxes, laneAxis, MAX_PROGRAM_RANK, mergeLikeAxes, moveAxis, applyKernel,
+} from './helpers';
 
 /**
  * Elementwise kernels over any number of inputs (numpy broadcasting). `full`: the kernel
@@ -45,12 +47,26 @@ function fullAxis(l: number, a: number): number {
   return l < a ? l : l + 1;
 }
 
+/**
+ * Reductions that add or multiply: over float32 host data held as an Int32Array, whether an
+ * element is rounded to f32 before it is added depends on the layout the kernel sees (tfjs
+ * moves the reduced axes last through a Transpose, a Float32Array, unless they are last
+ * already; the cpu Sum over leading axes reads the integers as stored), so they run per lane.
+ */
+const ARITHMETIC_REDUCTIONS = new Set(['Sum', 'Prod', 'Mean']);
+
 /** Reductions with attributes `{axis, keepDims}` (Sum, Max, Mean, All...): the axes shift around the batch axis. */
 export const reductionRule: BatchingRule = {
   kind: 'reduction',
   apply(ins, ctx) {
     const x = ins[0]!;
     const a = x.axis!;
+    // Each lane's kernel sees the lane's layout, as lane by lane (seed 2405934's family: the
+    // lane's sum(v, 1) of a [4, 4] is exact, the batched sum(v, 1) of [4, 4, lanes] rounded).
+    if (ARITHMETIC_REDUCTIONS.has(ctx.kernel) && heldAsHostInt32(x.t)) {
+      const lanes = tf.unstack(moveAxis(x.t, a, 0));
+      return [{ t: tf.stack(lanes.map((lane) => applyKernel(ctx, ctx.kernel, [lane], ctx.attrs)[0]!)), axis: 0 }];
+    }
     const rank = x.t.rank - 1;
     // tfjs names the attribute `reductionIndices` on Max and Min, `axis` elsewhere.
     const name = 'reductionIndices' in ctx.attrs ? 'reductionIndices' : 'axis';

@@ -5,14 +5,53 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../../../backend/custom-kernels';
+import { targetNamed } from '../../../backend/targets';
+import { isOnDevice, storedValues } from '../../../backend/tfjs-engine';
 import type { Batched, BatchContext } from '../kernel-info';
 
-/** `t` with its axis `from` moved to position `to` (no kernel when they agree). */
+/**
+ * `tf.transpose(t, perm)`, as a reshape (no kernel, no copy) where `perm` keeps the order of
+ * every axis longer than 1: then the elements keep their order too. Lane by lane no kernel
+ * moves a batch axis, so moving one of length 1 (a one-lane vmap), or among axes of length 1,
+ * keeps the lane's own data as the lanes stacked do (`Pack` of one tensor is an expandDims of
+ * its data), where a Transpose copies: its CPU forms write an array of the dtype, so a float32
+ * cast of int32 data, held as an Int32Array on cpu and webgpu, came out rounded to f32 (fuzz
+ * seed 2405934: a one-lane vmap over the last axis returning `cast(lane, 'float32')`,
+ * 2147483648 where the lane stacked keeps 2147483646), and on webgpu a Transpose of host data
+ * may run where the lane's reshape ran none.
+ */
+export function permute(t: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  const long = perm.filter((k) => t.shape[k]! > 1);
+  if (long.every((k, i) => i === 0 || long[i - 1]! < k)) return tf.reshape(t, perm.map((k) => t.shape[k]!));
+  // Lane by lane a later kernel reads the exact values; a Transpose would round them to f32
+  // first (fuzz seed 2405934's family with two lanes: reshape(cast(lane)) then add, where the
+  // reshape rule moves the batch axis first: f32(f32(x) + c), not f32(x + c)). The values are
+  // integers, so the int32 copy is exact, and its float32 cast keeps the Int32Array again.
+  if (heldAsHostInt32(t)) return tf.tidy(() => tf.cast(tf.transpose(tf.cast(t, 'int32'), [...perm]), 'float32'));
+  return tf.transpose(t, [...perm]);
+}
+
+/**
+ * Whether `t` is float32 data whose values the host holds in an Int32Array: a float32 cast
+ * of int32 data (or a slice of one) keeps the int32 storage on cpu, and on webgpu while it is
+ * host data below the CPU threshold (every kernel on it then runs on its CPU forms). A copy
+ * through a kernel of dtype float32 (Transpose, Pack, Tile) writes a Float32Array, rounding
+ * beyond 2^24; a kernel computing on it reads the exact integers.
+ */
+export function heldAsHostInt32(t: tf.Tensor): boolean {
+  if (t.dtype !== 'float32') return false;
+  const target = targetNamed(tf.getBackend());
+  const gpu = target?.gpuFusion;
+  if (gpu === undefined) return target?.memory?.canonicalStorage === false && storedValues(t) instanceof Int32Array;
+  return !isOnDevice(t) && t.size < gpu.cpuForwardThreshold() && gpu.hostInt32(t);
+}
+
+/** `t` with its axis `from` moved to position `to` (no kernel when they agree, a reshape where the order stays: {@link permute}). */
 export function moveAxis(t: tf.Tensor, from: number, to: number): tf.Tensor {
   if (from === to) return t;
   const perm = [...Array(t.rank).keys()].filter((k) => k !== from);
   perm.splice(to, 0, from);
-  return tf.transpose(t, perm);
+  return permute(t, perm);
 }
 
 /** The tensor of `b` with its batch axis first; an unbatched value is broadcast to `size` lanes. */

@@ -136,12 +136,34 @@ function placeAt(b: Batched, axis: number, size: number): tf.Tensor {
  * on its CPU form). Taken before the lane trace, which runs lane 0 for real and may upload `t`
  * where the function also reads it whole (captured): lane by lane, lane 0's slice is taken
  * before any of its kernels ran, so it is host data whatever they upload; `undefined` when `t`
- * is read as it is.
+ * is read as it is. The copy has the batch axis (`axis`) first: see {@link hostAtFront}.
  */
-function laneData(t: tf.Tensor): tf.Tensor | undefined {
+function laneData(t: tf.Tensor, axis: number): tf.Tensor | undefined {
   const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
   if (t.size >= threshold || isOnDevice(t)) return undefined;
-  return tf.slice(t, t.shape.map(() => 0), t.shape);
+  return axis === 0 ? tf.slice(t, t.shape.map(() => 0), t.shape) : hostAtFront(t, axis);
+}
+
+/**
+ * Small host data `t` (batch axis `axis`, not 0) as a copy with its batch axis first. Lane by
+ * lane, a lane is one data that the lane's kernels read as it is (a reshape of it too), so a GPU
+ * kernel of the lane uploads it for the lane's later kernels; batched, the rules move a batch
+ * axis elsewhere to the front through a `Transpose`, a copy of their own at each kernel, whose
+ * upload leaves the lanes' data on the host (a dead `matMul(w, reshape(lane))` over inAxes -1,
+ * then `cast(lane, 'int32')`: -3.4e38 cast on the CPU forms, 0, where each lane's ran on the
+ * GPU, -2147483648). With the axis first at the start the rules read the data as it is, as the
+ * lanes do. The copy holds the values as the lanes' slices do (tfjs's CPU `Slice`): where every
+ * axis before the batch axis has size 1 each lane is contiguous, a subarray of the same array (a
+ * float32 cast of int32 data keeps its Int32Array: see {@link asStacked}), and the copy is a
+ * slice of it reshaped; otherwise each lane is copied into an array of its dtype, as the CPU
+ * `Transpose` copies.
+ */
+function hostAtFront(t: tf.Tensor, axis: number): tf.Tensor {
+  const rest = [...Array(t.rank).keys()].filter((k) => k !== axis);
+  if (t.shape.slice(0, axis).every((d) => d === 1)) {
+    return tf.tidy(() => tf.reshape(tf.slice(t, t.shape.map(() => 0), t.shape), [t.shape[axis]!, ...rest.map((k) => t.shape[k]!)]));
+  }
+  return tf.transpose(t, [axis, ...rest]);
 }
 
 /**
@@ -191,9 +213,14 @@ function runLanes(lt: LaneTrace, feeds: readonly Batched[], tensors: readonly tf
   // the argument itself); the other lanes slice the arguments themselves, and only after lane 0
   // ran, as lane by lane (a slice of host data is new host data, of GPU data GPU data). Inside a
   // trace they read constants of their own where the function makes one, as each lane makes it anew.
+  // Their slices that are still small host data take the batch axis first, as the copies do.
   const own = (k: number): Batched => (k < tensors.length && axes[k] !== null ? { t: tensors[k], axis: axes[k] } : feeds[k]);
+  const restOf = (k: number): Batched => {
+    const b = lanesOf(own(k), 1, size - 1);
+    return hostCopies[k] === undefined || b.axis === 0 || b.axis === null || isOnDevice(b.t) ? b : { t: hostAtFront(b.t, b.axis), axis: 0 };
+  };
   const first = interpretBatched(lt.program, feeds.map((f) => lanesOf(f, 0, 1)), 1, what);
-  const rest = interpretBatched(lt.program, feeds.map((_, k) => lanesOf(own(k), 1, size - 1)), size - 1, what,
+  const rest = interpretBatched(lt.program, feeds.map((_, k) => restOf(k)), size - 1, what,
     isTracing() ? freshLaneConstants(lt.program, lt.laneMade) : undefined);
   return first.map((a, j) => joinLanes(a, rest[j], size, placeAt, perLane(j)));
 }
@@ -263,7 +290,7 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
   // Copies of the small host mapped arguments, taken before the lane trace, whose real run of
   // lane 0 may upload what the function reads whole (a captured argument; inside a jit its trace
   // copy, outside one or under a tape the argument itself): the lanes see them on the host.
-  const hostCopies = tensors.map((t, i) => (axes[i] === null ? undefined : laneData(t)));
+  const hostCopies = tensors.map((t, i) => (axes[i] === null ? undefined : laneData(t, axes[i]!)));
   let lt;
   try {
     lt = laneTrace(`vmap(${fnName})`, (copies) => {
@@ -304,7 +331,7 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
         return t;
       };
       const feeds: Batched[] = [];
-      tensors.forEach((t, i) => { feeds.push({ t: hostCopies[i] ?? t, axis: axes[i] }); });
+      tensors.forEach((t, i) => { feeds.push(hostCopies[i] !== undefined ? { t: hostCopies[i]!, axis: 0 } : { t, axis: axes[i] }); });
       const nextKeys = new Map<State<StateValue>, tf.Tensor>();
       for (const s of lt.states) {
         const ls = tensorLeaves(s.outer);

@@ -25,7 +25,16 @@ export const perLaneRule: BatchingRule = {
   },
 };
 
-/** `a @ b` of BatchMatMul with its transpose attributes, one operand or both batched. */
+/**
+ * `a @ b` of BatchMatMul with its transpose attributes, one operand or both batched. The
+ * product reads each operand's own data (reshapes of it, no copy) wherever it can: lane by
+ * lane, each lane's product reads the lane's data and the unbatched operand itself, and on
+ * webgpu (a GPU-only kernel there) uploads them, so later kernels of those values run on the
+ * GPU. A transposed or tiled copy would be uploaded instead, leaving the values on the host
+ * (fuzz seed 2415610: a dead `matMul(x, lane)` with the lane at batch axis 0 read it through
+ * a transpose, so the lane's later `cast(lane, 'int32')` ran on the CPU forms, 0 for -3.4e38,
+ * where each lane's ran on the GPU, -2147483648).
+ */
 function batchedMatMul(ctx: BatchContext, a: Batched, b: Batched, attrs: Readonly<Record<string, unknown>>): Batched {
   const ta = attrs.transposeA === true;
   const tb = attrs.transposeB === true;
@@ -34,31 +43,29 @@ function batchedMatMul(ctx: BatchContext, a: Batched, b: Batched, attrs: Readonl
   const B = ctx.size;
   const mm = (x: tf.Tensor, y: tf.Tensor) => applyKernel({ inputNames: ['a', 'b'] }, 'BatchMatMul', [x, y],
     { transposeA: ta, transposeB: tb })[0];
-  if (a.axis !== null && b.axis === null && !ta && ra === 2 && rb === 2) {
-    // [B, m, k] as [B*m, k] rows of one product.
-    const a0 = atFront(a, B);
-    const m = a0.shape[1]!;
-    const k = a0.shape[2]!;
-    const out = mm(tf.reshape(a0, [B * m, k]), b.t);
-    return { t: tf.reshape(out, [B, m, out.shape[1]!]), axis: 0 };
+  if (a.axis !== null && b.axis === null && !ta && ra === 2 && rb === 2 && a.axis < 2) {
+    // [B, m, k] or [m, B, k] as [B*m, k] rows of one product; the batch axis stays where it is.
+    const [d0, d1, k] = a.t.shape as [number, number, number];
+    const out = mm(tf.reshape(a.t, [d0 * d1, k]), b.t);
+    return { t: tf.reshape(out, [d0, d1, out.shape[1]!]), axis: a.axis };
   }
-  if (a.axis === null && b.axis !== null && !tb && ra === 2 && rb === 2) {
-    // [k, B, n] as [k, B*n] columns of one product; the batch axis stays in the middle.
-    const b1 = moveAxis(b.t, b.axis, 1);
-    const k = b1.shape[0]!;
-    const n = b1.shape[2]!;
-    const out = mm(a.t, tf.reshape(b1, [k, B * n]));
-    return { t: tf.reshape(out, [out.shape[0]!, B, n]), axis: 1 };
+  if (a.axis === null && b.axis !== null && !tb && ra === 2 && rb === 2 && b.axis > 0) {
+    // [k, B, n] or [k, n, B] as [k, B*n] columns of one product; the batch axis stays where it is.
+    const [k, d1, d2] = b.t.shape as [number, number, number];
+    const out = mm(a.t, tf.reshape(b.t, [k, d1 * d2]));
+    return { t: tf.reshape(out, [out.shape[0]!, d1, d2]), axis: b.axis };
   }
   const rank = Math.max(ra, rb);
   const lift = (x: Batched) => (x.axis === null ? tf.reshape(x.t, [1, ...new Array(rank - x.t.rank).fill(1), ...x.t.shape])
     : atFrontWithRank(x, B, rank));
   let x = lift(a);
   let y = lift(b);
-  // tfjs broadcasts the leading dimensions only when one side's product is 1: broadcast them here.
+  // tfjs broadcasts the leading dimensions only when one side's product is 1: broadcast the others
+  // here (a side whose product is 1, such as an unbatched operand of rank 2, is read as it is).
   const lead = x.shape.slice(0, -2).map((d, i) => Math.max(d, y.shape[i]!));
-  x = broadcastLowRank(x, [...lead, ...x.shape.slice(-2)]);
-  y = broadcastLowRank(y, [...lead, ...y.shape.slice(-2)]);
+  const leadOf = (t: tf.Tensor) => t.shape.slice(0, -2).reduce((p, q) => p * q, 1);
+  if (leadOf(x) !== 1) x = broadcastLowRank(x, [...lead, ...x.shape.slice(-2)]);
+  if (leadOf(y) !== 1) y = broadcastLowRank(y, [...lead, ...y.shape.slice(-2)]);
   return { t: mm(x, y), axis: 0 };
 }
 

@@ -212,4 +212,23 @@ describe('gradients through scan inside jit', () => {
     }
     expect(jf.traceCount).to.equal(1);
   });
+
+  it('the trace of the backward body uploads no captured argument the forward loop reads, in the call that traces (fuzz seed 2507652)', async () => {
+    // The backward body is traced as the forward node is recorded, before the forward loop runs. On webgpu its
+    // gradient Mul of the captured v uploaded v, so the loop's floorDiv(v, carry) ran on the GPU (1e10 / 0.2
+    // saturates to -2147483648 through f32) where eager's ran on the host (it wraps), and a plain call's results
+    // are its trace's. The backward trace now runs on copies.
+    const f = (v: tf.Tensor, init: tf.Tensor): tf.Tensor => T.grad((i: tf.Tensor) => {
+      const [c] = T.scan((carry: tf.Tensor, _x: tf.Tensor) =>
+        [tf.cast(tf.floorDiv(v, carry), 'float32'), undefined], i, v) as [tf.Tensor, unknown];
+      return tf.sum(c);
+    })(init) as tf.Tensor;
+    const jf = T.jit(f);
+    for (let call = 0; call < 2; call++) {
+      const args = (): [tf.Tensor, tf.Tensor] => [tf.tensor1d([1e10, 3, -3]), tf.tensor1d([0.2, 1, 2])];
+      // Read whole: the values may be infinite (wasm floors 1e10 / 0.2 to 0).
+      expect(Array.from(await jf(...args()).data()), `call ${call}`).to.deep.equal(Array.from(await f(...args()).data()));
+    }
+    expect(jf.traceCount).to.equal(1);
+  });
 });

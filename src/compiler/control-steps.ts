@@ -121,7 +121,10 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
         list.length = 0;
         return t;
       });
-      return [...(ownCarry ? carry : carry.map(shared)), ...stacked, ...firsts];
+      // The invariants as the loop leaves them (a gradient's backward steps recompute the body on them): a
+      // host copy of each one still on the host, since a later kernel (a backward step's) may upload it.
+      const invariants = spec.residualInvariants === true ? ins.slice(nC + nX).map((t) => hostDataCopy(t) ?? shared(t)) : [];
+      return [...(ownCarry ? carry : carry.map(shared)), ...stacked, ...firsts, ...invariants];
     } catch (e) {
       if (ownCarry) carry.forEach(disposeInfo);
       ys.forEach((list) => list.forEach(disposeInfo));

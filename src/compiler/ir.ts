@@ -157,6 +157,15 @@ export interface ScanSpec {
    */
   readonly residualFirstRows?: boolean;
   /**
+   * With `residualYs`: the node also outputs, after those rows, each invariant input as the loop
+   * leaves it (a host copy while it is host data, else the input). A gradient's backward scan on
+   * webgpu recomputes the body's forward kernels on them, placed as eager's forward kernels found
+   * them: a gradient kernel of a later step (eager's as well) may upload the invariant itself
+   * before the backward scan recomputes an earlier step (fuzz seed 2507652: an unrolled step's
+   * `floorDiv` of a captured argument, recomputed on the GPU, where eager's ran on the host).
+   */
+  readonly residualInvariants?: boolean;
+  /**
    * Per x, the node input (index into the outer inputs, after the invariants) that row 0 of
    * that x holds the data of, or -1: the step of row 0 reads that input itself rather than a
    * slice. A gradient's backward scan on webgpu: row 0 of the residuals is the loop's initial

@@ -23,13 +23,13 @@ import * as tf from '@tensorflow/tfjs';
 import { currentListener, isTapeOn, unrecorded } from '../backend/tfjs-engine';
 import { tapeGradients, thunkGradOp, thunkGradOps } from '../backend/tfjs-tape';
 import { disposeProgram, Program, ScanSpec, ValueType } from '../compiler/ir';
-import { Recorder } from '../compiler/recorder';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { currentObserver, withObserver } from '../state/stack';
 import { isTensor, tensorLeaves } from '../state/tree';
 import { flatten, TreeDef, unflatten } from '../util/pytree';
 import { opaque, ReplayObserver, retainProgram } from './branch-grad';
+import { CopyReadingRecorder } from './copy-reads';
 import { rowOf, runAndRecord } from './loop-util';
 import { SubTrace, subTrace } from './subtrace';
 import { targetNamed } from '../backend/targets';
@@ -148,6 +148,15 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       const dys = take(floatY.length);
       const fg = gradViews ? take(nFC) : fc;
       const ivs = take(invStates.length);
+      // With gradViews the recomputed forward kernels read the invariants as the forward loop left them
+      // (ScanSpec.residualInvariants), the gradient kernels the invariants themselves (rebound below). The
+      // kernels run on those stand-ins, never on the captured tensors: this trace runs before the forward
+      // loop, and a GPU kernel of it must not upload what that loop reads (a plain call's results are the trace's).
+      const found = gradViews ? take(invStates.length + captured.length) : [];
+      const foundStates = gradViews ? found.slice(0, invStates.length) : ivs;
+      const foundCaptured = gradViews ? found.slice(invStates.length) : captured;
+      const recorder = currentListener();
+      if (gradViews && recorder instanceof CopyReadingRecorder) captured.forEach((c, q) => recorder.standIn(c, foundCaptured[q]));
       const given = new Map<State<StateValue>, StateValue>();
       let k = n.nC;
       for (const s of n.written) {
@@ -159,11 +168,11 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       k = 0;
       for (const s of n.invariant) {
         const count = flatten(n.sub.stateArgs.find((a) => a.state === s)!.outer, isTensor)[0].length;
-        given.set(s, unflatten(stateDef(n.sub, s), ivs.slice(k, k + count)) as StateValue);
+        given.set(s, unflatten(stateDef(n.sub, s), foundStates.slice(k, k + count)) as StateValue);
         k += count;
       }
       const observer = new ReplayObserver(currentObserver()!, given);
-      const here = [...fc, ...rows, ...ivs, ...captured];
+      const here = [...fc, ...rows, ...foundStates, ...foundCaptured];
       const targets = L.floatIn.map((i) => here[i]);
       const cot = [...dCarry, ...dys];
       const loss = (): tf.Scalar => {
@@ -172,11 +181,24 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
         const outs = [...leaves.slice(0, n.nC), ...n.written.flatMap((s) => tensorLeaves(observer.read(s))),
           ...leaves.slice(n.nC)];
         const terms = L.floatOut.map((j, q) => cotangentTerm(outs[j], cot[q]));
-        const recorder = currentListener();
-        if (gradViews && recorder instanceof Recorder) fc.forEach((t, k) => recorder.readAs(t, fg[k]));
+        if (gradViews && recorder instanceof CopyReadingRecorder) {
+          fc.forEach((t, q) => recorder.readAs(t, fg[q]));
+          foundStates.forEach((t, q) => recorder.readAs(t, ivs[q]));
+          captured.forEach((c, q) => recorder.readAsOriginal(foundCaptured[q], c));
+        }
         return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
       };
-      const { grads } = tapeGradients(loss, targets);
+      // A loop nested in the body reads the captured tensors themselves (its own trace has no stand-ins): their
+      // gradients there are the captured tensors' own, added to those through the stand-ins.
+      const firstCaptured = here.length - foundCaptured.length;
+      const nested = gradViews ? L.floatIn.filter((i) => i >= firstCaptured).map((i) => captured[i - firstCaptured]) : [];
+      const { grads: all } = tapeGradients(loss, [...targets, ...nested]);
+      const grads = all.slice(0, targets.length);
+      nested.forEach((_, q) => {
+        const k = targets.length - nested.length + q;
+        const extra = all[targets.length + q];
+        if (extra != null) grads[k] = grads[k] == null ? extra : tf.add(grads[k]!, extra);
+      });
       const g = grads.map((t, i) => t ?? tf.zerosLike(targets[i]));
       const byInput = new Map(L.floatIn.map((i, q) => [i, g[q]]));
       return [
@@ -184,7 +206,8 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
         ...L.floatInv.map((i, q) => tf.add(dInv[q], byInput.get(nFC + n.nX + i)!)),
         ...L.floatX.map((i) => byInput.get(nFC + i)!),
       ];
-    }, [...templates, ...carryIn, ...row0, ...dyTemplates, ...(gradViews ? carryIn : []), ...invStates], { captureHostData: true });
+    }, [...templates, ...carryIn, ...row0, ...dyTemplates, ...(gradViews ? carryIn : []), ...invStates,
+      ...(gradViews ? [...invStates, ...captured] : [])], { captureHostData: true, standIns: gradViews });
   } finally {
     [...templates, ...dyTemplates].forEach((t) => t.dispose());
   }
@@ -253,7 +276,9 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const floatY = L.floatOut.filter((j) => j >= nFC);
   const nIS = n.inputs.length - nFC - n.nX - n.sub.captured.length;
   const nG = cpuForms ? nFC : 0;
-  const explicit = nDC + nDI + nFC + n.nX + floatY.length + nG + nIS;
+  // The forward loop's invariants as it left them (ScanSpec.residualInvariants), for the recomputed kernels.
+  const nFound = cpuForms ? n.inputs.length - nFC - n.nX : 0;
+  const explicit = nDC + nDI + nFC + n.nX + floatY.length + nG + nIS + nFound;
   const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, k) => from + k);
   const inits = cpuForms ? n.inputs.slice(0, nFC) : [];
   const nBwdIn = explicit + bwdCaptured.length;
@@ -263,25 +288,26 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     length: n.spec.length,
     carryArgs: range(0, nDC + nDI),
     xArgs: range(nDC + nDI, nFC + n.nX + floatY.length + nG),
-    invariantArgs: [...range(explicit - nIS, nIS), ...bwdSub.captured.map((c) => c.leaf)],
+    invariantArgs: [...range(explicit - nFound - nIS, nIS + nFound), ...bwdSub.captured.map((c) => c.leaf)],
     numYs: L.floatX.length,
     reverse: true,
     firstRows: inits.length === 0 ? undefined
       : [...range(nBwdIn + nFC, nFC), ...new Array<number>(n.nX + floatY.length).fill(-1), ...range(nBwdIn, nFC)],
   };
   const all = runAndRecord('Scan', { ...n.spec, body: fwdBody, numYs: n.nY + nFC, residualYs: nFC, retained: [bp],
-    ...(cpuForms ? { residualFirstRows: true } : {}) }, n.inputs, 'scan');
+    ...(cpuForms ? { residualFirstRows: true, residualInvariants: true } : {}) }, n.inputs, 'scan');
   const results = all.slice(0, nFC + n.nY);
   const residuals = all.slice(nFC + n.nY, nFC + n.nY + nFC);
   // Row 0 of the residuals as the forward loop found it (ScanSpec.residualFirstRows): the backward step of row 0
   // recomputes its forward kernels on it (fuzz seed 1607689).
-  const firsts = all.slice(nFC + n.nY + nFC);
+  const firsts = all.slice(nFC + n.nY + nFC, nFC + n.nY + nFC + inits.length);
+  const founds = all.slice(nFC + n.nY + nFC + inits.length);
   const floatRes = L.floatOut.map((j) => results[j]);
   const xs = n.inputs.slice(nFC, nFC + n.nX);
   const invStates = n.inputs.slice(nFC + n.nX, nFC + n.nX + nIS);
   // tfjs frees the forward pass's tensors before the backward pass: what the backward
   // node reads travels as the custom gradient's saved clones.
-  const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured, ...inits, ...firsts];
+  const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured, ...inits, ...firsts, ...founds];
   const floatInputs = L.floatIn.map((i) => n.inputs[i]);
   const badInputs = bad.map((i) => n.inputs[i]);
   const gradients = (douts: tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
@@ -291,9 +317,12 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     const sInv = saved.slice(nFC + n.nX, nFC + n.nX + nIS);
     const sCap = saved.slice(nFC + n.nX + nIS, nFC + n.nX + nIS + bwdCaptured.length);
     const sInit = saved.slice(nFC + n.nX + nIS + bwdCaptured.length, nFC + n.nX + nIS + bwdCaptured.length + inits.length);
-    const sFirst = saved.slice(nFC + n.nX + nIS + bwdCaptured.length + inits.length);
+    const atFirst = nFC + n.nX + nIS + bwdCaptured.length + inits.length;
+    const sFirst = saved.slice(atFirst, atFirst + firsts.length);
+    const sFound = saved.slice(atFirst + firsts.length);
     const grads = runAndRecord('Scan', { ...bwdSpec, body: retainProgram(bp) },
-      [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...(cpuForms ? sRes : []), ...sInv, ...sCap, ...sInit, ...sFirst],
+      [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...(cpuForms ? sRes : []), ...sInv, ...sFound, ...sCap,
+        ...sInit, ...sFirst],
       'scan gradient');
     const dCarry0 = grads.slice(0, nDC);
     const dInv = grads.slice(nDC, nDC + nDI);

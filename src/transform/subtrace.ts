@@ -14,6 +14,7 @@ import { Recorder } from '../compiler/recorder';
 import { StateShapeError, TraceError, InternalError } from '../errors';
 import { holderCount, State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
+import { CopyReadingRecorder } from './copy-reads';
 import { ShadowStates } from './shadow';
 import { isTensor, tensorLeaves, valueSignature } from '../state/tree';
 import { flatten, mapLeaves, TreeDef } from '../util/pytree';
@@ -108,14 +109,17 @@ export function disposeFailedRecording(recorder: Recorder): void {
 /**
  * Traces `fn(...rebuild(explicit))` into a sub-program. `explicit` are real tensors
  * standing for the explicit arguments (carry leaves, a row of each x); the function
- * runs once for real on copies of them, and nothing it computes survives.
+ * runs once for real on copies of them, and nothing it computes survives. `standIns`: the
+ * recorder is a {@link CopyReadingRecorder}, on which `fn` sets stand-ins for outer tensors.
  */
 export function subTrace(what: string, fn: (args: tf.Tensor[]) => unknown, explicit: readonly tf.Tensor[],
-  opts: { forbidWrites?: boolean; captureHostData?: boolean } = {}): SubTrace {
+  opts: { forbidWrites?: boolean; captureHostData?: boolean; standIns?: boolean } = {}): SubTrace {
   const parent = currentObserver();
   if (parent === undefined) throw new InternalError(`${what} traced outside a trace`);
   const outer = currentListener();
-  const recorder = new Recorder(what, outer instanceof Recorder ? outer : undefined, opts.captureHostData === true);
+  const enclosing = outer instanceof Recorder ? outer : undefined;
+  const recorder = opts.standIns === true ? new CopyReadingRecorder(what, enclosing, opts.captureHostData === true)
+    : new Recorder(what, enclosing, opts.captureHostData === true);
   const { shadow: observer, args: stateArgs } = subContext(recorder, parent, what, opts.forbidWrites === true);
   let outTree: TreeDef = { kind: 'leaf' };
   const outputs: number[] = [];

@@ -99,7 +99,10 @@ function batchScan(spec: ScanSpec, ins: readonly Batched[], size: number, what: 
   const [finalCarry, ys] = scan(body, init, xsIn, { length: spec.length });
   // A gradient's forward scan also hands out row 0 of its residuals, the initial carries (ScanSpec.residualFirstRows).
   const firsts = spec.residualFirstRows === true ? init.map((t, k) => ({ t, axis: carryFlags[k] ? 0 : null })) : [];
-  return [...asBatched(finalCarry, carryFlags), ...(ys ?? []).map((y, k) => ({ t: y, axis: yFlags[k] ? 1 : null })), ...firsts];
+  // And its invariants (ScanSpec.residualInvariants).
+  const invariants = spec.residualInvariants === true ? invs : [];
+  return [...asBatched(finalCarry, carryFlags), ...(ys ?? []).map((y, k) => ({ t: y, axis: yFlags[k] ? 1 : null })), ...firsts,
+    ...invariants];
 }
 
 function batchWhile(spec: WhileSpec, ins: readonly Batched[], size: number, what: string): Batched[] {

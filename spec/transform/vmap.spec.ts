@@ -515,6 +515,7 @@ describe('transform.vmap: float32 results with int32 storage', () => {
       for (let call = 0; call < 2; call++) await check(await callJitted(jitted, ints) as tf.Tensor, `jit call ${call}`);
     }
   });
+
   it('a mapped argument or batched state that is a float32 cast of int32 data, over an axis with a longer one before it: the lanes\' slices are Float32Array copies (reported by w21d on cpu: 16777217 where the lanes give 16777216)', async () => {
     // The cast keeps its Int32Array on cpu; tfjs's CPU Slice of a lane that is not contiguous
     // copies it into a Float32Array, so each lane reads the values rounded to f32.

@@ -515,6 +515,32 @@ describe('transform.vmap: float32 results with int32 storage', () => {
       for (let call = 0; call < 2; call++) await check(await callJitted(jitted, ints) as tf.Tensor, `jit call ${call}`);
     }
   });
+
+  it('a mapped argument or batched state that is a float32 cast of int32 data, over an axis with a longer one before it: the lanes\' slices are Float32Array copies (reported by w21d on cpu: 16777217 where the lanes give 16777216)', async () => {
+    // The cast keeps its Int32Array on cpu; tfjs's CPU Slice of a lane that is not contiguous
+    // copies it into a Float32Array, so each lane reads the values rounded to f32.
+    const ints = tf.tensor3d([[[16777217, 5], [-16777217, 2147483583]], [[33554435, 7], [1, -3]]], [2, 2, 2], 'int32');
+    const f = (lane: tf.Tensor) => tf.cast(lane, 'int32');
+    for (const inAxis of [1, 2, -1]) {
+      const axis = inAxis < 0 ? inAxis + 3 : inAxis;
+      const want = Array.from(await perLane(f, [tf.cast(ints, 'float32')], [axis], 2).data());
+      const check = async (r: tf.Tensor, how: string) => {
+        expect(r.shape, `inAxes ${inAxis}, ${how}`).to.deep.equal([2, 2, 2]);
+        expect(Array.from(await r.data()), `inAxes ${inAxis}, ${how}`).to.deep.equal(want);
+      };
+      await check(T.vmap(f, { inAxes: inAxis })(tf.cast(ints, 'float32')) as tf.Tensor, 'vmap');
+      const jitted = T.jit((x: tf.Tensor) => T.vmap(f, { inAxes: inAxis })(tf.cast(x, 'float32')) as tf.Tensor);
+      for (let call = 0; call < 2; call++) await check(await callJitted(jitted, ints) as tf.Tensor, `jit call ${call}`);
+      const own = T.jit(T.vmap(f, { inAxes: inAxis }));
+      for (let call = 0; call < 2; call++) await check(await callJitted(own, tf.cast(ints, 'float32')) as tf.Tensor, `jit(vmap) call ${call}`);
+      // The same data as a state batched on that axis.
+      const state = new bst.HiddenState(tf.cast(ints, 'float32'));
+      const g = T.vmap(() => tf.cast(state.value, 'int32'), { inStates: { [axis]: { state } }, axisSize: 2 });
+      await check(g() as tf.Tensor, 'batched state');
+      state.value = tf.cast(ints, 'float32');
+      await check(await callJitted(T.jit(() => g() as tf.Tensor)) as tf.Tensor, 'batched state, jit');
+    }
+  });
 });
 
 describe('transform.vmap: rank-4 lanes', () => {

@@ -136,12 +136,26 @@ function placeAt(b: Batched, axis: number, size: number): tf.Tensor {
  * on its CPU form). Taken before the lane trace, which runs lane 0 for real and may upload `t`
  * where the function also reads it whole (captured): lane by lane, lane 0's slice is taken
  * before any of its kernels ran, so it is host data whatever they upload; `undefined` when `t`
- * is read as it is. The copy has the batch axis (`axis`) first: see {@link hostAtFront}.
+ * is read as it is. The copy has the batch axis (`axis`) first: see {@link hostAtFront}. On any
+ * backend, also where the lanes' slices round what `t` holds ({@link lanesCopied}).
  */
 function laneData(t: tf.Tensor, axis: number): tf.Tensor | undefined {
   const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
-  if (t.size >= threshold || isOnDevice(t)) return undefined;
+  if ((t.size >= threshold || isOnDevice(t)) && !lanesCopied(t, axis)) return undefined;
   return axis === 0 ? tf.slice(t, t.shape.map(() => 0), t.shape) : hostAtFront(t, axis);
+}
+
+/**
+ * Whether each lane's slice of `t` along `axis` is a copy that rounds what `t` holds: `t` is a
+ * float32 cast of int32 data held as an Int32Array (see {@link heldAsHostInt32}), and the lanes
+ * are not contiguous (two lanes or more, and an axis of size over 1 before `axis`), so tfjs's
+ * CPU `Slice` copies each into a Float32Array (16777217 becomes 16777216), where the batched
+ * kernels would read the exact integers (`vmap(l => tf.cast(l, 'int32'), {inAxes: 1})` over a
+ * cast `[2, 3]` gave 16777217 where the lanes give 16777216, on cpu). Such an argument is fed
+ * through its {@link hostAtFront} copy, a `Transpose` that rounds as the lanes' slices do.
+ */
+function lanesCopied(t: tf.Tensor, axis: number): boolean {
+  return t.shape[axis]! > 1 && t.shape.slice(0, axis).some((d) => d > 1) && heldAsHostInt32(t);
 }
 
 /**
@@ -341,7 +355,10 @@ function runVmap(fn: (...args: unknown[]) => unknown, opts: VmapOptions, c: Comp
           s.leaves.forEach((leaf) => { feeds[leaf] = { t: lanes, axis: 0 }; });
         } else {
           const axis = s.role.kind === 'batched' ? s.role.axis : null;
-          s.leaves.forEach((leaf, k) => { feeds[leaf] = { t: ls[k], axis }; });
+          // A batched state's lanes are slices of it too: rounded copies where they are not contiguous.
+          s.leaves.forEach((leaf, k) => {
+            feeds[leaf] = axis !== null && lanesCopied(ls[k], axis) ? { t: hostAtFront(ls[k], axis), axis: 0 } : { t: ls[k], axis };
+          });
         }
       }
       for (const cap of lt.captured) feeds[cap.leaf] = { t: cap.tensor, axis: null };

@@ -54,6 +54,9 @@ describe('forLoop', () => {
     expectTensorClose(jitted.p[0], [[1, 2], [6, 8], [15, 18]]);
     jf(a, b);
     expect(ticks).to.deep.equal(['2/3', '3/3', '2/3', '3/3', '2/3', '3/3']); // eager, traced call, replay
+    // A trace whose results are discarded (lower, here of a new signature) reports no steps.
+    T.jit(f).lower(a, b);
+    expect(ticks).to.have.length(6);
   });
 
   it('a value computed in the jitted function and captured by the body follows the inputs', () => {

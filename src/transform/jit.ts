@@ -130,7 +130,10 @@ export class JitCore {
   private pendingAsync = 0;
   private lastAsync: Promise<unknown> = Promise.resolve();
 
-  /** Calls the function: replays a cached program, or traces one (then returns the traced results). */
+  /**
+   * Calls the function: replays a cached program, or traces one (then returns the traced results;
+   * on webgpu it runs the program it traced, see {@link callNow}).
+   */
   call(args: unknown[]): unknown {
     // Inline when disabled, when nested in another trace, or under a gradient tape
     // (a replay runs kernels behind the tape's back).
@@ -149,8 +152,15 @@ export class JitCore {
     const plan = planCall(args, this.spec, this.name);
     noteUse(`jit(${this.name}) was called`);
     try {
-      const entry = this.find(plan);
-      if (entry === undefined) return this.trace(plan, true).result;
+      let entry = this.find(plan);
+      if (entry === undefined) {
+        // The trace runs the function on copies of the arguments and states. On webgpu where a
+        // kernel runs (tfjs's CPU forms or the GPU) depends on which inputs are the same data and
+        // what earlier kernels uploaded, which copies do not share: there the first call runs the
+        // traced program on the real inputs, as every later call does (and as callAsync does).
+        if (!readsAreAsync()) return this.trace(plan, true).result;
+        entry = this.trace(plan, false).entry;
+      }
       const states = entry.states;
       for (let i = 0; i < states.length; i++) assertLiveState(states[i][0], this.name, this.label);
       const { outputs, writes } = entry.executable.run(plan.leaves, entry.slots);

@@ -17,7 +17,7 @@ import { ProgressReporter, toReporter } from './progress';
 import { evalShape } from './eval-shape';
 import { needsLoopOptions, scanWithOptions } from './scan-options';
 import { subTrace } from './subtrace';
-import { isTracing } from './trace';
+import { isTracing, isTracingWithoutResults } from './trace';
 import { isTapeOn } from '../backend/tfjs-engine';
 import { differentiableScan } from './scan-grad';
 
@@ -203,7 +203,9 @@ function tracedScan<C, X, Y>(fn: (carry: C, x: X) => [C, Y], init: C, xLeaves: t
     xArgs: xLeaves.map((_, k) => nC + k),
     invariantArgs: [...invariant.flatMap((a) => a.leaves), ...sub.captured.map((c) => c.leaf)],
     numYs: nY,
-    progress: reporter === undefined ? undefined : { every: reporter.every ?? 1, tick: (s, t) => reporter.tick(s, t) },
+    // Quiet in a trace whose results are discarded: the program's run then reports the steps.
+    progress: reporter === undefined ? undefined : { every: reporter.every ?? 1,
+      tick: (s, t) => { if (!isTracingWithoutResults()) reporter.tick(s, t); } },
   };
   const inputs = [...carryLeaves, ...outerLeaves(sub, written), ...xLeaves,
     ...outerLeaves(sub, invariant.map((a) => a.state)), ...sub.captured.map((c) => c.tensor)];

@@ -121,6 +121,17 @@ export function isTracing(): boolean {
   return tracing > 0;
 }
 
+let tracingWithoutResults = 0;
+
+/**
+ * True while a trace runs whose results are discarded (`lower`, `callAsync`'s first call, a
+ * first call on webgpu, which then runs the program it traced): a loop's progress bar stays
+ * quiet there, since the program's own run reports every step.
+ */
+export function isTracingWithoutResults(): boolean {
+  return tracingWithoutResults > 0;
+}
+
 /** Runs `fn` as part of a trace (`isTracing()` is true inside): vmap records its per-lane program so. */
 export function duringTrace<R>(fn: () => R): R {
   tracing++;
@@ -146,6 +157,7 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
   let writes: StateWrite[] = [];
   let kept: { outputs: (tf.Tensor | undefined)[]; writes: tf.Tensor[][] };
   tracing++;
+  if (!commit) tracingWithoutResults++;
   startListening(recorder);
   try {
     kept = tf.tidy(() => {
@@ -192,6 +204,7 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
   } finally {
     stopListening();
     tracing--;
+    if (!commit) tracingWithoutResults--;
   }
 
   let result: unknown;

@@ -99,8 +99,11 @@ function nested<C, X, Y>(fn: Step<C, X, Y>, init: C, xs: readonly tf.Tensor[], x
   tick?: (done: number) => void, offset = 0): [C, Y] {
   const traced = isTracing();
   if (n <= base || (!traced && !isTapeOn())) {
-    const r = scan(fn, init, unflatten(xDef, [...xs]) as X, { length: n });
-    tick?.(offset + n);
+    // The scan reports its last step itself, so a traced program reports it at every run (and
+    // a trace whose results are discarded does not).
+    const r = scan(fn, init, unflatten(xDef, [...xs]) as X, { length: n,
+      pbar: tick === undefined || n === 0 ? undefined : { every: n, tick: () => tick(offset + n) } });
+    if (n === 0) tick?.(offset);
     return r;
   }
   const b = blockSize(n, base);
@@ -128,11 +131,11 @@ function nested<C, X, Y>(fn: Step<C, X, Y>, init: C, xs: readonly tf.Tensor[], x
   }
   if (rest > 0) {
     const tail = xs.map((x) => tf.slice(x, m * b, rest));
-    const [c, y] = traced ? nested(fn, carry, tail, xDef, rest, base)
+    const [c, y] = traced ? nested(fn, carry, tail, xDef, rest, base, tick, offset + m * b)
       : checkpointed((c0: C, t: tf.Tensor[]) => nested(fn, c0, t, xDef, rest, base), carry, tail);
     carry = c;
     ys = joinYs([ys, y]);
-    tick?.(n);
+    if (!traced) tick?.(offset + n);
   }
   return [carry, ys as Y];
 }

@@ -15,6 +15,12 @@ import { unflatten } from '../util/pytree';
 import { CallPlan, planCall, StaticSpec } from './signature';
 import { assertLiveState, isTracing, StateLabeler, traceCall, Traced } from './trace';
 import { isJitDisabled } from './disable';
+import { targetNamed } from '../backend/targets';
+
+/** Whether the backend runs a kernel on host forms or the device by where its inputs are (webgpu). */
+function placementFollowsData(): boolean {
+  return (targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0) > 0;
+}
 import { withPlaceholderControl } from './loop-util';
 
 /** Options of {@link jit}. */
@@ -158,7 +164,7 @@ export class JitCore {
         // kernel runs (tfjs's CPU forms or the GPU) depends on which inputs are the same data and
         // what earlier kernels uploaded, which copies do not share: there the first call runs the
         // traced program on the real inputs, as every later call does (and as callAsync does).
-        if (!readsAreAsync()) return this.trace(plan, true).result;
+        if (!placementFollowsData()) return this.trace(plan, true).result;
         entry = this.trace(plan, false).entry;
       }
       const states = entry.states;

@@ -111,8 +111,11 @@ function viaPad(g: tf.Tensor): tf.Tensor {
 /**
  * Traces one backward step. Explicit arguments `[dcarry (float carry leaves), dinv so far
  * (float invariants), carry leaves, x rows, dys (float ys), (with `gradViews`) carry leaves
- * again, read-only state leaves]`; results `[dcarry before the step, dinv after it, dx (float
- * xs)]`. Captured tensors are used as they are (captured again by this trace).
+ * again, read-only state leaves, (with `gradViews`) the read-only state leaves and captured
+ * tensors as the forward loop left them (ScanSpec.residualInvariants)]`; results `[dcarry
+ * before the step, dinv after it, dx (float xs)]`. Without `gradViews` captured tensors are
+ * used as they are (captured again by this trace); with it the kernels run on those stand-ins
+ * and the captured tensors are captured only where a gradient kernel reads them.
  *
  * The step recomputes the body's kernels from the first carry leaves; with `gradViews` the
  * gradient kernels (recorded after them) read the second ones instead. On webgpu that lets
@@ -151,7 +154,7 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       // With gradViews the recomputed forward kernels read the invariants as the forward loop left them
       // (ScanSpec.residualInvariants), the gradient kernels the invariants themselves (rebound below). The
       // kernels run on those stand-ins, never on the captured tensors: this trace runs before the forward
-      // loop, and a GPU kernel of it must not upload what that loop reads (a plain call's results are the trace's).
+      // loop, and a GPU kernel of it must not upload what that loop reads in the same trace.
       const found = gradViews ? take(invStates.length + captured.length) : [];
       const foundStates = gradViews ? found.slice(0, invStates.length) : ivs;
       const foundCaptured = gradViews ? found.slice(invStates.length) : captured;

@@ -158,8 +158,8 @@ export function traceCall(fnName: string, fn: (...args: unknown[]) => unknown, t
   let kept: { outputs: (tf.Tensor | undefined)[]; writes: tf.Tensor[][] };
   tracing++;
   if (!commit) tracingWithoutResults++;
-  startListening(recorder);
   try {
+    startListening(recorder);
     kept = tf.tidy(() => {
       const copies = plan.leaves.map((t, i) => {
         const c = copyTensor(t);

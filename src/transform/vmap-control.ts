@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CondSpec, KernelNode, Program, ScanSpec, WhileSpec } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
-import { broadcastLowRank, permute } from '../compiler/kernels/batching/helpers';
+import { atFront, permute } from '../compiler/kernels/batching/helpers';
 import { InternalError, TraceError } from '../errors';
 import { scan } from './scan';
 import { checkedSwitch, switchBranches } from './switch';
@@ -38,17 +38,10 @@ function batchedOutputs(p: Program, args: readonly boolean[]): boolean[] {
   return p.outputs.map((o) => o.kind === 'value' && flag[o.value]);
 }
 
-/** `b` batched at axis 0 (broadcast when it is not batched). */
-function front(b: Batched, size: number): tf.Tensor {
-  if (b.axis === null) return broadcastLowRank(tf.expandDims(b.t, 0), [size, ...b.t.shape]);
-  if (b.axis === 0) return b.t;
-  const perm = [...Array(b.t.rank).keys()].filter((k) => k !== b.axis);
-  return permute(b.t, [b.axis, ...perm]);
-}
 
 /** `b` as `batched` says: at axis 0, or as it is (then it must not be batched). */
 function conform(b: Batched, batched: boolean, size: number, what: string): tf.Tensor {
-  if (batched) return front(b, size);
+  if (batched) return atFront(b, size);
   if (b.axis !== null) throw new InternalError(`${what}: a value the batching analysis called lane-independent is batched`);
   return b.t;
 }
@@ -84,7 +77,7 @@ function batchScan(spec: ScanSpec, ins: readonly Batched[], size: number, what: 
   const xsIn = xs.map((x) => {
     if (x.axis === null) return x.t;
     if (x.axis === 1) return x.t;
-    const t = front(x, size);
+    const t = atFront(x, size);
     return permute(t, [1, 0, ...[...Array(t.rank).keys()].slice(2)]);
   });
   const body = (carry: tf.Tensor[], row: tf.Tensor[]): [tf.Tensor[], tf.Tensor[]] => {
@@ -144,8 +137,8 @@ function batchWhile(spec: WhileSpec, ins: readonly Batched[], size: number, what
     final = whileLoop((carry: tf.Tensor[]) => tf.reshape(pred(carry).t, []), step, init);
   } else {
     // Run while any lane is still going; a finished lane keeps its carry.
-    final = whileLoop((carry: tf.Tensor[]) => tf.any(tf.reshape(front(pred(carry), size), [size])), (carry: tf.Tensor[]) => {
-      const going = tf.reshape(front(pred(carry), size), [size]);
+    final = whileLoop((carry: tf.Tensor[]) => tf.any(tf.reshape(atFront(pred(carry), size), [size])), (carry: tf.Tensor[]) => {
+      const going = tf.reshape(atFront(pred(carry), size), [size]);
       const next = step(carry);
       return next.map((t, k) => tf.where(tf.reshape(going, [size, ...new Array(t.rank - 1).fill(1)]), t, carry[k]));
     }, init);
@@ -171,13 +164,13 @@ function batchCond(spec: CondSpec, ins: readonly Batched[], size: number, what: 
     return asBatched(out as tf.Tensor[], outFlags);
   }
   // A checked node (ifelse's checkCond) checks every lane: eagerly before any branch runs.
-  const lanes = spec.check === undefined ? undefined : tf.cast(tf.reshape(front(index, size), [size]), 'int32');
+  const lanes = spec.check === undefined ? undefined : tf.cast(tf.reshape(atFront(index, size), [size]), 'int32');
   if (lanes !== undefined && !isTracing()) lanes.dataSync().forEach((raw) => spec.check!(raw));
   // Each lane its own branch: run them all and select per lane.
   // Clamped as the branch node clamps (minimum/maximum: tfjs-wasm's int32 clipByValue goes through float).
-  const idx = tf.minimum(tf.maximum(tf.cast(tf.reshape(front(index, size), [size]), 'int32'), tf.scalar(0, 'int32')),
+  const idx = tf.minimum(tf.maximum(tf.cast(tf.reshape(atFront(index, size), [size]), 'int32'), tf.scalar(0, 'int32')),
     tf.scalar(n - 1, 'int32'));
-  const results = spec.branches.map((b) => run(b, ops.map((o) => o.t)).map((r) => front(r, size)));
+  const results = spec.branches.map((b) => run(b, ops.map((o) => o.t)).map((r) => atFront(r, size)));
   const selected = results[0].map((first, k) => {
     let acc = first;
     for (let j = 1; j < n; j++) {

@@ -47,7 +47,11 @@ export function uploadAsLanes(ins: readonly (Batched | undefined)[], unbatched: 
   if (left.length === 0 || !outs.some((o) => isOnDevice(o.t))) return;
   const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
   const batched = ins.filter((b): b is Batched => b !== undefined && b.axis !== null);
-  const smallBatch = batched.every((b) => b.t.size < threshold);
+  const lanes = batched.length > 0 ? batched[0].t.shape[batched[0].axis!]! : 1;
+  // Small batched inputs and GPU outputs mean no CPU form, unless a rule's tile of an
+  // unbatched input onto the batch reached the threshold (each lane's kernel, reading the
+  // input itself, then ran on the CPU forms).
+  const smallBatch = batched.every((b) => b.t.size < threshold) && unbatched.every((t) => t.size * lanes < threshold);
   const largeLane = batched.some((b) => b.t.size / b.t.shape[b.axis!]! >= threshold);
   if (!batchedOnDevice && !smallBatch && !largeLane) return;
   tf.tidy(() => {

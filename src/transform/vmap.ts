@@ -155,7 +155,16 @@ function laneData(t: tf.Tensor, axis: number): tf.Tensor | undefined {
  * through its {@link hostAtFront} copy, a `Transpose` that rounds as the lanes' slices do.
  */
 function lanesCopied(t: tf.Tensor, axis: number): boolean {
-  return t.shape[axis]! > 1 && t.shape.slice(0, axis).some((d) => d > 1) && heldAsHostInt32(t);
+  return !lanesContiguous(t.shape, axis) && heldAsHostInt32(t);
+}
+
+/**
+ * Whether each lane of a tensor of `shape` along `axis` is one contiguous run of its data (one
+ * lane, or no axis of size over 1 before `axis`): tfjs's CPU `Slice` then keeps a subarray of
+ * the same array, where otherwise it copies the lane into an array of its dtype.
+ */
+function lanesContiguous(shape: readonly number[], axis: number): boolean {
+  return shape[axis] === 1 || shape.slice(0, axis).every((d) => d === 1);
 }
 
 /**
@@ -166,15 +175,15 @@ function lanesCopied(t: tf.Tensor, axis: number): boolean {
  * upload leaves the lanes' data on the host (a dead `matMul(w, reshape(lane))` over inAxes -1,
  * then `cast(lane, 'int32')`: -3.4e38 cast on the CPU forms, 0, where each lane's ran on the
  * GPU, -2147483648). With the axis first at the start the rules read the data as it is, as the
- * lanes do. The copy holds the values as the lanes' slices do (tfjs's CPU `Slice`): where every
- * axis before the batch axis has size 1 each lane is contiguous, a subarray of the same array (a
- * float32 cast of int32 data keeps its Int32Array: see {@link asStacked}), and the copy is a
- * slice of it reshaped; otherwise each lane is copied into an array of its dtype, as the CPU
+ * lanes do. The copy holds the values as the lanes' slices do (tfjs's CPU `Slice`): where each
+ * lane is contiguous ({@link lanesContiguous}), a subarray of the same array (a float32 cast of
+ * int32 data keeps its Int32Array: see {@link asStacked}), the copy is a slice of it reshaped;
+ * otherwise each lane is copied into an array of its dtype, as the CPU
  * `Transpose` copies.
  */
 function hostAtFront(t: tf.Tensor, axis: number): tf.Tensor {
   const rest = [...Array(t.rank).keys()].filter((k) => k !== axis);
-  if (t.shape.slice(0, axis).every((d) => d === 1)) {
+  if (lanesContiguous(t.shape, axis)) {
     return tf.tidy(() => tf.reshape(tf.slice(t, t.shape.map(() => 0), t.shape), [t.shape[axis]!, ...rest.map((k) => t.shape[k]!)]));
   }
   return tf.transpose(t, [axis, ...rest]);

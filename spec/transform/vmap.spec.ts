@@ -543,6 +543,33 @@ describe('transform.vmap: float32 results with int32 storage', () => {
   });
 });
 
+describe('transform.vmap: int32 results with float32 storage', () => {
+  it('an int32 abs (and a cpu square) of small host lanes comes out as the lanes stacked, eagerly and jitted, and so does a kernel reading it (fuzz seed 3110174 on webgpu: 2147483648 where tf.stack gives -2147483648)', async () => {
+    // tfjs's CPU Abs (tfjs-cpu's; tfjs-webgpu's CPU form of host data below its threshold)
+    // writes a Float32Array under the int32 record: 2147483646 rounds to 2^31, and so does
+    // |-2^31|. Stacking the lanes (Pack, a CPU concat into an Int32Array) wraps it.
+    const ints = tf.tensor2d([[2147483646, -3, 5], [-2147483648, 7, 2147483646]], [2, 3], 'int32');
+    const abs = (lane: tf.Tensor) => tf.abs(lane);
+    const cases: [string, (lane: tf.Tensor) => tf.Tensor, (x: tf.Tensor) => tf.Tensor][] = [
+      ['abs', abs, (x) => x],
+      ['abs, then a float32 cast of the result', abs, (x) => tf.cast(x, 'float32')],
+      ['abs, then a comparison with 0 (tfjs-cpu\'s Less reads the array as it is)', abs, (x) => tf.cast(tf.less(x, tf.scalar(0, 'int32')), 'int32')],
+      ['square, then a comparison with 0', (lane) => tf.square(tf.minimum(lane, tf.scalar(46341, 'int32'))),
+        (x) => tf.cast(tf.less(x, tf.scalar(0, 'int32')), 'int32')],
+    ];
+    for (const [what, f, after] of cases) {
+      const want = Array.from(await tf.tidy(() => after(perLane(f, [ints], [0], 2))).data());
+      const check = async (r: tf.Tensor, how: string) => {
+        expect(r.shape, `${what}, ${how}`).to.deep.equal([2, 3]);
+        expect(Array.from(await r.data()), `${what}, ${how}`).to.deep.equal(want);
+      };
+      await check(tf.tidy(() => after(T.vmap(f)(ints) as tf.Tensor)), 'vmap');
+      const jitted = T.jit((x: tf.Tensor) => after(T.vmap(f)(x) as tf.Tensor));
+      for (let call = 0; call < 3; call++) await check(await callJitted(jitted, ints) as tf.Tensor, `jit call ${call}`);
+    }
+  });
+});
+
 describe('transform.vmap: rank-4 lanes', () => {
   // tfjs-webgpu tiles a rank-5 tensor on its CPU kernel, reading GPU data synchronously (Node
   // cannot), and its Select, Reverse, Cumsum and Pad programs take at most rank 4: the batched

@@ -128,6 +128,13 @@ export interface GpuFusion {
    * the values stay exact beyond 2^24 until a kernel copies them into a Float32Array.
    */
   hostInt32(t: TensorInfo): boolean;
+  /**
+   * Whether `t`'s values are on the host in a Float32Array, whatever its dtype: tfjs-webgpu's
+   * CPU `Abs` of int32 data writes one under an int32 record, which reads back as it is
+   * (2147483648 for |-2147483648|, or for 2147483646 rounded), where a copy into an Int32Array
+   * (a CPU `Pack` or `Concat`) wraps it.
+   */
+  hostFloat32(t: TensorInfo): boolean;
   /** Below this many elements, host inputs run on the backend's CPU kernels (0: never). */
   cpuForwardThreshold(): number;
   /** The most storage buffers one program may bind, its output included (the device's `maxStorageBuffersPerShaderStage`). */

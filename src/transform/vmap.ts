@@ -14,7 +14,7 @@ import { isOnDevice, isTapeOn } from '../backend/tfjs-engine';
 import { targetNamed } from '../backend/targets';
 import { disposeProgram } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
-import { heldAsHostInt32, permute } from '../compiler/kernels/batching/helpers';
+import { heldAsHostFloat32, heldAsHostInt32, permute } from '../compiler/kernels/batching/helpers';
 import { RANDOM_SPLIT } from '../kernels/names';
 import { BatchAxisError } from '../errors';
 import { State, StateValue } from '../state/state';
@@ -202,13 +202,17 @@ function hostAtFront(t: tf.Tensor, axis: number): tf.Tensor {
  * `expandDims` of the lane of `cast(x, 'float32')` gave 16777217 where the lanes stacked
  * give 16777216); and GPU data in an int32 buffer, which the lanes' `Pack` (a concat
  * program with a float32 output) converts to f32 too (the same seed with the cast uploaded
- * by a dead `atan2`). Other results are returned as they are.
+ * by a dead `atan2`). The mirror case: small int32 host data held in a Float32Array (tfjs's
+ * CPU `Abs` of int32 writes one), which the lanes' `Pack` copies into an Int32Array, wrapping
+ * 2147483648 to -2147483648 (fuzz seed 3110174: a vmapped `abs` of int32 lanes holding
+ * 2147483646, which f32 rounds to 2^31). Other results are returned as they are.
  */
 function asStacked(t: tf.Tensor, axis: number, size: number): tf.Tensor {
-  if (size < 2 || t.dtype !== 'float32') return t;
+  if (size < 2 || (t.dtype !== 'float32' && t.dtype !== 'int32')) return t;
   const gpu = targetNamed(tf.getBackend())?.gpuFusion;
-  const intStorage = gpu !== undefined && isOnDevice(t) ? gpu.storageDtype(t) === 'int32' : heldAsHostInt32(t);
-  if (!intStorage) return t;
+  const mixed = t.dtype === 'int32' ? heldAsHostFloat32(t)
+    : gpu !== undefined && isOnDevice(t) ? gpu.storageDtype(t) === 'int32' : heldAsHostInt32(t);
+  if (!mixed) return t;
   const a = normalizeAxis(axis, t.rank);
   return tf.stack(tf.unstack(t, a), a);
 }

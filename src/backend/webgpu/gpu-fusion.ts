@@ -39,6 +39,7 @@ export const WEBGPU_FUSION: GpuFusion = {
   onDevice: (t) => isOnDevice(backend(), t.dataId),
   storageDtype: (t) => storageDtype(backend(), t.dataId) ?? t.dtype,
   hostInt32: (t) => hostValues(backend(), t.dataId) instanceof Int32Array,
+  hostFloat32: (t) => hostValues(backend(), t.dataId) instanceof Float32Array,
   // tfjs-webgpu's shouldExecuteOnCPU: WEBGPU_CPU_FORWARD and WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD (public flags).
   cpuForwardThreshold: () => (tf.env().getBool('WEBGPU_CPU_FORWARD') ? tf.env().getNumber('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD') : 0),
   // Read from the device (WebGPU's default is 8, which tfjs-webgpu leaves as it is; a browser's

@@ -46,6 +46,22 @@ export function heldAsHostInt32(t: tf.Tensor): boolean {
   return !isOnDevice(t) && t.size < gpu.cpuForwardThreshold() && gpu.hostInt32(t);
 }
 
+/**
+ * Whether `t` is int32 data whose values the host holds in a Float32Array: tfjs's CPU `Abs`
+ * (tfjs-cpu's, and tfjs-webgpu's CPU form below its threshold) and tfjs-cpu's `Square` write
+ * one under an int32 record, so |-2147483648| and f32-rounded values near 2^31 stay
+ * 2147483648 (webgpu reads them back so; tfjs-cpu's kernels, comparisons included, read them
+ * so), where a copy through an int32 kernel (Pack, Concat, Tile) writes an Int32Array and
+ * wraps them.
+ */
+export function heldAsHostFloat32(t: tf.Tensor): boolean {
+  if (t.dtype !== 'int32') return false;
+  const target = targetNamed(tf.getBackend());
+  const gpu = target?.gpuFusion;
+  if (gpu === undefined) return target?.memory?.canonicalStorage === false && storedValues(t) instanceof Float32Array;
+  return !isOnDevice(t) && t.size < gpu.cpuForwardThreshold() && gpu.hostFloat32(t);
+}
+
 /** `t` with its axis `from` moved to position `to` (no kernel when they agree, a reshape where the order stays: {@link permute}). */
 export function moveAxis(t: tf.Tensor, from: number, to: number): tf.Tensor {
   if (from === to) return t;

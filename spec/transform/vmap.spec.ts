@@ -423,11 +423,11 @@ describe('transform.vmap: results no lane changes', () => {
 });
 
 describe('transform.vmap: float32 results with int32 storage', () => {
-  it('a lane of a float32 cast of small int32 host data comes out as the lanes stacked, eagerly and jitted (fuzz seed 2007636 on webgpu: 16777217 where tf.stack gives 16777216)', async () => {
-    // The cast keeps the Int32Array on cpu and webgpu, and so do the slices of it (vmap's copy
-    // of the argument, the lanes); stacking the lanes (Pack, a CPU concat into a Float32Array)
-    // rounds beyond 2^24, while the batched expandDims is a reshape of the exact data.
-    const ints = tf.tensor1d([5, 16777217, -16777217, 2147483646], 'int32');
+  /**
+   * Checks `vmap(expandDims)` of a float32 cast of `ints` (4 lanes), eagerly and jitted over 3
+   * calls, against tf.stack of the lanes; returns the lanes' values.
+   */
+  const expectCastLanesStacked = async (ints: tf.Tensor): Promise<number[]> => {
     const f = (lane: tf.Tensor) => tf.expandDims(lane, 0);
     const want = Array.from(await perLane(f, [tf.cast(ints, 'float32')], [0], 4).data());
     const check = async (r: tf.Tensor) => {
@@ -437,22 +437,22 @@ describe('transform.vmap: float32 results with int32 storage', () => {
     await check(T.vmap(f)(tf.cast(ints, 'float32')) as tf.Tensor);
     const jitted = T.jit((x: tf.Tensor) => T.vmap(f)(tf.cast(x, 'float32')) as tf.Tensor);
     for (let call = 0; call < 3; call++) await check(await callJitted(jitted, ints) as tf.Tensor);
+    return want;
+  };
+
+  it('a lane of a float32 cast of small int32 host data comes out as the lanes stacked, eagerly and jitted (fuzz seed 2007636 on webgpu: 16777217 where tf.stack gives 16777216)', async () => {
+    // The cast keeps the Int32Array on cpu and webgpu, and so do the slices of it (vmap's copy
+    // of the argument, the lanes); stacking the lanes (Pack, a CPU concat into a Float32Array)
+    // rounds beyond 2^24, while the batched expandDims is a reshape of the exact data.
+    await expectCastLanesStacked(tf.tensor1d([5, 16777217, -16777217, 2147483646], 'int32'));
   });
 
   it('the same on data a kernel uploaded (webgpu: an int32 buffer behind the float32 cast; the lanes\' Pack converts to f32)', async () => {
     // tf.mod runs only on the GPU on webgpu, so it uploads the int32 data the cast shares.
     const ints = tf.tensor1d([5, 16777217, -16777217, 2147483646], 'int32');
     tf.mod(ints, tf.scalar(3, 'int32')).dispose();
-    const f = (lane: tf.Tensor) => tf.expandDims(lane, 0);
-    const want = Array.from(await perLane(f, [tf.cast(ints, 'float32')], [0], 4).data());
+    const want = await expectCastLanesStacked(ints);
     expect(want[1]).to.equal(16777216); // every backend stores a stacked float32 in a Float32Array
-    const check = async (r: tf.Tensor) => {
-      expect(r.shape).to.deep.equal([4, 1]);
-      expect(Array.from(await r.data())).to.deep.equal(want);
-    };
-    await check(T.vmap(f)(tf.cast(ints, 'float32')) as tf.Tensor);
-    const jitted = T.jit((x: tf.Tensor) => T.vmap(f)(tf.cast(x, 'float32')) as tf.Tensor);
-    for (let call = 0; call < 3; call++) await check(await callJitted(jitted, ints) as tf.Tensor);
   });
 
   it('one lane along any axis: moving the batch axis keeps the lane\'s data, as tf.stack of one tensor (fuzz seed 2405934: a Transpose to axis 0 wrote a Float32Array, 2147483646 became 2147483648)', async () => {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../../../backend/custom-kernels';
-import { targetNamed } from '../../../backend/targets';
+import { type GpuFusion, targetNamed } from '../../../backend/targets';
 import { isOnDevice, storedValues } from '../../../backend/tfjs-engine';
 import type { Batched, BatchContext } from '../kernel-info';
 
@@ -39,11 +39,7 @@ export function permute(t: tf.Tensor, perm: readonly number[]): tf.Tensor {
  * beyond 2^24; a kernel computing on it reads the exact integers.
  */
 export function heldAsHostInt32(t: tf.Tensor): boolean {
-  if (t.dtype !== 'float32') return false;
-  const target = targetNamed(tf.getBackend());
-  const gpu = target?.gpuFusion;
-  if (gpu === undefined) return target?.memory?.canonicalStorage === false && storedValues(t) instanceof Int32Array;
-  return !isOnDevice(t) && t.size < gpu.cpuForwardThreshold() && gpu.hostInt32(t);
+  return heldOnHostAs(t, 'float32', Int32Array, (gpu) => gpu.hostInt32(t));
 }
 
 /**
@@ -55,11 +51,22 @@ export function heldAsHostInt32(t: tf.Tensor): boolean {
  * wraps them.
  */
 export function heldAsHostFloat32(t: tf.Tensor): boolean {
-  if (t.dtype !== 'int32') return false;
+  return heldOnHostAs(t, 'int32', Float32Array, (gpu) => gpu.hostFloat32(t));
+}
+
+/**
+ * Whether `t`, of `dtype`, has its values held on the host in an array of the other type
+ * (`stored`): on a backend whose storage may differ from the dtype (cpu), by the stored array;
+ * on webgpu, for host data below the CPU threshold, by `heldOnGpuBackend` (the adapter's look
+ * at tfjs-webgpu's host array).
+ */
+function heldOnHostAs(t: tf.Tensor, dtype: 'float32' | 'int32', stored: Int32ArrayConstructor | Float32ArrayConstructor,
+  heldOnGpuBackend: (gpu: GpuFusion) => boolean): boolean {
+  if (t.dtype !== dtype) return false;
   const target = targetNamed(tf.getBackend());
   const gpu = target?.gpuFusion;
-  if (gpu === undefined) return target?.memory?.canonicalStorage === false && storedValues(t) instanceof Float32Array;
-  return !isOnDevice(t) && t.size < gpu.cpuForwardThreshold() && gpu.hostFloat32(t);
+  if (gpu === undefined) return target?.memory?.canonicalStorage === false && storedValues(t) instanceof stored;
+  return !isOnDevice(t) && t.size < gpu.cpuForwardThreshold() && heldOnGpuBackend(gpu);
 }
 
 /** `t` with its axis `from` moved to position `to` (no kernel when they agree, a reshape where the order stays: {@link permute}). */

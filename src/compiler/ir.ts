@@ -72,6 +72,11 @@ export interface KernelNode {
    * computed (owned by the node until a pass folds or drops it).
    */
   readonly folded?: readonly tf.Tensor[];
+  /**
+   * Set on a scan gradient's recomputed forward kernels (scan-grad.ts traceBackward): eager's tape
+   * never runs them in the backward pass, so where dead they are dropped, uploads and all (./passes/dce.ts).
+   */
+  readonly recomputed?: true;
 }
 
 /** How a fused kernel reads one of its inputs. */

@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { currentListener, isTapeOn, unrecorded } from '../backend/tfjs-engine';
 import { tapeGradients, thunkGradOp, thunkGradOps } from '../backend/tfjs-tape';
 import { disposeProgram, Program, ScanSpec, ValueType } from '../compiler/ir';
+import { Recorder } from '../compiler/recorder';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { currentObserver, withObserver } from '../state/stack';
@@ -179,7 +180,12 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       const targets = L.floatIn.map((i) => here[i]);
       const cot = [...dCarry, ...dys];
       const loss = (): tf.Scalar => {
+        const from = recorder instanceof Recorder ? recorder.nodes.length : 0;
         const r = withObserver(observer, () => n.step(fc.slice(0, n.nC), rows));
+        // The recomputed forward kernels: dead ones are dropped, as eager's tape never runs them (KernelNode.recomputed).
+        if (recorder instanceof Recorder) {
+          for (const k of recorder.nodes.slice(from)) (k as { recomputed?: true }).recomputed = true;
+        }
         const leaves = flatten(r, isTensor)[0] as tf.Tensor[];
         const outs = [...leaves.slice(0, n.nC), ...n.written.flatMap((s) => tensorLeaves(observer.read(s))),
           ...leaves.slice(n.nC)];

@@ -44,7 +44,7 @@ type Keeps = (first: number, second: number) => boolean;
 function eliminate(p: Program, keeps: Keeps): Program {
   const alias = new Map<ValueId, ValueId>();
   const resolve = (v: ValueId): ValueId => alias.get(v) ?? v;
-  const seen = new Map<string, { node: KernelNode; at: number }>();
+  const seen = new Map<string, { node: KernelNode; at: number; pos: number }>();
   const nodes: KernelNode[] = [];
   p.nodes.forEach((n, i) => {
     if (n.fused !== undefined || n.folded !== undefined || n.control !== undefined || kernelInfo(n.kernel)?.pure === false) {
@@ -55,9 +55,16 @@ function eliminate(p: Program, keeps: Keeps): Program {
     const first = seen.get(key);
     if (first !== undefined && first.node.outputs.length === n.outputs.length && !keeps(first.at, i)) {
       n.outputs.forEach((o, k) => alias.set(o, first.node.outputs[k]));
+      // The survivor stands for both: a recomputed forward kernel that now also computes a kernel of the tape's
+      // backward pass is no longer one DCE may drop for that reason (ir.ts KernelNode.recomputed).
+      if (first.node.recomputed === true && n.recomputed !== true) {
+        const { recomputed: _recomputed, ...kept } = first.node;
+        nodes[first.pos] = kept;
+        first.node = kept;
+      }
       return;
     }
-    seen.set(key, { node: n, at: i });
+    seen.set(key, { node: n, at: i, pos: nodes.length });
     nodes.push(n);
   });
   return alias.size === 0 ? p : renameUses({ ...p, nodes }, resolve);

@@ -1,0 +1,61 @@
+/**
+ * A scan gradient's recomputed forward kernels (KernelNode.recomputed): on webgpu DCE keeps a
+ * dead kernel for the uploads it makes eagerly, but eager's tape never reruns the forward
+ * kernels, so a dead recomputed one is dropped; CSE clears the mark where the survivor also
+ * stands for a kernel of the tape's own (fuzz seed 3206126).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import * as bst from '../../src';
+import type { KernelNode } from '../../src/compiler/ir';
+import { eliminateCommonSubexpressions, eliminateDeadCodeFor } from '../../src/compiler/passes';
+import { f32, node, print, program } from './program-helpers';
+import { runOnlyInWebgpuSuite } from '../helpers';
+
+const recomputed = (n: KernelNode): KernelNode => ({ ...n, recomputed: true });
+
+describe('recomputed kernels: dce (webgpu)', () => {
+  runOnlyInWebgpuSuite('recomputed-kernel dce specs');
+
+  it('keeps a dead kernel on a small argument, drops it where recomputed', () => {
+    // The dead Neg reads argument 0, which the live Exp reads after it: kept for its upload, unless recomputed.
+    const make = (dead: KernelNode) => program([f32(1), f32(1), f32(1)], [dead, node('Exp', [0], [2])], [2]);
+    const dce = eliminateDeadCodeFor(bst.backend.name());
+    expect(dce.run(make(node('Neg', [0], [1]))).nodes.map((n) => n.kernel)).to.deep.equal(['Neg', 'Exp']);
+    expect(dce.run(make(recomputed(node('Neg', [0], [1])))).nodes.map((n) => n.kernel)).to.deep.equal(['Exp']);
+  });
+
+  it('a jitted scan gradient with a dead body kernel on the captured initial carry agrees with eager', async () => {
+    const loss = (i: tf.Tensor, x: tf.Tensor): tf.Tensor => {
+      const [c, ys] = bst.transform.scan((carry: tf.Tensor, xrow: tf.Tensor) => {
+        tf.sub(i, xrow);
+        return [tf.pow(tf.expm1(xrow), carry), i];
+      }, i, x, { reverse: true }) as [tf.Tensor, tf.Tensor];
+      return tf.add(tf.sum(c), tf.sum(ys));
+    };
+    const g = bst.transform.grad(loss, { argnums: [0, 1] }) as unknown as (i: tf.Tensor, x: tf.Tensor) => tf.Tensor[];
+    const j = bst.transform.jit(g);
+    const args = () => [tf.tensor1d([-0.3230476677417755]), tf.tensor1d([7.213668346405029])];
+    const [a0, b0] = args();
+    const e = g(a0, b0);
+    const eager = await Promise.all(e.map((t) => t.data()));
+    // Fresh host arguments: the first call traces and runs the program on data as eager found it.
+    const [a1, b1] = args();
+    const r = j(a1, b1);
+    const jitted = await Promise.all(r.map((t) => t.data()));
+    tf.dispose([a0, b0, a1, b1, ...e, ...r]);
+    expect(jitted.map((d) => Array.from(d))).to.deep.equal(eager.map((d) => Array.from(d)));
+  });
+});
+
+describe('recomputed kernels: cse', () => {
+  it('clears the mark where the survivor also stands for an unmarked kernel', () => {
+    const make = (second: KernelNode) =>
+      program([f32(3), f32(3), f32(3), f32(3)], [recomputed(node('Exp', [0], [1])), second, node('Add', [1, 2], [3])], [3]);
+    const one = eliminateCommonSubexpressions.run(make(node('Exp', [0], [2])));
+    expect(print(one).match(/Exp/g)!.length).to.equal(1);
+    expect(one.nodes[0].recomputed).to.equal(undefined);
+    const both = eliminateCommonSubexpressions.run(make(recomputed(node('Exp', [0], [2]))));
+    expect(both.nodes[0].recomputed).to.equal(true);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { noteUse } from '../backend/readiness';
+import { targetNamed } from '../backend/targets';
 import { isTapeOn, readsAreAsync, tensorFromInfo } from '../backend/tfjs-engine';
 import { Executable, executeAsync, StateSlots } from '../compiler/executable';
 import { disposeProgram } from '../compiler/ir';
@@ -15,13 +16,15 @@ import { unflatten } from '../util/pytree';
 import { CallPlan, planCall, StaticSpec } from './signature';
 import { assertLiveState, isTracing, StateLabeler, traceCall, Traced } from './trace';
 import { isJitDisabled } from './disable';
-import { targetNamed } from '../backend/targets';
+import { withPlaceholderControl } from './loop-util';
 
-/** Whether the backend runs a kernel on host forms or the device by where its inputs are (webgpu). */
+/**
+ * Whether the backend chooses where a kernel runs (host forms or the device) by where its inputs
+ * are: webgpu, whose CPU forms run kernels on small host data.
+ */
 function placementFollowsData(): boolean {
   return (targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0) > 0;
 }
-import { withPlaceholderControl } from './loop-util';
 
 /** Options of {@link jit}. */
 export interface JitOptions {

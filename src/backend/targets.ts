@@ -227,6 +227,15 @@ export function targetNamed(name: string): BackendTarget | undefined {
   return registry.get(name);
 }
 
+/**
+ * The size below which backend `name` runs a kernel on its CPU forms when every input is host
+ * data (tfjs-webgpu's threshold); 0 where the backend has no such forms (cpu, wasm), so where a
+ * kernel runs never depends on where its inputs are.
+ */
+export function cpuFormsThreshold(name: string): number {
+  return targetNamed(name)?.gpuFusion?.cpuForwardThreshold() ?? 0;
+}
+
 /** Every registered target, in order of preference (priority, then name). */
 export function allTargets(): BackendTarget[] {
   return [...registry.values()].sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1));

@@ -8,7 +8,7 @@ import {
   currentBackend, disposeInfo, freshHostConstant, incRef, KernelBackendLike, KernelFunc, lookupKernel, TensorInfo, tensorFromInfo,
   OutputReuse,
 } from '../backend/tfjs-engine';
-import { hostMemory, targetNamed } from '../backend/targets';
+import { cpuFormsThreshold, hostMemory, targetNamed } from '../backend/targets';
 import { fusedLoopFor, wasmKernelFor } from './fusion/kernel-cache';
 import { laneBody, laneFor, noteFusedCall } from './fusion/wasm-lane';
 import { fusionTargetOf } from './fusion/ops';
@@ -201,7 +201,7 @@ export class Executable {
       return k;
     });
     this.whole = stepKernelFor(program, backendName);
-    this.freshThreshold = targetNamed(backendName)?.gpuFusion?.cpuForwardThreshold() ?? 0;
+    this.freshThreshold = cpuFormsThreshold(backendName);
     this.hostFresh = this.freshThreshold === 0 ? []
       : program.constants.filter((c) => c.tensor.size < this.freshThreshold).map((c) => ({ value: c.value, tensor: c.tensor }));
     this.owned = new Array(program.values.length).fill(false);

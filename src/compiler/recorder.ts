@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   aliasTensor, copyTensor, EngineListener, isFreshHostData, isOnDevice, KernelInvocation, recordHostResult, unrecorded,
 } from '../backend/tfjs-engine';
-import { targetNamed } from '../backend/targets';
+import { cpuFormsThreshold } from '../backend/targets';
 import { InternalError, TraceError, TracerValueError } from '../errors';
 import type { ControlSpec, KernelNode, ProgramConstant, ProgramInput, ValueId, ValueType } from './ir';
 import { HOST_RANDOM_OPS } from './kernels';
@@ -145,7 +145,7 @@ export class Recorder implements EngineListener {
    */
   private capturesHostData(t: tf.Tensor): boolean {
     if (!this.captureHostData || this.outer === undefined || this.made.has(t.dataId)) return false;
-    const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
+    const threshold = cpuFormsThreshold(tf.getBackend());
     return threshold > 0 && isFreshHostData(t, threshold) && this.outer.owns(t);
   }
 

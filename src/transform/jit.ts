@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { noteUse } from '../backend/readiness';
-import { targetNamed } from '../backend/targets';
+import { cpuFormsThreshold } from '../backend/targets';
 import { isTapeOn, readsAreAsync, tensorFromInfo } from '../backend/tfjs-engine';
 import { Executable, executeAsync, StateSlots } from '../compiler/executable';
 import { disposeProgram } from '../compiler/ir';
@@ -23,7 +23,7 @@ import { withPlaceholderControl } from './loop-util';
  * are: webgpu, whose CPU forms run kernels on small host data.
  */
 function placementFollowsData(): boolean {
-  return (targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0) > 0;
+  return cpuFormsThreshold(tf.getBackend()) > 0;
 }
 
 /** Options of {@link jit}. */

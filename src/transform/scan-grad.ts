@@ -33,7 +33,7 @@ import { opaque, ReplayObserver, retainProgram } from './branch-grad';
 import { CopyReadingRecorder } from './copy-reads';
 import { rowOf, runAndRecord } from './loop-util';
 import { SubTrace, subTrace } from './subtrace';
-import { targetNamed } from '../backend/targets';
+import { cpuFormsThreshold } from '../backend/targets';
 
 /** What the traced scan hands over: its body trace, the forward node and its inputs. */
 export interface ScanNode {
@@ -249,7 +249,7 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   // fuzz seed 1003449, a dead gradient whose first step's Square uploaded the argument the loop started from.
   // Only its gradient kernels do (traceBackward's `gradViews`): its recomputed forward kernels read the initial
   // carries as the forward loop found them (ScanSpec.residualFirstRows; fuzz seed 1607689).
-  const cpuForms = (targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0) > 0;
+  const cpuForms = cpuFormsThreshold(tf.getBackend()) > 0;
   let bwdSub: SubTrace;
   // Float inputs whose gradient cannot be built: asking for it is an error (as eagerly), others still flow.
   let bad: number[] = [];

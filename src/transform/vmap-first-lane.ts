@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { hostConstant, unrecorded } from '../backend/tfjs-engine';
-import { targetNamed } from '../backend/targets';
+import { cpuFormsThreshold } from '../backend/targets';
 import type { Program, ValueId } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
 
@@ -25,7 +25,7 @@ import type { Batched } from '../compiler/kernels';
  */
 export function firstLaneApart(mapped: readonly tf.Tensor[], whole: readonly tf.Tensor[], size: number): boolean {
   if (size < 2 || mapped.length === 0 || whole.length === 0) return false;
-  const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
+  const threshold = cpuFormsThreshold(tf.getBackend());
   const ids = new Set(whole.map((t) => t.dataId));
   return mapped.some((t) => t.size < threshold && ids.has(t.dataId));
 }
@@ -68,7 +68,7 @@ export function joinLanes(a: Batched, b: Batched, size: number, place: (x: Batch
  * lane 0's tensor.
  */
 export function freshLaneConstants(p: Program, made: readonly ValueId[]): Map<ValueId, tf.Tensor> {
-  const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
+  const threshold = cpuFormsThreshold(tf.getBackend());
   const out = new Map<ValueId, tf.Tensor>();
   const byData = new Map<object, tf.Tensor>();
   for (const c of p.constants) {

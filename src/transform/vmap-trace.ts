@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { copyTensor, currentListener, isOnDevice, isTapeOn, KernelInvocation, startListening, stopListening, unrecorded } from '../backend/tfjs-engine';
-import { targetNamed } from '../backend/targets';
+import { cpuFormsThreshold } from '../backend/targets';
 import type { Program, ValueId } from '../compiler/ir';
 import { Recorder } from '../compiler/recorder';
 import { BatchAxisError, StateShapeError, TraceError } from '../errors';
@@ -86,7 +86,7 @@ class LaneRecorder extends Recorder {
   /** Data watched: whether a kernel read it on the host. */
   private readonly watched = new Map<object, { t: tf.Tensor; readOnHost: boolean }>();
   private lastInputs: readonly (tf.Tensor | null | undefined)[] = [];
-  private readonly threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
+  private readonly threshold = cpuFormsThreshold(tf.getBackend());
 
   /** `inTrace`: whether vmap was called inside a trace (the lane trace itself always is). */
   constructor(what: string, outer: Recorder | undefined, private readonly inTrace: boolean) {

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../backend/custom-kernels';
 import { isOnDevice } from '../backend/tfjs-engine';
-import { targetNamed } from '../backend/targets';
+import { cpuFormsThreshold } from '../backend/targets';
 import type { Batched } from '../compiler/kernels';
 
 /**
@@ -23,7 +23,7 @@ import type { Batched } from '../compiler/kernels';
  * upload (none on a backend without CPU forms for small data: cpu and wasm upload nothing).
  */
 export function hostUnbatched(ins: readonly (Batched | undefined)[]): tf.Tensor[] {
-  const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
+  const threshold = cpuFormsThreshold(tf.getBackend());
   if (threshold === 0) return [];
   return ins.filter((b): b is Batched => b !== undefined && b.axis === null && b.t.size > 0 && b.t.size < threshold &&
     b.t.dtype !== 'string' && b.t.dtype !== 'complex64' && !isOnDevice(b.t)).map((b) => b.t);
@@ -45,7 +45,7 @@ export function uploadAsLanes(ins: readonly (Batched | undefined)[], unbatched: 
   batchedOnDevice: boolean): void {
   const left = unbatched.filter((t) => !t.isDisposed && !isOnDevice(t));
   if (left.length === 0 || !outs.some((o) => isOnDevice(o.t))) return;
-  const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
+  const threshold = cpuFormsThreshold(tf.getBackend());
   const batched = ins.filter((b): b is Batched => b !== undefined && b.axis !== null);
   const lanes = batched.length > 0 ? batched[0].t.shape[batched[0].axis!]! : 1;
   // Small batched inputs and GPU outputs mean no CPU form, unless a rule's tile of an

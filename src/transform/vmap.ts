@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../backend/custom-kernels';
 import { isOnDevice, isTapeOn } from '../backend/tfjs-engine';
-import { targetNamed } from '../backend/targets';
+import { cpuFormsThreshold, targetNamed } from '../backend/targets';
 import { disposeProgram } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
 import { heldAsHostFloat32, heldAsHostInt32, permute } from '../compiler/kernels/batching/helpers';
@@ -140,7 +140,7 @@ function placeAt(b: Batched, axis: number, size: number): tf.Tensor {
  * backend, also where the lanes' slices round what `t` holds ({@link lanesCopied}).
  */
 function laneData(t: tf.Tensor, axis: number): tf.Tensor | undefined {
-  const threshold = targetNamed(tf.getBackend())?.gpuFusion?.cpuForwardThreshold() ?? 0;
+  const threshold = cpuFormsThreshold(tf.getBackend());
   if ((t.size >= threshold || isOnDevice(t)) && !lanesCopied(t, axis)) return undefined;
   return axis === 0 ? tf.slice(t, t.shape.map(() => 0), t.shape) : hostAtFront(t, axis);
 }

@@ -10,7 +10,7 @@ import { eliminateCommonSubexpressions, eliminateCommonSubexpressionsFor } from 
 import { simplifyAlgebraFor } from './simplify';
 import { eliminateCasts, eliminateCastsFor } from './cast-elimination';
 import { fusionTargetOf } from '../fusion/ops';
-import { targetNamed } from '../../backend/targets';
+import { cpuFormsThreshold, targetNamed } from '../../backend/targets';
 import { compilerOptions } from '../options';
 import { gemmRunsMatMul } from '../../backend/gemm';
 import type { Pass } from './pass';
@@ -45,12 +45,12 @@ export function passesFor(backendName: string): readonly Pass[] {
   // Bias-gradient sums without tfjs-webgpu's transpose first.
   if (fusionEnabled() && targetNamed(backendName)?.gpuFusion !== undefined) passes.push(matMulEpilogue, sumLeadingAxesFor(backendName));
   if (fusionEnabled() && formulas !== undefined) {
-    const uploadThreshold = targetNamed(backendName)?.gpuFusion?.cpuForwardThreshold() ?? 0;
+    const uploadThreshold = cpuFormsThreshold(backendName);
     passes.push(fuseElementwiseFor(formulas, uploadThreshold), eliminateDeadCodeFor(backendName));
   }
   // The optimiser's updates of every parameter (different shapes, results only written back) in one program.
   if (fusionEnabled() && formulas !== undefined && targetNamed(backendName)?.gpuFusion !== undefined) {
-    passes.push(mergeFusedPartsFor(targetNamed(backendName)!.gpuFusion!.cpuForwardThreshold()));
+    passes.push(mergeFusedPartsFor(cpuFormsThreshold(backendName)));
   }
   return passes;
 }

@@ -219,11 +219,12 @@ function concat(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-/** The strides of `shape` (row-major, in elements). */
+/**
+ * The strides of `shape` (row-major, in elements), one per axis: tfjs's `computeStrides` leaves out
+ * the last axis's stride (always 1), which the slice program reads like the others.
+ */
 function stridesOf(shape: readonly number[]): number[] {
-  const out = shape.map(() => 1);
-  for (let k = shape.length - 2; k >= 0; k--) out[k] = out[k + 1] * shape[k + 1];
-  return out;
+  return shape.length === 0 ? [] : [...tf.util.computeStrides(shape as number[]), 1];
 }
 
 function slice(original: tf.KernelFunc): tf.KernelFunc {

@@ -71,6 +71,33 @@ export interface KernelInvocation {
   readonly attrs: Record<string, unknown> | undefined;
 }
 
+/** The tensors a kernel dispatch names, in order (tfjs passes them as a list or by name). */
+export function invocationInputList(inputs: KernelInvocation['inputs']): (tf.Tensor | null | undefined)[] {
+  return Array.isArray(inputs) ? inputs : Object.values(inputs);
+}
+
+/**
+ * `inputs` with each tensor passed through `swap`, in the same form (list or by name); undefined
+ * where `swap` returned every tensor as it was, so a listener can say "the caller's inputs".
+ */
+export function swapInvocationInputs(inputs: KernelInvocation['inputs'],
+  swap: (t: tf.Tensor | null | undefined) => tf.Tensor | null | undefined): KernelInvocation['inputs'] | undefined {
+  let changed = false;
+  const one = (t: tf.Tensor | null | undefined): tf.Tensor | null | undefined => {
+    const s = swap(t);
+    if (s !== t) changed = true;
+    return s;
+  };
+  let out: KernelInvocation['inputs'];
+  if (Array.isArray(inputs)) out = inputs.map(one);
+  else {
+    const named: Record<string, tf.Tensor | null | undefined> = {};
+    for (const [k, t] of Object.entries(inputs)) named[k] = one(t);
+    out = named;
+  }
+  return changed ? out : undefined;
+}
+
 /** Notified of kernels and tensor creation while a trace is being recorded. */
 export interface EngineListener {
   /** An outermost registered kernel has run (`invocation` names the inputs as the caller passed them). */

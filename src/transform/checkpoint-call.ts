@@ -12,7 +12,7 @@
  * the backward pass ran (tfjs would free those made in the forward pass before it).
  */
 import * as tf from '@tensorflow/tfjs';
-import { EngineListener, KernelInvocation, startListening, stopListening } from '../backend/tfjs-engine';
+import { EngineListener, invocationInputList, KernelInvocation, startListening, stopListening } from '../backend/tfjs-engine';
 import { holdPastScope, nestedTapeGradients, withTapePaused } from '../backend/tfjs-tape';
 import type { State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
@@ -64,8 +64,7 @@ class CaptureListener implements EngineListener {
   constructor(private readonly firstId: number) {}
 
   onKernel(inv: KernelInvocation): void {
-    const list = Array.isArray(inv.inputs) ? inv.inputs : Object.values(inv.inputs);
-    for (const t of list) if (t != null && t.id < this.firstId) this.used.add(t);
+    for (const t of invocationInputList(inv.inputs)) if (t != null && t.id < this.firstId) this.used.add(t);
   }
 
   onNestedIdentity(): void { /* clones made for the tape: not the call's own reads */ }

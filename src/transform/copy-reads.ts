@@ -12,7 +12,7 @@
  * trace's own).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelInvocation } from '../backend/tfjs-engine';
+import { invocationInputList, KernelInvocation, swapInvocationInputs } from '../backend/tfjs-engine';
 import { Recorder } from '../compiler/recorder';
 
 /** An outer tensor and its stand-in. */
@@ -46,20 +46,8 @@ export class CopyReadingRecorder extends Recorder {
   }
 
   private swapped(inputs: KernelInvocation['inputs']): KernelInvocation['inputs'] | undefined {
-    let any = false;
-    const swap = (t: tf.Tensor | null | undefined): tf.Tensor | null | undefined => {
-      const s = t == null ? undefined : this.standIns.find((p) => sameRead(p.original, t));
-      if (s === undefined) return t;
-      any = true;
-      return s.standIn;
-    };
-    if (Array.isArray(inputs)) {
-      const out = inputs.map(swap);
-      return any ? out : undefined;
-    }
-    const out: Record<string, tf.Tensor | null | undefined> = {};
-    for (const [k, t] of Object.entries(inputs)) out[k] = swap(t);
-    return any ? out : undefined;
+    return swapInvocationInputs(inputs, (t) =>
+      (t == null ? t : this.standIns.find((p) => sameRead(p.original, t))?.standIn ?? t));
   }
 
   inputsFor(inv: KernelInvocation): KernelInvocation['inputs'] | undefined {
@@ -68,7 +56,7 @@ export class CopyReadingRecorder extends Recorder {
 
   onKernel(inv: KernelInvocation, outputs: tf.Tensor[]): void {
     const inputs = this.swapped(inv.inputs);
-    const list = Object.values(inputs ?? inv.inputs) as (tf.Tensor | null | undefined)[];
+    const list = invocationInputList(inputs ?? inv.inputs);
     for (const t of list) {
       const k = t == null ? -1 : this.pending.findIndex((p) => p.standIn.dataId === t.dataId);
       if (k < 0) continue;

@@ -10,7 +10,10 @@
  * value of any other state), a write an extra result; nothing reaches a state here.
  */
 import * as tf from '@tensorflow/tfjs';
-import { copyTensor, currentListener, isOnDevice, isTapeOn, KernelInvocation, startListening, stopListening, unrecorded } from '../backend/tfjs-engine';
+import {
+  copyTensor, currentListener, invocationInputList, isOnDevice, isTapeOn, KernelInvocation, startListening, stopListening,
+  swapInvocationInputs, unrecorded,
+} from '../backend/tfjs-engine';
 import { cpuFormsThreshold } from '../backend/targets';
 import type { Program, ValueId } from '../compiler/ir';
 import { Recorder } from '../compiler/recorder';
@@ -99,23 +102,15 @@ class LaneRecorder extends Recorder {
   }
 
   inputsFor(inv: KernelInvocation): KernelInvocation['inputs'] | undefined {
-    const list = Array.isArray(inv.inputs) ? inv.inputs : Object.values(inv.inputs);
     const threshold = this.threshold;
     if (threshold === 0 || isTapeOn() || !this.inTrace) {
-      this.lastInputs = list;
+      this.lastInputs = invocationInputList(inv.inputs);
       return undefined;
     }
-    const swap = (t: tf.Tensor | null | undefined): tf.Tensor | null | undefined =>
-      (t == null || !this.readsFromOutside(t) || t.size >= threshold || isOnDevice(t) ? t : this.copyOf(t));
-    if (Array.isArray(inv.inputs)) {
-      const out = inv.inputs.map(swap);
-      this.lastInputs = out;
-      return out;
-    }
-    const out: Record<string, tf.Tensor | null | undefined> = {};
-    for (const [k, t] of Object.entries(inv.inputs)) out[k] = swap(t);
-    this.lastInputs = Object.values(out);
-    return out;
+    const inputs = swapInvocationInputs(inv.inputs, (t) =>
+      (t == null || !this.readsFromOutside(t) || t.size >= threshold || isOnDevice(t) ? t : this.copyOf(t)));
+    this.lastInputs = invocationInputList(inputs ?? inv.inputs);
+    return inputs;
   }
 
   onKernel(inv: KernelInvocation, outputs: tf.Tensor[]): void {

@@ -1,8 +1,10 @@
 /**
  * A scan gradient's recomputed forward kernels (KernelNode.recomputed): on webgpu DCE keeps a
- * dead kernel for the uploads it makes eagerly, but eager's tape never reruns the forward
- * kernels, so a dead recomputed one is dropped; CSE clears the mark where the survivor also
- * stands for a kernel of the tape's own (fuzz seed 3206126).
+ * dead kernel for the uploads it makes eagerly, but a recomputed one that reads a loop invariant
+ * as the forward loop left it may run where eager's forward kernel did not, so where dead it is
+ * dropped (fuzz seed 3206126); one on the step's carries and rows stays for the uploads eager's
+ * forward kernel made during the step (fuzz seed 3603768); CSE clears the mark where the
+ * survivor also stands for a kernel of the tape's own.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
@@ -45,6 +47,31 @@ describe('recomputed kernels: dce (webgpu)', () => {
     const jitted = await Promise.all(r.map((t) => t.data()));
     tf.dispose([a0, b0, a1, b1, ...e, ...r]);
     expect(jitted.map((d) => Array.from(d))).to.deep.equal(eager.map((d) => Array.from(d)));
+  });
+
+  it('a jitted scan gradient keeps a dead body kernel on the carry, as eager uploaded it in the forward step', async () => {
+    // tfjs-webgpu runs Round only on the GPU: eagerly it uploads the initial carry before step 0's exp, which then
+    // runs on the GPU; the backward step of row 0 recomputes both on a host copy of the initial carry.
+    const loss = (i: tf.Tensor, x: tf.Tensor): tf.Tensor => {
+      const [c, ys] = bst.transform.scan((carry: tf.Tensor) => {
+        const y = tf.round(carry);
+        return [tf.exp(carry), y];
+      }, i, x) as [tf.Tensor, tf.Tensor];
+      return tf.add(tf.sum(c), tf.sum(ys));
+    };
+    const g = bst.transform.grad(loss, { argnums: [0, 1] }) as unknown as (i: tf.Tensor, x: tf.Tensor) => tf.Tensor[];
+    const f = (v: tf.Tensor) => g(v, v)[0];
+    const j = bst.transform.jit(f);
+    const arg = () => tf.tensor1d([11.031229972839355]);
+    const a0 = arg();
+    const e = f(a0);
+    const eager = Array.from(await e.data());
+    // A fresh host argument: the first call traces and runs the program on data as eager found it.
+    const a1 = arg();
+    const r = j(a1);
+    const jitted = Array.from(await r.data());
+    tf.dispose([a0, a1, e, r]);
+    expect(jitted).to.deep.equal(eager);
   });
 });
 

@@ -73,8 +73,9 @@ export interface KernelNode {
    */
   readonly folded?: readonly tf.Tensor[];
   /**
-   * Set on a scan gradient's recomputed forward kernels (scan-grad.ts traceBackward): eager's tape
-   * never runs them in the backward pass, so where dead they are dropped, uploads and all (./passes/dce.ts).
+   * Set on a scan gradient's recomputed forward kernels that read a loop invariant as the forward
+   * loop left it (scan-grad.ts markRecomputed): eager's forward kernel may have run before that
+   * invariant's upload, so where dead they are dropped, uploads and all (./passes/dce.ts).
    */
   readonly recomputed?: true;
 }

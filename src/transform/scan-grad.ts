@@ -110,6 +110,32 @@ function viaPad(g: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * Marks the recomputed forward kernels recorded from node `from` on that read, directly or
+ * through another such kernel, a loop invariant as the forward loop left it (`found`): where
+ * dead, DCE drops them (KernelNode.recomputed). Those may run where eager's forward kernel did
+ * not: the invariant may have been uploaded after that kernel ran eagerly (fuzz seed 3206126: a
+ * dead `sub(v0, xrow)` read the captured v0 as the forward loop's `pow` left it, on the GPU, and
+ * uploaded xrow, so the gradient's `exp(xrow)` ran on the GPU, where eager's ran on the CPU
+ * forms). The others read the step's carries and rows, and what the step made of them, as
+ * eager's forward step found them (row 0: as the loop started): a dead one stays, as a dead
+ * kernel eagerly, for the uploads eager's forward kernel made during the step, which later
+ * kernels of the step, recomputed or of the tape, see (fuzz seed 3603768: a dead `round(carry)`,
+ * which tfjs-webgpu runs only on the GPU, uploaded the initial carry before step 0's `exp`).
+ */
+function markRecomputed(recorder: Recorder, from: number, found: readonly tf.Tensor[]): void {
+  const late = new Set<number>();
+  for (const t of found) {
+    const id = recorder.find(t);
+    if (id !== undefined) late.add(id);
+  }
+  for (const k of recorder.nodes.slice(from)) {
+    if (!k.inputs.some((v) => late.has(v))) continue;
+    (k as { recomputed?: true }).recomputed = true;
+    k.outputs.forEach((o) => late.add(o));
+  }
+}
+
+/**
  * Traces one backward step. Explicit arguments `[dcarry (float carry leaves), dinv so far
  * (float invariants), carry leaves, x rows, dys (float ys), (with `gradViews`) carry leaves
  * again, read-only state leaves, (with `gradViews`) the read-only state leaves and captured
@@ -182,10 +208,7 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       const loss = (): tf.Scalar => {
         const from = recorder instanceof Recorder ? recorder.nodes.length : 0;
         const r = withObserver(observer, () => n.step(fc.slice(0, n.nC), rows));
-        // The recomputed forward kernels: dead ones are dropped, as eager's tape never runs them (KernelNode.recomputed).
-        if (recorder instanceof Recorder) {
-          for (const k of recorder.nodes.slice(from)) (k as { recomputed?: true }).recomputed = true;
-        }
+        if (recorder instanceof Recorder) markRecomputed(recorder, from, [...foundStates, ...foundCaptured]);
         const leaves = flatten(r, isTensor)[0] as tf.Tensor[];
         const outs = [...leaves.slice(0, n.nC), ...n.written.flatMap((s) => tensorLeaves(observer.read(s))),
           ...leaves.slice(n.nC)];

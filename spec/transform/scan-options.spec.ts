@@ -120,6 +120,30 @@ describe('scan / forLoop: reverse and unroll', () => {
     expect(ticks.map((t) => t[0])).to.deep.equal([...ticks.map((t) => t[0])].sort((a, b) => a - b));
   });
 
+  it('the progress bar of a loop nested in a jitted loop or branch ticks as eagerly, the tracing call too (its trace of the enclosing body is quiet)', async () => {
+    const ticks: string[] = [];
+    const inner = { every: 2, tick: (s: number, t: number) => { ticks.push(`inner ${s}/${t}`); } };
+    const outer = { every: 1, tick: (s: number, t: number) => { ticks.push(`outer ${s}/${t}`); } };
+    const nested = (v: tf.Tensor) => T.forLoop((x: tf.Tensor) =>
+      T.forLoop((y: tf.Tensor) => tf.add(y, x), tf.range(0, 5), { pbar: inner }), v, { pbar: outer });
+    // Eagerly a JS predicate (webgpu reads no GPU data synchronously); the jitted one is traced.
+    const inBranch = (pred: (v: tf.Tensor) => tf.Tensor | boolean) => (v: tf.Tensor) => T.cond(pred(v),
+      (a: tf.Tensor) => T.forLoop((x: tf.Tensor) => tf.neg(x), a, { pbar: inner }),
+      (a: tf.Tensor) => T.forLoop((x: tf.Tensor) => tf.exp(x), a, { pbar: inner }), v);
+    for (const [f, jitted] of [[nested, nested], [inBranch(() => true), inBranch((v) => tf.greater(tf.sum(v), 0))]]) {
+      ticks.length = 0;
+      tf.dispose(f(tf.range(0, 3)));
+      const eager = [...ticks];
+      expect(eager.length).to.be.at.least(2);
+      const j = T.jit(jitted);
+      for (let call = 0; call < 2; call++) {
+        ticks.length = 0;
+        tf.dispose(await j.callAsync(tf.range(0, 3)));
+        expect(ticks, `${f === nested ? 'nested loop' : 'loop in a branch'}, call ${call}`).to.deep.equal(eager);
+      }
+    }
+  });
+
   it('bad options are clear errors', () => {
     const f: Step = (c, x) => [c, x];
     expectThrowsWith(() => T.scan(f, tf.scalar(0), tf.range(0, 3), { unroll: 0 }), bst.TraceError, 'unroll', 'positive integer');

@@ -16,6 +16,7 @@ import { holderCount, State, StateValue } from '../state/state';
 import { currentObserver, StateObserver, withObserver } from '../state/stack';
 import { CopyReadingRecorder } from './copy-reads';
 import { ShadowStates } from './shadow';
+import { discardingResults } from './trace';
 import { isTensor, tensorLeaves, valueSignature } from '../state/tree';
 import { flatten, mapLeaves, TreeDef } from '../util/pytree';
 
@@ -132,7 +133,8 @@ export function subTrace(what: string, fn: (args: tf.Tensor[]) => unknown, expli
         recorder.addArg(c, `argument leaf ${i}`);
         return c;
       });
-      const result = withObserver(observer, () => fn(copies));
+      // A nested loop's progress bar stays quiet here: the enclosing node's run reports its steps.
+      const result = discardingResults(() => withObserver(observer, () => fn(copies)));
       const [leaves, def] = flatten(result, (x) => isTensor(x) || x instanceof State);
       outTree = def;
       leaves.forEach((leaf, j) => {

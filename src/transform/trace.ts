@@ -125,11 +125,25 @@ let tracingWithoutResults = 0;
 
 /**
  * True while a trace runs whose results are discarded (`lower`, `callAsync`'s first call, a
- * first call on webgpu, which then runs the program it traced): a loop's progress bar stays
- * quiet there, since the program's own run reports every step.
+ * first call on webgpu, which then runs the program it traced; a loop body's or branch's
+ * trace, {@link discardingResults}): a loop's progress bar stays quiet there, since the
+ * program's own run reports every step.
  */
 export function isTracingWithoutResults(): boolean {
   return tracingWithoutResults > 0;
+}
+
+/**
+ * Runs `fn` as a trace whose results are discarded ({@link isTracingWithoutResults} is true
+ * inside): a loop body's or branch's trace, which the enclosing program then runs.
+ */
+export function discardingResults<R>(fn: () => R): R {
+  tracingWithoutResults++;
+  try {
+    return fn();
+  } finally {
+    tracingWithoutResults--;
+  }
 }
 
 /** Runs `fn` as part of a trace (`isTracing()` is true inside): vmap records its per-lane program so. */

@@ -231,6 +231,34 @@ describe('backend: webgpu', () => {
     keys.dispose();
   });
 
+  it('tf.tile and tf.broadcastTo of int32 and bool GPU data are exact beyond 2^24, at ranks 1 to 4 (vmap broadcasts so)', async () => {
+    // Fuzz seed 3902200: vmap broadcasts a result no lane changes onto the batch through a
+    // tile, where the lanes' results are stacked by the exact Pack; tfjs-webgpu's Tile program
+    // moved int32 through f32 (2147483646 became 2147483520).
+    const keys = bst.random.split(bst.random.prngKey(13), 1500);
+    expect(canReadSync(keys)).to.equal(false);
+    const all = Array.from(await keys.data());
+    expect(all.some((v) => Math.abs(v) > 2 ** 24 && Math.fround(v) !== v)).to.equal(true);
+    const cases: [number[], number[]][] = [
+      [[3000], [2]], [[1500, 2], [1, 3]], [[1, 5, 600], [3, 1, 2]], [[6, 1, 5, 100], [1, 4, 1, 2]], [[2, 3, 500], [1, 1, 1]],
+    ];
+    for (const [shape, reps] of cases) {
+      const x = tf.reshape(keys, shape);
+      // The expected values: tfjs-cpu's Tile of the same values.
+      const wantValues = await onBackend('cpu', async () => Array.from(await tf.tile(tf.tensor(all, shape, 'int32'), reps).data()));
+      const got = tf.tile(x, reps);
+      expect(got.shape).to.deep.equal(shape.map((d, k) => d * reps[k]));
+      expect(Array.from(await got.data()), `tile of ${shape} by ${reps}`).to.deep.equal(wantValues);
+      const bits = tf.tile(tf.cast(x, 'bool'), reps);
+      expect(Array.from(await bits.data())).to.deep.equal(wantValues.map((v) => (v !== 0 ? 1 : 0)));
+      tf.dispose([x, got, bits]);
+    }
+    const row = tf.reshape(keys, [1, 3000]);
+    const wide = tf.broadcastTo(row, [2, 3000]);
+    expect(Array.from(await wide.data())).to.deep.equal([...all, ...all]);
+    tf.dispose([keys, row, wide]);
+  });
+
   it('a synchronous read of GPU data is a BackendError naming await t.data()', () => {
     const t = tf.linspace(0, 1, N).mul(2);
     expect(canReadSync(t)).to.equal(false);

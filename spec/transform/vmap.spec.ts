@@ -420,6 +420,25 @@ describe('transform.vmap: results no lane changes', () => {
     const jitted = T.jit(T.vmap(f));
     for (let call = 0; call < 2; call++) await check(await callJitted(jitted, x) as tf.Tensor);
   });
+
+  it('several lanes: an int32 result on the GPU comes out exact, as tf.stack of the lanes (fuzz seed 3902200: 2147483646 became 2147483520 on webgpu)', async () => {
+    // tf.step has no CPU form on webgpu: it uploads c. vmap broadcasts the result no lane changes
+    // through a Tile, whose tfjs-webgpu program moved int32 through f32; the lanes' Pack is exact.
+    const c = tf.tensor2d([[2147483646], [-2147483647], [16777217], [5]], [4, 1], 'int32');
+    tf.dispose(tf.step(c, 0.3));
+    const x = tf.tensor2d([[1], [2], [3]]);
+    const f = (_x: tf.Tensor) => tf.expandDims(c, 1);
+    const want = perLane(f, [x], [0], 3);
+    expect(Array.from(await want.data()).slice(0, 4)).to.deep.equal([2147483646, -2147483647, 16777217, 5]);
+    const check = async (r: tf.Tensor) => {
+      expect(r.shape).to.deep.equal([3, 4, 1, 1]);
+      expect(Array.from(await r.data())).to.deep.equal(Array.from(await want.data()));
+    };
+    await check(T.vmap(f)(x) as tf.Tensor);
+    const jitted = T.jit(T.vmap(f));
+    for (let call = 0; call < 2; call++) await check(await callJitted(jitted, x) as tf.Tensor);
+    tf.dispose([c, x, want]);
+  });
 });
 
 describe('transform.vmap: float32 results with int32 storage', () => {

@@ -104,6 +104,9 @@ function checkAxisSize(n: unknown, fnName: string): void {
  * expandDims of its data (tfjs's `Pack`), where a Tile copies (fuzz seed 1343927: a one-lane
  * vmap returning `cast(v, 'float32')` of int32 host data; the Tile's CPU form wrote a
  * Float32Array, 2147483647 became 2147483648, where the cast's int32 storage keeps it exact).
+ * Several lanes are a Tile where the lanes stack by `Pack`: on webgpu both copy int32 GPU data
+ * exactly (backend/webgpu/exact-int32.ts; fuzz seed 3902200, tfjs's Tile program had moved it
+ * through f32).
  */
 function broadcastAt(t: tf.Tensor, axis: number, size: number): tf.Tensor {
   const before = t.shape.slice(0, axis).reduce((a, b) => a * b, 1);

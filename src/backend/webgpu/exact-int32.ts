@@ -1,6 +1,7 @@
 /**
  * Exact int32 `Unpack` (tf.unstack) along axis 0, and `Pack` (tf.stack), `Concat`
- * (tf.concat) and `Slice` (tf.slice) along any axis, on webgpu.
+ * (tf.concat) and `Slice` (tf.slice) along any axis, and `Tile` (tf.tile, tf.broadcastTo)
+ * up to rank 4, on webgpu.
  *
  * tfjs-backend-webgpu 4.22 moves int32 data through float32 in its generic programs
  * (`setOutputAtIndex(index, f32(...))` in Slice and Concat, which Unpack and Pack use),
@@ -14,7 +15,9 @@
  * of a mapped argument, which its batched kernels read whole (fuzz seed 2007636: an int32
  * argument uploaded by a dead `atan2`, 16777217 batched, 16777216 in the lanes' slices;
  * tfjs's own kernels that slice internally, SplitV, StridedSlice, TopK, still call its
- * program). Where tfjs would run them on its CPU forms (exact already) they still do, so
+ * program). `Tile` too: vmap broadcasts a result no lane changes through one, where the lanes'
+ * results are stacked by `Pack` (fuzz seed 3902200, {@link tile}). Where tfjs would run them on
+ * its CPU forms (exact already) they still do, so
  * what runs where is unchanged. Everything else goes to tfjs's own kernel.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -89,6 +92,36 @@ fn main(index : i32) {
 ${axes.map((k) => `    let c${k} = rest / uniforms.os${k};
     rest = rest - c${k} * uniforms.os${k};
     src = src + c${k} * uniforms.is${k};`).join('\n')}
+    result[index] = X[src];
+  }
+}`,
+  };
+}
+
+/**
+ * `Tile` of X into result (shape `outShape`, `count` elements): each output index is split
+ * into coordinates by the output's strides (`os<k>`), each taken modulo the input's extent
+ * (`d<k>`) and moved by the input's strides (`is<k>`), as i32 bits. One program per rank.
+ */
+function tileProgram(outShape: number[], count: number): WebGPUProgram {
+  const rank = outShape.length;
+  const axes = [...Array(rank).keys()];
+  return {
+    variableNames: ['X'],
+    outputShape: outShape,
+    shaderKey: `brainstate_exact_int32_tile_${rank}`,
+    dispatchLayout: { x: axes },
+    dispatch: [Math.max(1, Math.ceil(count / WORKGROUP)), 1, 1],
+    workgroupSize: [WORKGROUP, 1, 1],
+    uniforms: `count : i32, ${axes.map((k) => `os${k} : i32, is${k} : i32, d${k} : i32, `).join('')}`,
+    getUserCode: () => `
+fn main(index : i32) {
+  if (index < uniforms.count) {
+    var rest = index;
+    var src = 0;
+${axes.map((k) => `    let c${k} = rest / uniforms.os${k};
+    rest = rest - c${k} * uniforms.os${k};
+    src = src + (c${k} % uniforms.d${k}) * uniforms.is${k};`).join('\n')}
     result[index] = X[src];
   }
 }`,
@@ -246,12 +279,36 @@ function slice(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+/**
+ * Exact `Tile` (tf.tile, tf.broadcastTo) of int32 and bool GPU data: vmap broadcasts a result
+ * no lane changes onto the batch through a tile, where the lanes' results are stacked by
+ * `Pack`, exact above (fuzz seed 3902200: a vmapped `expandDims` of a captured int32 argument,
+ * uploaded by a dead `step`, came out 2147483520 batched where the lanes stacked keep
+ * 2147483646). tfjs's CPU forms (small host data, and any rank of 5 or more) stay as tfjs runs them.
+ */
+function tile(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as Info;
+    const reps = attrs?.reps as number[] | undefined;
+    if (x === undefined || !exactDtype(x.dtype) || x.shape.length >= 5 || x.shape.length === 0 || reps === undefined ||
+      reps.length !== x.shape.length || tfjsRunsOnCpu(backend, [x])) return original(args);
+    const outShape = x.shape.map((d, k) => d * reps[k]);
+    const count = sizeOf(outShape);
+    if (count === 0) return original(args);
+    const inStrides = stridesOf(x.shape);
+    const outStrides = stridesOf(outShape);
+    return runProgram(backend, tileProgram(outShape, count), [x], x.dtype,
+      [i32(count), ...outShape.flatMap((_, k) => [i32(outStrides[k]), i32(inStrides[k]), i32(x.shape[k])])]);
+  };
+}
+
 let installed = false;
 
-/** Replaces webgpu's `Unpack`, `Pack`, `Concat` and `Slice` with the exact versions above (once). */
+/** Replaces webgpu's `Unpack`, `Pack`, `Concat`, `Slice` and `Tile` with the exact versions above (once). */
 export function installExactInt32Kernels(): void {
   if (installed) return;
-  for (const [name, wrap] of [['Unpack', unpack], ['Pack', pack], ['Concat', concat], ['Slice', slice]] as const) {
+  for (const [name, wrap] of [['Unpack', unpack], ['Pack', pack], ['Concat', concat], ['Slice', slice], ['Tile', tile]] as const) {
     const k = tf.getKernel(name, 'webgpu');
     if (k == null) continue;
     tf.unregisterKernel(name, 'webgpu');

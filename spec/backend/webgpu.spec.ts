@@ -259,6 +259,42 @@ describe('backend: webgpu', () => {
     tf.dispose([keys, row, wide]);
   });
 
+  it('tf.reverse of int32 and bool data is exact beyond 2^24, at ranks 1 to 4, and a reverse scan over random keys returns them', async () => {
+    // tfjs-webgpu's Reverse program (GPU only, no CPU form) moved int32 through f32; a reverse
+    // scan reverses its xs with it, eagerly and under jit, where each row alone is an exact slice.
+    const keys = bst.random.split(bst.random.prngKey(17), 600);
+    expect(canReadSync(keys)).to.equal(false);
+    const all = Array.from(await keys.data());
+    expect(all.some((v) => Math.abs(v) > 2 ** 24 && Math.fround(v) !== v)).to.equal(true);
+    const cases: [number[], number[]][] = [[[1200], [0]], [[600, 2], [0]], [[20, 60], [1]], [[4, 5, 60], [0, 2]],
+      [[2, 3, 4, 50], [1, 3]], [[2, 3, 4, 50], [0, 1, 2, 3]]];
+    for (const [shape, dims] of cases) {
+      const wantValues = await onBackend('cpu', async () => Array.from(await tf.reverse(tf.tensor(all, shape, 'int32'), dims).data()));
+      for (const onGpu of [true, false]) {
+        // Host data too: tfjs runs its Reverse program on the GPU for any data.
+        const x = onGpu ? tf.reshape(keys, shape) : tf.tensor(all, shape, 'int32');
+        const got = tf.reverse(x, dims);
+        expect(Array.from(await got.data()), `reverse of ${shape} along ${dims}`).to.deep.equal(wantValues);
+        const bits = tf.reverse(tf.cast(x, 'bool'), dims);
+        expect(Array.from(await bits.data())).to.deep.equal(wantValues.map((v) => (v !== 0 ? 1 : 0)));
+        tf.dispose([x, got, bits]);
+      }
+    }
+    // ys come back in the xs' order (jax's reverse scan): here the keys themselves.
+    const f = (xs: tf.Tensor) => bst.transform.scan((c: tf.Tensor, x: tf.Tensor) => [c, x] as [tf.Tensor, tf.Tensor],
+      tf.scalar(0, 'int32'), xs, { reverse: true })[1] as tf.Tensor;
+    const want = all;
+    const eager = f(keys);
+    expect(Array.from(await eager.data())).to.deep.equal(want);
+    const jitted = bst.transform.jit(f);
+    for (let call = 0; call < 2; call++) {
+      const y = await jitted.callAsync(keys) as tf.Tensor;
+      expect(Array.from(await y.data()), `jitted reverse scan, call ${call}`).to.deep.equal(want);
+      y.dispose();
+    }
+    tf.dispose([keys, eager]);
+  });
+
   it('a synchronous read of GPU data is a BackendError naming await t.data()', () => {
     const t = tf.linspace(0, 1, N).mul(2);
     expect(canReadSync(t)).to.equal(false);

@@ -1,7 +1,7 @@
 /**
  * Exact int32 `Unpack` (tf.unstack) along axis 0, and `Pack` (tf.stack), `Concat`
  * (tf.concat) and `Slice` (tf.slice) along any axis, and `Tile` (tf.tile, tf.broadcastTo)
- * up to rank 4, on webgpu.
+ * and `Reverse` (tf.reverse) up to rank 4, on webgpu.
  *
  * tfjs-backend-webgpu 4.22 moves int32 data through float32 in its generic programs
  * (`setOutputAtIndex(index, f32(...))` in Slice and Concat, which Unpack and Pack use),
@@ -99,21 +99,22 @@ ${axes.map((k) => `    let c${k} = rest / uniforms.os${k};
 }
 
 /**
- * `Tile` of X into result (shape `outShape`, `count` elements): each output index is split
- * into coordinates by the output's strides (`os<k>`), each taken modulo the input's extent
- * (`d<k>`) and moved by the input's strides (`is<k>`), as i32 bits. One program per rank.
+ * `Tile` or `Reverse` of X into result (shape `outShape`, `count` elements): each output index
+ * is split into coordinates by the output's strides (`os<k>`), each taken modulo the input's
+ * extent (`d<k>`; a tile repeats the input), flipped where `f<k>` is 1 (a reverse), and moved by
+ * the input's strides (`is<k>`), as i32 bits. One program per rank.
  */
-function tileProgram(outShape: number[], count: number): WebGPUProgram {
+function coordinateCopyProgram(outShape: number[], count: number): WebGPUProgram {
   const rank = outShape.length;
   const axes = [...Array(rank).keys()];
   return {
     variableNames: ['X'],
     outputShape: outShape,
-    shaderKey: `brainstate_exact_int32_tile_${rank}`,
+    shaderKey: `brainstate_exact_int32_coordinate_copy_${rank}`,
     dispatchLayout: { x: axes },
     dispatch: [Math.max(1, Math.ceil(count / WORKGROUP)), 1, 1],
     workgroupSize: [WORKGROUP, 1, 1],
-    uniforms: `count : i32, ${axes.map((k) => `os${k} : i32, is${k} : i32, d${k} : i32, `).join('')}`,
+    uniforms: `count : i32, ${axes.map((k) => `os${k} : i32, is${k} : i32, d${k} : i32, f${k} : i32, `).join('')}`,
     getUserCode: () => `
 fn main(index : i32) {
   if (index < uniforms.count) {
@@ -121,11 +122,21 @@ fn main(index : i32) {
     var src = 0;
 ${axes.map((k) => `    let c${k} = rest / uniforms.os${k};
     rest = rest - c${k} * uniforms.os${k};
-    src = src + (c${k} % uniforms.d${k}) * uniforms.is${k};`).join('\n')}
+    let s${k} = c${k} % uniforms.d${k};
+    src = src + select(s${k}, uniforms.d${k} - 1 - s${k}, uniforms.f${k} == 1) * uniforms.is${k};`).join('\n')}
     result[index] = X[src];
   }
 }`,
   };
+}
+
+/** Runs {@link coordinateCopyProgram} of `x` into `outShape`, flipping the axes in `flipped`. */
+function coordinateCopy(backend: unknown, x: Info, outShape: number[], flipped: readonly number[]): Info {
+  const inStrides = stridesOf(x.shape);
+  const outStrides = stridesOf(outShape);
+  return runProgram(backend, coordinateCopyProgram(outShape, sizeOf(outShape)), [x], x.dtype,
+    [i32(sizeOf(outShape)), ...outShape.flatMap((_, k) =>
+      [i32(outStrides[k]), i32(inStrides[k]), i32(x.shape[k]), i32(flipped.includes(k) ? 1 : 0)])]);
 }
 
 const i32 = (n: number) => ({ type: 'int32' as const, data: [n] });
@@ -294,21 +305,36 @@ function tile(original: tf.KernelFunc): tf.KernelFunc {
     if (x === undefined || !exactDtype(x.dtype) || x.shape.length >= 5 || x.shape.length === 0 || reps === undefined ||
       reps.length !== x.shape.length || tfjsRunsOnCpu(backend, [x])) return original(args);
     const outShape = x.shape.map((d, k) => d * reps[k]);
-    const count = sizeOf(outShape);
-    if (count === 0) return original(args);
-    const inStrides = stridesOf(x.shape);
-    const outStrides = stridesOf(outShape);
-    return runProgram(backend, tileProgram(outShape, count), [x], x.dtype,
-      [i32(count), ...outShape.flatMap((_, k) => [i32(outStrides[k]), i32(inStrides[k]), i32(x.shape[k])])]);
+    if (sizeOf(outShape) === 0) return original(args);
+    return coordinateCopy(backend, x, outShape, []);
+  };
+}
+
+/**
+ * Exact `Reverse` (tf.reverse) of int32 and bool data: a reverse `scan` / `forLoop` over int32
+ * rows (random keys) reverses its xs with it, eagerly and under jit, where each row on its own
+ * is an exact slice; tfjs-webgpu's program moved int32 through f32 (195045567 became
+ * 195045568). tfjs-webgpu has no CPU form for Reverse: it runs on the GPU for any data, as here
+ * up to rank 4 (tfjs's own program, rank 4 at most, fails beyond).
+ */
+function reverse(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as Info;
+    if (x === undefined || !exactDtype(x.dtype) || x.shape.length >= 5 || x.shape.length === 0 ||
+      sizeOf(x.shape) === 0) return original(args);
+    const flipped = tf.util.parseAxisParam(attrs!.dims as number | number[], x.shape);
+    return coordinateCopy(backend, x, [...x.shape], flipped);
   };
 }
 
 let installed = false;
 
-/** Replaces webgpu's `Unpack`, `Pack`, `Concat`, `Slice` and `Tile` with the exact versions above (once). */
+/** Replaces webgpu's `Unpack`, `Pack`, `Concat`, `Slice`, `Tile` and `Reverse` with the exact versions above (once). */
 export function installExactInt32Kernels(): void {
   if (installed) return;
-  for (const [name, wrap] of [['Unpack', unpack], ['Pack', pack], ['Concat', concat], ['Slice', slice], ['Tile', tile]] as const) {
+  for (const [name, wrap] of [['Unpack', unpack], ['Pack', pack], ['Concat', concat], ['Slice', slice], ['Tile', tile],
+    ['Reverse', reverse]] as const) {
     const k = tf.getKernel(name, 'webgpu');
     if (k == null) continue;
     tf.unregisterKernel(name, 'webgpu');

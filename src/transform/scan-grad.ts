@@ -139,7 +139,8 @@ function markRecomputed(recorder: Recorder, from: number, found: readonly tf.Ten
  * Traces one backward step. Explicit arguments `[dcarry (float carry leaves), dinv so far
  * (float invariants), carry leaves, x rows, dys (float ys), (with `gradViews`) carry leaves
  * again, read-only state leaves, (with `gradViews`) the read-only state leaves and captured
- * tensors as the forward loop left them (ScanSpec.residualInvariants)]`; results `[dcarry
+ * tensors as the forward loop left them (ScanSpec.residualInvariants), (with `stepOuts`) the loop's
+ * results `[carry..., written states..., ys...]`]`; results `[dcarry
  * before the step, dinv after it, dx (float xs)]`. Without `gradViews` captured tensors are
  * used as they are (captured again by this trace); with it the kernels run on those stand-ins
  * and the captured tensors are captured only where a gradient kernel reads them.
@@ -152,9 +153,16 @@ function markRecomputed(recorder: Recorder, from: number, found: readonly tf.Ten
  * (fuzz seed 1607689: a `tf.sum` of the final carry, a passed-through initial carry,
  * uploaded it between the loops, so the recomputed `exp` of row 0 ran on the GPU, 1 ulp
  * from the `exp` eager ran on the host).
+ *
+ * With `stepOuts` (a loop of one step, on webgpu) the gradient kernels read what the step made
+ * and returned as the loop's results, whose data it is eagerly (a y through `tf.stack` of one
+ * tensor): eager's tape reads the forward step's tensors after the kernels that followed the
+ * loop, which may have uploaded them (fuzz seed 5101616: the loss's `tf.sum(ys)` uploaded the
+ * constant c the body returned as its y, so the tape's `GreaterEqual(carry, c)` ran on the GPU
+ * and uploaded the initial carry, an argument; the recomputed c was new host data).
  */
 function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[],
-  gradViews: boolean): SubTrace {
+  gradViews: boolean, stepOuts: boolean): SubTrace {
   const nFC = n.nC + n.nS;
   const carryIn = n.inputs.slice(0, nFC);
   const invStates = n.inputs.slice(nFC + n.nX, n.inputs.length - n.sub.captured.length);
@@ -167,6 +175,9 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
     ...L.floatInv.map((i) => tf.keep(tf.zerosLike(n.inputs[nFC + n.nX + i]))),
   ]);
   const dyTemplates = unrecorded(() => floatY.map((j) => tf.keep(tf.zeros([...outTypes[j].shape], 'float32'))));
+  // The loop's results `[carry..., written states..., ys...]` (ys stacked: one row), with `stepOuts`.
+  const outTemplates = stepOuts ? unrecorded(() => outTypes.map((t, j) =>
+    tf.keep(tf.zeros(j < nFC ? [...t.shape] : [1, ...t.shape], t.dtype)))) : [];
   try {
     return subTrace('scan body gradient', (args) => {
       let at = 0;
@@ -185,6 +196,7 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       const found = gradViews ? take(invStates.length + captured.length) : [];
       const foundStates = gradViews ? found.slice(0, invStates.length) : ivs;
       const foundCaptured = gradViews ? found.slice(invStates.length) : captured;
+      const loopOuts = take(outTemplates.length);
       const recorder = currentListener();
       if (gradViews && recorder instanceof CopyReadingRecorder) captured.forEach((c, q) => recorder.standIn(c, foundCaptured[q]));
       const given = new Map<State<StateValue>, StateValue>();
@@ -218,6 +230,14 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
           foundStates.forEach((t, q) => recorder.readAs(t, ivs[q]));
           captured.forEach((c, q) => recorder.readAsOriginal(foundCaptured[q], c));
         }
+        if (stepOuts && recorder instanceof CopyReadingRecorder) {
+          // One step: what it made and returned is the loop's results' data (a y through tf.stack of one
+          // tensor, an expandDims), which later kernels may have uploaded before eager's tape reads it.
+          const stepInputs = new Set([...fc, ...fg, ...rows, ...ivs, ...found, ...captured].map((t) => t.dataId));
+          outs.forEach((t, j) => {
+            if (!stepInputs.has(t.dataId)) recorder.readAs(t, j < nFC ? loopOuts[j] : tf.reshape(loopOuts[j], t.shape));
+          });
+        }
         return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
       };
       // A loop nested in the body reads the captured tensors themselves (its own trace has no stand-ins): their
@@ -239,16 +259,16 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
         ...L.floatX.map((i) => byInput.get(nFC + i)!),
       ];
     }, [...templates, ...carryIn, ...row0, ...dyTemplates, ...(gradViews ? carryIn : []), ...invStates,
-      ...(gradViews ? [...invStates, ...captured] : [])], { captureHostData: true, standIns: gradViews });
+      ...(gradViews ? [...invStates, ...captured] : []), ...outTemplates], { captureHostData: true, standIns: gradViews });
   } finally {
-    [...templates, ...dyTemplates].forEach((t) => t.dispose());
+    [...templates, ...dyTemplates, ...outTemplates].forEach((t) => t.dispose());
   }
 }
 
 /** {@link traceBackward}, checked to read and write no state of its own. */
 function checkedBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[],
   gradViews: boolean): SubTrace {
-  const sub = traceBackward(n, L, outTypes, row0, gradViews);
+  const sub = traceBackward(n, L, outTypes, row0, gradViews, gradViews && n.spec.length === 1);
   if (sub.stateArgs.length > 0 || sub.written.length > 0) {
     disposeProgram(sub.program);
     throw new TraceError(`internal: the scan body read or wrote state ${(sub.stateArgs[0] ?? sub.written[0]).state.label()} ` +
@@ -310,7 +330,9 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const nG = cpuForms ? nFC : 0;
   // The forward loop's invariants as it left them (ScanSpec.residualInvariants), for the recomputed kernels.
   const nFound = cpuForms ? n.inputs.length - nFC - n.nX : 0;
-  const explicit = nDC + nDI + nFC + n.nX + floatY.length + nG + nIS + nFound;
+  // The loop's results, where the backward step of a one-step loop reads them (traceBackward's `stepOuts`).
+  const nOut = cpuForms && n.spec.length === 1 ? nFC + n.nY : 0;
+  const explicit = nDC + nDI + nFC + n.nX + floatY.length + nG + nIS + nFound + nOut;
   const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, k) => from + k);
   const inits = cpuForms ? n.inputs.slice(0, nFC) : [];
   const nBwdIn = explicit + bwdCaptured.length;
@@ -320,7 +342,7 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     length: n.spec.length,
     carryArgs: range(0, nDC + nDI),
     xArgs: range(nDC + nDI, nFC + n.nX + floatY.length + nG),
-    invariantArgs: [...range(explicit - nFound - nIS, nIS + nFound), ...bwdSub.captured.map((c) => c.leaf)],
+    invariantArgs: [...range(explicit - nOut - nFound - nIS, nIS + nFound + nOut), ...bwdSub.captured.map((c) => c.leaf)],
     numYs: L.floatX.length,
     reverse: true,
     firstRows: inits.length === 0 ? undefined
@@ -339,7 +361,8 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const invStates = n.inputs.slice(nFC + n.nX, nFC + n.nX + nIS);
   // tfjs frees the forward pass's tensors before the backward pass: what the backward
   // node reads travels as the custom gradient's saved clones.
-  const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured, ...inits, ...firsts, ...founds];
+  const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured, ...inits, ...firsts, ...founds,
+    ...results.slice(0, nOut)];
   const floatInputs = L.floatIn.map((i) => n.inputs[i]);
   const badInputs = bad.map((i) => n.inputs[i]);
   const gradients = (douts: tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
@@ -351,9 +374,10 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     const sInit = saved.slice(nFC + n.nX + nIS + bwdCaptured.length, nFC + n.nX + nIS + bwdCaptured.length + inits.length);
     const atFirst = nFC + n.nX + nIS + bwdCaptured.length + inits.length;
     const sFirst = saved.slice(atFirst, atFirst + firsts.length);
-    const sFound = saved.slice(atFirst + firsts.length);
+    const sFound = saved.slice(atFirst + firsts.length, atFirst + firsts.length + founds.length);
+    const sOut = saved.slice(atFirst + firsts.length + founds.length);
     const grads = runAndRecord('Scan', { ...bwdSpec, body: retainProgram(bp) },
-      [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...(cpuForms ? sRes : []), ...sInv, ...sFound, ...sCap,
+      [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...(cpuForms ? sRes : []), ...sInv, ...sFound, ...sOut, ...sCap,
         ...sInit, ...sFirst],
       'scan gradient');
     const dCarry0 = grads.slice(0, nDC);

@@ -68,41 +68,12 @@ fn main(index : i32) {
 }
 
 /**
- * Copies the block of X that starts at flat element `base` into result (shape `outShape`,
- * `count` elements): each output index is split into coordinates by the output's strides
- * (`os<k>`) and moved by the input's (`is<k>`), as i32 bits. One program per rank; where the
- * block starts is a uniform, so the slices of every lane or loop step share the pipeline.
- */
-function sliceProgram(outShape: number[], count: number): WebGPUProgram {
-  const rank = outShape.length;
-  const axes = [...Array(rank).keys()];
-  return {
-    variableNames: ['X'],
-    outputShape: outShape,
-    shaderKey: `brainstate_exact_int32_slice_${rank}`,
-    dispatchLayout: { x: axes },
-    dispatch: [Math.max(1, Math.ceil(count / WORKGROUP)), 1, 1],
-    workgroupSize: [WORKGROUP, 1, 1],
-    uniforms: `count : i32, base : i32, ${axes.map((k) => `os${k} : i32, is${k} : i32, `).join('')}`,
-    getUserCode: () => `
-fn main(index : i32) {
-  if (index < uniforms.count) {
-    var rest = index;
-    var src = uniforms.base;
-${axes.map((k) => `    let c${k} = rest / uniforms.os${k};
-    rest = rest - c${k} * uniforms.os${k};
-    src = src + c${k} * uniforms.is${k};`).join('\n')}
-    result[index] = X[src];
-  }
-}`,
-  };
-}
-
-/**
- * `Tile` or `Reverse` of X into result (shape `outShape`, `count` elements): each output index
- * is split into coordinates by the output's strides (`os<k>`), each taken modulo the input's
- * extent (`d<k>`; a tile repeats the input), flipped where `f<k>` is 1 (a reverse), and moved by
- * the input's strides (`is<k>`), as i32 bits. One program per rank.
+ * `Slice`, `Tile` or `Reverse` of X into result (shape `outShape`, `count` elements): each output
+ * index is split into coordinates by the output's strides (`os<k>`), each taken modulo the
+ * input's extent (`d<k>`; a tile repeats the input), flipped where `f<k>` is 1 (a reverse), and
+ * moved by the input's strides (`is<k>`) from flat element `base` (where a slice starts), as i32
+ * bits. One program per rank; the rest are uniforms, so the slices of every lane or loop step
+ * share the pipeline.
  */
 function coordinateCopyProgram(outShape: number[], count: number): WebGPUProgram {
   const rank = outShape.length;
@@ -114,12 +85,12 @@ function coordinateCopyProgram(outShape: number[], count: number): WebGPUProgram
     dispatchLayout: { x: axes },
     dispatch: [Math.max(1, Math.ceil(count / WORKGROUP)), 1, 1],
     workgroupSize: [WORKGROUP, 1, 1],
-    uniforms: `count : i32, ${axes.map((k) => `os${k} : i32, is${k} : i32, d${k} : i32, f${k} : i32, `).join('')}`,
+    uniforms: `count : i32, base : i32, ${axes.map((k) => `os${k} : i32, is${k} : i32, d${k} : i32, f${k} : i32, `).join('')}`,
     getUserCode: () => `
 fn main(index : i32) {
   if (index < uniforms.count) {
     var rest = index;
-    var src = 0;
+    var src = uniforms.base;
 ${axes.map((k) => `    let c${k} = rest / uniforms.os${k};
     rest = rest - c${k} * uniforms.os${k};
     let s${k} = c${k} % uniforms.d${k};
@@ -130,12 +101,15 @@ ${axes.map((k) => `    let c${k} = rest / uniforms.os${k};
   };
 }
 
-/** Runs {@link coordinateCopyProgram} of `x` into `outShape`, flipping the axes in `flipped`. */
-function coordinateCopy(backend: unknown, x: Info, outShape: number[], flipped: readonly number[]): Info {
+/**
+ * Runs {@link coordinateCopyProgram} of `x` into `outShape`, flipping the axes in `flipped`,
+ * from flat element `base` of `x`.
+ */
+function coordinateCopy(backend: unknown, x: Info, outShape: number[], flipped: readonly number[], base = 0): Info {
   const inStrides = stridesOf(x.shape);
   const outStrides = stridesOf(outShape);
   return runProgram(backend, coordinateCopyProgram(outShape, sizeOf(outShape)), [x], x.dtype,
-    [i32(sizeOf(outShape)), ...outShape.flatMap((_, k) =>
+    [i32(sizeOf(outShape)), i32(base), ...outShape.flatMap((_, k) =>
       [i32(outStrides[k]), i32(inStrides[k]), i32(x.shape[k]), i32(flipped.includes(k) ? 1 : 0)])]);
 }
 
@@ -265,7 +239,7 @@ function concat(original: tf.KernelFunc): tf.KernelFunc {
 
 /**
  * The strides of `shape` (row-major, in elements), one per axis: tfjs's `computeStrides` leaves out
- * the last axis's stride (always 1), which the slice program reads like the others.
+ * the last axis's stride (always 1), which the copy program reads like the others.
  */
 function stridesOf(shape: readonly number[]): number[] {
   return shape.length === 0 ? [] : [...tf.util.computeStrides(shape as number[]), 1];
@@ -282,11 +256,9 @@ function slice(original: tf.KernelFunc): tf.KernelFunc {
     const count = sizeOf(size);
     if (count === 0 || begin.length !== x.shape.length || size.length !== x.shape.length ||
       begin.some((b, k) => b < 0 || size[k] < 0 || b + size[k] > x.shape[k])) return original(args);
+    // Each coordinate stays below the input's extent, so the modulo leaves it as it is.
     const inStrides = stridesOf(x.shape);
-    const outStrides = stridesOf(size);
-    const base = begin.reduce((s, b, k) => s + b * inStrides[k], 0);
-    return runProgram(backend, sliceProgram(size, count), [x], x.dtype,
-      [i32(count), i32(base), ...size.flatMap((_, k) => [i32(outStrides[k]), i32(inStrides[k])])]);
+    return coordinateCopy(backend, x, size, [], begin.reduce((s, b, k) => s + b * inStrides[k], 0));
   };
 }
 

@@ -17,11 +17,6 @@ export interface KnownWebGPULimit {
 
 export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
   {
-    title: 'issue 12: webgpu-open-vmap-int32-floordiv-mod-seed-5512255',
-    reason: 'an open webgpu fuzz seed (issue 15), found on the last main too late to fix; the closing note of that stop has ' +
-      'the diagnosis. Runs on cpu and wasm',
-  },
-  {
     title: 'issue 12: webgpu-open-forloop-bool-where-notequal-seed-5718831',
     reason: 'an open webgpu fuzz seed (issue 15), found on the last main too late to fix; the closing note of that stop has ' +
       'the diagnosis. Runs on cpu and wasm',

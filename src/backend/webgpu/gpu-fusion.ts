@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GpuFusion } from '../targets';
 import { copyElements, hostValues, isOnDevice, runProgram, storageDtype } from './webgpu-engine';
+import { binaryProgramShapes } from './binary-shared-rank';
 import { registerSumLeadingAxesWgsl, sumLeadingAxesCovers } from './sum-leading-axes';
 
 registerSumLeadingAxesWgsl();
@@ -57,7 +58,9 @@ export const WEBGPU_FUSION: GpuFusion = {
  * 128 elements is kept in shared memory, else when both last axes are multiples of 4, or
  * one is and the other is a scalar or ends in an axis of 1.
  */
-export function binaryProgramVec4(a: readonly number[], b: readonly number[]): boolean {
+export function binaryProgramVec4(givenA: readonly number[], givenB: readonly number[]): boolean {
+  // As the wrapped kernels pass them (binary-shared-rank.ts: no shared variant at rank 5 and 6).
+  const [a, b] = binaryProgramShapes(givenA, givenB);
   const shared = (x: readonly number[], y: readonly number[]) => x.length === 1 && y.length > 1 && x[0] < 128;
   if (shared(a, b) || shared(b, a)) return false;
   const by4 = (x: readonly number[]) => x.length > 0 && x[x.length - 1] % 4 === 0;

@@ -16,6 +16,7 @@ import { processEnv, resolveWebGPUConfig, WebGPUConfig, WebGPUOptions } from './
 import { GPUAdapterLike, GPUDeviceLike, GPULike, requestAdapter, requestDevice, summarize, WebGPUAdapterSummary } from './adapter';
 import { installExactInt32Kernels } from './exact-int32';
 import { installProdKeepDims } from './prod-keep-dims';
+import { installBinarySharedRank } from './binary-shared-rank';
 import { DAWN_MISSING, dawnFlags, installGlobals, loadDawn, prepareGLEnvironment } from './dawn';
 import { findSwiftShaderIcd, hasVulkanLoader, mayHaveGpu, SOFTWARE_VULKAN_HINT, userVulkanDrivers } from './vulkan-icd';
 
@@ -166,6 +167,7 @@ export async function startWebGPU(opts: WebGPUOptions | undefined, allowSoftware
     registerTfjsBackend(device, found.adapter);
     installExactInt32Kernels();
     installProdKeepDims();
+    installBinarySharedRank();
   } catch (e) {
     return `@tensorflow/tfjs-backend-webgpu failed to load (${(e as Error).message.split('\n')[0]}); ` +
       'npm install @tensorflow/tfjs-backend-webgpu@4.22.0';

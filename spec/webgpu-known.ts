@@ -17,11 +17,6 @@ export interface KnownWebGPULimit {
 
 export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
   {
-    title: 'issue 12: webgpu-open-vmap-int32-floordiv-mod-seed-5512255',
-    reason: 'an open webgpu fuzz seed (issue 15), found on the last main too late to fix; the closing note of that stop has ' +
-      'the diagnosis. Runs on cpu and wasm',
-  },
-  {
     title: 'gradients through scan inside jit a carry the body makes as a float32 cast of an int32 row beyond 2^24 keeps its stored values in the residuals',
     reason: 'the residuals are stacked exactly only where the jit addresses host memory (cpu; wasm stores canonically); on ' +
       'webgpu they go through tfjs-webgpu\'s Pack, whose CPU form writes a Float32Array and rounds 16777217, which the eager ' +

@@ -11,8 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import * as bst from '../../src';
-import { canReadSync } from '../../src/backend/tfjs-engine';
-import { countDispatches } from '../../src/backend/webgpu/webgpu-engine';
+import { canReadSync, isOnDevice } from '../../src/backend/tfjs-engine';
+import { countDispatches, uploadToGpu } from '../../src/backend/webgpu/webgpu-engine';
 import { expectThrowsWith } from '../helpers';
 
 const N = 4096;
@@ -293,6 +293,35 @@ describe('backend: webgpu', () => {
       y.dispose();
     }
     tf.dispose([keys, eager]);
+  });
+
+  it('tf.transpose of int32 and bool data is exact beyond 2^24: the 2-D swap and other permutations, GPU and host data', async () => {
+    // Fuzz seed 5512255: vmap moves a batch axis to the front through a 2-D Transpose, where each
+    // lane is a slice read as it is; tfjs-webgpu's 2-D program goes through an f32 workgroup tile
+    // (2147483647 became 2147483520). Its program for other permutations is exact (checked here too).
+    const values = Array.from({ length: 1200 }, (_, i) =>
+      [2147483647, 16777217, -16777217, -2147483648][i % 4] - (i % 7) * (i % 4 === 3 ? -1 : 1));
+    const cases: [number[], number[]][] = [[[40, 30], [1, 0]], [[1, 1200], [1, 0]], [[5, 5], [1, 0]], [[40, 30], [0, 1]],
+      [[10, 12, 10], [2, 0, 1]], [[10, 12, 10], [0, 2, 1]], [[2, 3, 4, 50], [3, 1, 0, 2]]];
+    for (const [shape, perm] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = values.slice(0, n);
+      // The expected values: tfjs-cpu's Transpose of the same values.
+      const wantValues = await onBackend('cpu', async () => Array.from(await tf.transpose(tf.tensor(data, shape, 'int32'), perm).data()));
+      expect(wantValues.filter((v) => v === 2147483647)).to.have.length(Math.ceil(n / 28));
+      for (const onGpu of [true, false]) {
+        const x = tf.tensor(data, shape, 'int32');
+        // Uploaded, so tfjs runs its programs (a [5, 5] of host data runs on its CPU forms otherwise).
+        if (onGpu) uploadToGpu(tf.backend(), x.dataId);
+        expect(isOnDevice(x)).to.equal(onGpu);
+        const got = tf.transpose(x, perm);
+        expect(got.shape).to.deep.equal(perm.map((k) => shape[k]));
+        expect(Array.from(await got.data()), `transpose of ${shape} by ${perm}, ${onGpu ? 'GPU' : 'host'} data`).to.deep.equal(wantValues);
+        const bits = tf.transpose(tf.greater(x, tf.scalar(0, 'int32')), perm);
+        expect(Array.from(await bits.data())).to.deep.equal(wantValues.map((v) => (v > 0 ? 1 : 0)));
+        tf.dispose([x, got, bits]);
+      }
+    }
   });
 
   it('a synchronous read of GPU data is a BackendError naming await t.data()', () => {

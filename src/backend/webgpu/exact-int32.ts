@@ -1,7 +1,7 @@
 /**
  * Exact int32 `Unpack` (tf.unstack) along axis 0, and `Pack` (tf.stack), `Concat`
- * (tf.concat) and `Slice` (tf.slice) along any axis, and `Tile` (tf.tile, tf.broadcastTo)
- * and `Reverse` (tf.reverse) up to rank 4, on webgpu.
+ * (tf.concat) and `Slice` (tf.slice) along any axis, `Tile` (tf.tile, tf.broadcastTo)
+ * and `Reverse` (tf.reverse) up to rank 4, and the 2-D `Transpose`, on webgpu.
  *
  * tfjs-backend-webgpu 4.22 moves int32 data through float32 in its generic programs
  * (`setOutputAtIndex(index, f32(...))` in Slice and Concat, which Unpack and Pack use),
@@ -16,9 +16,10 @@
  * argument uploaded by a dead `atan2`, 16777217 batched, 16777216 in the lanes' slices;
  * tfjs's own kernels that slice internally, SplitV, StridedSlice, TopK, still call its
  * program). `Tile` too: vmap broadcasts a result no lane changes through one, where the lanes'
- * results are stacked by `Pack` (fuzz seed 3902200, {@link tile}). Where tfjs would run them on
- * its CPU forms (exact already) they still do, so
- * what runs where is unchanged. Everything else goes to tfjs's own kernel.
+ * results are stacked by `Pack` (fuzz seed 3902200, {@link tile}). The 2-D `Transpose` too: vmap
+ * moves a batch axis to the front through one (fuzz seed 5512255, {@link transpose}). Where tfjs
+ * would run them on its CPU forms (exact already) they still do, so what runs where is
+ * unchanged. Everything else goes to tfjs's own kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
@@ -68,11 +69,11 @@ fn main(index : i32) {
 }
 
 /**
- * `Slice`, `Tile` or `Reverse` of X into result (shape `outShape`, `count` elements): each output
- * index is split into coordinates by the output's strides (`os<k>`), each taken modulo the
- * input's extent (`d<k>`; a tile repeats the input), flipped where `f<k>` is 1 (a reverse), and
- * moved by the input's strides (`is<k>`) from flat element `base` (where a slice starts), as i32
- * bits. One program per rank; the rest are uniforms, so the slices of every lane or loop step
+ * `Slice`, `Tile`, `Reverse` or `Transpose` of X into result (shape `outShape`, `count` elements):
+ * each output index is split into coordinates by the output's strides (`os<k>`), each taken modulo
+ * the input's extent (`d<k>`; a tile repeats the input), flipped where `f<k>` is 1 (a reverse), and
+ * moved by the input's strides (`is<k>`: of the input axis that output axis k walks, for a
+ * transpose) from flat element `base` (where a slice starts), as i32 bits. One program per rank; the rest are uniforms, so the slices of every lane or loop step
  * share the pipeline.
  */
 function coordinateCopyProgram(outShape: number[], count: number): WebGPUProgram {
@@ -103,14 +104,16 @@ ${axes.map((k) => `    let c${k} = rest / uniforms.os${k};
 
 /**
  * Runs {@link coordinateCopyProgram} of `x` into `outShape`, flipping the axes in `flipped`,
- * from flat element `base` of `x`.
+ * from flat element `base` of `x`; output axis k walks input axis `perm[k]` (a transpose;
+ * the identity otherwise).
  */
-function coordinateCopy(backend: unknown, x: Info, outShape: number[], flipped: readonly number[], base = 0): Info {
+function coordinateCopy(backend: unknown, x: Info, outShape: number[], flipped: readonly number[], base = 0,
+  perm: readonly number[] = x.shape.map((_, k) => k)): Info {
   const inStrides = stridesOf(x.shape);
   const outStrides = stridesOf(outShape);
   return runProgram(backend, coordinateCopyProgram(outShape, sizeOf(outShape)), [x], x.dtype,
     [i32(sizeOf(outShape)), i32(base), ...outShape.flatMap((_, k) =>
-      [i32(outStrides[k]), i32(inStrides[k]), i32(x.shape[k]), i32(flipped.includes(k) ? 1 : 0)])]);
+      [i32(outStrides[k]), i32(inStrides[perm[k]]), i32(x.shape[perm[k]]), i32(flipped.includes(k) ? 1 : 0)])]);
 }
 
 const i32 = (n: number) => ({ type: 'int32' as const, data: [n] });
@@ -300,13 +303,35 @@ function reverse(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+/**
+ * Exact 2-D `Transpose` (perm [1, 0]: tf.transpose of a matrix) of int32 and bool GPU data: vmap
+ * moves a batch axis to the front so, where each lane is a slice read as it is (fuzz seed 5512255:
+ * a vmap over the last axis of an int32 [5, 5] holding 2147483647, then floorDiv and mod, 127
+ * batched where the lanes give 128). tfjs-webgpu runs a 2-D swap through its shared-tile program,
+ * whose workgroup tile is `array<f32>` (2147483647 became 2147483520); its general program, every
+ * other permutation, stores the element it read as the output's type (exact for int32 since
+ * `fixIntegerTranspose` in ./webgpu-engine.ts), so it stays. Float32 data (a float32 cast of int32
+ * keeps its int32 buffer) goes to tfjs's programs, which write an f32 output at every rank, as
+ * its `Slice`, `Pack` and `Tile` do; small host data to its CPU forms (exact already).
+ */
+function transpose(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as Info;
+    const perm = attrs?.perm as number[] | undefined;
+    if (x === undefined || !exactDtype(x.dtype) || x.shape.length !== 2 || perm?.length !== 2 || perm[0] !== 1 ||
+      perm[1] !== 0 || sizeOf(x.shape) === 0 || tfjsRunsOnCpu(backend, [x])) return original(args);
+    return coordinateCopy(backend, x, [x.shape[1], x.shape[0]], [], 0, perm);
+  };
+}
+
 let installed = false;
 
-/** Replaces webgpu's `Unpack`, `Pack`, `Concat`, `Slice`, `Tile` and `Reverse` with the exact versions above (once). */
+/** Replaces webgpu's `Unpack`, `Pack`, `Concat`, `Slice`, `Tile`, `Reverse` and `Transpose` with the exact versions above (once). */
 export function installExactInt32Kernels(): void {
   if (installed) return;
   for (const [name, wrap] of [['Unpack', unpack], ['Pack', pack], ['Concat', concat], ['Slice', slice], ['Tile', tile],
-    ['Reverse', reverse]] as const) {
+    ['Reverse', reverse], ['Transpose', transpose]] as const) {
     const k = tf.getKernel(name, 'webgpu');
     if (k == null) continue;
     tf.unregisterKernel(name, 'webgpu');

@@ -73,8 +73,8 @@ fn main(index : i32) {
  * each output index is split into coordinates by the output's strides (`os<k>`), each taken modulo
  * the input's extent (`d<k>`; a tile repeats the input), flipped where `f<k>` is 1 (a reverse), and
  * moved by the input's strides (`is<k>`: of the input axis that output axis k walks, for a
- * transpose) from flat element `base` (where a slice starts), as i32 bits. One program per rank; the rest are uniforms, so the slices of every lane or loop step
- * share the pipeline.
+ * transpose) from flat element `base` (where a slice starts), as i32 bits. One program per
+ * rank; the rest are uniforms, so the slices of every lane or loop step share the pipeline.
  */
 function coordinateCopyProgram(outShape: number[], count: number): WebGPUProgram {
   const rank = outShape.length;

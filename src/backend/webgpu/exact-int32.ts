@@ -1,7 +1,8 @@
 /**
  * Exact int32 `Unpack` (tf.unstack) along axis 0, and `Pack` (tf.stack), `Concat`
- * (tf.concat) and `Slice` (tf.slice) along any axis, `Tile` (tf.tile, tf.broadcastTo)
- * and `Reverse` (tf.reverse) up to rank 4, and the 2-D `Transpose`, on webgpu.
+ * (tf.concat) and `Slice` (tf.slice) along any axis, `Tile` (tf.tile, tf.broadcastTo) up to
+ * rank 4, `Reverse` (tf.reverse; of any dtype from rank 5, where tfjs's fails) and the 2-D
+ * `Transpose`, on webgpu.
  *
  * tfjs-backend-webgpu 4.22 moves int32 data through float32 in its generic programs
  * (`setOutputAtIndex(index, f32(...))` in Slice and Concat, which Unpack and Pack use),
@@ -23,6 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { coordinateCopy, i32, sizeOf, stridesOf, tfjsRunsOnCpu, walksOf } from './coordinate-copy';
 import { isOnHost, runProgram } from './webgpu-engine';
 
 const WORKGROUP = 64;
@@ -68,67 +70,12 @@ fn main(index : i32) {
   };
 }
 
-/**
- * `Slice`, `Tile`, `Reverse` or `Transpose` of X into result (shape `outShape`, `count` elements):
- * each output index is split into coordinates by the output's strides (`os<k>`), each taken modulo
- * the input's extent (`d<k>`; a tile repeats the input), flipped where `f<k>` is 1 (a reverse), and
- * moved by the input's strides (`is<k>`: of the input axis that output axis k walks, for a
- * transpose) from flat element `base` (where a slice starts), as i32 bits. One program per
- * rank; the rest are uniforms, so the slices of every lane or loop step share the pipeline.
- */
-function coordinateCopyProgram(outShape: number[], count: number): WebGPUProgram {
-  const rank = outShape.length;
-  const axes = [...Array(rank).keys()];
-  return {
-    variableNames: ['X'],
-    outputShape: outShape,
-    shaderKey: `brainstate_exact_int32_coordinate_copy_${rank}`,
-    dispatchLayout: { x: axes },
-    dispatch: [Math.max(1, Math.ceil(count / WORKGROUP)), 1, 1],
-    workgroupSize: [WORKGROUP, 1, 1],
-    uniforms: `count : i32, base : i32, ${axes.map((k) => `os${k} : i32, is${k} : i32, d${k} : i32, f${k} : i32, `).join('')}`,
-    getUserCode: () => `
-fn main(index : i32) {
-  if (index < uniforms.count) {
-    var rest = index;
-    var src = uniforms.base;
-${axes.map((k) => `    let c${k} = rest / uniforms.os${k};
-    rest = rest - c${k} * uniforms.os${k};
-    let s${k} = c${k} % uniforms.d${k};
-    src = src + select(s${k}, uniforms.d${k} - 1 - s${k}, uniforms.f${k} == 1) * uniforms.is${k};`).join('\n')}
-    result[index] = X[src];
-  }
-}`,
-  };
-}
-
-/**
- * Runs {@link coordinateCopyProgram} of `x` into `outShape`, flipping the axes in `flipped`,
- * from flat element `base` of `x`; output axis k walks input axis `perm[k]` (a transpose;
- * the identity otherwise).
- */
-function coordinateCopy(backend: unknown, x: Info, outShape: number[], flipped: readonly number[], base = 0,
-  perm: readonly number[] = x.shape.map((_, k) => k)): Info {
-  const inStrides = stridesOf(x.shape);
-  const outStrides = stridesOf(outShape);
-  return runProgram(backend, coordinateCopyProgram(outShape, sizeOf(outShape)), [x], x.dtype,
-    [i32(sizeOf(outShape)), i32(base), ...outShape.flatMap((_, k) =>
-      [i32(outStrides[k]), i32(inStrides[perm[k]]), i32(x.shape[perm[k]]), i32(flipped.includes(k) ? 1 : 0)])]);
-}
-
-const i32 = (n: number) => ({ type: 'int32' as const, data: [n] });
 const exactDtype = (d: tf.DataType) => d === 'int32' || d === 'bool';
-const sizeOf = (shape: readonly number[]) => tf.util.sizeFromShape(shape as number[]);
 
 type Info = tf.TensorInfo;
 
 /** Host inputs up to this many elements are unstacked / stacked on the host (as tfjs-webgpu does for small host data). */
 const HOST_MAX = 1024;
-
-/** Whether tfjs-webgpu runs a kernel on these inputs on its CPU forms (host data, each small). */
-function tfjsRunsOnCpu(backend: unknown, infos: readonly Info[]): boolean {
-  return (backend as { shouldExecuteOnCPU(i: readonly Info[]): boolean }).shouldExecuteOnCPU(infos);
-}
 
 /**
  * `values` joined along `axis` into `outShape` on the GPU, each input copied as i32 bits
@@ -240,14 +187,6 @@ function concat(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-/**
- * The strides of `shape` (row-major, in elements), one per axis: tfjs's `computeStrides` leaves out
- * the last axis's stride (always 1), which the copy program reads like the others.
- */
-function stridesOf(shape: readonly number[]): number[] {
-  return shape.length === 0 ? [] : [...tf.util.computeStrides(shape as number[]), 1];
-}
-
 function slice(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
@@ -261,7 +200,7 @@ function slice(original: tf.KernelFunc): tf.KernelFunc {
       begin.some((b, k) => b < 0 || size[k] < 0 || b + size[k] > x.shape[k])) return original(args);
     // Each coordinate stays below the input's extent, so the modulo leaves it as it is.
     const inStrides = stridesOf(x.shape);
-    return coordinateCopy(backend, x, size, [], begin.reduce((s, b, k) => s + b * inStrides[k], 0));
+    return coordinateCopy(backend, x, size, walksOf(x.shape), begin.reduce((s, b, k) => s + b * inStrides[k], 0));
   };
 }
 
@@ -281,7 +220,7 @@ function tile(original: tf.KernelFunc): tf.KernelFunc {
       reps.length !== x.shape.length || tfjsRunsOnCpu(backend, [x])) return original(args);
     const outShape = x.shape.map((d, k) => d * reps[k]);
     if (sizeOf(outShape) === 0) return original(args);
-    return coordinateCopy(backend, x, outShape, []);
+    return coordinateCopy(backend, x, outShape, walksOf(x.shape));
   };
 }
 
@@ -289,17 +228,18 @@ function tile(original: tf.KernelFunc): tf.KernelFunc {
  * Exact `Reverse` (tf.reverse) of int32 and bool data: a reverse `scan` / `forLoop` over int32
  * rows (random keys) reverses its xs with it, eagerly and under jit, where each row on its own
  * is an exact slice; tfjs-webgpu's program moved int32 through f32 (195045567 became
- * 195045568). tfjs-webgpu has no CPU form for Reverse: it runs on the GPU for any data, as here
- * up to rank 4 (tfjs's own program, rank 4 at most, fails beyond).
+ * 195045568). And `Reverse` of rank 5 and more of any dtype, which tfjs's program (rank 4 at
+ * most) failed with "Size(n) must match the product of shape ...". tfjs-webgpu has no CPU form
+ * for Reverse: it runs on the GPU for any data, as here.
  */
 function reverse(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
     const x = inputs.x as Info;
-    if (x === undefined || !exactDtype(x.dtype) || x.shape.length >= 5 || x.shape.length === 0 ||
-      sizeOf(x.shape) === 0) return original(args);
+    if (x === undefined || x.shape.length === 0 || sizeOf(x.shape) === 0 ||
+      (!exactDtype(x.dtype) && x.shape.length < 5)) return original(args);
     const flipped = tf.util.parseAxisParam(attrs!.dims as number | number[], x.shape);
-    return coordinateCopy(backend, x, [...x.shape], flipped);
+    return coordinateCopy(backend, x, [...x.shape], walksOf(x.shape, flipped));
   };
 }
 
@@ -321,7 +261,7 @@ function transpose(original: tf.KernelFunc): tf.KernelFunc {
     const perm = attrs?.perm as number[] | undefined;
     if (x === undefined || !exactDtype(x.dtype) || x.shape.length !== 2 || perm?.length !== 2 || perm[0] !== 1 ||
       perm[1] !== 0 || sizeOf(x.shape) === 0 || tfjsRunsOnCpu(backend, [x])) return original(args);
-    return coordinateCopy(backend, x, [x.shape[1], x.shape[0]], [], 0, perm);
+    return coordinateCopy(backend, x, [x.shape[1], x.shape[0]], walksOf(x.shape, [], perm));
   };
 }
 

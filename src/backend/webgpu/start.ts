@@ -17,6 +17,7 @@ import { GPUAdapterLike, GPUDeviceLike, GPULike, requestAdapter, requestDevice, 
 import { installExactInt32Kernels } from './exact-int32';
 import { installProdKeepDims } from './prod-keep-dims';
 import { installBinarySharedRank } from './binary-shared-rank';
+import { installCoordinateKernels } from './coordinate-kernels';
 import { DAWN_MISSING, dawnFlags, installGlobals, loadDawn, prepareGLEnvironment } from './dawn';
 import { findSwiftShaderIcd, hasVulkanLoader, mayHaveGpu, SOFTWARE_VULKAN_HINT, userVulkanDrivers } from './vulkan-icd';
 
@@ -168,6 +169,7 @@ export async function startWebGPU(opts: WebGPUOptions | undefined, allowSoftware
     installExactInt32Kernels();
     installProdKeepDims();
     installBinarySharedRank();
+    installCoordinateKernels();
   } catch (e) {
     return `@tensorflow/tfjs-backend-webgpu failed to load (${(e as Error).message.split('\n')[0]}); ` +
       'npm install @tensorflow/tfjs-backend-webgpu@4.22.0';

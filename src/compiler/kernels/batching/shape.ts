@@ -124,8 +124,10 @@ function padLowRank(ctx: BatchContext, x: tf.Tensor, paddings: readonly [number,
 
 /**
  * PadV2, MirrorPad: no padding along the batch axis. A lane's rank-4 PadV2 batched is rank 5,
- * whose tfjs-webgpu program does not compile: the batch axis (not padded) merges into the axis
- * before it (padLowRank), moved last first where nothing else merges (a transpose of the input).
+ * whose tfjs-webgpu program does not compile (backend/webgpu/coordinate-kernels.ts now runs its
+ * own there; the lanes' rank keeps the program eager runs): the batch axis (not padded) merges
+ * into the axis before it (padLowRank), moved last first where nothing else merges (a
+ * transpose of the input).
  */
 export const padRule: BatchingRule = {
   kind: 'shape',

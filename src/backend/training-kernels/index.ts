@@ -1,7 +1,7 @@
 /**
  * Training kernels that tfjs 4.22's backends lack or get wrong, registered at import
  * time (from `src/side-effects.ts`) so conv nets, pooling and embeddings train on wasm
- * as on cpu. A `'missing'` kernel is registered only where the backend has none (a
+ * as on cpu (and a strided slice that shrinks an axis reads the right elements). A `'missing'` kernel is registered only where the backend has none (a
  * later tfjs may add it); a `'wrong'` one replaces the backend's own, and so does a
  * `'slow'` one (bias-gradient sums without a transpose).
  */
@@ -12,12 +12,13 @@ import type { KernelFunc } from '../tfjs-engine';
 import type { KernelRecord } from './record';
 import { UNSORTED_SEGMENT_SUM } from './unsorted-segment-sum';
 import { SUM_LEADING_AXES_KERNELS } from './sum-leading-axes';
+import { STRIDED_SLICE_KERNELS } from './strided-slice';
 
 export type { KernelRecord } from './record';
 
 /** Every kernel this module registers, in registration order. */
 export const TRAINING_KERNELS: readonly KernelRecord[] = [...CONV_BACKPROP_KERNELS, ...MAX_POOL_KERNELS,
-  UNSORTED_SEGMENT_SUM, ...SUM_LEADING_AXES_KERNELS];
+  UNSORTED_SEGMENT_SUM, ...SUM_LEADING_AXES_KERNELS, ...STRIDED_SLICE_KERNELS];
 
 /**
  * Registers the kernels of {@link TRAINING_KERNELS}: a `'missing'` one where the backend

@@ -11,9 +11,10 @@
  * slice that shrinks an axis reads the wrong elements or does not compile at any rank. Both
  * programs move int32 through f32 at every rank (2147483647 became 2147483520). So every strided
  * slice tfjs would run as its program, and every pad tfjs's program would round or fail, runs
- * ./coordinate-copy.ts's program instead. tfjs's CPU forms (a strided slice of small host data;
- * they pair the axes alike, as tfjs's cpu backend does) and the strided slices tfjs runs as a
- * `Slice` or a reshape stay as tfjs runs them, so what runs where is unchanged.
+ * ./coordinate-copy.ts's program instead. tfjs's CPU forms (a strided slice of small host data,
+ * whose shrunk axes ../training-kernels/strided-slice.ts mends on every backend) and the
+ * strided slices tfjs runs as a `Slice` or a reshape stay as tfjs runs them, so what runs where
+ * is unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
 import { coordinateCopy, sizeOf, stridesOf, tfjsRunsOnCpu } from './coordinate-copy';

@@ -22,7 +22,7 @@ const PASS_THROUGH: Readonly<Record<string, KernelInfo['passThrough']>> = {
  * where and why); pure like every tfjs kernel.
  */
 const TRAINING = ['Conv2DBackpropFilter', 'Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2', 'MaxPool3D', 'MaxPoolGrad',
-  'MaxPool3DGrad', 'UnsortedSegmentSum', 'Sum'];
+  'MaxPool3DGrad', 'UnsortedSegmentSum', 'Sum', 'StridedSlice'];
 
 /** Other tfjs kernels a pass rewrites by name. */
 const REWRITTEN: Readonly<Record<string, string>> = {

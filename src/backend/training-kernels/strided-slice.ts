@@ -1,0 +1,68 @@
+/**
+ * `StridedSlice` that shrinks an axis, on cpu, wasm and webgpu. tfjs 4.22's kernels (cpu,
+ * wasm, and tfjs-webgpu's CPU forms for small host data) pair the axes of the shrunk output
+ * with the input's when the slice is neither contiguous nor a plain `Slice`:
+ * `tf.stridedSlice(x, [0, 1], [3, 2], [1, 2], 1, 1, 0, 0, 2)` of x = [[0..3], [4..7], [8..11]]
+ * gave [0, 1, 2] where `x[:, 1]` is [1, 5, 9] (measured on cpu and wasm). Such a slice runs
+ * as the backend's own kernel on the same slice unshrunk (begin, end and strides as tfjs
+ * resolves them, one per input axis; no masks), and its output is reshaped to the shrunk
+ * shape, which is the same data.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BrainStateError } from '../../errors';
+import type { KernelFunc, TensorInfo } from '../tfjs-engine';
+import type { KernelRecord } from './record';
+
+type BackendName = 'cpu' | 'wasm' | 'webgpu';
+
+const replaced: Partial<Record<BackendName, KernelFunc>> = {};
+
+interface StridedSliceAttrs {
+  begin: number[]; end: number[]; strides: number[]; beginMask: number; endMask: number;
+  ellipsisMask: number; newAxisMask: number; shrinkAxisMask: number;
+}
+
+function stridedSlice(on: BackendName): KernelFunc {
+  return (args) => {
+    const own = replaced[on];
+    if (own === undefined) throw new BrainStateError(`internal: StridedSlice (${on}): tfjs's own kernel is not registered`);
+    const x = (args.inputs as { x?: TensorInfo }).x;
+    const a = args.attrs as unknown as StridedSliceAttrs;
+    if (x === undefined || !a.shrinkAxisMask) return own(args);
+    let info: ReturnType<typeof tf.slice_util.sliceInfo>;
+    try {
+      info = tf.slice_util.sliceInfo(x.shape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask,
+        a.newAxisMask, a.shrinkAxisMask);
+    } catch {
+      return own(args); // tfjs says what is wrong with the parameters
+    }
+    // Contiguous and plain slices run as a `Slice` and a reshape, which tfjs gets right.
+    if (info.isIdentity || info.sliceDim0 || info.isSimpleSlice || info.begin.length !== x.shape.length) return own(args);
+    // A negative stride that runs through element 0 is resolved to end at -1, which the kernel
+    // would read as the last element: the end mask says "through the first element" instead.
+    const endMask = info.end.reduce((m, e, k) => (e < 0 ? m | (1 << k) : m), 0);
+    const out = own({ ...args, attrs: { begin: info.begin, end: info.end, strides: info.strides, beginMask: 0, endMask,
+      ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 } }) as TensorInfo;
+    return { dataId: out.dataId, shape: info.finalShape, dtype: out.dtype };
+  };
+}
+
+function record(on: BackendName): KernelRecord {
+  const kernelFunc = stridedSlice(on);
+  return {
+    kernelName: 'StridedSlice', backendName: on, kernelFunc, reason: 'wrong',
+    why: 'a strided slice that shrinks an axis (shrinkAxisMask) and is not contiguous read the wrong elements ' +
+      '(tfjs pairs the shrunk output\'s axes with the input\'s)',
+    // Never our own kernel (registered again over itself): it would call itself.
+    keepReplaced: (k) => { if (k !== kernelFunc) replaced[on] = k; },
+  };
+}
+
+/** The records for cpu and wasm (registered at import, with the training kernels). */
+export const STRIDED_SLICE_KERNELS: readonly KernelRecord[] = [record('cpu'), record('wasm')];
+
+/**
+ * The record for webgpu, whose kernel runs tfjs's CPU forms for small host data (registered
+ * once tfjs-backend-webgpu has registered its own: webgpu/kernel-records.ts).
+ */
+export const WEBGPU_STRIDED_SLICE_KERNEL: KernelRecord = record('webgpu');

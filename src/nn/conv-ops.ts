@@ -72,7 +72,8 @@ export function dilateAxis(x: tf.Tensor, axis: number, factor: number): tf.Tenso
   if (factor === 1 || len <= 1) return x;
   return tf.tidy(() => {
     // As [before, len, 1, after], rank 4 whatever x's rank: tfjs-webgpu's Pad program does not
-    // compile for rank 5 ("cannot index type 'vec5'"), which a 2-d kernel's dilation made.
+    // compile for rank 5 ("cannot index type 'vec5'"), which a 2-d kernel's dilation made
+    // (backend/webgpu/coordinate-kernels.ts now pads there; at rank 4 tfjs's own program serves).
     const before = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
     const after = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
     const e = tf.reshape(x, [before, len, 1, after]);
@@ -88,7 +89,9 @@ export function dilateAxis(x: tf.Tensor, axis: number, factor: number): tf.Tenso
 /**
  * `x` with `value` before and after along `axis`, padded as a rank-3 tensor: tfjs-webgpu's
  * Pad program does not compile for rank 5 (a 3-d convolution's or pooling's input: "cannot
- * index type 'vec5'"; the failed submit also lost the kernels batched with it).
+ * index type 'vec5'"; the failed submit also lost the kernels batched with it). The
+ * coordinate program of backend/webgpu/coordinate-kernels.ts now pads there; at rank 3
+ * tfjs's own program serves.
  */
 export function padAxis(x: tf.Tensor, axis: number, [lo, hi]: readonly [number, number], value = 0): tf.Tensor {
   if (lo === 0 && hi === 0) return x;

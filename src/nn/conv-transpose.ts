@@ -56,7 +56,8 @@ abstract class ConvTranspose extends ConvBase {
       // [...k, out, in/g] -> flipped spatially, as [...k, in/g, out] for the forward correlation.
       const perm = [...Array.from({ length: nd }, (_, i) => i), nd + 1, nd];
       const wt = tf.transpose(w, perm);
-      // The two channel axes as one: tfjs-webgpu's Reverse takes at most rank 4 (a 3-d kernel is rank 5).
+      // The two channel axes as one: tfjs-webgpu's Reverse takes at most rank 4 (a 3-d kernel is rank 5;
+      // backend/webgpu/exact-int32.ts now flips above it too, but here tfjs's own program serves).
       const merged = tf.reshape(wt, [...wt.shape.slice(0, nd), wt.shape[nd] * wt.shape[nd + 1]]);
       const wf = tf.reshape(tf.reverse(merged, Array.from({ length: nd }, (_, i) => i)), wt.shape);
       return convGeneral(x, wf, { strides: new Array(nd).fill(1), padding: this.resolvedPadding,

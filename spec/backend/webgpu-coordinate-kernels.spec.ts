@@ -126,6 +126,32 @@ describe('backend: webgpu stridedSlice, pad and reverse at every rank, exact for
     }
   }
 
+  it('copies a float32 cast of int32 data (an int32 buffer behind a float32 tensor) as float32', async () => {
+    for (const shape of [[40, 30], [30, 2, 3, 2, 3]]) {
+      const n = tf.util.sizeFromShape(shape);
+      const ints = Int32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 16777217 + i : -i));
+      const xi = tf.tensor(ints, shape, 'int32');
+      uploadToGpu(tf.backend(), xi.dataId);
+      const x = tf.cast(xi, 'float32');
+      const rank = shape.length;
+      const cases: Array<[string, Attrs]> = [
+        ['PadV2', { paddings: shape.map((_, k) => [k % 2, 1]), constantValue: 0.5 }],
+        ['Reverse', { dims: [0, rank - 1] }],
+        ['StridedSlice', { begin: shape.map(() => 0), end: shape, strides: shape.map((_, k) => (k === rank - 1 ? 2 : 1)),
+          beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 }],
+      ];
+      for (const [name, attrs] of cases) {
+        const want = cpuKernel(name, Float32Array.from(ints), shape, 'float32', attrs);
+        const got = tf.engine().runKernel(name, { x }, attrs as tf.NamedAttrMap) as tf.Tensor;
+        const what = `${name} of a float32 cast of int32 [${shape}]`;
+        expect(got.shape, what).to.deep.equal(want.shape);
+        expect(Array.from(await got.data()), what).to.deep.equal(want.values);
+        got.dispose();
+      }
+      tf.dispose([xi, x]);
+    }
+  });
+
   it('leaves no tensors behind', async () => {
     const shape = [40, 2, 3, 2, 2];
     await expectNoLeaksAsync(async () => {

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { runProgram } from './webgpu-engine';
+import { runProgram, storageDtype } from './webgpu-engine';
 
 const WORKGROUP = 64;
 
@@ -47,10 +47,14 @@ export function tfjsRunsOnCpu(backend: unknown, infos: readonly Info[]): boolean
  * coordinates by the output's strides (`os<k>`), each taken modulo `d<k>`, flipped where `f<k>`
  * is 1, and moved by `is<k>` input elements from flat element `base`, in the data's own type.
  * With `padded`, a coordinate below `b<k>` or at `b<k> + d<k>` and beyond writes `fill` instead.
+ * With `toF32`, X's buffer holds i32 and the result f32 (a float32 cast of int32 data keeps
+ * the int32 buffer), so each element is converted as tfjs's programs read it.
  * One program per rank (and padding); the rest are uniforms, so every lane or loop step shares
  * the pipeline.
  */
-function coordinateCopyProgram(outShape: number[], count: number, padded: 'f32' | 'i32' | undefined): WebGPUProgram {
+function coordinateCopyProgram(outShape: number[], count: number, padded: 'f32' | 'i32' | undefined,
+  toF32: boolean): WebGPUProgram {
+  const read = toF32 ? 'f32(X[src])' : 'X[src]';
   const rank = outShape.length;
   const axes = [...Array(rank).keys()];
   const perAxis = (k: number) => `os${k} : i32, is${k} : i32, d${k} : i32, f${k} : i32, ${padded ? `b${k} : i32, ` : ''}`;
@@ -61,7 +65,7 @@ function coordinateCopyProgram(outShape: number[], count: number, padded: 'f32' 
   return {
     variableNames: ['X'],
     outputShape: outShape,
-    shaderKey: `brainstate_coordinate_copy_${rank}${padded ? `_padded_${padded}` : ''}`,
+    shaderKey: `brainstate_coordinate_copy_${rank}${padded ? `_padded_${padded}` : ''}${toF32 ? '_to_f32' : ''}`,
     dispatchLayout: { x: axes },
     dispatch: [Math.max(1, Math.ceil(count / WORKGROUP)), 1, 1],
     workgroupSize: [WORKGROUP, 1, 1],
@@ -76,7 +80,7 @@ ${axes.map((k) => `    let c${k} = rest / uniforms.os${k};
     rest = rest - c${k} * uniforms.os${k};
 ${walk(k)}
     src = src + select(s${k}, uniforms.d${k} - 1 - s${k}, uniforms.f${k} == 1) * uniforms.is${k};`).join('\n')}
-    ${padded ? 'if (inside) { result[index] = X[src]; } else { result[index] = uniforms.fill; }' : 'result[index] = X[src];'}
+    ${padded ? `if (inside) { result[index] = ${read}; } else { result[index] = uniforms.fill; }` : `result[index] = ${read};`}
   }
 }`,
   };
@@ -90,9 +94,11 @@ ${walk(k)}
 export function coordinateCopy(backend: unknown, x: Info, outShape: number[], walks: readonly AxisWalk[], base = 0,
   fill?: number): Info {
   const padded = fill === undefined ? undefined : x.dtype === 'float32' ? 'f32' : 'i32';
+  const stored = storageDtype(backend, x.dataId) ?? x.dtype;
+  const toF32 = x.dtype === 'float32' && stored !== 'float32';
   const outStrides = stridesOf(outShape);
   const count = sizeOf(outShape);
-  return runProgram(backend, coordinateCopyProgram(outShape, count, padded), [x], x.dtype,
+  return runProgram(backend, coordinateCopyProgram(outShape, count, padded, toF32), [x], x.dtype,
     [i32(count), i32(base), ...(padded ? [{ type: padded === 'f32' ? 'float32' as const : 'int32' as const, data: [fill!] }] : []),
       ...walks.flatMap((w, k) => [i32(outStrides[k]), i32(w.stride), i32(w.extent), i32(w.flip ? 1 : 0),
         ...(padded ? [i32(w.before ?? 0)] : [])])]);

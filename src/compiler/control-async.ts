@@ -54,10 +54,12 @@ export function controlResultTypes(spec: ControlSpec, inputs: readonly ValueType
       const nC = spec.carryArgs.length;
       // Row 0 of each residual (ScanSpec.residualFirstRows) is one step's carry.
       const firsts = spec.residualFirstRows === true ? body.slice(body.length - (spec.residualYs ?? 0)) : [];
+      // And row 0 of each x as its step found it, in a loop of one step or more.
+      const firstXs = spec.residualFirstRows === true && spec.length > 0 ? inputs.slice(nC, nC + spec.xArgs.length).map((t) => ({ shape: t.shape.slice(1), dtype: t.dtype })) : [];
       // The invariants as the loop leaves them (ScanSpec.residualInvariants).
       const invariants = spec.residualInvariants === true ? inputs.slice(nC + spec.xArgs.length).map((t) => ({ shape: [...t.shape], dtype: t.dtype })) : [];
       return [...body.slice(0, nC), ...body.slice(nC).map((t) => ({ shape: [spec.length, ...t.shape], dtype: t.dtype })), ...firsts,
-        ...invariants];
+        ...firstXs, ...invariants];
     }
   }
 }

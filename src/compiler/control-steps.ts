@@ -69,6 +69,11 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
     // Row 0 of the residuals as the loop starts (a gradient's backward step of row 0 recomputes the body on it):
     // a copy of each initial carry still on the host, since a kernel of the loop may upload the carry itself.
     const firsts = spec.residualFirstRows === true ? ins.slice(0, nC).map((t) => hostDataCopy(t) ?? shared(t)) : [];
+    // And row 0 of each x as the step that read it found it (a host copy of that step's slice while host data,
+    // since a kernel of the step may upload the slice itself): the backward step of row 0 recomputes the step on
+    // it, as eager's step ran, not on a slice taken after kernels that may have uploaded the xs (fuzz seed
+    // 8403049: the xs were the initial carry's data, which step 0's `pow` uploaded after its `exp`).
+    const firstXs: TensorInfo[] = [];
     const row = (x: TensorInfo, i: number): TensorInfo => {
       if (plain(x)) return direct!.row(x, i);
       const rest = x.shape.slice(1);
@@ -85,6 +90,7 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
           return first >= 0 ? shared(ins[first]) : row(x, i);
         });
         slices.forEach((t, k) => { args[spec.xArgs[k]] = t; });
+        if (spec.residualFirstRows === true && i === 0) slices.forEach((t) => firstXs.push(hostDataCopy(t) ?? shared(t)));
         carry.forEach((t, k) => { args[spec.carryArgs[k]] = t; });
         let out: TensorInfo[];
         try {
@@ -124,11 +130,12 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
       // The invariants as the loop leaves them (a gradient's backward steps recompute the body on them): a
       // host copy of each one still on the host, since a later kernel (a backward step's) may upload it.
       const invariants = spec.residualInvariants === true ? ins.slice(nC + nX).map((t) => hostDataCopy(t) ?? shared(t)) : [];
-      return [...(ownCarry ? carry : carry.map(shared)), ...stacked, ...firsts, ...invariants];
+      return [...(ownCarry ? carry : carry.map(shared)), ...stacked, ...firsts, ...firstXs, ...invariants];
     } catch (e) {
       if (ownCarry) carry.forEach(disposeInfo);
       ys.forEach((list) => list.forEach(disposeInfo));
       firsts.forEach(disposeInfo);
+      firstXs.forEach(disposeInfo);
       throw e;
     }
   };

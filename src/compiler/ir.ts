@@ -159,7 +159,11 @@ export interface ScanSpec {
    * A gradient's backward scan on webgpu recomputes the step of row 0 on it (its `firstRows`),
    * placed as eager's forward kernels of step 0 found the carry: the initial carry itself may
    * be uploaded by a kernel of the loop, or a later one, before the backward scan runs (fuzz
-   * seed 1607689).
+   * seed 1607689). Then, in a loop of one step or more, row 0 of each x as the step that read
+   * it found it (a host copy of that step's slice while host data, else the slice): the backward
+   * step of row 0 recomputes the step on it, not on a slice taken after kernels that may have
+   * uploaded the xs (fuzz seed 8403049: the xs were the initial carry's data, which step 0's
+   * `pow` uploaded after step 0's `exp` had read row 0 on the host).
    */
   readonly residualFirstRows?: boolean;
   /**

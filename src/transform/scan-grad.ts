@@ -335,6 +335,8 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const explicit = nDC + nDI + nFC + n.nX + floatY.length + nG + nIS + nFound + nOut;
   const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, k) => from + k);
   const inits = cpuForms ? n.inputs.slice(0, nFC) : [];
+  // Row 0 of each x as its forward step found it (ScanSpec.residualFirstRows), in a loop of one step or more.
+  const nFX = cpuForms && n.spec.length > 0 ? n.nX : 0;
   const nBwdIn = explicit + bwdCaptured.length;
   const bwdSpec: ScanSpec = {
     kind: 'scan',
@@ -346,7 +348,9 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     numYs: L.floatX.length,
     reverse: true,
     firstRows: inits.length === 0 ? undefined
-      : [...range(nBwdIn + nFC, nFC), ...new Array<number>(n.nX + floatY.length).fill(-1), ...range(nBwdIn, nFC)],
+      : [...range(nBwdIn + nFC, nFC), ...(nFX > 0 ? range(nBwdIn + 2 * nFC, nFX) : new Array<number>(n.nX).fill(-1)),
+        ...new Array<number>(floatY.length).fill(-1),
+        ...range(nBwdIn, nFC)],
   };
   const all = runAndRecord('Scan', { ...n.spec, body: fwdBody, numYs: n.nY + nFC, residualYs: nFC, retained: [bp],
     ...(cpuForms ? { residualFirstRows: true, residualInvariants: true } : {}) }, n.inputs, 'scan');
@@ -355,14 +359,17 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   // Row 0 of the residuals as the forward loop found it (ScanSpec.residualFirstRows): the backward step of row 0
   // recomputes its forward kernels on it (fuzz seed 1607689).
   const firsts = all.slice(nFC + n.nY + nFC, nFC + n.nY + nFC + inits.length);
-  const founds = all.slice(nFC + n.nY + nFC + inits.length);
+  // Row 0 of each x as the forward loop's step of row 0 found it (ScanSpec.residualFirstRows): the backward step
+  // of row 0 recomputes the step on it, not on a slice of xs that kernels since may have uploaded (fuzz seed 8403049).
+  const firstXs = all.slice(nFC + n.nY + nFC + inits.length, nFC + n.nY + nFC + inits.length + nFX);
+  const founds = all.slice(nFC + n.nY + nFC + inits.length + nFX);
   const floatRes = L.floatOut.map((j) => results[j]);
   const xs = n.inputs.slice(nFC, nFC + n.nX);
   const invStates = n.inputs.slice(nFC + n.nX, nFC + n.nX + nIS);
   // tfjs frees the forward pass's tensors before the backward pass: what the backward
   // node reads travels as the custom gradient's saved clones.
   const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured, ...inits, ...firsts, ...founds,
-    ...results.slice(0, nOut)];
+    ...results.slice(0, nOut), ...firstXs];
   const floatInputs = L.floatIn.map((i) => n.inputs[i]);
   const badInputs = bad.map((i) => n.inputs[i]);
   const gradients = (douts: tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
@@ -375,10 +382,11 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     const atFirst = nFC + n.nX + nIS + bwdCaptured.length + inits.length;
     const sFirst = saved.slice(atFirst, atFirst + firsts.length);
     const sFound = saved.slice(atFirst + firsts.length, atFirst + firsts.length + founds.length);
-    const sOut = saved.slice(atFirst + firsts.length + founds.length);
+    const sOut = saved.slice(atFirst + firsts.length + founds.length, atFirst + firsts.length + founds.length + nOut);
+    const sFirstX = saved.slice(atFirst + firsts.length + founds.length + nOut);
     const grads = runAndRecord('Scan', { ...bwdSpec, body: retainProgram(bp) },
       [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...(cpuForms ? sRes : []), ...sInv, ...sFound, ...sOut, ...sCap,
-        ...sInit, ...sFirst],
+        ...sInit, ...sFirst, ...sFirstX],
       'scan gradient');
     const dCarry0 = grads.slice(0, nDC);
     const dInv = grads.slice(nDC, nDC + nDI);

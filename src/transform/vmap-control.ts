@@ -92,10 +92,13 @@ function batchScan(spec: ScanSpec, ins: readonly Batched[], size: number, what: 
   const [finalCarry, ys] = scan(body, init, xsIn, { length: spec.length });
   // A gradient's forward scan also hands out row 0 of its residuals, the initial carries (ScanSpec.residualFirstRows).
   const firsts = spec.residualFirstRows === true ? init.map((t, k) => ({ t, axis: carryFlags[k] ? 0 : null })) : [];
+  // Then row 0 of each x, in a loop of one step or more.
+  const firstXs = spec.residualFirstRows === true && spec.length > 0 ? xsIn.map((x, k) => ({ t: tf.squeeze(tf.slice(x, 0, 1), [0]),
+    axis: xs[k].axis === null ? null : 0 })) : [];
   // And its invariants (ScanSpec.residualInvariants).
   const invariants = spec.residualInvariants === true ? invs : [];
   return [...asBatched(finalCarry, carryFlags), ...(ys ?? []).map((y, k) => ({ t: y, axis: yFlags[k] ? 1 : null })), ...firsts,
-    ...invariants];
+    ...firstXs, ...invariants];
 }
 
 function batchWhile(spec: WhileSpec, ins: readonly Batched[], size: number, what: string): Batched[] {

@@ -253,6 +253,21 @@ describe('transform.vmap', () => {
     expect((j(xs) as tf.Tensor).arraySync()).to.deep.equal(a);
   });
 
+  it('vmap(grad(scan)): the backward scan runs last row first, so the carry and xs gradients equal the lanes\'', async () => {
+    // The gradient's backward scan is a reverse ScanSpec; vmap's batched scan ran it first row first,
+    // so a product carry's xs got the wrong cotangents (x[0]'s 1 where the lane gives x[1]).
+    const f = (v: tf.Tensor) => {
+      const [di, dx] = T.grad((i: tf.Tensor, x: tf.Tensor) =>
+        tf.sum(T.scan((c: tf.Tensor, row: tf.Tensor) => [tf.mul(c, tf.sin(row)), tf.sum(row)], i, x)[0] as tf.Tensor),
+      { argnums: [0, 1] })(tf.ones([2]), v) as tf.Tensor[];
+      return tf.concat([di, tf.reshape(dx, [-1])]);
+    };
+    const v = r(4, 3, 2);
+    const want = tf.stack([0, 1, 2, 3].map((i) => f(lane(v, 0, i))));
+    expectTensorClose(T.vmap(f)(v) as tf.Tensor, want, 1e-5, 'vmap(grad(scan))');
+    expectTensorClose(T.jit((a: tf.Tensor) => T.vmap(f)(a) as tf.Tensor)(v), want, 1e-5, 'jit(vmap(grad(scan)))');
+  });
+
   it('vmap(grad(f)): per-example gradients equal one grad call per example', () => {
     const W = new bst.ParamState(r(4, 3));
     const loss = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.sub(tf.tanh(tf.matMul(tf.expandDims(x, 0), W.value)), y)));

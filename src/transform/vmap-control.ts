@@ -89,7 +89,8 @@ function batchScan(spec: ScanSpec, ins: readonly Batched[], size: number, what: 
     return [out.slice(0, nc).map((b, k) => conform(b, carryFlags[k], size, what)),
       out.slice(nc).map((b, k) => conform(b, yFlags[k], size, what))];
   };
-  const [finalCarry, ys] = scan(body, init, xsIn, { length: spec.length });
+  // A gradient's backward scan runs last row first (ScanSpec.reverse); its ys stay in row order, as the scan option does.
+  const [finalCarry, ys] = scan(body, init, xsIn, { length: spec.length, reverse: spec.reverse === true });
   // A gradient's forward scan also hands out row 0 of its residuals, the initial carries (ScanSpec.residualFirstRows).
   const firsts = spec.residualFirstRows === true ? init.map((t, k) => ({ t, axis: carryFlags[k] ? 0 : null })) : [];
   // Then row 0 of each x, in a loop of one step or more.

@@ -15,6 +15,7 @@
  * copy): the program then takes its general variant, and the broadcast result is the same.
  */
 import * as tf from '@tensorflow/tfjs';
+import { wrapWebgpuKernel } from './kernel-wraps';
 
 /**
  * The kernels tfjs-webgpu 4.22 runs through `BinaryOpProgram` on operands of different shapes,
@@ -32,8 +33,6 @@ const VECTOR_COORDS_MAX_RANK = 4;
 
 /** tfjs-webgpu takes the shared variant for a rank-1 operand shorter than this. */
 const SHARED_MAX_LENGTH = 128;
-
-let installed = false;
 
 /** Whether `BinaryOpProgram` would take its shared variant for `one` beside `other`, and it would not compile. */
 function takesInvalidSharedVariant(one: readonly number[], other: readonly number[]): boolean {
@@ -58,27 +57,18 @@ export function binaryProgramShapes(a: readonly number[], b: readonly number[]):
 
 /** Replaces webgpu's binary kernels with ones that never take the shared variant at rank 5 and 6 (once). */
 export function installBinarySharedRank(): void {
-  if (installed) return;
   for (const [kernelName, first, second] of BINARY_KERNELS) {
-    const k = tf.getKernel(kernelName, 'webgpu');
-    if (k == null) continue;
-    const original = k.kernelFunc;
-    tf.unregisterKernel(kernelName, 'webgpu');
-    tf.registerKernel({
-      ...k,
-      kernelFunc: (args) => {
-        const a = args.inputs[first] as tf.TensorInfo | undefined;
-        const b = args.inputs[second] as tf.TensorInfo | undefined;
-        if (a == null || b == null) return original(args);
-        if (takesInvalidSharedVariant(a.shape, b.shape)) {
-          return original({ ...args, inputs: { ...args.inputs, [first]: asRow(a) } });
-        }
-        if (takesInvalidSharedVariant(b.shape, a.shape)) {
-          return original({ ...args, inputs: { ...args.inputs, [second]: asRow(b) } });
-        }
-        return original(args);
-      },
+    wrapWebgpuKernel(kernelName, (original) => (args) => {
+      const a = args.inputs[first] as tf.TensorInfo | undefined;
+      const b = args.inputs[second] as tf.TensorInfo | undefined;
+      if (a == null || b == null) return original(args);
+      if (takesInvalidSharedVariant(a.shape, b.shape)) {
+        return original({ ...args, inputs: { ...args.inputs, [first]: asRow(a) } });
+      }
+      if (takesInvalidSharedVariant(b.shape, a.shape)) {
+        return original({ ...args, inputs: { ...args.inputs, [second]: asRow(b) } });
+      }
+      return original(args);
     });
   }
-  installed = true;
 }

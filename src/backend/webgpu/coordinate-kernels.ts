@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { coordinateCopy, sizeOf, stridesOf, tfjsRunsOnCpu } from './coordinate-copy';
+import { wrapWebgpuKernel } from './kernel-wraps';
 
 type Info = tf.TensorInfo;
 
@@ -81,16 +82,8 @@ function padV2(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-let installed = false;
-
 /** Replaces webgpu's `StridedSlice` and `PadV2` with the versions above where tfjs's program rounds or fails (once). */
 export function installCoordinateKernels(): void {
-  if (installed) return;
-  for (const [name, wrap] of [['StridedSlice', stridedSlice], ['PadV2', padV2]] as const) {
-    const k = tf.getKernel(name, 'webgpu');
-    if (k == null) continue;
-    tf.unregisterKernel(name, 'webgpu');
-    tf.registerKernel({ ...k, kernelFunc: wrap(k.kernelFunc) });
-  }
-  installed = true;
+  wrapWebgpuKernel('StridedSlice', stridedSlice);
+  wrapWebgpuKernel('PadV2', padV2);
 }

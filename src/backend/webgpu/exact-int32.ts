@@ -25,6 +25,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { coordinateCopy, i32, sizeOf, stridesOf, tfjsRunsOnCpu, walksOf } from './coordinate-copy';
+import { wrapWebgpuKernel } from './kernel-wraps';
 import { isOnHost, runProgram } from './webgpu-engine';
 
 const WORKGROUP = 64;
@@ -265,17 +266,8 @@ function transpose(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-let installed = false;
-
 /** Replaces webgpu's `Unpack`, `Pack`, `Concat`, `Slice`, `Tile`, `Reverse` and `Transpose` with the exact versions above (once). */
 export function installExactInt32Kernels(): void {
-  if (installed) return;
   for (const [name, wrap] of [['Unpack', unpack], ['Pack', pack], ['Concat', concat], ['Slice', slice], ['Tile', tile],
-    ['Reverse', reverse], ['Transpose', transpose]] as const) {
-    const k = tf.getKernel(name, 'webgpu');
-    if (k == null) continue;
-    tf.unregisterKernel(name, 'webgpu');
-    tf.registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc: wrap(k.kernelFunc) });
-  }
-  installed = true;
+    ['Reverse', reverse], ['Transpose', transpose]] as const) wrapWebgpuKernel(name, wrap);
 }

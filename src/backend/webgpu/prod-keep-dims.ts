@@ -9,8 +9,7 @@
  * is wrapped to give the kept axes back (a reshape of the same data).
  */
 import * as tf from '@tensorflow/tfjs';
-
-let installed = false;
+import { wrapWebgpuKernel } from './kernel-wraps';
 
 function keepDimsShape(shape: readonly number[], axis: unknown): number[] {
   const axes = tf.util.parseAxisParam(axis as number | number[], shape as number[]);
@@ -19,21 +18,11 @@ function keepDimsShape(shape: readonly number[], axis: unknown): number[] {
 
 /** Replaces webgpu's `Prod` with one whose result always has the kept axes when `keepDims` is set (once). */
 export function installProdKeepDims(): void {
-  if (installed) return;
-  const k = tf.getKernel('Prod', 'webgpu');
-  if (k == null) return;
-  const original = k.kernelFunc;
-  tf.unregisterKernel('Prod', 'webgpu');
-  tf.registerKernel({
-    kernelName: 'Prod',
-    backendName: 'webgpu',
-    kernelFunc: (args) => {
-      const out = original(args) as tf.TensorInfo;
-      if (args.attrs?.keepDims !== true) return out;
-      const x = args.inputs.x as tf.TensorInfo;
-      const shape = keepDimsShape(x.shape, args.attrs.axis);
-      return out.shape.join() === shape.join() ? out : { dataId: out.dataId, shape, dtype: out.dtype };
-    },
+  wrapWebgpuKernel('Prod', (original) => (args) => {
+    const out = original(args) as tf.TensorInfo;
+    if (args.attrs?.keepDims !== true) return out;
+    const x = args.inputs.x as tf.TensorInfo;
+    const shape = keepDimsShape(x.shape, args.attrs.axis);
+    return out.shape.join() === shape.join() ? out : { dataId: out.dataId, shape, dtype: out.dtype };
   });
-  installed = true;
 }

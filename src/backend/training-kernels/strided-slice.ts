@@ -17,9 +17,24 @@ type BackendName = 'cpu' | 'wasm' | 'webgpu';
 
 const replaced: Partial<Record<BackendName, KernelFunc>> = {};
 
-interface StridedSliceAttrs {
+/** A `StridedSlice` kernel's attributes. */
+export interface StridedSliceAttrs {
   begin: number[]; end: number[]; strides: number[]; beginMask: number; endMask: number;
   ellipsisMask: number; newAxisMask: number; shrinkAxisMask: number;
+}
+
+/**
+ * tfjs's resolution of a strided slice of `shape` (begin, end and strides one per input axis,
+ * the output shapes, which kernel form it takes), or undefined where tfjs rejects the parameters
+ * (its own kernel then says what is wrong).
+ */
+export function stridedSliceInfo(shape: number[], a: StridedSliceAttrs): ReturnType<typeof tf.slice_util.sliceInfo> | undefined {
+  try {
+    return tf.slice_util.sliceInfo(shape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask,
+      a.newAxisMask, a.shrinkAxisMask);
+  } catch {
+    return undefined;
+  }
 }
 
 function stridedSlice(on: BackendName): KernelFunc {
@@ -29,15 +44,9 @@ function stridedSlice(on: BackendName): KernelFunc {
     const x = (args.inputs as { x?: TensorInfo }).x;
     const a = args.attrs as unknown as StridedSliceAttrs;
     if (x === undefined || !a.shrinkAxisMask) return own(args);
-    let info: ReturnType<typeof tf.slice_util.sliceInfo>;
-    try {
-      info = tf.slice_util.sliceInfo(x.shape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask,
-        a.newAxisMask, a.shrinkAxisMask);
-    } catch {
-      return own(args); // tfjs says what is wrong with the parameters
-    }
+    const info = stridedSliceInfo(x.shape, a);
     // Contiguous and plain slices run as a `Slice` and a reshape, which tfjs gets right.
-    if (info.isIdentity || info.sliceDim0 || info.isSimpleSlice || info.begin.length !== x.shape.length) return own(args);
+    if (info === undefined || info.isIdentity || info.sliceDim0 || info.isSimpleSlice || info.begin.length !== x.shape.length) return own(args);
     // A negative stride that runs through element 0 is resolved to end at -1, which the kernel
     // would read as the last element: the end mask says "through the first element" instead.
     const endMask = info.end.reduce((m, e, k) => (e < 0 ? m | (1 << k) : m), 0);

@@ -15,6 +15,7 @@
  * copy): the program then takes its general variant, and the broadcast result is the same.
  */
 import * as tf from '@tensorflow/tfjs';
+import { TFJS_VECTOR_COORDS_MAX_RANK } from './coordinate-copy';
 import { wrapWebgpuKernel } from './kernel-wraps';
 
 /**
@@ -28,16 +29,13 @@ const BINARY_KERNELS: ReadonlyArray<readonly [string, string, string]> = [
   ['Prelu', 'x', 'alpha'],
 ];
 
-/** The highest output rank whose coordinates tfjs-webgpu holds in a WGSL vector (vec4<i32>). */
-const VECTOR_COORDS_MAX_RANK = 4;
-
 /** tfjs-webgpu takes the shared variant for a rank-1 operand shorter than this. */
 const SHARED_MAX_LENGTH = 128;
 
 /** Whether `BinaryOpProgram` would take its shared variant for `one` beside `other`, and it would not compile. */
 function takesInvalidSharedVariant(one: readonly number[], other: readonly number[]): boolean {
   // Length 1 reads `sharedBuf[0]`, valid at any rank; the output has `other`'s rank.
-  return one.length === 1 && one[0] >= 2 && one[0] < SHARED_MAX_LENGTH && other.length > VECTOR_COORDS_MAX_RANK;
+  return one.length === 1 && one[0] >= 2 && one[0] < SHARED_MAX_LENGTH && other.length > TFJS_VECTOR_COORDS_MAX_RANK;
 }
 
 function asRow(info: tf.TensorInfo): tf.TensorInfo {

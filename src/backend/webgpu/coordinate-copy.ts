@@ -14,6 +14,9 @@ import { runProgram, storageDtype } from './webgpu-engine';
 
 const WORKGROUP = 64;
 
+/** tfjs-webgpu 4.22's coordinates are WGSL vectors up to this rank, structs (`vec5`, `vec6`) above it. */
+export const TFJS_VECTOR_COORDS_MAX_RANK = 4;
+
 type Info = tf.TensorInfo;
 
 /** How output axis k reads the input: one step along it moves `stride` input elements. */

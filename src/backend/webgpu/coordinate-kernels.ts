@@ -17,17 +17,15 @@
  * is unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
-import { coordinateCopy, sizeOf, stridesOf, tfjsRunsOnCpu } from './coordinate-copy';
+import { coordinateCopy, sizeOf, stridesOf, TFJS_VECTOR_COORDS_MAX_RANK, tfjsRunsOnCpu } from './coordinate-copy';
 import { wrapWebgpuKernel } from './kernel-wraps';
+import { StridedSliceAttrs, stridedSliceInfo } from '../training-kernels/strided-slice';
 
 type Info = tf.TensorInfo;
 
-/** tfjs-webgpu's coordinates are WGSL vectors up to this rank, structs above it. */
-const VECTOR_COORDS_MAX_RANK = 4;
-
 /** Whether tfjs's Pad program for data of this dtype and rank would round it or not compile. */
 const tfjsPadFails = (dtype: tf.DataType, rank: number) =>
-  dtype === 'int32' || dtype === 'bool' || rank > VECTOR_COORDS_MAX_RANK;
+  dtype === 'int32' || dtype === 'bool' || rank > TFJS_VECTOR_COORDS_MAX_RANK;
 
 /** Output coordinate k reads input element `begin[k] + coordinate * strides[k]` (tfjs's StridedSliceProgram). */
 function stridedSlice(original: tf.KernelFunc): tf.KernelFunc {
@@ -35,18 +33,9 @@ function stridedSlice(original: tf.KernelFunc): tf.KernelFunc {
     const { inputs, backend, attrs } = args;
     const x = inputs.x as Info;
     if (x === undefined || attrs === undefined) return original(args);
-    const a = attrs as unknown as {
-      begin: number[]; end: number[]; strides: number[]; beginMask: number; endMask: number;
-      ellipsisMask: number; newAxisMask: number; shrinkAxisMask: number;
-    };
     // tfjs checks the parameters and says what is wrong.
-    let info: ReturnType<typeof tf.slice_util.sliceInfo>;
-    try {
-      info = tf.slice_util.sliceInfo(x.shape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask,
-        a.newAxisMask, a.shrinkAxisMask);
-    } catch {
-      return original(args);
-    }
+    const info = stridedSliceInfo(x.shape, attrs as unknown as StridedSliceAttrs);
+    if (info === undefined) return original(args);
     const { finalShape, isIdentity, sliceDim0, isSimpleSlice, begin, end, strides } = info;
     // One output axis per input axis (a shrunk axis of size 1). tfjs's program pairs the axes of
     // `finalShapeSparse`, which leaves shrunk axes out, with the input's: it reads the wrong

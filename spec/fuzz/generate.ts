@@ -4,9 +4,12 @@
  * (mismatched shapes, ...), so the generator needs no copy of tfjs's typing rules.
  *
  * What the programs contain: elementwise unary and binary ops with broadcasting,
- * comparisons, bool logic, where, casts, reductions, matMul (with transposes), shape ops,
+ * comparisons, bool logic, where, casts, reductions, matMul (with transposes), shape ops
+ * (`stridedSlice` with every mask and `pad` with special fill values among them),
  * constants (special values included), state reads and writes, an argument that is a
- * state's value, and forLoop / scan / cond bodies. Casts to bool of ints and floats beyond
+ * state's value, forLoop / scan / cond / switch / vmap bodies and scan gradients, and
+ * inside vmap bodies control statements of their own (vmap of a scan gradient, of a
+ * branch on a per-lane predicate, of a loop, nested vmap). Casts to bool of ints and floats beyond
  * 0 / 1 (on wasm they store raw bytes such as 2 or 255, which its kernels read raw; see
  * docs/sharp-bits.md), and bool arguments and constants holding such bytes on every backend. Values: shapes of rank 0 to 3 with
  * size-1 and odd dimensions, NaN, ±Inf, -0, subnormals, float32 extremes, int32 near
@@ -21,7 +24,8 @@
 import * as tf from '@tensorflow/tfjs';
 import * as bst from '../../src';
 import { Rng } from './rng';
-import { ArgSpec, Block, callOp, DType, FuzzProgram, gradOfScan, makeTensor, Stmt, TensorSpec, vmapByLanes } from './program';
+import { ArgSpec, Block, callOp, DType, FuzzProgram, gradOfScan, makeTensor, runBodyStmt, Stmt, TensorSpec, vmapByLanes, withLaneReference }
+  from './program';
 
 /**
  * The state whose current value a branch statement's result may be: an eager branch may
@@ -61,7 +65,7 @@ const BOOL_SPECIALS = [2, 3, -1, 255, 256, 129, -128];
 
 /** Ops that read approx values (continuous, no amplification beyond the tolerance). */
 const APPROX_SAFE = new Set(['neg', 'abs', 'relu', 'tanh', 'sigmoid', 'add', 'sub', 'mul', 'maximum', 'minimum', 'sum', 'mean',
-  'reshape', 'transpose', 'expandDims', 'tile', 'concat', 'slice', 'reverse', 'broadcastTo', 'max', 'min']);
+  'reshape', 'transpose', 'expandDims', 'tile', 'concat', 'slice', 'stridedSlice', 'pad', 'reverse', 'broadcastTo', 'max', 'min']);
 
 const UNARY_FLOAT = ['abs', 'neg', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'tan',
   'tanh', 'sigmoid', 'relu', 'relu6', 'elu', 'selu', 'floor', 'ceil', 'round', 'sign', 'erf', 'softplus', 'isNaN', 'leakyRelu',
@@ -132,7 +136,12 @@ class Scope {
   readonly stmts: Stmt[] = [];
   vals: Val[];
 
-  constructor(readonly g: Gen, outer: readonly Val[], readonly depth: number) {
+  /**
+   * @param nestsControl a vmap body at depth 1 may hold control statements of its own (a scan,
+   * its gradient, a branch, another vmap), so programs reach `vmap(grad(scan))` and the batching
+   * rules of every control node.
+   */
+  constructor(readonly g: Gen, outer: readonly Val[], readonly depth: number, readonly nestsControl = false) {
     this.vals = [...outer];
   }
 
@@ -252,7 +261,7 @@ class Scope {
     const kind = r.weighted([
       ['unary', 6], ['binary', 8], ['compare', 3], ['logic', 2], ['where', 2], ['cast', 2], ['reduce', 2], ['matMul', 1],
       ['shape', 2], ['const', 1], ['read', this.g.states.length > 0 && this.depth === 0 ? 2 : 0],
-      ['control', this.depth === 0 ? 1.5 : 0],
+      ['control', this.depth === 0 ? 2.5 : this.nestsControl ? 8 : 0],
     ] as const);
     switch (kind) {
       case 'unary': return this.unary();
@@ -377,7 +386,8 @@ class Scope {
     const a = this.pickVal(() => true);
     if (a === undefined) return;
     const rank = a.shape.length;
-    switch (r.pick(['reshape', 'transpose', 'expandDims', 'tile', 'concat', 'slice', 'reverse', 'broadcastTo'])) {
+    switch (r.pick(['reshape', 'transpose', 'expandDims', 'tile', 'concat', 'slice', 'stridedSlice', 'stridedSlice', 'pad', 'pad', 'reverse',
+      'broadcastTo'])) {
       case 'reshape':
         this.op('reshape', [a], [r.chance(0.5) ? [-1] : [...a.shape].reverse()]);
         return;
@@ -402,6 +412,16 @@ class Scope {
           this.op('slice', [a], [begin, a.shape.map((d, i) => r.int(1, d - begin[i]))]);
         }
         return;
+      case 'stridedSlice':
+        if (rank >= 1) this.stridedSlice(a);
+        return;
+      case 'pad':
+        if (rank >= 1) {
+          const fill = a.dtype === 'bool' ? r.int(0, 1) : r.pick(a.dtype === 'int32' ? [0, 0, 7, -1, 2147483647, -2147483648, 16777217]
+            : [0, 0, 1, -1, 2.5, -0, NaN, Infinity, 1e-40]);
+          this.op('pad', [a], [a.shape.map(() => [r.int(0, 2), r.int(0, 2)]), fill]);
+        }
+        return;
       case 'reverse':
         // tfjs-wasm's Reverse treats bool data as 4-byte elements and corrupts its heap.
         if (rank >= 1 && !(a.dtype === 'bool' && this.g.backend === 'wasm')) this.op('reverse', [a], [r.int(0, rank - 1)]);
@@ -412,9 +432,43 @@ class Scope {
     }
   }
 
+  /**
+   * `tf.stridedSlice` with tfjs's whole attribute set: negative and out-of-range bounds (clamped),
+   * negative strides, begin / end masks, one shrunk axis, an ellipsis or a new axis, and fewer
+   * bounds than axes. Empty results are kept out, as loops of length 0 are.
+   */
+  private stridedSlice(a: Val): void {
+    const r = this.r;
+    const rank = a.shape.length;
+    const n = rank > 1 && r.chance(0.2) ? rank - 1 : rank;
+    const bits = () => Array.from({ length: n }, (_, i) => (r.chance(0.25) ? 1 << i : 0)).reduce((x, y) => x | y, 0);
+    const strides = Array.from({ length: n }, () => r.pick([1, 1, 1, 2, 3, -1, -2]));
+    const begin = Array.from({ length: n }, (_, i) => r.int(-a.shape[i] - 1, a.shape[i]));
+    const end = Array.from({ length: n }, (_, i) => r.int(-a.shape[i] - 1, a.shape[i] + 1));
+    let shrink = 0;
+    if (r.chance(0.3)) {
+      const i = r.int(0, n - 1);
+      shrink = 1 << i;
+      begin[i] = r.int(-a.shape[i], a.shape[i] - 1);
+      strides[i] = 1;
+    }
+    const ellipsis = r.chance(0.1) ? 1 << r.int(0, n - 1) : 0;
+    const newAxis = !ellipsis && r.chance(0.1) ? 1 << r.int(0, n - 1) : 0;
+    const attrs = [begin, end, strides, bits(), bits(), ellipsis, newAxis, shrink & ~ellipsis & ~newAxis];
+    let empty = true;
+    try {
+      empty = tf.tidy(() => callOp('stridedSlice', [a.t], attrs).size === 0);
+    } catch {
+      return;
+    }
+    if (!empty) this.op('stridedSlice', [a], attrs);
+  }
+
   private control(): void {
     const r = this.r;
-    const choice = r.pick(['forLoop', 'scan', 'cond', 'switch', 'gradScan', 'gradScan', 'vmap']);
+    // Inside a vmap body: every control statement, gradients of scans most (vmap of grad of scan).
+    const choice = this.depth > 0 ? r.pick(['forLoop', 'scan', 'cond', 'switch', 'gradScan', 'gradScan', 'gradScan', 'gradScan', 'vmap'])
+      : r.pick(['forLoop', 'scan', 'cond', 'switch', 'gradScan', 'gradScan', 'vmap', 'vmap', 'vmap']);
     if (choice === 'vmap') return this.vmapStmt();
     if (choice === 'cond') return this.cond();
     if (choice === 'switch') return this.switchStmt();
@@ -462,7 +516,7 @@ class Scope {
     const args = shared === undefined ? [xs] : [xs, shared];
     const inAxes = shared === undefined ? [axis] : [axis, null];
     const params = args.map((v, k) => ({ shape: k === 0 ? v.shape.filter((_, j) => j !== a) : v.shape, dtype: v.dtype }));
-    const body = this.body(params);
+    const body = this.body(params, undefined, this.depth === 0);
     if (body === undefined) return;
     const out = this.tryRun(() => [vmapByLanes((ps) => body.run(ps)[0], args.map((v) => v.t), inAxes)]);
     if (out === undefined) return;
@@ -563,9 +617,9 @@ class Scope {
    * A loop or branch body: params of the given types, a few statements over them and the
    * visible values, and a result (the carry first, coerced to `carry`'s type, for scan).
    */
-  private body(params: { shape: readonly number[]; dtype: DType }[], carry?: [readonly number[], DType]):
+  private body(params: { shape: readonly number[]; dtype: DType }[], carry?: [readonly number[], DType], nestControl = false):
     { block: Block; run: (xs: tf.Tensor[]) => tf.Tensor[]; resultType: { shape: readonly number[]; dtype: DType } } | undefined {
-    const inner = new Scope(this.g, this.vals.filter((v) => !v.approx && v.stateOf === undefined), this.depth + 1);
+    const inner = new Scope(this.g, this.vals.filter((v) => !v.approx && v.stateOf === undefined), this.depth + 1, nestControl);
     const paramVals = params.map((p) => {
       const t = this.g.keep(tf.zeros(p.shape as number[], p.dtype));
       const v = inner.add(t, false);
@@ -593,7 +647,7 @@ class Scope {
       const env = new Map<number, tf.Tensor>();
       for (const v of outerVals) env.set(v.id, v.t);
       block.params.forEach((id, i) => env.set(id, xs[i]));
-      for (const s of block.stmts) runStmtForTyping(s, env);
+      withLaneReference(() => { for (const s of block.stmts) runBodyStmt(s, env); });
       return block.result.map((id) => env.get(id)!);
     };
     return { block, run, resultType: { shape: results[0].shape, dtype: results[0].dtype } };
@@ -605,13 +659,6 @@ function dependsOn(b: Block, result: number, param: number): boolean {
   const reached = new Set([param]);
   for (const s of b.stmts) if (s.k === 'op' && s.args.some((a) => reached.has(a))) reached.add(s.out);
   return reached.has(result);
-}
-
-/** Runs one body statement (no states, no nested control: bodies never contain them). */
-function runStmtForTyping(s: Stmt, env: Map<number, tf.Tensor>): void {
-  if (s.k === 'op') env.set(s.out, callOp(s.op, s.args.map((a) => env.get(a)!), s.attrs));
-  else if (s.k === 'const') env.set(s.out, makeTensor(s.t));
-  else throw new Error(`fuzz: a body holds a '${s.k}' statement`);
 }
 
 /** Whether `a` broadcasts with `b` (right-aligned, dims equal or 1). */

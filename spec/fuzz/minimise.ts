@@ -26,7 +26,7 @@ function renameIn(stmts: readonly Stmt[], from: number, to: number): Stmt[] {
 }
 
 /** Statement lists one deletion smaller than `stmts` (whose results `live` reads), with `live` renamed alike. */
-function* smallerStmts(stmts: readonly Stmt[], live: readonly number[]): Generator<[Stmt[], number[]]> {
+export function* smallerStmts(stmts: readonly Stmt[], live: readonly number[]): Generator<[Stmt[], number[]]> {
   for (let i = stmts.length - 1; i >= 0; i--) {
     const s = stmts[i];
     const rest = [...stmts.slice(0, i), ...stmts.slice(i + 1)];
@@ -46,7 +46,7 @@ function* smallerStmts(stmts: readonly Stmt[], live: readonly number[]): Generat
       for (const a of new Set(inputs)) yield [renameIn(rest, outs[0], a), live.map((o) => (o === outs[0] ? a : o))];
     }
     // Inside a loop or branch body.
-    const blocks: [Block, (b: Block) => Stmt][] = s.k === 'forLoop' ? [[s.body, (b) => ({ ...s, body: b })]]
+    const blocks: [Block, (b: Block) => Stmt][] = s.k === 'forLoop' || s.k === 'vmap' ? [[s.body, (b) => ({ ...s, body: b })]]
       : s.k === 'scan' || s.k === 'gradScan' ? [[s.body, (b) => ({ ...s, body: b })]]
         : s.k === 'cond' ? [[s.then, (b) => ({ ...s, then: b })], [s.else, (b) => ({ ...s, else: b })]]
           : s.k === 'switch' ? s.branches.map((br, j): [Block, (b: Block) => Stmt] =>
@@ -60,7 +60,7 @@ function* smallerStmts(stmts: readonly Stmt[], live: readonly number[]): Generat
 }
 
 /** Candidate programs one deletion smaller than `p`. */
-function* smaller(p: FuzzProgram): Generator<FuzzProgram> {
+export function* smaller(p: FuzzProgram): Generator<FuzzProgram> {
   if (p.outputs.length > 1) {
     for (let i = 0; i < p.outputs.length; i++) {
       const shift = (k: number) => (k > i ? k - 1 : k);

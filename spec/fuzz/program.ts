@@ -181,6 +181,11 @@ function runBlock(b: Block, env: Map<number, tf.Tensor>, states: readonly bst.St
   return b.result.map((id) => scope.get(id)!);
 }
 
+/** Runs one statement of a loop, branch or vmap body (bodies never touch states). */
+export function runBodyStmt(s: Stmt, env: Map<number, tf.Tensor>): void {
+  runStmt(s, env, []);
+}
+
 function runStmt(s: Stmt, env: Map<number, tf.Tensor>, states: readonly bst.State<tf.Tensor>[]): void {
   const get = (id: number) => {
     const t = env.get(id);

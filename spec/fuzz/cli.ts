@@ -109,10 +109,13 @@ async function runChunk(a: Args): Promise<Tally> {
       t.skipped++;
       const why = r.eagerError.replace(/\d+(\.\d+)?/g, 'N').slice(0, 90);
       t.skipReasons[why] = (t.skipReasons[why] ?? 0) + 1;
+      if (a.trace) console.log(`outcome ${seed} skipped`);
       continue;
     }
     t.checked++;
     if (r.disagreements.length > 0) {
+      // Told before minimising, which may crash the process (a tfjs-wasm abort kills the module).
+      if (a.trace) console.log(`outcome ${seed} failed`);
       t.failed++;
       const small = await minimise(p, failsLike(kind(r.disagreements[0])));
       const d = (await checkCase(toCase(small), variants)).disagreements.filter((x) => kind(x) === kind(r.disagreements[0]));
@@ -127,6 +130,8 @@ async function runChunk(a: Args): Promise<Tally> {
         fs.writeFileSync(file, toJson({ ...small, note: `fuzz seed ${seed} on ${backend}: ${fmt(first)}` }));
         console.log(`saved ${file}`);
       }
+    } else if (a.trace) {
+      console.log(`outcome ${seed} checked`);
     }
   }
   if (tf.memory().numTensors !== 0) console.log(`fuzz: ${tf.memory().numTensors} tensors left at the end of the chunk`);
@@ -141,6 +146,7 @@ async function runChunk(a: Args): Promise<Tally> {
 function runChunked(a: Args): Tally {
   const total: Tally = { checked: 0, skipped: 0, failed: 0, next: a.seed, crashes: [], skipReasons: {} };
   const t0 = Date.now();
+  const retried = new Set<number>();
   while (total.checked + total.skipped < a.count) {
     const left = a.seconds - (Date.now() - t0) / 1000;
     if (left <= 0) break;
@@ -151,14 +157,17 @@ function runChunked(a: Args): Tally {
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28, env: process.env });
     let sawResult = false;
     let lastSeed = total.next - 1;
+    // Every seed's outcome is tallied as the child tells it, so a crash loses none of the
+    // seeds before it (and a program that failed, then crashed its minimiser, still counts).
+    const outcomes = new Map<number, string>();
     for (const line of r.stdout.split('\n')) {
       if (line.startsWith('seed ')) {
         lastSeed = Number(line.slice(5));
+      } else if (line.startsWith('outcome ')) {
+        const [, seed, what] = line.split(' ');
+        outcomes.set(Number(seed), what);
       } else if (line.startsWith('RESULT ')) {
         const c = JSON.parse(line.slice(7)) as Tally;
-        total.checked += c.checked;
-        total.skipped += c.skipped;
-        total.failed += c.failed;
         total.next = c.next;
         total.wholeLoops = (total.wholeLoops ?? 0) + (c.wholeLoops ?? 0);
         total.pointwiseLoops = (total.pointwiseLoops ?? 0) + (c.pointwiseLoops ?? 0);
@@ -175,8 +184,23 @@ function runChunked(a: Args): Tally {
       const why = (r.stderr.split('\n').find((l) => /Error|Abort/.test(l)) ?? `exit ${r.status}`).trim();
       total.crashes.push(`seed ${lastSeed}: ${why}`);
       console.log(`fuzz: the process crashed at seed ${lastSeed} (${why}); continuing with a fresh process`);
-      total.skipped++;
-      total.next = lastSeed + 1;
+      // A crash counts as a failing program (the jit's, or tfjs's own kernels: the program
+      // shows which), unless that seed had already failed before its minimiser crashed.
+      // A seed right after a failing one may have run on a module that the failure's
+      // minimiser left broken (a wasm abort): it runs once more, in a fresh process.
+      if (outcomes.get(lastSeed - 1) === 'failed' && !retried.has(lastSeed)) {
+        retried.add(lastSeed);
+        total.crashes.pop();
+        total.next = lastSeed;
+      } else {
+        if (!outcomes.has(lastSeed)) outcomes.set(lastSeed, 'failed');
+        total.next = lastSeed + 1;
+      }
+    }
+    for (const what of outcomes.values()) {
+      if (what === 'checked') total.checked++;
+      else if (what === 'skipped') total.skipped++;
+      else { total.checked++; total.failed++; }
     }
     if (!a.quiet) {
       console.log(`... ${total.checked} checked, ${total.skipped} skipped, ${total.failed} failing, ` +
@@ -199,8 +223,8 @@ async function main(): Promise<void> {
   const t = runChunked(a);
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   console.log(`fuzz: backend ${a.backend}, SIMD ${a.simd}, seeds ${a.seed}..${t.next - 1}: ${t.checked} programs ` +
-    `checked (${t.skipped} skipped: eager tfjs threw${t.crashes.length > 0 ? `, ${t.crashes.length} crashed the process` : ''}), ` +
-    `${t.failed} with disagreements, ${secs} s; fused kernel calls: ${t.simdCalls ?? 0} SIMD, ${t.scalarCalls ?? 0} scalar wasm, ` +
+    `checked (${t.skipped} skipped: eager tfjs threw), ` +
+    `${t.failed} with disagreements${t.crashes.length > 0 ? ` (${t.crashes.length} of them crashed the process)` : ''}, ${secs} s; fused kernel calls: ${t.simdCalls ?? 0} SIMD, ${t.scalarCalls ?? 0} scalar wasm, ` +
     `${t.jsCalls ?? 0} JS; ${t.wholeLoops ?? 0} jitted loops ran as whole-loop kernels (${t.pointwiseLoops ?? 0} as pointwise SIMD calls)`);
   const reasons = Object.entries(t.skipReasons).sort((x, y) => y[1] - x[1]).slice(0, 8);
   if (reasons.length > 0) console.log(`skipped because eager tfjs threw:\n${reasons.map(([k, n]) => `  ${n} x ${k}`).join('\n')}`);

@@ -29,6 +29,11 @@ export const WEBGPU_KNOWN_LIMITS: readonly KnownWebGPULimit[] = [
       'webgpu in Node cannot read (a BackendError naming callAsync); it needs an awaiting vmap call',
   },
   {
+    title: 'transform.vmap of loops and branches whileLoop on a per-lane predicate: a lane goes on while its predicate byte is nonzero',
+    reason: 'as the spec above: the eager per-lane loops and the eager transform.vmap it compares with read their predicates ' +
+      'synchronously, which webgpu in Node cannot do; it needs an awaiting eager whileLoop',
+  },
+  {
     title: 'constants made inside a trace are literals of the fused kernel (issue 19) LIF reset written as tf.fill(vNew.shape, V_RESET): no constant tensor input, results bit-equal to eager',
     reason: 'the reset value is folded into a constant on the GPU at trace time, which the compiler cannot read without a ' +
       'synchronous GPU read, so the fused WGSL program takes it as an input instead of a literal (one dispatch still)',

@@ -26,6 +26,9 @@ function perLane(f: (...a: tf.Tensor[]) => tf.Tensor, args: tf.Tensor[], inAxes:
 }
 
 const r = (...shape: number[]) => tf.randomNormal(shape);
+/** A bool tensor holding the given bytes (2 and 255 included, as a Uint8Array given to tf.tensor keeps them). */
+const bytes = (v: number[], shape: number[]) => tf.tensor(Uint8Array.from(v), shape, 'bool');
+const bits = async (t: tf.Tensor) => Array.from(await t.data());
 
 interface Case {
   name: string;
@@ -812,6 +815,29 @@ describe('transform.vmap of loops and branches', () => {
     const g = (x: tf.Tensor) => T.whileLoop((c: tf.Tensor) => tf.less(tf.sum(tf.abs(c)), 100), (c: tf.Tensor) => tf.mul(c, 2), x);
     const xs = tf.ones([3, 2]);
     expectTensorClose(T.vmap(g)(xs), perLane(g, [xs], [0], 3));
+  });
+
+  it('per-lane selects of a switch keep every bool byte (fuzz seed 201081 on wasm)', async () => {
+    // Bools holding bytes such as 2 and 255: tfjs-wasm's Select read bool operands as floats
+    // (wrong bytes, or an out-of-bounds read that aborted the module).
+    const sw = (i: tf.Tensor, b: tf.Tensor) => T.switch(i, [(x: tf.Tensor) => tf.logicalNot(x), (x: tf.Tensor) => x], b);
+    const idx = tf.tensor1d([0, 1, 1, 0], 'int32');
+    const bs = bytes([2, 255, 1, 0, 129, 2, 255, 0, 1, 2, 3, 128], [4, 3]);
+    const want = await bits(perLane(sw, [idx, bs], [0, 0], 4));
+    expect(await bits(T.vmap(sw)(idx, bs))).to.deep.equal(want);
+    expect(await bits(T.jit((i: tf.Tensor, b: tf.Tensor) => T.vmap(sw)(i, b))(idx, bs))).to.deep.equal(want);
+  });
+
+  it('whileLoop on a per-lane predicate: a lane goes on while its predicate byte is nonzero, as the loop reads it', async () => {
+    // tfjs-cpu's Select takes only a byte 1 as true: a lane whose predicate held 2 kept its
+    // carry while the loop (any lane going) never ended.
+    const loop = (limit: tf.Tensor, flag: tf.Tensor) => T.whileLoop((c: tf.Tensor) => tf.logicalAnd(tf.less(c, limit), flag),
+      (c: tf.Tensor) => tf.add(c, 1), tf.scalar(0));
+    const limits = tf.tensor1d([3, 5, 2, 4]);
+    const flags = bytes([2, 1, 0, 255], [4]);
+    const wantLoop = await bits(perLane(loop, [limits, flags], [0, 0], 4));
+    expect(await bits(T.vmap(loop)(limits, flags))).to.deep.equal(wantLoop);
+    expect(await bits(T.jit((l: tf.Tensor, f: tf.Tensor) => T.vmap(loop)(l, f))(limits, flags))).to.deep.equal(wantLoop);
   });
 
   it('cond / switch on a per-lane predicate become a select; states written in either branch merge per lane', () => {

@@ -24,6 +24,17 @@ import { interpretBatched, setControlBatcher } from './vmap-interpret';
 import { whileLoop } from './while-loop';
 
 /**
+ * `where(pick, a, b)` for a per-lane select (`pick` holds 0 / 1). Bool operands go through
+ * int32 on wasm, whose `Select` reads bool operands as floats (garbage, or a read out of
+ * bounds that aborts the module: docs/sharp-bits.md); the casts keep each byte (2 and 255
+ * included), as each lane's own result keeps it.
+ */
+function selectLanes(pick: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (a.dtype !== 'bool' || tf.getBackend() !== 'wasm') return tf.where(pick, a, b);
+  return tf.cast(tf.where(pick, tf.cast(a, 'int32'), tf.cast(b, 'int32')), 'bool');
+}
+
+/**
  * Which outputs of `p` differ between lanes when the arguments flagged in `args` do: a
  * kernel's outputs do when any input does (what every batching rule gives), a folded
  * kernel's never.
@@ -142,9 +153,11 @@ function batchWhile(spec: WhileSpec, ins: readonly Batched[], size: number, what
   } else {
     // Run while any lane is still going; a finished lane keeps its carry.
     final = whileLoop((carry: tf.Tensor[]) => tf.any(tf.reshape(atFront(pred(carry), size), [size])), (carry: tf.Tensor[]) => {
-      const going = tf.reshape(atFront(pred(carry), size), [size]);
+      // A lane goes on while its predicate is nonzero, as the loop reads it (tfjs-cpu's
+      // Select takes only a byte 1 as true, tfjs-wasm's any nonzero byte).
+      const going = tf.notEqual(tf.cast(tf.reshape(atFront(pred(carry), size), [size]), 'int32'), tf.scalar(0, 'int32'));
       const next = step(carry);
-      return next.map((t, k) => tf.where(tf.reshape(going, [size, ...new Array(t.rank - 1).fill(1)]), t, carry[k]));
+      return next.map((t, k) => selectLanes(tf.reshape(going, [size, ...new Array(t.rank - 1).fill(1)]), t, carry[k]));
     }, init);
   }
   return asBatched(final, carryFlags);
@@ -179,7 +192,7 @@ function batchCond(spec: CondSpec, ins: readonly Batched[], size: number, what: 
     let acc = first;
     for (let j = 1; j < n; j++) {
       const pick = tf.reshape(tf.equal(idx, j), [size, ...new Array(acc.rank - 1).fill(1)]);
-      acc = tf.where(tf.broadcastTo(pick, acc.shape), results[j][k], acc);
+      acc = selectLanes(tf.broadcastTo(pick, acc.shape), results[j][k], acc);
     }
     return acc;
   });

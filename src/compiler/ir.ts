@@ -171,7 +171,9 @@ export interface ScanSpec {
    * one int32 vector: per invariant, the first step at whose start it is device data (`length`
    * if none). A kernel of the loop may upload an invariant: the steps before that one found it
    * on the host, and the backward steps of their rows recompute on a host copy of it
-   * (`foundInvariants`; fuzz seed 8403049).
+   * (`foundInvariants`; fuzz seed 8403049). Then each x as the loop finds it and the int32
+   * vector of the first step at whose start each x is device data: the steps before it sliced
+   * their rows on the host (`foundXs`).
    */
   readonly residualInvariants?: boolean;
   /**
@@ -184,6 +186,12 @@ export interface ScanSpec {
    * its invariant input, the invariant as the forward loop left it.
    */
   readonly foundInvariants?: { readonly args: readonly number[]; readonly found: number; readonly from: number };
+  /**
+   * Likewise for xs (a gradient's backward scan on webgpu): `args[q]` indexes `xArgs`; the step
+   * of row i slices its row from node input `found + q` (the forward node's xs as it found them)
+   * while i < `from`[q], else from its x. Row 0 reads `firstRows` where set.
+   */
+  readonly foundXs?: { readonly args: readonly number[]; readonly found: number; readonly from: number };
   /**
    * Per x, the node input (index into the outer inputs, after the invariants) that row 0 of
    * that x holds the data of, or -1: the step of row 0 reads that input itself rather than a

@@ -312,6 +312,9 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   // The invariants as the forward loop found them and the step from which each was device data
   // (ScanSpec.residualInvariants): the backward steps of the rows before it recompute on a host copy.
   const atFound = nBwdIn + 2 * inits.length + nFX;
+  // And the xs as it found them and the step from which each was device data: the backward steps of the rows
+  // before it slice their rows from a host copy.
+  const atFoundX = atFound + nFound + 1;
   const bwdSpec: ScanSpec = {
     kind: 'scan',
     body: bp,
@@ -326,6 +329,7 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
         ...new Array<number>(floatY.length).fill(-1),
         ...range(nBwdIn, nFC)],
     foundInvariants: nFound === 0 ? undefined : { args: range(nIS, nFound), found: atFound, from: atFound + nFound },
+    foundXs: !cpuForms || n.nX === 0 ? undefined : { args: range(nFC, n.nX), found: atFoundX, from: atFoundX + n.nX },
   };
   const all = runAndRecord('Scan', { ...n.spec, body: fwdBody, numYs: n.nY + nFC, residualYs: nFC, retained: [bp],
     ...(cpuForms ? { residualFirstRows: true, residualInvariants: true } : {}) }, n.inputs, 'scan');
@@ -339,7 +343,8 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const firstXs = all.slice(nFC + n.nY + nFC + inits.length, nFC + n.nY + nFC + inits.length + nFX);
   const atLeft = nFC + n.nY + nFC + inits.length + nFX;
   const founds = all.slice(atLeft, atLeft + nFound);
-  // The invariants as the forward loop found them, and the int32 vector of the steps from which each was device data.
+  // The invariants as the forward loop found them, and the int32 vector of the steps from which each was device data;
+  // then the same of the xs.
   const foundAtStart = cpuForms ? all.slice(atLeft + nFound) : [];
   const floatRes = L.floatOut.map((j) => results[j]);
   const xs = n.inputs.slice(nFC, nFC + n.nX);

@@ -112,7 +112,9 @@ function viaPad(g: tf.Tensor): tf.Tensor {
  * Traces one backward step. Explicit arguments `[dcarry (float carry leaves), dinv so far
  * (float invariants), carry leaves, x rows, dys (float ys), (with `gradViews`) carry leaves
  * again, read-only state leaves, (with `gradViews`) the read-only state leaves and captured
- * tensors as the forward loop left them (ScanSpec.residualInvariants), (with `stepOuts`) the loop's
+ * tensors as the forward loop left them (ScanSpec.residualInvariants; the backward node gives the steps
+ * of the rows before a loop kernel uploaded one a host copy as the loop found it instead:
+ * ScanSpec.foundInvariants), (with `stepOuts`) the loop's
  * results `[carry..., written states..., ys...]`]`; results `[dcarry
  * before the step, dinv after it, dx (float xs)]`. Without `gradViews` captured tensors are
  * used as they are (captured again by this trace); with it the kernels run on those stand-ins
@@ -162,8 +164,8 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       const dys = take(floatY.length);
       const fg = gradViews ? take(nFC) : fc;
       const ivs = take(invStates.length);
-      // With gradViews the recomputed forward kernels read the invariants as the forward loop left them
-      // (ScanSpec.residualInvariants), the gradient kernels the invariants themselves (rebound below). The
+      // With gradViews the recomputed forward kernels read the invariants as the forward step of the row found
+      // them (ScanSpec.residualInvariants, foundInvariants), the gradient kernels the invariants themselves (rebound below). The
       // kernels run on those stand-ins, never on the captured tensors: this trace runs before the forward
       // loop, and a GPU kernel of it must not upload what that loop reads in the same trace.
       const found = gradViews ? take(invStates.length + captured.length) : [];

@@ -355,6 +355,18 @@ export function hostDataCopy(t: TensorInfo): TensorInfo | undefined {
   return isWebGPUBackend(b) ? hostCopy(b, t) : undefined;
 }
 
+/** New int32 data holding `values` (a vector; host data on webgpu until a kernel reads it). The caller owns it. */
+export function hostInt32s(values: readonly number[]): TensorInfo {
+  return { dataId: eng().backend.write(Int32Array.from(values), [values.length], 'int32'), shape: [values.length], dtype: 'int32' };
+}
+
+/** `t`'s values read on the host, where that needs no device read (webgpu: host data only); else undefined. */
+export function readHostInt32s(t: TensorInfo): number[] | undefined {
+  const b = eng().backend;
+  if (isWebGPUBackend(b) && !isOnHost(b, t.dataId)) return undefined;
+  return Array.from(b.readSync(t.dataId) as ArrayLike<number>);
+}
+
 /** Adds one backend reference to `info`'s data (to hand the same data out twice). */
 export function incRef(info: TensorInfo): void {
   eng().backend.incRef(info.dataId);

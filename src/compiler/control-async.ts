@@ -56,8 +56,12 @@ export function controlResultTypes(spec: ControlSpec, inputs: readonly ValueType
       const firsts = spec.residualFirstRows === true ? body.slice(body.length - (spec.residualYs ?? 0)) : [];
       // And row 0 of each x as its step found it, in a loop of one step or more.
       const firstXs = spec.residualFirstRows === true && spec.length > 0 ? inputs.slice(nC, nC + spec.xArgs.length).map((t) => ({ shape: t.shape.slice(1), dtype: t.dtype })) : [];
-      // The invariants as the loop leaves them (ScanSpec.residualInvariants).
-      const invariants = spec.residualInvariants === true ? inputs.slice(nC + spec.xArgs.length).map((t) => ({ shape: [...t.shape], dtype: t.dtype })) : [];
+      // The invariants as the loop leaves them, as it finds them, and the step each is device data from (ScanSpec.residualInvariants).
+      // Then the xs as it finds them and the step each is device data from.
+      const inv = inputs.slice(nC + spec.xArgs.length).map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
+      const xs = inputs.slice(nC, nC + spec.xArgs.length).map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
+      const invariants = spec.residualInvariants === true ? [...inv, ...inv, { shape: [inv.length], dtype: 'int32' as const },
+        ...xs, { shape: [xs.length], dtype: 'int32' as const }] : [];
       return [...body.slice(0, nC), ...body.slice(nC).map((t) => ({ shape: [spec.length, ...t.shape], dtype: t.dtype })), ...firsts,
         ...firstXs, ...invariants];
     }

@@ -7,7 +7,8 @@
  * apart: one body decides the order of the steps, the reversal of a reverse scan, the
  * carries' ownership and the clean-up after an error.
  */
-import { currentBackend, disposeInfo, hostDataCopy, incRef, KernelFunc, lookupKernel, TensorInfo } from '../backend/tfjs-engine';
+import { currentBackend, disposeInfo, hostDataCopy, hostInt32s, incRef, isOnDevice, KernelFunc, lookupKernel, readHostInt32s,
+  TensorInfo } from '../backend/tfjs-engine';
 import { hostMemory } from '../backend/targets';
 import { InternalError } from '../errors';
 import type { CondSpec, ScanSpec, WhileSpec } from './ir';
@@ -74,6 +75,23 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
     // it, as eager's step ran, not on a slice taken after kernels that may have uploaded the xs (fuzz seed
     // 8403049: the xs were the initial carry's data, which step 0's `pow` uploaded after its `exp`).
     const firstXs: TensorInfo[] = [];
+    // And each invariant as the loop finds it (a host copy while host data) and the first step at whose start
+    // it is device data (ScanSpec.residualInvariants): a kernel of the loop may upload it, and the backward
+    // steps of the rows before that step recompute on it as those forward steps found it (fuzz seed 8403049).
+    // So does each x: a step slices its row from the xs as it finds them.
+    const invIn = ins.slice(nC + nX);
+    const foundInv = spec.residualInvariants === true ? invIn.map((t) => hostDataCopy(t) ?? shared(t)) : [];
+    const foundXs = spec.residualInvariants === true ? xs.map((t) => hostDataCopy(t) ?? shared(t)) : [];
+    const deviceFrom = foundInv.map(() => spec.length);
+    const xsDeviceFrom = foundXs.map(() => spec.length);
+    // A backward scan reads such an invariant, for the rows before that step, as a new host copy of the
+    // forward loop's (ScanSpec.foundInvariants): new at each step, since the step's kernels may upload it;
+    // and slices the row of such an x from the forward loop's copy (ScanSpec.foundXs).
+    const per = spec.foundInvariants;
+    const fromStep = per === undefined ? [] : readHostInt32s(ins[per.from]) ?? per.args.map(() => 0);
+    const perX = spec.foundXs;
+    const xFromStep = perX === undefined ? [] : readHostInt32s(ins[perX.from]) ?? perX.args.map(() => 0);
+    const xFound = new Map(perX?.args.map((a, q) => [a, q]) ?? []);
     const row = (x: TensorInfo, i: number): TensorInfo => {
       if (plain(x)) return direct!.row(x, i);
       const rest = x.shape.slice(1);
@@ -85,11 +103,19 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
     try {
       for (let step = 0; step < spec.length; step++) {
         const i = spec.reverse === true ? spec.length - 1 - step : step;
+        xsDeviceFrom.forEach((from, k) => { if (from === spec.length && isOnDevice(xs[k])) xsDeviceFrom[k] = step; });
         const slices = xs.map((x, k) => {
           const first = i === 0 ? spec.firstRows?.[k] ?? -1 : -1;
-          return first >= 0 ? shared(ins[first]) : row(x, i);
+          const q = xFound.get(k);
+          return first >= 0 ? shared(ins[first]) : q !== undefined && i < xFromStep[q] ? row(ins[perX!.found + q], i) : row(x, i);
         });
         slices.forEach((t, k) => { args[spec.xArgs[k]] = t; });
+        deviceFrom.forEach((from, q) => { if (from === spec.length && isOnDevice(invIn[q])) deviceFrom[q] = step; });
+        const copies = per === undefined ? [] : per.args.map((a, q) => {
+          const copy = i < fromStep[q] ? hostDataCopy(ins[per.found + q]) : undefined;
+          args[spec.invariantArgs[a]] = copy ?? ins[nC + nX + a];
+          return copy;
+        });
         if (spec.residualFirstRows === true && i === 0) slices.forEach((t) => firstXs.push(hostDataCopy(t) ?? shared(t)));
         carry.forEach((t, k) => { args[spec.carryArgs[k]] = t; });
         let out: TensorInfo[];
@@ -97,6 +123,7 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
           out = yield* runSub(body, args);
         } finally {
           slices.forEach(disposeInfo);
+          copies.forEach((t) => { if (t !== undefined) disposeInfo(t); });
         }
         if (ownCarry) carry.forEach(disposeInfo);
         carry = out.slice(0, nC);
@@ -129,13 +156,16 @@ export function scanSteps<S>(spec: ScanSpec, backendName: string, body: S): Step
       });
       // The invariants as the loop leaves them (a gradient's backward steps recompute the body on them): a
       // host copy of each one still on the host, since a later kernel (a backward step's) may upload it.
-      const invariants = spec.residualInvariants === true ? ins.slice(nC + nX).map((t) => hostDataCopy(t) ?? shared(t)) : [];
+      const invariants = spec.residualInvariants === true ? [...invIn.map((t) => hostDataCopy(t) ?? shared(t)), ...foundInv,
+        hostInt32s(deviceFrom), ...foundXs, hostInt32s(xsDeviceFrom)] : [];
       return [...(ownCarry ? carry : carry.map(shared)), ...stacked, ...firsts, ...firstXs, ...invariants];
     } catch (e) {
       if (ownCarry) carry.forEach(disposeInfo);
       ys.forEach((list) => list.forEach(disposeInfo));
       firsts.forEach(disposeInfo);
       firstXs.forEach(disposeInfo);
+      foundInv.forEach(disposeInfo);
+      foundXs.forEach(disposeInfo);
       throw e;
     }
   };

@@ -72,12 +72,6 @@ export interface KernelNode {
    * computed (owned by the node until a pass folds or drops it).
    */
   readonly folded?: readonly tf.Tensor[];
-  /**
-   * Set on a scan gradient's recomputed forward kernels that read a loop invariant as the forward
-   * loop left it (scan-grad.ts markRecomputed): eager's forward kernel may have run before that
-   * invariant's upload, so where dead they are dropped, uploads and all (./passes/dce.ts).
-   */
-  readonly recomputed?: true;
 }
 
 /** How a fused kernel reads one of its inputs. */
@@ -173,8 +167,31 @@ export interface ScanSpec {
    * them: a gradient kernel of a later step (eager's as well) may upload the invariant itself
    * before the backward scan recomputes an earlier step (fuzz seed 2507652: an unrolled step's
    * `floorDiv` of a captured argument, recomputed on the GPU, where eager's ran on the host).
+   * Then each invariant as the loop finds it (a host copy while host data, else the input), and
+   * one int32 vector: per invariant, the first step at whose start it is device data (`length`
+   * if none). A kernel of the loop may upload an invariant: the steps before that one found it
+   * on the host, and the backward steps of their rows recompute on a host copy of it
+   * (`foundInvariants`; fuzz seed 8403049). Then each x as the loop finds it and the int32
+   * vector of the first step at whose start each x is device data: the steps before it sliced
+   * their rows on the host (`foundXs`).
    */
   readonly residualInvariants?: boolean;
+  /**
+   * Invariants read per row as the forward loop found them (a gradient's backward scan on
+   * webgpu): `args[q]` indexes `invariantArgs`; node input `found + q` holds that invariant as
+   * the forward node found it and node input `from` the forward node's int32 vector of steps
+   * (`residualInvariants`). The step of row i reads a new host copy of input `found + q` while
+   * i < `from`[q] and that input is host data (new at each step: the recomputed kernels of the
+   * step may upload it, as eager's forward kernels uploaded the invariant in that step), else
+   * its invariant input, the invariant as the forward loop left it.
+   */
+  readonly foundInvariants?: { readonly args: readonly number[]; readonly found: number; readonly from: number };
+  /**
+   * Likewise for xs (a gradient's backward scan on webgpu): `args[q]` indexes `xArgs`; the step
+   * of row i slices its row from node input `found + q` (the forward node's xs as it found them)
+   * while i < `from`[q], else from its x. Row 0 reads `firstRows` where set.
+   */
+  readonly foundXs?: { readonly args: readonly number[]; readonly found: number; readonly from: number };
   /**
    * Per x, the node input (index into the outer inputs, after the invariants) that row 0 of
    * that x holds the data of, or -1: the step of row 0 reads that input itself rather than a

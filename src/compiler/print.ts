@@ -59,7 +59,10 @@ function controlText(n: KernelNode, name: (v: ValueId) => string, slotName: Slot
   constantText: (p: Program, id: ValueId) => string): string {
   const c = n.control!;
   const head = c.kind === 'scan' ? `Scan{length=${c.length}, carry=${c.carryArgs.length}, xs=${c.xArgs.length}${c.reverse === true ? ', reverse' : ''}` +
-    `${c.firstRows === undefined ? '' : `, firstRows=[${c.firstRows.join(',')}]`}}`
+    `${c.firstRows === undefined ? '' : `, firstRows=[${c.firstRows.join(',')}]`}` +
+    `${c.foundInvariants === undefined ? '' : `, foundInvariants=[${c.foundInvariants.args.join(',')}]` +
+      `@${c.foundInvariants.found},${c.foundInvariants.from}`}` +
+    `${c.foundXs === undefined ? '' : `, foundXs=[${c.foundXs.args.join(',')}]@${c.foundXs.found},${c.foundXs.from}`}}`
     : c.kind === 'while' ? `While{carry=${c.bodyCarryArgs.length}}` : 'Cond';
   const subs = c.kind === 'scan' ? [['body', c.body]] as const : c.kind === 'while' ? [['cond', c.cond], ['body', c.body]] as const
     : c.branches.length === 2 ? [['false', c.branches[0]], ['true', c.branches[1]]] as const

@@ -4,7 +4,7 @@
  * which the caller may rebind with `readAs`).
  *
  * A scan gradient's backward body (scan-grad.ts) needs both: its recomputed forward kernels read
- * the loop's invariants as the forward loop left them, its gradient kernels the invariants
+ * the loop's invariants as the forward step of their row found them, its gradient kernels the invariants
  * themselves. And on webgpu a kernel's placement is a side effect on its inputs' data (a GPU
  * kernel uploads its host inputs for good): that body is traced when the forward loop is
  * recorded, before the loop runs, where eager's backward kernels run after the forward pass, so

@@ -23,7 +23,6 @@ import * as tf from '@tensorflow/tfjs';
 import { currentListener, isTapeOn, unrecorded } from '../backend/tfjs-engine';
 import { tapeGradients, thunkGradOp, thunkGradOps } from '../backend/tfjs-tape';
 import { disposeProgram, Program, ScanSpec, ValueType } from '../compiler/ir';
-import { Recorder } from '../compiler/recorder';
 import { TraceError } from '../errors';
 import type { State, StateValue } from '../state/state';
 import { currentObserver, withObserver } from '../state/stack';
@@ -110,36 +109,12 @@ function viaPad(g: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Marks the recomputed forward kernels recorded from node `from` on that read, directly or
- * through another such kernel, a loop invariant as the forward loop left it (`found`): where
- * dead, DCE drops them (KernelNode.recomputed). Those may run where eager's forward kernel did
- * not: the invariant may have been uploaded after that kernel ran eagerly (fuzz seed 3206126: a
- * dead `sub(v0, xrow)` read the captured v0 as the forward loop's `pow` left it, on the GPU, and
- * uploaded xrow, so the gradient's `exp(xrow)` ran on the GPU, where eager's ran on the CPU
- * forms). The others read the step's carries and rows, and what the step made of them, as
- * eager's forward step found them (row 0: as the loop started): a dead one stays, as a dead
- * kernel eagerly, for the uploads eager's forward kernel made during the step, which later
- * kernels of the step, recomputed or of the tape, see (fuzz seed 3603768: a dead `round(carry)`,
- * which tfjs-webgpu runs only on the GPU, uploaded the initial carry before step 0's `exp`).
- */
-function markRecomputed(recorder: Recorder, from: number, found: readonly tf.Tensor[]): void {
-  const late = new Set<number>();
-  for (const t of found) {
-    const id = recorder.find(t);
-    if (id !== undefined) late.add(id);
-  }
-  for (const k of recorder.nodes.slice(from)) {
-    if (!k.inputs.some((v) => late.has(v))) continue;
-    (k as { recomputed?: true }).recomputed = true;
-    k.outputs.forEach((o) => late.add(o));
-  }
-}
-
-/**
  * Traces one backward step. Explicit arguments `[dcarry (float carry leaves), dinv so far
  * (float invariants), carry leaves, x rows, dys (float ys), (with `gradViews`) carry leaves
  * again, read-only state leaves, (with `gradViews`) the read-only state leaves and captured
- * tensors as the forward loop left them (ScanSpec.residualInvariants), (with `stepOuts`) the loop's
+ * tensors as the forward loop left them (ScanSpec.residualInvariants; the backward node gives the steps
+ * of the rows before a loop kernel uploaded one a host copy as the loop found it instead:
+ * ScanSpec.foundInvariants), (with `stepOuts`) the loop's
  * results `[carry..., written states..., ys...]`]`; results `[dcarry
  * before the step, dinv after it, dx (float xs)]`. Without `gradViews` captured tensors are
  * used as they are (captured again by this trace); with it the kernels run on those stand-ins
@@ -189,8 +164,8 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       const dys = take(floatY.length);
       const fg = gradViews ? take(nFC) : fc;
       const ivs = take(invStates.length);
-      // With gradViews the recomputed forward kernels read the invariants as the forward loop left them
-      // (ScanSpec.residualInvariants), the gradient kernels the invariants themselves (rebound below). The
+      // With gradViews the recomputed forward kernels read the invariants as the forward step of the row found
+      // them (ScanSpec.residualInvariants, foundInvariants), the gradient kernels the invariants themselves (rebound below). The
       // kernels run on those stand-ins, never on the captured tensors: this trace runs before the forward
       // loop, and a GPU kernel of it must not upload what that loop reads in the same trace.
       const found = gradViews ? take(invStates.length + captured.length) : [];
@@ -218,9 +193,7 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       const targets = L.floatIn.map((i) => here[i]);
       const cot = [...dCarry, ...dys];
       const loss = (): tf.Scalar => {
-        const from = recorder instanceof Recorder ? recorder.nodes.length : 0;
         const r = withObserver(observer, () => n.step(fc.slice(0, n.nC), rows));
-        if (recorder instanceof Recorder) markRecomputed(recorder, from, [...foundStates, ...foundCaptured]);
         const leaves = flatten(r, isTensor)[0] as tf.Tensor[];
         const outs = [...leaves.slice(0, n.nC), ...n.written.flatMap((s) => tensorLeaves(observer.read(s))),
           ...leaves.slice(n.nC)];
@@ -338,6 +311,12 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   // Row 0 of each x as its forward step found it (ScanSpec.residualFirstRows), in a loop of one step or more.
   const nFX = cpuForms && n.spec.length > 0 ? n.nX : 0;
   const nBwdIn = explicit + bwdCaptured.length;
+  // The invariants as the forward loop found them and the step from which each was device data
+  // (ScanSpec.residualInvariants): the backward steps of the rows before it recompute on a host copy.
+  const atFound = nBwdIn + 2 * inits.length + nFX;
+  // And the xs as it found them and the step from which each was device data: the backward steps of the rows
+  // before it slice their rows from a host copy.
+  const atFoundX = atFound + nFound + 1;
   const bwdSpec: ScanSpec = {
     kind: 'scan',
     body: bp,
@@ -351,6 +330,8 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
       : [...range(nBwdIn + nFC, nFC), ...(nFX > 0 ? range(nBwdIn + 2 * nFC, nFX) : new Array<number>(n.nX).fill(-1)),
         ...new Array<number>(floatY.length).fill(-1),
         ...range(nBwdIn, nFC)],
+    foundInvariants: nFound === 0 ? undefined : { args: range(nIS, nFound), found: atFound, from: atFound + nFound },
+    foundXs: !cpuForms || n.nX === 0 ? undefined : { args: range(nFC, n.nX), found: atFoundX, from: atFoundX + n.nX },
   };
   const all = runAndRecord('Scan', { ...n.spec, body: fwdBody, numYs: n.nY + nFC, residualYs: nFC, retained: [bp],
     ...(cpuForms ? { residualFirstRows: true, residualInvariants: true } : {}) }, n.inputs, 'scan');
@@ -362,14 +343,18 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   // Row 0 of each x as the forward loop's step of row 0 found it (ScanSpec.residualFirstRows): the backward step
   // of row 0 recomputes the step on it, not on a slice of xs that kernels since may have uploaded (fuzz seed 8403049).
   const firstXs = all.slice(nFC + n.nY + nFC + inits.length, nFC + n.nY + nFC + inits.length + nFX);
-  const founds = all.slice(nFC + n.nY + nFC + inits.length + nFX);
+  const atLeft = nFC + n.nY + nFC + inits.length + nFX;
+  const founds = all.slice(atLeft, atLeft + nFound);
+  // The invariants as the forward loop found them, and the int32 vector of the steps from which each was device data;
+  // then the same of the xs.
+  const foundAtStart = cpuForms ? all.slice(atLeft + nFound) : [];
   const floatRes = L.floatOut.map((j) => results[j]);
   const xs = n.inputs.slice(nFC, nFC + n.nX);
   const invStates = n.inputs.slice(nFC + n.nX, nFC + n.nX + nIS);
   // tfjs frees the forward pass's tensors before the backward pass: what the backward
   // node reads travels as the custom gradient's saved clones.
   const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured, ...inits, ...firsts, ...founds,
-    ...results.slice(0, nOut), ...firstXs];
+    ...results.slice(0, nOut), ...firstXs, ...foundAtStart];
   const floatInputs = L.floatIn.map((i) => n.inputs[i]);
   const badInputs = bad.map((i) => n.inputs[i]);
   const gradients = (douts: tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
@@ -383,10 +368,12 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     const sFirst = saved.slice(atFirst, atFirst + firsts.length);
     const sFound = saved.slice(atFirst + firsts.length, atFirst + firsts.length + founds.length);
     const sOut = saved.slice(atFirst + firsts.length + founds.length, atFirst + firsts.length + founds.length + nOut);
-    const sFirstX = saved.slice(atFirst + firsts.length + founds.length + nOut);
+    const atFirstX = atFirst + firsts.length + founds.length + nOut;
+    const sFirstX = saved.slice(atFirstX, atFirstX + firstXs.length);
+    const sFoundAtStart = saved.slice(atFirstX + firstXs.length);
     const grads = runAndRecord('Scan', { ...bwdSpec, body: retainProgram(bp) },
       [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...(cpuForms ? sRes : []), ...sInv, ...sFound, ...sOut, ...sCap,
-        ...sInit, ...sFirst, ...sFirstX],
+        ...sInit, ...sFirst, ...sFirstX, ...sFoundAtStart],
       'scan gradient');
     const dCarry0 = grads.slice(0, nDC);
     const dInv = grads.slice(nDC, nDC + nDI);

@@ -107,8 +107,10 @@ function batchScan(spec: ScanSpec, ins: readonly Batched[], size: number, what: 
   // Then row 0 of each x, in a loop of one step or more.
   const firstXs = spec.residualFirstRows === true && spec.length > 0 ? xsIn.map((x, k) => ({ t: tf.squeeze(tf.slice(x, 0, 1), [0]),
     axis: xs[k].axis === null ? null : 0 })) : [];
-  // And its invariants (ScanSpec.residualInvariants).
-  const invariants = spec.residualInvariants === true ? invs : [];
+  // And its invariants as it leaves and finds them, the steps from which each is device data, and the same of
+  // its xs (ScanSpec.residualInvariants): here steps 0, so the backward steps read the invariants and xs as they are.
+  const invariants = spec.residualInvariants === true ? [...invs, ...invs, { t: tf.zeros([invs.length], 'int32'), axis: null },
+    ...xsIn.map((t, k) => ({ t, axis: xs[k].axis === null ? null : 1 })), { t: tf.zeros([nx], 'int32'), axis: null }] : [];
   return [...asBatched(finalCarry, carryFlags), ...(ys ?? []).map((y, k) => ({ t: y, axis: yFlags[k] ? 1 : null })), ...firsts,
     ...firstXs, ...invariants];
 }

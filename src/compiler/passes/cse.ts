@@ -55,13 +55,6 @@ function eliminate(p: Program, keeps: Keeps): Program {
     const first = seen.get(key);
     if (first !== undefined && first.node.outputs.length === n.outputs.length && !keeps(first.at, i)) {
       n.outputs.forEach((o, k) => alias.set(o, first.node.outputs[k]));
-      // The survivor stands for both: a recomputed forward kernel that now also computes a kernel of the tape's
-      // backward pass is no longer one DCE may drop for that reason (ir.ts KernelNode.recomputed).
-      if (first.node.recomputed === true && n.recomputed !== true) {
-        const { recomputed: _recomputed, ...kept } = first.node;
-        nodes[first.pos] = kept;
-        first.node = kept;
-      }
       return;
     }
     seen.set(key, { node: n, at: i, pos: nodes.length });

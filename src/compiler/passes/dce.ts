@@ -38,12 +38,11 @@ function eliminateDeadCodeKeeping(p: Program, threshold: number): Program {
   // A scan's body kernels upload too (fuzz seed 448: a dead gradient of a scan over a state uploaded it, so a later
   // `tf.mul(s, 1)` flushed its denormals on the GPU). Not a dead `whileLoop` or branch: on webgpu its predicate would
   // then have to be read back (callAsync) where eager's result is not used.
-  // Not a scan gradient's recomputed forward kernel on a loop invariant as the forward loop left it (ir.ts
-  // KernelNode.recomputed): it may run where eager's forward kernel did not (fuzz seed 3206126: a dead recomputed
-  // `sub(v0, xrow)` read v0 as the forward loop's `pow` left it, on the GPU, and uploaded xrow, so the gradient's
-  // `exp(xrow)` ran on the GPU). A dead recomputed kernel on the step's carries and rows stays, for the uploads eager's
-  // forward kernel made during the step (fuzz seed 3603768: a dead `round(carry)` uploaded the initial carry).
-  const uploadsUsedValue = (n: KernelNode) => threshold > 0 && n.recomputed !== true && sharedInputOf(p, n) < 0 &&
+  // A scan gradient's dead recomputed forward kernel stays too, for the uploads eager's forward kernel made during
+  // the step (fuzz seed 3603768: a dead `round(carry)` uploaded the initial carry; seed 8403049: a dead
+  // `mul(v2, xrow)` on a captured v2 uploaded xrow): the backward step reads the carries, rows and invariants as
+  // eager's forward step found them (ir.ts ScanSpec.foundInvariants), so it runs where eager's did.
+  const uploadsUsedValue = (n: KernelNode) => threshold > 0 && sharedInputOf(p, n) < 0 &&
     (n.control === undefined || n.control.kind === 'scan') &&
     n.inputs.some((v) => v >= 0 && (liveData.has(root[v]) || outlives.has(root[v])) && sizeOf(p.values[v].shape) < threshold);
   for (let i = p.nodes.length - 1; i >= 0; i--) {

@@ -68,6 +68,38 @@ describe(`tf.stridedSlice that shrinks an axis (backend ${tf.getBackend()})`, ()
     }
   }
 
+  // tfjs-wasm 4.22's general StridedSlice made a float32 output whatever the input (an int32 7
+  // came out as 9.8e-45) and read bool data as 4-byte elements, out of bounds (fuzz seed 330029).
+  for (const dtype of ['int32', 'bool'] as const) {
+    it(`keeps the dtype and the elements of ${dtype} data on a strided slice (against a JavaScript gather)`, async () => {
+      const shape = [3, 4, 5];
+      const n = tf.util.sizeFromShape(shape);
+      const values = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? [0, 1, 2, 255][i % 4] : (i % 3 === 0 ? 2147483647 - i : i)));
+      const x = dtype === 'bool' ? tf.tensor(Uint8Array.from(values), shape, 'bool') : tf.tensor(values, shape, 'int32');
+      // Explicit bounds (no masks), forwards and backwards.
+      const cases: [number[], number[], number[]][] = [[[0, 1, 0], [3, 4, 5], [2, 2, 2]], [[2, 3, 4], [-4, -5, 0], [-1, -2, -3]],
+        [[1, 0, 1], [3, 4, 4], [1, 3, 1]]];
+      for (const [begin, end, strides] of cases) {
+        const counts = begin.map((b, k) => Math.max(0, Math.ceil(((end[k] < 0 ? -1 : end[k]) - b) / strides[k])));
+        const want: number[] = [];
+        for (let i = 0; i < counts[0]; i++) {
+          for (let j = 0; j < counts[1]; j++) {
+            for (let k = 0; k < counts[2]; k++) {
+              want.push(values[((begin[0] + i * strides[0]) * 4 + begin[1] + j * strides[1]) * 5 + begin[2] + k * strides[2]]);
+            }
+          }
+        }
+        const y = tf.stridedSlice(x, begin, end.map((e) => (e < 0 ? 0 : e)), strides, 0, end.reduce((m, e, k) => (e < 0 ? m | (1 << k) : m), 0));
+        const what = `${dtype} begin ${begin} end ${end} strides ${strides}`;
+        expect(y.dtype, what).to.equal(dtype);
+        expect(y.shape, what).to.deep.equal(counts);
+        expect(Array.from(await y.data()), what).to.deep.equal(want);
+        y.dispose();
+      }
+      x.dispose();
+    });
+  }
+
   it('leaves no tensors behind', async () => {
     const x = tensorOf([40, 3, 4], 'float32');
     await expectNoLeaksAsync(async () => {

@@ -7,10 +7,17 @@
  * as the backend's own kernel on the same slice unshrunk (begin, end and strides as tfjs
  * resolves them, one per input axis; no masks), and its output is reshaped to the shrunk
  * shape, which is the same data.
+ *
+ * On wasm, a strided slice of int32 or bool data that tfjs runs as its general kernel (not
+ * contiguous, not a plain `Slice`) is gathered in JavaScript over the heap instead: tfjs-wasm
+ * 4.22's kernel makes a float32 output whatever the input's dtype (an int32 7 came out as the
+ * float 9.8e-45) and copies 4-byte elements, so bool data (1 byte each) was read out of bounds
+ * (fuzz seed 330029).
  */
 import * as tf from '@tensorflow/tfjs';
 import { BrainStateError } from '../../errors';
 import type { KernelFunc, TensorInfo } from '../tfjs-engine';
+import { runOnBackendMemory } from '../targets';
 import type { KernelRecord } from './record';
 
 type BackendName = 'cpu' | 'wasm' | 'webgpu';
@@ -37,13 +44,42 @@ export function stridedSliceInfo(shape: number[], a: StridedSliceAttrs): ReturnT
   }
 }
 
+/**
+ * The elements a strided slice selects (begin, end and strides one per input axis, as tfjs
+ * resolves them), gathered row-major into an output of `shape` over the backend's memory.
+ */
+function gatherOnHost(on: 'wasm', x: TensorInfo, begin: number[], end: number[], strides: number[], shape: number[]): TensorInfo {
+  const counts = begin.map((b, k) => Math.max(0, Math.ceil((end[k] - b) / strides[k])));
+  const xStrides = [...tf.util.computeStrides(x.shape), 1];
+  const n = counts.reduce((p, c) => p * c, 1);
+  const [out] = runOnBackendMemory(on, [x], [{ shape, dtype: x.dtype }], (ins, outs) => {
+    const src = ins[0];
+    const dst = outs[0];
+    const at = counts.map(() => 0);
+    for (let i = 0; i < n; i++) {
+      let offset = 0;
+      for (let k = 0; k < at.length; k++) offset += (begin[k] + at[k] * strides[k]) * xStrides[k];
+      dst[i] = src[offset];
+      for (let k = at.length - 1; k >= 0 && ++at[k] === counts[k]; k--) at[k] = 0;
+    }
+  });
+  return out;
+}
+
 function stridedSlice(on: BackendName): KernelFunc {
   return (args) => {
     const own = replaced[on];
     if (own === undefined) throw new BrainStateError(`internal: StridedSlice (${on}): tfjs's own kernel is not registered`);
     const x = (args.inputs as { x?: TensorInfo }).x;
     const a = args.attrs as unknown as StridedSliceAttrs;
-    if (x === undefined || !a.shrinkAxisMask) return own(args);
+    if (x === undefined) return own(args);
+    if (on === 'wasm' && x.dtype !== 'float32') {
+      const info = stridedSliceInfo(x.shape, a);
+      if (info !== undefined && !info.isIdentity && !info.sliceDim0 && !info.isSimpleSlice && info.begin.length === x.shape.length) {
+        return gatherOnHost(on, x, info.begin, info.end, info.strides, info.finalShape);
+      }
+    }
+    if (!a.shrinkAxisMask) return own(args);
     const info = stridedSliceInfo(x.shape, a);
     // Contiguous and plain slices run as a `Slice` and a reshape, which tfjs gets right.
     if (info === undefined || info.isIdentity || info.sliceDim0 || info.isSimpleSlice || info.begin.length !== x.shape.length) return own(args);
@@ -61,7 +97,8 @@ function record(on: BackendName): KernelRecord {
   return {
     kernelName: 'StridedSlice', backendName: on, kernelFunc, reason: 'wrong',
     why: 'a strided slice that shrinks an axis (shrinkAxisMask) and is not contiguous read the wrong elements ' +
-      '(tfjs pairs the shrunk output\'s axes with the input\'s)',
+      '(tfjs pairs the shrunk output\'s axes with the input\'s); on wasm, a general strided slice of int32 or bool data ' +
+      'came out float32 (bool read out of bounds)',
     // Never our own kernel (registered again over itself): it would call itself.
     keepReplaced: (k) => { if (k !== kernelFunc) replaced[on] = k; },
   };

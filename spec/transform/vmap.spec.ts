@@ -296,6 +296,15 @@ describe('transform.vmap', () => {
     }
   });
 
+  it('a fused kernel of a loop body whose domain comes from a literal (a [1] value times ones of [3], over 3) keeps its shape (fuzz seed 304154)', () => {
+    const f = (x: tf.Tensor) => T.scan((c: tf.Tensor, row: tf.Tensor) =>
+      [tf.div(tf.mul(tf.add(tf.mean(c, 0, true), row), tf.ones([3])), 3), c], x, tf.ones([2, 1]))[1] as tf.Tensor;
+    const inits = r(4, 3);
+    const want = perLane(f, [inits], [0], 4);
+    expectTensorClose(T.vmap(f)(inits) as tf.Tensor, want, 1e-5, 'vmap');
+    expectTensorClose(T.jit((a: tf.Tensor) => T.vmap(f)(a) as tf.Tensor)(inits), want, 1e-5, 'jit(vmap)');
+  });
+
   it('vmap(grad(f)): per-example gradients equal one grad call per example', () => {
     const W = new bst.ParamState(r(4, 3));
     const loss = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.sub(tf.tanh(tf.matMul(tf.expandDims(x, 0), W.value)), y)));

@@ -71,8 +71,11 @@ function batchFused(spec: FusedSpec, ins: readonly Batched[], size: number, what
   let k = 0;
   for (const input of spec.inputs) {
     if (input.mode === 'literal') {
-      refs.push({ t: tf.scalar(input.value, input.dtype), axis: null });
-      types.push({ shape: [], dtype: input.dtype });
+      // At the constant's own shape, which may be what gave the ops the domain's shape (fuzz seed
+      // 304154 on every backend: a scan gradient's `[1]` mean times a literal 1 of shape [3]; a
+      // scalar 1 made the batched scan's carry [1]).
+      refs.push({ t: tf.fill([...input.shape], input.value, input.dtype), axis: null });
+      types.push({ shape: input.shape, dtype: input.dtype });
     } else {
       const b = ins[k++];
       refs.push(b);

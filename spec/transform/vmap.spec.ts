@@ -271,6 +271,43 @@ describe('transform.vmap', () => {
     expectTensorClose(T.jit((a: tf.Tensor) => T.vmap(f)(a) as tf.Tensor)(v), want, 1e-5, 'jit(vmap(grad(scan)))');
   });
 
+  it('a loop body the optimiser rewrote (webgpu: _FusedMatMul, BrainStateSumLeadingAxes, FusedParts of Fused parts) batches and runs unbatched as the lanes (fuzz seeds 300146, 300199)', () => {
+    // A loop body is optimised when traced, before vmap batches the lane program holding it.
+    const w = r(3, 4);
+    const b = r(4);
+    const loop = (init: tf.Tensor, xs: tf.Tensor) => {
+      const [c, ys] = T.scan((carry: tf.Tensor, row: tf.Tensor) => {
+        const m = tf.relu(tf.add(tf.matMul(row, w), b));
+        return [tf.add(tf.mul(carry, 0.5), tf.sin(tf.sum(tf.mul(row, carry), 0))), tf.sub(tf.exp(m), 1)];
+      }, init, xs) as tf.Tensor[];
+      return tf.concat([c, tf.reshape(ys, [-1])]);
+    };
+    const xs = r(2, 2, 3);
+    // Batched: each lane its own initial carry.
+    const batched = (x: tf.Tensor) => loop(x, xs);
+    // Unbatched: the loop reads nothing per lane, the lane's value joins after it.
+    const unbatched = (x: tf.Tensor) => tf.add(loop(tf.ones([3]), xs), tf.sum(x));
+    const inits = r(5, 3);
+    for (const [what, f] of [['batched', batched], ['unbatched', unbatched]] as const) {
+      const want = perLane(f, [inits], [0], 5);
+      expectTensorClose(T.vmap(f)(inits) as tf.Tensor, want, 1e-5, `vmap, ${what}`);
+      expectTensorClose(T.jit((a: tf.Tensor) => T.vmap(f)(a) as tf.Tensor)(inits), want, 1e-5, `jit(vmap), ${what}`);
+    }
+    if (bst.backend.name() === 'webgpu') {
+      const body = T.jit((x: tf.Tensor) => batched(x)).lower(inits.slice(0, 1).reshape([3])).toString();
+      for (const kind of ['_FusedMatMul{', 'BrainStateSumLeadingAxes{', 'FusedParts(']) expect(body, 'the optimised body').to.contain(kind);
+    }
+  });
+
+  it('a fused kernel of a loop body whose domain comes from a literal (a [1] value times ones of [3], over 3) keeps its shape (fuzz seed 304154)', () => {
+    const f = (x: tf.Tensor) => T.scan((c: tf.Tensor, row: tf.Tensor) =>
+      [tf.div(tf.mul(tf.add(tf.mean(c, 0, true), row), tf.ones([3])), 3), c], x, tf.ones([2, 1]))[1] as tf.Tensor;
+    const inits = r(4, 3);
+    const want = perLane(f, [inits], [0], 4);
+    expectTensorClose(T.vmap(f)(inits) as tf.Tensor, want, 1e-5, 'vmap');
+    expectTensorClose(T.jit((a: tf.Tensor) => T.vmap(f)(a) as tf.Tensor)(inits), want, 1e-5, 'jit(vmap)');
+  });
+
   it('vmap(grad(f)): per-example gradients equal one grad call per example', () => {
     const W = new bst.ParamState(r(4, 3));
     const loss = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.sub(tf.tanh(tf.matMul(tf.expandDims(x, 0), W.value)), y)));

@@ -13,6 +13,7 @@ import { dispatchKernel } from '../backend/custom-kernels';
 import { isOnDevice } from '../backend/tfjs-engine';
 import type { FusedSpec, KernelNode, Program, ValueId, ValueType } from '../compiler/ir';
 import { ELEMENTWISE_OPS } from '../compiler/fusion/ops';
+import { SUM_LEADING_AXES } from '../kernels/names';
 import { kernelInfo } from '../compiler/kernels';
 import type { Batched, BatchContext } from '../compiler/kernels';
 import { TraceError } from '../errors';
@@ -63,15 +64,18 @@ export function batchKernel(n: Pick<KernelNode, 'kernel' | 'inputNames' | 'attrs
   return outs;
 }
 
-/** A fused elementwise kernel (in a loop body or branch the jit already optimised) batched op by op. */
+/** A fused elementwise kernel batched op by op (see {@link batchOptimised}). */
 function batchFused(spec: FusedSpec, ins: readonly Batched[], size: number, what: string): Batched[] {
   const refs: Batched[] = [];
   const types: ValueType[] = [];
   let k = 0;
   for (const input of spec.inputs) {
     if (input.mode === 'literal') {
-      refs.push({ t: tf.scalar(input.value, input.dtype), axis: null });
-      types.push({ shape: [], dtype: input.dtype });
+      // At the constant's own shape, which may be what gave the ops the domain's shape (fuzz seed
+      // 304154 on every backend: a scan gradient's `[1]` mean times a literal 1 of shape [3]; a
+      // scalar 1 made the batched scan's carry [1]).
+      refs.push({ t: tf.fill([...input.shape], input.value, input.dtype), axis: null });
+      types.push({ shape: input.shape, dtype: input.dtype });
     } else {
       const b = ins[k++];
       refs.push(b);
@@ -88,6 +92,30 @@ function batchFused(spec: FusedSpec, ins: readonly Batched[], size: number, what
     types.push(outType);
   }
   return spec.outputs.map((o) => refs[o]);
+}
+
+/**
+ * A node the optimiser made, batched as the tfjs kernels it stands for, or undefined for any
+ * other node. A loop body or branch is optimised when traced (subtrace.ts), before vmap batches
+ * the per-lane program holding it, so such nodes reach vmap there; they have no batching rule
+ * and, but for `_FusedMatMul` (a tfjs kernel with its own rule) and the sum over leading axes,
+ * no tfjs kernel to run unbatched either. The kernels they stand for run at the node's place,
+ * where the pass that made it placed their work (fuzz seeds 300146, 300199: the backward body of
+ * a scan gradient as a `FusedParts` node on webgpu, its parts the cotangents of independent
+ * values). The enclosing trace (a jit, vmap's own program) optimises the batched kernels again.
+ */
+function batchOptimised(n: KernelNode, ins: readonly (Batched | undefined)[], p: Program, size: number, what: string):
+  Batched[] | undefined {
+  if (n.fused !== undefined) return batchFused(n.fused, ins as Batched[], size, what);
+  if (n.fusedParts !== undefined) {
+    return n.fusedParts.map((part) => batchFused(part.spec, part.inputs.map((k) => ins[k]!), size, what)[0]);
+  }
+  // A Sum whose batch axis may not be leading any more: Sum's own rule, on Sum.
+  if (n.kernel === SUM_LEADING_AXES) {
+    return batchKernel({ ...n, kernel: 'Sum' }, ins, n.inputs.map((v) => (v < 0 ? undefined : p.values[v])),
+      n.outputs.map((o) => p.values[o]), size, what);
+  }
+  return undefined;
 }
 
 /**
@@ -119,10 +147,9 @@ export function interpretBatched(p: Program, args: readonly Batched[], size: num
       if (n.control !== undefined) {
         if (controlBatcher === undefined) throw new TraceError(`${what}: control flow under vmap is not available`);
         outs = controlBatcher(n, ins as Batched[], size, what);
-      } else if (n.fused !== undefined) {
-        outs = batchFused(n.fused, ins as Batched[], size, what);
       } else {
-        outs = batchKernel(n, ins, n.inputs.map((v) => (v < 0 ? undefined : p.values[v])), n.outputs.map((o) => p.values[o]), size, what);
+        outs = batchOptimised(n, ins, p, size, what)
+          ?? batchKernel(n, ins, n.inputs.map((v) => (v < 0 ? undefined : p.values[v])), n.outputs.map((o) => p.values[o]), size, what);
       }
     }
     n.outputs.forEach((o, j) => { vals[o] = outs[j]; });

@@ -182,6 +182,37 @@ describe('backend: webgpu', () => {
     tf.dispose([keys, back, ...rows]);
   });
 
+  it('tf.unstack along inner axes of int32 and bool data is exact beyond 2^24, GPU and host data (an unrolled scan splits its xs so)', async () => {
+    // Fuzz seed 10005859: the jit's unrolled scan unstacks its xs, reshaped to [blocks, k, ...],
+    // along axis 1; tfjs-webgpu's Unpack slices through its own Slice program, which moved int32
+    // through f32 (-16777217 became -16777216) where eager's rows are exact.
+    const values = Array.from({ length: 1200 }, (_, i) =>
+      [2147483646, 16777217, -16777217, -2147483648][i % 4] - (i % 7) * (i % 4 === 3 ? -1 : 1));
+    const cases: [number[], number][] = [[[40, 30], 1], [[1, 2, 600], 1], [[10, 12, 10], 2], [[10, 12, 10], -2],
+      [[2, 3, 4, 50], 3], [[2, 3, 4, 5, 10], 2], [[2, 3, 5], 1]];
+    for (const [shape, axis] of cases) {
+      const data = values.slice(0, shape.reduce((a, b) => a * b, 1));
+      // The expected values: tfjs-cpu's Unpack of the same values.
+      const want = await onBackend('cpu', async () =>
+        Promise.all(tf.unstack(tf.tensor(data, shape, 'int32'), axis).map(async (t) => Array.from(await t.data()))));
+      for (const onGpu of [true, false]) {
+        const x = tf.tensor(data, shape, 'int32');
+        if (onGpu) uploadToGpu(tf.backend(), x.dataId);
+        expect(isOnDevice(x)).to.equal(onGpu);
+        const pieces = tf.unstack(x, axis);
+        expect(pieces).to.have.length(want.length);
+        for (const [i, p] of pieces.entries()) {
+          expect(p.shape).to.deep.equal(shape.filter((_, k) => k !== (axis + shape.length) % shape.length));
+          expect(Array.from(await p.data()), `unstack of ${shape} along ${axis}, piece ${i}, ${onGpu ? 'GPU' : 'host'} data`)
+            .to.deep.equal(want[i]);
+        }
+        const bits = tf.unstack(tf.greater(x, tf.scalar(0, 'int32')), axis);
+        for (const [i, b] of bits.entries()) expect(Array.from(await b.data())).to.deep.equal(want[i].map((v) => (v > 0 ? 1 : 0)));
+        tf.dispose([x, ...pieces, ...bits]);
+      }
+    }
+  });
+
   it('tf.stack along other axes and tf.concat of int32 GPU data are exact beyond 2^24 (an unrolled scan joins its ys so)', async () => {
     // Fuzz seed 1325193: the jit's unrolled scan stacks its ys along axis 1 and concats a remainder's;
     // tfjs-webgpu's Concat program moved them through f32, where eager's Pack along axis 0 is exact.

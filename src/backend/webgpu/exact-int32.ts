@@ -1,5 +1,5 @@
 /**
- * Exact int32 `Unpack` (tf.unstack) along axis 0, and `Pack` (tf.stack), `Concat`
+ * Exact int32 `Unpack` (tf.unstack), `Pack` (tf.stack), `Concat`
  * (tf.concat) and `Slice` (tf.slice) along any axis, `Tile` (tf.tile, tf.broadcastTo) up to
  * rank 4, `Reverse` (tf.reverse; of any dtype from rank 5, where tfjs's fails) and the 2-D
  * `Transpose`, on webgpu.
@@ -9,8 +9,9 @@
  * so values beyond 2^24 come out rounded: 195045567 became 195045568 (measured). Random
  * keys are full-range uint32 bit patterns that `random.splitKey` unstacks and stacks,
  * so these kernels are replaced, for int32 and bool data on the GPU, by copies that never
- * leave i32 (host data is uploaded first, which is exact). `Pack` along other axes and
- * `Concat` are replaced too: the jit stacks an unrolled scan's ys along axis 1 and joins
+ * leave i32 (host data is uploaded first, which is exact). `Unpack` along other axes too: the
+ * jit's unrolled scan splits its xs so (fuzz seed 10005859, {@link unpackInner}). `Pack` along
+ * other axes and `Concat` are replaced too: the jit stacks an unrolled scan's ys along axis 1 and joins
  * the remainder's with a concat where eager stacks every row along axis 0 (fuzz seed
  * 1325193: 16777217 became 16777216 under jit only). `Slice` too: vmap's lanes are slices
  * of a mapped argument, which its batched kernels read whole (fuzz seed 2007636: an int32
@@ -114,14 +115,33 @@ function smallOnHost(backend: unknown, infos: readonly Info[]): boolean {
   return n <= HOST_MAX && infos.every((t) => t.dtype === 'int32' && isOnHost(backend, t.dataId));
 }
 
+/**
+ * `Unpack` along an inner axis: the jit unstacks an unrolled scan's xs so when it unrolls by
+ * more than one step (the steps' rows lie along axis 1 of a reshape), where eager reads each
+ * row on its own. tfjs-webgpu's Unpack slices through its own Slice program, not the
+ * registered kernel, so int32 moved through f32 (fuzz seed 10005859: -16777217 became
+ * -16777216 under jit only). On GPU data each piece is a coordinate copy that skips the axis;
+ * tfjs's CPU forms (small host data, exact already) stay as tfjs runs them.
+ */
+function unpackInner(original: tf.KernelFunc, args: Parameters<tf.KernelFunc>[0], value: Info, axis: number):
+  Info | Info[] {
+  const outShape = value.shape.filter((_, k) => k !== axis);
+  if (sizeOf(outShape) === 0 || tfjsRunsOnCpu(args.backend, [value])) return original(args);
+  const step = stridesOf(value.shape)[axis];
+  const walks = walksOf(value.shape).filter((_, k) => k !== axis);
+  return Array.from({ length: value.shape[axis] }, (_, i) => coordinateCopy(args.backend, value, outShape, walks, i * step));
+}
+
 function unpack(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
     const value = inputs.value as Info;
     const axis = (attrs?.axis as number) < 0 ? (attrs!.axis as number) + value.shape.length : (attrs?.axis as number ?? 0);
+    if (!exactDtype(value.dtype) || !(axis >= 0 && axis < value.shape.length)) return original(args);
+    if (axis !== 0) return unpackInner(original, args, value, axis);
     const outShape = value.shape.slice(1);
     const n = sizeOf(outShape);
-    if (!exactDtype(value.dtype) || axis !== 0 || n === 0) return original(args);
+    if (n === 0) return original(args);
     if (smallOnHost(backend, [value])) {
       const b = backend as unknown as HostBackend;
       const data = b.readSync(value.dataId);

@@ -135,9 +135,15 @@ function viaPad(g: tf.Tensor): tf.Tensor {
  * loop, which may have uploaded them (fuzz seed 5101616: the loss's `tf.sum(ys)` uploaded the
  * constant c the body returned as its y, so the tape's `GreaterEqual(carry, c)` ran on the GPU
  * and uploaded the initial carry, an argument; the recomputed c was new host data).
+ *
+ * With `nextCarries` (a loop of two steps or more, on webgpu) the step also takes, as carries
+ * of the backward scan, the carries its row made as eager's tape reads them, and hands on the
+ * carries it recomputed on: the backward step of the last row reads the loop's final carries
+ * (whose data it is eagerly, uploaded since or not), that of an earlier row the next row's
+ * residuals, which the next row's recomputed kernels read as eager's forward step did.
  */
 function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[],
-  gradViews: boolean, stepOuts: boolean): SubTrace {
+  gradViews: boolean, stepOuts: boolean, nextCarries: boolean): SubTrace {
   const nFC = n.nC + n.nS;
   const carryIn = n.inputs.slice(0, nFC);
   const invStates = n.inputs.slice(nFC + n.nX, n.inputs.length - n.sub.captured.length);
@@ -172,6 +178,7 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       const foundStates = gradViews ? found.slice(0, invStates.length) : ivs;
       const foundCaptured = gradViews ? found.slice(invStates.length) : captured;
       const loopOuts = take(outTemplates.length);
+      const next = nextCarries ? take(nFC) : [];
       const recorder = currentListener();
       if (gradViews && recorder instanceof CopyReadingRecorder) captured.forEach((c, q) => recorder.standIn(c, foundCaptured[q]));
       const given = new Map<State<StateValue>, StateValue>();
@@ -211,6 +218,17 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
             if (!stepInputs.has(t.dataId)) recorder.readAs(t, j < nFC ? loopOuts[j] : tf.reshape(loopOuts[j], t.shape));
           });
         }
+        if (nextCarries && recorder instanceof CopyReadingRecorder) {
+          // Two steps or more: eager's tape reads the carries a step made as that tensor, which the next
+          // step's forward kernels read (the final carries' data, for the last step). The backward step hands
+          // the carries its recomputed kernels read to the step of the row before (a carry of the backward
+          // scan, started from the loop's final carries), whose gradient kernels read those instead of
+          // what it recomputed (fuzz seed 9105868: the loss's tf.sum uploaded the final carry, so eager's
+          // tape ran the last step's exp gradient on the GPU, and every later one; the jit's ran on the
+          // host, where Infinity * 1e-42 is Infinity, not the GPU's flushed NaN).
+          const stepInputs = new Set([...fc, ...fg, ...rows, ...ivs, ...found, ...captured].map((t) => t.dataId));
+          outs.slice(0, nFC).forEach((t, j) => { if (!stepInputs.has(t.dataId)) recorder.readAs(t, next[j]); });
+        }
         return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
       };
       // A loop nested in the body reads the captured tensors themselves (its own trace has no stand-ins): their
@@ -229,10 +247,12 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
       return [
         ...L.floatCarry.map((i) => byInput.get(i)!),
         ...L.floatInv.map((i, q) => tf.add(dInv[q], byInput.get(nFC + n.nX + i)!)),
+        ...(nextCarries ? fc : []),
         ...L.floatX.map((i) => byInput.get(nFC + i)!),
       ];
     }, [...templates, ...carryIn, ...row0, ...dyTemplates, ...(gradViews ? carryIn : []), ...invStates,
-      ...(gradViews ? [...invStates, ...captured] : []), ...outTemplates], { captureHostData: true, standIns: gradViews });
+      ...(gradViews ? [...invStates, ...captured] : []), ...outTemplates, ...(nextCarries ? carryIn : [])],
+    { captureHostData: true, standIns: gradViews });
   } finally {
     [...templates, ...dyTemplates, ...outTemplates].forEach((t) => t.dispose());
   }
@@ -241,7 +261,7 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
 /** {@link traceBackward}, checked to read and write no state of its own. */
 function checkedBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], row0: readonly tf.Tensor[],
   gradViews: boolean): SubTrace {
-  const sub = traceBackward(n, L, outTypes, row0, gradViews, gradViews && n.spec.length === 1);
+  const sub = traceBackward(n, L, outTypes, row0, gradViews, gradViews && n.spec.length === 1, gradViews && n.spec.length > 1);
   if (sub.stateArgs.length > 0 || sub.written.length > 0) {
     disposeProgram(sub.program);
     throw new TraceError(`internal: the scan body read or wrote state ${(sub.stateArgs[0] ?? sub.written[0]).state.label()} ` +
@@ -305,7 +325,10 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   const nFound = cpuForms ? n.inputs.length - nFC - n.nX : 0;
   // The loop's results, where the backward step of a one-step loop reads them (traceBackward's `stepOuts`).
   const nOut = cpuForms && n.spec.length === 1 ? nFC + n.nY : 0;
-  const explicit = nDC + nDI + nFC + n.nX + floatY.length + nG + nIS + nFound + nOut;
+  // And in a loop of two steps or more, the carries each backward step hands to the one of the row before
+  // (traceBackward's `nextCarries`), from the loop's final carries.
+  const nNext = cpuForms && n.spec.length > 1 ? nFC : 0;
+  const explicit = nDC + nDI + nFC + n.nX + floatY.length + nG + nIS + nFound + nOut + nNext;
   const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, k) => from + k);
   const inits = cpuForms ? n.inputs.slice(0, nFC) : [];
   // Row 0 of each x as its forward step found it (ScanSpec.residualFirstRows), in a loop of one step or more.
@@ -321,9 +344,9 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     kind: 'scan',
     body: bp,
     length: n.spec.length,
-    carryArgs: range(0, nDC + nDI),
+    carryArgs: [...range(0, nDC + nDI), ...range(explicit - nNext, nNext)],
     xArgs: range(nDC + nDI, nFC + n.nX + floatY.length + nG),
-    invariantArgs: [...range(explicit - nOut - nFound - nIS, nIS + nFound + nOut), ...bwdSub.captured.map((c) => c.leaf)],
+    invariantArgs: [...range(explicit - nNext - nOut - nFound - nIS, nIS + nFound + nOut), ...bwdSub.captured.map((c) => c.leaf)],
     numYs: L.floatX.length,
     reverse: true,
     firstRows: inits.length === 0 ? undefined
@@ -354,7 +377,7 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
   // tfjs frees the forward pass's tensors before the backward pass: what the backward
   // node reads travels as the custom gradient's saved clones.
   const toSave = [...residuals, ...xs, ...invStates, ...bwdCaptured, ...inits, ...firsts, ...founds,
-    ...results.slice(0, nOut), ...firstXs, ...foundAtStart];
+    ...results.slice(0, nOut + nNext), ...firstXs, ...foundAtStart];
   const floatInputs = L.floatIn.map((i) => n.inputs[i]);
   const badInputs = bad.map((i) => n.inputs[i]);
   const gradients = (douts: tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
@@ -368,15 +391,18 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     const sFirst = saved.slice(atFirst, atFirst + firsts.length);
     const sFound = saved.slice(atFirst + firsts.length, atFirst + firsts.length + founds.length);
     const sOut = saved.slice(atFirst + firsts.length + founds.length, atFirst + firsts.length + founds.length + nOut);
-    const atFirstX = atFirst + firsts.length + founds.length + nOut;
+    const sNext = saved.slice(atFirst + firsts.length + founds.length + nOut, atFirst + firsts.length + founds.length + nOut + nNext);
+    const atFirstX = atFirst + firsts.length + founds.length + nOut + nNext;
     const sFirstX = saved.slice(atFirstX, atFirstX + firstXs.length);
     const sFoundAtStart = saved.slice(atFirstX + firstXs.length);
     const grads = runAndRecord('Scan', { ...bwdSpec, body: retainProgram(bp) },
-      [...douts.slice(0, nDC), ...dInv0, ...sRes, ...sX, ...douts.slice(nDC), ...(cpuForms ? sRes : []), ...sInv, ...sFound, ...sOut, ...sCap,
+      [...douts.slice(0, nDC), ...dInv0, ...sNext, ...sRes, ...sX, ...douts.slice(nDC), ...(cpuForms ? sRes : []), ...sInv, ...sFound, ...sOut, ...sCap,
         ...sInit, ...sFirst, ...sFirstX, ...sFoundAtStart],
       'scan gradient');
     const dCarry0 = grads.slice(0, nDC);
     const dInv = grads.slice(nDC, nDC + nDI);
+    // The carries the backward step of row 0 recomputed on, handed on to no row.
+    grads.slice(nDC + nDI, nDC + nDI + nNext).forEach((t) => t.dispose());
     // Eagerly a loop reads row i of xs with a Slice, whose gradient pads the row's
     // cotangent with zeros, and the tape adds the padded rows: every element is its step's
     // partial + 0, so a -0 partial comes out +0 once there are two rows (fuzz seed 846).
@@ -385,7 +411,7 @@ export function differentiableScan(n: ScanNode): tf.Tensor[] {
     // CPU form), so the sum and every later kernel on it run on the GPU: the stacked cotangents go
     // through a Pad too (fuzz seed 1007415: rsqrt of a small host dx gave Infinity, whose
     // floorDiv then cast to int32 on the CPU forms: 0, eager -2147483648).
-    const dX = grads.slice(nDC + nDI).map((g) => (n.spec.length < 2 ? g
+    const dX = grads.slice(nDC + nDI + nNext).map((g) => (n.spec.length < 2 ? g
       : tf.add(cpuForms ? viaPad(g) : g, tf.scalar(0, g.dtype))));
     const out = L.floatIn.map((i) => (i < nFC ? dCarry0[L.floatCarry.indexOf(i)]
       : i < nFC + n.nX ? dX[L.floatX.indexOf(i - nFC)] : dInv[L.floatInv.indexOf(i - nFC - n.nX)]));

@@ -73,8 +73,14 @@ function batchFused(spec: FusedSpec, ins: readonly Batched[], size: number, what
     if (input.mode === 'literal') {
       // At the constant's own shape, which may be what gave the ops the domain's shape (fuzz seed
       // 304154 on every backend: a scan gradient's `[1]` mean times a literal 1 of shape [3]; a
-      // scalar 1 made the batched scan's carry [1]).
-      refs.push({ t: tf.fill([...input.shape], input.value, input.dtype), axis: null });
+      // scalar 1 made the batched scan's carry [1]). Made from host values, as the program's
+      // constant is (and replayUnfused makes it), not by `tf.fill`, a kernel that tfjs-webgpu
+      // runs on the GPU: a kernel on a GPU fill runs there too, an int32 one through f32 (fuzz
+      // seed 10010027: a forLoop's `sub(v0, 1)` of a captured 2147483646 gave 2147483520 where
+      // eager's lanes, on host data, give 2147483645).
+      const shape = [...input.shape];
+      const values = tf.util.getTypedArrayFromDType(input.dtype as 'float32', tf.util.sizeFromShape(shape)).fill(input.value);
+      refs.push({ t: tf.tensor(values, shape, input.dtype), axis: null });
       types.push({ shape: input.shape, dtype: input.dtype });
     } else {
       const b = ins[k++];

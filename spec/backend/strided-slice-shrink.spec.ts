@@ -89,7 +89,9 @@ describe(`tf.stridedSlice that shrinks an axis (backend ${tf.getBackend()})`, ()
             }
           }
         }
-        const y = tf.stridedSlice(x, begin, end.map((e) => (e < 0 ? 0 : e)), strides, 0, end.reduce((m, e, k) => (e < 0 ? m | (1 << k) : m), 0));
+        // A negative end stands for "through element 0": the end mask of that axis.
+        const endMask = end.reduce((m, e, k) => (e < 0 ? m | (1 << k) : m), 0);
+        const y = tf.stridedSlice(x, begin, end.map((e) => (e < 0 ? 0 : e)), strides, 0, endMask);
         const what = `${dtype} begin ${begin} end ${end} strides ${strides}`;
         expect(y.dtype, what).to.equal(dtype);
         expect(y.shape, what).to.deep.equal(counts);

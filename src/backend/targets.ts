@@ -197,6 +197,12 @@ export interface BackendTarget {
    */
   readonly explicitMatMulTranspose: boolean;
   /**
+   * Set where tfjs's `Select` reads bool operands wrongly (tfjs-wasm reads them as floats:
+   * garbage, or a read out of bounds), so selects the library makes itself (vmap's per-lane
+   * selects) take bool through int32, which keeps every byte.
+   */
+  readonly boolSelectThroughInt32?: boolean;
+  /**
    * How the custom kernels of brainstate-ts (random, event CSR) run there: `'js'` through
    * `backend.readSync` / `write` (any backend that stores data on the host), `'wgsl'` as
    * WGSL programs (webgpu; `bst.random` registers them), `'none'`.

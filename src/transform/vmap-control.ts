@@ -13,6 +13,7 @@
  *   (a select, as JAX), states written in any branch included.
  */
 import * as tf from '@tensorflow/tfjs';
+import { targetNamed } from '../backend/targets';
 import type { CondSpec, KernelNode, Program, ScanSpec, WhileSpec } from '../compiler/ir';
 import type { Batched } from '../compiler/kernels';
 import { atFront, permute } from '../compiler/kernels/batching/helpers';
@@ -25,12 +26,13 @@ import { whileLoop } from './while-loop';
 
 /**
  * `where(pick, a, b)` for a per-lane select (`pick` holds 0 / 1). Bool operands go through
- * int32 on wasm, whose `Select` reads bool operands as floats (garbage, or a read out of
- * bounds that aborts the module: docs/sharp-bits.md); the casts keep each byte (2 and 255
- * included), as each lane's own result keeps it.
+ * int32 where the backend's `Select` reads them wrongly (BackendTarget.boolSelectThroughInt32:
+ * tfjs-wasm reads them as floats, garbage or a read out of bounds that aborts the module;
+ * docs/sharp-bits.md); the casts keep each byte (2 and 255 included), as each lane's own
+ * result keeps it.
  */
 function selectLanes(pick: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  if (a.dtype !== 'bool' || tf.getBackend() !== 'wasm') return tf.where(pick, a, b);
+  if (a.dtype !== 'bool' || targetNamed(tf.getBackend())?.boolSelectThroughInt32 !== true) return tf.where(pick, a, b);
   return tf.cast(tf.where(pick, tf.cast(a, 'int32'), tf.cast(b, 'int32')), 'bool');
 }
 

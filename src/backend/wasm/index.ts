@@ -22,6 +22,7 @@ registerTarget({
   memory: wasmMemory,
   simd: { kind: 'heap', heap: wasmHeap, run: runOnWasmHeap },
   explicitMatMulTranspose: true,
+  boolSelectThroughInt32: true,
   customKernels: 'js',
   selfTest: selfTestWasm,
 });

@@ -151,9 +151,15 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
   const floatY = L.floatOut.filter((j) => j >= nFC);
   const nDC = L.floatCarry.length;
   const nDI = L.floatInv.length;
+  // Host zeros, not tf.zerosLike (tfjs-webgpu fills that on the GPU): the body's cotangent inputs would be
+  // traced as device data, which the upload-order rule exempts, and fusion could then move a gradient
+  // kernel's upload of a small cotangent before the tape's accumulation of it (fuzz seed 10106156: the
+  // fused `dc * -floor(a / x)` of mod's gradient uploaded dc before `dys[1] + dc`, so the gradient of
+  // the initial carry and its `exp` ran on the GPU, where eager's ran on the CPU forms).
+  const zerosOf = (t: tf.Tensor) => tf.keep(tf.zeros(t.shape, t.dtype));
   const templates = unrecorded(() => [
-    ...L.floatCarry.map((i) => tf.keep(tf.zerosLike(carryIn[i]))),
-    ...L.floatInv.map((i) => tf.keep(tf.zerosLike(n.inputs[nFC + n.nX + i]))),
+    ...L.floatCarry.map((i) => zerosOf(carryIn[i])),
+    ...L.floatInv.map((i) => zerosOf(n.inputs[nFC + n.nX + i])),
   ]);
   const dyTemplates = unrecorded(() => floatY.map((j) => tf.keep(tf.zeros([...outTypes[j].shape], 'float32'))));
   // The loop's results `[carry..., written states..., ys...]` (ys stacked: one row), with `stepOuts`.

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { dispatchKernel } from '../backend/custom-kernels';
 import { isOnDevice } from '../backend/tfjs-engine';
 import type { FusedSpec, KernelNode, Program, ValueId, ValueType } from '../compiler/ir';
-import { ELEMENTWISE_OPS } from '../compiler/fusion/ops';
+import { ELEMENTWISE_OPS, literalValues } from '../compiler/fusion/ops';
 import { SUM_LEADING_AXES } from '../kernels/names';
 import { kernelInfo } from '../compiler/kernels';
 import type { Batched, BatchContext } from '../compiler/kernels';
@@ -78,9 +78,7 @@ function batchFused(spec: FusedSpec, ins: readonly Batched[], size: number, what
       // runs on the GPU: a kernel on a GPU fill runs there too, an int32 one through f32 (fuzz
       // seed 10010027: a forLoop's `sub(v0, 1)` of a captured 2147483646 gave 2147483520 where
       // eager's lanes, on host data, give 2147483645).
-      const shape = [...input.shape];
-      const values = tf.util.getTypedArrayFromDType(input.dtype as 'float32', tf.util.sizeFromShape(shape)).fill(input.value);
-      refs.push({ t: tf.tensor(values, shape, input.dtype), axis: null });
+      refs.push({ t: tf.tensor(literalValues(input), [...input.shape], input.dtype), axis: null });
       types.push({ shape: input.shape, dtype: input.dtype });
     } else {
       const b = ins[k++];

@@ -16,9 +16,10 @@
  * can take it over as is.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { backend_util } from '@tensorflow/tfjs';
+import { backend_util, util } from '@tensorflow/tfjs';
 import { targetNamed } from '../../backend/targets';
 import { InternalError } from '../../errors';
+import type { FusedInput } from '../ir';
 import { f32x4Const, i32x4Const, op as wasmOp, simd } from '../../util/wasm-binary';
 import { wasmClampMapsNaNToLower } from './wasm-probes';
 import { bin, EmitContext, once, select, SimdEmit, splat, un } from './simd-emit';
@@ -727,4 +728,13 @@ export function roundTo(dtype: tf.DataType, expr: string): string {
     default:
       return expr;
   }
+}
+
+/**
+ * The elements of a fused kernel's literal input at its constant's own shape: host values, as
+ * the program's constant is held (a kernel that replays the group reads it as the unfused
+ * program read that constant; `tf.fill` would be a GPU kernel on webgpu).
+ */
+export function literalValues(input: Extract<FusedInput, { mode: 'literal' }>): tf.TypedArray {
+  return util.getTypedArrayFromDType(input.dtype as 'float32', util.sizeFromShape([...input.shape])).fill(input.value);
 }

@@ -20,7 +20,7 @@ import {
 import { InternalError } from '../../errors';
 import type { FusedInput, FusedSpec, ValueType } from '../ir';
 import { OutputPlan, wgslKernelFor, wgslSupports } from './codegen-wgsl';
-import { ELEMENTWISE_OPS } from './ops';
+import { ELEMENTWISE_OPS, literalValues } from './ops';
 import { WGSL_OPS } from './wgsl-ops';
 
 const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -116,8 +116,7 @@ function replayUnfused(spec: FusedSpec, inputs: readonly TensorInfo[], outTypes:
         return;
       }
       const shape = [...inp.shape];
-      const values = tf.util.getTypedArrayFromDType(inp.dtype as 'float32', sizeOf(shape)).fill(inp.value);
-      const info: TensorInfo = { dataId: backend.write(values, shape, inp.dtype), shape, dtype: inp.dtype };
+      const info: TensorInfo = { dataId: backend.write(literalValues(inp), shape, inp.dtype), shape, dtype: inp.dtype };
       made.push(info);
       vals.push(info);
     });

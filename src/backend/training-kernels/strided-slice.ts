@@ -73,16 +73,12 @@ function stridedSlice(on: BackendName): KernelFunc {
     const x = (args.inputs as { x?: TensorInfo }).x;
     const a = args.attrs as unknown as StridedSliceAttrs;
     if (x === undefined) return own(args);
-    if (on === 'wasm' && x.dtype !== 'float32') {
-      const info = stridedSliceInfo(x.shape, a);
-      if (info !== undefined && !info.isIdentity && !info.sliceDim0 && !info.isSimpleSlice && info.begin.length === x.shape.length) {
-        return gatherOnHost(on, x, info.begin, info.end, info.strides, info.finalShape);
-      }
-    }
-    if (!a.shrinkAxisMask) return own(args);
+    const wasmInteger = on === 'wasm' && x.dtype !== 'float32';
+    if (!wasmInteger && !a.shrinkAxisMask) return own(args);
     const info = stridedSliceInfo(x.shape, a);
     // Contiguous and plain slices run as a `Slice` and a reshape, which tfjs gets right.
     if (info === undefined || info.isIdentity || info.sliceDim0 || info.isSimpleSlice || info.begin.length !== x.shape.length) return own(args);
+    if (wasmInteger) return gatherOnHost(on, x, info.begin, info.end, info.strides, info.finalShape);
     // A negative stride that runs through element 0 is resolved to end at -1, which the kernel
     // would read as the last element: the end mask says "through the first element" instead.
     const endMask = info.end.reduce((m, e, k) => (e < 0 ? m | (1 << k) : m), 0);

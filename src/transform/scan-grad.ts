@@ -216,10 +216,11 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
           foundStates.forEach((t, q) => recorder.readAs(t, ivs[q]));
           captured.forEach((c, q) => recorder.readAsOriginal(foundCaptured[q], c));
         }
+        // The data the step was given: what it returns unchanged is not one of its own results.
+        const stepInputs = new Set([...fc, ...fg, ...rows, ...ivs, ...found, ...captured].map((t) => t.dataId));
         if (stepOuts && recorder instanceof CopyReadingRecorder) {
           // One step: what it made and returned is the loop's results' data (a y through tf.stack of one
           // tensor, an expandDims), which later kernels may have uploaded before eager's tape reads it.
-          const stepInputs = new Set([...fc, ...fg, ...rows, ...ivs, ...found, ...captured].map((t) => t.dataId));
           outs.forEach((t, j) => {
             if (!stepInputs.has(t.dataId)) recorder.readAs(t, j < nFC ? loopOuts[j] : tf.reshape(loopOuts[j], t.shape));
           });
@@ -232,7 +233,6 @@ function traceBackward(n: ScanNode, L: Layout, outTypes: readonly ValueType[], r
           // what it recomputed (fuzz seed 9105868: the loss's tf.sum uploaded the final carry, so eager's
           // tape ran the last step's exp gradient on the GPU, and every later one; the jit's ran on the
           // host, where Infinity * 1e-42 is Infinity, not the GPU's flushed NaN).
-          const stepInputs = new Set([...fc, ...fg, ...rows, ...ivs, ...found, ...captured].map((t) => t.dataId));
           outs.slice(0, nFC).forEach((t, j) => { if (!stepInputs.has(t.dataId)) recorder.readAs(t, next[j]); });
         }
         return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
